@@ -1,0 +1,244 @@
+"""Importing finished label jobs: validate everything, match and measure, then write it all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, delete, func
+from sqlmodel import Session, select
+
+from core import models
+from core.bulk import insert_frame
+from core.coco import CocoDataset, load_dataset, load_pre_labels
+from core.db import transaction
+from core.errors import BadInput
+from core.image_files import check_images
+from core.labels_csv import load_classification_csv
+from core.metrics import classification_results, detection_results
+from core.settings import get_settings
+from core.vocabulary import job_tag
+
+Progress = Callable[[str, float], None]
+
+# Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec.
+PALETTE = (
+    "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC",
+)
+
+
+def _quiet(_stage: str, _fraction: float) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class JobDraft:
+    """Everything validated and computed for a job, before a single row is written."""
+
+    name: str
+    kind: str
+    task: str
+    status: str
+    images_dir: Path
+    pre_label_source: str
+    classes: pl.DataFrame  # category_id, name, display_name
+    images: pl.DataFrame  # image_id, file_name, width, height
+    results: pl.DataFrame | None = None  # core.metrics.RESULT_METRIC_COLUMNS
+    predictions: pl.DataFrame | None = None  # image_id, category_id, x, y, w, h, score
+    iou_threshold: float = 0.5
+    source_job_id: int | None = None
+
+
+def import_detection(
+    *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
+    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+) -> models.LabelJob:
+    if not 0.0 < iou_threshold <= 1.0:
+        raise BadInput(f"--iou {iou_threshold}: the IoU threshold must be in (0, 1]")
+    _refuse_existing(engine, name=name, replace=replace)
+    progress("reading expert labels", 0.05)
+    expert = load_dataset(expert_path)
+    progress("reading pre-labels", 0.2)
+    pre = load_pre_labels(pre_path, expert=expert)
+    images = _checked_images(expert, images_dir, check_image_files, progress)
+    progress("matching boxes and computing metrics", 0.45)
+    results = detection_results(expert=expert.boxes, pre=pre.boxes, images=images, iou_threshold=iou_threshold)
+    draft = JobDraft(
+        name=name, kind="manual", task="detection", status="READY", images_dir=images_dir,
+        pre_label_source=f"import: {pre_path.name}", classes=pre.categories, images=images, results=results,
+        iou_threshold=iou_threshold,
+    )
+    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+
+
+def import_classification(
+    *, engine: Engine, name: str, images_dir: Path, csv_path: Path, classes: list[str] | None = None,
+    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+) -> models.LabelJob:
+    _refuse_existing(engine, name=name, replace=replace)
+    progress("reading labels", 0.05)
+    rows = load_classification_csv(csv_path, classes=classes)
+    names = classes or sorted(set(rows["expert_label"]) | set(rows["pre_label"]))
+    categories = pl.DataFrame(
+        {"category_id": range(1, len(names) + 1), "name": names, "display_name": names},
+        schema={"category_id": pl.Int64, "name": pl.String, "display_name": pl.String},
+    )
+    listed = rows.select(pl.col("line").alias("image_id"), pl.col("file_path").alias("file_name"))
+    if check_image_files:
+        progress("checking image files", 0.2)
+        images = listed.join(check_images(root=images_dir, label_file=csv_path, images=listed), on="image_id")
+    else:
+        images = listed.with_columns(pl.lit(0, pl.Int64).alias("width"), pl.lit(0, pl.Int64).alias("height"))
+    class_id = {n: i for i, n in zip(categories["category_id"], categories["name"])}
+    labels = rows.select(
+        pl.col("line").alias("image_id"),
+        pl.col("expert_label").replace_strict(class_id, return_dtype=pl.Int64).alias("expert_category_id"),
+        pl.col("pre_label").replace_strict(class_id, return_dtype=pl.Int64).alias("pre_category_id"),
+        pl.col("confidence").alias("pre_confidence"),
+    )
+    draft = JobDraft(
+        name=name, kind="manual", task="classification", status="READY", images_dir=images_dir,
+        pre_label_source=f"import: {csv_path.name}", classes=categories, images=images,
+        results=classification_results(labels),
+    )
+    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+
+
+def import_auto_predictions(
+    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, status: str = "READY",
+    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+) -> models.LabelJob:
+    """An auto label job (LA-OD) from predictions in the COCO dataset format (annotations may carry a score).
+    Until a model can run here, this stands in for running one."""
+    _refuse_existing(engine, name=name, replace=replace)
+    dataset = load_dataset(predictions_path)
+    images = _checked_images(dataset, images_dir, check_image_files, progress)
+    draft = JobDraft(
+        name=name, kind="auto", task="detection", status=status, images_dir=images_dir,
+        pre_label_source=f"model predictions: {predictions_path.name}", classes=dataset.categories, images=images,
+        predictions=dataset.boxes if status == "READY" else None,
+    )
+    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+
+
+def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: bool, progress: Progress) -> pl.DataFrame:
+    if not check_image_files:
+        return dataset.images
+    progress(f"checking {dataset.images.height:,} image files", 0.3)
+    check_images(root=images_dir, label_file=dataset.path, images=dataset.images)
+    return dataset.images
+
+
+def _refuse_existing(engine: Engine, *, name: str, replace: bool) -> None:
+    if not name.strip():
+        raise BadInput("--name: a job needs a name")
+    if replace:
+        return
+    with Session(engine) as session:
+        existing = session.exec(select(models.LabelJob).where(models.LabelJob.name == name)).first()
+    if existing is not None:
+        raise BadInput(f"a job named {name!r} already exists (id {existing.id}); pass --replace to replace it")
+
+
+def stored_image_root(images_dir: Path) -> str:
+    """Relative to the data folder when inside it, so a moved data folder keeps working."""
+    images_dir = images_dir.resolve()
+    data_dir = get_settings().data_dir
+    return str(images_dir.relative_to(data_dir)) if images_dir.is_relative_to(data_dir) else str(images_dir)
+
+
+def save_job(
+    *, engine: Engine, draft: JobDraft, replace: bool, created_by: str, progress: Progress = _quiet
+) -> models.LabelJob:
+    """One transaction: the old job (when replacing), spec, classes, job, samples, results, predictions."""
+    progress("writing to the store", 0.7)
+    with transaction(engine) as session:
+        old = session.exec(select(models.LabelJob).where(models.LabelJob.name == draft.name)).first()
+        if old is not None:
+            if not replace:
+                raise BadInput(f"a job named {draft.name!r} already exists (id {old.id}); pass --replace to replace it")
+            _delete_job(session, old)
+        spec = models.LabelSpec(name=_free_spec_name(session, draft.name), task=draft.task)
+        session.add(spec)
+        session.flush()
+        class_ids = _add_classes(session, spec_id=spec.id, classes=draft.classes)
+        job = models.LabelJob(
+            name=draft.name, kind=draft.kind, task=draft.task, tag=job_tag(draft.kind, draft.task),
+            status=draft.status, spec_id=spec.id, image_root=stored_image_root(draft.images_dir),
+            pre_label_source=draft.pre_label_source, source_job_id=draft.source_job_id,
+            iou_threshold=draft.iou_threshold, image_count=draft.images.height,
+            result_count=0 if draft.results is None else draft.results.height, created_by=created_by,
+            data_revision=(old.data_revision + 1) if old is not None else 1,
+        )
+        session.add(job)
+        session.flush()
+        sample_ids = _add_samples(session, job_id=job.id, images=draft.images)
+        progress(f"writing {job.result_count:,} results", 0.8)
+        if draft.results is not None:
+            insert_frame(session, models.Result.__table__, _result_rows(draft.results, job.id, sample_ids, class_ids))
+        if draft.predictions is not None:
+            insert_frame(session, models.Prediction.__table__,
+                         _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
+    progress("done", 1.0)
+    return job
+
+
+def _delete_job(session: Session, job: models.LabelJob) -> None:
+    spec_id = job.spec_id
+    session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
+    still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
+    if not still_used:
+        session.exec(delete(models.LabelSpec).where(models.LabelSpec.id == spec_id))
+    session.expunge_all()
+
+
+def _free_spec_name(session: Session, wanted: str) -> str:
+    taken = set(session.exec(select(models.LabelSpec.name).where(models.LabelSpec.name.startswith(wanted))).all())
+    return next(n for n in [wanted, *(f"{wanted} ({i})" for i in range(2, len(taken) + 3))] if n not in taken)
+
+
+def _add_classes(session: Session, *, spec_id: int, classes: pl.DataFrame) -> pl.DataFrame:
+    rows = [
+        models.LabelClass(spec_id=spec_id, name=name, display_name=display, color=PALETTE[i % len(PALETTE)], position=i)
+        for i, (name, display) in enumerate(classes.select("name", "display_name").iter_rows())
+    ]
+    session.add_all(rows)
+    session.flush()
+    return classes.select("category_id").with_columns(pl.Series("class_id", [r.id for r in rows], dtype=pl.Int64))
+
+
+def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.DataFrame:
+    insert_frame(
+        session, models.Sample.__table__,
+        images.select(pl.lit(job_id).alias("job_id"), pl.col("file_name").alias("file_path"), "width", "height"),
+    )
+    stored = session.exec(select(models.Sample.id, models.Sample.file_path).where(models.Sample.job_id == job_id)).all()
+    by_path = pl.DataFrame(stored, schema={"sample_id": pl.Int64, "file_name": pl.String}, orient="row")
+    return images.select("image_id", "file_name").join(by_path, on="file_name").select("image_id", "sample_id")
+
+
+def _result_rows(results: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, class_ids: pl.DataFrame) -> pl.DataFrame:
+    return (
+        results.join(sample_ids, on="image_id", how="left")
+        .join(class_ids.rename({"category_id": "expert_category_id", "class_id": "expert_class_id"}),
+              on="expert_category_id", how="left")
+        .join(class_ids.rename({"category_id": "pre_category_id", "class_id": "pre_class_id"}),
+              on="pre_category_id", how="left")
+        .select(
+            pl.lit(job_id).alias("job_id"), "sample_id", "expert_class_id", "pre_class_id", "class_changed",
+            "change_kind", "expert_x", "expert_y", "expert_w", "expert_h", "pre_x", "pre_y", "pre_w", "pre_h",
+            "area_px", "area_fraction", "adjustment_factor", "iou", "pre_confidence",
+            pl.lit("pending").alias("review_state"),
+        )
+    )
+
+
+def _prediction_rows(
+    predictions: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, class_ids: pl.DataFrame
+) -> pl.DataFrame:
+    return (
+        predictions.join(sample_ids, on="image_id").join(class_ids, on="category_id")
+        .select(pl.lit(job_id).alias("job_id"), "sample_id", "class_id", "x", "y", "w", "h", pl.col("score"))
+    )

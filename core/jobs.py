@@ -1,0 +1,81 @@
+"""The Labeling Jobs list: one summary per job, for the job cards and `python -m core jobs`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from core import models
+from core.results_frame import state_counts
+from core.settings import get_settings
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    id: int
+    name: str
+    tag: str
+    kind: str
+    task: str
+    status: str
+    failure_reason: str | None
+    images: int
+    results: int
+    classes: list[str]
+    pre_label_source: str
+    created_by: str
+    created_at: datetime
+    by_state: dict[str, int]
+
+    @property
+    def can_visualize(self) -> bool:
+        return self.kind == "manual" and self.status == "READY"
+
+    @property
+    def reviewed_share(self) -> float:
+        return (self.by_state["accepted"] + self.by_state["rejected"]) / self.results if self.results else 0.0
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "created_at": self.created_at.isoformat(), "reviewed_share": self.reviewed_share}
+
+
+def list_jobs(
+    *, engine: Engine, name_contains: str = "", statuses: list[str] | None = None, tags: list[str] | None = None
+) -> list[JobSummary]:
+    query = select(models.LabelJob).order_by(col(models.LabelJob.created_at).desc(), col(models.LabelJob.id).desc())
+    if name_contains.strip():
+        query = query.where(col(models.LabelJob.name).ilike(f"%{name_contains.strip()}%"))
+    if statuses:
+        query = query.where(col(models.LabelJob.status).in_(statuses))
+    if tags:
+        query = query.where(col(models.LabelJob.tag).in_(tags))
+    with Session(engine) as session:
+        jobs = session.exec(query).all()
+        spec_ids = {j.spec_id for j in jobs}
+        classes: dict[int, list[str]] = {}
+        for spec_id, name in session.exec(
+            select(models.LabelClass.spec_id, models.LabelClass.display_name)
+            .where(col(models.LabelClass.spec_id).in_(spec_ids))
+            .order_by(models.LabelClass.spec_id, models.LabelClass.position)
+        ):
+            classes.setdefault(spec_id, []).append(name)
+    counts = state_counts(engine, [j.id for j in jobs])
+    return [
+        JobSummary(
+            id=j.id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
+            failure_reason=j.failure_reason, images=j.image_count, results=j.result_count,
+            classes=classes.get(j.spec_id, []), pre_label_source=j.pre_label_source, created_by=j.created_by,
+            created_at=j.created_at, by_state=counts.get(j.id, {"pending": 0, "accepted": 0, "rejected": 0}),
+        )
+        for j in jobs
+    ]
+
+
+def image_root(job: models.LabelJob) -> Path:
+    """A job's image folder; relative roots live under the data folder."""
+    root = Path(job.image_root)
+    return root if root.is_absolute() else get_settings().data_dir / root

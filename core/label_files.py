@@ -1,0 +1,126 @@
+"""Reading label files into typed polars frames, with a precise complaint for every malformed record.
+
+The fast path builds columns with list comprehensions and strict Series; only when that fails do we walk the
+records one by one to name each bad one, so a 1M-annotation file costs seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.errors import BadInput
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: file not found") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BadInput(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}, line {line})"
+        ) from None
+
+
+def read_json(path: Path) -> Any:
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    kind: str  # "int", "float", "str" or "bbox"
+    required: bool = True
+
+
+_DTYPES = {"int": pl.Int64, "float": pl.Float64, "str": pl.String}
+BBOX_COLUMNS = ("x", "y", "w", "h")
+
+
+def records_frame(
+    records: Any, *, fields: Sequence[FieldSpec], where: Callable[[int, Any], str]
+) -> pl.DataFrame:
+    """A frame with one column per field (a bbox becomes x, y, w, h); `where(i, record)` names a record in errors."""
+    if not isinstance(records, list):
+        raise BadInput(f"{where(-1, None)}: expected a list, got {type(records).__name__}")
+    try:
+        return _fast_frame(records, fields)
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError, pl.exceptions.PolarsError, OverflowError):
+        pass
+    problems = [
+        f"{where(i, record)}: {problem}"
+        for i, record in enumerate(records)
+        for problem in _record_problems(record, fields)
+    ]
+    if not problems:  # the fast path failed on something the careful walk accepts; say so rather than guess
+        raise BadInput(f"{where(-1, None)}: records could not be read")
+    raise BadInput(problems)
+
+
+def _fast_frame(records: list, fields: Sequence[FieldSpec]) -> pl.DataFrame:
+    columns: dict[str, pl.Series] = {}
+    for field in fields:
+        values = [r[field.key] for r in records] if field.required else [r.get(field.key) for r in records]
+        if field.kind == "bbox":
+            if any(len(b) != 4 for b in values):
+                raise ValueError("bbox length")
+            for i, name in enumerate(BBOX_COLUMNS):
+                columns[name] = pl.Series(name, [b[i] for b in values], dtype=pl.Float64, strict=True)
+            continue
+        if field.kind == "int" and any(type(v) is bool for v in values):
+            raise TypeError("bool is not an id")
+        series = pl.Series(field.key, values, dtype=_DTYPES[field.kind], strict=True)
+        if field.required and series.null_count():
+            raise ValueError("null")
+        columns[field.key] = series
+    frame = pl.DataFrame(columns, height=len(records))
+    if any(frame[c].is_nan().any() or frame[c].is_infinite().any() for c in frame.columns if frame[c].dtype == pl.Float64):
+        raise ValueError("not finite")
+    return frame
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+
+
+def _record_problems(record: Any, fields: Sequence[FieldSpec]) -> list[str]:
+    if not isinstance(record, dict):
+        return [f"expected an object, got {json.dumps(record)[:60]}"]
+    problems = []
+    for field in fields:
+        if field.key not in record or record[field.key] is None:
+            if field.required:
+                problems.append(f"missing '{field.key}'")
+            continue
+        value = record[field.key]
+        ok = {
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "float": _is_number,
+            "str": lambda v: isinstance(v, str),
+            "bbox": lambda v: isinstance(v, list) and len(v) == 4 and all(_is_number(n) for n in v),
+        }[field.kind](value)
+        if not ok:
+            expected = {"int": "an integer", "float": "a finite number", "str": "a string",
+                        "bbox": "a list of 4 numbers [x, y, width, height]"}[field.kind]
+            problems.append(f"'{field.key}' must be {expected}, got {json.dumps(value)[:60]}")
+    return problems
+
+
+def duplicates(frame: pl.DataFrame, column: str) -> pl.Series:
+    return frame.filter(pl.col(column).is_duplicated())[column].unique(maintain_order=True)

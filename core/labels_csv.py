@@ -1,0 +1,69 @@
+"""Classification labels from a CSV: file_path, pre_label, expert_label[, confidence]."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+
+from core.errors import BadInput
+from core.label_files import read_text
+from core.paths import unsafe_reason
+
+REQUIRED_COLUMNS = ("file_path", "pre_label", "expert_label")
+
+
+def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> pl.DataFrame:
+    """Rows with line numbers: line, file_path, pre_label, expert_label, confidence.
+
+    With `classes` given, any label outside them is an error; without, the classes are whatever the file uses.
+    """
+    text = read_text(path)
+    try:
+        frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise BadInput(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise BadInput(
+            f"{path}: missing column(s) {', '.join(missing)}; expected a header "
+            "file_path,pre_label,expert_label[,confidence]"
+        )
+    if "confidence" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("confidence"))
+    frame = frame.select(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("line"),  # line 1 is the header
+        *[pl.col(c).str.strip_chars() for c in REQUIRED_COLUMNS],
+        pl.col("confidence").str.strip_chars().alias("confidence_text"),
+    ).with_columns(pl.col("confidence_text").cast(pl.Float64, strict=False).alias("confidence"))
+
+    def at(line: int) -> str:
+        return f"{path}: line {line}"
+
+    problems = []
+    for column in REQUIRED_COLUMNS:
+        problems += [f"{at(n)}: empty {column}" for n in frame.filter(pl.col(column).fill_null("") == "")["line"]]
+    bad_conf = frame.filter(
+        (pl.col("confidence_text").fill_null("") != "")
+        & (pl.col("confidence").is_null() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1))
+    )
+    problems += [f"{at(n)}: confidence {t!r} is not a number between 0 and 1"
+                 for n, t in bad_conf.select("line", "confidence_text").iter_rows()]
+    for line, name in frame.filter(pl.col("file_path").is_duplicated()).select("line", "file_path").iter_rows():
+        problems.append(f"{at(line)}: file_path {name!r} appears more than once")
+    for line, name in frame.select("line", "file_path").drop_nulls().iter_rows():
+        reason = unsafe_reason(name)
+        if reason:
+            problems.append(f"{at(line)}: file_path {name!r}: {reason}")
+    if classes is not None:
+        for column in ("pre_label", "expert_label"):
+            unknown = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(classes))
+            problems += [f"{at(n)}: unknown class {v!r} in {column} (the label spec has: {', '.join(classes)})"
+                         for n, v in unknown.select("line", column).iter_rows()]
+    if frame.is_empty():
+        problems.append(f"{path}: no rows")
+    if problems:
+        raise BadInput(problems)
+    return frame.drop("confidence_text")

@@ -1,0 +1,170 @@
+"""SQLModel tables of the store. Names follow DESIGN.md's vocabulary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
+    """A foreign key that the database itself cascades, so deleting a job removes its rows in one statement."""
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index),
+    )
+
+
+def _timestamp() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SchemaVersion(SQLModel, table=True):
+    id: int = Field(default=1, primary_key=True)
+    version: int
+    upgraded_at: datetime = _timestamp()
+
+
+class LabelSpec(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    task: str
+    created_at: datetime = _timestamp()
+
+
+class LabelClass(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("spec_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    spec_id: int = _fk("labelspec.id", index=True)
+    name: str
+    display_name: str
+    color: str
+    position: int
+
+
+class LabelJob(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    kind: str
+    task: str
+    tag: str = Field(index=True)
+    status: str = Field(index=True)
+    failure_reason: str | None = None
+    spec_id: int = Field(foreign_key="labelspec.id")
+    image_root: str
+    pre_label_source: str
+    source_job_id: int | None = Field(default=None, foreign_key="labeljob.id", ondelete="SET NULL")
+    iou_threshold: float = 0.5
+    image_count: int = 0
+    result_count: int = 0
+    # Bumped whenever the job's labels change, so caches keyed by it can never serve stale rows.
+    data_revision: int = 1
+    created_by: str
+    created_at: datetime = _timestamp()
+
+
+class Sample(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("job_id", "file_path"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id", index=True)
+    file_path: str
+    width: int
+    height: int
+
+
+class Result(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_result_job_state", "job_id", "review_state"),
+        Index("ix_result_job_class_changed", "job_id", "expert_class_id", "class_changed"),
+        Index("ix_result_job_change_kind", "job_id", "change_kind"),
+        Index("ix_result_job_area", "job_id", "area_px"),
+        Index("ix_result_job_factor", "job_id", "adjustment_factor"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id")
+    sample_id: int = _fk("sample.id", index=True)
+    expert_class_id: int | None = Field(default=None, foreign_key="labelclass.id")
+    pre_class_id: int | None = Field(default=None, foreign_key="labelclass.id")
+    class_changed: bool
+    change_kind: str
+    expert_x: float | None = None
+    expert_y: float | None = None
+    expert_w: float | None = None
+    expert_h: float | None = None
+    pre_x: float | None = None
+    pre_y: float | None = None
+    pre_w: float | None = None
+    pre_h: float | None = None
+    area_px: float | None = None
+    area_fraction: float | None = None
+    adjustment_factor: float | None = None
+    iou: float | None = None
+    pre_confidence: float | None = None
+    review_state: str = "pending"
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Prediction(SQLModel, table=True):
+    """A label produced by an auto label job; a manual job created from it takes these as its pre-labels."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id", index=True)
+    sample_id: int = _fk("sample.id")
+    class_id: int = Field(foreign_key="labelclass.id")
+    x: float | None = None
+    y: float | None = None
+    w: float | None = None
+    h: float | None = None
+    score: float | None = None
+
+
+class ReviewEvent(SQLModel, table=True):
+    """Append-only: one row per review action."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id", index=True)
+    reviewer: str
+    created_at: datetime = _timestamp()
+    from_state: str | None = None
+    to_state: str
+    result_count: int
+    result_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str | None = None
+    selection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ResultSet(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("job_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id", index=True)
+    name: str
+    note: str | None = None
+    item_count: int = 0
+    created_by: str
+    created_at: datetime = _timestamp()
+
+
+class ResultSetItem(SQLModel, table=True):
+    """A frozen copy of an accepted result's final label, so later reviews cannot change a ResultSet."""
+
+    resultset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resultset.id", ondelete="CASCADE"), primary_key=True)
+    )
+    result_id: int = Field(primary_key=True)
+    sample_id: int
+    class_name: str | None = None
+    x: float | None = None
+    y: float | None = None
+    w: float | None = None
+    h: float | None = None
