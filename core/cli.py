@@ -26,8 +26,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from core.demo import seed_demo
 
     engine = get_engine(args.db)
-    created = seed_demo(engine=engine, reset=args.reset, progress=_progress_printer(args.quiet))
-    print(f"demo data: {len(created)} job(s) created" if created else "demo data already present (use --reset)")
+    created = seed_demo(engine=engine, reset=args.reset, if_empty=args.if_empty, progress=_progress_printer(args.quiet))
+    if created:
+        print(f"demo data: created {', '.join(j.name for j in created)}")
+    else:
+        print("demo data: nothing to do (the store already has jobs; --reset recreates the demo jobs)")
     return 0
 
 
@@ -99,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[store], help="create the demo jobs (images drawn by Pillow)")
     demo.add_argument("--reset", action="store_true", help="delete the demo jobs first and create them anew")
+    demo.add_argument("--if-empty", action="store_true", help="only seed a store that has no jobs (make run)")
     demo.set_defaults(func=cmd_demo)
 
     imp = sub.add_parser("import", parents=[store], help="import a finished manual label job")

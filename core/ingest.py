@@ -54,7 +54,9 @@ class JobDraft:
 def import_detection(
     *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
     replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+    source_job: models.LabelJob | None = None,
 ) -> models.LabelJob:
+    """A READY M-LA-OD job; `source_job` names the auto label job the pre-labels came from."""
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"--iou {iou_threshold}: the IoU threshold must be in (0, 1]")
     _refuse_existing(engine, name=name, replace=replace)
@@ -67,8 +69,9 @@ def import_detection(
     results = detection_results(expert=expert.boxes, pre=pre.boxes, images=images, iou_threshold=iou_threshold)
     draft = JobDraft(
         name=name, kind="manual", task="detection", status="READY", images_dir=images_dir,
-        pre_label_source=f"import: {pre_path.name}", classes=pre.categories, images=images, results=results,
-        iou_threshold=iou_threshold,
+        pre_label_source=f"auto job #{source_job.id} {source_job.name}" if source_job else f"import: {pre_path.name}",
+        source_job_id=source_job.id if source_job else None,
+        classes=pre.categories, images=images, results=results, iou_threshold=iou_threshold,
     )
     return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
 

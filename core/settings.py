@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +34,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     return Settings(data_dir=data_dir, database_url=database_url)
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """Read on each call (it is cheap), so a test or a CLI flag that changes the environment is seen at once."""
     return load_settings()

@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Engine
 
+from core.errors import BadInput
 from core.results_frame import get_job, load_results, state_counts
 from core.vocabulary import CHANGE_KINDS, REMOVED_ROW
 
@@ -47,6 +48,9 @@ def summary(values: pl.Series) -> dict[str, float | int | None]:
 
 def job_stats(*, engine: Engine, job_id: int) -> dict[str, Any]:
     job = get_job(engine, job_id)
+    if job.kind != "manual":
+        raise BadInput(f"job {job.id} {job.name!r} is an auto label job ({job.tag}); Expert Review Stats are for "
+                       "manual label jobs")
     results = load_results(engine, job)
     table = class_changed_table(results)
     class_changed = {row["class_row"]: {"true": row["true"], "false": row["false"]} for row in table.iter_rows(named=True)}

@@ -1,0 +1,46 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+BENCH_ARGS ?=
+
+.PHONY: run test bench demo install install-dev chromium clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, seed the demo jobs when the store is empty, serve on http://localhost:8501
+run: $(VENV)/.installed
+	$(PY) -m core demo --if-empty
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+## test: install the test dependencies (Debian's Chromium included) and run every test
+test: $(VENV)/.installed-dev chromium
+	$(PY) -m pytest
+
+## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one)
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+demo: $(VENV)/.installed
+	$(PY) -m core demo --reset
+
+# The e2e tests drive Debian's Chromium; Playwright's own browser download is never used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "make test needs Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache

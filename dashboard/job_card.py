@@ -1,0 +1,70 @@
+"""One job card of the Labeling Jobs page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.jobs import JobSummary
+
+STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
+STATUS_ICONS = {"READY": ":material/check_circle:", "PROCESSING": ":material/hourglass_top:",
+                "IN_PROGRESS": ":material/edit:", "FAILED": ":material/error:"}
+MAX_CLASSES_SHOWN = 6
+
+VISUALIZE_PAGE = "pages/visualize.py"
+CATALOG_PAGE = "pages/catalog.py"
+
+
+def job_card(job: JobSummary) -> None:
+    with st.container(border=True, key=f"job_card_{job.id}"):
+        title, tag = st.columns([3, 1], vertical_alignment="center")
+        title.markdown(f"**{job.name}**")
+        tag.badge(job.tag, color=tag_color(job.kind))
+        st.badge(job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status, "gray"))
+        if job.failure_reason:
+            st.caption(f":red[{job.failure_reason}]")
+        st.markdown(_counts_line(job))
+        st.caption(_classes_line(job))
+        source = "Pre-labels" if job.kind == "manual" else "Labels"
+        st.caption(f"{source}: {job.pre_label_source}  \nCreated by {job.created_by} · "
+                   f"{job.created_at:%d %b %Y %H:%M}")
+        if job.results:
+            st.progress(job.reviewed_share, text=_progress_text(job))
+        visualize, catalog = st.columns(2)
+        if visualize.button("Visualize", key=f"visualize_{job.id}", type="primary", disabled=not job.can_visualize,
+                            help=_visualize_help(job), width="stretch"):
+            st.switch_page(VISUALIZE_PAGE, query_params={"job": str(job.id)})
+        if catalog.button("Catalog", key=f"catalog_{job.id}", width="stretch"):
+            st.switch_page(CATALOG_PAGE, query_params={"job": str(job.id)})
+
+
+def tag_color(kind: str) -> str:
+    return "violet" if kind == "manual" else "gray"
+
+
+def _counts_line(job: JobSummary) -> str:
+    parts = [f"{job.images:,} images"]
+    if job.kind == "manual":
+        parts.append(f"{job.results:,} results")
+    parts.append(f"{len(job.classes)} classes")
+    return " · ".join(parts) + f" · {job.task}"
+
+
+def _classes_line(job: JobSummary) -> str:
+    shown = ", ".join(job.classes[:MAX_CLASSES_SHOWN])
+    more = len(job.classes) - MAX_CLASSES_SHOWN
+    return f"Classes: {shown}" + (f" +{more} more" if more > 0 else "")
+
+
+def _progress_text(job: JobSummary) -> str:
+    s = job.by_state
+    return (f"{job.reviewed_share:.0%} reviewed · {s['accepted']:,} accepted · {s['rejected']:,} rejected · "
+            f"{s['pending']:,} pending")
+
+
+def _visualize_help(job: JobSummary) -> str:
+    if job.can_visualize:
+        return "Expert Review Stats, Class Changed table and the results of this job"
+    if job.kind != "manual":
+        return "Visualize is for manual label jobs; create a manual label job from these pre-labels to review them"
+    return f"Visualize opens once the job is READY (it is {job.status.replace('_', ' ')})"

@@ -1,0 +1,29 @@
+"""Labeling Jobs: every label job as a card, filtered by name, status and tag."""
+
+import streamlit as st
+
+from core.jobs import list_jobs
+from dashboard.job_card import job_card
+from dashboard.job_filters import job_filters_ui
+from dashboard.store import engine
+
+CARDS_PER_ROW = 3
+
+st.title("Labeling Jobs")
+filters = job_filters_ui()
+jobs = list_jobs(engine=engine(), **filters)
+
+if not jobs and not any(filters.values()):
+    st.info(
+        "No label jobs yet. Seed the demo jobs with `python -m core demo`, or import a finished job with "
+        "`python -m core import --task detection --name NAME --images DIR --pre PRE.json --expert EXPERT.json` "
+        "(see README).",
+        icon=":material/inventory_2:",
+    )
+elif not jobs:
+    st.info("No jobs match these filters.", icon=":material/filter_alt_off:")
+
+for start in range(0, len(jobs), CARDS_PER_ROW):
+    for column, job in zip(st.columns(CARDS_PER_ROW), jobs[start : start + CARDS_PER_ROW]):
+        with column:
+            job_card(job)

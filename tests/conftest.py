@@ -1,0 +1,61 @@
+"""Shared fixtures: an isolated data folder per test, and stores on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from core.db import get_engine
+
+PG_URL_ENV = "LABELDECK_TEST_PG_URL"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data folder and, unless it picks another, its own SQLite store."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("LABELDECK_DATA_DIR", str(folder))
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{folder / 'labeldeck.db'}")
+    return folder
+
+
+def _pg_schema_url(base_url: str) -> Iterator[str]:
+    """A fresh schema in the test database, so concurrent runs and earlier runs never meet."""
+    schema = f"ld_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        get_engine.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{data_dir / 'store.db'}"
+        return
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        pytest.skip(f"{PG_URL_ENV} is not set (.ci/run sets it)")
+    yield from _pg_schema_url(base)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Engine:
+    return get_engine(store_url)
+
+
+@pytest.fixture
+def sqlite_engine(data_dir: Path) -> Engine:
+    return get_engine(f"sqlite:///{data_dir / 'labeldeck.db'}")
