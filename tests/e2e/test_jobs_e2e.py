@@ -1,0 +1,42 @@
+"""The Labeling Jobs page in Chromium: cards render, Visualize lands on the job's page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_cards_render_and_visualize_lands_on_the_job(app_url, page):
+    page.goto(app_url)
+    expect(page.get_by_role("heading", name="Labeling Jobs")).to_be_visible()
+    cards = page.locator("[class*='st-key-job_card_']")
+    expect(cards).to_have_count(4)
+    street = cards.filter(has_text="street-scenes").filter(has_text="M-LA-OD")
+    expect(street).to_contain_text("READY")
+    expect(street).to_contain_text("results")
+    processing = cards.filter(has_text="PROCESSING")
+    expect(processing.get_by_role("button", name="Visualize")).to_be_disabled()
+    screenshot(page, "jobs-page")
+
+    street.get_by_role("button", name="Visualize").click()
+    expect(page).to_have_url(re.compile(r"/visualize\?job=\d+$"))
+    expect(page.get_by_role("heading", name="Visualize · street-scenes")).to_be_visible()
+    expect(page.get_by_text("Expert Review Stats")).to_be_visible()
+    expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
+    page.wait_for_timeout(500)  # the data grid paints its canvas after it is attached
+    screenshot(page, "visualize-street-scenes")
+
+
+def test_dark_theme_renders_the_cards(app_url, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.locator("[class*='st-key-job_card_']")).to_have_count(4)
+    screenshot(page, "jobs-page-dark")
+    context.close()
