@@ -364,7 +364,8 @@ def _draw_street(street: _Street, rng: Rng) -> Image.Image:
     sky_low = _vary(rng, (250, 205, 160) if dusk else (190, 215, 238), 12)
     ground_far = _pick(rng, ((140, 150, 120), (150, 145, 130), (120, 140, 100)), 10)
     ground_near = _shade_color(ground_far, rng.uniform(0.7, 0.85))
-    pixels = np.concatenate([_gradient(sky_top, sky_low, horizon, w), _gradient(ground_far, ground_near, h - horizon, w)])
+    sky, ground = _gradient(sky_top, sky_low, horizon, w), _gradient(ground_far, ground_near, h - horizon, w)
+    pixels = np.concatenate([sky, ground])
     image = Image.fromarray(pixels)
     draw = ImageDraw.Draw(image, "RGBA")
     _draw_clouds(draw, street, rng)
@@ -556,36 +557,48 @@ def _spurious_box(boxes: list[Box], width: int, height: int, rng: Rng) -> Box | 
     return None
 
 
-def _pre_labels(
-    image: dict[str, Any], annotations: list[dict[str, Any]], category_ids: dict[str, int], rng: Rng
-) -> tuple[list[dict[str, Any]], Counter[str]]:
-    names = {i: n for n, i in category_ids.items()}
-    width, height = image["width"], image["height"]
+def _pre_label(ann: dict[str, Any], others: list[Box], image: dict[str, Any], category_ids: dict[str, int],
+               rng: Rng) -> tuple[dict[str, Any] | None, str]:
+    """The auto label job's box for one expert object (None when it missed it), and the change the expert made."""
+    if rng.random() < P_MISSED:
+        return None, "added"
+    name = DETECTION_CLASSES[ann["category_id"] - 1]
+    if rng.random() < P_WRONG_CLASS:
+        name = _confused(name, DETECTION_CLASSES, _DETECTION_CONFUSIONS, rng)
+    bbox = _pre_box(ann["bbox"], others, image["width"], image["height"], rng)
+    if name != DETECTION_CLASSES[ann["category_id"] - 1]:
+        kind, score = "relabeled", _score(rng, 0.1, 0.75, 2.0, 2.5)
+    else:
+        kind = "unchanged" if bbox == ann["bbox"] else "adjusted"
+        score = _score(rng, 0.3, 0.99, 6.0, 1.5)
+    return {"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox, "score": score}, kind
+
+
+def _spurious_pre_labels(boxes: list[Box], image: dict[str, Any], category_ids: dict[str, int],
+                         rng: Rng) -> list[dict[str, Any]]:
+    results = []
+    for _ in range(int(rng.binomial(len(boxes), P_SPURIOUS))):
+        bbox = _spurious_box(boxes, image["width"], image["height"], rng)
+        if bbox is not None:
+            name = DETECTION_CLASSES[int(rng.integers(len(DETECTION_CLASSES)))]
+            results.append({"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox,
+                            "score": _score(rng, 0.05, 0.5, 1.5, 3.0)})
+    return results
+
+
+def _pre_labels(image: dict[str, Any], annotations: list[dict[str, Any]], category_ids: dict[str, int],
+                rng: Rng) -> tuple[list[dict[str, Any]], Counter[str]]:
     boxes = [a["bbox"] for a in annotations]
     planted: Counter[str] = Counter()
     results: list[dict[str, Any]] = []
     for index, ann in enumerate(annotations):
-        if rng.random() < P_MISSED:
-            planted["added"] += 1
-            continue
-        name = names[ann["category_id"]]
-        if rng.random() < P_WRONG_CLASS:
-            name = _confused(name, DETECTION_CLASSES, _DETECTION_CONFUSIONS, rng)
-        bbox = _pre_box(ann["bbox"], boxes[:index] + boxes[index + 1:], width, height, rng)
-        if category_ids[name] != ann["category_id"]:
-            kind, score = "relabeled", _score(rng, 0.1, 0.75, 2.0, 2.5)
-        else:
-            kind = "unchanged" if bbox == ann["bbox"] else "adjusted"
-            score = _score(rng, 0.3, 0.99, 6.0, 1.5)
+        result, kind = _pre_label(ann, boxes[:index] + boxes[index + 1:], image, category_ids, rng)
         planted[kind] += 1
-        results.append({"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox, "score": score})
-    for _ in range(int(rng.binomial(len(annotations), P_SPURIOUS))):
-        bbox = _spurious_box(boxes, width, height, rng)
-        if bbox is not None:
-            name = DETECTION_CLASSES[int(rng.integers(len(DETECTION_CLASSES)))]
-            score = _score(rng, 0.05, 0.5, 1.5, 3.0)
-            results.append({"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox, "score": score})
-            planted["removed"] += 1
+        if result is not None:
+            results.append(result)
+    spurious = _spurious_pre_labels(boxes, image, category_ids, rng)
+    planted["removed"] += len(spurious)
+    results += spurious
     results.sort(key=lambda r: -r["score"])  # as a detector emits them
     return results, planted
 
@@ -604,8 +617,9 @@ def render_detection_scenes(
     planted: Counter[str] = Counter()
     for index in range(n_images):
         picture, objects = _render_scene(size, _rng(seed, _SCENE_STREAM, index))
-        image = {"id": index + 1, "file_name": f"scene_{index + 1:04d}.jpg", "width": size[0], "height": size[1]}
-        _save_jpeg(picture, images_dir / image["file_name"])
+        file_name = f"scene_{index + 1:04d}.jpg"
+        image = {"id": index + 1, "file_name": file_name, "width": size[0], "height": size[1]}
+        _save_jpeg(picture, images_dir / file_name)
         anns = [{"id": len(annotations) + k + 1, "image_id": image["id"], "category_id": category_ids[name],
                  "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0} for k, (name, bbox) in enumerate(objects)]
         results, counts = _pre_labels(image, anns, category_ids, _rng(seed, _NOISE_STREAM, index))
@@ -626,12 +640,13 @@ def _polar_shape(cx: float, cy: float, radius: Callable[[np.ndarray], np.ndarray
     """Outline from a radius per angle; angle 0 points right, -pi/2 up."""
     theta = np.linspace(-math.pi, math.pi, points, endpoint=False)
     r = radius(theta)
-    return list(zip((cx + r * np.cos(theta) * stretch).tolist(), (cy + r * np.sin(theta)).tolist()))
+    return list(zip((cx + r * np.cos(theta) * stretch).tolist(), (cy + r * np.sin(theta)).tolist(), strict=True))
 
 
 def _bump(theta: np.ndarray, at: float, width: float) -> np.ndarray:
     delta = np.angle(np.exp(1j * (theta - at)))  # wrapped into (-pi, pi]
-    return np.exp(-((delta / width) ** 2))
+    bump: np.ndarray = np.exp(-((delta / width) ** 2))
+    return bump
 
 
 def _speckle(draw: ImageDraw.ImageDraw, cx: float, cy: float, rx: float, ry: float, base: Color, count: int,
@@ -639,7 +654,7 @@ def _speckle(draw: ImageDraw.ImageDraw, cx: float, cy: float, rx: float, ry: flo
     """Pores of citrus peel, freckles of an apple: dots a shade off the base colour, kept well inside the outline."""
     angles, radii = rng.uniform(0, 2 * math.pi, count), np.sqrt(rng.uniform(0, 0.64, count))
     factors = rng.choice((0.9, 0.95, 1.06), count)
-    for a, r, f in zip(angles, radii, factors):
+    for a, r, f in zip(angles, radii, factors, strict=True):
         x, y = cx + math.cos(a) * r * rx, cy + math.sin(a) * r * ry
         draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=_shade_color(base, float(f)))
 
@@ -662,6 +677,10 @@ def _draw_apple(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     draw.polygon(squashed, fill=_vary(rng, (70, 150, 50), 12))
 
 
+def _arc(cx: float, cy: float, radii: np.ndarray, theta: np.ndarray) -> list[tuple[float, float]]:
+    return list(zip((cx + radii * np.cos(theta)).tolist(), (cy + radii * np.sin(theta)).tolist(), strict=True))
+
+
 def _draw_banana(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     peel = _vary(rng, (240, 205, 50) if rng.random() < 0.9 else (190, 200, 60), 12)
     bend = rng.uniform(0.55, 0.8)
@@ -670,10 +689,9 @@ def _draw_banana(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     t = np.linspace(0.0, 1.0, 60)
     theta = math.pi / 2 + (t - 0.5) * 2 * bend
     thick = s * 0.17 * np.sin(np.pi * t) ** 0.6 + s * 0.015
-    outer = [(cx + (radius + d) * math.cos(a), cy + (radius + d) * math.sin(a)) for a, d in zip(theta, thick * 0.6)]
-    inner = [(cx + (radius - d) * math.cos(a), cy + (radius - d) * math.sin(a)) for a, d in zip(theta, thick * 0.4)]
+    outer, inner = _arc(cx, cy, radius + thick * 0.6, theta), _arc(cx, cy, radius - thick * 0.4, theta)
     draw.polygon(outer + inner[::-1], fill=peel)
-    ridge = [(cx + radius * math.cos(a), cy + radius * math.sin(a)) for a in theta[6:-6]]
+    ridge = _arc(cx, cy, np.full_like(theta, radius), theta)[6:-6]
     draw.line(ridge, fill=_shade_color(peel, 0.88), width=max(1, int(s * 0.01)))
     for k in rng.integers(8, len(theta) - 8, int(rng.integers(0, 14))):  # brown sugar spots
         along, dot = radius + float(rng.uniform(-0.3, 0.4)) * thick[k], s * 0.006
