@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, select
 
 from core import models
@@ -18,6 +18,7 @@ from core.errors import BadInput
 from core.image_files import check_images
 from core.labels_csv import load_classification_csv
 from core.metrics import classification_results, detection_results
+from core.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.settings import get_settings
 from core.vocabulary import job_tag
 
@@ -91,7 +92,8 @@ def import_classification(
     listed = rows.select(pl.col("line").alias("image_id"), pl.col("file_path").alias("file_name"))
     if check_image_files:
         progress("checking image files", 0.2)
-        images = listed.join(check_images(root=images_dir, label_file=csv_path, images=listed), on="image_id")
+        images = listed.join(check_images(root=images_dir, label_file=csv_path, images=listed, record="line"),
+                             on="image_id")
     else:
         images = listed.with_columns(pl.lit(0, pl.Int64).alias("width"), pl.lit(0, pl.Int64).alias("height"))
     class_id = {n: i for i, n in zip(categories["category_id"], categories["name"])}
@@ -179,13 +181,36 @@ def save_job(
         session.flush()
         sample_ids = _add_samples(session, job_id=job.id, images=draft.images)
         progress(f"writing {job.result_count:,} results", 0.8)
+        frame = None
         if draft.results is not None:
-            insert_frame(session, models.Result.__table__, _result_rows(draft.results, job.id, sample_ids, class_ids))
+            rows = _result_rows(draft.results, job.id, sample_ids, class_ids)
+            insert_frame(session, models.Result.__table__, rows)
+            frame = _results_frame(session, job, rows, draft.images, sample_ids, class_ids, draft.classes)
         if draft.predictions is not None:
             insert_frame(session, models.Prediction.__table__,
                          _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
+    if frame is not None:
+        # Written once the job is committed: the first Visualize or stats call then reads parquet, not the store.
+        progress("caching the results frame", 0.95)
+        write_cached_results(engine, job, frame)
     progress("done", 1.0)
     return job
+
+
+def _results_frame(
+    session: Session, job: models.LabelJob, rows: pl.DataFrame, images: pl.DataFrame, sample_ids: pl.DataFrame,
+    class_ids: pl.DataFrame, classes: pl.DataFrame,
+) -> pl.DataFrame:
+    """The job's results frame from what was just inserted; ids ascend in insertion order within a transaction."""
+    ids = session.connection().execute(
+        text("SELECT id FROM result WHERE job_id = :job_id ORDER BY id"), {"job_id": job.id}
+    ).scalars().all()
+    results = rows.with_columns(pl.Series("result_id", ids, dtype=pl.Int64)).select(list(RESULT_COLUMNS))
+    samples = sample_ids.join(images, on="image_id").select(
+        "sample_id", pl.col("file_name").alias("file_path"), "width", "height"
+    )
+    names = class_ids.join(classes.select("category_id", "name"), on="category_id").select("class_id", "name")
+    return finish_frame(results, samples, names)
 
 
 def _delete_job(session: Session, job: models.LabelJob) -> None:

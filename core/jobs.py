@@ -79,3 +79,10 @@ def image_root(job: models.LabelJob) -> Path:
     """A job's image folder; relative roots live under the data folder."""
     root = Path(job.image_root)
     return root if root.is_absolute() else get_settings().data_dir / root
+
+
+def spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]:
+    with Session(engine) as session:
+        return list(session.exec(
+            select(models.LabelClass).where(models.LabelClass.spec_id == spec_id).order_by(models.LabelClass.position)
+        ).all())

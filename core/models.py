@@ -66,6 +66,8 @@ class LabelJob(SQLModel, table=True):
     result_count: int = 0
     # Bumped whenever the job's labels change, so caches keyed by it can never serve stale rows.
     data_revision: int = 1
+    # Bumped by every review action, so a cached frame of review states is refreshed exactly when needed.
+    review_revision: int = 0
     created_by: str
     created_at: datetime = _timestamp()
 

@@ -18,6 +18,8 @@ REVIEW_STATE_LABELS: Final = {"pending": "Pending Review", "accepted": "Accepted
 
 # A removed result has no expert class; every "by class" figure gives it a row of its own.
 REMOVED_ROW: Final = "(removed)"
+# Likewise an added result has no pre-label class.
+ADDED_ROW: Final = "(added)"
 
 _TAGS: Final = {
     ("manual", "classification"): "M-LA-CL",
