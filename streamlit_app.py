@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="LabelDeck", page_icon=":material/fact_check:", layout="wide")
-st.navigation(
-    [
-        st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
-        st.Page("pages/visualize.py", title="Visualize", icon=":material/insights:"),
-        st.Page("pages/catalog.py", title="Catalog", icon=":material/folder_open:"),
-    ]
-).run()
+from dashboard.navigation import PAGE_CONFIG, app_pages
+
+st.set_page_config(**PAGE_CONFIG)
+st.navigation(app_pages()).run()

@@ -3,6 +3,9 @@
 import streamlit as st
 
 from dashboard.job_context import job_from_query_params, job_header
+from dashboard.navigation import ensure_navigation
+
+ensure_navigation()
 
 job = job_from_query_params()
 if job is None:

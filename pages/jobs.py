@@ -5,7 +5,10 @@ import streamlit as st
 from core.jobs import list_jobs
 from dashboard.job_card import job_card
 from dashboard.job_filters import job_filters_ui
+from dashboard.navigation import ensure_navigation
 from dashboard.store import engine
+
+ensure_navigation()
 
 CARDS_PER_ROW = 3
 

@@ -1,11 +1,24 @@
-"""Visualize a READY manual label job: Expert Review Stats and the Class Changed table (more to come)."""
+"""Visualize a READY manual label job: Expert Review Stats, the review-state tabs, the Class Changed table,
+distributions, and the image grid with its detail panel. Everything shown follows the sidebar filters; the URL
+holds the view, so a link reproduces it."""
 
 import streamlit as st
 
-from core.stats import job_stats
-from core.vocabulary import REVIEW_STATE_LABELS
+from core import queries
+from core.queries import View
+from dashboard.charts import confusion_ui, histogram_ui
+from dashboard.class_changed_table import class_changed_table_ui
+from dashboard.detail_panel import detail_panel_ui
+from dashboard.image_grid import image_grid_ui
 from dashboard.job_context import job_from_query_params, job_header
-from dashboard.store import engine
+from dashboard.job_data import job_data
+from dashboard.navigation import ensure_navigation
+from dashboard.review_stats import review_stats_ui
+from dashboard.sidebar_filters import apply_filter, sidebar_filters_ui
+from dashboard.state_tabs import state_tabs_ui
+from dashboard.url_state import url_result, url_slice
+
+ensure_navigation()
 
 job = job_from_query_params()
 if job is None:
@@ -16,14 +29,46 @@ if job.kind != "manual" or job.status != "READY":
                f"{job.status.replace('_', ' ')}.")
     st.stop()
 
-stats = job_stats(engine=engine(), job_id=job.id)
-st.subheader("Expert Review Stats")
-st.markdown(f"**{stats['results']:,} results** · {stats['class_changed_share']:.1%} class changed")
-st.caption(" · ".join(f"{kind} {n:,}" for kind, n in stats["change_kinds"].items()))
-st.caption(" | ".join(f"{REVIEW_STATE_LABELS[s]} {n:,}" for s, n in stats["by_state"].items()))
-st.subheader("Class Changed")
-st.dataframe(
-    [{"class": name, "True": row["true"], "False": row["false"], "Total": row["true"] + row["false"]}
-     for name, row in stats["class_changed"].items()],
-    hide_index=True,
-)
+data = job_data(job)
+result_filter, group_by, notices = sidebar_filters_ui(data)
+current_slice, slice_notices = url_slice()
+open_result_id, result_notices = url_result()
+for notice in notices + slice_notices + result_notices:
+    st.warning(notice, icon=":material/link_off:")
+
+filtered = data.results.filter(result_filter.expr())
+review_stats_ui(filtered, is_detection=data.is_detection)
+state = state_tabs_ui(queries.tab_counts(filtered))
+view = View(state=state, filter=result_filter, group_by=group_by, slice=current_slice)
+in_tab = queries.in_tab(filtered, view)
+
+table_column, charts_column = st.columns(2)
+with table_column:
+    st.subheader("Class Changed")
+    class_changed_table_ui(queries.class_changed_table(in_tab, view.group_column), group_column=view.group_column,
+                           current=current_slice, display=data.display)
+with charts_column:
+    confusion_ui(in_tab, display=data.display, key=f"confusion_{state}", order=data.class_rows)
+if data.is_detection:
+    area, factor = st.columns(2)
+    with area:
+        histogram_ui(in_tab, column="area_px", edges=data.area_edges, title="Expert Review Area (px²)",
+                     key=f"area_{state}", range_names=("area_min", "area_max"), applied=result_filter,
+                     on_range=lambda f: apply_filter(f, group_by))
+    with factor:
+        histogram_ui(in_tab, column="adjustment_factor", edges=data.factor_edges,
+                     title="Current to Auto/Pre Label Adjustment Factor", key=f"factor_{state}",
+                     range_names=("factor_min", "factor_max"), applied=result_filter,
+                     on_range=lambda f: apply_filter(f, group_by), mark_one=True)
+
+shown = queries.in_slice(in_tab, view)
+described = ([current_slice.describe(data.display)] if current_slice else []) + result_filter.describe()
+st.markdown(f"**Showing:** {' · '.join(described) or 'all results'} · {shown.height:,} results")
+if open_result_id is not None:
+    grid_column, panel_column = st.columns([3, 2])
+    with panel_column:
+        detail_panel_ui(data, open_result_id)
+else:
+    grid_column = st.container()
+with grid_column:
+    image_grid_ui(data, shown, view)

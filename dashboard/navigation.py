@@ -1,0 +1,32 @@
+"""The app's pages, in one place for the entrypoint and for the pages' own guard.
+
+Streamlit treats an app with a `pages/` folder beside its entrypoint as a legacy multipage app until the
+entrypoint has called st.navigation once in this process. When the very first request after a start is a deep
+link (/visualize?job=3), the page runs without the entrypoint: the sidebar would list raw file names and the
+layout would be narrow. Each page calls ensure_navigation() first, which then declares the app's navigation and
+page config itself (no rerun, so no widget action is lost). Only a session's first run can be such a deep link;
+AppTest, which runs later pages the legacy way on purpose, is left alone after its first run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", layout="wide")
+
+
+def app_pages() -> list:
+    return [
+        st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
+        st.Page("pages/visualize.py", title="Visualize", icon=":material/insights:"),
+        st.Page("pages/catalog.py", title="Catalog", icon=":material/folder_open:"),
+    ]
+
+
+def ensure_navigation() -> None:
+    first_run = not st.session_state.get("_navigation_checked")
+    st.session_state["_navigation_checked"] = True
+    if first_run and PagesManager.uses_pages_directory:
+        st.set_page_config(**PAGE_CONFIG)
+        st.navigation(app_pages())
