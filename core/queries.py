@@ -1,0 +1,124 @@
+"""What the Visualize page shows, computed from the results frame with polars: the selected tab's results under
+the filters, the Class Changed table, binned distributions, the confusion matrix and a page of the grid."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from core.filters import ResultFilter, Slice
+from core.vocabulary import REVIEW_STATES
+
+GROUP_COLUMNS = {"expert review class": "class_row", "pre-label class": "pre_class_row", "image": "file_path"}
+HISTOGRAM_BINS = 40
+
+
+@dataclass(frozen=True)
+class View:
+    state: str = "pending"
+    filter: ResultFilter = ResultFilter()
+    group_by: str = "expert review class"
+    slice: Slice | None = None
+
+    @property
+    def group_column(self) -> str:
+        return GROUP_COLUMNS[self.group_by]
+
+
+def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
+    return results.join(states, on="result_id", how="left").with_columns(pl.col("review_state").fill_null("pending"))
+
+
+def filtered(results: pl.DataFrame, view: View) -> pl.DataFrame:
+    """Every result of the job under the sidebar filters, any state."""
+    return results.filter(view.filter.expr())
+
+
+def tab_counts(results: pl.DataFrame) -> dict[str, int]:
+    counts = dict(results.group_by("review_state").len().iter_rows())
+    return {state: int(counts.get(state, 0)) for state in REVIEW_STATES}
+
+
+def in_tab(results: pl.DataFrame, view: View) -> pl.DataFrame:
+    return results.filter(pl.col("review_state") == view.state)
+
+
+def in_slice(results: pl.DataFrame, view: View) -> pl.DataFrame:
+    return results if view.slice is None else results.filter(view.slice.expr())
+
+
+def class_changed_table(results: pl.DataFrame, group_column: str) -> pl.DataFrame:
+    """group, True, False, Total; the biggest groups first."""
+    return (
+        results.group_by(pl.col(group_column).alias("group"))
+        .agg(
+            pl.col("class_changed").sum().cast(pl.Int64).alias("True"),
+            (~pl.col("class_changed")).sum().cast(pl.Int64).alias("False"),
+            pl.len().cast(pl.Int64).alias("Total"),
+        )
+        .sort(["Total", "group"], descending=[True, False])
+    )
+
+
+def bin_edges(values: pl.Series, *, log: bool, bins: int = HISTOGRAM_BINS) -> list[float]:
+    """Edges over the whole job's values, so the axes stay put while filters change."""
+    values = values.drop_nulls()
+    if log:
+        values = values.filter(values > 0)
+    if values.is_empty():
+        return []
+    low, high = float(values.min()), float(values.max())
+    if log:
+        low, high = math.log10(low), math.log10(high)
+    if high <= low:
+        high = low + 1.0
+    step = (high - low) / bins
+    edges = [low + i * step for i in range(bins + 1)]
+    return [10**e for e in edges] if log else edges
+
+
+def histogram(results: pl.DataFrame, column: str, edges: list[float]) -> pl.DataFrame:
+    """Counts per bin and Class Changed: bin, left, right, class_changed, count. Never one row per result."""
+    if len(edges) < 2:
+        return pl.DataFrame(schema={"bin": pl.Int64, "left": pl.Float64, "right": pl.Float64,
+                                    "class_changed": pl.Boolean, "count": pl.Int64})
+    inner = pl.Series(edges[1:-1], dtype=pl.Float64)
+    counts = (
+        results.select(column, "class_changed")
+        .drop_nulls(column)
+        .filter((pl.col(column) >= edges[0]) & (pl.col(column) <= edges[-1]))
+        .with_columns(pl.lit(inner).search_sorted(pl.col(column), side="right").cast(pl.Int64).alias("bin"))
+        .group_by("bin", "class_changed")
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+    )
+    frame = pl.DataFrame({"bin": range(len(edges) - 1), "left": edges[:-1], "right": edges[1:]},
+                         schema={"bin": pl.Int64, "left": pl.Float64, "right": pl.Float64})
+    return frame.join(counts, on="bin", how="inner").sort("bin", "class_changed")
+
+
+def confusion(results: pl.DataFrame) -> pl.DataFrame:
+    """pre_class_row, class_row, count: the pre-label → expert confusion matrix."""
+    return results.group_by("pre_class_row", "class_row").agg(pl.len().cast(pl.Int64).alias("count"))
+
+
+def tiles(results: pl.DataFrame, view: View) -> pl.DataFrame:
+    """The grid's tiles in order: a result each (in result order, which is image order), or an image each when
+    grouped by image (with its result count and how many changed)."""
+    if view.group_by != "image":
+        return results
+    return results.group_by("sample_id", "file_path", maintain_order=True).agg(
+        pl.len().alias("results"),
+        pl.col("class_changed").sum().alias("changed"),
+        pl.col("result_id").min().alias("result_id"),
+    )
+
+
+def page_count(tile_count: int, page_size: int) -> int:
+    return max(1, math.ceil(tile_count / page_size))
+
+
+def page_of(tiles_frame: pl.DataFrame, *, page: int, page_size: int) -> pl.DataFrame:
+    page = min(max(page, 1), page_count(tiles_frame.height, page_size))
+    return tiles_frame.slice((page - 1) * page_size, page_size)

@@ -1,0 +1,182 @@
+"""Tiles and detail images with the label overlays drawn by Pillow, cached on disk.
+
+Expert boxes are solid in their class colour with the display name; the matched pre-label box is dashed; a pre box
+the expert removed is dashed red and marked; a box the expert added is marked "+". Cache key: job, data revision,
+sample, focus result, size; a label change bumps the revision, so a stale tile is never served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from core.paths import resolve_under
+from core.settings import get_settings
+
+REMOVED_COLOR = "#E45756"
+PRE_COLOR_FALLBACK = "#9AA5B1"
+JPEG_QUALITY = 85
+
+
+class ImageUnavailable(Exception):
+    """The image file of a sample is missing, unreadable or outside its root; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """How to draw: class colours and display names by class name."""
+
+    colors: dict[str, str]
+    display_names: dict[str, str]
+
+    def color(self, name: str | None) -> str:
+        return self.colors.get(name or "", PRE_COLOR_FALLBACK)
+
+    def label(self, name: str | None) -> str:
+        return self.display_names.get(name or "", name or "")
+
+
+@lru_cache(maxsize=8)
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (OSError, TypeError):  # Pillow without FreeType has only the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def open_image(root: Path, file_path: str) -> Image.Image:
+    try:
+        path = resolve_under(root, file_path)
+    except ValueError as exc:
+        raise ImageUnavailable(f"{file_path}: {exc}") from None
+    try:
+        with Image.open(path) as im:
+            return ImageOps.exif_transpose(im).convert("RGB")
+    except FileNotFoundError:
+        raise ImageUnavailable(f"{file_path}: file not found under {root}") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
+
+
+def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool) -> Path:
+    view = "all" if focus is None else f"{'c' if crop else 'w'}{focus}"
+    return get_settings().thumbnail_dir / f"job{job_id}" / f"r{revision}-s{sample_id}-{view}-{size}.jpg"
+
+
+def render_tile(
+    *, job_id: int, revision: int, root: Path, sample: dict, boxes: pl.DataFrame, overlay: Overlay,
+    focus: int | None = None, size: int = 256, crop: bool = True,
+) -> Path:
+    """The cached tile of a sample: cropped around result `focus` when given, else the whole image.
+
+    sample: sample_id, file_path. boxes: the sample's results (result_id, change_kind, expert_class, pre_class,
+    expert_x.., pre_x..)."""
+    path = tile_path(job_id=job_id, revision=revision, sample_id=sample["sample_id"], focus=focus, size=size, crop=crop)
+    if path.exists():
+        return path
+    image = open_image(root, sample["file_path"])
+    if focus is not None and crop:
+        box = _crop_box(image, boxes.filter(pl.col("result_id") == focus).row(0, named=True))
+        image = image.crop(box)
+        origin = (box[0], box[1])
+    else:
+        origin = (0, 0)
+    # Crop first, then scale (up as well as down), then draw in tile pixels: overlays stay crisp at any zoom.
+    factor = size / max(image.width, image.height)
+    image = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
+                         Image.Resampling.LANCZOS)
+    draw_overlays(image, boxes, overlay, focus=focus, origin=origin, factor=factor)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    image.save(tmp, "JPEG", quality=JPEG_QUALITY)
+    tmp.replace(path)
+    return path
+
+
+def _crop_box(image: Image.Image, row: dict) -> tuple[int, int, int, int]:
+    """A square around the result's expert and pre boxes with context, inside the image."""
+    xs, ys = [], []
+    for prefix in ("expert_", "pre_"):
+        if row.get(f"{prefix}x") is not None:
+            xs += [row[f"{prefix}x"], row[f"{prefix}x"] + row[f"{prefix}w"]]
+            ys += [row[f"{prefix}y"], row[f"{prefix}y"] + row[f"{prefix}h"]]
+    if not xs:
+        return (0, 0, image.width, image.height)
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    side = max(max(xs) - min(xs), max(ys) - min(ys)) * 1.8 + 48
+    side = min(side, max(image.width, image.height))
+    left = min(max(cx - side / 2, 0), max(image.width - side, 0))
+    top = min(max(cy - side / 2, 0), max(image.height - side, 0))
+    return (int(left), int(top), int(min(left + side, image.width)), int(min(top + side, image.height)))
+
+
+def draw_overlays(
+    image: Image.Image, boxes: pl.DataFrame, overlay: Overlay, *, focus: int | None,
+    origin: tuple[float, float] = (0, 0), factor: float = 1.0,
+) -> None:
+    """Draw the boxes (in source-image pixels) onto `image`, which shows the source from `origin`, scaled by
+    `factor`."""
+    draw = ImageDraw.Draw(image, "RGBA")
+    scale = max(image.width, image.height) / 512
+    font = _font(max(10, int(12 * scale)))
+
+    def xyxy(row: dict, prefix: str) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = _xyxy(row, prefix)
+        ox, oy = origin
+        return ((x0 - ox) * factor, (y0 - oy) * factor, (x1 - ox) * factor, (y1 - oy) * factor)
+
+    # The focus result last, so it sits on top of its neighbours.
+    rows = sorted(boxes.iter_rows(named=True), key=lambda r: r["result_id"] == focus)
+    for row in rows:
+        width = max(1, round((3 if row["result_id"] == focus or focus is None else 1.5) * scale))
+        kind = row["change_kind"]
+        if row.get("pre_x") is not None:
+            color = REMOVED_COLOR if kind == "removed" else overlay.color(row["pre_class"])
+            _dashed_rectangle(draw, xyxy(row, "pre_"), color, width, dash=round(7 * scale))
+            if kind == "removed":
+                _tag(draw, xyxy(row, "pre_"), f"x removed {overlay.label(row['pre_class'])}", REMOVED_COLOR, font)
+        if row.get("expert_x") is not None:
+            color = overlay.color(row["expert_class"])
+            draw.rectangle(xyxy(row, "expert_"), outline=color, width=width)
+            text = overlay.label(row["expert_class"])
+            if kind == "added":
+                text = f"+ {text} (added)"
+            elif kind == "relabeled":
+                text = f"{overlay.label(row['pre_class'])} -> {text}"  # the bundled font has no arrow glyph
+            _tag(draw, xyxy(row, "expert_"), text, color, font)
+
+
+def _xyxy(row: dict, prefix: str) -> tuple[float, float, float, float]:
+    x, y = row[f"{prefix}x"], row[f"{prefix}y"]
+    return (x, y, x + row[f"{prefix}w"], y + row[f"{prefix}h"])
+
+
+def _tag(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], text: str, color: str, font) -> None:
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    w, h = right - left + 6, bottom - top + 4
+    x, y = box[0], box[1] - h if box[1] - h >= 0 else box[1]
+    draw.rectangle((x, y, x + w, y + h), fill=color)
+    draw.text((x + 3, y + 2 - top), text, fill="white", font=font)
+
+
+def _dashed_rectangle(draw: ImageDraw.ImageDraw, box, color: str, width: int, *, dash: int) -> None:
+    x0, y0, x1, y1 = box
+    for start, end in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        _dashed_line(draw, start, end, color, width, dash=max(dash, 3))
+
+
+def _dashed_line(draw: ImageDraw.ImageDraw, start, end, color: str, width: int, *, dash: int) -> None:
+    (xa, ya), (xb, yb) = start, end
+    length = max(abs(xb - xa), abs(yb - ya))
+    steps = max(1, int(length // (dash * 1.6)))
+    for i in range(steps + 1):
+        t0 = i * dash * 1.6 / length if length else 0
+        t1 = min(t0 + dash / length, 1) if length else 1
+        if t0 >= 1:
+            break
+        draw.line((xa + (xb - xa) * t0, ya + (yb - ya) * t0, xa + (xb - xa) * t1, ya + (yb - ya) * t1),
+                  fill=color, width=width)

@@ -1,0 +1,64 @@
+"""The image grid: one tile per result (or per image when grouped by image), paginated, thumbnails with overlays
+drawn by Pillow and cached on disk. A tile's button opens the detail panel."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from core import queries
+from core.jobs import image_root
+from core.queries import View
+from core.thumbnails import ImageUnavailable, render_tile
+from dashboard.job_data import JobData
+from dashboard.url_state import open_result
+
+PAGE_SIZES = (12, 24, 48, 96)
+TILE_SIZE = 256
+COLUMNS = 6
+
+
+def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View) -> None:
+    """shown: the results of the selected tab, filters and slice."""
+    all_tiles = queries.tiles(shown, view)
+    if all_tiles.is_empty():
+        st.info("No results match this tab, these filters and this slice.", icon=":material/search_off:")
+        return
+    pager, size_column = st.columns([5, 1], vertical_alignment="bottom")
+    page_size = size_column.selectbox("Page size", PAGE_SIZES, index=PAGE_SIZES.index(24), key="page_size",
+                                      bind="query-params")
+    with pager:
+        page = st.pagination(queries.page_count(all_tiles.height, page_size), key="page", bind="query-params")
+    tiles = queries.page_of(all_tiles, page=page, page_size=page_size)
+    boxes = data.results.filter(pl.col("sample_id").is_in(tiles["sample_id"].implode()))
+    by_sample = {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
+    root = image_root(data.job)
+    columns = st.columns(COLUMNS)
+    for i, tile in enumerate(tiles.iter_rows(named=True)):
+        with columns[i % COLUMNS]:
+            _tile(data, tile, by_sample[tile["sample_id"]], root=root, per_image=view.group_by == "image")
+
+
+def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, root, per_image: bool) -> None:
+    focus = None if per_image or not data.is_detection else tile["result_id"]
+    with st.container(border=True, key=f"tile_{tile['result_id']}"):
+        try:
+            path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
+                               boxes=boxes, overlay=data.overlay, focus=focus, size=TILE_SIZE)
+            st.image(str(path), width="stretch")
+        except ImageUnavailable as exc:
+            st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
+        st.caption(_caption(data, tile, per_image))
+        if st.button("Details", key=f"open_{tile['result_id']}", icon=":material/open_in_full:", type="tertiary"):
+            open_result(tile["result_id"])
+            st.rerun()
+
+
+def _caption(data: JobData, tile: dict, per_image: bool) -> str:
+    if per_image:
+        return f"{tile['file_path']} · {tile['results']} results · {tile['changed']} changed"
+    pre = data.display(tile["pre_class_row"])
+    expert = data.display(tile["class_row"])
+    text = f"{pre} → {expert}" if tile["class_changed"] else expert
+    kind = tile["change_kind"]
+    return (f":orange[**{text}**]" if tile["class_changed"] else text) + (f" · {kind}" if data.is_detection else "")

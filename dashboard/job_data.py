@@ -1,0 +1,61 @@
+"""A job's results for the Visualize page, loaded once per process: the immutable frame is cached by job id and
+data revision, the review states by review revision, so a filter change recomputes only polars expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from core import queries
+from core.jobs import spec_classes
+from core.models import LabelJob
+from core.results_frame import load_results, review_states
+from core.thumbnails import Overlay
+from core.vocabulary import ADDED_ROW, REMOVED_ROW
+from dashboard.store import engine
+
+
+@dataclass(frozen=True)
+class JobData:
+    job: LabelJob
+    results: pl.DataFrame  # every result of the job, with review_state
+    class_rows: list[str]  # expert classes in spec order, then (removed) for detection
+    overlay: Overlay
+    area_edges: list[float]
+    factor_edges: list[float]
+
+    @property
+    def is_detection(self) -> bool:
+        return self.job.task == "detection"
+
+    def display(self, name: str) -> str:
+        return self.overlay.display_names.get(name, name)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the job's results…")
+def _immutable(store: str, job_id: int, data_revision: int, _job: LabelJob) -> tuple[pl.DataFrame, list, list]:
+    frame = load_results(engine(), _job)
+    return (frame, queries.bin_edges(frame["area_px"], log=True),
+            queries.bin_edges(frame["adjustment_factor"], log=True))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _with_states(store: str, job_id: int, data_revision: int, review_revision: int, _frame: pl.DataFrame) -> pl.DataFrame:
+    return queries.with_states(_frame, review_states(engine(), job_id))
+
+
+def job_data(job: LabelJob) -> JobData:
+    store = engine().url.render_as_string(hide_password=True)
+    frame, area_edges, factor_edges = _immutable(store, job.id, job.data_revision, job)
+    classes = spec_classes(engine=engine(), spec_id=job.spec_id)
+    overlay = Overlay(
+        colors={c.name: c.color for c in classes},
+        display_names={c.name: c.display_name for c in classes} | {REMOVED_ROW: REMOVED_ROW, ADDED_ROW: ADDED_ROW},
+    )
+    class_rows = [c.name for c in classes] + ([REMOVED_ROW] if job.task == "detection" else [])
+    return JobData(
+        job=job, results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
+        class_rows=class_rows, overlay=overlay, area_edges=area_edges, factor_edges=factor_edges,
+    )

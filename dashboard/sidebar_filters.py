@@ -1,0 +1,115 @@
+"""The sidebar's Filters, as the seed lists them. The URL is the source of truth: a deep link fills the widgets,
+Apply writes the URL, and a value the link got wrong is named in a notice, never a crash."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import streamlit as st
+
+from core.filters import GROUP_BYS, ResultFilter, from_query_params, to_query_params
+from core.vocabulary import CHANGE_KINDS
+from dashboard.job_data import JobData
+
+FILTER_KEYS = tuple(f.name for f in fields(ResultFilter)) + ("group_by",)
+CHANGED_OPTIONS = {"All": None, "True": True, "False": False}
+# Query params a new filter makes stale: the page and the selected slice and tile.
+RESET_ON_APPLY = ("page", "slice", "result")
+
+
+def url_lists() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def url_filter(data: JobData) -> tuple[ResultFilter, str, list[str]]:
+    result_filter, notices = from_query_params(url_lists(), known_classes=data.class_rows)
+    group_by = st.query_params.get("group_by", GROUP_BYS[0])
+    if group_by not in GROUP_BYS:
+        notices.append(f"ignored group_by={group_by!r} (expected one of {', '.join(GROUP_BYS)})")
+        group_by = GROUP_BYS[0]
+    return result_filter, group_by, notices
+
+
+def _seed_widgets(result_filter: ResultFilter, group_by: str) -> None:
+    state = st.session_state
+    state["f_classes"] = list(result_filter.classes)
+    state["f_changed"] = next(k for k, v in CHANGED_OPTIONS.items() if v == result_filter.class_changed)
+    for name in ("area", "factor", "iou", "confidence"):
+        state[f"f_{name}_min"] = getattr(result_filter, f"{name}_min")
+        state[f"f_{name}_max"] = getattr(result_filter, f"{name}_max")
+    state["f_change_kinds"] = list(result_filter.change_kinds)
+    state["f_group_by"] = group_by
+    if any(getattr(result_filter, f) not in (None, ()) for f in
+           ("iou_min", "iou_max", "change_kinds", "confidence_min", "confidence_max")):
+        state["f_advanced"] = True
+
+
+def _widget_filter() -> tuple[ResultFilter, list[str]]:
+    state = st.session_state
+    values = {
+        "classes": tuple(state.get("f_classes", [])),
+        "class_changed": CHANGED_OPTIONS[state.get("f_changed", "All")],
+        "change_kinds": tuple(state.get("f_change_kinds", [])) if state.get("f_advanced") else (),
+    }
+    problems = []
+    for name in ("area", "factor", "iou", "confidence"):
+        advanced = name in ("iou", "confidence")
+        low = state.get(f"f_{name}_min") if not advanced or state.get("f_advanced") else None
+        high = state.get(f"f_{name}_max") if not advanced or state.get("f_advanced") else None
+        if low is not None and high is not None and low > high:
+            problems.append(f"{name}: the minimum {low:g} is above the maximum {high:g}; that range is not applied")
+            low = high = None
+        values[f"{name}_min"], values[f"{name}_max"] = low, high
+    return ResultFilter(**values), problems
+
+
+def apply_filter(result_filter: ResultFilter, group_by: str) -> None:
+    """Write a filter to the URL (from Apply, or a box selection on a chart); the widgets follow on the rerun."""
+    for key in FILTER_KEYS + RESET_ON_APPLY:
+        st.query_params.pop(key, None)
+    st.query_params.update(to_query_params(result_filter))
+    if group_by != GROUP_BYS[0]:
+        st.query_params["group_by"] = group_by
+
+
+def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
+    """The applied filter, the Group by choice, and notices about the URL or the inputs."""
+    result_filter, group_by, notices = url_filter(data)
+    synced = (to_query_params(result_filter), group_by)
+    if st.session_state.get("f_synced") != synced:  # a deep link, or the browser's back button
+        _seed_widgets(result_filter, group_by)
+        st.session_state["f_synced"] = synced
+
+    sidebar = st.sidebar
+    sidebar.header("Filters")
+    sidebar.toggle("Show Advanced Filter", key="f_advanced")
+    with sidebar.form("filters", border=False):
+        st.multiselect("Expert Review Class", data.class_rows, key="f_classes", format_func=data.display,
+                       placeholder="All classes")
+        st.radio("Class Changed Condition", list(CHANGED_OPTIONS), key="f_changed", horizontal=True)
+        if data.is_detection:
+            _range_inputs("Expert Review Area (px²)", "area", step=100.0)
+            _range_inputs("Current to Auto/Pre Label Adjustment Factor", "factor", step=0.1)
+        if st.session_state.get("f_advanced"):
+            st.caption("Advanced")
+            if data.is_detection:
+                _range_inputs("IoU", "iou", step=0.05)
+                st.multiselect("Change kind", CHANGE_KINDS, key="f_change_kinds", placeholder="All kinds")
+            _range_inputs("Pre-label confidence", "confidence", step=0.05)
+        st.selectbox("Group by", GROUP_BYS, key="f_group_by")
+        applied = st.form_submit_button("Apply", type="primary", width="stretch")
+    if applied:
+        new_filter, problems = _widget_filter()
+        group_by = st.session_state["f_group_by"]
+        apply_filter(new_filter, group_by)
+        st.session_state["f_synced"] = (to_query_params(new_filter), group_by)
+        return new_filter, group_by, notices + problems
+    return result_filter, group_by, notices
+
+
+def _range_inputs(label: str, name: str, *, step: float) -> None:
+    low, high = st.columns(2)
+    low.number_input(f"Min {label}", key=f"f_{name}_min", value=None, min_value=0.0, step=step,
+                     placeholder="min", format="%g")
+    high.number_input(f"Max {label}", key=f"f_{name}_max", value=None, min_value=0.0, step=step,
+                      placeholder="max", format="%g")
