@@ -111,7 +111,8 @@ def _categories(path: Path, records: object) -> pl.DataFrame:
 
 def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, categories: pl.DataFrame) -> pl.DataFrame:
     """Unknown ids and boxes that are empty or outside their image are errors; a sliver past the border is clipped."""
-    joined = boxes.join(images, on="image_id", how="left").with_columns(
+    # File order is the matcher's tie-break order, so every join here keeps the boxes' order.
+    joined = boxes.join(images, on="image_id", how="left", maintain_order="left").with_columns(
         pl.col("category_id").is_in(categories["category_id"].implode()).alias("known_category")
     )
     label = (
@@ -151,11 +152,23 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
 
 def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     """Re-key a pre-label dataset onto the expert file's image ids (by file name) and category ids (by name)."""
-    image_map = pre.images.join(expert.images.select("file_name", pl.col("image_id").alias("expert_image_id")),
-                                on="file_name", how="left")
+    image_map = pre.images.join(
+        expert.images.select("file_name", pl.col("image_id").alias("expert_image_id"),
+                             pl.col("width").alias("expert_width"), pl.col("height").alias("expert_height")),
+        on="file_name", how="left",
+    )
     problems = [
         f"{pre.path}: image {i} {n!r} is not among the expert's images"
         for i, n in image_map.filter(pl.col("expert_image_id").is_null()).select("image_id", "file_name").iter_rows()
+    ]
+    # Pre boxes were checked against the pre file's sizes; those must be the image's real (the expert's) size.
+    resized = image_map.filter(
+        (pl.col("width") != pl.col("expert_width")) | (pl.col("height") != pl.col("expert_height"))
+    )
+    problems += [
+        f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {expert.path.name}"
+        for i, n, w, h, ew, eh in resized.select(
+            "image_id", "file_name", "width", "height", "expert_width", "expert_height").iter_rows()
     ]
     category_map = pre.categories.join(
         expert.categories.select("name", pl.col("category_id").alias("expert_category_id")), on="name", how="left"
@@ -170,8 +183,8 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     )
     category_map = pl.concat([category_map.filter(pl.col("expert_category_id").is_not_null()), new_categories])
     boxes = (
-        pre.boxes.join(image_map.select("image_id", "expert_image_id"), on="image_id")
-        .join(category_map.select("category_id", "expert_category_id"), on="category_id")
+        pre.boxes.join(image_map.select("image_id", "expert_image_id"), on="image_id", maintain_order="left")
+        .join(category_map.select("category_id", "expert_category_id"), on="category_id", maintain_order="left")
         .drop("image_id", "category_id")
         .rename({"expert_image_id": "image_id", "expert_category_id": "category_id"})
         .select(pre.boxes.columns)

@@ -37,10 +37,11 @@ def image_size(path: Path) -> tuple[int, int]:
     return size
 
 
-def check_images(*, root: Path, label_file: Path, images: pl.DataFrame) -> pl.DataFrame:
+def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: str = "image") -> pl.DataFrame:
     """images: image_id, file_name and optionally width, height. Returns image_id, width, height as read.
 
-    Every image must exist and open; where the label file states a size it must match the file.
+    Every image must exist and open; where the label file states a size it must match the file. `record` names
+    what image_id is in the label file's own terms ("image" for a COCO id, "line" for a CSV line number).
     """
     if not root.is_dir():
         raise BadInput(f"{root}: image folder not found")
@@ -56,7 +57,7 @@ def check_images(*, root: Path, label_file: Path, images: pl.DataFrame) -> pl.Da
         probed = list(pool.map(probe, names, chunksize=64))
     problems = []
     for row, outcome in zip(images.iter_rows(named=True), probed):
-        where = f"{label_file}: image {row['image_id']} {row['file_name']!r} (under {root})"
+        where = f"{label_file}: {record} {row['image_id']} {row['file_name']!r} (under {root})"
         if isinstance(outcome, str):
             problems.append(f"{where}: {outcome}")
         elif row.get("width") is not None and (row["width"], row["height"]) != outcome:

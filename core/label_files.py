@@ -81,10 +81,16 @@ def _fast_frame(records: list, fields: Sequence[FieldSpec]) -> pl.DataFrame:
             if any(len(b) != 4 for b in values):
                 raise ValueError("bbox length")
             for i, name in enumerate(BBOX_COLUMNS):
-                columns[name] = pl.Series(name, [b[i] for b in values], dtype=pl.Float64, strict=True)
+                coordinates = [b[i] for b in values]
+                if any(type(v) is bool for v in coordinates):
+                    raise TypeError("bool is not a coordinate")
+                columns[name] = pl.Series(name, coordinates, dtype=pl.Float64, strict=True)
+                if columns[name].null_count():
+                    raise ValueError("null coordinate")
             continue
-        if field.kind == "int" and any(type(v) is bool for v in values):
-            raise TypeError("bool is not an id")
+        # polars reads True as 1; a boolean is never an id, a score or a size
+        if field.kind in ("int", "float") and any(type(v) is bool for v in values):
+            raise TypeError("bool is not a number")
         series = pl.Series(field.key, values, dtype=_DTYPES[field.kind], strict=True)
         if field.required and series.null_count():
             raise ValueError("null")
@@ -110,13 +116,13 @@ def _record_problems(record: Any, fields: Sequence[FieldSpec]) -> list[str]:
             continue
         value = record[field.key]
         ok = {
-            "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63,
             "float": _is_number,
             "str": lambda v: isinstance(v, str),
             "bbox": lambda v: isinstance(v, list) and len(v) == 4 and all(_is_number(n) for n in v),
         }[field.kind](value)
         if not ok:
-            expected = {"int": "an integer", "float": "a finite number", "str": "a string",
+            expected = {"int": "a 64-bit integer", "float": "a finite number", "str": "a string",
                         "bbox": "a list of 4 numbers [x, y, width, height]"}[field.kind]
             problems.append(f"'{field.key}' must be {expected}, got {json.dumps(value)[:60]}")
     return problems

@@ -1,0 +1,137 @@
+"""`python -m core` as a user runs it: a subprocess with the data folder in the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from core import ingest
+from core.db import get_engine
+from core.jobs import list_jobs
+from core.settings import PROJECT_ROOT
+from tests.builders import IMAGES, table_counts, write_classification_job, write_detection_job
+
+
+def run(*args: str, check_rc: int | None = 0) -> subprocess.CompletedProcess:
+    """Run the CLI with this test's environment (its data folder and default store come from conftest)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True,
+        timeout=120,
+    )
+    if check_rc is not None:
+        assert done.returncode == check_rc, f"rc {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
+    return done
+
+
+def import_detection_args(root: Path, name: str = "street", **files_kwargs) -> list[str]:
+    files = write_detection_job(root, **files_kwargs)
+    return ["import", "--task", "detection", "--name", name, "--images", str(files.images_dir),
+            "--pre", str(files.pre_path), "--expert", str(files.expert_path), "--quiet"]
+
+
+def test_import_detection_then_jobs_and_stats_as_json(tmp_path):
+    imported = json.loads(run(*import_detection_args(tmp_path / "in"), "--json").stdout)
+    assert imported == {"id": imported["id"], "name": "street", "tag": "M-LA-OD", "images": 2, "results": 6}
+
+    jobs = json.loads(run("jobs", "--json").stdout)
+    assert len(jobs) == 1
+    job = jobs[0]
+    assert {"id", "name", "tag", "status", "images", "results"} <= set(job)
+    assert (job["id"], job["name"], job["tag"], job["status"], job["images"], job["results"]) == (
+        imported["id"], "street", "M-LA-OD", "READY", 2, 6)
+    assert job["classes"] == ["cat", "dog", "bird"]
+
+    stats = json.loads(run("stats", str(imported["id"]), "--json").stdout)
+    assert stats["job_id"] == imported["id"] and stats["results"] == 6
+    assert stats["by_state"] == {"pending": 6, "accepted": 0, "rejected": 0}
+    assert stats["change_kinds"] == {"unchanged": 1, "adjusted": 2, "relabeled": 1, "added": 1, "removed": 1}
+    assert stats["class_changed"] == {
+        "cat": {"true": 0, "false": 2}, "dog": {"true": 1, "false": 1}, "bird": {"true": 1, "false": 0},
+        "(removed)": {"true": 1, "false": 0},
+    }
+    area = stats["expert_review_area"]
+    assert (area["px"]["count"], area["px"]["min"], area["px"]["max"], area["px"]["mean"]) == (5, 100.0, 400.0, 240.0)
+    assert (area["fraction"]["min"], area["fraction"]["max"]) == (pytest.approx(0.04), pytest.approx(0.08))
+    factor = stats["adjustment_factor"]
+    assert (factor["count"], factor["min"], factor["median"], factor["max"]) == (4, 0.5, 1.0, 2.0)
+
+
+def test_import_classification_and_its_stats(tmp_path, sqlite_engine):
+    files = write_classification_job(tmp_path / "in")
+    out = run("import", "--task", "classification", "--name", "fruit", "--images", str(files.images_dir),
+              "--csv", str(files.csv_path), "--classes", "apple, pear,plum,kiwi", "--quiet").stdout
+    assert "imported job" in out and "'fruit' (M-LA-CL): 4 images, 4 results" in out
+
+    [job] = list_jobs(engine=sqlite_engine)
+    assert (job.tag, job.images, job.results, job.classes) == ("M-LA-CL", 4, 4, ["apple", "pear", "plum", "kiwi"])
+    stats = json.loads(run("stats", str(job.id), "--json").stdout)
+    assert stats["change_kinds"] == {"unchanged": 2, "adjusted": 0, "relabeled": 2, "added": 0, "removed": 0}
+    assert stats["class_changed"] == {"apple": {"true": 1, "false": 1}, "pear": {"true": 1, "false": 1}}
+
+    text_out = run("stats", str(job.id)).stdout
+    assert "50.0% class changed" in text_out and "relabeled 2" in text_out
+
+
+def test_a_bad_file_exits_2_with_the_problem_on_stderr(tmp_path, sqlite_engine):
+    done = run(*import_detection_args(tmp_path / "in", image_files=IMAGES[:1]), check_rc=2)
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ")
+    assert "expert.json: image 2 'b.png'" in done.stderr and "file not found" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert table_counts(sqlite_engine)["labeljob"] == 0
+
+
+def test_an_unknown_job_id_exits_2(tmp_path):
+    done = run("stats", "4242", "--json", check_rc=2)
+    assert done.stdout == ""
+    assert done.stderr.strip() == "error: job 4242 not found"
+
+
+def import_in_process(engine, root: Path) -> None:
+    """A job in the default store without paying for a subprocess (the CLI's import has its own tests)."""
+    files = write_detection_job(root)
+    ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir, pre_path=files.pre_path,
+                            expert_path=files.expert_path)
+
+
+def test_a_missing_option_and_a_taken_name_exit_2(tmp_path, sqlite_engine):
+    files = write_detection_job(tmp_path / "in")
+    done = run("import", "--task", "detection", "--name", "x", "--images", str(files.images_dir), "--quiet",
+               check_rc=2)
+    assert "needs --pre PRE.json and --expert EXPERT.json" in done.stderr
+    import_in_process(sqlite_engine, tmp_path / "again")
+    done = run(*import_detection_args(tmp_path / "again2"), check_rc=2)
+    assert "a job named 'street' already exists" in done.stderr and "--replace" in done.stderr
+    replaced = json.loads(run(*import_detection_args(tmp_path / "again3"), "--replace", "--json").stdout)
+    assert replaced["results"] == 6
+
+
+def test_progress_goes_to_stderr_unless_quiet(tmp_path):
+    args = [a for a in import_detection_args(tmp_path / "in") if a != "--quiet"]
+    done = run(*args)
+    assert "writing to the store" in done.stderr and "done" in done.stderr
+    assert "imported job" in done.stdout
+
+
+def test_db_option_is_honoured(store_url, tmp_path, sqlite_engine):
+    """--db names the store, before or after the subcommand; the default store stays empty."""
+    imported = json.loads(run(*import_detection_args(tmp_path / "in"), "--json", "--db", store_url).stdout)
+    with get_engine(store_url).connect() as conn:
+        names = conn.execute(text("SELECT id, name FROM labeljob")).all()
+    assert [tuple(r) for r in names] == [(imported["id"], "street")]
+    assert [j["name"] for j in json.loads(run("--db", store_url, "jobs", "--json").stdout)] == ["street"]
+    assert table_counts(sqlite_engine)["labeljob"] == 0  # the store LABELDECK_DATABASE_URL names
+
+
+def test_demo_if_empty_leaves_a_store_with_jobs_alone(tmp_path, data_dir, sqlite_engine):
+    import_in_process(sqlite_engine, tmp_path / "in")
+    done = run("demo", "--if-empty", "--quiet")
+    assert "nothing to do" in done.stdout
+    assert [j.name for j in list_jobs(engine=sqlite_engine)] == ["street"]
+    assert not (data_dir / "demo").exists()
