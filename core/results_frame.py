@@ -4,6 +4,7 @@ imported (and rebuilt from the store if that file is missing), with review state
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC
 from pathlib import Path
 
 import polars as pl
@@ -42,7 +43,10 @@ def get_job(engine: Engine, job_id: int) -> models.LabelJob:
 def _cache_path(engine: Engine, job: models.LabelJob) -> Path:
     # The store's URL and the job's creation time are in the key: two stores sharing a data folder (tests, bench),
     # or a job id reused after a delete, can never read each other's frame.
-    identity = f"{engine.url.render_as_string(hide_password=True)}|{job.id}|{job.created_at.isoformat()}"
+    created = job.created_at
+    if created.tzinfo is not None:  # SQLite hands back naive UTC; PostgreSQL an aware time: key both the same way
+        created = created.astimezone(UTC).replace(tzinfo=None)
+    identity = f"{engine.url.render_as_string(hide_password=True)}|{job.id}|{created.isoformat()}"
     digest = hashlib.sha1(identity.encode()).hexdigest()[:12]
     return get_settings().cache_dir / f"results-v{FRAME_VERSION}-job{job.id}-rev{job.data_revision}-{digest}.parquet"
 
