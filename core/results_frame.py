@@ -4,6 +4,7 @@ imported (and rebuilt from the store if that file is missing), with review state
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
 
@@ -77,14 +78,17 @@ def write_cached_results(engine: Engine, job: models.LabelJob, frame: pl.DataFra
     tmp.replace(path)
 
 
-def load_results(engine: Engine, job: models.LabelJob) -> pl.DataFrame:
-    """Immutable per-result columns of a job (see finish_frame), from the parquet cache or else the store."""
+def load_results(
+    engine: Engine, job: models.LabelJob, *, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Immutable per-result columns of a job (see finish_frame), from the parquet cache or else the store.
+    `columns` reads only those (parquet is columnar: a summary needs a fraction of the file)."""
     path = _cache_path(engine, job)
     if path.exists():
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, columns=list(columns) if columns else None)
     frame = finish_frame(_fetch_results(engine, job.id), _fetch_samples(engine, job.id), _fetch_classes(engine, job))
     write_cached_results(engine, job, frame)
-    return frame
+    return frame.select(columns) if columns else frame
 
 
 def _fetch_results(engine: Engine, job_id: int) -> pl.DataFrame:

@@ -9,21 +9,20 @@ import polars as pl
 from sqlalchemy import Engine
 
 from core.errors import BadInput
+from core.queries import class_changed_table
 from core.results_frame import get_job, load_results, state_counts
 from core.vocabulary import CHANGE_KINDS, REMOVED_ROW
 
-
-def class_changed_table(results: pl.DataFrame) -> pl.DataFrame:
-    """One row per expert class (and (removed)): true, false, total; most results first."""
-    return (
-        results.group_by("class_row")
-        .agg(
-            pl.col("class_changed").sum().cast(pl.Int64).alias("true"),
-            (~pl.col("class_changed")).sum().cast(pl.Int64).alias("false"),
-            pl.len().cast(pl.Int64).alias("total"),
-        )
-        .sort(["total", "class_row"], descending=[True, False])
-    )
+STATS_COLUMNS = ("class_row", "class_changed", "change_kind", "area_px", "area_fraction", "adjustment_factor", "iou")
+SUMMARY = {
+    "count": lambda c: c.count(),
+    "min": lambda c: c.min(),
+    "p25": lambda c: c.quantile(0.25, "linear"),
+    "median": lambda c: c.median(),
+    "p75": lambda c: c.quantile(0.75, "linear"),
+    "max": lambda c: c.max(),
+    "mean": lambda c: c.mean(),
+}
 
 
 def change_kind_counts(results: pl.DataFrame) -> dict[str, int]:
@@ -31,19 +30,12 @@ def change_kind_counts(results: pl.DataFrame) -> dict[str, int]:
     return {kind: int(counts.get(kind, 0)) for kind in CHANGE_KINDS}
 
 
-def summary(values: pl.Series) -> dict[str, float | int | None]:
-    values = values.drop_nulls()
-    if values.is_empty():
-        return {"count": 0, "min": None, "p25": None, "median": None, "p75": None, "max": None, "mean": None}
-    return {
-        "count": values.len(),
-        "min": values.min(),
-        "p25": values.quantile(0.25, "linear"),
-        "median": values.median(),
-        "p75": values.quantile(0.75, "linear"),
-        "max": values.max(),
-        "mean": values.mean(),
-    }
+def summaries(results: pl.DataFrame, columns: dict[str, str]) -> dict[str, dict[str, float | int | None]]:
+    """count (non-null), min, p25, median, p75, max, mean of each column, all in one parallel pass."""
+    row = results.select(
+        fn(pl.col(column)).alias(f"{name}|{stat}") for name, column in columns.items() for stat, fn in SUMMARY.items()
+    ).row(0, named=True)
+    return {name: {stat: row[f"{name}|{stat}"] for stat in SUMMARY} for name in columns}
 
 
 def job_stats(*, engine: Engine, job_id: int) -> dict[str, Any]:
@@ -51,9 +43,9 @@ def job_stats(*, engine: Engine, job_id: int) -> dict[str, Any]:
     if job.kind != "manual":
         raise BadInput(f"job {job.id} {job.name!r} is an auto label job ({job.tag}); Expert Review Stats are for "
                        "manual label jobs")
-    results = load_results(engine, job)
-    table = class_changed_table(results)
-    class_changed = {row["class_row"]: {"true": row["true"], "false": row["false"]} for row in table.iter_rows(named=True)}
+    results = load_results(engine, job, columns=STATS_COLUMNS)
+    table = class_changed_table(results, "class_row")
+    class_changed = {group: {"true": true, "false": false} for group, true, false, _ in table.iter_rows()}
     if job.task == "detection":
         class_changed.setdefault(REMOVED_ROW, {"true": 0, "false": 0})
     changed = int(results["class_changed"].sum()) if results.height else 0
@@ -71,10 +63,9 @@ def job_stats(*, engine: Engine, job_id: int) -> dict[str, Any]:
         "class_changed_share": changed / results.height if results.height else 0.0,
     }
     if job.task == "detection":
-        stats["expert_review_area"] = {
-            "px": summary(results["area_px"]),
-            "fraction": summary(results["area_fraction"]),
-        }
-        stats["adjustment_factor"] = summary(results["adjustment_factor"])
-        stats["iou"] = summary(results["iou"])
+        summary = summaries(results, {"px": "area_px", "fraction": "area_fraction",
+                                      "factor": "adjustment_factor", "iou": "iou"})
+        stats["expert_review_area"] = {"px": summary["px"], "fraction": summary["fraction"]}
+        stats["adjustment_factor"] = summary["factor"]
+        stats["iou"] = summary["iou"]
     return stats
