@@ -1,0 +1,330 @@
+"""LabelDeck benchmark: import a large synthetic detection job through the CLI, then time stats.
+
+    python -m bench.run [--images 100000] [--boxes-per-image 10] [--db URL] [--out bench/REPORT.md] [--keep]
+
+Each step runs `python -m core ...` in a child process and records wall-clock time and the child's peak RSS.
+The report is written even when a target is missed (it says FAIL); the exit code is non-zero only when a
+command fails, and then the previous report is left untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench.measure import ChildRun, CommandFailed, run_child
+from bench.report import GIB, MIB, Measurement, Section, machine_info, render_report
+from bench.synth import SynthFiles, SynthSpec, write_job
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+IMPORT_TARGET_S = 30.0
+STATS_TARGET_S = 1.0
+RSS_TARGET_GIB = 2.0
+STATS_RUNS = 3
+
+# Runs in a child: times job_stats() inside one process, cold (frame built from the store) and then warm.
+_IN_PROCESS_STATS = """\
+import json, shutil, statistics, sys, time
+from core.db import get_engine
+from core.settings import get_settings
+from core.stats import job_stats
+url, job_id, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+shutil.rmtree(get_settings().cache_dir, ignore_errors=True)
+engine = get_engine(url)
+def timed():
+    started = time.perf_counter()
+    job_stats(engine=engine, job_id=job_id)
+    return time.perf_counter() - started
+cold = timed()
+warm = [timed() for _ in range(runs)]
+print(json.dumps({"cold_s": cold, "warm_s": warm}))
+"""
+
+
+@dataclass(kw_only=True)
+class BenchContext:
+    """What every benchmark step needs; steps fill in job_id and friends as they go."""
+
+    python: str
+    db_url: str
+    workdir: Path
+    env: dict[str, str]
+    job_name: str
+    files: SynthFiles | None = None
+    job_id: int | str | None = None
+    job: dict = field(default_factory=dict)
+
+    def core(self, *args: str) -> ChildRun:
+        """Run `python -m core ARGS --db URL` and fail loudly if it fails."""
+        return self.run([self.python, "-m", "core", *args, "--db", self.db_url])
+
+    def run(self, argv: Sequence[str], *, shown: str | None = None) -> ChildRun:
+        log(f"$ {shown or _display(argv, self.db_url)}")
+        run = run_child(argv, cwd=REPO_ROOT, env=self.env)
+        if not run.ok:
+            raise CommandFailed(run)
+        log(f"  {run.wall_s:.2f} s, peak RSS {run.peak_rss_bytes / MIB:,.0f} MiB")
+        return run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    started = datetime.now(timezone.utc)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
+    db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
+    # The children keep their data folder (results-frame cache, thumbnails) in the work dir, not in data/.
+    env = {**os.environ, "LABELDECK_DATA_DIR": str(workdir / "data")}
+    ctx = BenchContext(python=args.python, db_url=db_url, workdir=workdir, env=env, job_name=args.job_name)
+    spec = SynthSpec(images=args.images, boxes_per_image=args.boxes_per_image, seed=args.seed)
+    log(f"work dir {workdir}")
+    try:
+        sections = [
+            bench_generate(ctx, spec),
+            bench_import(ctx),
+            bench_stats(ctx, runs=args.stats_runs),
+        ]
+    except CommandFailed as failure:
+        stdout = failure.run.stdout.strip()
+        log(
+            f"FAILED (exit code {failure.run.returncode}): {_display(failure.run.argv, db_url)}"
+            + (f"\n--- its stdout ---\n{stdout[-4000:]}" if stdout else "")
+        )
+        log(f"report not written; inputs kept in {workdir}")
+        return 1
+    except (ValueError, KeyError) as problem:  # unusable CLI output
+        log(f"FAILED: {problem}")
+        log(f"report not written; inputs kept in {workdir}")
+        return 1
+
+    report = render_report(
+        title="LabelDeck benchmark report",
+        command=_display(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)], db_url),
+        machine=machine_info(db_kind=_db_kind(db_url), repo_root=REPO_ROOT),
+        parameters={
+            "images": f"{spec.images:,}",
+            "boxes per image": f"{spec.boxes_per_image:g}",
+            "seed": str(spec.seed),
+            "image size": f"{spec.width} × {spec.height}",
+            "pre-label noise": (
+                f"{spec.wrong_class_rate:.0%} wrong class, {spec.missed_rate:.0%} missed, "
+                f"{spec.spurious_rate:.0%} spurious, {1 - spec.unchanged_geometry_rate:.0%} jittered/resized"
+            ),
+            "database URL": _redact(db_url),
+            "job name": ctx.job_name,
+        },
+        sections=sections,
+        started=started,
+    )
+    out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    log(f"report written to {out}")
+    _log_summary(sections)
+
+    if args.keep:
+        log(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def bench_generate(ctx: BenchContext, spec: SynthSpec) -> Section:
+    log(f"generating {spec.images:,} images × {spec.boxes_per_image:g} boxes ...")
+    started = time.perf_counter()
+    files = write_job(spec, ctx.workdir)
+    elapsed = time.perf_counter() - started
+    ctx.files = files
+    log(f"  {elapsed:.2f} s: {files.expert_boxes:,} expert boxes, {files.pre_boxes:,} pre boxes")
+    flush_to_disk()
+    return Section(
+        title="Synthetic job",
+        measurements=[
+            Measurement(name="generation time", value=elapsed, unit="s"),
+            Measurement(name="images", value=files.images),
+            Measurement(name="expert boxes", value=files.expert_boxes),
+            Measurement(name="pre-label boxes", value=files.pre_boxes),
+            Measurement(name="pre boxes with the wrong class", value=files.wrong_class),
+            Measurement(name="pre boxes jittered/resized", value=files.jittered),
+            Measurement(name="expert boxes missed by pre-labels (→ added)", value=files.missed),
+            Measurement(name="spurious pre boxes (→ removed)", value=files.spurious),
+            Measurement(name="expert file (COCO dataset)", value=_mib(files.expert_path), unit="MiB"),
+            Measurement(name="pre-label file (COCO results)", value=_mib(files.pre_path), unit="MiB"),
+        ],
+    )
+
+
+def bench_import(ctx: BenchContext) -> Section:
+    assert ctx.files is not None
+    files = ctx.files
+    run = ctx.core(
+        "import",
+        "--task", "detection",
+        "--name", ctx.job_name,
+        "--images", str(files.images_dir),
+        "--pre", str(files.pre_path),
+        "--expert", str(files.expert_path),
+        "--skip-image-check",
+        "--replace",
+    )  # fmt: skip
+    flush_to_disk()
+    jobs_run = ctx.core("jobs", "--json")
+    ctx.job = _find_job(jobs_run.stdout, ctx.job_name)
+    ctx.job_id = ctx.job["id"]
+    log(f"  job {ctx.job_id}: {ctx.job.get('status')}, {ctx.job.get('images')} images, {ctx.job.get('results')} results")
+
+    section = Section(
+        title="Import (python -m core import)",
+        measurements=[
+            Measurement.below("import wall time", run.wall_s, "s", IMPORT_TARGET_S),
+            Measurement.below("import peak RSS", run.peak_rss_bytes / GIB, "GiB", RSS_TARGET_GIB),
+            Measurement(name="job status", value=str(ctx.job.get("status"))),
+            Measurement(name="job images", value=_int_or_str(ctx.job.get("images"))),
+            Measurement(name="job results", value=_int_or_str(ctx.job.get("results"))),
+            Measurement(name="`core jobs --json` wall time (CLI start-up + one query)", value=jobs_run.wall_s, unit="s"),
+        ],
+    )
+    db_bytes = _sqlite_bytes(ctx.db_url)
+    if db_bytes is not None:
+        section.add(Measurement(name="SQLite database size (with WAL)", value=db_bytes / MIB, unit="MiB"))
+    if ctx.job.get("images") != files.images:
+        section.notes.append(f"the job reports {ctx.job.get('images')} images, {files.images:,} were generated")
+    if ctx.job.get("status") != "READY":
+        section.notes.append(f"the job is {ctx.job.get('status')}, not READY")
+    section.notes.append(
+        "expected results ≈ expert boxes + spurious pre boxes "
+        f"= {files.expert_boxes + files.spurious:,} (exact only if no spurious box steals a match)"
+    )
+    return section
+
+
+def bench_stats(ctx: BenchContext, *, runs: int = STATS_RUNS) -> Section:
+    """The CLI in fresh processes (the first one builds the job's results frame from the store and caches it),
+    then job_stats() timed inside one process."""
+    cli_runs = [ctx.core("stats", str(ctx.job_id), "--json") for _ in range(runs)]
+    for run in cli_runs:
+        json.loads(run.stdout)  # stats must print JSON; a ValueError here fails the benchmark
+    walls = [r.wall_s for r in cli_runs]
+    section = Section(
+        title="Stats (python -m core stats JOB --json)",
+        measurements=[
+            Measurement.below(f"stats wall time (median of {runs})", statistics.median(walls), "s", STATS_TARGET_S),
+            Measurement.below("stats peak RSS", max(r.peak_rss_bytes for r in cli_runs) / GIB, "GiB", RSS_TARGET_GIB),
+            Measurement(name="stats wall time, each run (first: cold frame)",
+                        value=", ".join(f"{w:.2f}" for w in walls), unit="s"),
+        ],
+        notes=["CLI wall time is a fresh process: interpreter start-up, imports, engine, the job's results frame "
+               "(built from the store on the first run, read from the parquet cache after) and the stats"],
+    )
+
+    argv = [ctx.python, "-c", _IN_PROCESS_STATS, ctx.db_url, str(ctx.job_id), str(runs)]
+    try:
+        run = ctx.run(argv, shown=f"python -c <job_stats() in one process> {_redact(ctx.db_url)} {ctx.job_id}")
+        timings = json.loads(run.stdout.strip().splitlines()[-1])
+    except (CommandFailed, ValueError, IndexError) as problem:  # optional: no timing, no failed benchmark
+        section.notes.append(f"in-process timing unavailable: {problem}")
+        return section
+    section.measurements += [
+        Measurement(name="job_stats() in-process, cold (frame from the store)", value=timings["cold_s"], unit="s"),
+        Measurement(name=f"job_stats() in-process, warm (median of {runs})",
+                    value=statistics.median(timings["warm_s"]), unit="s"),
+        Measurement(name="in-process peak RSS", value=run.peak_rss_bytes / GIB, unit="GiB"),
+    ]
+    return section
+
+
+def flush_to_disk() -> None:
+    """Write back dirty pages left by the previous step (untimed), so the write-back of the generated files or of
+    the import does not slow the next measured command down."""
+    if not hasattr(os, "sync"):
+        return
+    started = time.perf_counter()
+    os.sync()
+    log(f"  sync: {time.perf_counter() - started:.2f} s (not counted)")
+
+
+def _find_job(stdout: str, name: str) -> dict:
+    jobs = json.loads(stdout)
+    if isinstance(jobs, dict) and "jobs" in jobs:
+        jobs = jobs["jobs"]
+    matching = [j for j in jobs if j.get("name") == name]
+    if not matching:
+        raise ValueError(f"`core jobs --json` lists no job named {name!r}")
+    return max(matching, key=lambda j: j["id"])
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=100_000, help="number of images (default 100000)")
+    parser.add_argument("--boxes-per-image", type=float, default=10.0, help="average expert boxes per image (10)")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (0)")
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file in the work dir)")
+    parser.add_argument("--out", type=Path, help="report path (default bench/REPORT.md)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (generated files and database)")
+    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / ".work",
+                        help="parent of the temporary work dir (default bench/.work, git-ignored)")
+    parser.add_argument("--job-name", default="bench-1m", help="name of the imported job (bench-1m)")
+    parser.add_argument("--stats-runs", type=int, default=STATS_RUNS, help=f"stats repetitions ({STATS_RUNS})")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the CLI (this one)")
+    return parser.parse_args(argv)
+
+
+def _db_kind(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version} (file)"
+    return f"{parsed.get_backend_name()} ({parsed.drivername})"
+
+
+def _sqlite_bytes(url: str) -> int | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    paths = [Path(parsed.database + suffix) for suffix in ("", "-wal")]
+    return sum(p.stat().st_size for p in paths if p.exists()) or None
+
+
+def _redact(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _display(argv: Sequence[str], db_url: str) -> str:
+    return shlex.join(_redact(a) if a == db_url else a for a in argv)
+
+
+def _mib(path: Path) -> float:
+    return path.stat().st_size / MIB
+
+
+def _int_or_str(value: object) -> int | str:
+    return value if isinstance(value, int) else str(value)
+
+
+def _log_summary(sections: Sequence[Section]) -> None:
+    for section in sections:
+        for m in section.targeted:
+            log(f"  {m.verdict.strip('*'):4}  {m.name}: {m.value:.2f} {m.unit} (target < {m.target:g} {m.unit})")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
