@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.filters import ResultFilter, Slice
+from core.results_frame import REVIEW_STATE
 from core.vocabulary import REVIEW_STATES
 
 GROUP_COLUMNS = {"expert review class": "class_row", "pre-label class": "pre_class_row", "image": "file_path"}
@@ -28,7 +29,10 @@ class View:
 
 
 def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
-    return results.join(states, on="result_id", how="left").with_columns(pl.col("review_state").fill_null("pending"))
+    """The results with their review_state; `states` may list only the results that are not pending."""
+    return results.join(states, on="result_id", how="left", maintain_order="left").with_columns(
+        pl.col("review_state").cast(REVIEW_STATE).fill_null("pending")
+    )
 
 
 def filtered(results: pl.DataFrame, view: View) -> pl.DataFrame:
@@ -69,14 +73,21 @@ def bin_edges(values: pl.Series, *, log: bool, bins: int = HISTOGRAM_BINS) -> li
         values = values.filter(values > 0)
     if values.is_empty():
         return []
-    low, high = float(values.min()), float(values.max())
-    if log:
-        low, high = math.log10(low), math.log10(high)
-    if high <= low:
+    smallest, largest = float(values.min()), float(values.max())
+    low, high = (math.log10(smallest), math.log10(largest)) if log else (smallest, largest)
+    degenerate = high <= low
+    if degenerate:
         high = low + 1.0
     step = (high - low) / bins
     edges = [low + i * step for i in range(bins + 1)]
-    return [10**e for e in edges] if log else edges
+    if log:
+        edges = [10**e for e in edges]
+    # 10**log10(x) and low + bins * step can miss x by an ulp, which would drop the smallest or largest value
+    # from every histogram: the outer edges are the values themselves.
+    edges[0] = smallest
+    if not degenerate:
+        edges[-1] = largest
+    return edges
 
 
 def histogram(results: pl.DataFrame, column: str, edges: list[float]) -> pl.DataFrame:
@@ -104,10 +115,14 @@ def confusion(results: pl.DataFrame) -> pl.DataFrame:
 
 
 def tiles(results: pl.DataFrame, view: View) -> pl.DataFrame:
-    """The grid's tiles in order: a result each (in result order, which is image order), or an image each when
-    grouped by image (with its result count and how many changed)."""
+    """The grid's tiles in order. Grouped by a class: a result each, the groups in the Class Changed table's order
+    (biggest first), results in image order within a group. Grouped by image: an image each, with its result
+    count and how many changed."""
     if view.group_by != "image":
-        return results
+        order = class_changed_table(results, view.group_column)["group"]
+        rank = pl.col(view.group_column).replace_strict(order, pl.int_range(order.len(), eager=True),
+                                                        return_dtype=pl.Int64)
+        return results.sort(rank, "result_id")
     return results.group_by("sample_id", "file_path", maintain_order=True).agg(
         pl.len().alias("results"),
         pl.col("class_changed").sum().alias("changed"),
@@ -122,3 +137,25 @@ def page_count(tile_count: int, page_size: int) -> int:
 def page_of(tiles_frame: pl.DataFrame, *, page: int, page_size: int) -> pl.DataFrame:
     page = min(max(page, 1), page_count(tiles_frame.height, page_size))
     return tiles_frame.slice((page - 1) * page_size, page_size)
+
+
+def grid_page(results: pl.DataFrame, view: View, *, page: int, page_size: int) -> tuple[pl.DataFrame, int]:
+    """One page of `tiles(results, view)` and the number of tiles, without ordering the whole frame: the page is
+    cut from the groups it spans (results are in result order already), so a 1M-result job pays for one page."""
+    if view.group_by == "image":
+        samples = results["sample_id"].unique(maintain_order=True)
+        page = min(max(page, 1), page_count(samples.len(), page_size))
+        chosen = samples.slice((page - 1) * page_size, page_size).implode()
+        return tiles(results.filter(pl.col("sample_id").is_in(chosen)), view), samples.len()
+    page = min(max(page, 1), page_count(results.height, page_size))
+    start, end = (page - 1) * page_size, page * page_size
+    parts, offset = [], 0
+    for group, total in class_changed_table(results, view.group_column).select("group", "Total").iter_rows():
+        if offset < end and offset + total > start:
+            skip = max(start - offset, 0)
+            take = min(end, offset + total) - offset - skip
+            parts.append(results.filter(pl.col(view.group_column) == group).slice(skip, take))
+        offset += total
+        if offset >= end:
+            break
+    return (pl.concat(parts) if parts else results.clear()), results.height

@@ -18,24 +18,24 @@ TILE_SIZE = 256
 COLUMNS = 6
 
 
-def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View) -> None:
-    """shown: the results of the selected tab, filters and slice."""
-    all_tiles = queries.tiles(shown, view)
-    if all_tiles.is_empty():
+def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: int = COLUMNS) -> None:
+    """shown: the results of the selected tab, filters and slice; fewer columns when the detail panel is open."""
+    if shown.is_empty():
         st.info("No results match this tab, these filters and this slice.", icon=":material/search_off:")
         return
     pager, size_column = st.columns([5, 1], vertical_alignment="bottom")
     page_size = size_column.selectbox("Page size", PAGE_SIZES, index=PAGE_SIZES.index(24), key="page_size",
                                       bind="query-params")
+    tile_count = shown["sample_id"].n_unique() if view.group_by == "image" else shown.height
     with pager:
-        page = st.pagination(queries.page_count(all_tiles.height, page_size), key="page", bind="query-params")
-    tiles = queries.page_of(all_tiles, page=page, page_size=page_size)
+        page = st.pagination(queries.page_count(tile_count, page_size), key="page", bind="query-params")
+    tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
     boxes = data.results.filter(pl.col("sample_id").is_in(tiles["sample_id"].implode()))
     by_sample = {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
     root = image_root(data.job)
-    columns = st.columns(COLUMNS)
+    grid = st.columns(columns)
     for i, tile in enumerate(tiles.iter_rows(named=True)):
-        with columns[i % COLUMNS]:
+        with grid[i % columns]:
             _tile(data, tile, by_sample[tile["sample_id"]], root=root, per_image=view.group_by == "image")
 
 
