@@ -129,8 +129,13 @@ def draw_overlays(
         ox, oy = origin
         return ((x0 - ox) * factor, (y0 - oy) * factor, (x1 - ox) * factor, (y1 - oy) * factor)
 
+    rows = list(boxes.iter_rows(named=True))
+    focused = [r for r in rows if r["result_id"] == focus]
+    if focused:  # dim everything but this result's boxes, so the eye lands on it in a busy scene
+        _dim_outside(draw, image.size, [xyxy(focused[0], p) for p in ("expert_", "pre_")
+                                        if focused[0].get(f"{p}x") is not None])
     # The focus result last, so it sits on top of its neighbours.
-    rows = sorted(boxes.iter_rows(named=True), key=lambda r: r["result_id"] == focus)
+    rows.sort(key=lambda r: r["result_id"] == focus)
     for row in rows:
         width = max(1, round((3 if row["result_id"] == focus or focus is None else 1.5) * scale))
         kind = row["change_kind"]
@@ -148,6 +153,22 @@ def draw_overlays(
             elif kind == "relabeled":
                 text = f"{overlay.label(row['pre_class'])} -> {text}"  # the bundled font has no arrow glyph
             _tag(draw, xyxy(row, "expert_"), text, color, font)
+
+
+def _dim_outside(draw: ImageDraw.ImageDraw, size: tuple[int, int], boxes: list[tuple[float, ...]]) -> None:
+    if not boxes:
+        return
+    pad = 4
+    x0 = max(min(b[0] for b in boxes) - pad, 0)
+    y0 = max(min(b[1] for b in boxes) - pad, 0)
+    x1 = min(max(b[2] for b in boxes) + pad, size[0])
+    y1 = min(max(b[3] for b in boxes) + pad, size[1])
+    shade = (0, 0, 0, 70)
+    # Pillow's rectangles include both corners: the four bands must not share a row or column, or it shows.
+    x0, y0, x1, y1 = round(x0), round(y0), round(x1), round(y1)
+    for rect in ((0, 0, size[0], y0 - 1), (0, y1 + 1, size[0], size[1]), (0, y0, x0 - 1, y1), (x1 + 1, y0, size[0], y1)):
+        if rect[2] >= rect[0] and rect[3] >= rect[1]:
+            draw.rectangle(rect, fill=shade)
 
 
 def _xyxy(row: dict, prefix: str) -> tuple[float, float, float, float]:

@@ -20,8 +20,8 @@ DETAIL_SIZE = 960
 def detail_panel_ui(data: JobData, result_id: int) -> None:
     found = data.results.filter(pl.col("result_id") == result_id)
     with st.container(border=True, key="detail_panel"):
-        title, close = st.columns([5, 1], vertical_alignment="center")
-        if close.button("Close", key="close_detail", icon=":material/close:", type="tertiary"):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        if close.button("", key="close_detail", icon=":material/close:", type="tertiary", help="Close the panel"):
             open_result(None)
             st.rerun()
         if found.is_empty():

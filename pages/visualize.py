@@ -68,7 +68,7 @@ if open_result_id is not None:
     grid_column, panel_column = st.columns([3, 2])
     with panel_column:
         detail_panel_ui(data, open_result_id)
+    with grid_column:
+        image_grid_ui(data, shown, view, columns=3)
 else:
-    grid_column = st.container()
-with grid_column:
     image_grid_ui(data, shown, view)
