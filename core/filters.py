@@ -50,10 +50,11 @@ class ResultFilter:
     def is_empty(self) -> bool:
         return self == ResultFilter()
 
-    def describe(self) -> list[str]:
+    def describe(self, display=str) -> list[str]:
+        """Words for the caption; `display` turns a class name into its display name."""
         parts = []
         if self.classes:
-            parts.append(", ".join(self.classes))
+            parts.append(", ".join(display(c) for c in self.classes))
         if self.class_changed is not None:
             parts.append(f"Class Changed = {self.class_changed}")
         if self.change_kinds:
@@ -177,6 +178,11 @@ def from_query_params(
                 continue
             if number != number or number in (float("inf"), float("-inf")):
                 notices.append(f"ignored {key}={raw!r} (not a finite number)")
+                continue
+            if number < 0:
+                # Areas, factors, IoU and confidences are never negative, and the sidebar's inputs (min 0) could
+                # not show such a bound: it would filter invisibly.
+                notices.append(f"ignored {key}={raw!r} (below 0)")
                 continue
             values[key] = number
     for name in RANGES:

@@ -11,9 +11,8 @@ from core.jobs import image_root
 from core.queries import View
 from core.thumbnails import ImageUnavailable, render_tile
 from dashboard.job_data import JobData
-from dashboard.url_state import open_result
+from dashboard.url_state import PAGE_SIZES, open_result
 
-PAGE_SIZES = (12, 24, 48, 96)
 TILE_SIZE = 256
 COLUMNS = 6
 

@@ -3,18 +3,20 @@ Apply writes the URL, and a value the link got wrong is named in a notice, never
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import streamlit as st
 
 from core.filters import GROUP_BYS, ResultFilter, from_query_params, to_query_params
 from core.vocabulary import CHANGE_KINDS
 from dashboard.job_data import JobData
+from dashboard.url_state import first_page
 
 FILTER_KEYS = tuple(f.name for f in fields(ResultFilter)) + ("group_by",)
 CHANGED_OPTIONS = {"All": None, "True": True, "False": False}
-# Query params a new filter makes stale: the page and the selected slice and tile.
-RESET_ON_APPLY = ("page", "slice", "result")
+# Query params a new filter makes stale: the selected slice and tile (and the page, see first_page).
+RESET_ON_APPLY = ("slice", "result")
+BOX_RANGES = ("area", "factor", "iou")
 
 
 def url_lists() -> dict[str, list[str]]:
@@ -23,6 +25,12 @@ def url_lists() -> dict[str, list[str]]:
 
 def url_filter(data: JobData) -> tuple[ResultFilter, str, list[str]]:
     result_filter, notices = from_query_params(url_lists(), known_classes=data.class_rows)
+    if not data.is_detection:
+        boxed = {f"{name}_{end}": None for name in BOX_RANGES for end in ("min", "max")
+                 if getattr(result_filter, f"{name}_{end}") is not None}
+        if boxed:
+            notices.append(f"ignored {', '.join(boxed)}: a classification job has no boxes")
+            result_filter = replace(result_filter, **boxed)
     group_by = st.query_params.get("group_by", GROUP_BYS[0])
     if group_by not in GROUP_BYS:
         notices.append(f"ignored group_by={group_by!r} (expected one of {', '.join(GROUP_BYS)})")
@@ -44,7 +52,7 @@ def _seed_widgets(result_filter: ResultFilter, group_by: str) -> None:
         state["f_advanced"] = True
 
 
-def _widget_filter() -> tuple[ResultFilter, list[str]]:
+def _widget_filter(*, is_detection: bool) -> tuple[ResultFilter, list[str]]:
     state = st.session_state
     values = {
         "classes": tuple(state.get("f_classes", [])),
@@ -53,9 +61,10 @@ def _widget_filter() -> tuple[ResultFilter, list[str]]:
     }
     problems = []
     for name in ("area", "factor", "iou", "confidence"):
-        advanced = name in ("iou", "confidence")
-        low = state.get(f"f_{name}_min") if not advanced or state.get("f_advanced") else None
-        high = state.get(f"f_{name}_max") if not advanced or state.get("f_advanced") else None
+        shown = (is_detection or name not in BOX_RANGES) and (name not in ("iou", "confidence")
+                                                             or state.get("f_advanced"))
+        low = state.get(f"f_{name}_min") if shown else None
+        high = state.get(f"f_{name}_max") if shown else None
         if low is not None and high is not None and low > high:
             problems.append(f"{name}: the minimum {low:g} is above the maximum {high:g}; that range is not applied")
             low = high = None
@@ -67,6 +76,7 @@ def apply_filter(result_filter: ResultFilter, group_by: str) -> None:
     """Write a filter to the URL (from Apply, or a box selection on a chart); the widgets follow on the rerun."""
     for key in FILTER_KEYS + RESET_ON_APPLY:
         st.query_params.pop(key, None)
+    first_page()
     st.query_params.update(to_query_params(result_filter))
     if group_by != GROUP_BYS[0]:
         st.query_params["group_by"] = group_by
@@ -99,7 +109,7 @@ def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
         st.selectbox("Group by", GROUP_BYS, key="f_group_by")
         applied = st.form_submit_button("Apply", type="primary", width="stretch")
     if applied:
-        new_filter, problems = _widget_filter()
+        new_filter, problems = _widget_filter(is_detection=data.is_detection)
         group_by = st.session_state["f_group_by"]
         apply_filter(new_filter, group_by)
         st.session_state["f_synced"] = (to_query_params(new_filter), group_by)

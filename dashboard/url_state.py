@@ -1,10 +1,29 @@
-"""The parts of a view that live in the URL besides the filters: the slice, the open tile, the grid page."""
+"""The parts of a view that live in the URL besides the filters: the tab, the slice, the open tile, the grid page.
+
+The grid's page and page size are widgets bound to the URL (Streamlit keeps them in sync); a value they cannot
+take is dropped by Streamlit, so it is named here first.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.filters import Slice
+from core.filters import Slice, parse_state
+
+PAGE_SIZES = (12, 24, 48, 96)
+
+
+def url_tab() -> tuple[str, list[str]]:
+    state, notice = parse_state(st.query_params.get("tab"))
+    return state, [notice] if notice else []
+
+
+def set_tab(state: str) -> None:
+    if state == "pending":
+        st.query_params.pop("tab", None)
+    else:
+        st.query_params["tab"] = state
+    first_page()
 
 
 def url_slice() -> tuple[Slice | None, list[str]]:
@@ -14,10 +33,14 @@ def url_slice() -> tuple[Slice | None, list[str]]:
 def set_slice(selected: Slice | None) -> None:
     st.query_params.pop("slice", None)
     st.query_params.pop("result", None)
-    if "page" in st.session_state:
-        st.session_state["page"] = 1
+    first_page()
     if selected is not None:
         st.query_params["slice"] = selected.to_params()
+
+
+def first_page() -> None:
+    # The page widget owns ?page=; it may only be moved through its session state, before it is drawn.
+    st.session_state["page"] = 1
 
 
 def url_result() -> tuple[int | None, list[str]]:
@@ -35,3 +58,14 @@ def open_result(result_id: int | None) -> None:
         st.query_params.pop("result", None)
     else:
         st.query_params["result"] = str(result_id)
+
+
+def url_grid_notices() -> list[str]:
+    notices = []
+    page = st.query_params.get("page")
+    if page is not None and not (page.isdigit() and int(page) >= 1):
+        notices.append(f"ignored page={page!r} (expected a page number)")
+    size = st.query_params.get("page_size")
+    if size is not None and size not in {str(s) for s in PAGE_SIZES}:
+        notices.append(f"ignored page_size={size!r} (expected one of {', '.join(map(str, PAGE_SIZES))})")
+    return notices

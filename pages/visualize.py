@@ -16,7 +16,7 @@ from dashboard.navigation import ensure_navigation
 from dashboard.review_stats import review_stats_ui
 from dashboard.sidebar_filters import apply_filter, sidebar_filters_ui
 from dashboard.state_tabs import state_tabs_ui
-from dashboard.url_state import url_result, url_slice
+from dashboard.url_state import url_grid_notices, url_result, url_slice, url_tab
 
 ensure_navigation()
 
@@ -31,14 +31,15 @@ if job.kind != "manual" or job.status != "READY":
 
 data = job_data(job)
 result_filter, group_by, notices = sidebar_filters_ui(data)
+state, tab_notices = url_tab()
 current_slice, slice_notices = url_slice()
 open_result_id, result_notices = url_result()
-for notice in notices + slice_notices + result_notices:
+for notice in notices + tab_notices + slice_notices + result_notices + url_grid_notices():
     st.warning(notice, icon=":material/link_off:")
 
 filtered = data.results.filter(result_filter.expr())
 review_stats_ui(filtered, is_detection=data.is_detection)
-state = state_tabs_ui(queries.tab_counts(filtered))
+state = state_tabs_ui(queries.tab_counts(filtered), state=state)
 view = View(state=state, filter=result_filter, group_by=group_by, slice=current_slice)
 in_tab = queries.in_tab(filtered, view)
 
@@ -62,7 +63,7 @@ if data.is_detection:
                      on_range=lambda f: apply_filter(f, group_by), mark_one=True)
 
 shown = queries.in_slice(in_tab, view)
-described = ([current_slice.describe(data.display)] if current_slice else []) + result_filter.describe()
+described = ([current_slice.describe(data.display)] if current_slice else []) + result_filter.describe(data.display)
 st.markdown(f"**Showing:** {' · '.join(described) or 'all results'} · {shown.height:,} results")
 if open_result_id is not None:
     grid_column, panel_column = st.columns([3, 2])

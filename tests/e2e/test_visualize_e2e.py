@@ -88,3 +88,12 @@ def test_box_selecting_a_histogram_range_sets_the_area_filter(app_url, page):
     expect(page.get_by_text(re.compile(r"Showing: .*Expert Review Area"))).to_be_visible()
     assert 0 < showing_count(page) < before
     screenshot(page, "visualize-area-range")
+
+
+def test_a_tab_click_is_kept_in_the_url_by_name(app_url, page):
+    open_street_scenes(page, app_url)
+    page.get_by_text(re.compile(r"^Accepted \d+$")).click()
+    expect(page).to_have_url(re.compile(r"tab=accepted"))
+    expect(page.get_by_text("No results match this tab, these filters and this slice.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("No results match this tab, these filters and this slice.")).to_be_visible()

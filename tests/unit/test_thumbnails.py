@@ -1,0 +1,176 @@
+"""Tiles with overlays: drawn from a real image, cached on disk by job, revision, sample, focus and size, and a
+clear ImageUnavailable (naming the file) when the image is missing, unreadable or outside its root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from PIL import Image
+
+from core import thumbnails
+from core.settings import get_settings
+from core.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
+
+BACKGROUND = (90, 140, 200)
+OVERLAY = Overlay(colors={"cat": "#FF0000", "dog": "#00FF00"}, display_names={"cat": "Cat", "dog": "Dog"})
+NO_BOX = {f"{p}{c}": None for p in ("expert_", "pre_") for c in "xywh"}
+# One image, 300x150: an unchanged cat, a dog relabeled from cat, and a cat box the expert removed.
+BOXES = pl.DataFrame(
+    [
+        {"result_id": 1, "change_kind": "unchanged", "expert_class": "cat", "pre_class": "cat",
+         "expert_x": 10.0, "expert_y": 10.0, "expert_w": 40.0, "expert_h": 40.0,
+         "pre_x": 10.0, "pre_y": 10.0, "pre_w": 40.0, "pre_h": 40.0},
+        {"result_id": 2, "change_kind": "relabeled", "expert_class": "dog", "pre_class": "cat",
+         "expert_x": 120.0, "expert_y": 20.0, "expert_w": 30.0, "expert_h": 30.0,
+         "pre_x": 118.0, "pre_y": 20.0, "pre_w": 32.0, "pre_h": 30.0},
+        {"result_id": 3, "change_kind": "removed", "expert_class": None, "pre_class": "cat",
+         **NO_BOX, "pre_x": 60.0, "pre_y": 60.0, "pre_w": 20.0, "pre_h": 20.0},
+    ],
+    schema={"result_id": pl.Int64, "change_kind": pl.String, "expert_class": pl.String, "pre_class": pl.String,
+            **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"}},
+)
+SAMPLE = {"sample_id": 7, "file_path": "sub/scene.png"}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "images"
+    (folder / "sub").mkdir(parents=True)
+    Image.new("RGB", (300, 150), BACKGROUND).save(folder / "sub" / "scene.png")
+    return folder
+
+
+def tile(root: Path, **kwargs) -> Path:
+    args = {"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
+            "size": 64} | kwargs
+    return render_tile(**args)
+
+
+def test_a_whole_image_tile_is_a_scaled_jpeg_with_the_boxes_drawn(root):
+    path = tile(root, size=256)
+    assert path == tile_path(job_id=3, revision=1, sample_id=7, focus=None, size=256, crop=True)
+    assert path.is_relative_to(get_settings().thumbnail_dir)
+    with Image.open(path) as image:
+        assert image.format == "JPEG"
+        assert image.size == (256, 128)  # the long side is the tile size, the aspect kept
+        colors = set(image.get_flattened_data())
+    # Not just the background: the red cat box and the green dog box are in the tile.
+    assert any(r > 180 and g < 90 and b < 90 for r, g, b in colors)
+    assert any(g > 180 and r < 90 and b < 90 for r, g, b in colors)
+
+
+def test_a_focused_tile_is_cropped_around_its_result(root):
+    path = tile(root, focus=2, size=48)
+    with Image.open(path) as image:
+        assert image.size == (48, 48)  # a square around the result, inside the image
+        assert path.name.endswith("-c2-48.jpg")
+
+
+def test_a_tile_is_drawn_once_and_then_served_from_disk(root, monkeypatch):
+    first = tile(root, focus=1)
+    stamp = first.stat().st_mtime_ns
+
+    def must_not_open(*_args, **_kwargs):
+        raise AssertionError("a cached tile was drawn again")
+
+    monkeypatch.setattr(thumbnails, "open_image", must_not_open)
+    assert tile(root, focus=1) == first
+    assert first.stat().st_mtime_ns == stamp
+    # Even with the image gone, the cached tile is still served.
+    (root / "sub" / "scene.png").unlink()
+    assert tile(root, focus=1) == first
+
+
+def test_focus_size_crop_revision_and_job_each_make_another_tile(root):
+    paths = {
+        tile(root),
+        tile(root, focus=1),
+        tile(root, focus=2),
+        tile(root, focus=2, crop=False),
+        tile(root, size=96),
+        tile(root, revision=2),
+        tile(root, job_id=4),
+        tile(root, sample={"sample_id": 8, "file_path": "sub/scene.png"}),
+    }
+    assert len(paths) == 8
+    assert all(p.exists() for p in paths)
+    with Image.open(tile(root, size=96)) as image:
+        assert image.size == (96, 48)
+
+
+def test_a_label_change_is_never_served_a_stale_tile(root):
+    old = tile(root, revision=1)
+    new = tile(root, revision=2, boxes=BOXES.filter(pl.col("result_id") == 3))
+    assert old != new
+    with Image.open(old) as before, Image.open(new) as after:
+        assert before.tobytes() != after.tobytes()
+
+
+def test_no_temporary_file_is_left_behind(root):
+    path = tile(root)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_missing_image_names_the_file(root):
+    with pytest.raises(ImageUnavailable, match=r"^sub/gone\.png: file not found under "):
+        tile(root, sample={"sample_id": 9, "file_path": "sub/gone.png"})
+    assert not tile_path(job_id=3, revision=1, sample_id=9, focus=None, size=64, crop=True).exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"not an image at all",
+        b"",
+        "truncated",
+    ],
+)
+def test_an_unreadable_image_names_the_file(root, content):
+    bad = root / "sub" / "bad.png"
+    if content == "truncated":
+        Image.new("RGB", (300, 150), BACKGROUND).save(bad)
+        data = bad.read_bytes()
+        bad.write_bytes(data[: len(data) // 2])
+    else:
+        bad.write_bytes(content)
+    with pytest.raises(ImageUnavailable, match=r"^sub/bad\.png: cannot be read"):
+        tile(root, sample={"sample_id": 9, "file_path": "sub/bad.png"})
+    assert not tile_path(job_id=3, revision=1, sample_id=9, focus=None, size=64, crop=True).exists()
+
+
+def test_a_directory_is_not_an_image(root):
+    with pytest.raises(ImageUnavailable, match=r"^sub: "):
+        tile(root, sample={"sample_id": 9, "file_path": "sub"})
+
+
+@pytest.mark.parametrize("file_path", ["../outside.png", "sub/../../outside.png", "/etc/passwd", "..\\outside.png"])
+def test_a_path_leaving_the_image_root_is_refused(root, file_path):
+    (root.parent / "outside.png").write_bytes((root / "sub" / "scene.png").read_bytes())
+    with pytest.raises(ImageUnavailable) as caught:
+        tile(root, sample={"sample_id": 9, "file_path": file_path})
+    assert str(caught.value).startswith(f"{file_path}: ")
+
+
+def test_a_symlink_out_of_the_root_is_refused(root):
+    (root.parent / "outside.png").write_bytes((root / "sub" / "scene.png").read_bytes())
+    (root / "link.png").symlink_to(root.parent / "outside.png")
+    with pytest.raises(ImageUnavailable, match=r"^link\.png: .*outside the image root"):
+        tile(root, sample={"sample_id": 9, "file_path": "link.png"})
+
+
+def test_a_tiny_image_is_scaled_up_to_the_tile_size(tmp_path):
+    Image.new("RGB", (10, 5), BACKGROUND).save(tmp_path / "tiny.png")
+    path = render_tile(job_id=1, revision=0, root=tmp_path, sample={"sample_id": 1, "file_path": "tiny.png"},
+                       boxes=BOXES.head(0), overlay=OVERLAY, size=40)
+    with Image.open(path) as image:
+        assert image.size == (40, 20)
+
+
+def test_overlay_falls_back_for_unknown_classes():
+    assert OVERLAY.color("cat") == "#FF0000"
+    assert OVERLAY.color("zebra") == OVERLAY.color(None) == thumbnails.PRE_COLOR_FALLBACK
+    assert OVERLAY.label("dog") == "Dog"
+    assert OVERLAY.label("zebra") == "zebra"
+    assert OVERLAY.label(None) == ""
