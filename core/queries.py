@@ -134,11 +134,6 @@ def page_count(tile_count: int, page_size: int) -> int:
     return max(1, math.ceil(tile_count / page_size))
 
 
-def page_of(tiles_frame: pl.DataFrame, *, page: int, page_size: int) -> pl.DataFrame:
-    page = min(max(page, 1), page_count(tiles_frame.height, page_size))
-    return tiles_frame.slice((page - 1) * page_size, page_size)
-
-
 def grid_page(results: pl.DataFrame, view: View, *, page: int, page_size: int) -> tuple[pl.DataFrame, int]:
     """One page of `tiles(results, view)` and the number of tiles, without ordering the whole frame: the page is
     cut from the groups it spans (results are in result order already), so a 1M-result job pays for one page."""

@@ -16,7 +16,7 @@ from dashboard.navigation import ensure_navigation
 from dashboard.review_stats import review_stats_ui
 from dashboard.sidebar_filters import apply_filter, sidebar_filters_ui
 from dashboard.state_tabs import state_tabs_ui
-from dashboard.url_state import url_grid_notices, url_result, url_slice, url_tab
+from dashboard.url_state import set_slice, url_grid_notices, url_result, url_slice, url_tab
 
 ensure_navigation()
 
@@ -64,7 +64,11 @@ if data.is_detection:
 
 shown = queries.in_slice(in_tab, view)
 described = ([current_slice.describe(data.display)] if current_slice else []) + result_filter.describe(data.display)
-st.markdown(f"**Showing:** {' · '.join(described) or 'all results'} · {shown.height:,} results")
+caption, clear = st.columns([6, 1], vertical_alignment="center")
+caption.markdown(f"**Showing:** {' · '.join(described) or 'all results'} · {shown.height:,} results")
+if current_slice and clear.button("Clear slice", icon=":material/close:", type="tertiary"):
+    set_slice(None)
+    st.rerun()
 if open_result_id is not None:
     grid_column, panel_column = st.columns([3, 2])
     with panel_column:
