@@ -14,10 +14,49 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
+# New tables need no step: init_db's create_all makes them before the steps run.
 UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+
+def _resultset_items_keep_their_reviewer(conn: Connection) -> None:
+    """1 → 2 (issue 4): a ResultSet item records who accepted its result; the datalogtable registry is new."""
+    conn.execute(text("ALTER TABLE resultsetitem ADD COLUMN reviewed_by VARCHAR"))
+
+
+UPGRADES[1] = _resultset_items_keep_their_reviewer
+
+
+def _review_events_record_undo_and_mixed_states(conn: Connection) -> None:
+    """2 → 3 (issue 4): an event may name the event it undoes (at most once), and a move that left (or an undo that
+    restored) several states keeps each result's state in from_states (to_states), its to_state then NULL."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE reviewevent ALTER COLUMN to_state DROP NOT NULL"))
+        conn.execute(text("ALTER TABLE reviewevent ADD COLUMN from_states JSON"))
+        conn.execute(text("ALTER TABLE reviewevent ADD COLUMN to_states JSON"))
+        conn.execute(text("ALTER TABLE reviewevent ADD COLUMN undoes_event_id INTEGER "
+                          "REFERENCES reviewevent (id) ON DELETE CASCADE"))
+    else:  # SQLite cannot drop a NOT NULL: rebuild the table (no other table references it)
+        kept = "id, job_id, reviewer, created_at, from_state, to_state, result_count, result_ids, reason, selection"
+        conn.execute(text("ALTER TABLE reviewevent RENAME TO reviewevent_v2"))
+        conn.execute(text("DROP INDEX ix_reviewevent_job_id"))
+        conn.execute(text(
+            "CREATE TABLE reviewevent (id INTEGER NOT NULL, job_id INTEGER NOT NULL, reviewer VARCHAR NOT NULL, "
+            "created_at DATETIME NOT NULL, from_state VARCHAR, to_state VARCHAR, result_count INTEGER NOT NULL, "
+            "result_ids JSON NOT NULL, from_states JSON, to_states JSON, undoes_event_id INTEGER, reason VARCHAR, "
+            "selection JSON NOT NULL, PRIMARY KEY (id), "
+            "FOREIGN KEY(job_id) REFERENCES labeljob (id) ON DELETE CASCADE, "
+            "FOREIGN KEY(undoes_event_id) REFERENCES reviewevent (id) ON DELETE CASCADE)"
+        ))
+        conn.execute(text("CREATE INDEX ix_reviewevent_job_id ON reviewevent (job_id)"))
+        conn.execute(text(f"INSERT INTO reviewevent ({kept}) SELECT {kept} FROM reviewevent_v2"))
+        conn.execute(text("DROP TABLE reviewevent_v2"))
+    conn.execute(text("CREATE UNIQUE INDEX ix_reviewevent_undoes_event_id ON reviewevent (undoes_event_id)"))
+
+
+UPGRADES[2] = _review_events_record_undo_and_mixed_states
 
 
 class StoreError(Exception):
@@ -32,9 +71,16 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so a transaction covers reads too.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writer that starts with a read holds a snapshot: when another writer commits first, upgrading its lock fails
+    # at once with SQLITE_BUSY (the busy timeout cannot help). IMMEDIATE takes the write lock up front, so writers
+    # queue on the timeout instead (see write_transaction).
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE_OPTION) else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -86,3 +132,14 @@ def transaction(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+_WRITE_OPTION = "labeldeck_write"
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """`transaction` for read-check-write work that concurrent writers contend for (review actions): on SQLite it
+    holds the write lock from its first statement; PostgreSQL begins as usual (the service locks what it needs)."""
+    with transaction(engine.execution_options(**{_WRITE_OPTION: True})) as session:
+        yield session

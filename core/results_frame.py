@@ -130,12 +130,14 @@ REVIEW_STATE = pl.Enum(["pending", "accepted", "rejected"])
 
 def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
     """result_id, review_state of the results that are not pending: every result starts pending, so a fresh job
-    costs one index probe instead of a million rows."""
+    costs one index probe instead of a million rows. (IN, not <> 'pending': only equality can probe the
+    (job_id, review_state) index; PostgreSQL scans the whole table for <>.)"""
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.execute(*_driver_query(
-                conn, "SELECT id, review_state FROM result WHERE job_id = :job_id AND review_state <> 'pending'", job_id
+                conn, "SELECT id, review_state FROM result WHERE job_id = :job_id "
+                "AND review_state IN ('accepted', 'rejected')", job_id
             ))
             rows = cursor.fetchall()
         finally:
