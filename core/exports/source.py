@@ -1,0 +1,90 @@
+"""What every export reads: a ResultSet's items (core.resultsets.resultset_frame), the images it covers, and the
+job's label spec.
+
+The images a ResultSet covers: every image with at least one item (an image whose only items are accepted
+`removed` results is covered and has no boxes), plus every image of the job that has no results at all: nothing
+to review there, so "no boxes" is its exact, final label. Images whose results are all pending or rejected are
+left out: the ResultSet says nothing about them, and an empty label file would claim they hold no objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import polars as pl
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+
+from core import models
+from core.errors import BadInput, NotFound
+from core.resultsets import resultset_frame
+
+IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
+CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": pl.Int64}
+
+_SAMPLES_WITHOUT_RESULTS = text("""
+    SELECT s.id, s.file_path, s.width, s.height FROM sample s
+    WHERE s.job_id = :job_id AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id)
+""")
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    resultset: models.ResultSet
+    job: models.LabelJob
+    classes: pl.DataFrame  # CLASS_SCHEMA, in spec order: position is the YOLO index, position + 1 the COCO id
+    items: pl.DataFrame  # core.resultsets.FRAME_SCHEMA
+    images: pl.DataFrame  # IMAGE_SCHEMA, the images covered, by sample id
+
+    @property
+    def task(self) -> str:
+        return self.job.task
+
+    @cached_property
+    def boxes(self) -> pl.DataFrame:
+        """Items with a class (every item but accepted removals), with the class's spec position."""
+        return self.items.filter(pl.col("class_name").is_not_null()).join(
+            self.classes.select("class_name", "position"), on="class_name", how="left", maintain_order="left"
+        )
+
+
+def load_source(*, engine: Engine, resultset_id: int) -> ExportSource:
+    with Session(engine) as session:
+        resultset = session.get(models.ResultSet, resultset_id)
+        if resultset is None:
+            raise NotFound(f"ResultSet {resultset_id} not found")
+        job = session.get(models.LabelJob, resultset.job_id)
+        classes = session.exec(
+            select(models.LabelClass.name, models.LabelClass.display_name, models.LabelClass.position)
+            .where(models.LabelClass.spec_id == job.spec_id).order_by(models.LabelClass.position)
+        ).all()
+        empty = session.connection().execute(_SAMPLES_WITHOUT_RESULTS, {"job_id": job.id}).all()
+    items = resultset_frame(engine=engine, resultset_id=resultset_id)
+    images = pl.concat([
+        items.select(IMAGE_SCHEMA.keys()).unique("sample_id"),
+        pl.DataFrame(empty, schema=IMAGE_SCHEMA, orient="row"),
+    ]).sort("sample_id")
+    return ExportSource(
+        resultset=resultset, job=job, classes=pl.DataFrame(classes, schema=CLASS_SCHEMA, orient="row"),
+        items=items, images=images,
+    )
+
+
+def require_detection(source: ExportSource, format_name: str) -> None:
+    if source.task != "detection":
+        raise BadInput(f"{format_name} export is for detection only: ResultSet {source.resultset.id} "
+                       f"({source.resultset.name!r}) is of a {source.task} job; use CSV, COCO or a datalog table")
+
+
+def label_paths(images: pl.DataFrame, *, folder: str, suffix: str) -> pl.Series:
+    """`folder/<file path without its extension><suffix>` per image (flat jobs: `folder/<stem><suffix>`).
+    Two images that differ only by extension would share a label file: refused."""
+    stem = pl.col("file_path").str.replace(r"([^/])\.[^./]*$", "${1}")
+    out = images.select(pl.format(f"{folder}/{{}}{suffix}", stem).alias("label_path"), "file_path")
+    clashes = out.filter(pl.col("label_path").is_duplicated()).sort("label_path", "file_path")
+    if not clashes.is_empty():
+        shown = clashes.group_by("label_path", maintain_order=True).agg("file_path").head(5)
+        raise BadInput([f"{label}: images {', '.join(files)} would share this label file"
+                        for label, files in shown.iter_rows()])
+    return out["label_path"]

@@ -1,0 +1,64 @@
+"""YOLO labels of a detection ResultSet, as a zip:
+
+- `labels/<image path without extension>.txt` for every image the ResultSet covers (flat jobs:
+  `labels/<stem>.txt`): a line `class_index cx cy w h` per box, the centre and size normalised by the image's width
+  and height, 6 decimals; an empty file for an image without boxes. Lines in result order.
+- `classes.txt`: the label spec's class names, one a line; the line number (from 0) is `class_index`.
+- `data.yaml`: `nc` and `names` (the same list), for Ultralytics-style tools; `README.txt`: what this is.
+
+Image files are not in the archive: put them under `images/` beside `labels/`, as in the job's image root.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from core.exports.archive import zip_bytes
+from core.exports.source import ExportSource, label_paths, require_detection
+
+
+def fixed6(value: pl.Expr) -> pl.Expr:
+    """A value in [0, 1] as text with exactly 6 decimals, ties to even like printf's %.6f (polars has no printf);
+    float noise past the border is clipped."""
+    micro = (value.clip(0.0, 1.0) * 1_000_000).round(0).cast(pl.Int64)
+    return pl.format("{}.{}", micro // 1_000_000, (micro % 1_000_000).cast(pl.String).str.zfill(6))
+
+
+def yolo_zip(source: ExportSource) -> bytes:
+    require_detection(source, "YOLO")
+    width, height = pl.col("width").cast(pl.Float64), pl.col("height").cast(pl.Float64)
+    lines = (
+        source.boxes.sort("sample_id", "result_id")
+        .select(
+            "sample_id",
+            pl.format(
+                "{} {} {} {} {}", "position",
+                fixed6((pl.col("x") + pl.col("w") / 2) / width), fixed6((pl.col("y") + pl.col("h") / 2) / height),
+                fixed6(pl.col("w") / width), fixed6(pl.col("h") / height),
+            ).alias("line"),
+        )
+        .group_by("sample_id", maintain_order=True)
+        .agg((pl.col("line").str.join("\n") + "\n").alias("text"))
+    )
+    files = (
+        source.images.with_columns(label_paths(source.images, folder="labels", suffix=".txt"))
+        .join(lines, on="sample_id", how="left", maintain_order="left")
+        .select("label_path", pl.col("text").fill_null(""))
+    )
+    names = source.classes["class_name"].to_list()
+    readme = (
+        f"YOLO labels of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
+        f"{source.job.name!r}: {files.height} images, {source.boxes.height} boxes.\n"
+        "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
+        "(from 0).\nImage files are not included: put them under images/, with the paths of the job's image "
+        "root.\n"
+    )
+    data_yaml = f"path: .\ntrain: images\nval: images\nnc: {len(names)}\nnames: {json.dumps(names)}\n"
+    return zip_bytes([
+        ("classes.txt", "".join(f"{n}\n" for n in names)),
+        ("data.yaml", data_yaml),
+        ("README.txt", readme),
+        *files.iter_rows(),
+    ])
