@@ -39,6 +39,10 @@ FIRST_OPEN_TARGET_S = 3.0
 RERUN_TARGET_S = 0.3
 GRID_COLD_TARGET_S = 1.0
 GRID_WARM_TARGET_S = 0.15
+REVIEW_RESULTS = 500_000
+REVIEW_TARGET_S = 2.0
+EXPORT_ACCEPTED = 100_000
+COCO_EXPORT_TARGET_S = 5.0
 
 # Runs in a child: times job_stats() inside one process, cold (frame built from the store) and then warm.
 _IN_PROCESS_STATS = """\
@@ -102,7 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_import(ctx),
             bench_stats(ctx, runs=args.stats_runs),
             bench_visualize(ctx),
+            bench_review(ctx),  # undoes its action: the job stays all pending
             bench_grid(ctx),
+            bench_export(ctx),  # last: it accepts results, which the sections above must not see
         ]
     except CommandFailed as failure:
         stdout = failure.run.stdout.strip()
@@ -280,6 +286,31 @@ def bench_visualize(ctx: BenchContext) -> Section:
     return section
 
 
+def bench_review(ctx: BenchContext) -> Section:
+    """Accept the first 500k pending results of the big job in one action, as the review bar does, timing
+    review.accept alone in a child; then the refresh of the page's review states, and the undo."""
+    run = ctx.run([ctx.python, "-m", "bench.review_child", ctx.db_url, str(ctx.job_id), "--results",
+                   str(REVIEW_RESULTS)],
+                  shown=f"python -m bench.review_child {_redact(ctx.db_url)} {ctx.job_id} --results {REVIEW_RESULTS}")
+    timings = json.loads(run.stdout.strip().splitlines()[-1])
+    return Section(
+        title="Review action (core.review, the job above)",
+        measurements=[
+            Measurement.below(f"accept {timings['moved']:,} results in one action, its event included",
+                              timings["move_s"], "s", REVIEW_TARGET_S),
+            Measurement(name="the page's refresh after it (review_states + with_states, no job reload)",
+                        value=timings["refresh_s"], unit="s"),
+            Measurement(name=f"undo of that action ({timings['undo_moved']:,} results back to pending)",
+                        value=timings["undo_s"], unit="s"),
+            Measurement(name="peak RSS of the review process", value=run.peak_rss_bytes / GIB, unit="GiB"),
+        ],
+        notes=[f"the first {timings['requested']:,} results of the Pending Review tab (of "
+               f"{timings['job_results']:,} results), as the page's frame lists them; one transaction: the ids "
+               "bulk-loaded into a temporary table (COPY on PostgreSQL), one conditional UPDATE ... RETURNING, one "
+               "review event with the moved ids"],
+    )
+
+
 def bench_grid(ctx: BenchContext) -> Section:
     """24 tiles with overlays drawn by Pillow on the demo job (real images), cold and then from the disk cache."""
     ctx.core("demo", "--quiet")
@@ -295,6 +326,30 @@ def bench_grid(ctx: BenchContext) -> Section:
             Measurement.below(f"{timings['tiles']} tiles with overlays, warm (disk cache, median of 5)",
                               timings["warm_s"], "s", GRID_WARM_TARGET_S),
         ],
+    )
+
+
+def bench_export(ctx: BenchContext) -> Section:
+    """A ResultSet of up to 100k accepted results of the big job (accepted by one untimed UPDATE), then its
+    exports, timed inside one child process."""
+    run = ctx.run([ctx.python, "-m", "bench.export_child", ctx.db_url, str(ctx.job_id), str(EXPORT_ACCEPTED)],
+                  shown=f"python -m bench.export_child {_redact(ctx.db_url)} {ctx.job_id} {EXPORT_ACCEPTED}")
+    timings = json.loads(run.stdout.strip().splitlines()[-1])
+    files = timings["files"]
+    return Section(
+        title=f"ResultSet and exports ({timings['items']:,} accepted results, {timings['images']:,} images)",
+        measurements=[
+            Measurement(name="create_resultset (one INSERT ... SELECT)", value=timings["create_s"], unit="s"),
+            Measurement.below("COCO export, written to a file", files["coco"]["s"], "s", COCO_EXPORT_TARGET_S),
+            Measurement(name="datalog table export (one INSERT ... SELECT)", value=timings["table_s"], unit="s"),
+            *[Measurement(name=f"{fmt.upper()} export, written to a file ({files[fmt]['bytes'] / MIB:,.1f} MiB)",
+                          value=files[fmt]["s"], unit="s") for fmt in ("csv", "yolo", "voc")],
+            Measurement(name="COCO file size", value=files["coco"]["bytes"] / MIB, unit="MiB"),
+            Measurement(name="datalog table rows", value=timings["table_rows"]),
+            Measurement.below("peak RSS of the export process", run.peak_rss_bytes / GIB, "GiB", RSS_TARGET_GIB),
+        ],
+        notes=[f"one UPDATE (untimed) accepted every 10th result of the job, {timings['accepted']:,} in all, spread "
+               "over the images as review work would be; each export reads the ResultSet from the store"],
     )
 
 

@@ -91,6 +91,148 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """Select results as the Visualize page does (filters over the results frame with its review states), then
+    one review action on them."""
+    import polars as pl
+
+    from core import review
+    from core.filters import ResultFilter, to_query_params
+    from core.jobs import spec_classes
+    from core.queries import with_states
+    from core.results_frame import get_job, load_results, review_states
+    from core.vocabulary import REMOVED_ROW
+
+    engine = get_engine(args.db)
+    job = get_job(engine, args.job_id)
+    classes = tuple(dict.fromkeys(args.classes or ()))
+    known = [c.name for c in spec_classes(engine=engine, spec_id=job.spec_id)] + [REMOVED_ROW]
+    unknown = [c for c in classes if c not in known]
+    if unknown:
+        raise BadInput(f"--class {', '.join(unknown)}: not a class of job {job.id} ({', '.join(known)})")
+    if args.from_state == args.to_state:
+        raise BadInput(f"--from and --to are both {args.to_state}: nothing would move")
+    changed = None if args.changed is None else args.changed == "true"
+    result_filter = ResultFilter(classes=classes, class_changed=changed)
+    results = with_states(load_results(engine, job, columns=["result_id", "class_row", "class_changed"]),
+                          review_states(engine, job.id))
+    seen = (pl.col("review_state") == args.from_state) if args.from_state else (pl.col("review_state") != args.to_state)
+    ids = results.filter(result_filter.expr() & seen)["result_id"].to_list()
+    tab = {"tab": args.from_state} if args.from_state else {}
+    selection = {"via": "cli", **tab, **to_query_params(result_filter)}
+    outcome = review.move(engine=engine, job_id=job.id, result_ids=ids, from_state=args.from_state,
+                          to_state=args.to_state, reviewer=args.reviewer, reason=args.reason, selection=selection)
+    if args.json:
+        print(json.dumps({"job_id": job.id, "from": args.from_state, "to": args.to_state, "reviewer": args.reviewer,
+                          **_outcome_json(outcome)}))
+        return 0
+    print(f"job {job.id}: moved {outcome.moved:,} of {outcome.requested:,} selected results "
+          f"{args.from_state or 'any'} → {args.to_state}"
+          + (f" (event {outcome.event_id})" if outcome.event_id else "")
+          + (f"; {outcome.changed_elsewhere:,} had changed elsewhere, left as they are" if outcome.changed_elsewhere
+             else ""))
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from core import review
+
+    outcome = review.undo_last(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer)
+    if args.json:
+        print(json.dumps(None if outcome is None else {"job_id": args.job_id, **_outcome_json(outcome)}))
+        return 0
+    if outcome is None:
+        print(f"job {args.job_id}: {args.reviewer} has no review action left to undo")
+        return 0
+    print(f"job {args.job_id}: undid {args.reviewer}'s last action (event {outcome.event_id}): moved "
+          f"{outcome.moved:,} of {outcome.requested:,} results back"
+          + (f"; {outcome.changed_elsewhere:,} had changed elsewhere since, left as they are"
+             if outcome.changed_elsewhere else ""))
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from core import review
+
+    events = review.list_events(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer,
+                                limit=args.limit)
+    undone_by = {e.undoes_event_id: e.id for e in events if e.undoes_event_id is not None}
+    if args.json:
+        detail = {"result_ids", "from_states", "to_states"}
+        print(json.dumps([
+            {**e.model_dump(exclude=set() if args.ids else detail), "created_at": e.created_at.isoformat(),
+             "undone_by": undone_by.get(e.id)}
+            for e in events
+        ], indent=2))
+        return 0
+    for e in events:
+        notes = [f"“{e.reason}”"] if e.reason else []
+        notes += [f"undoes {e.undoes_event_id}"] if e.undoes_event_id else []
+        notes += [f"undone by {undone_by[e.id]}"] if e.id in undone_by else []
+        print(f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.reviewer:<12} {e.from_state or 'mixed':>8} → "
+              f"{e.to_state or 'mixed':<8} {e.result_count:>10,} results  {'  '.join(notes)}".rstrip())
+    return 0
+
+
+def _outcome_json(outcome) -> dict:
+    return {"event_id": outcome.event_id, "requested": outcome.requested, "moved": outcome.moved,
+            "changed_elsewhere": outcome.changed_elsewhere}
+
+
+def _default_reviewer() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container
+        return "cli"
+
+
+def cmd_resultset_create(args: argparse.Namespace) -> int:
+    from core.resultsets import create_resultset
+
+    resultset = create_resultset(engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note,
+                                 created_by=args.created_by)
+    if not args.quiet:
+        print(f"created ResultSet {resultset.id} {resultset.name!r}: {resultset.item_count:,} accepted results",
+              file=sys.stderr)
+    print(resultset.id)
+    return 0
+
+
+def cmd_resultset_list(args: argparse.Namespace) -> int:
+    from core.resultsets import list_resultsets
+
+    resultsets = list_resultsets(engine=get_engine(args.db), job_id=args.job_id)
+    if args.json:
+        print(json.dumps([{**r.model_dump(), "created_at": r.created_at.isoformat()} for r in resultsets], indent=2))
+        return 0
+    for r in resultsets:
+        print(f"{r.id:>5}  {r.item_count:>10,} items  {r.created_at:%Y-%m-%d %H:%M}  {r.created_by:<12} {r.name}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core import exports
+
+    engine = get_engine(args.db)
+    if args.table:
+        if args.out or args.format:
+            raise BadInput("export --table writes a datalog table: leave out --format and --out")
+        table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
+                                        replace=args.replace, created_by=args.created_by)
+        print(f"datalog table {table.name}: {table.row_count:,} rows from ResultSet {table.resultset_id}")
+        return 0
+    if not args.format or not args.out:
+        raise BadInput("export needs --format coco|yolo|voc|csv and --out PATH, or --table NAME")
+    if args.replace:
+        raise BadInput("export --replace is for --table only")
+    path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
+                                out=Path(args.out))
+    print(f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     store = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's unset option must not overwrite one given before the subcommand.
@@ -129,6 +271,56 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("job_id", type=int)
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=cmd_stats)
+
+    states = ["pending", "accepted", "rejected"]
+    rev = sub.add_parser("review", parents=[store], help="move the selected results of a job to a review state")
+    rev.add_argument("job_id", type=int)
+    rev.add_argument("--to", dest="to_state", choices=states, required=True)
+    rev.add_argument("--from", dest="from_state", choices=states,
+                     help="only results in this state, the tab the reviewer looks at (default: any other state)")
+    rev.add_argument("--class", dest="classes", action="append", metavar="NAME",
+                     help="expert review class, repeatable ((removed) for removed boxes)")
+    rev.add_argument("--changed", choices=["true", "false"], help="Class Changed")
+    rev.add_argument("--reviewer", default=_default_reviewer(), help="recorded with the action (default: login name)")
+    rev.add_argument("--reason")
+    rev.add_argument("--json", action="store_true")
+    rev.set_defaults(func=cmd_review)
+
+    undo = sub.add_parser("undo", parents=[store], help="undo a reviewer's last review action on a job")
+    undo.add_argument("job_id", type=int)
+    undo.add_argument("--reviewer", required=True)
+    undo.add_argument("--json", action="store_true")
+    undo.set_defaults(func=cmd_undo)
+
+    events = sub.add_parser("events", parents=[store], help="a job's review events, newest first")
+    events.add_argument("job_id", type=int)
+    events.add_argument("--reviewer")
+    events.add_argument("--limit", type=int)
+    events.add_argument("--ids", action="store_true", help="with --json: each event's result ids too")
+    events.add_argument("--json", action="store_true")
+    events.set_defaults(func=cmd_events)
+
+    resultset = sub.add_parser("resultset", parents=[store], help="ResultSets: snapshots of accepted results")
+    resultset_sub = resultset.add_subparsers(dest="resultset_command", required=True)
+    create = resultset_sub.add_parser("create", parents=[store], help="save the job's accepted results; prints its id")
+    create.add_argument("job_id", type=int)
+    create.add_argument("--name", required=True)
+    create.add_argument("--note")
+    create.add_argument("--created-by", default="cli")
+    create.set_defaults(func=cmd_resultset_create)
+    listing = resultset_sub.add_parser("list", parents=[store], help="a job's ResultSets, newest first")
+    listing.add_argument("job_id", type=int)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_resultset_list)
+
+    export = sub.add_parser("export", parents=[store], help="export a ResultSet to a file or a datalog table")
+    export.add_argument("resultset_id", type=int)
+    export.add_argument("--format", choices=["coco", "yolo", "voc", "csv"])
+    export.add_argument("--out", metavar="PATH", help="file to write (or an existing folder)")
+    export.add_argument("--table", metavar="NAME", help="datalog table to write in the store's database")
+    export.add_argument("--replace", action="store_true", help="replace the rows of an existing datalog table")
+    export.add_argument("--created-by", default="cli")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

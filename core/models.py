@@ -131,16 +131,29 @@ class Prediction(SQLModel, table=True):
 
 
 class ReviewEvent(SQLModel, table=True):
-    """Append-only: one row per review action."""
+    """Append-only: one row per review action (core/review.py writes them).
+
+    result_ids are the results the action moved. Usually they all left one state and reached one: from_state and
+    to_state. A move "from any state" leaves several: from_state is None and from_states maps each state left to
+    its ids, so an undo can send every result back exactly; the undo of such a move has to_state None and
+    to_states instead. An undo names the event it undoes (undoes_event_id, unique: undone at most once)."""
+
+    __table_args__ = (Index("ix_reviewevent_undoes_event_id", "undoes_event_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = _fk("labeljob.id", index=True)
     reviewer: str
     created_at: datetime = _timestamp()
     from_state: str | None = None
-    to_state: str
+    to_state: str | None = None
     result_count: int
     result_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    from_states: dict[str, list[int]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    to_states: dict[str, list[int]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    undoes_event_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reviewevent.id", ondelete="CASCADE"), nullable=True),
+    )
     reason: str | None = None
     selection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -170,3 +183,24 @@ class ResultSetItem(SQLModel, table=True):
     y: float | None = None
     w: float | None = None
     h: float | None = None
+    # Who accepted the result: part of the snapshot, like the label.
+    reviewed_by: str | None = None
+
+
+class DatalogTable(SQLModel, table=True):
+    """The registry of datalog tables: real tables, named by the user, that ResultSets were exported to
+    (core/exports/datalog.py). The tables are exported data and outlive their ResultSet and job: deleting either
+    sets resultset_id / job_id to null here, and resultset_name still says where the rows came from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    job_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("labeljob.id", ondelete="SET NULL"), index=True)
+    )
+    resultset_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("resultset.id", ondelete="SET NULL"), index=True)
+    )
+    resultset_name: str
+    row_count: int
+    created_by: str
+    created_at: datetime = _timestamp()
