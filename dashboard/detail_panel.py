@@ -6,18 +6,20 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.history import result_history
+from core.history import move_of, result_history
 from core.jobs import image_root
 from core.thumbnails import REMOVED_COLOR, ImageUnavailable, render_tile
 from core.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_data import JobData
+from dashboard.review_bar import ICONS, act
 from dashboard.store import engine
 from dashboard.url_state import open_result
 
 DETAIL_SIZE = 960
 
 
-def detail_panel_ui(data: JobData, result_id: int) -> None:
+def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], reviewer: str) -> None:
+    """order: the displayed results in grid order, for Previous / Next and for moving on after a decision."""
     found = data.results.filter(pl.col("result_id") == result_id)
     with st.container(border=True, key="detail_panel"):
         title, close = st.columns([6, 1], vertical_alignment="center")
@@ -29,6 +31,7 @@ def detail_panel_ui(data: JobData, result_id: int) -> None:
             return
         row = found.row(0, named=True)
         title.markdown(f"**{row['file_path']}** · result {result_id}")
+        _review_keys(data, row, order=order, reviewer=reviewer)
         boxes = data.results.filter(pl.col("sample_id") == row["sample_id"])
         try:
             path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job),
@@ -41,6 +44,36 @@ def detail_panel_ui(data: JobData, result_id: int) -> None:
             _legend(data, boxes)
         _metrics(data, row)
         _history(data, result_id)
+
+
+def _review_keys(data: JobData, row: dict, *, order: list[int], reviewer: str) -> None:
+    """One-by-one review from the keyboard: A accept, X reject, P back to pending, arrows to move."""
+    result_id, state = row["result_id"], row["review_state"]
+    position = order.index(result_id) if result_id in order else -1
+    after = order[position + 1] if 0 <= position < len(order) - 1 else None
+    before = order[position - 1] if position > 0 else None
+    with st.container(horizontal=True, vertical_alignment="center", key="detail_review"):
+        for to_state, verb, key in (("accepted", "Accept", "A"), ("rejected", "Reject", "X"),
+                                    ("pending", "Move to pending", "P")):
+            if to_state == state:
+                continue
+            if st.button(verb, key=f"one_{to_state}", icon=ICONS[to_state], shortcut=key, disabled=not reviewer,
+                         help=None if reviewer else "Enter your name under Reviewer in the sidebar first",
+                         type="primary" if to_state == "accepted" else "secondary"):
+                act(data=data, ids=[result_id], from_state=state, to_state=to_state, reviewer=reviewer,
+                    selection={"result": result_id})
+                open_result(after)  # the decided result leaves this tab: go on with the next one
+                st.rerun()
+        if st.button("", key="previous_result", icon=":material/chevron_left:", shortcut="Left",
+                     disabled=before is None, help="Previous result (←)"):
+            open_result(before)
+            st.rerun()
+        if st.button("", key="next_result", icon=":material/chevron_right:", shortcut="Right",
+                     disabled=after is None, help="Next result (→)"):
+            open_result(after)
+            st.rerun()
+    st.caption(f"{position + 1:,} of {len(order):,} · {REVIEW_STATE_LABELS[state]}" if position >= 0 else
+               f"Not in the current view · {REVIEW_STATE_LABELS[state]}")
 
 
 def _legend(data: JobData, boxes: pl.DataFrame) -> None:
@@ -87,6 +120,8 @@ def _history(data: JobData, result_id: int) -> None:
         st.caption("No review actions yet: the result is Pending Review as imported.")
         return
     for event in events:
+        before, after = move_of(event, result_id)
         reason = f" · “{event.reason}”" if event.reason else ""
-        st.caption(f"{event.created_at:%d %b %Y %H:%M} · {event.reviewer}: "
-                   f"{event.from_state or 'any'} → {event.to_state}{reason}")
+        undo = " (undo)" if event.undoes_event_id else ""
+        st.caption(f"{event.created_at:%d %b %Y %H:%M} · {event.reviewer}: {REVIEW_STATE_LABELS[before]} → "
+                   f"{REVIEW_STATE_LABELS[after]}{undo}{reason}")

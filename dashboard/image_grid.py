@@ -11,6 +11,7 @@ from core.jobs import image_root
 from core.queries import View
 from core.thumbnails import ImageUnavailable, render_tile
 from dashboard.job_data import JobData
+from dashboard.review_bar import PICK_PREFIX
 from dashboard.url_state import PAGE_SIZES, open_result
 
 TILE_SIZE = 256
@@ -29,31 +30,44 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: in
     with pager:
         page = st.pagination(queries.page_count(tile_count, page_size), key="page", bind="query-params")
     tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
-    boxes = data.results.filter(pl.col("sample_id").is_in(tiles["sample_id"].implode()))
-    by_sample = {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
-    root = image_root(data.job)
+    boxes = boxes_by_sample(data, tiles)
     grid = st.columns(columns)
     for i, tile in enumerate(tiles.iter_rows(named=True)):
         with grid[i % columns]:
-            _tile(data, tile, by_sample[tile["sample_id"]], root=root, per_image=view.group_by == "image")
+            _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image")
 
 
-def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, root, per_image: bool) -> None:
+def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """Every result of the tiles' images (a tile draws its neighbours too), in one filter over the job."""
+    boxes = data.results.filter(pl.col("sample_id").is_in(tiles["sample_id"].implode()))
+    return {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
+
+
+def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool = False) -> None:
+    """The tile's thumbnail with overlays, or a placeholder that names the file it could not read."""
     focus = None if per_image or not data.is_detection else tile["result_id"]
+    try:
+        path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job),
+                           sample=tile, boxes=boxes, overlay=data.overlay, focus=focus, size=TILE_SIZE)
+        st.image(str(path), width="stretch")
+    except ImageUnavailable as exc:
+        st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
+
+
+def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool) -> None:
     with st.container(border=True, key=f"tile_{tile['result_id']}"):
-        try:
-            path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
-                               boxes=boxes, overlay=data.overlay, focus=focus, size=TILE_SIZE)
-            st.image(str(path), width="stretch")
-        except ImageUnavailable as exc:
-            st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
-        st.caption(_caption(data, tile, per_image))
-        if st.button("Details", key=f"open_{tile['result_id']}", icon=":material/open_in_full:", type="tertiary"):
+        tile_image_ui(data, tile, boxes, per_image=per_image)
+        st.caption(tile_caption(data, tile, per_image))
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.checkbox("Pick", key=f"{PICK_PREFIX}{tile['result_id']}")
+            opened = st.button("Details", key=f"open_{tile['result_id']}", icon=":material/open_in_full:",
+                               type="tertiary")
+        if opened:
             open_result(tile["result_id"])
             st.rerun()
 
 
-def _caption(data: JobData, tile: dict, per_image: bool) -> str:
+def tile_caption(data: JobData, tile: dict, per_image: bool = False) -> str:
     if per_image:
         return f"{tile['file_path']} · {tile['results']} results · {tile['changed']} changed"
     pre = data.display(tile["pre_class_row"])

@@ -8,6 +8,7 @@ from core.errors import NotFound
 from core.models import LabelJob
 from core.results_frame import get_job
 from dashboard.job_card import STATUS_COLORS, tag_color
+from dashboard.navigation import JOB_PAGES
 from dashboard.store import engine
 
 JOBS_PAGE = "pages/jobs.py"
@@ -29,6 +30,10 @@ def job_from_query_params() -> LabelJob | None:
 
 def job_header(job: LabelJob, *, page: str) -> None:
     st.title(f"{page} · {job.name}")
+    with st.container(horizontal=True, key="job_pages"):
+        for path, title, icon in JOB_PAGES:
+            if title != page:
+                st.page_link(path, label=title, icon=icon, query_params={"job": str(job.id)})
     with st.container(horizontal=True, vertical_alignment="center"):
         st.badge(job.tag, color=tag_color(job.kind))
         st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))

@@ -21,7 +21,18 @@ def app_pages() -> list:
         st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
         st.Page("pages/visualize.py", title="Visualize", icon=":material/insights:"),
         st.Page("pages/catalog.py", title="Catalog", icon=":material/folder_open:"),
+        st.Page("pages/resultsets.py", title="ResultSets", icon=":material/inventory:"),
+        st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
     ]
+
+
+# The pages about one job, linked from each other's header with the same ?job=.
+JOB_PAGES = (
+    ("pages/visualize.py", "Visualize", ":material/insights:"),
+    ("pages/catalog.py", "Catalog", ":material/folder_open:"),
+    ("pages/resultsets.py", "ResultSets", ":material/inventory:"),
+    ("pages/activity.py", "Activity", ":material/history:"),
+)
 
 
 def ensure_navigation() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.filters import Slice, parse_state
+from core.filters import ResultFilter, Slice, parse_state, to_query_params
 
 PAGE_SIZES = (12, 24, 48, 96)
 
@@ -69,3 +69,25 @@ def url_grid_notices() -> list[str]:
     if size is not None and size not in {str(s) for s in PAGE_SIZES}:
         notices.append(f"ignored page_size={size!r} (expected one of {', '.join(map(str, PAGE_SIZES))})")
     return notices
+
+
+def view_selection(*, state: str, result_filter: ResultFilter, group_by: str, current_slice: Slice | None) -> dict:
+    """What selected the results of a review action, as the event records it (the same words as the URL)."""
+    return {"tab": state, "filter": to_query_params(result_filter), "group_by": group_by,
+            "slice": current_slice.to_params() if current_slice else []}
+
+
+def describe_selection(selection: dict | None) -> str:
+    """A review event's selection in the URL's own words, e.g. `tab=pending · class_changed=true · slice=...`."""
+    if not selection:
+        return ""
+    parts = []
+    for key, value in selection.items():
+        if isinstance(value, dict):
+            parts += [f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in value.items()]
+        elif isinstance(value, list):
+            if value:
+                parts.append(f"{key}={','.join(map(str, value))}")
+        elif value not in (None, ""):
+            parts.append(f"{key}={value}")
+    return " · ".join(parts)

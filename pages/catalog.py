@@ -1,9 +1,15 @@
-"""Catalog of a job: its samples with their labels and states (ResultSets and datalog tables to come)."""
+"""Catalog of a job: its images with their labels and review states, searchable by file name and class; its
+ResultSets and the datalog tables exported from them."""
 
+import polars as pl
 import streamlit as st
 
+from core import catalog, exports, queries, resultsets
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
+from dashboard.store import engine
+
+PAGE_SIZE = 50
 
 ensure_navigation()
 
@@ -12,3 +18,36 @@ if job is None:
     st.stop()
 job_header(job, page="Catalog")
 st.caption(f"Images under {job.image_root} · pre-labels: {job.pre_label_source}")
+
+st.subheader("Images")
+search = st.text_input("Search", placeholder="File name or class", key="catalog_search")
+page = st.session_state.get("catalog_page", 1)  # the pager is drawn below the table it pages
+samples, total = catalog.catalog_samples(engine=engine(), job_id=job.id, search=search, limit=PAGE_SIZE,
+                                         offset=(page - 1) * PAGE_SIZE)
+st.dataframe(samples.drop("sample_id").with_columns(pl.col("classes").list.join(", ")), hide_index=True,
+             column_config={c: st.column_config.NumberColumn(format="localized")
+                            for c in ("results", "pending", "accepted", "rejected")})
+st.pagination(queries.page_count(total, PAGE_SIZE), key="catalog_page")
+st.caption(f"{total:,} images" + (f" match {search!r}" if search.strip() else ""))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("ResultSets")
+    saved = resultsets.list_resultsets(engine=engine(), job_id=job.id)
+    if saved:
+        st.dataframe(pl.DataFrame({"ResultSet": [r.name for r in saved], "results": [r.item_count for r in saved],
+                                   "saved by": [r.created_by for r in saved]}), hide_index=True)
+    else:
+        st.caption("None yet.")
+    st.page_link("pages/resultsets.py", label="Open ResultSets", icon=":material/inventory:",
+                 query_params={"job": str(job.id)})
+with right:
+    st.subheader("Datalog tables")
+    tables = exports.list_datalog_tables(engine=engine(), job_id=job.id)
+    if not tables:
+        st.caption("None yet: export a ResultSet to a datalog table on the ResultSets page.")
+    else:
+        st.dataframe(pl.DataFrame({"table": [t.name for t in tables], "rows": [t.row_count for t in tables],
+                                   "from ResultSet": [t.resultset_name for t in tables]}), hide_index=True)
+        chosen = st.selectbox("Preview", [t.name for t in tables], key="catalog_table")
+        st.dataframe(exports.preview_datalog_table(engine=engine(), name=chosen, limit=20), hide_index=True)

@@ -41,16 +41,16 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"LabelDeck did not come up at {url} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("e2e") / "data"
+def _serve(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """A LabelDeck server over a fresh small demo store of its own."""
+    data_dir = tmp_path_factory.mktemp(name) / "data"
     env = {**os.environ, "LABELDECK_DATA_DIR": str(data_dir),
            "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
         seed_demo(engine=get_engine(env["LABELDECK_DATABASE_URL"]), detection_images=24, classification_images=16)
     port = _free_port()
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    log = (data_dir.parent / "streamlit.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -64,6 +64,18 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Shared by the read-only tests."""
+    yield from _serve(tmp_path_factory, "e2e")
+
+
+@pytest.fixture(scope="module")
+def writable_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """For a module whose tests review results: its own store, so the read-only tests see the demo as seeded."""
+    yield from _serve(tmp_path_factory, "e2e-writable")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,34 @@
+"""Save as ResultSet, from the Accepted tab: a name and an optional note; a frozen snapshot of the accepted
+results at that moment."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import resultsets
+from core.errors import BadInput
+from dashboard.job_data import JobData
+from dashboard.store import engine
+
+RESULTSETS_PAGE = "pages/resultsets.py"
+
+
+def save_resultset_ui(*, data: JobData, reviewer: str) -> None:
+    accepted = int((data.results["review_state"] == "accepted").sum())
+    with st.popover(f"Save as ResultSet ({accepted:,} accepted)", icon=":material/inventory:",
+                    disabled=not accepted or not reviewer,
+                    help=None if reviewer else "Enter your name under Reviewer in the sidebar first"):
+        with st.form("save_resultset", border=False):
+            name = st.text_input("Name", max_chars=100, placeholder="e.g. street-scenes accepted 2026-11")
+            note = st.text_area("Note (optional)", height=80)
+            saved = st.form_submit_button("Save", type="primary")
+        if saved:
+            try:
+                created = resultsets.create_resultset(engine=engine(), job_id=data.job.id, name=name,
+                                                      note=note.strip() or None, created_by=reviewer)
+            except BadInput as problem:
+                st.error(str(problem))
+                return
+            st.success(f"Saved ResultSet {created.name!r}: {created.item_count:,} accepted results.")
+            st.page_link(RESULTSETS_PAGE, label="Open ResultSets", icon=":material/inventory:",
+                         query_params={"job": str(data.job.id), "resultset": str(created.id)})

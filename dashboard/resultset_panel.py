@@ -1,0 +1,102 @@
+"""One ResultSet: its numbers, rename and delete, downloads in every format, export to a datalog table, and a
+grid of its results."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from core import exports, queries, resultsets
+from core.errors import BadInput
+from core.models import LabelJob, ResultSet
+from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
+from dashboard.job_data import job_data
+from dashboard.store import engine
+
+FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
+GRID_PAGE = 24
+
+
+def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, reviewer: str) -> None:
+    st.subheader(resultset.name)
+    st.caption(f"{resultset.item_count:,} accepted results · saved by {resultset.created_by} on "
+               f"{resultset.created_at:%d %b %Y %H:%M}" + (f" · {resultset.note}" if resultset.note else ""))
+    _manage(resultset)
+    st.markdown("**Download**")
+    with st.container(horizontal=True):
+        for name, label in FORMAT_LABELS.items():
+            _download(job, resultset, name, label)
+    _to_datalog_table(resultset, reviewer=reviewer)
+    _grid(job, resultset)
+
+
+def _manage(resultset: ResultSet) -> None:
+    with st.container(horizontal=True):
+        with st.popover("Rename", icon=":material/edit:"):
+            new_name = st.text_input("New name", value=resultset.name, key=f"rename_{resultset.id}")
+            if st.button("Save name", key=f"rename_save_{resultset.id}", type="primary"):
+                try:
+                    resultsets.rename_resultset(engine=engine(), resultset_id=resultset.id, name=new_name)
+                except BadInput as problem:
+                    st.error(str(problem))
+                else:
+                    st.rerun()
+        if st.button("Delete", icon=":material/delete:", key=f"delete_{resultset.id}"):
+            _confirm_delete(resultset)
+
+
+@st.dialog("Delete ResultSet")
+def _confirm_delete(resultset: ResultSet) -> None:
+    st.write(f"Delete **{resultset.name}** ({resultset.item_count:,} results)? The review decisions stay; only "
+             "this snapshot goes. Datalog tables exported from it are kept.")
+    if st.button("Delete", type="primary", key="confirm_delete"):
+        resultsets.delete_resultset(engine=engine(), resultset_id=resultset.id)
+        st.query_params.pop("resultset", None)
+        st.rerun()
+
+
+def _download(job: LabelJob, resultset: ResultSet, name: str, label: str) -> None:
+    fmt = exports.FORMATS[name]
+    if job.task == "classification" and name in ("yolo", "voc"):
+        st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
+                  key=f"download_{name}_disabled")
+        return
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
+
+    def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
+        return exports.build_download(engine=engine(), resultset_id=resultset.id, format=name).data
+
+    st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{fmt.suffix}", mime=fmt.mime,
+                       icon=":material/download:", key=f"download_{name}", on_click="ignore")
+
+
+def _to_datalog_table(resultset: ResultSet, *, reviewer: str) -> None:
+    with st.expander("Export to a datalog table", icon=":material/table:"):
+        with st.form(f"datalog_{resultset.id}", border=False):
+            table = st.text_input("Table name", placeholder="e.g. street_scenes_accepted",
+                                  help="Lowercase letters, digits and _; starts with a letter; at most 63 characters")
+            replace = st.checkbox("Replace the table if it exists")
+            exported = st.form_submit_button("Export", type="primary")
+        if exported:
+            try:
+                created = exports.export_to_table(engine=engine(), resultset_id=resultset.id, table=table,
+                                                  replace=replace, created_by=reviewer or "unknown")
+            except BadInput as problem:
+                st.error(str(problem))
+            else:
+                st.success(f"Exported {created.row_count:,} rows to the datalog table {created.name}; the Catalog "
+                           "lists it.")
+
+
+def _grid(job: LabelJob, resultset: ResultSet) -> None:
+    items = resultsets.resultset_frame(engine=engine(), resultset_id=resultset.id)
+    data = job_data(job)
+    shown = data.results.filter(pl.col("result_id").is_in(items["result_id"].implode()))
+    page = st.pagination(queries.page_count(shown.height, GRID_PAGE), key=f"resultset_page_{resultset.id}")
+    tiles = shown.slice((page - 1) * GRID_PAGE, GRID_PAGE)
+    boxes = boxes_by_sample(data, tiles)
+    grid = st.columns(6)
+    for i, tile in enumerate(tiles.iter_rows(named=True)):
+        with grid[i % 6], st.container(border=True, key=f"rs_tile_{tile['result_id']}"):
+            tile_image_ui(data, tile, boxes[tile["sample_id"]])
+            st.caption(tile_caption(data, tile))

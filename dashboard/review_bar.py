@@ -1,0 +1,118 @@
+"""The review bar over the grid: Accept / Reject / Move to pending for everything displayed (all pages of the
+slice and filters) or for the tiles picked by hand, a reason for rejections, and Undo of one's last action."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+import streamlit as st
+
+from core import review
+from core.review import ReviewOutcome
+from dashboard.job_data import JobData
+from dashboard.store import engine
+
+# The buttons each tab offers, as the seed names them: (target state, verb).
+ACTIONS = {
+    "pending": (("accepted", "Accept"), ("rejected", "Reject")),
+    "accepted": (("rejected", "Reject"), ("pending", "Move to pending")),
+    "rejected": (("accepted", "Accept"), ("pending", "Move to pending")),
+}
+ICONS = {"accepted": ":material/check:", "rejected": ":material/close:", "pending": ":material/undo:"}
+QUICK_REASONS = ("wrong class", "box too loose", "box too tight", "missed object", "not an object")
+PICK_PREFIX = "pick_"
+
+
+def picked_ids() -> set[int]:
+    return {int(key[len(PICK_PREFIX):]) for key, on in st.session_state.items()
+            if isinstance(key, str) and key.startswith(PICK_PREFIX) and on}
+
+
+def clear_picks() -> None:
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(PICK_PREFIX)]:
+        del st.session_state[key]
+
+
+def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, reviewer: str,
+        reason: str | None = None, selection: dict | None = None) -> ReviewOutcome:
+    """One review action through the service, reported to the reviewer; the page reruns to show it."""
+    outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=list(ids), from_state=from_state,
+                          to_state=to_state, reviewer=reviewer, reason=reason, selection=selection or {})
+    st.session_state["last_outcome"] = describe(outcome, to_state)
+    return outcome
+
+
+def describe(outcome: ReviewOutcome, to_state: str) -> str:
+    verb = {"accepted": "Accepted", "rejected": "Rejected", "pending": "Moved to pending"}[to_state]
+    text = f"{verb} {outcome.moved:,} result{'s' if outcome.moved != 1 else ''}"
+    if outcome.changed_elsewhere:
+        text += (f" · {outcome.changed_elsewhere:,} had been changed by someone else in the meantime and were left "
+                 "as they are")
+    return text
+
+
+def show_last_outcome() -> None:
+    message = st.session_state.pop("last_outcome", None)
+    if message:
+        st.toast(message, icon=":material/task_alt:")
+
+
+def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: bool, reviewer: str,
+                  selection: dict) -> None:
+    """shown: every result displayed for the tab, filters and slice (all pages)."""
+    show_last_outcome()
+    picked = _picked_results(shown, per_image=per_image)
+    ids = sorted(picked) if picked else shown["result_id"].to_list()
+    scope = f"{len(ids):,} picked" if picked else f"{len(ids):,}"
+    disabled = not reviewer or not ids
+    help_text = "Enter your name under Reviewer in the sidebar first" if not reviewer else None
+    with st.container(horizontal=True, vertical_alignment="center", key="review_bar"):
+        for to_state, verb in ACTIONS[state]:
+            if to_state == "rejected":
+                _reject_popover(data=data, ids=ids, state=state, scope=scope, reviewer=reviewer,
+                                selection=selection, disabled=disabled, help_text=help_text)
+            elif st.button(f"{verb} {scope}", key=f"bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
+                           help=help_text, type="primary" if to_state == "accepted" else "secondary"):
+                act(data=data, ids=ids, from_state=state, to_state=to_state, reviewer=reviewer, selection=selection)
+                clear_picks()
+                st.rerun()
+        if picked and st.button("Clear picks", key="clear_picks", type="tertiary"):
+            clear_picks()
+            st.rerun()
+        if st.button("Undo my last action", key="undo", icon=":material/history:", type="tertiary",
+                     disabled=not reviewer):
+            outcome = review.undo_last(engine=engine(), job_id=data.job.id, reviewer=reviewer)
+            st.session_state["last_outcome"] = (
+                f"Undone: {outcome.moved:,} result(s) back" + (f" · {outcome.changed_elsewhere:,} changed since by "
+                                                               "someone else, left as they are"
+                                                               if outcome.changed_elsewhere else "")
+                if outcome else "Nothing of yours to undo on this job"
+            )
+            st.rerun()
+
+
+def _picked_results(shown: pl.DataFrame, *, per_image: bool) -> set[int]:
+    """The displayed results the reviewer picked; an image tile (grouped by image) stands for all its results."""
+    tiles = picked_ids()
+    if not tiles:
+        return set()
+    if not per_image:
+        return tiles & set(shown["result_id"].to_list())
+    samples = shown.filter(pl.col("result_id").is_in(list(tiles)))["sample_id"].implode()
+    return set(shown.filter(pl.col("sample_id").is_in(samples))["result_id"].to_list())
+
+
+def _reject_popover(*, data: JobData, ids: list[int], state: str, scope: str, reviewer: str, selection: dict,
+                    disabled: bool, help_text: str | None) -> None:
+    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, help=help_text):
+        quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key="reject_quick")
+        text = st.text_input("Other reason (optional)", key="reject_text")
+        if st.button(f"Reject {scope}", key="bulk_rejected", type="primary"):
+            reason = "; ".join([*quick, *([text.strip()] if text.strip() else [])]) or None
+            act(data=data, ids=ids, from_state=state, to_state="rejected", reviewer=reviewer, reason=reason,
+                selection=selection)
+            clear_picks()
+            for key in ("reject_quick", "reject_text"):
+                st.session_state.pop(key, None)
+            st.rerun()

@@ -1,0 +1,90 @@
+"""Spot check (the seed's "review sample jobs"): review a seeded random sample of the slice one by one, see the
+slice's estimated error rate, then accept or reject the rest of the slice in one action."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from core.spot_check import draw_sample, error_rate
+from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
+from dashboard.job_data import JobData
+from dashboard.review_bar import ICONS, act
+
+COLUMNS = 6
+
+
+def spot_check_ui(*, data: JobData, shown: pl.DataFrame, reviewer: str, selection: dict) -> None:
+    """shown: the Pending Review results of the current slice and filters."""
+    key = f"spot_check_{data.job.id}"
+    spot = st.session_state.get(key)
+    with st.expander("Spot check this slice", icon=":material/science:", expanded=spot is not None):
+        if spot is None:
+            _draw(key, shown, selection)
+        else:
+            _review_sample(key, spot, data=data, shown=shown, reviewer=reviewer)
+
+
+def _draw(key: str, shown: pl.DataFrame, selection: dict) -> None:
+    st.caption("Review a random sample one by one to estimate how many of this slice's results are wrong, then "
+               "decide the rest at once.")
+    size, seed, draw = st.columns([1, 1, 2], vertical_alignment="bottom")
+    n = size.number_input("Sample size", min_value=1, max_value=500, value=20, key="spot_n")
+    seed_value = seed.number_input("Seed", min_value=0, max_value=1_000_000, value=1, key="spot_seed")
+    if draw.button(f"Draw {min(n, shown.height):,} of {shown.height:,}", disabled=shown.is_empty(),
+                   key="spot_draw"):
+        st.session_state[key] = {"ids": draw_sample(shown["result_id"], n=n, seed=seed_value), "seed": seed_value,
+                                 "selection": selection}
+        st.rerun()
+
+
+def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, reviewer: str) -> None:
+    sample = data.results.filter(pl.col("result_id").is_in(spot["ids"]))
+    states = sample["review_state"].cast(pl.String)
+    reviewed = int((states != "pending").sum())
+    rejected = int((states == "rejected").sum())
+    estimate = error_rate(rejected=rejected, reviewed=reviewed)
+    summary, reviewed_column = st.columns(2)
+    summary.metric(
+        "Estimated error rate", "–" if estimate is None else f"{estimate.rate:.1%}",
+        help="Rejected share of the reviewed sample, with a 95% Wilson interval",
+    )
+    if estimate is not None:
+        summary.caption(f"95% interval {estimate.low:.1%} – {estimate.high:.1%} · {rejected} of {reviewed} rejected")
+    reviewed_column.metric("Sample reviewed", f"{reviewed} of {sample.height}", help=f"seed {spot['seed']}")
+
+    boxes = boxes_by_sample(data, sample)
+    grid = st.columns(COLUMNS)
+    for i, tile in enumerate(sample.iter_rows(named=True)):
+        with grid[i % COLUMNS], st.container(border=True, key=f"spot_tile_{tile['result_id']}"):
+            tile_image_ui(data, tile, boxes[tile["sample_id"]])
+            st.caption(tile_caption(data, tile))
+            _decide_one(data, tile, reviewer=reviewer, selection=spot["selection"])
+
+    rest = shown.filter(~pl.col("result_id").is_in(spot["ids"]))["result_id"].to_list()
+    accept, reject, end = st.columns(3)
+    rest_selection = {**spot["selection"], "spot_check_rest_of_sample_seed": spot["seed"]}
+    if accept.button(f"Accept the rest ({len(rest):,})", key="spot_accept_rest", icon=ICONS["accepted"],
+                     disabled=not rest or not reviewer, type="primary"):
+        act(data=data, ids=rest, from_state="pending", to_state="accepted", reviewer=reviewer,
+            selection=rest_selection)
+        st.rerun()
+    if reject.button(f"Reject the rest ({len(rest):,})", key="spot_reject_rest", icon=ICONS["rejected"],
+                     disabled=not rest or not reviewer):
+        act(data=data, ids=rest, from_state="pending", to_state="rejected", reviewer=reviewer,
+            reason="spot check: rest of the slice", selection=rest_selection)
+        st.rerun()
+    if end.button("End spot check", key="spot_end", type="tertiary"):
+        del st.session_state[key]
+        st.rerun()
+
+
+def _decide_one(data: JobData, tile: dict, *, reviewer: str, selection: dict) -> None:
+    state = tile["review_state"]
+    accept, reject = st.columns(2)
+    for column, to_state, verb in ((accept, "accepted", "Accept"), (reject, "rejected", "Reject")):
+        if column.button(verb, key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
+                         disabled=state == to_state or not reviewer, type="tertiary"):
+            act(data=data, ids=[tile["result_id"]], from_state=state, to_state=to_state, reviewer=reviewer,
+                selection={**selection, "spot_check_sample": True})
+            st.rerun()

@@ -1,0 +1,54 @@
+"""Activity: the review events of a job, newest first: who did what, when, to how many results, and why."""
+
+import polars as pl
+import streamlit as st
+
+from core import review
+from core.vocabulary import REVIEW_STATE_LABELS
+from dashboard.job_context import job_from_query_params, job_header
+from dashboard.navigation import ensure_navigation
+from dashboard.reviewer import reviewer_ui
+from dashboard.store import engine
+from dashboard.url_state import describe_selection
+
+ensure_navigation()
+
+job = job_from_query_params()
+if job is None:
+    st.stop()
+job_header(job, page="Activity")
+reviewer_ui()
+
+events = review.list_events(engine=engine(), job_id=job.id)
+if not events:
+    st.info("No review actions yet: every result is Pending Review as imported.", icon=":material/history:")
+    st.stop()
+
+reviewers = sorted({e.reviewer for e in events})
+who, to_state = st.columns(2)
+chosen = who.multiselect("Reviewer", reviewers, placeholder="Everyone")
+target = to_state.multiselect("Moved to", list(REVIEW_STATE_LABELS), format_func=REVIEW_STATE_LABELS.get,
+                              placeholder="Any state")
+shown = [e for e in events if (not chosen or e.reviewer in chosen) and (not target or e.to_state in target)]
+
+st.dataframe(
+    pl.DataFrame(
+        {
+            "when": [e.created_at for e in shown],
+            "reviewer": [e.reviewer for e in shown],
+            # An event whose results left (or reached) several states has no single from (to) state.
+            "from": [REVIEW_STATE_LABELS.get(e.from_state, "several") for e in shown],
+            "to": [REVIEW_STATE_LABELS.get(e.to_state, "several") for e in shown],
+            "results": [e.result_count for e in shown],
+            "reason": [e.reason or "" for e in shown],
+            "undoes": [f"event {e.undoes_event_id}" if e.undoes_event_id else "" for e in shown],
+            "selected by": [describe_selection(e.selection) for e in shown],
+        },
+        schema_overrides={"results": pl.Int64},
+    ),
+    hide_index=True,
+    column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss"),
+                   "results": st.column_config.NumberColumn("results", format="localized")},
+)
+st.caption(f"{len(shown):,} of {len(events):,} events · "
+           f"{sum(e.result_count for e in shown):,} decisions")

@@ -1,0 +1,58 @@
+"""The review flow in Chromium: name the reviewer, accept a slice, save the accepted results as a ResultSet and
+download its COCO file, which holds exactly the accepted results."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_visualize_e2e import open_street_scenes, showing_count
+
+pytestmark = pytest.mark.e2e
+
+
+def test_accept_a_slice_save_a_resultset_and_download_coco(writable_app_url, page, tmp_path):
+    open_street_scenes(page, writable_app_url, "&slice=class_row:car&slice=class_changed:false")
+    expect(page.get_by_text(re.compile(r"Showing: Car · Class Changed = False"))).to_be_visible()
+    slice_size = showing_count(page)
+
+    reviewer = page.get_by_role("textbox", name="Reviewer")
+    reviewer.fill("dana")
+    reviewer.press("Enter")
+    accept = page.get_by_role("button", name=f"Accept {slice_size:,}")
+    expect(accept).to_be_enabled()
+    accept.click()
+    expect(page.get_by_text(f"Accepted {slice_size:,} result")).to_be_visible()
+    expect(page.get_by_text("No results match this tab, these filters and this slice.")).to_be_visible()
+    screenshot(page, "review-accepted-slice")
+
+    page.get_by_text(re.compile(r"^Accepted [\d,]+$")).click()
+    expect(page).to_have_url(re.compile(r"tab=accepted"))
+    assert showing_count(page) == slice_size
+    page.get_by_role("button", name=re.compile(r"Save as ResultSet")).click()
+    page.get_by_label("Name").fill("cars kept")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(f"Saved ResultSet 'cars kept': {slice_size:,} accepted results.")).to_be_visible()
+    page.get_by_role("link", name="Open ResultSets").click()
+
+    expect(page.get_by_role("heading", name="cars kept")).to_be_visible()
+    screenshot(page, "resultsets-page")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="COCO JSON").click()
+    path = tmp_path / "coco.json"
+    download_info.value.save_as(path)
+    coco = json.loads(path.read_text())
+    assert len(coco["annotations"]) == slice_size
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert {names[a["category_id"]] for a in coco["annotations"]} == {"car"}
+
+    page.get_by_test_id("stMainBlockContainer").get_by_role("link", name="Activity").click()
+    expect(page.get_by_role("heading", name=re.compile("Activity"))).to_be_visible()
+    expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
+    expect(page.get_by_text(f"1 of 1 events · {slice_size:,} decisions")).to_be_visible()
+    page.wait_for_timeout(500)
+    screenshot(page, "activity-page")
