@@ -37,7 +37,7 @@ def clear_picks() -> None:
 def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, reviewer: str,
         reason: str | None = None, selection: dict | None = None) -> ReviewOutcome:
     """One review action through the service, reported to the reviewer; the page reruns to show it."""
-    outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=list(ids), from_state=from_state,
+    outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=ids, from_state=from_state,
                           to_state=to_state, reviewer=reviewer, reason=reason, selection=selection or {})
     st.session_state["last_outcome"] = describe(outcome, to_state)
     return outcome
@@ -63,9 +63,10 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
     """shown: every result displayed for the tab, filters and slice (all pages)."""
     show_last_outcome()
     picked = _picked_results(shown, per_image=per_image)
-    ids = sorted(picked) if picked else shown["result_id"].to_list()
-    scope = f"{len(ids):,} picked" if picked else f"{len(ids):,}"
-    disabled = not reviewer or not ids
+    # A Series, not a list: a million ids stay in polars on every rerun, and go to the service as they are.
+    ids = pl.Series("result_id", sorted(picked), dtype=pl.Int64) if picked else shown["result_id"]
+    scope = f"{ids.len():,} picked" if picked else f"{ids.len():,}"
+    disabled = not reviewer or ids.is_empty()
     help_text = "Enter your name under Reviewer in the sidebar first" if not reviewer else None
     with st.container(horizontal=True, vertical_alignment="center", key="review_bar"):
         for to_state, verb in ACTIONS[state]:
@@ -97,13 +98,14 @@ def _picked_results(shown: pl.DataFrame, *, per_image: bool) -> set[int]:
     tiles = picked_ids()
     if not tiles:
         return set()
+    on_show = shown.filter(pl.col("result_id").is_in(list(tiles)))
     if not per_image:
-        return tiles & set(shown["result_id"].to_list())
-    samples = shown.filter(pl.col("result_id").is_in(list(tiles)))["sample_id"].implode()
+        return set(on_show["result_id"].to_list())
+    samples = on_show["sample_id"].implode()
     return set(shown.filter(pl.col("sample_id").is_in(samples))["result_id"].to_list())
 
 
-def _reject_popover(*, data: JobData, ids: list[int], state: str, scope: str, reviewer: str, selection: dict,
+def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, reviewer: str, selection: dict,
                     disabled: bool, help_text: str | None) -> None:
     with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, help=help_text):
         quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key="reject_quick")
