@@ -4,11 +4,11 @@ paged. (Its ResultSets and datalog tables: core.resultsets.list_resultsets, core
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from core.errors import BadInput
 from core.queries import with_states
-from core.results_frame import get_job, load_results, review_states
+from core.results_frame import get_job, job_samples, load_results, review_states
 from core.vocabulary import REVIEW_STATES
 
 CATALOG_SCHEMA = {
@@ -37,7 +37,7 @@ def catalog_samples(
         pl.len().alias("results"),
         *[(pl.col("review_state") == state).sum().alias(state) for state in REVIEW_STATES],
     )
-    samples = _samples(engine, job_id).join(per_sample, on="sample_id", how="left").with_columns(
+    samples = job_samples(engine, job_id).join(per_sample, on="sample_id", how="left").with_columns(
         pl.col("classes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         *[pl.col(c).fill_null(0) for c in ("results", *REVIEW_STATES)],
     )
@@ -51,12 +51,3 @@ def catalog_samples(
         [pl.col(name).cast(dtype) for name, dtype in CATALOG_SCHEMA.items()]
     )
     return ordered.slice(offset, limit), ordered.height
-
-
-def _samples(engine: Engine, job_id: int) -> pl.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT id, file_path, width, height FROM sample WHERE job_id = :job_id"), {"job_id": job_id}
-        ).all()
-    return pl.DataFrame(rows, schema={"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64,
-                                      "height": pl.Int64}, orient="row")

@@ -86,7 +86,7 @@ def load_results(
     path = _cache_path(engine, job)
     if path.exists():
         return pl.read_parquet(path, columns=list(columns) if columns else None)
-    frame = finish_frame(_fetch_results(engine, job.id), _fetch_samples(engine, job.id), _fetch_classes(engine, job))
+    frame = finish_frame(_fetch_results(engine, job.id), job_samples(engine, job.id), _fetch_classes(engine, job))
     write_cached_results(engine, job, frame)
     return frame.select(columns) if columns else frame
 
@@ -108,7 +108,8 @@ def _driver_query(conn, query: str, job_id: int) -> tuple[str, tuple]:
     return query.replace(":job_id", placeholder), (job_id,)
 
 
-def _fetch_samples(engine: Engine, job_id: int) -> pl.DataFrame:
+def job_samples(engine: Engine, job_id: int) -> pl.DataFrame:
+    """sample_id, file_path, width, height of every image of the job."""
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT id, file_path, width, height FROM sample WHERE job_id = :job_id"), {"job_id": job_id}
