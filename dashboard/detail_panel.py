@@ -11,7 +11,7 @@ from core.jobs import image_root
 from core.thumbnails import REMOVED_COLOR, ImageUnavailable, render_tile
 from core.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_data import JobData
-from dashboard.review_bar import ICONS, act
+from dashboard.review_bar import ICONS, act, as_seen
 from dashboard.store import engine
 from dashboard.url_state import open_result
 
@@ -49,6 +49,7 @@ def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], reviewer
 def _review_keys(data: JobData, row: dict, *, order: list[int], reviewer: str) -> None:
     """One-by-one review from the keyboard: A accept, X reject, P back to pending, arrows to move."""
     result_id, state = row["result_id"], row["review_state"]
+    seen_state = as_seen("detail_seen", (data.job.id, result_id), state)  # a decision leaves the state shown
     position = order.index(result_id) if result_id in order else -1
     after = order[position + 1] if 0 <= position < len(order) - 1 else None
     before = order[position - 1] if position > 0 else None
@@ -60,7 +61,7 @@ def _review_keys(data: JobData, row: dict, *, order: list[int], reviewer: str) -
             if st.button(verb, key=f"one_{to_state}", icon=ICONS[to_state], shortcut=key, disabled=not reviewer,
                          help=None if reviewer else "Enter your name under Reviewer in the sidebar first",
                          type="primary" if to_state == "accepted" else "secondary"):
-                act(data=data, ids=[result_id], from_state=state, to_state=to_state, reviewer=reviewer,
+                act(data=data, ids=[result_id], from_state=seen_state, to_state=to_state, reviewer=reviewer,
                     selection={"result": result_id})
                 open_result(after)  # the decided result leaves this tab: go on with the next one
                 st.rerun()

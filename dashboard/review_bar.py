@@ -3,7 +3,9 @@ slice and filters) or for the tiles picked by hand, a reason for rejections, and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -32,6 +34,18 @@ def picked_ids() -> set[int]:
 def clear_picks() -> None:
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(PICK_PREFIX)]:
         del st.session_state[key]
+
+
+def as_seen(key: str, view: Any, value: Any) -> Any:
+    """What the page showed for this same view on its last run, else `value`; keeps `value` for the next run.
+
+    A click reruns the page, which reloads the review states before the button reports it; acting on the reloaded
+    results would silently act on what the reviewer never saw (a picked tile decided elsewhere meanwhile even turned
+    "Accept 1 picked" into "accept everything shown"). Acting on what was shown, the service's conditional update
+    leaves what changed elsewhere as it is and says how many."""
+    seen = st.session_state.get(key)
+    st.session_state[key] = (view, value)
+    return seen[1] if seen is not None and seen[0] == view else value
 
 
 def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, reviewer: str,
@@ -67,15 +81,18 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
     ids = pl.Series("result_id", sorted(picked), dtype=pl.Int64) if picked else shown["result_id"]
     scope = f"{ids.len():,} picked" if picked else f"{ids.len():,}"
     disabled = not reviewer or ids.is_empty()
+    view = (data.job.id, state, json.dumps(selection, sort_keys=True), per_image, tuple(sorted(picked_ids())))
+    seen_ids = as_seen("review_bar_seen", view, ids)
     help_text = "Enter your name under Reviewer in the sidebar first" if not reviewer else None
     with st.container(horizontal=True, vertical_alignment="center", key="review_bar"):
         for to_state, verb in ACTIONS[state]:
             if to_state == "rejected":
-                _reject_popover(data=data, ids=ids, state=state, scope=scope, reviewer=reviewer,
+                _reject_popover(data=data, ids=seen_ids, state=state, scope=scope, reviewer=reviewer,
                                 selection=selection, disabled=disabled, help_text=help_text)
             elif st.button(f"{verb} {scope}", key=f"bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
                            help=help_text, type="primary" if to_state == "accepted" else "secondary"):
-                act(data=data, ids=ids, from_state=state, to_state=to_state, reviewer=reviewer, selection=selection)
+                act(data=data, ids=seen_ids, from_state=state, to_state=to_state, reviewer=reviewer,
+                    selection=selection)
                 clear_picks()
                 st.rerun()
         if picked and st.button("Clear picks", key="clear_picks", type="tertiary"):
@@ -110,7 +127,7 @@ def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str
     with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, help=help_text):
         quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key="reject_quick")
         text = st.text_input("Other reason (optional)", key="reject_text")
-        if st.button(f"Reject {scope}", key="bulk_rejected", type="primary"):
+        if st.button(f"Reject {scope}", key="bulk_rejected", type="primary", disabled=disabled):
             reason = "; ".join([*quick, *([text.strip()] if text.strip() else [])]) or None
             act(data=data, ids=ids, from_state=state, to_state="rejected", reviewer=reviewer, reason=reason,
                 selection=selection)

@@ -9,7 +9,7 @@ import streamlit as st
 from core.spot_check import draw_sample, error_rate
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import JobData
-from dashboard.review_bar import ICONS, act
+from dashboard.review_bar import ICONS, act, as_seen
 
 COLUMNS = 6
 
@@ -22,7 +22,13 @@ def spot_check_ui(*, data: JobData, shown: pl.DataFrame, reviewer: str, selectio
         if spot is None:
             _draw(key, shown, selection)
         else:
-            _review_sample(key, spot, data=data, shown=shown, reviewer=reviewer)
+            _review_sample(key, spot, data=data, shown=shown, reviewer=reviewer,
+                           same_slice=_slice_of(spot["selection"]) == _slice_of(selection))
+
+
+def _slice_of(selection: dict) -> dict:
+    """What decides which results a selection holds (the grouping alone does not)."""
+    return {k: selection.get(k) for k in ("tab", "filter", "slice")}
 
 
 def _draw(key: str, shown: pl.DataFrame, selection: dict) -> None:
@@ -38,9 +44,11 @@ def _draw(key: str, shown: pl.DataFrame, selection: dict) -> None:
         st.rerun()
 
 
-def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, reviewer: str) -> None:
+def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, reviewer: str,
+                   same_slice: bool) -> None:
     sample = data.results.filter(pl.col("result_id").is_in(spot["ids"]))
     states = sample["review_state"].cast(pl.String)
+    seen_states = as_seen("spot_seen", (key, tuple(spot["ids"])), dict(zip(sample["result_id"], states)))
     reviewed = int((states != "pending").sum())
     rejected = int((states == "rejected").sum())
     estimate = error_rate(rejected=rejected, reviewed=reviewed)
@@ -59,19 +67,26 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
         with grid[i % COLUMNS], st.container(border=True, key=f"spot_tile_{tile['result_id']}"):
             tile_image_ui(data, tile, boxes[tile["sample_id"]])
             st.caption(tile_caption(data, tile))
-            _decide_one(data, tile, reviewer=reviewer, selection=spot["selection"])
+            _decide_one(data, tile, reviewer=reviewer, selection=spot["selection"],
+                        seen_state=seen_states.get(tile["result_id"], tile["review_state"]))
 
-    rest = shown.filter(~pl.col("result_id").is_in(spot["ids"]))["result_id"].to_list()
+    # The rest of the slice the sample was drawn from: under other filters or another slice it would be a set the
+    # estimate says nothing about (and the event would record the sample's selection for it).
+    rest = shown.filter(~pl.col("result_id").is_in(spot["ids"]))["result_id"].to_list() if same_slice else []
+    seen_rest = as_seen("spot_rest_seen", (key, tuple(spot["ids"])), rest)
+    if not same_slice:
+        st.warning("The filters or the slice changed since this sample was drawn: go back to them to decide the "
+                   "rest of that slice, or end the spot check.", icon=":material/filter_alt:")
     accept, reject, end = st.columns(3)
     rest_selection = {**spot["selection"], "spot_check_rest_of_sample_seed": spot["seed"]}
     if accept.button(f"Accept the rest ({len(rest):,})", key="spot_accept_rest", icon=ICONS["accepted"],
                      disabled=not rest or not reviewer, type="primary"):
-        act(data=data, ids=rest, from_state="pending", to_state="accepted", reviewer=reviewer,
+        act(data=data, ids=seen_rest, from_state="pending", to_state="accepted", reviewer=reviewer,
             selection=rest_selection)
         st.rerun()
     if reject.button(f"Reject the rest ({len(rest):,})", key="spot_reject_rest", icon=ICONS["rejected"],
                      disabled=not rest or not reviewer):
-        act(data=data, ids=rest, from_state="pending", to_state="rejected", reviewer=reviewer,
+        act(data=data, ids=seen_rest, from_state="pending", to_state="rejected", reviewer=reviewer,
             reason="spot check: rest of the slice", selection=rest_selection)
         st.rerun()
     if end.button("End spot check", key="spot_end", type="tertiary"):
@@ -79,12 +94,12 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
         st.rerun()
 
 
-def _decide_one(data: JobData, tile: dict, *, reviewer: str, selection: dict) -> None:
+def _decide_one(data: JobData, tile: dict, *, reviewer: str, selection: dict, seen_state: str) -> None:
     state = tile["review_state"]
     accept, reject = st.columns(2)
     for column, to_state, verb in ((accept, "accepted", "Accept"), (reject, "rejected", "Reject")):
         if column.button(verb, key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
                          disabled=state == to_state or not reviewer, type="tertiary"):
-            act(data=data, ids=[tile["result_id"]], from_state=state, to_state=to_state, reviewer=reviewer,
+            act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, reviewer=reviewer,
                 selection={**selection, "spot_check_sample": True})
             st.rerun()

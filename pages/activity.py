@@ -29,7 +29,9 @@ who, to_state = st.columns(2)
 chosen = who.multiselect("Reviewer", reviewers, placeholder="Everyone")
 target = to_state.multiselect("Moved to", list(REVIEW_STATE_LABELS), format_func=REVIEW_STATE_LABELS.get,
                               placeholder="Any state")
-shown = [e for e in events if (not chosen or e.reviewer in chosen) and (not target or e.to_state in target)]
+# An undo that sent its results back to several states has no single to_state; it reached each of its to_states.
+shown = [e for e in events if (not chosen or e.reviewer in chosen)
+         and (not target or e.to_state in target or any(s in target for s in e.to_states or {}))]
 
 st.dataframe(
     pl.DataFrame(

@@ -20,7 +20,8 @@ job_header(job, page="Catalog")
 st.caption(f"Images under {job.image_root} · pre-labels: {job.pre_label_source}")
 
 st.subheader("Images")
-search = st.text_input("Search", placeholder="File name or class", key="catalog_search")
+search = st.text_input("Search", placeholder="File name or class", key="catalog_search",
+                       on_change=lambda: st.session_state.update(catalog_page=1))  # new matches: page 1
 page = st.session_state.get("catalog_page", 1)  # the pager is drawn below the table it pages
 samples, total = catalog.catalog_samples(engine=engine(), job_id=job.id, search=search, limit=PAGE_SIZE,
                                          offset=(page - 1) * PAGE_SIZE)
@@ -28,7 +29,8 @@ st.dataframe(samples.drop("sample_id").with_columns(pl.col("classes").list.join(
              column_config={c: st.column_config.NumberColumn(format="localized")
                             for c in ("results", "pending", "accepted", "rejected")})
 st.pagination(queries.page_count(total, PAGE_SIZE), key="catalog_page")
-st.caption(f"{total:,} images" + (f" match {search!r}" if search.strip() else ""))
+st.caption(f"{total:,} image{'s' if total != 1 else ''}" + (f" match{'es' if total == 1 else ''} {search!r}"
+                                                               if search.strip() else ""))
 
 left, right = st.columns(2)
 with left:
