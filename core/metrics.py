@@ -14,6 +14,10 @@ RESULT_METRIC_COLUMNS = (
     "area_px", "area_fraction", "adjustment_factor", "iou", "pre_confidence",
 )
 
+# Boxes whose IoU is this close to 1 are the same box: coordinates that went through a clip, a JSON round trip or
+# an editor's display scale differ in the 15th digit, and "adjusted" must mean the expert moved something.
+SAME_BOX_TOLERANCE = 1e-9
+
 # Bounds the size of the all-pairs join: images per chunk times boxes² per image.
 MATCH_CHUNK_IMAGES = 20_000
 
@@ -98,7 +102,7 @@ def with_detection_metrics(results: pl.DataFrame, images: pl.DataFrame) -> pl.Da
         pl.when(~has_pre).then(pl.lit("added"))
         .when(~has_expert).then(pl.lit("removed"))
         .when(pl.col("expert_category_id") != pl.col("pre_category_id")).then(pl.lit("relabeled"))
-        .when(pl.col("iou") < 1.0).then(pl.lit("adjusted"))
+        .when(pl.col("iou") < 1.0 - SAME_BOX_TOLERANCE).then(pl.lit("adjusted"))
         .otherwise(pl.lit("unchanged"))
     )
     area = pl.col("expert_w") * pl.col("expert_h")
@@ -117,11 +121,13 @@ def with_detection_metrics(results: pl.DataFrame, images: pl.DataFrame) -> pl.Da
 
 
 def classification_results(labels: pl.DataFrame) -> pl.DataFrame:
-    """labels: image_id, expert_category_id, pre_category_id, pre_confidence. One result per sample."""
-    changed = pl.col("expert_category_id") != pl.col("pre_category_id")
+    """labels: image_id, expert_category_id, pre_category_id, pre_confidence. One result per sample. A sample
+    without a pre-label (a manual job created without any) is `added`, its class changed, as a detection box is."""
+    changed = pl.col("expert_category_id").ne_missing(pl.col("pre_category_id"))
     return labels.with_columns(
         changed.alias("class_changed"),
-        pl.when(changed).then(pl.lit("relabeled")).otherwise(pl.lit("unchanged")).alias("change_kind"),
+        pl.when(pl.col("pre_category_id").is_null()).then(pl.lit("added"))
+        .when(changed).then(pl.lit("relabeled")).otherwise(pl.lit("unchanged")).alias("change_kind"),
         *[pl.lit(None, pl.Float64).alias(c) for c in RESULT_METRIC_COLUMNS if c.startswith(("expert_", "pre_")) and c[-2:] in ("_x", "_y", "_w", "_h")],
         *[pl.lit(None, pl.Float64).alias(c) for c in ("area_px", "area_fraction", "adjustment_factor", "iou")],
     ).select(RESULT_METRIC_COLUMNS)

@@ -313,3 +313,19 @@ def test_classification_results_are_relabeled_or_unchanged():
     ]
     for column in ("area_px", "area_fraction", "adjustment_factor", "iou", "expert_x", "pre_h"):
         assert out[column].null_count() == 3, column
+
+
+def test_a_box_equal_but_for_float_noise_is_unchanged_not_adjusted():
+    """13.32 stored as 13.319999999999993 (a clip's x1 - x0) is the same box."""
+    images = pl.DataFrame({"image_id": [1], "width": [640], "height": [480]})
+    expert = pl.DataFrame({"image_id": [1], "category_id": [1], "x": [192.47], "y": [226.23], "w": [13.32],
+                           "h": [40.69]})
+    pre = pl.DataFrame({"image_id": [1], "category_id": [1], "x": [192.47], "y": [226.23],
+                        "w": [13.319999999999993], "h": [40.68999999999997], "score": [0.9]})
+    result = detection_results(expert=expert, pre=pre, images=images, iou_threshold=0.5).row(0, named=True)
+    assert result["iou"] < 1.0
+    assert result["change_kind"] == "unchanged"
+    assert result["class_changed"] is False
+    nudged = pre.with_columns(pl.col("x") + 0.01)
+    assert detection_results(expert=expert, pre=nudged, images=images,
+                             iou_threshold=0.5)["change_kind"].to_list() == ["adjusted"]
