@@ -62,6 +62,101 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+def cmd_import_auto(args: argparse.Namespace) -> int:
+    from core.auto_jobs import import_auto_job
+
+    job = import_auto_job(
+        engine=get_engine(args.db), name=args.name, images_dir=Path(args.images),
+        predictions_path=Path(args.predictions), task=args.task,
+        image_list=Path(args.image_list) if args.image_list else None, classes=_names(args.classes),
+        status="PROCESSING" if args.processing else "READY", replace=args.replace,
+        check_image_files=not args.skip_image_check, created_by=args.created_by,
+        progress=_progress_printer(args.quiet),
+    )
+    if args.json:
+        print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "status": job.status,
+                          "images": job.image_count}))
+    else:
+        print(f"imported auto label job {job.id} {job.name!r} ({job.tag}, {job.status}): {job.image_count:,} images")
+    return 0
+
+
+def cmd_spec_create(args: argparse.Namespace) -> int:
+    from core.specs import ClassInput, create_spec
+
+    spec = create_spec(engine=get_engine(args.db), name=args.name, task=args.task,
+                       classes=[ClassInput(name=n) for n in _names(args.classes) or []])
+    if not args.quiet:
+        print(f"created label spec {spec.id} {spec.name!r} ({spec.task})", file=sys.stderr)
+    print(spec.id)
+    return 0
+
+
+def cmd_spec_list(args: argparse.Namespace) -> int:
+    from core.specs import list_specs
+
+    specs = list_specs(engine=get_engine(args.db))
+    if args.json:
+        print(json.dumps([{"id": s.spec.id, "name": s.spec.name, "task": s.spec.task, "jobs": s.jobs,
+                           "classes": [{"name": c.name, "display_name": c.display_name, "color": c.color}
+                                       for c in s.classes]} for s in specs], indent=2))
+        return 0
+    for s in specs:
+        print(f"{s.spec.id:>5}  {s.spec.task:<15} {s.jobs:>3} jobs  {s.spec.name}: "
+              + ", ".join(c.name for c in s.classes))
+    return 0
+
+
+def cmd_job_create(args: argparse.Namespace) -> int:
+    from core.manual_jobs import create_manual_job
+    from core.specs import find_spec
+
+    engine = get_engine(args.db)
+    pre = (("auto_job", args.pre_auto) if args.pre_auto is not None else ("coco", Path(args.pre_coco))
+           if args.pre_coco else ("csv", Path(args.pre_csv)) if args.pre_csv else None)
+    job = create_manual_job(
+        engine=engine, name=args.name,
+        spec_id=find_spec(engine=engine, name_or_id=args.spec).id if args.spec else None,
+        images_dir=Path(args.images) if args.images else None, images_zip=Path(args.zip) if args.zip else None,
+        pre_labels=pre, iou_threshold=args.iou, created_by=args.created_by, progress=_progress_printer(args.quiet),
+    )
+    if args.json:
+        print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "status": job.status,
+                          "images": job.image_count}))
+    else:
+        print(f"created job {job.id} {job.name!r} ({job.tag}, {job.status}): {job.image_count:,} images, "
+              f"pre-labels: {job.pre_label_source}")
+    return 0
+
+
+def cmd_job_progress(args: argparse.Namespace) -> int:
+    from core.expert_labels import labelling_progress
+
+    progress = labelling_progress(engine=get_engine(args.db), job_id=args.job_id)
+    if args.json:
+        print(json.dumps({"job_id": args.job_id, **progress.to_json()}))
+        return 0
+    print(f"job {args.job_id}: {progress.labelled:,} labelled, {progress.skipped:,} skipped, "
+          f"{progress.unlabelled:,} unlabelled of {progress.total:,} images ({progress.done_share:.0%} done)")
+    return 0
+
+
+def cmd_job_submit(args: argparse.Namespace) -> int:
+    from core.manual_jobs import submit_job
+
+    job = submit_job(engine=get_engine(args.db), job_id=args.job_id, submitted_by=args.submitted_by,
+                     allow_unlabelled=args.allow_unlabelled)
+    if args.json:
+        print(json.dumps({"id": job.id, "name": job.name, "status": job.status, "results": job.result_count}))
+    else:
+        print(f"submitted job {job.id} {job.name!r}: {job.status}, {job.result_count:,} results")
+    return 0
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     from core.jobs import list_jobs
 
@@ -262,6 +357,65 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--created-by", default="cli")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
+
+    auto = sub.add_parser("import-auto", parents=[store],
+                          help="import an auto label job's predictions (LA-OD, LA-CL), the pre-labels of manual jobs")
+    auto.add_argument("--name", required=True)
+    auto.add_argument("--images", required=True, metavar="DIR", help="image root; file names are relative to it")
+    auto.add_argument("--predictions", required=True, metavar="FILE",
+                      help="detection: COCO dataset or results format; classification: CSV file_path,label[,score]")
+    auto.add_argument("--task", choices=["detection", "classification"], default="detection")
+    auto.add_argument("--image-list", metavar="COCO.json",
+                      help="results format: the COCO images (and categories) its ids refer to "
+                           "(default: the folder's images sorted by path, numbered from 1)")
+    auto.add_argument("--classes", metavar="A,B,C", help="the classes, in category id order (results format) or "
+                                                         "in spec order (classification)")
+    auto.add_argument("--processing", action="store_true", help="the model is still running: no predictions yet")
+    auto.add_argument("--replace", action="store_true", help="replace a job of the same name")
+    auto.add_argument("--skip-image-check", action="store_true", help="do not open the listed image files")
+    auto.add_argument("--created-by", default="cli")
+    auto.add_argument("--json", action="store_true")
+    auto.set_defaults(func=cmd_import_auto)
+
+    spec = sub.add_parser("spec", parents=[store], help="label specs: a task and its classes")
+    spec_sub = spec.add_subparsers(dest="spec_command", required=True)
+    spec_create = spec_sub.add_parser("create", parents=[store], help="create a label spec; prints its id")
+    spec_create.add_argument("--name", required=True)
+    spec_create.add_argument("--task", choices=["detection", "classification"], required=True)
+    spec_create.add_argument("--classes", required=True, metavar="A,B,C")
+    spec_create.set_defaults(func=cmd_spec_create)
+    spec_list = spec_sub.add_parser("list", parents=[store], help="every label spec with its classes")
+    spec_list.add_argument("--json", action="store_true")
+    spec_list.set_defaults(func=cmd_spec_list)
+
+    job = sub.add_parser("job", parents=[store], help="manual label jobs labelled in LabelDeck")
+    job_sub = job.add_subparsers(dest="job_command", required=True)
+    job_create = job_sub.add_parser("create", parents=[store], help="create an IN_PROGRESS manual label job")
+    job_create.add_argument("--name", required=True)
+    job_create.add_argument("--spec", metavar="SPEC", help="label spec name or id (default: the auto job's)")
+    images = job_create.add_mutually_exclusive_group()
+    images.add_argument("--images", metavar="DIR", help="every image file under DIR")
+    images.add_argument("--zip", metavar="FILE.zip", help="a zip of images, extracted under data/uploads/")
+    pre = job_create.add_mutually_exclusive_group()
+    pre.add_argument("--pre-auto", type=int, metavar="JOB_ID", help="pre-labels: an auto label job's predictions "
+                                                                    "(its images, unless --images or --zip)")
+    pre.add_argument("--pre-coco", metavar="FILE", help="pre-labels: COCO dataset or results format (detection)")
+    pre.add_argument("--pre-csv", metavar="FILE", help="pre-labels: CSV file_path,label[,x,y,w,h][,score]")
+    job_create.add_argument("--iou", type=float, default=0.5, help="IoU threshold for matching boxes on submit")
+    job_create.add_argument("--created-by", default="cli")
+    job_create.add_argument("--json", action="store_true")
+    job_create.set_defaults(func=cmd_job_create)
+    job_progress = job_sub.add_parser("progress", parents=[store], help="labelled, skipped, unlabelled images")
+    job_progress.add_argument("job_id", type=int)
+    job_progress.add_argument("--json", action="store_true")
+    job_progress.set_defaults(func=cmd_job_progress)
+    job_submit = job_sub.add_parser("submit", parents=[store], help="compute the results; the job turns READY")
+    job_submit.add_argument("job_id", type=int)
+    job_submit.add_argument("--allow-unlabelled", action="store_true",
+                            help="leave unlabelled images out (marked skipped, no results)")
+    job_submit.add_argument("--submitted-by", default=_default_reviewer())
+    job_submit.add_argument("--json", action="store_true")
+    job_submit.set_defaults(func=cmd_job_submit)
 
     jobs = sub.add_parser("jobs", parents=[store], help="list label jobs")
     jobs.add_argument("--json", action="store_true")

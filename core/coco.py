@@ -54,6 +54,16 @@ def load_dataset(path: Path) -> CocoDataset:
     return CocoDataset(path=path, images=images, categories=categories, boxes=boxes)
 
 
+def load_image_list(path: Path) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The images (and the categories, when it has them) of a COCO file whose annotations may be missing: the
+    image list that a file of detections in the results format refers to."""
+    data = read_json(path)
+    if not isinstance(data, dict) or "images" not in data:
+        raise BadInput(f"{path}: expected a COCO file with 'images' (and optionally 'categories')")
+    categories = _categories(path, data["categories"]) if data.get("categories") else None
+    return _images(path, data["images"]), categories
+
+
 def load_pre_labels(path: Path, *, expert: CocoDataset) -> CocoDataset:
     """Pre-labels in either COCO format. The results format refers to the expert file's image and category ids;
     the dataset format is matched to the expert images by file name and to the expert classes by name."""

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -57,6 +57,27 @@ def _review_events_record_undo_and_mixed_states(conn: Connection) -> None:
 
 
 UPGRADES[2] = _review_events_record_undo_and_mixed_states
+
+
+def _samples_carry_their_labelling_status(conn: Connection) -> None:
+    """3 → 4 (issue 5): manual jobs are labelled in LabelDeck. A sample records its labelling status (an imported
+    job's samples are all labelled) and who labelled it when; a job who submitted it when. The annotation table
+    is new. Columns that are already there are left alone."""
+    timestamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    wanted = {
+        "sample": [("label_status", "VARCHAR NOT NULL DEFAULT 'labelled'"), ("labelled_by", "VARCHAR"),
+                   ("labelled_at", timestamp)],
+        "labeljob": [("submitted_by", "VARCHAR"), ("submitted_at", timestamp)],
+    }
+    inspector = inspect(conn)
+    for table, columns in wanted.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        for name, ddl in columns:
+            if name not in present:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
+UPGRADES[3] = _samples_carry_their_labelling_status
 
 
 class StoreError(Exception):

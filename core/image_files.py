@@ -15,6 +15,9 @@ from core.paths import resolve_under
 # Pillow's own guard against decompression bombs, turned from a warning into a refusal.
 MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
+# What counts as an image file in a folder or an uploaded zip.
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
+
 
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) of a readable image; raises ValueError saying why it is not one."""
@@ -45,16 +48,7 @@ def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: 
     """
     if not root.is_dir():
         raise BadInput(f"{root}: image folder not found")
-    names = images["file_name"].to_list()
-
-    def probe(name: str) -> tuple[int, int] | str:
-        try:
-            return image_size(resolve_under(root, name))
-        except ValueError as exc:
-            return str(exc)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        probed = list(pool.map(probe, names, chunksize=64))
+    probed = _probe_sizes(root, images["file_name"].to_list())
     problems = []
     for row, outcome in zip(images.iter_rows(named=True), probed):
         where = f"{label_file}: {record} {row['image_id']} {row['file_name']!r} (under {root})"
@@ -74,3 +68,64 @@ def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: 
         },
         schema={"image_id": pl.Int64, "width": pl.Int64, "height": pl.Int64},
     )
+
+
+def folder_images(root: Path) -> pl.DataFrame:
+    """Every image file under `root` (by suffix, hidden files and folders left out), each opened by Pillow:
+    file_name (relative, with '/'), width, height, sorted by file_name. A file that is not a readable image, or a
+    symbolic link leading out of the folder, is an error naming it."""
+    if not root.is_dir():
+        raise BadInput(f"{root}: image folder not found")
+    names = sorted(
+        path.relative_to(root).as_posix() for path in root.rglob("*")
+        if path.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and not path.is_dir()
+    )
+    if not names:
+        raise BadInput(f"{root}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+    probed = _probe_sizes(root, names)
+    problems = [f"{root}: {name!r}: {outcome}" for name, outcome in zip(names, probed) if isinstance(outcome, str)]
+    if problems:
+        raise BadInput(problems)
+    return pl.DataFrame(
+        {"file_name": names, "width": [p[0] for p in probed], "height": [p[1] for p in probed]},
+        schema={"file_name": pl.String, "width": pl.Int64, "height": pl.Int64},
+    )
+
+
+def image_folders(root: Path, *, max_depth: int = 4, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Folders under `root` (relative, with '/'; "." for root itself) that hold image files directly, by path: what
+    a page offers as a new job's images. Hidden folders, those named in `skip` (at the top) and anything deeper
+    than `max_depth` are left out; symbolic links are not followed."""
+    found = []
+
+    def walk(folder: Path, depth: int) -> None:
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            return
+        if any(e.is_file() and e.suffix.lower() in IMAGE_SUFFIXES and not e.name.startswith(".") for e in entries):
+            found.append(folder.relative_to(root).as_posix())
+        if depth < max_depth:
+            for entry in entries:
+                if (entry.is_dir() and not entry.is_symlink() and not entry.name.startswith(".")
+                        and not (depth == 0 and entry.name in skip)):
+                    walk(entry, depth + 1)
+
+    if root.is_dir():
+        walk(root, 0)
+    return found
+
+
+def _probe_sizes(root: Path, names: list[str]) -> list[tuple[int, int] | str]:
+    """Each image's (width, height), or why it is not a readable image under the root."""
+
+    def probe(name: str) -> tuple[int, int] | str:
+        try:
+            return image_size(resolve_under(root, name))
+        except ValueError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(probe, names, chunksize=64))

@@ -183,9 +183,8 @@ def save_job(
         progress(f"writing {job.result_count:,} results", 0.8)
         frame = None
         if draft.results is not None:
-            rows = _result_rows(draft.results, job.id, sample_ids, class_ids)
-            insert_frame(session, models.Result.__table__, rows)
-            frame = _results_frame(session, job, rows, draft.images, sample_ids, class_ids, draft.classes)
+            frame = store_results(session, job=job, results=draft.results, images=draft.images,
+                                  sample_ids=sample_ids, class_ids=class_ids, classes=draft.classes)
         if draft.predictions is not None:
             insert_frame(session, models.Prediction.__table__,
                          _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
@@ -195,6 +194,19 @@ def save_job(
         write_cached_results(engine, job, frame)
     progress("done", 1.0)
     return job
+
+
+def store_results(
+    session: Session, *, job: models.LabelJob, results: pl.DataFrame, images: pl.DataFrame,
+    sample_ids: pl.DataFrame, class_ids: pl.DataFrame, classes: pl.DataFrame,
+) -> pl.DataFrame:
+    """Insert a job's results (core.metrics.RESULT_METRIC_COLUMNS, keyed by image_id and category ids) in the
+    caller's transaction and return the job's results frame, for write_cached_results once it commits.
+    images: image_id, file_name, width, height; sample_ids: image_id, sample_id; class_ids: category_id,
+    class_id; classes: category_id, name. The importer and a submitted manual job both come through here."""
+    rows = _result_rows(results, job.id, sample_ids, class_ids)
+    insert_frame(session, models.Result.__table__, rows)
+    return _results_frame(session, job, rows, images, sample_ids, class_ids, classes)
 
 
 def _results_frame(

@@ -6,12 +6,37 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from core import models
 from core.results_frame import state_counts
 from core.settings import get_settings
+
+
+LABEL_STATUSES = ("unlabelled", "labelled", "skipped")
+
+
+@dataclass(frozen=True)
+class LabellingProgress:
+    """How far the experts are with a manual job being labelled in LabelDeck (core/expert_labels.py)."""
+
+    total: int
+    labelled: int
+    skipped: int
+    unlabelled: int
+
+    @property
+    def done(self) -> int:
+        return self.labelled + self.skipped
+
+    @property
+    def done_share(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    def to_json(self) -> dict[str, int | float]:
+        return {"total": self.total, "labelled": self.labelled, "skipped": self.skipped,
+                "unlabelled": self.unlabelled, "done_share": self.done_share}
 
 
 @dataclass(frozen=True)
@@ -30,6 +55,8 @@ class JobSummary:
     created_by: str
     created_at: datetime
     by_state: dict[str, int]
+    # IN_PROGRESS manual jobs: {total, labelled, skipped, unlabelled, done_share} (core.expert_labels); else None.
+    labelling: dict[str, int | float] | None = None
 
     @property
     def can_visualize(self) -> bool:
@@ -64,12 +91,14 @@ def list_jobs(
         ):
             classes.setdefault(spec_id, []).append(name)
     counts = state_counts(engine, [j.id for j in jobs])
+    labelling = labelling_counts(engine=engine, job_ids=[j.id for j in jobs if j.status == "IN_PROGRESS"])
     return [
         JobSummary(
             id=j.id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
             failure_reason=j.failure_reason, images=j.image_count, results=j.result_count,
             classes=classes.get(j.spec_id, []), pre_label_source=j.pre_label_source, created_by=j.created_by,
             created_at=j.created_at, by_state=counts.get(j.id, {"pending": 0, "accepted": 0, "rejected": 0}),
+            labelling=labelling[j.id].to_json() if j.id in labelling else None,
         )
         for j in jobs
     ]
@@ -86,3 +115,17 @@ def spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]:
         return list(session.exec(
             select(models.LabelClass).where(models.LabelClass.spec_id == spec_id).order_by(models.LabelClass.position)
         ).all())
+
+
+def labelling_counts(*, engine: Engine, job_ids: list[int]) -> dict[int, LabellingProgress]:
+    """Labelling progress of each job with samples among `job_ids`, in one query."""
+    if not job_ids:
+        return {}
+    query = (select(models.Sample.job_id, models.Sample.label_status, func.count())
+             .where(col(models.Sample.job_id).in_(job_ids))
+             .group_by(models.Sample.job_id, models.Sample.label_status))
+    counts: dict[int, dict[str, int]] = {}
+    with Session(engine) as session:
+        for job_id, status, n in session.exec(query):
+            counts.setdefault(job_id, dict.fromkeys(LABEL_STATUSES, 0))[status] = n
+    return {j: LabellingProgress(total=sum(c.values()), **c) for j, c in counts.items()}

@@ -70,6 +70,9 @@ class LabelJob(SQLModel, table=True):
     review_revision: int = 0
     created_by: str
     created_at: datetime = _timestamp()
+    # A manual job created in LabelDeck turns READY when an expert submits it (core/manual_jobs.py).
+    submitted_by: str | None = None
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class Sample(SQLModel, table=True):
@@ -80,6 +83,11 @@ class Sample(SQLModel, table=True):
     file_path: str
     width: int
     height: int
+    # Labelling in LabelDeck (core/expert_labels.py): 'unlabelled', 'labelled' or 'skipped'. An imported job
+    # arrives with its expert labels, hence the default. A skipped sample has no expert label and no results.
+    label_status: str = Field(default="labelled", sa_column_kwargs={"server_default": "labelled"})
+    labelled_by: str | None = None
+    labelled_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class Result(SQLModel, table=True):
@@ -122,6 +130,25 @@ class Prediction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = _fk("labeljob.id", index=True)
     sample_id: int = _fk("sample.id")
+    class_id: int = Field(foreign_key="labelclass.id")
+    x: float | None = None
+    y: float | None = None
+    w: float | None = None
+    h: float | None = None
+    score: float | None = None
+
+
+class Annotation(SQLModel, table=True):
+    """A label of a manual job that is still being labelled: its pre-labels (source 'pre', from an auto label job
+    or an uploaded file, may carry a score) and the expert's labels (source 'expert'). Classification labels have
+    no box. Submitting the job turns them into results; they stay as the record of what the expert drew."""
+
+    __table_args__ = (Index("ix_annotation_sample_source", "sample_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = _fk("labeljob.id", index=True)
+    sample_id: int = _fk("sample.id")
+    source: str
     class_id: int = Field(foreign_key="labelclass.id")
     x: float | None = None
     y: float | None = None

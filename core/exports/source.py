@@ -4,7 +4,8 @@ job's label spec.
 The images a ResultSet covers: every image with at least one item (an image whose only items are accepted
 `removed` results is covered and has no boxes), plus every image of the job that has no results at all: nothing
 to review there, so "no boxes" is its exact, final label. Images whose results are all pending or rejected are
-left out: the ResultSet says nothing about them, and an empty label file would claim they hold no objects.
+left out: the ResultSet says nothing about them, and an empty label file would claim they hold no objects. So are
+images an expert skipped (a manual job labelled in LabelDeck): nobody decided what they hold.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": 
 
 _SAMPLES_WITHOUT_RESULTS = text("""
     SELECT s.id, s.file_path, s.width, s.height FROM sample s
-    WHERE s.job_id = :job_id AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id)
+    WHERE s.job_id = :job_id AND s.label_status = 'labelled'
+      AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id)
 """)
 
 

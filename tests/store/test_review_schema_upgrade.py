@@ -20,7 +20,7 @@ V2_REVIEWEVENT = (
 
 
 def test_a_version_2_store_gets_the_review_event_columns_and_keeps_its_events(store_url, tmp_path):
-    assert db.SCHEMA_VERSION == 3  # this test covers the 2 → 3 step
+    assert db.SCHEMA_VERSION >= 3  # this test covers the 2 → 3 step (the later ones find their work done)
     engine = make_engine(store_url)
     init_db(engine)
     files = write_detection_job(tmp_path / "in")
@@ -43,7 +43,7 @@ def test_a_version_2_store_gets_the_review_event_columns_and_keeps_its_events(st
 
     init_db(engine)
 
-    assert schema_version(engine) == 3
+    assert schema_version(engine) == db.SCHEMA_VERSION
     [kept] = review.list_events(engine=engine, job_id=job)
     assert (kept.reviewer, kept.from_state, kept.to_state, kept.result_ids, kept.reason) == (
         "old", "pending", "accepted", [first], "kept")
