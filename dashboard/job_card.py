@@ -13,6 +13,8 @@ MAX_CLASSES_SHOWN = 6
 
 VISUALIZE_PAGE = "pages/visualize.py"
 CATALOG_PAGE = "pages/catalog.py"
+ANNOTATE_PAGE = "pages/annotate.py"
+NEW_JOB_PAGE = "pages/new_job.py"
 
 
 def job_card(job: JobSummary) -> None:
@@ -30,6 +32,18 @@ def job_card(job: JobSummary) -> None:
                    f"{job.created_at:%d %b %Y %H:%M}")
         if job.results:
             st.progress(job.reviewed_share, text=_progress_text(job))
+        if job.labelling:
+            done = job.labelling["labelled"] + job.labelling["skipped"]
+            st.progress(done / job.labelling["total"] if job.labelling["total"] else 0.0,
+                        text=f"{done:,} of {job.labelling['total']:,} images labelled or skipped")
+        if job.kind == "manual" and job.status == "IN_PROGRESS":
+            if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary",
+                         width="stretch"):
+                st.switch_page(ANNOTATE_PAGE, query_params={"job": str(job.id)})
+        if job.kind == "auto" and job.status == "READY":
+            if st.button("Create manual label job from these pre-labels", key=f"from_auto_{job.id}",
+                         icon=":material/add_circle:", width="stretch"):
+                st.switch_page(NEW_JOB_PAGE, query_params={"from_auto": str(job.id)})
         visualize, catalog = st.columns(2)
         if visualize.button("Visualize", key=f"visualize_{job.id}", type="primary", disabled=not job.can_visualize,
                             help=_visualize_help(job), width="stretch"):
@@ -67,4 +81,6 @@ def _visualize_help(job: JobSummary) -> str:
         return "Expert Review Stats, Class Changed table and the results of this job"
     if job.kind != "manual":
         return "Visualize is for manual label jobs; create a manual label job from these pre-labels to review them"
+    if job.status == "IN_PROGRESS":
+        return "Visualize opens once the experts have labelled the images and the job is submitted (READY)"
     return f"Visualize opens once the job is READY (it is {job.status.replace('_', ' ')})"

@@ -31,7 +31,9 @@ def job_from_query_params() -> LabelJob | None:
 def job_header(job: LabelJob, *, page: str) -> None:
     st.title(f"{page} · {job.name}")
     with st.container(horizontal=True, key="job_pages"):
-        for path, title, icon in JOB_PAGES:
+        pages = JOB_PAGES + ((("pages/annotate.py", "Annotate", ":material/edit:"),)
+                             if job.status == "IN_PROGRESS" and job.kind == "manual" else ())
+        for path, title, icon in pages:
             if title != page:
                 st.page_link(path, label=title, icon=icon, query_params={"job": str(job.id)})
     with st.container(horizontal=True, vertical_alignment="center"):

@@ -19,6 +19,9 @@ PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", la
 def app_pages() -> list:
     return [
         st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
+        st.Page("pages/new_job.py", title="New manual label job", icon=":material/add_circle:"),
+        st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
+        st.Page("pages/specs.py", title="Label specs", icon=":material/label:"),
         st.Page("pages/visualize.py", title="Visualize", icon=":material/insights:"),
         st.Page("pages/catalog.py", title="Catalog", icon=":material/folder_open:"),
         st.Page("pages/resultsets.py", title="ResultSets", icon=":material/inventory:"),

@@ -12,7 +12,12 @@ ensure_navigation()
 
 CARDS_PER_ROW = 3
 
-st.title("Labeling Jobs")
+title, actions = st.columns([3, 2], vertical_alignment="center")
+title.title("Labeling Jobs")
+with actions.container(horizontal=True, horizontal_alignment="right"):
+    st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
+    if st.button("New manual label job", icon=":material/add:", type="primary", key="new_job"):
+        st.switch_page("pages/new_job.py")
 filters = job_filters_ui()
 jobs = list_jobs(engine=engine(), **filters)
 

@@ -41,14 +41,16 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"LabelDeck did not come up at {url} within {timeout:.0f} s")
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
-    """A LabelDeck server over a fresh small demo store of its own."""
+def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None) -> Iterator[str]:
+    """A LabelDeck server over a fresh small demo store of its own; `prepare(engine)` adds to the store first."""
     data_dir = tmp_path_factory.mktemp(name) / "data"
     env = {**os.environ, "LABELDECK_DATA_DIR": str(data_dir),
            "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}"}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
         seed_demo(engine=get_engine(env["LABELDECK_DATABASE_URL"]), detection_images=24, classification_images=16)
+        if prepare is not None:
+            prepare(get_engine(env["LABELDECK_DATABASE_URL"]))
     port = _free_port()
     log = (data_dir.parent / "streamlit.log").open("w")
     server = subprocess.Popen(

@@ -1,0 +1,35 @@
+"""Annotate an IN_PROGRESS manual label job, one image at a time, with streamlit-image-annotation: boxes pre-filled
+from the pre-labels (detection) or the pre-label pre-selected (classification). Complete saves the expert label
+and moves to the next unlabelled image; Submit turns the job READY for review."""
+
+import streamlit as st
+
+from core import expert_labels
+from dashboard.annotator import annotator_ui, submit_ui
+from dashboard.job_context import job_from_query_params, job_header
+from dashboard.navigation import ensure_navigation
+from dashboard.reviewer import reviewer_ui
+from dashboard.store import engine
+
+ensure_navigation()
+
+job = job_from_query_params()
+if job is None:
+    st.stop()
+job_header(job, page="Annotate")
+expert = reviewer_ui()
+if job.kind != "manual" or job.status != "IN_PROGRESS":
+    st.info(f"{job.name} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
+            icon=":material/edit_off:")
+    if job.status == "READY" and job.kind == "manual":
+        st.page_link("pages/visualize.py", label="Review it on Visualize", icon=":material/insights:",
+                     query_params={"job": str(job.id)})
+    st.stop()
+
+progress = expert_labels.labelling_progress(engine=engine(), job_id=job.id)
+done = progress.labelled + progress.skipped
+st.progress(done / progress.total if progress.total else 0.0,
+            text=f"{done:,} of {progress.total:,} images done · {progress.labelled:,} labelled · "
+                 f"{progress.skipped:,} skipped · {progress.unlabelled:,} to go")
+annotator_ui(job=job, expert=expert)
+submit_ui(job=job, expert=expert, unlabelled=progress.unlabelled)

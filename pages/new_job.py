@@ -1,0 +1,83 @@
+"""New manual label job: a name, a label spec, images (a folder under the data root or a zip upload) and
+pre-labels (from an auto label job, an uploaded COCO or CSV, or none). The job starts IN_PROGRESS."""
+
+import streamlit as st
+
+from core import manual_jobs, specs
+from core.errors import BadInput, NotFound
+from core.jobs import list_jobs
+from core.results_frame import get_job
+from core.settings import get_settings
+from dashboard.navigation import ensure_navigation
+from dashboard.reviewer import reviewer_ui
+from dashboard.store import engine
+from dashboard.uploads import saved_upload
+
+ensure_navigation()
+
+st.title("New manual label job")
+creator = reviewer_ui()
+all_specs = specs.list_specs(engine=engine())
+auto_jobs = [j for j in list_jobs(engine=engine(), tags=["LA-OD", "LA-CL"]) if j.status == "READY"]
+wanted_auto = st.query_params.get("from_auto")
+if not all_specs:
+    st.info("Create a label spec first.", icon=":material/label:")
+    st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
+    st.stop()
+
+name = st.text_input("Job name", key="new_job_name", placeholder="e.g. street-scenes-refined")
+pre_choice = st.radio("Pre-labels", ["From an auto label job", "Upload COCO", "Upload CSV", "None"],
+                      index=0 if wanted_auto else 3, horizontal=True, key="new_job_pre")
+auto = None
+if pre_choice == "From an auto label job":
+    ids = [j.id for j in auto_jobs]
+    default = ids.index(int(wanted_auto)) if wanted_auto and wanted_auto.isdigit() and int(wanted_auto) in ids else 0
+    auto = st.selectbox("Auto label job", auto_jobs, index=default if auto_jobs else None, key="new_job_auto",
+                        format_func=lambda j: f"#{j.id} {j.name} ({j.tag}, {j.images:,} images)")
+    if not auto_jobs:
+        st.warning("There is no READY auto label job.")
+spec_names = {s.spec.id: f"{s.spec.name} ({s.spec.task}, {len(s.classes)} classes)" for s in all_specs}
+spec_ids = list(spec_names)
+spec_default = None
+if auto is not None:
+    auto_spec = get_job(engine(), auto.id).spec_id
+    spec_default = spec_ids.index(auto_spec) if auto_spec in spec_ids else None
+spec_id = st.selectbox("Label spec", spec_ids, format_func=spec_names.get, key="new_job_spec",
+                       index=spec_default if spec_default is not None else 0)
+
+images_choice = st.radio("Images", ["The auto label job's images", "A folder under the data root",
+                                    "Upload a zip"] if auto is not None else
+                         ["A folder under the data root", "Upload a zip"], horizontal=True, key="new_job_images")
+folder = upload = pre_file = None
+if images_choice == "A folder under the data root":
+    data_dir = get_settings().data_dir
+    found = [str(f.relative_to(data_dir)) for f in manual_jobs.image_folders_in_data_dir()]
+    folder = st.selectbox("Folder", found, key="new_job_folder", accept_new_options=True,
+                          help=f"A folder of images under {data_dir}; type another path relative to it")
+elif images_choice == "Upload a zip":
+    upload = st.file_uploader("Images (zip)", type=["zip"], key="new_job_zip")
+if pre_choice in ("Upload COCO", "Upload CSV"):
+    pre_file = st.file_uploader(pre_choice.removeprefix("Upload "), type=["json"] if "COCO" in pre_choice else ["csv"],
+                                key="new_job_pre_file")
+iou = st.number_input("IoU threshold for matching expert and pre boxes", 0.05, 1.0, 0.5, 0.05, key="new_job_iou")
+
+if st.button("Create job", type="primary", key="create_job", disabled=not creator,
+             help=None if creator else "Enter your name in the sidebar first"):
+    pre_labels = None
+    if auto is not None:
+        pre_labels = ("auto_job", auto.id)
+    elif pre_file is not None:
+        pre_labels = ("coco" if pre_choice == "Upload COCO" else "csv", saved_upload(pre_file))
+    try:
+        with st.status("Creating the job…", expanded=True) as status:
+            job = manual_jobs.create_manual_job(
+                engine=engine(), name=name, spec_id=spec_id,
+                images_dir=manual_jobs.data_folder(folder) if folder else None,
+                images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, created_by=creator,
+                progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
+            )
+            status.update(label=f"Created {job.name}: {job.image_count:,} images", state="complete")
+    except (BadInput, NotFound) as problem:
+        st.error(str(problem))
+    else:
+        st.switch_page("pages/annotate.py", query_params={"job": str(job.id)})

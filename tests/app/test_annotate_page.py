@@ -1,0 +1,117 @@
+"""The Annotate page and the Label specs page through AppTest. The annotation component is a browser iframe; its
+value reaches the page through session state under its key, which is how these tests drive it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from core import expert_labels, manual_jobs, specs
+from core.db import get_engine
+from core.demo import seed_demo
+from core.results_frame import get_job
+from core.settings import get_settings
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+@pytest.fixture
+def store(data_dir):
+    engine = get_engine(get_settings().database_url)
+    seed_demo(engine=engine, detection_images=6, classification_images=4)
+    return engine
+
+
+@pytest.fixture
+def manual_job(store):
+    return manual_jobs.create_manual_job(engine=store, name="refine", pre_labels=("auto_job", 1), created_by="t")
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.session_state["reviewer_name"] = "erin"
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def progress_text(at: AppTest) -> str:
+    return next(p.proto.text for p in at.get("progress"))
+
+
+def test_the_editor_opens_on_the_first_unlabelled_image_with_its_pre_labels(store, manual_job):
+    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
+    state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
+    assert state.source == "pre" and state.bboxes
+    assert any(state.file_path in c.value for c in at.caption)
+    assert progress_text(at).startswith(f"0 of {manual_job.image_count} images done")
+
+
+def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
+    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
+    state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
+    boxes = [{"bbox": box, "label_id": label, "label": state.label_list[label]}
+             for box, label in zip(state.bboxes[1:], state.labels[1:])]  # the expert deleted the first box
+    boxes.append({"bbox": [1.0, 2.0, 30.0, 40.0], "label_id": 0, "label": state.label_list[0]})  # and added one
+    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = boxes
+    at.run()
+    assert not at.exception, at.exception
+    saved = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
+    assert saved.source == "expert" and saved.label_status == "labelled" and saved.labelled_by == "erin"
+    assert len(saved.bboxes) == len(state.bboxes)
+    assert [1.0, 2.0, 30.0, 40.0] in saved.bboxes
+    assert at.query_params["sample"] != str(first)  # the next unlabelled image
+    assert progress_text(at).startswith(f"1 of {manual_job.image_count} images done · 1 labelled")
+
+
+def test_an_invalid_box_from_the_component_is_refused_and_nothing_saved(store, manual_job):
+    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
+    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [{"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0, "label": "Car"}]
+    at.run()
+    assert at.error and "box" in at.error[0].value
+    assert expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first).label_status == \
+        "unlabelled"
+
+
+def test_skip_and_submit_turn_the_job_ready(store, manual_job):
+    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    samples = expert_labels.list_samples(engine=store, job_id=manual_job.id)["sample_id"].to_list()
+    for sample_id in samples[1:]:
+        expert_labels.skip_sample(engine=store, job_id=manual_job.id, sample_id=sample_id, labelled_by="erin")
+    at.run()
+    state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=samples[0])
+    at.session_state[f"annotate_{manual_job.id}_{samples[0]}_0"] = [{"bbox": b, "label_id": lab, "label": state.label_list[lab]} for b, lab in zip(state.bboxes, state.labels)]
+    at.run()
+    at.button(key="submit_job").click().run()
+    assert not at.exception, at.exception
+    job = get_job(store, manual_job.id)
+    assert job.status == "READY" and job.result_count == len(state.bboxes)
+    with store.connect() as conn:
+        kinds = conn.execute(text("SELECT change_kind, COUNT(*) FROM result WHERE job_id = :j GROUP BY change_kind"),
+                             {"j": job.id}).all()
+    assert dict(kinds) == {"unchanged": len(state.bboxes)}
+
+
+def test_a_ready_job_is_not_annotated(store):
+    at = open_page("pages/annotate.py", job="2")
+    assert "only IN_PROGRESS manual label jobs are annotated here" in at.info[0].value
+
+
+def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
+    at = open_page("pages/specs.py")
+    listed = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert any(s.spec.name in " ".join(listed) for s in specs.list_specs(engine=store))
+    at.text_input(key="new_spec_name").input("fruit-2")
+    at.radio(key="new_spec_task").set_value("classification")
+    at.button(key="create_spec").click().run()
+    assert at.error and "at least 2 classes" in at.error[0].value
+    assert "fruit-2" not in {s.spec.name for s in specs.list_specs(engine=store)}

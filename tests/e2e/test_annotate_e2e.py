@@ -1,0 +1,112 @@
+"""Annotating in Chromium with streamlit-image-annotation: Complete saves the expert label, a box drawn in the
+component's iframe is saved, and a submitted job opens on Visualize with the Class Changed counts of what was done."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+
+from core import manual_jobs
+from tests.e2e.conftest import _serve, screenshot
+
+pytestmark = pytest.mark.e2e
+
+JOB = "street-refine"
+
+
+@pytest.fixture(scope="module")
+def annotate_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server whose store has a manual job made from the demo auto label job's predictions."""
+    made = {}
+
+    def prepare(engine) -> None:
+        job = manual_jobs.create_manual_job(engine=engine, name=JOB, pre_labels=("auto_job", 1), created_by="e2e")
+        made["job"], made["url"] = job.id, engine.url.render_as_string(hide_password=False)
+
+    for url in _serve(tmp_path_factory, "e2e-annotate", prepare=prepare):
+        yield url, made["url"], made["job"]
+
+
+def expert_boxes(db_url: str, job_id: int) -> dict[str, int]:
+    with create_engine(db_url).connect() as conn:
+        rows = conn.execute(text(
+            "SELECT s.file_path, COUNT(a.id) FROM sample s LEFT JOIN annotation a ON a.sample_id = s.id "
+            "AND a.source = 'expert' WHERE s.job_id = :j AND s.label_status = 'labelled' GROUP BY s.file_path"
+        ), {"j": job_id}).all()
+    return dict(rows)
+
+
+def pre_boxes(db_url: str, job_id: int, file_path: str) -> int:
+    with create_engine(db_url).connect() as conn:
+        return conn.execute(text(
+            "SELECT COUNT(a.id) FROM annotation a JOIN sample s ON s.id = a.sample_id WHERE s.job_id = :j "
+            "AND s.file_path = :f AND a.source = 'pre'"), {"j": job_id, "f": file_path}).scalar_one()
+
+
+def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
+    url, db_url, job_id = annotate_app
+    page.goto(f"{url}/annotate?job={job_id}")
+    expect(page.get_by_role("heading", name=f"Annotate · {JOB}")).to_be_visible()
+    name = page.get_by_role("textbox", name="Reviewer")
+    name.fill("erin")
+    name.press("Enter")
+    expect(page.get_by_text("Enter your name in the sidebar to save labels.")).to_have_count(0)
+
+    editor = page.frame_locator("iframe[title*='st-detection'], iframe[title*='detection']").first
+    expect(editor.get_by_role("button", name="Complete")).to_be_visible()
+    first = page.get_by_text(re.compile(r"^scene_\d+\.jpg")).first.inner_text().split(" ")[0]
+    screenshot(page, "annotate-first-image")
+    editor.get_by_role("button", name="Complete").click()  # the pre-labels, accepted as they are
+    expect(page.get_by_text(re.compile(r"1 of \d+ images done · 1 labelled"))).to_be_visible()
+    assert expert_boxes(db_url, job_id) == {first: pre_boxes(db_url, job_id, first)}
+
+    second = page.get_by_text(re.compile(r"^scene_\d+\.jpg")).first.inner_text().split(" ")[0]
+    assert second != first
+    expect(page.get_by_text(re.compile(rf"^{second} · image"))).to_be_visible()
+    editor = page.frame_locator("iframe[title*='st-detection'], iframe[title*='detection']").first
+    # Mode "Transform" (the default) draws a new box of the chosen Class when dragging on empty image
+    editor.locator("select").nth(1).select_option(label="Dog")
+    canvas = editor.locator("canvas").last
+    expect(canvas).to_be_visible()
+    page.wait_for_timeout(300)  # the new image's canvas settles after the rerun that loaded it
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 90, box["y"] + 80, steps=6)
+    page.mouse.up()
+    # as a person does: click off the new box (the component keeps a box being drawn until it is let go of)
+    page.mouse.click(box["x"] + 300, box["y"] + 30)
+    page.wait_for_timeout(300)
+    screenshot(page, "annotate-drawn-box")
+    editor.get_by_role("button", name="Complete").click()
+    expect(page.get_by_text(re.compile(r"2 of \d+ images done · 2 labelled"))).to_be_visible()
+    assert expert_boxes(db_url, job_id)[second] == pre_boxes(db_url, job_id, second) + 1
+
+
+def test_submit_turns_the_job_ready_with_what_the_expert_did(annotate_app, page):
+    """Runs after the test above: two images labelled (one as pre-labelled, one with a dog added), the rest not."""
+    url, db_url, job_id = annotate_app
+    labelled = expert_boxes(db_url, job_id)
+    assert len(labelled) == 2
+    page.goto(f"{url}/annotate?job={job_id}")
+    name = page.get_by_role("textbox", name="Reviewer")
+    name.fill("erin")
+    name.press("Enter")
+    page.get_by_role("button", name=re.compile(r"Submit job \(\d+ images unlabelled\)")).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("images have no expert label")
+    dialog.get_by_role("button", name="Submit anyway").click()
+    expect(page).to_have_url(re.compile(rf"/visualize\?job={job_id}"))
+    expect(page.get_by_text("Expert Review Stats")).to_be_visible()
+    results = sum(labelled.values())
+    stats = page.locator("[data-testid='stMetric']")
+    expect(stats.filter(has_text="Results")).to_contain_text(f"{results:,}")
+    expect(stats.filter(has_text="Added")).to_contain_text("1")
+    expect(stats.filter(has_text="Unchanged")).to_contain_text(f"{results - 1:,}")
+    expect(page.get_by_text(f"Showing: all results · {results:,} results")).to_be_visible()
+    page.wait_for_timeout(500)
+    screenshot(page, "annotate-submitted-visualize")
