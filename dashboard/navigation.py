@@ -4,8 +4,9 @@ Streamlit treats an app with a `pages/` folder beside its entrypoint as a legacy
 entrypoint has called st.navigation once in this process. When the very first request after a start is a deep
 link (/visualize?job=3), the page runs without the entrypoint: the sidebar would list raw file names and the
 layout would be narrow. Each page calls ensure_navigation() first, which then declares the app's navigation and
-page config itself (no rerun, so no widget action is lost). Only a session's first run can be such a deep link;
-AppTest, which runs later pages the legacy way on purpose, is left alone after its first run.
+page config itself and reruns once, through the entrypoint. Only a session's first run can be such a deep link,
+and it carries no widget action; AppTest, which runs later pages the legacy way on purpose, is left alone after
+its first run.
 """
 
 from __future__ import annotations
@@ -44,3 +45,6 @@ def ensure_navigation() -> None:
     if first_run and PagesManager.uses_pages_directory:
         st.set_page_config(**PAGE_CONFIG)
         st.navigation(app_pages())
+        # The legacy run gave this page's widgets other ids than every later run will: run once more now, through
+        # the entrypoint, so the reviewer's first input is not lost. Nothing is swallowed: this is the page load.
+        st.rerun()

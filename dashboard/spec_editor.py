@@ -27,3 +27,16 @@ def class_editor_ui(*, key: str, classes: list[dict] | None = None) -> list[Clas
         for row in pl.DataFrame(edited).iter_rows(named=True)
         if row["name"] and row["name"].strip()
     ]
+
+
+def classes_from_text(text: str) -> list[ClassInput]:
+    """One class a line: `name`, or `name, display name`, or `name, display name, #RRGGBB` (blank lines skipped).
+    Pasting a list of names is the quickest way to start a spec."""
+    classes = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if not parts[0]:
+            continue
+        classes.append(ClassInput(name=parts[0], display_name=(parts[1] if len(parts) > 1 and parts[1] else None),
+                                  color=(parts[2] if len(parts) > 2 and parts[2] else None)))
+    return classes

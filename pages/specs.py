@@ -7,7 +7,7 @@ from core import specs
 from core.errors import BadInput
 from core.vocabulary import TASKS
 from dashboard.navigation import ensure_navigation
-from dashboard.spec_editor import class_editor_ui
+from dashboard.spec_editor import class_editor_ui, classes_from_text
 from dashboard.store import engine
 
 ensure_navigation()
@@ -18,8 +18,11 @@ existing = specs.list_specs(engine=engine())
 with st.expander("New label spec", icon=":material/add:", expanded=not existing):
     name = st.text_input("Name", key="new_spec_name", placeholder="e.g. street-objects")
     task = st.radio("Task", TASKS, horizontal=True, key="new_spec_task")
-    st.caption("Classes (classification needs at least two)")
-    classes = class_editor_ui(key="new_spec_classes")
+    classes = classes_from_text(st.text_area(
+        "Classes, one per line", key="new_spec_classes", height=140,
+        placeholder="car\nperson, Person\ntraffic_light, Traffic light, #E45756",
+        help="name[, display name][, #RRGGBB]; classification needs at least two",
+    ))
     if st.button("Create label spec", type="primary", key="create_spec"):
         try:
             created = specs.create_spec(engine=engine(), name=name, task=task, classes=classes)
