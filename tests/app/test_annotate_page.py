@@ -115,3 +115,29 @@ def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
     at.button(key="create_spec").click().run()
     assert at.error and "at least 2 classes" in at.error[0].value
     assert "fruit-2" not in {s.spec.name for s in specs.list_specs(engine=store)}
+
+
+def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
+    at = open_page("pages/specs.py")
+    at.text_input(key="new_spec_name").input("shapes")
+    at.radio(key="new_spec_task").set_value("classification")
+    at.text_area(key="new_spec_classes").input("circle\nsquare, Square, #112233\n\n")
+    at.button(key="create_spec").click().run()
+    assert not at.error, [e.value for e in at.error]
+    created = next(s for s in specs.list_specs(engine=store) if s.spec.name == "shapes")
+    assert created.spec.task == "classification"
+    assert [(c.name, c.display_name, c.color) for c in created.classes][1] == ("square", "Square", "#112233")
+    assert [c.name for c in created.classes] == ["circle", "square"]
+
+
+def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir):
+    job = manual_jobs.create_manual_job(engine=store, name="blank", spec_id=get_job(store, 2).spec_id,
+                                        images_dir=data_dir / "demo" / "street" / "images", created_by="t")
+    at = open_page("pages/annotate.py", job=str(job.id))
+    assert any("showing the image without labels" in c.value for c in at.caption)
+    first = expert_labels.next_unlabelled(engine=store, job_id=job.id)
+    at.session_state[f"annotate_{job.id}_{first}_0"] = []  # Complete with nothing drawn: "nothing here"
+    at.run()
+    assert not at.exception, at.exception
+    saved = expert_labels.editor_state(engine=store, job_id=job.id, sample_id=first)
+    assert saved.label_status == "labelled" and saved.bboxes == []
