@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from core import models
+from core.errors import NotFound
 from core.results_frame import state_counts
 from core.settings import get_settings
 
@@ -129,3 +130,14 @@ def labelling_counts(*, engine: Engine, job_ids: list[int]) -> dict[int, Labelli
         for job_id, status, n in session.exec(query):
             counts.setdefault(job_id, dict.fromkeys(LABEL_STATUSES, 0))[status] = n
     return {j: LabellingProgress(total=sum(c.values()), **c) for j, c in counts.items()}
+
+
+def lock_job(session: Session, job_id: int, *, shared: bool = False) -> models.LabelJob:
+    """The job, its row locked until the transaction ends (shared: others may read-lock it too; PostgreSQL only,
+    SQLite's write transaction holds the whole store). Raises NotFound for an unknown id."""
+    job = session.exec(
+        select(models.LabelJob).where(models.LabelJob.id == job_id).with_for_update(read=shared)
+    ).first()
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job

@@ -21,6 +21,7 @@ from core.bulk import insert_frame
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.image_files import folder_images, image_folders
+from core.jobs import lock_job
 from core.ingest import Progress, _quiet, store_results, stored_image_root
 from core.metrics import classification_results, detection_results
 from core.paths import resolve_under
@@ -165,11 +166,7 @@ def submit_job(
 def locked_job_in_progress(session: Session, job_id: int, *, exclusive: bool) -> models.LabelJob:
     """The job, locked for the transaction (shared: labelling; exclusive: submitting, which must not interleave
     with a save), and refused unless it is a manual job still being labelled."""
-    job = session.exec(
-        select(models.LabelJob).where(models.LabelJob.id == job_id).with_for_update(read=not exclusive)
-    ).first()
-    if job is None:
-        raise NotFound(f"job {job_id} not found")
+    job = lock_job(session, job_id, shared=not exclusive)
     if job.kind != "manual" or job.status != "IN_PROGRESS":
         raise BadInput(f"job #{job.id} {job.name!r} is a {job.status} {job.tag} job: labels change only while a "
                        "manual label job is IN_PROGRESS")

@@ -27,6 +27,7 @@ from core import models
 from core.bulk import insert_frame
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
+from core.jobs import lock_job
 from core.vocabulary import REVIEW_STATES
 
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
@@ -158,9 +159,7 @@ def list_events(
 
 def _locked_job(session: Session, job_id: int) -> models.LabelJob:
     """The job, its row locked on PostgreSQL until commit (SQLite's transaction holds the write lock already)."""
-    job = session.exec(select(models.LabelJob).where(models.LabelJob.id == job_id).with_for_update()).first()
-    if job is None:
-        raise NotFound(f"job {job_id} not found")
+    job = lock_job(session, job_id)
     if job.kind != "manual" or job.status != "READY":
         raise BadInput(f"job {job_id} ({job.name}, {job.tag}, {job.status}) has no results to review: only READY "
                        "manual label jobs do")
