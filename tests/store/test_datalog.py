@@ -17,16 +17,6 @@ from tests.resultset_builders import accept, import_catalog_job, import_fruit_jo
 
 
 @pytest.fixture
-def job(engine, tmp_path):
-    return import_catalog_job(engine, tmp_path / "job")
-
-
-@pytest.fixture
-def ids(engine, job):
-    return result_ids(engine, job.id)
-
-
-@pytest.fixture
 def resultset(engine, job, ids):
     accept(engine, ids, reviewer="ann")
     return create_resultset(engine=engine, job_id=job.id, name="all", created_by="lead")

@@ -41,16 +41,6 @@ CSV_HEADER = ["result_id", "file_path", "width", "height", "class_name", "pre_cl
               "review_state", "reviewer"]
 
 
-@pytest.fixture
-def job(engine, tmp_path):
-    return import_catalog_job(engine, tmp_path / "job")
-
-
-@pytest.fixture
-def ids(engine, job):
-    return result_ids(engine, job.id)
-
-
 def make_resultset(engine, job, accepted, name="rs"):
     accept(engine, accepted)
     return create_resultset(engine=engine, job_id=job.id, name=name, created_by="lead")

@@ -30,16 +30,6 @@ from tests.resultset_builders import (
 )
 
 
-@pytest.fixture
-def job(engine, tmp_path):
-    return import_catalog_job(engine, tmp_path / "job")
-
-
-@pytest.fixture
-def ids(engine, job):
-    return result_ids(engine, job.id)
-
-
 def items(engine, resultset_id):
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
