@@ -17,9 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from core.access import Actor, Role
 from core.db import get_engine
 from core.exports import export_to_table, write_export
 from core.resultsets import create_resultset
+
+BENCH = Actor(name="bench", role=Role.REVIEWER)
 
 ACCEPT = 100_000
 
@@ -42,7 +45,7 @@ def bench_exports(url: str, job_id: int, limit: int) -> dict:
     engine = get_engine(url)
     accepted = accept_every_tenth(engine, job_id, limit)
     name = f"bench-{time.time_ns()}"
-    resultset, create_s = timed(lambda: create_resultset(engine=engine, job_id=job_id, name=name, created_by="bench"))
+    resultset, create_s = timed(lambda: create_resultset(engine=engine, job_id=job_id, name=name, actor=BENCH))
     out: dict = {"accepted": accepted, "items": resultset.item_count, "create_s": create_s, "files": {}}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
         for fmt in ("coco", "csv", "yolo", "voc"):
@@ -52,7 +55,7 @@ def bench_exports(url: str, job_id: int, limit: int) -> dict:
             if fmt == "coco":
                 out["images"] = len(json.loads(path.read_bytes())["images"])
     table, table_s = timed(lambda: export_to_table(engine=engine, resultset_id=resultset.id, table="bench_labels",
-                                                   replace=True, created_by="bench"))
+                                                   replace=True, actor=BENCH))
     out.update(table_s=table_s, table_rows=table.row_count)
     return out
 

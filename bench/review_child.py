@@ -19,8 +19,11 @@ import time
 import polars as pl
 
 from core import queries, review
+from core.access import Actor, Role
 from core.db import get_engine
 from core.results_frame import get_job, load_results, review_states
+
+BENCH = Actor(name="bench", role=Role.REVIEWER)
 
 
 def bench_review(url: str, job_id: int, results: int) -> dict:
@@ -30,7 +33,7 @@ def bench_review(url: str, job_id: int, results: int) -> dict:
     ids = shown.filter(pl.col("review_state") == "pending")["result_id"].head(results).to_list()
 
     started = time.perf_counter()
-    outcome = review.accept(engine=engine, job_id=job_id, result_ids=ids, from_state="pending", reviewer="bench",
+    outcome = review.accept(engine=engine, job_id=job_id, result_ids=ids, from_state="pending", actor=BENCH,
                             selection={"tab": "pending"})
     move_s = time.perf_counter() - started
 
@@ -42,7 +45,7 @@ def bench_review(url: str, job_id: int, results: int) -> dict:
         raise RuntimeError(f"moved {outcome.moved:,} of {len(ids):,}; the refreshed frame shows {accepted:,} accepted")
 
     started = time.perf_counter()
-    undo = review.undo_last(engine=engine, job_id=job_id, reviewer="bench")
+    undo = review.undo_last(engine=engine, job_id=job_id, actor=BENCH)
     undo_s = time.perf_counter() - started
     return {"requested": outcome.requested, "moved": outcome.moved, "move_s": move_s, "refresh_s": refresh_s,
             "accepted_after": accepted, "undo_moved": undo.moved if undo else 0, "undo_s": undo_s,

@@ -17,10 +17,18 @@ import polars as pl
 from sqlalchemy import Engine
 
 from core import models
+from core.access import Actor, Permission, require
 from core.coco import load_image_list, load_pre_labels
 from core.errors import BadInput
 from core.image_files import check_images, folder_images
-from core.ingest import JobDraft, Progress, _quiet, _refuse_existing, import_auto_predictions, save_job
+from core.ingest import (
+    JobDraft,
+    Progress,
+    _quiet,
+    _refuse_existing,
+    import_auto_predictions,
+    save_job,
+)
 from core.label_files import read_json
 from core.pre_labels import (
     checked_labels,
@@ -34,13 +42,14 @@ from core.pre_labels import (
 def import_auto_job(
     *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, task: str = "detection",
     image_list: Path | None = None, classes: list[str] | None = None, status: str = "READY", replace: bool = False,
-    check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+    check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
 ) -> models.LabelJob:
     """An auto label job of `task` (status READY, or PROCESSING: a job whose model has not finished, no
     predictions stored) from the predictions file."""
+    require(actor, Permission.MANAGE, to="import an auto label job")
     if task == "classification":
         return _import_classification(engine=engine, name=name, images_dir=images_dir, csv_path=predictions_path,
-                                      classes=classes, status=status, replace=replace, created_by=created_by,
+                                      classes=classes, status=status, replace=replace, actor=actor,
                                       progress=progress)
     if task != "detection":
         raise BadInput(f"task {task!r}: detection or classification")
@@ -50,7 +59,7 @@ def import_auto_job(
                            "image list and the classes")
         return import_auto_predictions(
             engine=engine, name=name, images_dir=images_dir, predictions_path=predictions_path, status=status,
-            replace=replace, check_image_files=check_image_files, created_by=created_by, progress=progress,
+            replace=replace, check_image_files=check_image_files, actor=actor, progress=progress,
         )
     _refuse_existing(engine, name=name, replace=replace)
     progress("reading the image list", 0.1)
@@ -76,12 +85,12 @@ def import_auto_job(
         pre_label_source=f"model predictions: {predictions_path.name}", classes=categories, images=images,
         predictions=predictions.boxes if status == "READY" else None,
     )
-    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def _import_classification(
     *, engine: Engine, name: str, images_dir: Path, csv_path: Path, classes: list[str] | None, status: str,
-    replace: bool, created_by: str, progress: Progress,
+    replace: bool, actor: Actor, progress: Progress,
 ) -> models.LabelJob:
     _refuse_existing(engine, name=name, replace=replace)
     progress("reading the images", 0.1)
@@ -103,4 +112,4 @@ def _import_classification(
         pre_label_source=f"model predictions: {csv_path.name}", classes=categories, images=images,
         predictions=predictions if status == "READY" else None,
     )
-    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+from core.access import operator
 from core.db import get_engine
 from core.errors import BadInput, NotFound
 
@@ -40,7 +42,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     engine = get_engine(args.db)
     common = dict(
         engine=engine, name=args.name, images_dir=Path(args.images), replace=args.replace,
-        check_image_files=not args.skip_image_check, created_by=args.created_by,
+        check_image_files=not args.skip_image_check, actor=operator(args.created_by),
         progress=_progress_printer(args.quiet),
     )
     if args.task == "detection":
@@ -74,7 +76,7 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
         predictions_path=Path(args.predictions), task=args.task,
         image_list=Path(args.image_list) if args.image_list else None, classes=_names(args.classes),
         status="PROCESSING" if args.processing else "READY", replace=args.replace,
-        check_image_files=not args.skip_image_check, created_by=args.created_by,
+        check_image_files=not args.skip_image_check, actor=operator(args.created_by),
         progress=_progress_printer(args.quiet),
     )
     if args.json:
@@ -89,7 +91,7 @@ def cmd_spec_create(args: argparse.Namespace) -> int:
     from core.specs import ClassInput, create_spec
 
     spec = create_spec(engine=get_engine(args.db), name=args.name, task=args.task,
-                       classes=[ClassInput(name=n) for n in _names(args.classes) or []])
+                       classes=[ClassInput(name=n) for n in _names(args.classes) or []], actor=operator())
     if not args.quiet:
         print(f"created label spec {spec.id} {spec.name!r} ({spec.task})", file=sys.stderr)
     print(spec.id)
@@ -122,7 +124,7 @@ def cmd_job_create(args: argparse.Namespace) -> int:
         engine=engine, name=args.name,
         spec_id=find_spec(engine=engine, name_or_id=args.spec).id if args.spec else None,
         images_dir=Path(args.images) if args.images else None, images_zip=Path(args.zip) if args.zip else None,
-        pre_labels=pre, iou_threshold=args.iou, created_by=args.created_by, progress=_progress_printer(args.quiet),
+        pre_labels=pre, iou_threshold=args.iou, actor=operator(args.created_by), progress=_progress_printer(args.quiet),
     )
     if args.json:
         print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "status": job.status,
@@ -148,7 +150,7 @@ def cmd_job_progress(args: argparse.Namespace) -> int:
 def cmd_job_submit(args: argparse.Namespace) -> int:
     from core.manual_jobs import submit_job
 
-    job = submit_job(engine=get_engine(args.db), job_id=args.job_id, submitted_by=args.submitted_by,
+    job = submit_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.submitted_by),
                      allow_unlabelled=args.allow_unlabelled)
     if args.json:
         print(json.dumps({"id": job.id, "name": job.name, "status": job.status, "results": job.result_count}))
@@ -216,7 +218,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     tab = {"tab": args.from_state} if args.from_state else {}
     selection = {"via": "cli", **tab, **to_query_params(result_filter)}
     outcome = review.move(engine=engine, job_id=job.id, result_ids=ids, from_state=args.from_state,
-                          to_state=args.to_state, reviewer=args.reviewer, reason=args.reason, selection=selection)
+                          to_state=args.to_state, actor=operator(args.reviewer), reason=args.reason,
+                          selection=selection)
     if args.json:
         print(json.dumps({"job_id": job.id, "from": args.from_state, "to": args.to_state, "reviewer": args.reviewer,
                           **_outcome_json(outcome)}))
@@ -232,7 +235,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     from core import review
 
-    outcome = review.undo_last(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer)
+    outcome = review.undo_last(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.reviewer))
     if args.json:
         print(json.dumps(None if outcome is None else {"job_id": args.job_id, **_outcome_json(outcome)}))
         return 0
@@ -287,7 +290,7 @@ def cmd_resultset_create(args: argparse.Namespace) -> int:
     from core.resultsets import create_resultset
 
     resultset = create_resultset(engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note,
-                                 created_by=args.created_by)
+                                 actor=operator(args.created_by))
     if not args.quiet:
         print(f"created ResultSet {resultset.id} {resultset.name!r}: {resultset.item_count:,} accepted results",
               file=sys.stderr)
@@ -315,7 +318,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out or args.format:
             raise BadInput("export --table writes a datalog table: leave out --format and --out")
         table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
-                                        replace=args.replace, created_by=args.created_by)
+                                        replace=args.replace, actor=operator(args.created_by))
         print(f"datalog table {table.name}: {table.row_count:,} rows from ResultSet {table.resultset_id}")
         return 0
     if not args.format or not args.out:
@@ -323,8 +326,78 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.replace:
         raise BadInput("export --replace is for --table only")
     path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
-                                out=Path(args.out))
+                                out=Path(args.out), actor=operator())
     print(f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise BadInput("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from core import users
+
+    password = None if args.no_password else _password(args)
+    user = users.add_user(engine=get_engine(args.db), name=args.name, role=args.role, password=password,
+                          actor=operator())
+    print(f"added {user.name} ({user.role.value}{', no password' if not user.has_password else ''})")
+    return 0
+
+
+def cmd_users_set_role(args: argparse.Namespace) -> int:
+    from core import users
+
+    user = users.set_role(engine=get_engine(args.db), name=args.name, role=args.role, actor=operator())
+    print(f"{user.name} is now a {user.role.value}")
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    from core import users
+
+    user = users.set_password(engine=get_engine(args.db), name=args.name, password=_password(args),
+                              actor=operator())
+    print(f"new password set for {user.name}")
+    return 0
+
+
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    from core import users
+
+    user = users.unlock(engine=get_engine(args.db), name=args.name, actor=operator())
+    print(f"{user.name} is unlocked")
+    return 0
+
+
+def cmd_users_remove(args: argparse.Namespace) -> int:
+    from core import users
+
+    users.remove_user(engine=get_engine(args.db), name=args.name, actor=operator())
+    print(f"removed {args.name}")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from core import users
+
+    accounts = users.list_users(engine=get_engine(args.db))
+    if args.json:
+        print(json.dumps([{"name": u.name, "role": u.role.value, "has_password": u.has_password,
+                           "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+                           "failed_attempts": u.failed_attempts} for u in accounts], indent=2))
+        return 0
+    for u in accounts:
+        locked = u.locked_until is not None and u.locked_until > datetime.now(UTC)
+        state = f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if locked else ""
+        print(f"{u.name:<24} {u.role.value:<9} {'password' if u.has_password else 'no password':<12} {state}".rstrip())
     return 0
 
 
@@ -475,6 +548,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--replace", action="store_true", help="replace the rows of an existing datalog table")
     export.add_argument("--created-by", default="cli")
     export.set_defaults(func=cmd_export)
+
+    users = sub.add_parser("users", parents=[store], help="LabelDeck accounts and their roles")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    roles = ["viewer", "reviewer", "admin"]
+    add = users_sub.add_parser("add", parents=[store], help="a new account; asks for its password")
+    add.add_argument("name")
+    add.add_argument("--role", choices=roles, required=True)
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
+    add.add_argument("--no-password", action="store_true",
+                     help="no password sign-in: the account only fixes the role of an OIDC or proxy identity")
+    add.set_defaults(func=cmd_users_add)
+    role = users_sub.add_parser("set-role", parents=[store], help="change an account's role")
+    role.add_argument("name")
+    role.add_argument("role", choices=roles)
+    role.set_defaults(func=cmd_users_set_role)
+    passwd = users_sub.add_parser("passwd", parents=[store], help="set an account's password (clears a lockout)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.set_defaults(func=cmd_users_passwd)
+    unlock = users_sub.add_parser("unlock", parents=[store], help="lift a lockout after failed sign-ins")
+    unlock.add_argument("name")
+    unlock.set_defaults(func=cmd_users_unlock)
+    remove = users_sub.add_parser("remove", parents=[store], help="delete an account")
+    remove.add_argument("name")
+    remove.set_defaults(func=cmd_users_remove)
+    users_list = users_sub.add_parser("list", parents=[store], help="every account with its role")
+    users_list.add_argument("--json", action="store_true")
+    users_list.set_defaults(func=cmd_users_list)
     return parser
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -78,6 +78,17 @@ def _samples_carry_their_labelling_status(conn: Connection) -> None:
 
 
 UPGRADES[3] = _samples_carry_their_labelling_status
+
+
+def _results_keep_only_the_review_state_index(conn: Connection) -> None:
+    """4 → 5 (issue 6): the filter-column indexes of result go (no query uses them; each slowed every bulk review
+    action); the appuser table is new."""
+    for name in ("ix_result_job_class_changed", "ix_result_job_change_kind", "ix_result_job_area",
+                 "ix_result_job_factor"):
+        conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
+
+UPGRADES[4] = _results_keep_only_the_review_state_index
 
 
 class StoreError(Exception):

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from core import demo_scenes, ingest, models
+from core.access import operator
 from core.ingest import Progress, _quiet
 from core.settings import get_settings
 
@@ -34,7 +35,7 @@ def seed_demo(
         return []
     demo_dir = demo_dir or get_settings().demo_dir
     created: list[models.LabelJob] = []
-    common = dict(engine=engine, replace=True, created_by=DEMO_USER)
+    common = dict(engine=engine, replace=True, actor=operator(DEMO_USER))
 
     progress("drawing street scenes", 0.05)
     street = _street_files(demo_dir / "street", detection_images)

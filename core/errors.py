@@ -22,3 +22,7 @@ class BadInput(Exception):
 
 class NotFound(Exception):
     """A job, ResultSet or file that does not exist."""
+
+
+class Forbidden(Exception):
+    """The signed-in user's role does not allow the action; nothing was written."""

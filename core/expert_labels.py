@@ -24,6 +24,7 @@ from sqlalchemy import Engine, case, delete, func, text
 from sqlmodel import Session, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.boxes import box_problem, clipped_box
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
@@ -137,7 +138,7 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
 
 
 def save_expert_label(
-    *, engine: Engine, job_id: int, sample_id: int, labelled_by: str, boxes: list[dict[str, Any]] | None = None,
+    *, engine: Engine, job_id: int, sample_id: int, actor: Actor, boxes: list[dict[str, Any]] | None = None,
     class_name: str | None = None,
 ) -> SavedLabel:
     """Save the expert's label of one sample: `boxes` for detection (the editor's output: each {"bbox": [x, y, w,
@@ -146,7 +147,7 @@ def save_expert_label(
 
     Refused (BadInput naming the box): a box with zero or negative size, not four finite numbers, entirely outside
     the image, or of a class the spec does not have. A box reaching past the border is clipped to the image."""
-    labelled_by = _checked_labeller(labelled_by)
+    labelled_by = require(actor, Permission.LABEL, to="label images")
     with write_transaction(engine) as session:
         job = locked_job_in_progress(session, job_id, exclusive=False)
         sample = _locked_sample(session, job, sample_id)
@@ -166,15 +167,17 @@ def save_expert_label(
     return SavedLabel(sample_id=sample_id, changed=True, clipped=clipped)
 
 
-def skip_sample(*, engine: Engine, job_id: int, sample_id: int, labelled_by: str) -> bool:
+def skip_sample(*, engine: Engine, job_id: int, sample_id: int, actor: Actor) -> bool:
     """Skip the sample: it has no expert label (any saved one is dropped) and will contribute no results.
     False when it was skipped already."""
+    labelled_by = require(actor, Permission.LABEL, to="skip images")
     return _set_without_label(engine, job_id, sample_id, "skipped", labelled_by)
 
 
-def reset_sample(*, engine: Engine, job_id: int, sample_id: int) -> bool:
+def reset_sample(*, engine: Engine, job_id: int, sample_id: int, actor: Actor) -> bool:
     """Back to unlabelled, any saved label dropped (the editor shows the pre-labels again). False when it was
     unlabelled already."""
+    require(actor, Permission.LABEL, to="reset an image's label")
     return _set_without_label(engine, job_id, sample_id, "unlabelled", None)
 
 
@@ -194,13 +197,6 @@ def next_unlabelled(*, engine: Engine, job_id: int, after_sample_id: int | None 
         if found is None:
             found = conn.execute(text(query.format("")), {"job_id": job_id}).scalar()
     return found
-
-
-def _checked_labeller(who: str | None) -> str:
-    who = (who or "").strip()
-    if not who:
-        raise BadInput("who labels? labelled_by must name the expert")
-    return who
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -309,8 +305,6 @@ def _set_status(session: Session, sample: models.Sample, status: str, who: str |
 
 
 def _set_without_label(engine: Engine, job_id: int, sample_id: int, status: str, who: str | None) -> bool:
-    if status != "unlabelled":
-        who = _checked_labeller(who)
     with write_transaction(engine) as session:
         job = locked_job_in_progress(session, job_id, exclusive=False)
         sample = _locked_sample(session, job, sample_id)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.bulk import insert_frame
 from core.coco import CocoDataset, load_dataset, load_pre_labels
 from core.db import transaction
@@ -54,10 +55,11 @@ class JobDraft:
 
 def import_detection(
     *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
-    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
     source_job: models.LabelJob | None = None,
 ) -> models.LabelJob:
     """A READY M-LA-OD job; `source_job` names the auto label job the pre-labels came from."""
+    require(actor, Permission.MANAGE, to="import a label job")
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"--iou {iou_threshold}: the IoU threshold must be in (0, 1]")
     _refuse_existing(engine, name=name, replace=replace)
@@ -74,13 +76,14 @@ def import_detection(
         source_job_id=source_job.id if source_job else None,
         classes=pre.categories, images=images, results=results, iou_threshold=iou_threshold,
     )
-    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def import_classification(
     *, engine: Engine, name: str, images_dir: Path, csv_path: Path, classes: list[str] | None = None,
-    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
 ) -> models.LabelJob:
+    require(actor, Permission.MANAGE, to="import a label job")
     _refuse_existing(engine, name=name, replace=replace)
     progress("reading labels", 0.05)
     rows = load_classification_csv(csv_path, classes=classes)
@@ -108,15 +111,16 @@ def import_classification(
         pre_label_source=f"import: {csv_path.name}", classes=categories, images=images,
         results=classification_results(labels),
     )
-    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def import_auto_predictions(
     *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, status: str = "READY",
-    replace: bool = False, check_image_files: bool = True, created_by: str = "cli", progress: Progress = _quiet,
+    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
 ) -> models.LabelJob:
     """An auto label job (LA-OD) from predictions in the COCO dataset format (annotations may carry a score).
     Until a model can run here, this stands in for running one."""
+    require(actor, Permission.MANAGE, to="import a label job")
     _refuse_existing(engine, name=name, replace=replace)
     dataset = load_dataset(predictions_path)
     images = _checked_images(dataset, images_dir, check_image_files, progress)
@@ -125,10 +129,11 @@ def import_auto_predictions(
         pre_label_source=f"model predictions: {predictions_path.name}", classes=dataset.categories, images=images,
         predictions=dataset.boxes if status == "READY" else None,
     )
-    return save_job(engine=engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
-def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: bool, progress: Progress) -> pl.DataFrame:
+def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: bool,
+                    progress: Progress) -> pl.DataFrame:
     if not check_image_files:
         return dataset.images
     progress(f"checking {dataset.images.height:,} image files", 0.3)
@@ -155,9 +160,10 @@ def stored_image_root(images_dir: Path) -> str:
 
 
 def save_job(
-    *, engine: Engine, draft: JobDraft, replace: bool, created_by: str, progress: Progress = _quiet
+    *, engine: Engine, draft: JobDraft, replace: bool, actor: Actor, progress: Progress = _quiet
 ) -> models.LabelJob:
     """One transaction: the old job (when replacing), spec, classes, job, samples, results, predictions."""
+    created_by = require(actor, Permission.MANAGE, to="import a label job")
     progress("writing to the store", 0.7)
     with transaction(engine) as session:
         old = session.exec(select(models.LabelJob).where(models.LabelJob.name == draft.name)).first()

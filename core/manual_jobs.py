@@ -17,15 +17,21 @@ from sqlalchemy import Engine, text, update
 from sqlmodel import Session, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.bulk import insert_frame
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.image_files import folder_images, image_folders
-from core.jobs import lock_job
 from core.ingest import Progress, _quiet, store_results, stored_image_root
+from core.jobs import lock_job
 from core.metrics import classification_results, detection_results
 from core.paths import resolve_under
-from core.pre_labels import PRE_LABEL_SCHEMA, PreLabelSource, auto_job_for_pre_labels, read_pre_labels
+from core.pre_labels import (
+    PRE_LABEL_SCHEMA,
+    PreLabelSource,
+    auto_job_for_pre_labels,
+    read_pre_labels,
+)
 from core.results_frame import job_samples, write_cached_results
 from core.settings import get_settings
 from core.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
@@ -40,7 +46,7 @@ ANNOTATION_SCHEMA = {"sample_id": pl.Int64, "source": pl.String, "class_id": pl.
 def create_manual_job(
     *, engine: Engine, name: str, spec_id: int | None = None, images_dir: Path | None = None,
     images_zip: Path | BinaryIO | None = None, pre_labels: PreLabelSource | None = None,
-    iou_threshold: float = 0.5, created_by: str, upload_limits: UploadLimits = UploadLimits(),
+    iou_threshold: float = 0.5, actor: Actor, upload_limits: UploadLimits = UploadLimits(),
     progress: Progress = _quiet,
 ) -> models.LabelJob:
     """A new IN_PROGRESS manual label job (M-LA-OD or M-LA-CL by the spec's task), every image unlabelled.
@@ -49,6 +55,7 @@ def create_manual_job(
     again if the job cannot be made), or, with pre-labels from an auto label job and neither given, the auto job's
     images. The spec defaults to the auto job's. Pre-labels: ("auto_job", job_id), ("coco", path), ("csv", path)
     or None (see core/pre_labels.py); every one must name an image of the job and a class of the spec."""
+    created_by = require(actor, Permission.MANAGE, to="create a label job")
     name = (name or "").strip()
     if not 1 <= len(name) <= MAX_NAME:
         raise BadInput(f"job name {name!r}: 1 to {MAX_NAME} characters")
@@ -118,14 +125,12 @@ def data_folder(relative: str) -> Path:
 
 
 def submit_job(
-    *, engine: Engine, job_id: int, submitted_by: str, allow_unlabelled: bool = False
+    *, engine: Engine, job_id: int, actor: Actor, allow_unlabelled: bool = False
 ) -> models.LabelJob:
     """Compute the job's results from its expert labels, with the importer's matching and metrics and the job's IoU
     threshold, and make it READY, in one transaction. Images still unlabelled refuse the submit, listed by name,
     unless `allow_unlabelled`: they are then marked skipped and contribute no results."""
-    submitted_by = (submitted_by or "").strip()
-    if not submitted_by:
-        raise BadInput("who submits? submitted_by must name the expert")
+    submitted_by = require(actor, Permission.LABEL, to="submit a manual label job")
     with write_transaction(engine) as session:
         job = locked_job_in_progress(session, job_id, exclusive=True)
         samples = _samples(session, job.id)

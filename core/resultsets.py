@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 
@@ -60,9 +61,10 @@ def clean_name(name: str) -> str:
 
 
 def create_resultset(
-    *, engine: Engine, job_id: int, name: str, note: str | None = None, created_by: str
+    *, engine: Engine, job_id: int, name: str, note: str | None = None, actor: Actor
 ) -> models.ResultSet:
     """Snapshot the job's accepted results now. BadInput for a bad or taken name, or nothing accepted."""
+    created_by = require(actor, Permission.EXPORT, to="save a ResultSet")
     name = clean_name(name)
     note = (note or "").strip() or None
     try:
@@ -116,7 +118,8 @@ def _require(session: Session, resultset_id: int) -> models.ResultSet:
     return resultset
 
 
-def rename_resultset(*, engine: Engine, resultset_id: int, name: str) -> models.ResultSet:
+def rename_resultset(*, engine: Engine, resultset_id: int, name: str, actor: Actor) -> models.ResultSet:
+    require(actor, Permission.EXPORT, to="rename a ResultSet")
     name = clean_name(name)
     try:
         with write_transaction(engine) as session:
@@ -129,8 +132,9 @@ def rename_resultset(*, engine: Engine, resultset_id: int, name: str) -> models.
     return resultset
 
 
-def delete_resultset(*, engine: Engine, resultset_id: int) -> None:
+def delete_resultset(*, engine: Engine, resultset_id: int, actor: Actor) -> None:
     """The ResultSet and its items. Its datalog tables stay; their registry rows lose the ResultSet's id."""
+    require(actor, Permission.EXPORT, to="delete a ResultSet")
     with write_transaction(engine) as session:
         _require(session, resultset_id)
         # Said explicitly rather than left to the foreign keys' ON DELETE actions alone.

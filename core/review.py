@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.bulk import insert_frame
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
@@ -47,12 +48,12 @@ class ReviewOutcome:
 
 
 def move(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, to_state: str, reviewer: str,
+    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, to_state: str, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
     """Move the job's results among `result_ids` that are in `from_state` (None: in any state but `to_state`) to
-    `to_state`, recording one review event of the moved ids."""
-    reviewer = _checked_reviewer(reviewer)
+    `to_state`, recording one review event of the moved ids under the actor's name."""
+    reviewer = require(actor, Permission.REVIEW, to=f"move results to {to_state}")
     _check_state("to_state", to_state)
     if from_state is not None:
         _check_state("from_state", from_state)
@@ -82,35 +83,35 @@ def move(
 
 
 def accept(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, reviewer: str,
+    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
     return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="accepted",
-                reviewer=reviewer, reason=reason, selection=selection)
+                actor=actor, reason=reason, selection=selection)
 
 
 def reject(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, reviewer: str,
+    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
     return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="rejected",
-                reviewer=reviewer, reason=reason, selection=selection)
+                actor=actor, reason=reason, selection=selection)
 
 
 def move_to_pending(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, reviewer: str,
+    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
     return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="pending",
-                reviewer=reviewer, reason=reason, selection=selection)
+                actor=actor, reason=reason, selection=selection)
 
 
-def undo_last(*, engine: Engine, job_id: int, reviewer: str) -> ReviewOutcome | None:
+def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | None:
     """Undo the reviewer's last action on the job that is not undone yet: its results that are still where it put
     them go back to where they were; the others (moved since by someone) are counted as changed elsewhere.
     Undos themselves are not actions one can undo: calling this again undoes the action before, and so on back.
     None when the reviewer has nothing left to undo on the job."""
-    reviewer = _checked_reviewer(reviewer)
+    reviewer = require(actor, Permission.REVIEW, to="undo a review action")
     with write_transaction(engine) as session:
         _locked_job(session, job_id)
         target = _last_undoable(session, job_id=job_id, reviewer=reviewer)
@@ -268,12 +269,6 @@ def _last_undoable(session: Session, *, job_id: int, reviewer: str) -> models.Re
 def _check_state(name: str, state: str) -> None:
     if state not in REVIEW_STATES:
         raise BadInput(f"{name} {state!r}: a review state is one of {', '.join(REVIEW_STATES)}")
-
-
-def _checked_reviewer(reviewer: str) -> str:
-    if not isinstance(reviewer, str) or not reviewer.strip():
-        raise BadInput("reviewer: every review action records who took it; give a name")
-    return reviewer.strip()
 
 
 def _check_json(name: str, value: Any) -> None:

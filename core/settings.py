@@ -1,4 +1,4 @@
-"""Where LabelDeck keeps its store and files, read once from the environment."""
+"""Where LabelDeck keeps its store and files, and how users sign in, read from the environment."""
 
 from __future__ import annotations
 
@@ -9,10 +9,22 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+AUTH_MODES = ("none", "password", "oidc", "header")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
+    # How users sign in (LABELDECK_AUTH): none (one demo user with every role), password (local accounts),
+    # oidc (st.login with the [auth] secrets) or header (a trusted reverse proxy's LABELDECK_AUTH_HEADER).
+    auth_mode: str = "none"
+    auth_header: str | None = None
+    # Roles of identities without an account (oidc e-mails, proxy user names): comma-separated entries, each a
+    # full identity, "@domain" or "*"; the highest role that lists an identity wins, else default_role.
+    admins: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    default_role: str = "viewer"
 
     @property
     def thumbnail_dir(self) -> Path:
@@ -31,7 +43,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("LABELDECK_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     database_url = env.get("LABELDECK_DATABASE_URL") or f"sqlite:///{data_dir / 'labeldeck.db'}"
-    return Settings(data_dir=data_dir, database_url=database_url)
+    return Settings(
+        data_dir=data_dir, database_url=database_url,
+        auth_mode=(env.get("LABELDECK_AUTH") or "none").strip().lower(),
+        auth_header=(env.get("LABELDECK_AUTH_HEADER") or "").strip() or None,
+        admins=_entries(env.get("LABELDECK_ADMINS")), reviewers=_entries(env.get("LABELDECK_REVIEWERS")),
+        default_role=(env.get("LABELDECK_DEFAULT_ROLE") or "viewer").strip().lower(),
+    )
+
+
+def _entries(value: str | None) -> tuple[str, ...]:
+    return tuple(e.strip().lower() for e in (value or "").split(",") if e.strip())
 
 
 def get_settings() -> Settings:

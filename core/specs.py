@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, union
 from sqlmodel import Session, col, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.ingest import PALETTE
@@ -40,7 +41,10 @@ class SpecSummary:
     jobs: int  # how many label jobs use the spec
 
 
-def create_spec(*, engine: Engine, name: str, task: str, classes: Sequence[ClassInput]) -> models.LabelSpec:
+def create_spec(
+    *, engine: Engine, name: str, task: str, classes: Sequence[ClassInput], actor: Actor
+) -> models.LabelSpec:
+    require(actor, Permission.MANAGE, to="create a label spec")
     name = _checked_name(name)
     if task not in TASKS:
         raise BadInput(f"task {task!r}: must be one of {', '.join(TASKS)}")
@@ -56,11 +60,12 @@ def create_spec(*, engine: Engine, name: str, task: str, classes: Sequence[Class
 
 
 def update_spec(
-    *, engine: Engine, spec_id: int, classes: Sequence[ClassInput], name: str | None = None
+    *, engine: Engine, spec_id: int, classes: Sequence[ClassInput], name: str | None = None, actor: Actor
 ) -> models.LabelSpec:
     """Make the spec's classes `classes`, in that order: classes known by name keep their identity (and labels) and
     take the new display name and colour; new names are added; classes left out are removed, unless a label of
     some job uses them (refused, naming the class and the job). `name` renames the spec."""
+    require(actor, Permission.MANAGE, to="change a label spec")
     with write_transaction(engine) as session:
         spec = session.exec(select(models.LabelSpec).where(models.LabelSpec.id == spec_id).with_for_update()).first()
         if spec is None:

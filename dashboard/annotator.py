@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_image_annotation import classification, detection
 
 from core import expert_labels, manual_jobs
+from core.access import Actor
 from core.errors import BadInput
 from core.models import LabelJob
 from dashboard.store import engine
@@ -36,7 +37,7 @@ def _current_sample(job: LabelJob, order: list[int]) -> int | None:
     return expert_labels.next_unlabelled(engine=engine(), job_id=job.id) or (order[0] if order else None)
 
 
-def annotator_ui(*, job: LabelJob, expert: str) -> None:
+def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
     order = expert_labels.list_samples(engine=engine(), job_id=job.id)["sample_id"].to_list()
     sample_id = _current_sample(job, order)
     if sample_id is None:
@@ -48,14 +49,12 @@ def annotator_ui(*, job: LabelJob, expert: str) -> None:
     who = f" by {state.labelled_by}" if state.labelled_by else ""
     st.caption(f"**{state.file_path}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
                f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
-    if not expert:
-        st.warning("Enter your name in the sidebar to save labels.", icon=":material/person:")
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
     if state.task == "detection":
         boxes = detection(image_path=str(state.image_path), label_list=state.label_list,
                           bboxes=state.bboxes or [], labels=state.labels or [], width=EDITOR_WIDTH,
                           height=EDITOR_HEIGHT, line_width=2, key=key)
-        if boxes is not None and expert:
+        if boxes is not None:
             _save(job, sample_id, order, expert=expert, boxes=boxes)
     else:
         picked = classification(image_path=str(state.image_path), label_list=state.label_list,
@@ -64,16 +63,16 @@ def annotator_ui(*, job: LabelJob, expert: str) -> None:
         # The component reports a choice as it is made; Complete is ours.
         chosen = picked["label"] if picked else (state.label_list[state.class_index]
                                                  if state.class_index is not None else None)
-        if st.button("Complete", key="complete_class", type="primary", disabled=not expert or chosen is None,
+        if st.button("Complete", key="complete_class", type="primary", disabled=chosen is None,
                      shortcut="Enter"):
             _save(job, sample_id, order, expert=expert,
                   class_name=state.class_names[state.label_list.index(chosen)])
 
 
-def _save(job: LabelJob, sample_id: int, order: list[int], *, expert: str, **label) -> None:
+def _save(job: LabelJob, sample_id: int, order: list[int], *, expert: Actor, **label) -> None:
     try:
         saved = expert_labels.save_expert_label(engine=engine(), job_id=job.id, sample_id=sample_id,
-                                                labelled_by=expert, **label)
+                                                actor=expert, **label)
     except BadInput as problem:
         st.error(str(problem))
         return
@@ -83,7 +82,7 @@ def _save(job: LabelJob, sample_id: int, order: list[int], *, expert: str, **lab
     st.rerun()
 
 
-def _navigation(job: LabelJob, order: list[int], position: int, *, expert: str) -> None:
+def _navigation(job: LabelJob, order: list[int], position: int, *, expert: Actor) -> None:
     message = st.session_state.pop("annotate_toast", None)
     if message:
         st.toast(message, icon=":material/save:")
@@ -100,22 +99,22 @@ def _navigation(job: LabelJob, order: list[int], position: int, *, expert: str) 
         if st.button("Next unlabelled", key="annotate_next_unlabelled", icon=":material/skip_next:"):
             _go_to(expert_labels.next_unlabelled(engine=engine(), job_id=job.id, after_sample_id=sample_id))
             st.rerun()
-        if st.button("Skip", key="annotate_skip", icon=":material/block:", disabled=not expert,
+        if st.button("Skip", key="annotate_skip", icon=":material/block:",
                      help="No expert label for this image: it will contribute no results"):
-            expert_labels.skip_sample(engine=engine(), job_id=job.id, sample_id=sample_id, labelled_by=expert)
+            expert_labels.skip_sample(engine=engine(), job_id=job.id, sample_id=sample_id, actor=expert)
             _go_to(expert_labels.next_unlabelled(engine=engine(), job_id=job.id, after_sample_id=sample_id))
             st.rerun()
         if st.button("Reset", key="annotate_reset", icon=":material/restart_alt:", type="tertiary",
                      help="Drop this image's expert label and show its pre-labels again"):
-            expert_labels.reset_sample(engine=engine(), job_id=job.id, sample_id=sample_id)
+            expert_labels.reset_sample(engine=engine(), job_id=job.id, sample_id=sample_id, actor=expert)
             _go_to(sample_id)
             st.rerun()
 
 
-def submit_ui(*, job: LabelJob, expert: str, unlabelled: int) -> None:
+def submit_ui(*, job: LabelJob, expert: Actor, unlabelled: int) -> None:
     st.divider()
     label = "Submit job" if not unlabelled else f"Submit job ({unlabelled:,} images unlabelled)"
-    if st.button(label, key="submit_job", type="primary", icon=":material/send:", disabled=not expert):
+    if st.button(label, key="submit_job", type="primary", icon=":material/send:"):
         if unlabelled:
             _confirm_submit(job, expert)
         else:
@@ -123,7 +122,7 @@ def submit_ui(*, job: LabelJob, expert: str, unlabelled: int) -> None:
 
 
 @st.dialog("Submit with unlabelled images?")
-def _confirm_submit(job: LabelJob, expert: str) -> None:
+def _confirm_submit(job: LabelJob, expert: Actor) -> None:
     waiting = expert_labels.list_samples(engine=engine(), job_id=job.id, status="unlabelled")
     st.write(f"{waiting.height:,} images have no expert label. Submitting marks them skipped: they contribute no "
              "results.")
@@ -132,9 +131,9 @@ def _confirm_submit(job: LabelJob, expert: str) -> None:
         _submit(job, expert, allow_unlabelled=True)
 
 
-def _submit(job: LabelJob, expert: str, *, allow_unlabelled: bool) -> None:
+def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
     try:
-        manual_jobs.submit_job(engine=engine(), job_id=job.id, submitted_by=expert, allow_unlabelled=allow_unlabelled)
+        manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
     except BadInput as problem:
         st.error(str(problem))
         return

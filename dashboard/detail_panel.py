@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.access import Actor, Permission
 from core.history import move_of, result_history
 from core.jobs import image_root
 from core.thumbnails import REMOVED_COLOR, ImageUnavailable, render_tile
@@ -18,7 +19,7 @@ from dashboard.url_state import open_result
 DETAIL_SIZE = 960
 
 
-def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], reviewer: str) -> None:
+def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], user: Actor) -> None:
     """order: the displayed results in grid order, for Previous / Next and for moving on after a decision."""
     found = data.results.filter(pl.col("result_id") == result_id)
     with st.container(border=True, key="detail_panel"):
@@ -31,7 +32,8 @@ def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], reviewer
             return
         row = found.row(0, named=True)
         title.markdown(f"**{row['file_path']}** · result {result_id}")
-        _review_keys(data, row, order=order, reviewer=reviewer)
+        if user.can(Permission.REVIEW):
+            _review_keys(data, row, order=order, user=user)
         boxes = data.results.filter(pl.col("sample_id") == row["sample_id"])
         try:
             path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job),
@@ -46,7 +48,7 @@ def detail_panel_ui(data: JobData, result_id: int, *, order: list[int], reviewer
         _history(data, result_id)
 
 
-def _review_keys(data: JobData, row: dict, *, order: list[int], reviewer: str) -> None:
+def _review_keys(data: JobData, row: dict, *, order: list[int], user: Actor) -> None:
     """One-by-one review from the keyboard: A accept, X reject, P back to pending, arrows to move."""
     result_id, state = row["result_id"], row["review_state"]
     seen_state = as_seen("detail_seen", (data.job.id, result_id), state)  # a decision leaves the state shown
@@ -58,10 +60,9 @@ def _review_keys(data: JobData, row: dict, *, order: list[int], reviewer: str) -
                                     ("pending", "Move to pending", "P")):
             if to_state == state:
                 continue
-            if st.button(verb, key=f"one_{to_state}", icon=ICONS[to_state], shortcut=key, disabled=not reviewer,
-                         help=None if reviewer else "Enter your name under Reviewer in the sidebar first",
+            if st.button(verb, key=f"one_{to_state}", icon=ICONS[to_state], shortcut=key,
                          type="primary" if to_state == "accepted" else "secondary"):
-                act(data=data, ids=[result_id], from_state=seen_state, to_state=to_state, reviewer=reviewer,
+                act(data=data, ids=[result_id], from_state=seen_state, to_state=to_state, user=user,
                     selection={"result": result_id})
                 open_result(after)  # the decided result leaves this tab: go on with the next one
                 st.rerun()

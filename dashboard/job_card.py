@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access import Actor, Permission
 from core.jobs import JobSummary
 
 STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
@@ -17,12 +18,13 @@ ANNOTATE_PAGE = "pages/annotate.py"
 NEW_JOB_PAGE = "pages/new_job.py"
 
 
-def job_card(job: JobSummary) -> None:
+def job_card(job: JobSummary, *, user: Actor) -> None:
     with st.container(border=True, key=f"job_card_{job.id}"):
         title, tag = st.columns([3, 1], vertical_alignment="center")
         title.markdown(f"**{job.name}**")
         tag.badge(job.tag, color=tag_color(job.kind))
-        st.badge(job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status, "gray"))
+        st.badge(job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status,
+                                                                                                          "gray"))
         if job.failure_reason:
             st.caption(f":red[{job.failure_reason}]")
         st.markdown(_counts_line(job))
@@ -36,11 +38,11 @@ def job_card(job: JobSummary) -> None:
             done = job.labelling["labelled"] + job.labelling["skipped"]
             st.progress(done / job.labelling["total"] if job.labelling["total"] else 0.0,
                         text=f"{done:,} of {job.labelling['total']:,} images labelled or skipped")
-        if job.kind == "manual" and job.status == "IN_PROGRESS":
+        if job.kind == "manual" and job.status == "IN_PROGRESS" and user.can(Permission.LABEL):
             if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary",
                          width="stretch"):
                 st.switch_page(ANNOTATE_PAGE, query_params={"job": str(job.id)})
-        if job.kind == "auto" and job.status == "READY":
+        if job.kind == "auto" and job.status == "READY" and user.can(Permission.MANAGE):
             if st.button("Create manual label job from these pre-labels", key=f"from_auto_{job.id}",
                          icon=":material/add_circle:", width="stretch"):
                 st.switch_page(NEW_JOB_PAGE, query_params={"from_auto": str(job.id)})

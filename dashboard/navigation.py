@@ -30,6 +30,12 @@ def app_pages() -> list:
     ]
 
 
+def navigation_position() -> str:
+    from dashboard.signed_in import awaiting_sign_in  # the sign-in building block imports the store
+
+    return "hidden" if awaiting_sign_in() else "sidebar"
+
+
 # The pages about one job, linked from each other's header with the same ?job=.
 JOB_PAGES = (
     ("pages/visualize.py", "Visualize", ":material/insights:"),
@@ -44,7 +50,7 @@ def ensure_navigation() -> None:
     st.session_state["_navigation_checked"] = True
     if first_run and PagesManager.uses_pages_directory:
         st.set_page_config(**PAGE_CONFIG)
-        st.navigation(app_pages())
+        st.navigation(app_pages(), position=navigation_position())
         # The legacy run gave this page's widgets other ids than every later run will: run once more now, through
         # the entrypoint, so the reviewer's first input is not lost. Nothing is swallowed: this is the page load.
         st.rerun()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import resultsets
+from core.access import Actor
 from core.errors import BadInput
 from dashboard.job_data import JobData
 from dashboard.store import engine
@@ -13,11 +14,10 @@ from dashboard.store import engine
 RESULTSETS_PAGE = "pages/resultsets.py"
 
 
-def save_resultset_ui(*, data: JobData, reviewer: str) -> None:
+def save_resultset_ui(*, data: JobData, user: Actor) -> None:
     accepted = int((data.results["review_state"] == "accepted").sum())
     with st.popover(f"Save as ResultSet ({accepted:,} accepted)", icon=":material/inventory:",
-                    disabled=not accepted or not reviewer,
-                    help=None if reviewer else "Enter your name under Reviewer in the sidebar first"):
+                    disabled=not accepted):
         with st.form("save_resultset", border=False):
             name = st.text_input("Name", max_chars=100, placeholder="e.g. street-scenes accepted 2026-11")
             note = st.text_area("Note (optional)", height=80)
@@ -25,7 +25,7 @@ def save_resultset_ui(*, data: JobData, reviewer: str) -> None:
         if saved:
             try:
                 created = resultsets.create_resultset(engine=engine(), job_id=data.job.id, name=name,
-                                                      note=note.strip() or None, created_by=reviewer)
+                                                      note=note.strip() or None, actor=user)
             except BadInput as problem:
                 st.error(str(problem))
                 return

@@ -7,55 +7,61 @@ import polars as pl
 import streamlit as st
 
 from core import exports, queries, resultsets
+from core.access import Actor, Permission
 from core.errors import BadInput
 from core.models import LabelJob, ResultSet
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import job_data
+from dashboard.signed_in import read_only_note
 from dashboard.store import engine
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
 
 
-def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, reviewer: str) -> None:
+def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> None:
     st.subheader(resultset.name)
     st.caption(f"{resultset.item_count:,} accepted results · saved by {resultset.created_by} on "
                f"{resultset.created_at:%d %b %Y %H:%M}" + (f" · {resultset.note}" if resultset.note else ""))
-    _manage(resultset)
-    st.markdown("**Download**")
-    with st.container(horizontal=True):
-        for name, label in FORMAT_LABELS.items():
-            _download(job, resultset, name, label)
-    _to_datalog_table(resultset, reviewer=reviewer)
+    if user.can(Permission.EXPORT):
+        _manage(resultset, user=user)
+        st.markdown("**Download**")
+        with st.container(horizontal=True):
+            for name, label in FORMAT_LABELS.items():
+                _download(job, resultset, name, label, user=user)
+        _to_datalog_table(resultset, user=user)
+    else:
+        read_only_note(user, Permission.EXPORT, what="downloading, renaming or exporting a ResultSet")
     _grid(job, resultset)
 
 
-def _manage(resultset: ResultSet) -> None:
+def _manage(resultset: ResultSet, *, user: Actor) -> None:
     with st.container(horizontal=True):
         with st.popover("Rename", icon=":material/edit:"):
             new_name = st.text_input("New name", value=resultset.name, key=f"rename_{resultset.id}")
             if st.button("Save name", key=f"rename_save_{resultset.id}", type="primary"):
                 try:
-                    resultsets.rename_resultset(engine=engine(), resultset_id=resultset.id, name=new_name)
+                    resultsets.rename_resultset(engine=engine(), resultset_id=resultset.id, name=new_name,
+                                                 actor=user)
                 except BadInput as problem:
                     st.error(str(problem))
                 else:
                     st.rerun()
         if st.button("Delete", icon=":material/delete:", key=f"delete_{resultset.id}"):
-            _confirm_delete(resultset)
+            _confirm_delete(resultset, user)
 
 
 @st.dialog("Delete ResultSet")
-def _confirm_delete(resultset: ResultSet) -> None:
+def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
     st.write(f"Delete **{resultset.name}** ({resultset.item_count:,} results)? The review decisions stay; only "
              "this snapshot goes. Datalog tables exported from it are kept.")
     if st.button("Delete", type="primary", key="confirm_delete"):
-        resultsets.delete_resultset(engine=engine(), resultset_id=resultset.id)
+        resultsets.delete_resultset(engine=engine(), resultset_id=resultset.id, actor=user)
         st.query_params.pop("resultset", None)
         st.rerun()
 
 
-def _download(job: LabelJob, resultset: ResultSet, name: str, label: str) -> None:
+def _download(job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor) -> None:
     fmt = exports.FORMATS[name]
     if job.task == "classification" and name in ("yolo", "voc"):
         st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
@@ -64,13 +70,13 @@ def _download(job: LabelJob, resultset: ResultSet, name: str, label: str) -> Non
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
-        return exports.build_download(engine=engine(), resultset_id=resultset.id, format=name).data
+        return exports.build_download(engine=engine(), resultset_id=resultset.id, format=name, actor=user).data
 
     st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{fmt.suffix}", mime=fmt.mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
 
 
-def _to_datalog_table(resultset: ResultSet, *, reviewer: str) -> None:
+def _to_datalog_table(resultset: ResultSet, *, user: Actor) -> None:
     with st.expander("Export to a datalog table", icon=":material/table:"):
         with st.form(f"datalog_{resultset.id}", border=False):
             table = st.text_input("Table name", placeholder="e.g. street_scenes_accepted",
@@ -80,7 +86,7 @@ def _to_datalog_table(resultset: ResultSet, *, reviewer: str) -> None:
         if exported:
             try:
                 created = exports.export_to_table(engine=engine(), resultset_id=resultset.id, table=table,
-                                                  replace=replace, created_by=reviewer or "unknown")
+                                                  replace=replace, actor=user)
             except BadInput as problem:
                 st.error(str(problem))
             else:

@@ -11,8 +11,10 @@ import polars as pl
 import streamlit as st
 
 from core import review
+from core.access import Actor, Permission
 from core.review import ReviewOutcome
 from dashboard.job_data import JobData
+from dashboard.signed_in import read_only_note
 from dashboard.store import engine
 
 # The buttons each tab offers, as the seed names them: (target state, verb).
@@ -48,11 +50,11 @@ def as_seen(key: str, view: Any, value: Any) -> Any:
     return seen[1] if seen is not None and seen[0] == view else value
 
 
-def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, reviewer: str,
+def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, user: Actor,
         reason: str | None = None, selection: dict | None = None) -> ReviewOutcome:
     """One review action through the service, reported to the reviewer; the page reruns to show it."""
     outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=ids, from_state=from_state,
-                          to_state=to_state, reviewer=reviewer, reason=reason, selection=selection or {})
+                          to_state=to_state, actor=user, reason=reason, selection=selection or {})
     st.session_state["last_outcome"] = describe(outcome, to_state)
     return outcome
 
@@ -72,35 +74,37 @@ def show_last_outcome() -> None:
         st.toast(message, icon=":material/task_alt:")
 
 
-def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: bool, reviewer: str,
+def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: bool, user: Actor,
                   selection: dict) -> None:
     """shown: every result displayed for the tab, filters and slice (all pages)."""
     show_last_outcome()
+    if not user.can(Permission.REVIEW):
+        read_only_note(user, Permission.REVIEW, what="accepting and rejecting")
+        return
     picked = _picked_results(shown, per_image=per_image)
     # A Series, not a list: a million ids stay in polars on every rerun, and go to the service as they are.
     ids = pl.Series("result_id", sorted(picked), dtype=pl.Int64) if picked else shown["result_id"]
     scope = f"{ids.len():,} picked" if picked else f"{ids.len():,}"
-    disabled = not reviewer or ids.is_empty()
+    disabled = ids.is_empty()
     view = (data.job.id, state, json.dumps(selection, sort_keys=True), per_image, tuple(sorted(picked_ids())))
     seen_ids = as_seen("review_bar_seen", view, ids)
-    help_text = "Enter your name under Reviewer in the sidebar first" if not reviewer else None
+    help_text = None
     with st.container(horizontal=True, vertical_alignment="center", key="review_bar"):
         for to_state, verb in ACTIONS[state]:
             if to_state == "rejected":
-                _reject_popover(data=data, ids=seen_ids, state=state, scope=scope, reviewer=reviewer,
+                _reject_popover(data=data, ids=seen_ids, state=state, scope=scope, user=user,
                                 selection=selection, disabled=disabled, help_text=help_text)
             elif st.button(f"{verb} {scope}", key=f"bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
                            help=help_text, type="primary" if to_state == "accepted" else "secondary"):
-                act(data=data, ids=seen_ids, from_state=state, to_state=to_state, reviewer=reviewer,
+                act(data=data, ids=seen_ids, from_state=state, to_state=to_state, user=user,
                     selection=selection)
                 clear_picks()
                 st.rerun()
         if picked and st.button("Clear picks", key="clear_picks", type="tertiary"):
             clear_picks()
             st.rerun()
-        if st.button("Undo my last action", key="undo", icon=":material/history:", type="tertiary",
-                     disabled=not reviewer):
-            outcome = review.undo_last(engine=engine(), job_id=data.job.id, reviewer=reviewer)
+        if st.button("Undo my last action", key="undo", icon=":material/history:", type="tertiary"):
+            outcome = review.undo_last(engine=engine(), job_id=data.job.id, actor=user)
             st.session_state["last_outcome"] = (
                 f"Undone: {outcome.moved:,} result(s) back" + (f" · {outcome.changed_elsewhere:,} changed since by "
                                                                "someone else, left as they are"
@@ -122,14 +126,14 @@ def _picked_results(shown: pl.DataFrame, *, per_image: bool) -> set[int]:
     return set(shown.filter(pl.col("sample_id").is_in(samples))["result_id"].to_list())
 
 
-def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, reviewer: str, selection: dict,
+def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, user: Actor, selection: dict,
                     disabled: bool, help_text: str | None) -> None:
     with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, help=help_text):
         quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key="reject_quick")
         text = st.text_input("Other reason (optional)", key="reject_text")
         if st.button(f"Reject {scope}", key="bulk_rejected", type="primary", disabled=disabled):
             reason = "; ".join([*quick, *([text.strip()] if text.strip() else [])]) or None
-            act(data=data, ids=ids, from_state=state, to_state="rejected", reviewer=reviewer, reason=reason,
+            act(data=data, ids=ids, from_state=state, to_state="rejected", user=user, reason=reason,
                 selection=selection)
             clear_picks()
             for key in ("reject_quick", "reject_text"):

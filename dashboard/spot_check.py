@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from core.access import Actor
 from core.spot_check import draw_sample, error_rate
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import JobData
@@ -14,7 +15,7 @@ from dashboard.review_bar import ICONS, act, as_seen
 COLUMNS = 6
 
 
-def spot_check_ui(*, data: JobData, shown: pl.DataFrame, reviewer: str, selection: dict) -> None:
+def spot_check_ui(*, data: JobData, shown: pl.DataFrame, user: Actor, selection: dict) -> None:
     """shown: the Pending Review results of the current slice and filters."""
     key = f"spot_check_{data.job.id}"
     spot = st.session_state.get(key)
@@ -22,7 +23,7 @@ def spot_check_ui(*, data: JobData, shown: pl.DataFrame, reviewer: str, selectio
         if spot is None:
             _draw(key, shown, selection)
         else:
-            _review_sample(key, spot, data=data, shown=shown, reviewer=reviewer,
+            _review_sample(key, spot, data=data, shown=shown, user=user,
                            same_slice=_slice_of(spot["selection"]) == _slice_of(selection))
 
 
@@ -44,7 +45,7 @@ def _draw(key: str, shown: pl.DataFrame, selection: dict) -> None:
         st.rerun()
 
 
-def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, reviewer: str,
+def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, user: Actor,
                    same_slice: bool) -> None:
     sample = data.results.filter(pl.col("result_id").is_in(spot["ids"]))
     states = sample["review_state"].cast(pl.String)
@@ -67,7 +68,7 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
         with grid[i % COLUMNS], st.container(border=True, key=f"spot_tile_{tile['result_id']}"):
             tile_image_ui(data, tile, boxes[tile["sample_id"]])
             st.caption(tile_caption(data, tile))
-            _decide_one(data, tile, reviewer=reviewer, selection=spot["selection"],
+            _decide_one(data, tile, user=user, selection=spot["selection"],
                         seen_state=seen_states.get(tile["result_id"], tile["review_state"]))
 
     # The rest of the slice the sample was drawn from: under other filters or another slice it would be a set the
@@ -80,13 +81,13 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
     accept, reject, end = st.columns(3)
     rest_selection = {**spot["selection"], "spot_check_rest_of_sample_seed": spot["seed"]}
     if accept.button(f"Accept the rest ({len(rest):,})", key="spot_accept_rest", icon=ICONS["accepted"],
-                     disabled=not rest or not reviewer, type="primary"):
-        act(data=data, ids=seen_rest, from_state="pending", to_state="accepted", reviewer=reviewer,
+                     disabled=not rest, type="primary"):
+        act(data=data, ids=seen_rest, from_state="pending", to_state="accepted", user=user,
             selection=rest_selection)
         st.rerun()
     if reject.button(f"Reject the rest ({len(rest):,})", key="spot_reject_rest", icon=ICONS["rejected"],
-                     disabled=not rest or not reviewer):
-        act(data=data, ids=seen_rest, from_state="pending", to_state="rejected", reviewer=reviewer,
+                     disabled=not rest):
+        act(data=data, ids=seen_rest, from_state="pending", to_state="rejected", user=user,
             reason="spot check: rest of the slice", selection=rest_selection)
         st.rerun()
     if end.button("End spot check", key="spot_end", type="tertiary"):
@@ -94,12 +95,12 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
         st.rerun()
 
 
-def _decide_one(data: JobData, tile: dict, *, reviewer: str, selection: dict, seen_state: str) -> None:
+def _decide_one(data: JobData, tile: dict, *, user: Actor, selection: dict, seen_state: str) -> None:
     state = tile["review_state"]
     accept, reject = st.columns(2)
     for column, to_state, verb in ((accept, "accepted", "Accept"), (reject, "rejected", "Reject")):
         if column.button(verb, key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
-                         disabled=state == to_state or not reviewer, type="tertiary"):
-            act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, reviewer=reviewer,
+                         disabled=state == to_state, type="tertiary"):
+            act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, user=user,
                 selection={**selection, "spot_check_sample": True})
             st.rerun()

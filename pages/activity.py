@@ -7,17 +7,17 @@ from core import review
 from core.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
-from dashboard.reviewer import reviewer_ui
+from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 from dashboard.url_state import describe_selection
 
 ensure_navigation()
+signed_in_user()
 
 job = job_from_query_params()
 if job is None:
     st.stop()
 job_header(job, page="Activity")
-reviewer_ui()
 
 events = review.list_events(engine=engine(), job_id=job.id)
 if not events:

@@ -5,19 +5,20 @@ and moves to the next unlabelled image; Submit turns the job READY for review.""
 import streamlit as st
 
 from core import expert_labels
+from core.access import Permission
 from dashboard.annotator import annotator_ui, submit_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
-from dashboard.reviewer import reviewer_ui
+from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 
 ensure_navigation()
+expert = signed_in_user()
 
 job = job_from_query_params()
 if job is None:
     st.stop()
 job_header(job, page="Annotate")
-expert = reviewer_ui()
 if job.kind != "manual" or job.status != "IN_PROGRESS":
     st.info(f"{job.name} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
             icon=":material/edit_off:")
@@ -26,6 +27,7 @@ if job.kind != "manual" or job.status != "IN_PROGRESS":
                      query_params={"job": str(job.id)})
     st.stop()
 
+require_permission(expert, Permission.LABEL, what="Labelling images")
 progress = expert_labels.labelling_progress(engine=engine(), job_id=job.id)
 done = progress.labelled + progress.skipped
 st.progress(done / progress.total if progress.total else 0.0,

@@ -7,11 +7,13 @@ import streamlit as st
 from core import catalog, exports, queries, resultsets
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
+from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
 PAGE_SIZE = 50
 
 ensure_navigation()
+signed_in_user()
 
 job = job_from_query_params()
 if job is None:

@@ -2,13 +2,16 @@
 
 import streamlit as st
 
+from core.access import Permission
 from core.jobs import list_jobs
 from dashboard.job_card import job_card
 from dashboard.job_filters import job_filters_ui
 from dashboard.navigation import ensure_navigation
+from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
 ensure_navigation()
+user = signed_in_user()
 
 CARDS_PER_ROW = 3
 
@@ -16,7 +19,8 @@ title, actions = st.columns([3, 2], vertical_alignment="center")
 title.title("Labeling Jobs")
 with actions.container(horizontal=True, horizontal_alignment="right"):
     st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
-    if st.button("New manual label job", icon=":material/add:", type="primary", key="new_job"):
+    if user.can(Permission.MANAGE) and st.button("New manual label job", icon=":material/add:", type="primary",
+                                                 key="new_job"):
         st.switch_page("pages/new_job.py")
 filters = job_filters_ui()
 jobs = list_jobs(engine=engine(), **filters)
@@ -34,4 +38,4 @@ elif not jobs:
 for start in range(0, len(jobs), CARDS_PER_ROW):
     for column, job in zip(st.columns(CARDS_PER_ROW), jobs[start : start + CARDS_PER_ROW]):
         with column:
-            job_card(job)
+            job_card(job, user=user)

@@ -4,19 +4,21 @@ pre-labels (from an auto label job, an uploaded COCO or CSV, or none). The job s
 import streamlit as st
 
 from core import manual_jobs, specs
+from core.access import Permission
 from core.errors import BadInput, NotFound
 from core.jobs import list_jobs
 from core.results_frame import get_job
 from core.settings import get_settings
 from dashboard.navigation import ensure_navigation
-from dashboard.reviewer import reviewer_ui
+from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.uploads import saved_upload
 
 ensure_navigation()
+creator = signed_in_user()
 
 st.title("New manual label job")
-creator = reviewer_ui()
+require_permission(creator, Permission.MANAGE, what="Creating label jobs")
 all_specs = specs.list_specs(engine=engine())
 auto_jobs = [j for j in list_jobs(engine=engine(), tags=["LA-OD", "LA-CL"]) if j.status == "READY"]
 wanted_auto = st.query_params.get("from_auto")
@@ -61,8 +63,7 @@ if pre_choice in ("Upload COCO", "Upload CSV"):
                                 key="new_job_pre_file")
 iou = st.number_input("IoU threshold for matching expert and pre boxes", 0.05, 1.0, 0.5, 0.05, key="new_job_iou")
 
-if st.button("Create job", type="primary", key="create_job", disabled=not creator,
-             help=None if creator else "Enter your name in the sidebar first"):
+if st.button("Create job", type="primary", key="create_job"):
     pre_labels = None
     if auto is not None:
         pre_labels = ("auto_job", auto.id)
@@ -73,7 +74,7 @@ if st.button("Create job", type="primary", key="create_job", disabled=not creato
             job = manual_jobs.create_manual_job(
                 engine=engine(), name=name, spec_id=spec_id,
                 images_dir=manual_jobs.data_folder(folder) if folder else None,
-                images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, created_by=creator,
+                images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, actor=creator,
                 progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
             )
             status.update(label=f"Created {job.name}: {job.image_count:,} images", state="complete")

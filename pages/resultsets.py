@@ -7,16 +7,16 @@ from core import resultsets
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.resultset_panel import resultset_panel_ui
-from dashboard.reviewer import reviewer_ui
+from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
 ensure_navigation()
+user = signed_in_user()
 
 job = job_from_query_params()
 if job is None:
     st.stop()
 job_header(job, page="ResultSets")
-reviewer = reviewer_ui()
 
 saved = resultsets.list_resultsets(engine=engine(), job_id=job.id)
 if not saved:
@@ -39,4 +39,4 @@ picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode=
 rows = picked.selection.rows
 chosen = saved[rows[0] if rows else current]
 st.query_params["resultset"] = str(chosen.id)
-resultset_panel_ui(job=job, resultset=chosen, reviewer=reviewer)
+resultset_panel_ui(job=job, resultset=chosen, user=user)

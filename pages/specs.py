@@ -4,33 +4,40 @@ some job has labels of cannot be removed."""
 import streamlit as st
 
 from core import specs
+from core.access import Permission
 from core.errors import BadInput
 from core.vocabulary import TASKS
 from dashboard.navigation import ensure_navigation
+from dashboard.signed_in import read_only_note, signed_in_user
 from dashboard.spec_editor import class_editor_ui, classes_from_text
 from dashboard.store import engine
 
 ensure_navigation()
+user = signed_in_user()
+can_manage = user.can(Permission.MANAGE)
 
 st.title("Label specs")
 existing = specs.list_specs(engine=engine())
 
-with st.expander("New label spec", icon=":material/add:", expanded=not existing):
-    name = st.text_input("Name", key="new_spec_name", placeholder="e.g. street-objects")
-    task = st.radio("Task", TASKS, horizontal=True, key="new_spec_task")
-    classes = classes_from_text(st.text_area(
-        "Classes, one per line", key="new_spec_classes", height=140,
-        placeholder="car\nperson, Person\ntraffic_light, Traffic light, #E45756",
-        help="name[, display name][, #RRGGBB]; classification needs at least two",
-    ))
-    if st.button("Create label spec", type="primary", key="create_spec"):
-        try:
-            created = specs.create_spec(engine=engine(), name=name, task=task, classes=classes)
-        except BadInput as problem:
-            st.error(str(problem))
-        else:
-            st.success(f"Created label spec {created.name!r} with {len(classes)} classes.")
-            st.rerun()
+if can_manage:
+    with st.expander("New label spec", icon=":material/add:", expanded=not existing):
+        name = st.text_input("Name", key="new_spec_name", placeholder="e.g. street-objects")
+        task = st.radio("Task", TASKS, horizontal=True, key="new_spec_task")
+        classes = classes_from_text(st.text_area(
+            "Classes, one per line", key="new_spec_classes", height=140,
+            placeholder="car\nperson, Person\ntraffic_light, Traffic light, #E45756",
+            help="name[, display name][, #RRGGBB]; classification needs at least two",
+        ))
+        if st.button("Create label spec", type="primary", key="create_spec"):
+            try:
+                created = specs.create_spec(engine=engine(), name=name, task=task, classes=classes, actor=user)
+            except BadInput as problem:
+                st.error(str(problem))
+            else:
+                st.success(f"Created label spec {created.name!r} with {len(classes)} classes.")
+                st.rerun()
+else:
+    read_only_note(user, Permission.MANAGE, what="creating or editing label specs")
 
 if not existing:
     st.info("No label specs yet. Importing a job creates one; or create one above.", icon=":material/label:")
@@ -41,15 +48,16 @@ for summary in existing:
     with st.container(border=True, key=f"spec_{spec.id}"):
         st.markdown(f"**{spec.name}** · {spec.task} · {len(summary.classes)} classes · used by {summary.jobs} job(s)")
         rows = [{"name": c.name, "display_name": c.display_name, "color": c.color} for c in summary.classes]
-        with st.expander("Edit classes", icon=":material/edit:"):
-            edited = class_editor_ui(key=f"spec_classes_{spec.id}", classes=rows)
-            if st.button("Save changes", key=f"save_spec_{spec.id}", type="primary"):
-                try:
-                    specs.update_spec(engine=engine(), spec_id=spec.id, classes=edited)
-                except BadInput as problem:
-                    st.error(str(problem))
-                else:
-                    st.rerun()
+        if can_manage:
+            with st.expander("Edit classes", icon=":material/edit:"):
+                edited = class_editor_ui(key=f"spec_classes_{spec.id}", classes=rows)
+                if st.button("Save changes", key=f"save_spec_{spec.id}", type="primary"):
+                    try:
+                        specs.update_spec(engine=engine(), spec_id=spec.id, classes=edited, actor=user)
+                    except BadInput as problem:
+                        st.error(str(problem))
+                    else:
+                        st.rerun()
         st.markdown(" ".join(
             f'<span style="border:2px solid {c.color};border-radius:4px;padding:0 6px">{c.display_name}</span>'
             for c in summary.classes), unsafe_allow_html=True)

@@ -5,6 +5,7 @@ holds the view, so a link reproduces it."""
 import streamlit as st
 
 from core import queries
+from core.access import Permission
 from core.queries import View
 from dashboard.charts import confusion_ui, histogram_ui
 from dashboard.class_changed_table import class_changed_table_ui
@@ -13,16 +14,24 @@ from dashboard.image_grid import image_grid_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.job_data import job_data
 from dashboard.navigation import ensure_navigation
+from dashboard.resultset_form import save_resultset_ui
 from dashboard.review_bar import review_bar_ui
 from dashboard.review_stats import review_stats_ui
-from dashboard.reviewer import reviewer_ui
-from dashboard.resultset_form import save_resultset_ui
 from dashboard.sidebar_filters import apply_filter, sidebar_filters_ui
+from dashboard.signed_in import signed_in_user
 from dashboard.spot_check import spot_check_ui
 from dashboard.state_tabs import state_tabs_ui
-from dashboard.url_state import set_slice, url_grid_notices, url_result, url_slice, url_tab, view_selection
+from dashboard.url_state import (
+    set_slice,
+    url_grid_notices,
+    url_result,
+    url_slice,
+    url_tab,
+    view_selection,
+)
 
 ensure_navigation()
+user = signed_in_user()
 
 job = job_from_query_params()
 if job is None:
@@ -34,7 +43,6 @@ if job.kind != "manual" or job.status != "READY":
     st.stop()
 
 data = job_data(job)
-reviewer = reviewer_ui()
 result_filter, group_by, notices = sidebar_filters_ui(data)
 state, tab_notices = url_tab()
 current_slice, slice_notices = url_slice()
@@ -75,17 +83,17 @@ if current_slice and clear.button("Clear slice", icon=":material/close:", type="
     set_slice(None)
     st.rerun()
 selection = view_selection(state=state, result_filter=result_filter, group_by=group_by, current_slice=current_slice)
-review_bar_ui(data=data, state=state, shown=shown, per_image=group_by == "image", reviewer=reviewer,
+review_bar_ui(data=data, state=state, shown=shown, per_image=group_by == "image", user=user,
               selection=selection)
-if state == "pending":
-    spot_check_ui(data=data, shown=shown, reviewer=reviewer, selection=selection)
-if state == "accepted":
-    save_resultset_ui(data=data, reviewer=reviewer)
+if state == "pending" and user.can(Permission.REVIEW):
+    spot_check_ui(data=data, shown=shown, user=user, selection=selection)
+if state == "accepted" and user.can(Permission.EXPORT):
+    save_resultset_ui(data=data, user=user)
 if open_result_id is not None:
     grid_column, panel_column = st.columns([3, 2])
     with panel_column:
         detail_panel_ui(data, open_result_id, order=queries.tiles(shown, view)["result_id"].to_list(),
-                        reviewer=reviewer)
+                        user=user)
     with grid_column:
         image_grid_ui(data, shown, view, columns=3)
 else:

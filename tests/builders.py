@@ -25,6 +25,19 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
 from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from core.access import Actor, Role
+
+# Who acts in the store tests: services take the acting user, and refuse a role that may not act.
+ADMIN = Actor(name="test-admin", role=Role.ADMIN)
+
+
+def as_reviewer(name: str) -> Actor:
+    return Actor(name=name, role=Role.REVIEWER)
+
+
+def as_admin(name: str) -> Actor:
+    return Actor(name=name, role=Role.ADMIN)
+
 
 CATEGORIES = [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}, {"id": 3, "name": "bird"}]
 

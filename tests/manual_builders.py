@@ -9,7 +9,15 @@ from sqlalchemy import Engine, text
 
 from core.expert_labels import list_samples, save_expert_label
 from core.specs import ClassInput, create_spec
-from tests.builders import CATEGORIES, CLASSIFICATION_ROWS, EXPERT_ANNOTATIONS, IMAGES, write_csv
+from tests.builders import (
+    ADMIN,
+    CATEGORIES,
+    CLASSIFICATION_ROWS,
+    EXPERT_ANNOTATIONS,
+    IMAGES,
+    as_reviewer,
+    write_csv,
+)
 
 ANIMALS = [c["name"] for c in CATEGORIES]  # cat, dog, bird: category ids 1, 2, 3 are their positions + 1
 FRUIT = ["apple", "pear", "plum"]
@@ -32,11 +40,13 @@ def results_of(engine: Engine, job_id: int) -> list[tuple]:
 
 
 def animals_spec(engine: Engine, name: str = "animals"):
-    return create_spec(engine=engine, name=name, task="detection", classes=[ClassInput(n) for n in ANIMALS])
+    return create_spec(actor=ADMIN, engine=engine, name=name, task="detection",
+                       classes=[ClassInput(n) for n in ANIMALS])
 
 
 def fruit_spec(engine: Engine, name: str = "fruit"):
-    return create_spec(engine=engine, name=name, task="classification", classes=[ClassInput(n) for n in FRUIT])
+    return create_spec(actor=ADMIN, engine=engine, name=name, task="classification",
+                       classes=[ClassInput(n) for n in FRUIT])
 
 
 def sample_ids(engine: Engine, job_id: int) -> dict[str, int]:
@@ -53,14 +63,15 @@ def expert_boxes(file_name: str) -> list[dict]:
 def label_like_the_expert_file(engine: Engine, job_id: int, *, by: str = "ada", files: list[str] | None = None) -> None:
     for file_name, sample_id in sample_ids(engine, job_id).items():
         if files is None or file_name in files:
-            save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, labelled_by=by,
+            save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, actor=as_reviewer(by),
                               boxes=expert_boxes(file_name))
 
 
 def label_like_the_fruit_csv(engine: Engine, job_id: int, *, by: str = "ada") -> None:
     ids = sample_ids(engine, job_id)
     for file_path, _pre, expert, _confidence in CLASSIFICATION_ROWS:
-        save_expert_label(engine=engine, job_id=job_id, sample_id=ids[file_path], labelled_by=by, class_name=expert)
+        save_expert_label(engine=engine, job_id=job_id, sample_id=ids[file_path], actor=as_reviewer(by),
+                          class_name=expert)
 
 
 def fruit_pre_csv(path: Path) -> Path:

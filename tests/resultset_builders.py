@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from core import ingest, models
 from tests.builders import (
+    ADMIN,
     CATEGORIES,
     EXPERT_ANNOTATIONS,
     IMAGES,
@@ -46,14 +47,15 @@ CLASS_NAMES = [c["name"] for c in CATEGORIES]
 
 def import_catalog_job(engine: Engine, root: Path, *, name: str = "street", replace: bool = False) -> models.LabelJob:
     files = write_detection_job(root, images=CATALOG_IMAGES, expert_annotations=CATALOG_EXPERT, pre=CATALOG_PRE)
-    return ingest.import_detection(engine=engine, name=name, images_dir=files.images_dir, pre_path=files.pre_path,
+    return ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
+                                   pre_path=files.pre_path,
                                    expert_path=files.expert_path, replace=replace)
 
 
 def import_fruit_job(engine: Engine, root: Path, *, name: str = "fruit") -> models.LabelJob:
     """tests/builders.py's CLASSIFICATION_ROWS: c1 apple, c2 pear, c3 pear, c4 apple (expert labels)."""
     files = write_classification_job(root)
-    return ingest.import_classification(engine=engine, name=name, images_dir=files.images_dir,
+    return ingest.import_classification(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
                                         csv_path=files.csv_path, classes=["apple", "pear", "plum"])
 
 

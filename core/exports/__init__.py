@@ -14,10 +14,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from core.access import Actor, Permission, require
 from core.errors import BadInput
 from core.exports.coco import coco_bytes
 from core.exports.csv_file import csv_bytes
-from core.exports.datalog import check_table_name, export_to_table, list_datalog_tables, preview_datalog_table
+from core.exports.datalog import (
+    check_table_name,
+    export_to_table,
+    list_datalog_tables,
+    preview_datalog_table,
+)
 from core.exports.source import ExportSource, load_source
 from core.exports.voc import voc_zip
 from core.exports.yolo import yolo_zip
@@ -50,17 +56,18 @@ class Download:
     mime: str
 
 
-def build_download(*, engine: Engine, resultset_id: int, format: str) -> Download:
+def build_download(*, engine: Engine, resultset_id: int, format: str, actor: Actor) -> Download:
     """The export in memory, with a file name (job and ResultSet) and a MIME type for a download button."""
+    require(actor, Permission.EXPORT, to="download a ResultSet's labels")
     spec = _format(format)
     source = load_source(engine=engine, resultset_id=resultset_id)
     return Download(data=spec.builder(source), file_name=_file_name(source, spec.suffix), mime=spec.mime)
 
 
-def write_export(*, engine: Engine, resultset_id: int, format: str, out: Path) -> Path:
+def write_export(*, engine: Engine, resultset_id: int, format: str, out: Path, actor: Actor) -> Path:
     """Write the export to `out` (a file; or an existing folder, then under the download's file name), atomically:
     a failed export leaves no partial file. Returns the path written."""
-    download = build_download(engine=engine, resultset_id=resultset_id, format=format)
+    download = build_download(engine=engine, resultset_id=resultset_id, format=format, actor=actor)
     out = Path(out)
     path = out / download.file_name if out.is_dir() else out
     if not path.parent.is_dir():

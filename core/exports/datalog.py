@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from core import models
+from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
@@ -68,9 +69,10 @@ def check_table_name(name: str) -> str:
 
 
 def export_to_table(
-    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, created_by: str
+    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, actor: Actor
 ) -> models.DatalogTable:
     """Write the ResultSet's rows to the datalog table `table` (new, or replaced when `replace`)."""
+    created_by = require(actor, Permission.EXPORT, to="export to a datalog table")
     name = check_table_name(table)
     try:
         with write_transaction(engine) as session:

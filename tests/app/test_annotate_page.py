@@ -14,12 +14,15 @@ from core.db import get_engine
 from core.demo import seed_demo
 from core.results_frame import get_job
 from core.settings import get_settings
+from tests.app.conftest import sign_in_as
+from tests.builders import as_admin, as_reviewer
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture
-def store(data_dir):
+def store(data_dir, monkeypatch):
+    monkeypatch.setenv("LABELDECK_AUTH", "password")  # the expert labels under their own name
     engine = get_engine(get_settings().database_url)
     seed_demo(engine=engine, detection_images=6, classification_images=4)
     return engine
@@ -27,18 +30,16 @@ def store(data_dir):
 
 @pytest.fixture
 def manual_job(store):
-    return manual_jobs.create_manual_job(engine=store, name="refine", pre_labels=("auto_job", 1), created_by="t")
+    return manual_jobs.create_manual_job(engine=store, name="refine", pre_labels=("auto_job", 1), actor=as_admin("t"))
 
 
-def open_page(page: str, **params: str) -> AppTest:
+def open_page(page: str, *, user: str = "erin", role: str = "reviewer", **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     for key, value in params.items():
         at.query_params[key] = value
-    at.session_state["reviewer_name"] = "erin"
     at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return sign_in_as(at, user, role)
 
 
 def progress_text(at: AppTest) -> str:
@@ -75,7 +76,8 @@ def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
 def test_an_invalid_box_from_the_component_is_refused_and_nothing_saved(store, manual_job):
     at = open_page("pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
-    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [{"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0, "label": "Car"}]
+    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [{"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0,
+                                                                "label": "Car"}]
     at.run()
     assert at.error and "box" in at.error[0].value
     assert expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first).label_status == \
@@ -86,10 +88,11 @@ def test_skip_and_submit_turn_the_job_ready(store, manual_job):
     at = open_page("pages/annotate.py", job=str(manual_job.id))
     samples = expert_labels.list_samples(engine=store, job_id=manual_job.id)["sample_id"].to_list()
     for sample_id in samples[1:]:
-        expert_labels.skip_sample(engine=store, job_id=manual_job.id, sample_id=sample_id, labelled_by="erin")
+        expert_labels.skip_sample(engine=store, job_id=manual_job.id, sample_id=sample_id, actor=as_reviewer("erin"))
     at.run()
     state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=samples[0])
-    at.session_state[f"annotate_{manual_job.id}_{samples[0]}_0"] = [{"bbox": b, "label_id": lab, "label": state.label_list[lab]} for b, lab in zip(state.bboxes, state.labels)]
+    at.session_state[f"annotate_{manual_job.id}_{samples[0]}_0"] = [{"bbox": b, "label_id": lab,
+                                                                     "label": state.label_list[lab]} for b, lab in zip(state.bboxes, state.labels)]
     at.run()
     at.button(key="submit_job").click().run()
     assert not at.exception, at.exception
@@ -107,7 +110,7 @@ def test_a_ready_job_is_not_annotated(store):
 
 
 def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
-    at = open_page("pages/specs.py")
+    at = open_page("pages/specs.py", user="adam", role="admin")
     listed = [m.value for m in at.markdown if m.value.startswith("**")]
     assert any(s.spec.name in " ".join(listed) for s in specs.list_specs(engine=store))
     at.text_input(key="new_spec_name").input("fruit-2")
@@ -118,7 +121,7 @@ def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
 
 
 def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
-    at = open_page("pages/specs.py")
+    at = open_page("pages/specs.py", user="adam", role="admin")
     at.text_input(key="new_spec_name").input("shapes")
     at.radio(key="new_spec_task").set_value("classification")
     at.text_area(key="new_spec_classes").input("circle\nsquare, Square, #112233\n\n")
@@ -132,7 +135,7 @@ def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
 
 def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir):
     job = manual_jobs.create_manual_job(engine=store, name="blank", spec_id=get_job(store, 2).spec_id,
-                                        images_dir=data_dir / "demo" / "street" / "images", created_by="t")
+                                        images_dir=data_dir / "demo" / "street" / "images", actor=as_admin("t"))
     at = open_page("pages/annotate.py", job=str(job.id))
     assert any("showing the image without labels" in c.value for c in at.caption)
     first = expert_labels.next_unlabelled(engine=store, job_id=job.id)

@@ -16,13 +16,24 @@ import streamlit.testing.v1.local_script_runner as local_script_runner
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core import catalog, resultsets, review
+from core import catalog, resultsets, review, users
+from core.access import operator
 from core.demo import seed_demo
 from core.exports import list_datalog_tables
 from core.spot_check import draw_sample, error_rate
+from tests.app.conftest import sign_in_as, signed_in_session
 from tests.app.test_visualize_page import (
-    APP, apply, frame_of, job_id, open_visualize, showing, store_engine, tab_labels, tile_ids,
+    APP,
+    apply,
+    frame_of,
+    job_id,
+    showing,
+    store_engine,
+    tab_labels,
+    tile_ids,
 )
+from tests.app.test_visualize_page import open_visualize as visualize_page
+from tests.builders import as_admin, as_reviewer
 
 ANA, BO = "ana", "bo"  # the reviewer at the page, and someone else reviewing the same job meanwhile
 
@@ -34,6 +45,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     data = tmp_path / "data"
     monkeypatch.setenv("LABELDECK_DATA_DIR", str(data))
     monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{data / 'labeldeck.db'}")
+    monkeypatch.setenv("LABELDECK_AUTH", "password")  # reviewers by name, as on an internal URL
     seed_demo(engine=store_engine(), detection_images=8, classification_images=6)
     return {name: job_id(name) for name in ("street-scenes", "fruit-stand")}
 
@@ -41,9 +53,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 # ---- driving the pages -----------------------------------------------------------------------------------------
 
 
-def open_page(page: str, job: int, **params: str) -> AppTest:
+def open_visualize(job: int, *, user: str = ANA, **params: str) -> AppTest:
+    """Visualize as `user`, a reviewer unless the test made that user another role."""
+    return visualize_page(job, user=user, **params)
+
+
+def open_page(page: str, job: int, *, user: str = ANA, **params: str) -> AppTest:
     """Another page of a job (pages/<page>.py?job=…), reached the way open_visualize reaches Visualize."""
-    at = AppTest.from_file(APP, default_timeout=30)
+    at = signed_in_session(AppTest.from_file(APP, default_timeout=30), user)
     at.run()
     at.query_params["job"] = str(job)
     for key, value in params.items():
@@ -53,10 +70,8 @@ def open_page(page: str, job: int, **params: str) -> AppTest:
     return at
 
 
-def sign_in(at: AppTest, name: str = ANA) -> AppTest:
-    at.sidebar.text_input(key="reviewer_input").set_value(name).run()
-    assert not at.exception, at.exception
-    return at
+def sign_in(at: AppTest, name: str = ANA, role: str = "reviewer") -> AppTest:
+    return sign_in_as(at, name, role)
 
 
 def click(at: AppTest, key: str) -> AppTest:
@@ -126,37 +141,29 @@ IN_PERSON_BICYCLE = pl.col("class_row").is_in(["person", "bicycle"]) & ~pl.col("
 # ---- who is reviewing ------------------------------------------------------------------------------------------
 
 
-def test_review_needs_a_reviewer_name_which_stays_across_pages(store):
+def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_their_name(store):
     street = store["street-scenes"]
+    at = open_visualize(street, user="lee", page_size="12")  # lee: a team lead, made a viewer below
+    users.set_role(engine=store_engine(), name="lee", role="viewer", actor=operator())
+    at.run()
+    assert at.title[0].value == "Visualize · street-scenes"
+    assert tab_labels(at) == ["Pending Review 43", "Accepted 0", "Rejected 0"]
+    assert buttons(at, "bulk_", "undo") == {} and popovers(at) == {}
+    assert "Read-only: you are signed in as a viewer; accepting and rejecting needs the reviewer role." in [
+        c.value.removeprefix(":material/visibility: ") for c in at.caption]
+    assert not [e for e in at.expander if e.label == "Spot check this slice"]
+
     at = open_visualize(street, page_size="12")
-    assert at.session_state.get("reviewer_name", "") == ""
-    assert buttons(at, "bulk_", "undo") == {
-        "bulk_accepted": ("Accept 43", True), "bulk_rejected": ("Reject 43", True),
-        "undo": ("Undo my last action", True),
-    }
-    assert popovers(at) == {"Reject 43": True}
-    assert at.button(key="bulk_accepted").help == "Enter your name under Reviewer in the sidebar first"
-
-    sign_in(at, "   ")  # blanks are no name
-    assert at.session_state["reviewer_name"] == ""
-    assert at.button(key="bulk_accepted").disabled
-
-    sign_in(at, "  ana ")
-    assert at.session_state["reviewer_name"] == ANA
     assert buttons(at, "bulk_", "undo") == {
         "bulk_accepted": ("Accept 43", False), "bulk_rejected": ("Reject 43", False),
         "undo": ("Undo my last action", False),
     }
-    assert popovers(at) == {"Reject 43": False}
-
     at.switch_page("pages/activity.py").run()
     assert at.title[0].value == "Activity · street-scenes"
-    assert at.sidebar.text_input(key="reviewer_input").value == ANA
+    assert f"**{ANA}** · reviewer" in [m.value.split(" ", 1)[1] for m in at.sidebar.markdown if " " in m.value]
     at.switch_page("pages/visualize.py").run()
-    assert at.title[0].value == "Visualize · street-scenes"
-    assert at.sidebar.text_input(key="reviewer_input").value == ANA
-    assert not at.button(key="bulk_accepted").disabled
-    assert events(street) == []  # naming oneself reviews nothing
+    click(at, "bulk_accepted")
+    assert [(e.reviewer, e.result_count) for e in events(street)] == [(ANA, 43)]
 
 
 # ---- the review bar: everything displayed --------------------------------------------------------------------
@@ -220,8 +227,8 @@ def test_the_accepted_and_rejected_tabs_offer_their_own_moves(store):
     person = ids_where(frame, pl.col("class_row") == "person")
     bicycle = ids_where(frame, pl.col("class_row") == "bicycle")
     assert (len(person), len(bicycle)) == (16, 11)
-    review.accept(engine=store_engine(), job_id=street, result_ids=person, from_state="pending", reviewer=BO)
-    review.reject(engine=store_engine(), job_id=street, result_ids=bicycle, from_state="pending", reviewer=BO)
+    review.accept(engine=store_engine(), job_id=street, result_ids=person, from_state="pending", actor=as_reviewer(BO))
+    review.reject(engine=store_engine(), job_id=street, result_ids=bicycle, from_state="pending", actor=as_reviewer(BO))
 
     at = sign_in(open_visualize(street, tab="accepted", page_size="12"))
     assert tab_labels(at) == ["Pending Review 16", "Accepted 16", "Rejected 11"]
@@ -309,8 +316,8 @@ def test_results_changed_elsewhere_are_left_as_they_are_and_counted(store):
     assert at.button(key="bulk_accepted").label == "Accept 24"
     # Someone else decides five of them while the page shows them.
     taken, refused = expected[:3], expected[20:22]
-    review.accept(engine=store_engine(), job_id=street, result_ids=taken, from_state="pending", reviewer=BO)
-    review.reject(engine=store_engine(), job_id=street, result_ids=refused, from_state="pending", reviewer=BO)
+    review.accept(engine=store_engine(), job_id=street, result_ids=taken, from_state="pending", actor=as_reviewer(BO))
+    review.reject(engine=store_engine(), job_id=street, result_ids=refused, from_state="pending", actor=as_reviewer(BO))
 
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 19 results · 5 had been changed by someone else in the meantime and were left "
@@ -329,7 +336,7 @@ def test_a_picked_tile_decided_elsewhere_is_not_turned_into_the_whole_slice(stor
     tile = tile_ids(at)[4]
     at.checkbox(key=f"pick_{tile}").check().run()
     assert at.button(key="bulk_accepted").label == "Accept 1 picked"
-    review.reject(engine=store_engine(), job_id=street, result_ids=[tile], from_state="pending", reviewer=BO)
+    review.reject(engine=store_engine(), job_id=street, result_ids=[tile], from_state="pending", actor=as_reviewer(BO))
 
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 0 results · 1 had been changed by someone else in the meantime and were left "
@@ -350,7 +357,7 @@ def test_undo_moves_the_reviewers_last_action_back(store):
 
     click(at, "bulk_accepted")
     others = ids_where(frame_of(street), pl.col("class_row") == "dog")
-    review.reject(engine=store_engine(), job_id=street, result_ids=others, from_state="pending", reviewer=BO)
+    review.reject(engine=store_engine(), job_id=street, result_ids=others, from_state="pending", actor=as_reviewer(BO))
     at.run()
     assert tab_labels(at) == ["Pending Review 3", "Accepted 24", "Rejected 0"]  # dogs are not in the filter
 
@@ -377,10 +384,8 @@ def test_the_detail_panel_decides_one_result_and_opens_the_next(store):
     order = tile_ids(at)
     at = open_visualize(street, **PERSON_BICYCLE, result=str(order[0]))
     assert buttons(at, "one_", "previous_result", "next_result") == {
-        "one_accepted": ("Accept", True), "one_rejected": ("Reject", True),
+        "one_accepted": ("Accept", False), "one_rejected": ("Reject", False),
         "previous_result": ("", True), "next_result": ("", False)}
-    sign_in(at)
-    assert buttons(at, "one_") == {"one_accepted": ("Accept", False), "one_rejected": ("Reject", False)}
     file_path = frame.filter(pl.col("result_id") == order[0])["file_path"].item()
     assert f"**{file_path}** · result {order[0]}" in [m.value for m in at.markdown]
     assert "1 of 24 · Pending Review" in captions(at)
@@ -422,7 +427,8 @@ def test_the_detail_panel_leaves_a_result_decided_elsewhere_as_it_is(store):
     target = tile_ids(at)[0]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE, result=str(target)))
     assert "1 of 24 · Pending Review" in captions(at)
-    review.accept(engine=store_engine(), job_id=street, result_ids=[target], from_state="pending", reviewer=BO)
+    review.accept(engine=store_engine(), job_id=street, result_ids=[target], from_state="pending",
+                  actor=as_reviewer(BO))
 
     click(at, "one_rejected")  # the reviewer saw it pending
     assert toasts(at) == ["Rejected 0 results · 1 had been changed by someone else in the meantime and were left "
@@ -531,7 +537,8 @@ def test_save_the_accepted_results_as_a_resultset(store):
     at = sign_in(open_visualize(street, tab="accepted"))
     assert popovers(at) == {"Reject 0": True, "Save as ResultSet (0 accepted)": True}  # nothing accepted yet
     accepted = ids_where(frame_of(street), IN_PERSON_BICYCLE)
-    review.accept(engine=store_engine(), job_id=street, result_ids=accepted, from_state="pending", reviewer=BO)
+    review.accept(engine=store_engine(), job_id=street, result_ids=accepted, from_state="pending",
+                  actor=as_reviewer(BO))
     at.run()
     assert popovers(at)["Save as ResultSet (24 accepted)"] is False
 
@@ -561,12 +568,12 @@ def two_resultsets(street: int) -> tuple:
     engine = store_engine()
     frame = frame_of(street)
     review.accept(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "car"),
-                  from_state="pending", reviewer=BO)
-    cars = resultsets.create_resultset(engine=engine, job_id=street, name="cars", created_by=BO)
+                  from_state="pending", actor=as_reviewer(BO))
+    cars = resultsets.create_resultset(engine=engine, job_id=street, name="cars", actor=as_admin(BO))
     review.accept(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "dog"),
-                  from_state="pending", reviewer=BO)
+                  from_state="pending", actor=as_reviewer(BO))
     cars_and_dogs = resultsets.create_resultset(engine=engine, job_id=street, name="cars and dogs", note="v2",
-                                                created_by=BO)
+                                                actor=as_admin(BO))
     return cars, cars_and_dogs
 
 
@@ -638,8 +645,8 @@ def test_downloads_in_every_format_and_only_the_box_formats_for_detection(store)
         ("download_voc", "Pascal VOC (zip)", False), ("download_csv", "CSV", False)]
 
     review.accept(engine=store_engine(), job_id=fruit, result_ids=frame_of(fruit)["result_id"].to_list(),
-                  from_state="pending", reviewer=BO)
-    resultsets.create_resultset(engine=store_engine(), job_id=fruit, name="fruit", created_by=BO)
+                  from_state="pending", actor=as_reviewer(BO))
+    resultsets.create_resultset(engine=store_engine(), job_id=fruit, name="fruit", actor=as_admin(BO))
     at = open_page("resultsets", fruit)
     assert [(d.key, d.label) for d in at.download_button] == [("download_coco", "COCO JSON"),
                                                               ("download_csv", "CSV")]
@@ -687,14 +694,14 @@ def test_activity_lists_the_events_newest_first_and_filters_them(store):
     frame = frame_of(street)
     engine = store_engine()
     person = ids_where(frame, pl.col("class_row") == "person")
-    review.accept(engine=engine, job_id=street, result_ids=person, from_state="pending", reviewer=BO,
+    review.accept(engine=engine, job_id=street, result_ids=person, from_state="pending", actor=as_reviewer(BO),
                   selection={"tab": "pending", "filter": {"classes": ["person"]}, "group_by": "expert review class",
                              "slice": []})
     # ANA rejects 8 of BO's accepted ones and 3 pending cars: their results leave two states.
     cars = ids_where(frame, pl.col("class_row") == "car")[:3]
-    review.reject(engine=engine, job_id=street, result_ids=person[:8] + cars, from_state=None, reviewer=ANA,
+    review.reject(engine=engine, job_id=street, result_ids=person[:8] + cars, from_state=None, actor=as_reviewer(ANA),
                   reason="wrong class")
-    review.undo_last(engine=engine, job_id=street, reviewer=ANA)  # back to accepted and to pending
+    review.undo_last(engine=engine, job_id=street, actor=as_reviewer(ANA))  # back to accepted and to pending
 
     at = sign_in(open_page("activity", street))
     listed = at.dataframe[0].value
@@ -752,7 +759,7 @@ def test_catalog_search_by_file_name_and_by_class(store):
     street = store["street-scenes"]
     frame = frame_of(street)
     review.accept(engine=store_engine(), job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "dog"),
-                  from_state="pending", reviewer=BO)
+                  from_state="pending", actor=as_reviewer(BO))
     at = open_page("catalog", street)
     assert catalog_rows(at) == expected_catalog(street)
     assert len(catalog_rows(at)) == 8 and "8 images" in captions(at)

@@ -23,6 +23,8 @@ from core.ingest import import_detection
 from core.jobs import list_jobs, spec_classes
 from core.results_frame import get_job, load_results
 from core.settings import get_settings
+from tests.app.conftest import signed_in_session
+from tests.builders import ADMIN
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
@@ -32,13 +34,15 @@ NO_MATCH = "No results match this tab, these filters and this slice."
 # ---- driving the page ------------------------------------------------------------------------------------------
 
 
-def open_visualize(job: int | str | None, **params: str | list[str]) -> AppTest:
+def open_visualize(job: int | str | None, *, user: str | None = None, **params: str | list[str]) -> AppTest:
     """The Visualize page at ?job=…&params, reached the way a browser reaches it once the app runs.
 
     The entrypoint runs first so the navigation is declared. Opened cold (switch_page as the session's first run),
     AppTest gives every widget a new id on the second run, so the first set_value/click would be lost; a browser
-    does not (checked by hand with Chromium)."""
+    does not (checked by hand with Chromium). `user`: signed in from the start (LABELDECK_AUTH=password)."""
     at = AppTest.from_file(APP, default_timeout=30)
+    if user is not None:
+        signed_in_session(at, user)
     at.run()
     if job is not None:
         at.query_params["job"] = str(job)
@@ -569,7 +573,8 @@ def tiny_job(tmp_path: Path) -> tuple[int, Path]:
     expert.write_text(json.dumps({"images": IMAGES, "annotations": EXPERT, "categories": CATEGORIES}))
     pre = tmp_path / "tiny" / "pre.json"
     pre.write_text(json.dumps(PRE))
-    job = import_detection(engine=store_engine(), name="tiny", images_dir=images, pre_path=pre, expert_path=expert,
+    job = import_detection(actor=ADMIN, engine=store_engine(), name="tiny", images_dir=images, pre_path=pre,
+                           expert_path=expert,
                            check_image_files=True)
     return job.id, images
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from playwright.sync_api import expect
+
+from core import users
+from core.access import operator
 from core.db import get_engine
 from core.demo import seed_demo
 
@@ -41,11 +46,14 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"LabelDeck did not come up at {url} within {timeout:.0f} s")
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None) -> Iterator[str]:
-    """A LabelDeck server over a fresh small demo store of its own; `prepare(engine)` adds to the store first."""
+def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None,
+           settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A LabelDeck server over a fresh small demo store of its own; `prepare(engine)` adds to the store first;
+    `settings`: more LABELDECK_* environment (sign-in mode and roles). Without them: LABELDECK_AUTH=none."""
     data_dir = tmp_path_factory.mktemp(name) / "data"
-    env = {**os.environ, "LABELDECK_DATA_DIR": str(data_dir),
-           "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}"}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LABELDECK_")},
+           "LABELDECK_DATA_DIR": str(data_dir), "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}",
+           **(settings or {})}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
         seed_demo(engine=get_engine(env["LABELDECK_DATABASE_URL"]), detection_images=24, classification_images=16)
@@ -100,6 +108,25 @@ def page(browser, request: pytest.FixtureRequest):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+PASSWORD = "correct horse battery"  # every e2e account's
+
+
+def add_accounts(engine, **roles: str) -> None:
+    """Accounts name=role, each with PASSWORD, for a server in LABELDECK_AUTH=password."""
+    for name, role in roles.items():
+        users.add_user(engine=engine, name=name, role=role, password=PASSWORD, actor=operator("e2e"))
+
+
+def sign_in(page, url: str, name: str, password: str = PASSWORD) -> None:
+    """Through the sign-in form, as a person does; lands on `url`."""
+    page.goto(url)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="User name").fill(name)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(re.compile(rf"{re.escape(name)} · (viewer|reviewer|admin)"))).to_be_visible()
 
 
 def screenshot(page, name: str) -> Path:

@@ -1,28 +1,34 @@
-"""The review flow in Chromium: name the reviewer, accept a slice, save the accepted results as a ResultSet and
+"""The review flow in Chromium: sign in as a reviewer, accept a slice, save the accepted results as a ResultSet and
 download its COCO file, which holds exactly the accepted results."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import _serve, add_accounts, screenshot, sign_in
 from tests.e2e.test_visualize_e2e import open_street_scenes, showing_count
 
 pytestmark = pytest.mark.e2e
 
 
-def test_accept_a_slice_save_a_resultset_and_download_coco(writable_app_url, page, tmp_path):
-    open_street_scenes(page, writable_app_url, "&slice=class_row:car&slice=class_changed:false")
+@pytest.fixture(scope="module")
+def review_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Reviewers sign in with a password here, as on an internal URL."""
+    yield from _serve(tmp_path_factory, "e2e-review", prepare=lambda engine: add_accounts(engine, dana="reviewer"),
+                      settings={"LABELDECK_AUTH": "password"})
+
+
+def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page, tmp_path):
+    # A shared deep link: the sign-in form comes first, then the page the link names.
+    open_street_scenes(page, review_app_url, "&slice=class_row:car&slice=class_changed:false", user="dana")
     expect(page.get_by_text(re.compile(r"Showing: Car · Class Changed = False"))).to_be_visible()
     slice_size = showing_count(page)
 
-    reviewer = page.get_by_role("textbox", name="Reviewer")
-    reviewer.fill("dana")
-    reviewer.press("Enter")
     accept = page.get_by_role("button", name=f"Accept {slice_size:,}")
     expect(accept).to_be_enabled()
     accept.click()

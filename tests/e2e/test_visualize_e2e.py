@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,13 +20,21 @@ def showing_count(page) -> int:
     return int(SHOWING.search(text).group(1).replace(",", ""))
 
 
-def open_street_scenes(page, app_url: str, query: str = "") -> None:
+def open_street_scenes(page, app_url: str, query: str = "", *, user: str | None = None) -> None:
+    """Visualize of the demo's street scenes, from its card; `query` opened as a link (a new session), signed in
+    there as `user` when the server asks for a password."""
     page.goto(app_url)
+    if user is not None:
+        sign_in(page, app_url, user)
     street = page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD")
     street.get_by_role("button", name="Visualize").click()
     expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
     if query:
-        page.goto(page.url + query)
+        link = page.url + query
+        if user is not None:
+            sign_in(page, link, user)
+        else:
+            page.goto(link)
     expect(page.get_by_text("Expert Review Stats")).to_be_visible()
 
 

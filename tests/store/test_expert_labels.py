@@ -18,8 +18,22 @@ from core.expert_labels import (
     skip_sample,
 )
 from core.manual_jobs import create_manual_job
-from tests.builders import table_counts, write_classification_job, write_detection_job, write_image
-from tests.manual_builders import animals_spec, expert_boxes, fruit_pre_csv, fruit_spec, sample_ids
+from tests.builders import (
+    ADMIN,
+    as_admin,
+    as_reviewer,
+    table_counts,
+    write_classification_job,
+    write_detection_job,
+    write_image,
+)
+from tests.manual_builders import (
+    animals_spec,
+    expert_boxes,
+    fruit_pre_csv,
+    fruit_spec,
+    sample_ids,
+)
 
 
 @pytest.fixture
@@ -27,12 +41,12 @@ def job(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "c.png", 30, 20)
     return create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                             images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                             images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
 
 
 def save(engine, job, file_name: str, boxes, by: str = "ada"):
     return save_expert_label(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)[file_name],
-                             labelled_by=by, boxes=boxes)
+                             actor=as_reviewer(by), boxes=boxes)
 
 
 def state_of(engine, job, file_name: str):
@@ -109,8 +123,8 @@ def test_invalid_boxes_are_refused_naming_the_box_and_nothing_is_written(engine,
     assert state_of(engine, job, "a.png").label_status == "unlabelled"
     with pytest.raises(BadInput, match="save boxes, not a class"):
         save_expert_label(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"],
-                          labelled_by="ada", class_name="cat")
-    with pytest.raises(BadInput, match="labelled_by must name the expert"):
+                          actor=as_reviewer("ada"), class_name="cat")
+    with pytest.raises(BadInput, match="a user name is needed"):
         save(engine, job, "a.png", [], by=" ")
 
 
@@ -127,7 +141,7 @@ def test_boxes_past_the_border_are_clipped_to_the_image(engine, job):
 def test_classes_by_name_or_display_name_and_indices_follow_the_spec_order(engine, job):
     from core.specs import ClassInput, update_spec
 
-    update_spec(engine=engine, spec_id=job.spec_id, classes=[
+    update_spec(actor=ADMIN, engine=engine, spec_id=job.spec_id, classes=[
         ClassInput("bird", "Bird"), ClassInput("cat", "Cat"), ClassInput("dog", "Dog")])
     save(engine, job, "b.png", [{"bbox": [0, 0, 10, 10], "label": "Bird"}, {"bbox": [0, 20, 10, 10], "label": "dog"}])
     state = state_of(engine, job, "b.png")
@@ -138,12 +152,12 @@ def test_classes_by_name_or_display_name_and_indices_follow_the_spec_order(engin
 def test_skip_and_reset(engine, job):
     save(engine, job, "a.png", expert_boxes("a.png"))
     a = sample_ids(engine, job.id)["a.png"]
-    assert skip_sample(engine=engine, job_id=job.id, sample_id=a, labelled_by="bob")
-    assert skip_sample(engine=engine, job_id=job.id, sample_id=a, labelled_by="bob") is False
+    assert skip_sample(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("bob"))
+    assert skip_sample(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("bob")) is False
     state = state_of(engine, job, "a.png")
     assert (state.label_status, state.labelled_by, state.source, len(state.bboxes)) == ("skipped", "bob", "pre", 3)
     assert list_samples(engine=engine, job_id=job.id, status="skipped")["expert_labels"].to_list() == [0]
-    assert reset_sample(engine=engine, job_id=job.id, sample_id=a)
+    assert reset_sample(actor=ADMIN, engine=engine, job_id=job.id, sample_id=a)
     state = state_of(engine, job, "a.png")
     assert (state.label_status, state.labelled_by, state.labelled_at) == ("unlabelled", None, None)
 
@@ -157,7 +171,7 @@ def test_progress_and_the_next_unlabelled_image(engine, job):
     save(engine, job, "b.png", expert_boxes("b.png"))
     assert next_unlabelled(engine=engine, job_id=job.id, after_sample_id=ids["a.png"]) == ids["c.png"]
     assert next_unlabelled(engine=engine, job_id=job.id, after_sample_id=ids["c.png"]) == ids["a.png"]  # wraps
-    skip_sample(engine=engine, job_id=job.id, sample_id=ids["c.png"], labelled_by="ada")
+    skip_sample(engine=engine, job_id=job.id, sample_id=ids["c.png"], actor=as_reviewer("ada"))
     progress = labelling_progress(engine=engine, job_id=job.id)
     assert (progress.labelled, progress.skipped, progress.unlabelled, progress.done) == (1, 1, 1, 2)
     assert progress.done_share == pytest.approx(2 / 3)
@@ -173,10 +187,10 @@ def test_progress_and_the_next_unlabelled_image(engine, job):
 
 def test_a_sample_of_another_job_is_not_found(engine, job, tmp_path):
     other = create_manual_job(engine=engine, name="other", spec_id=job.spec_id,
-                              images_dir=tmp_path / "in" / "images", created_by="lead")
+                              images_dir=tmp_path / "in" / "images", actor=as_admin("lead"))
     foreign = sample_ids(engine, other.id)["a.png"]
     with pytest.raises(NotFound):
-        save_expert_label(engine=engine, job_id=job.id, sample_id=foreign, labelled_by="ada", boxes=[])
+        save_expert_label(engine=engine, job_id=job.id, sample_id=foreign, actor=as_reviewer("ada"), boxes=[])
     with pytest.raises(NotFound):
         editor_state(engine=engine, job_id=job.id, sample_id=foreign)
 
@@ -184,11 +198,12 @@ def test_a_sample_of_another_job_is_not_found(engine, job, tmp_path):
 def test_classification_labels(engine, tmp_path):
     files = write_classification_job(tmp_path / "fruit")
     job = create_manual_job(engine=engine, name="fruit", spec_id=fruit_spec(engine).id, images_dir=files.images_dir,
-                            pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")), created_by="lead")
+                            pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")), actor=as_admin("lead"))
     c2 = sample_ids(engine, job.id)["c2.png"]
 
     def label(class_name):
-        return save_expert_label(engine=engine, job_id=job.id, sample_id=c2, labelled_by="ada", class_name=class_name)
+        return save_expert_label(engine=engine, job_id=job.id, sample_id=c2, actor=as_reviewer("ada"),
+                                 class_name=class_name)
 
     assert editor_state(engine=engine, job_id=job.id, sample_id=c2).class_index == 0  # pre: apple
     assert label("pear").changed and label("pear").changed is False
@@ -196,7 +211,7 @@ def test_classification_labels(engine, tmp_path):
     with pytest.raises(BadInput, match=r"unknown class 'kiwi' \(the spec has: apple, pear, plum\)"):
         label("kiwi")
     with pytest.raises(BadInput, match="save a class name, not boxes"):
-        save_expert_label(engine=engine, job_id=job.id, sample_id=c2, labelled_by="ada", boxes=[])
+        save_expert_label(engine=engine, job_id=job.id, sample_id=c2, actor=as_reviewer("ada"), boxes=[])
 
 
 def test_concurrent_saves_of_one_sample_leave_one_whole_label(engine, job):
@@ -206,7 +221,7 @@ def test_concurrent_saves_of_one_sample_leave_one_whole_label(engine, job):
 
     def worker(boxes):
         try:
-            save_expert_label(engine=engine, job_id=job.id, sample_id=a, labelled_by="ada", boxes=boxes)
+            save_expert_label(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("ada"), boxes=boxes)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -21,12 +21,11 @@ from core.exports import FORMATS, build_download, write_export
 from core.exports.voc import voc_corners
 from core.jobs import image_root
 from core.resultsets import create_resultset
-from tests.builders import write_detection_job
+from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import (
     CLASS_NAMES,
     FINAL_LABELS,
     accept,
-    import_catalog_job,
     import_fruit_job,
     result_ids,
     set_state,
@@ -43,7 +42,7 @@ CSV_HEADER = ["result_id", "file_path", "width", "height", "class_name", "pre_cl
 
 def make_resultset(engine, job, accepted, name="rs"):
     accept(engine, accepted)
-    return create_resultset(engine=engine, job_id=job.id, name=name, created_by="lead")
+    return create_resultset(engine=engine, job_id=job.id, name=name, actor=as_admin("lead"))
 
 
 def expected_boxes(ids, accepted) -> dict[str, list[tuple[str, tuple]]]:
@@ -56,7 +55,7 @@ def expected_boxes(ids, accepted) -> dict[str, list[tuple[str, tuple]]]:
 
 
 def download(engine, resultset, fmt) -> bytes:
-    return build_download(engine=engine, resultset_id=resultset.id, format=fmt).data
+    return build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt).data
 
 
 def unzip(data: bytes, into: Path) -> dict[str, str]:
@@ -68,7 +67,8 @@ def unzip(data: bytes, into: Path) -> dict[str, str]:
 # --- COCO ---------------------------------------------------------------------------------------------------------
 
 def read_coco(engine, resultset, tmp_path) -> COCO:
-    path = write_export(engine=engine, resultset_id=resultset.id, format="coco", out=tmp_path / "export.json")
+    path = write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="coco",
+                        out=tmp_path / "export.json")
     return COCO(str(path))
 
 
@@ -174,7 +174,7 @@ def test_yolo_and_voc_refuse_classification(engine, tmp_path):
     resultset = make_resultset(engine, fruit, result_ids(engine, fruit.id))
     for fmt, name in (("yolo", "YOLO"), ("voc", "Pascal VOC")):
         with pytest.raises(BadInput, match=f"{name} export is for detection only"):
-            build_download(engine=engine, resultset_id=resultset.id, format=fmt)
+            build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt)
 
 
 # --- Pascal VOC ---------------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def fractional_job(engine, root: Path):
         expert_annotations=[{"id": i, "image_id": 1, "category_id": 1, "bbox": b} for i, b in enumerate(boxes, 1)],
         pre=[{"image_id": 1, "category_id": 1, "bbox": b, "score": 0.5} for b in boxes],
     )
-    job = ingest.import_detection(engine=engine, name="fractional", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="fractional", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
     return job, boxes
 
@@ -242,7 +242,7 @@ def test_csv_has_a_row_per_item_with_every_column(engine, job, ids):
     accept(engine, [ids[1]], reviewer="ann")
     accept(engine, [ids[5]], reviewer="bob")
     set_state(engine, [ids[0]], "rejected")
-    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
 
     rows = list(csv.reader(io.StringIO(download(engine, resultset, "csv").decode())))
 
@@ -270,7 +270,7 @@ def test_csv_of_a_classification_resultset(engine, tmp_path):
 
 def test_downloads_are_named_typed_and_deterministic(engine, job, ids, tmp_path):
     resultset = make_resultset(engine, job, ids, name="golden set")
-    names = {fmt: build_download(engine=engine, resultset_id=resultset.id, format=fmt) for fmt in FORMATS}
+    names = {fmt: build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt) for fmt in FORMATS}
     assert {fmt: (d.file_name, d.mime) for fmt, d in names.items()} == {
         "coco": ("street-golden_set.json", "application/json"),
         "yolo": ("street-golden_set-yolo.zip", "application/zip"),
@@ -278,7 +278,7 @@ def test_downloads_are_named_typed_and_deterministic(engine, job, ids, tmp_path)
         "csv": ("street-golden_set.csv", "text/csv"),
     }
     for fmt, first in names.items():
-        assert build_download(engine=engine, resultset_id=resultset.id, format=fmt).data == first.data, fmt
+        assert build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt).data == first.data, fmt
     # all four images are covered now (d.png's result accepted too)
     assert len(json.loads(names["coco"].data)["images"]) == 4
     assert Counter(n.split("/")[0] for n in unzip(names["voc"].data, tmp_path / "v")) == {"Annotations": 4}
@@ -286,19 +286,21 @@ def test_downloads_are_named_typed_and_deterministic(engine, job, ids, tmp_path)
 
 def test_write_export_to_a_file_or_a_folder(engine, job, ids, tmp_path):
     resultset = make_resultset(engine, job, ids)
-    path = write_export(engine=engine, resultset_id=resultset.id, format="csv", out=tmp_path / "labels.csv")
+    path = write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="csv",
+                        out=tmp_path / "labels.csv")
     assert path == tmp_path / "labels.csv" and path.read_text().count("\n") == 8
     folder = tmp_path / "out"
     folder.mkdir()
-    path = write_export(engine=engine, resultset_id=resultset.id, format="yolo", out=folder)
+    path = write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="yolo", out=folder)
     assert path == folder / "street-rs-yolo.zip" and zipfile.is_zipfile(path)
     assert sorted(p.name for p in folder.iterdir()) == ["street-rs-yolo.zip"]  # no temporary file left
     with pytest.raises(BadInput, match="does not exist"):
-        write_export(engine=engine, resultset_id=resultset.id, format="csv", out=tmp_path / "nowhere" / "x.csv")
+        write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="csv",
+                     out=tmp_path / "nowhere" / "x.csv")
     with pytest.raises(BadInput, match="use one of coco, yolo, voc, csv"):
-        write_export(engine=engine, resultset_id=resultset.id, format="tfrecord", out=tmp_path / "x")
+        write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="tfrecord", out=tmp_path / "x")
     with pytest.raises(NotFound):
-        build_download(engine=engine, resultset_id=resultset.id + 1, format="coco")
+        build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id + 1, format="coco")
 
 
 def test_label_files_that_would_collide_are_refused(engine, tmp_path):
@@ -309,9 +311,10 @@ def test_label_files_that_would_collide_are_refused(engine, tmp_path):
         expert_annotations=[{"id": i, "image_id": i, "category_id": 1, "bbox": [1, 1, 5, 5]} for i in (1, 2)],
         pre=[],
     )
-    job = ingest.import_detection(engine=engine, name="clash", images_dir=files.images_dir, pre_path=files.pre_path,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="clash", images_dir=files.images_dir,
+                                  pre_path=files.pre_path,
                                   expert_path=files.expert_path)
     resultset = make_resultset(engine, job, result_ids(engine, job.id))
     with pytest.raises(BadInput, match="labels/x.txt: images x.jpg, x.png would share this label file"):
-        build_download(engine=engine, resultset_id=resultset.id, format="yolo")
+        build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="yolo")
     assert len(json.loads(download(engine, resultset, "coco"))["images"]) == 2  # COCO names files in full

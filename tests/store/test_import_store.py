@@ -14,10 +14,12 @@ from core.jobs import image_root, list_jobs
 from core.results_frame import get_job, load_results
 from core.stats import job_stats
 from tests.builders import (
+    ADMIN,
     CLASSIFICATION_ROWS,
     EXPECTED_RESULTS,
     EXPERT_ANNOTATIONS,
     IMAGES,
+    as_admin,
     job_rows,
     pre_as_dataset,
     table_counts,
@@ -67,13 +69,14 @@ def assert_results(got: list[tuple], expected: list[tuple]) -> None:
 
 def import_standard(engine: Engine, root, *, name: str = "street", pre=None, **kwargs):
     files = write_detection_job(root, **({} if pre is None else {"pre": pre}))
-    return ingest.import_detection(engine=engine, name=name, images_dir=files.images_dir, pre_path=files.pre_path,
-                                   expert_path=files.expert_path, **kwargs)
+    return ingest.import_detection(**{"actor": ADMIN, **kwargs}, engine=engine, name=name,
+                                   images_dir=files.images_dir, pre_path=files.pre_path,
+                                   expert_path=files.expert_path)
 
 
 def import_fruit(engine: Engine, root, *, name: str = "fruit", **kwargs):
     files = write_classification_job(root)
-    return ingest.import_classification(engine=engine, name=name, images_dir=files.images_dir,
+    return ingest.import_classification(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
                                         csv_path=files.csv_path, **kwargs)
 
 
@@ -90,7 +93,7 @@ def set_states(engine: Engine, job_id: int, states: dict[str, list[int]]) -> Non
 
 
 def test_detection_import_with_results_format_pre_labels(engine, tmp_path):
-    job = import_standard(engine, tmp_path / "in", created_by="ana")
+    job = import_standard(engine, tmp_path / "in", actor=as_admin("ana"))
     assert (job.name, job.kind, job.task, job.tag, job.status) == ("street", "manual", "detection", "M-LA-OD", "READY")
     assert (job.image_count, job.result_count, job.iou_threshold, job.data_revision) == (2, 6, 0.5, 1)
     assert job.pre_label_source == "import: pre.json"
@@ -131,7 +134,7 @@ def test_the_iou_threshold_given_at_import_decides_the_matching(engine, tmp_path
 def test_an_image_without_boxes_is_a_sample_without_results(engine, tmp_path):
     images = IMAGES + [{"id": 3, "file_name": "sub/c.png", "width": 30, "height": 20}]
     files = write_detection_job(tmp_path / "in", images=images)
-    job = ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
     assert job.image_count == 3 and job.result_count == 6
     assert stored_samples(engine, job.id)[-1] == ("sub/c.png", 30, 20)
@@ -140,7 +143,7 @@ def test_an_image_without_boxes_is_a_sample_without_results(engine, tmp_path):
 def test_a_box_a_hair_past_the_border_is_clipped(engine, tmp_path):
     anns = EXPERT_ANNOTATIONS + [{"id": 6, "image_id": 1, "category_id": 1, "bbox": [95.5, -0.5, 5, 5]}]
     files = write_detection_job(tmp_path / "in", expert_annotations=anns)
-    job = ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
     frame = load_results(engine, get_job(engine, job.id))
     clipped = frame.filter(frame["expert_x"] == 95.5).row(0, named=True)
@@ -172,7 +175,7 @@ def test_results_frame_matches_the_store(engine, tmp_path):
 def test_auto_label_job_stores_its_predictions(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     predictions = write_json(tmp_path / "in" / "predictions.json", pre_as_dataset())
-    auto = ingest.import_auto_predictions(engine=engine, name="auto", images_dir=files.images_dir,
+    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
                                           predictions_path=predictions)
     assert (auto.kind, auto.tag, auto.status, auto.result_count) == ("auto", "LA-OD", "READY", 0)
     assert table_counts(engine)["prediction"] == 5
@@ -224,7 +227,7 @@ def test_replace_swaps_the_job_for_the_new_one(engine, tmp_path):
     old_frame = load_results(engine, old)  # caches the old revision's frame on disk
     old_rows = job_rows(engine, old.id)
     files = write_detection_job(tmp_path / "new", expert_annotations=[a for a in EXPERT_ANNOTATIONS if a["id"] != 5])
-    new = ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir,
+    new = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path, replace=True)
     assert new.data_revision == old.data_revision + 1 == 2
     assert new.result_count == 6
@@ -306,7 +309,7 @@ def three_jobs(engine, tmp_path):
     street = import_standard(engine, tmp_path / "street", name="Street Scenes")
     fruit = import_fruit(engine, tmp_path / "fruit", name="fruit-stand")
     predictions = write_json(tmp_path / "predictions.json", pre_as_dataset())
-    auto = ingest.import_auto_predictions(engine=engine, name="street-autolabel",
+    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="street-autolabel",
                                           images_dir=tmp_path / "street" / "images", predictions_path=predictions,
                                           status="PROCESSING")
     return street, fruit, auto
@@ -409,7 +412,7 @@ def test_a_file_path_is_unique_within_a_job(engine, tmp_path):
 def test_classification_import_into_a_data_folder_image_root(engine, data_dir):
     files = write_classification_job(data_dir / "fruit")
     write_image(files.images_dir / "unused.png", 5, 5)  # files the CSV does not name are simply not samples
-    job = ingest.import_classification(engine=engine, name="fruit", images_dir=files.images_dir,
+    job = ingest.import_classification(actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir,
                                        csv_path=files.csv_path)
     assert job.image_root == "fruit/images" and job.image_count == len(CLASSIFICATION_ROWS)
 
@@ -424,6 +427,7 @@ def test_tied_pre_boxes_match_in_file_order_in_both_formats(engine, tmp_path, pr
         "annotations": [{"id": i, **t} for i, t in enumerate(tied, 1)],
     }
     files = write_detection_job(tmp_path / "in", expert_annotations=EXPERT_ANNOTATIONS[:1], pre=pre)
-    job = ingest.import_detection(engine=engine, name="tied", images_dir=files.images_dir, pre_path=files.pre_path,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="tied", images_dir=files.images_dir,
+                                  pre_path=files.pre_path,
                                   expert_path=files.expert_path)
     assert [r[1:4] for r in stored_results(engine, job.id)] == [("relabeled", "cat", "dog"), ("removed", None, "cat")]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from core import ingest
 from core.errors import BadInput
 from tests.builders import (
+    ADMIN,
     CATEGORIES,
     CLASSIFICATION_ROWS,
     EXPERT_ANNOTATIONS,
@@ -42,14 +43,14 @@ def case(fn):
 
 
 def detection(files: DetectionFiles, *, name: str = "incoming", **kwargs) -> Attempt:
-    return lambda engine: ingest.import_detection(
+    return lambda engine: ingest.import_detection(actor=ADMIN, 
         engine=engine, name=name, images_dir=files.images_dir, pre_path=files.pre_path,
         expert_path=files.expert_path, **kwargs,
     )
 
 
 def classification(files, *, name: str = "incoming", **kwargs) -> Attempt:
-    return lambda engine: ingest.import_classification(
+    return lambda engine: ingest.import_classification(actor=ADMIN, 
         engine=engine, name=name, images_dir=files.images_dir, csv_path=files.csv_path, **kwargs
     )
 
@@ -498,7 +499,7 @@ def blank_job_name(root):
 @pytest.fixture
 def existing(engine: Engine, tmp_path: Path) -> int:
     files = write_detection_job(tmp_path / "existing")
-    job = ingest.import_detection(engine=engine, name="existing", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="existing", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
     return job.id
 

@@ -13,17 +13,26 @@ from sqlalchemy import text
 from core import ingest
 from core.auto_jobs import import_auto_job
 from core.errors import BadInput, NotFound
-from core.expert_labels import editor_state, labelling_progress, list_samples, save_expert_label, skip_sample
+from core.expert_labels import (
+    editor_state,
+    labelling_progress,
+    list_samples,
+    save_expert_label,
+    skip_sample,
+)
 from core.jobs import image_root, list_jobs
 from core.manual_jobs import create_manual_job, submit_job
-from core.resultsets import create_resultset
 from core.results_frame import _cache_path, get_job, load_results
+from core.resultsets import create_resultset
 from core.stats import job_stats
 from core.uploads import uploads_dir
 from tests.builders import (
+    ADMIN,
     EXPECTED_RESULTS,
     IMAGES,
     PRE_RESULTS,
+    as_admin,
+    as_reviewer,
     pre_as_dataset,
     table_counts,
     write_classification_job,
@@ -45,7 +54,7 @@ from tests.manual_builders import (
 
 def imported_results(engine, files, **kwargs) -> list[tuple]:
     """What `import --task detection` gives for the standard expert file and the same pre-labels."""
-    job = ingest.import_detection(engine=engine, name="imported", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="imported", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path, **kwargs)
     return results_of(engine, job.id)
 
@@ -62,7 +71,8 @@ def pre_source(kind: str, engine, files, tmp_path):
         rows = [(names[r["image_id"]], classes[r["category_id"]], *r["bbox"], r["score"]) for r in PRE_RESULTS]
         header = ("file_path", "label", "x", "y", "w", "h", "score")
         return ("csv", write_csv(tmp_path / "pre.csv", rows, header=header))
-    auto = import_auto_job(engine=engine, name="auto", images_dir=files.images_dir, predictions_path=files.pre_path,
+    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
+                           predictions_path=files.pre_path,
                            image_list=files.expert_path)
     return ("auto_job", auto.id)
 
@@ -72,13 +82,13 @@ def test_submitted_results_equal_importing_the_same_expert_labels(engine, tmp_pa
     files = write_detection_job(tmp_path / "in")
     spec = animals_spec(engine)
     job = create_manual_job(engine=engine, name="street", spec_id=spec.id, images_dir=files.images_dir,
-                            pre_labels=pre_source(kind, engine, files, tmp_path), created_by="lead")
+                            pre_labels=pre_source(kind, engine, files, tmp_path), actor=as_admin("lead"))
     assert (job.kind, job.task, job.tag, job.status, job.image_count, job.result_count) == (
         "manual", "detection", "M-LA-OD", "IN_PROGRESS", 2, 0)
     assert table_counts(engine)["result"] == 0
     label_like_the_expert_file(engine, job.id)
 
-    submitted = submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+    submitted = submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
 
     assert (submitted.status, submitted.result_count, submitted.submitted_by) == ("READY", 6, "ada")
     assert submitted.data_revision == job.data_revision + 1
@@ -91,9 +101,9 @@ def test_the_job_iou_threshold_decides_the_matching_on_submit(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
                             images_dir=files.images_dir, pre_labels=("coco", files.pre_path), iou_threshold=0.6,
-                            created_by="lead")
+                            actor=as_admin("lead"))
     label_like_the_expert_file(engine, job.id)
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert results_of(engine, job.id) == imported_results(engine, files, iou_threshold=0.6)
     assert get_job(engine, job.id).result_count == 8
 
@@ -102,14 +112,14 @@ def test_classification_submit_equals_the_classification_import(engine, tmp_path
     files = write_classification_job(tmp_path / "in")
     job = create_manual_job(engine=engine, name="fruit-m", spec_id=fruit_spec(engine).id,
                             images_dir=files.images_dir, pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")),
-                            created_by="lead")
+                            actor=as_admin("lead"))
     assert (job.tag, job.status) == ("M-LA-CL", "IN_PROGRESS")
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["c4.png"])
     assert (state.source, state.class_index, state.component_args()) == (
         "pre", 2, {"label_list": ["apple", "pear", "plum"], "default_label_index": 2})
     label_like_the_fruit_csv(engine, job.id)
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")
-    imported = ingest.import_classification(engine=engine, name="fruit", images_dir=files.images_dir,
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
+    imported = ingest.import_classification(actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir,
                                             csv_path=files.csv_path, classes=["apple", "pear", "plum"])
     assert results_of(engine, job.id) == results_of(engine, imported.id)
     assert len(results_of(engine, job.id)) == 4
@@ -118,33 +128,33 @@ def test_classification_submit_equals_the_classification_import(engine, tmp_path
 def test_without_pre_labels_every_expert_label_is_added(engine, tmp_path):
     det = write_detection_job(tmp_path / "det")
     job = create_manual_job(engine=engine, name="from-scratch", spec_id=animals_spec(engine).id,
-                            images_dir=det.images_dir, created_by="lead")
+                            images_dir=det.images_dir, actor=as_admin("lead"))
     assert job.pre_label_source == "none"
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"])
     assert (state.source, state.bboxes, state.labels) == ("none", [], [])
     label_like_the_expert_file(engine, job.id)
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert {r[1] for r in results_of(engine, job.id)} == {"added"} and len(results_of(engine, job.id)) == 5
 
     fruit = write_classification_job(tmp_path / "fruit")
     cl = create_manual_job(engine=engine, name="fruit-scratch", spec_id=fruit_spec(engine).id,
-                           images_dir=fruit.images_dir, created_by="lead")
+                           images_dir=fruit.images_dir, actor=as_admin("lead"))
     label_like_the_fruit_csv(engine, cl.id)
-    submit_job(engine=engine, job_id=cl.id, submitted_by="ada")
+    submit_job(engine=engine, job_id=cl.id, actor=as_reviewer("ada"))
     assert {(r[1], r[3], r[4]) for r in results_of(engine, cl.id)} == {("added", None, True)}
 
 
 def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     [card] = list_jobs(engine=engine)
     assert (card.status, card.can_visualize) == ("IN_PROGRESS", False)
     assert card.labelling == {"total": 2, "labelled": 0, "skipped": 0, "unlabelled": 2, "done_share": 0.0}
     label_like_the_expert_file(engine, job.id, files=["a.png"])
     assert list_jobs(engine=engine)[0].labelling["labelled"] == 1
 
-    ready = submit_job(engine=engine, job_id=job.id, submitted_by="ada", allow_unlabelled=True)
+    ready = submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"), allow_unlabelled=True)
 
     assert _cache_path(engine, ready).exists()  # written as the importer writes it
     [card] = list_jobs(engine=engine)
@@ -159,46 +169,46 @@ def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_pat
 def test_labels_cannot_change_once_the_job_is_ready(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     label_like_the_expert_file(engine, job.id)
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     before = table_counts(engine)
     a = sample_ids(engine, job.id)["a.png"]
     for change in (
-        lambda: save_expert_label(engine=engine, job_id=job.id, sample_id=a, labelled_by="ada", boxes=[]),
-        lambda: skip_sample(engine=engine, job_id=job.id, sample_id=a, labelled_by="ada"),
-        lambda: submit_job(engine=engine, job_id=job.id, submitted_by="ada"),
+        lambda: save_expert_label(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("ada"), boxes=[]),
+        lambda: skip_sample(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("ada")),
+        lambda: submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada")),
     ):
         with pytest.raises(BadInput, match=r"is a READY M-LA-OD job: labels change only while a manual label job "
                                            "is IN_PROGRESS"):
             change()
     assert table_counts(engine) == before
-    imported = ingest.import_detection(engine=engine, name="imported", images_dir=files.images_dir,
+    imported = ingest.import_detection(actor=ADMIN, engine=engine, name="imported", images_dir=files.images_dir,
                                        pre_path=files.pre_path, expert_path=files.expert_path)
     with pytest.raises(BadInput, match="READY"):
         save_expert_label(engine=engine, job_id=imported.id, sample_id=sample_ids(engine, imported.id)["a.png"],
-                          labelled_by="ada", boxes=[])
+                          actor=as_reviewer("ada"), boxes=[])
     with pytest.raises(NotFound):
-        submit_job(engine=engine, job_id=9999, submitted_by="ada")
+        submit_job(engine=engine, job_id=9999, actor=as_reviewer("ada"))
 
 
 def test_submit_lists_the_unlabelled_images_unless_allowed_which_skips_them(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "zz" / "c.png", 30, 20)
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     with pytest.raises(BadInput, match="no image has an expert label yet"):
-        submit_job(engine=engine, job_id=job.id, submitted_by="ada", allow_unlabelled=True)
+        submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"), allow_unlabelled=True)
     label_like_the_expert_file(engine, job.id, files=["a.png"])
     with pytest.raises(BadInput) as refused:
-        submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+        submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert refused.value.problems[0].endswith(
         "2 of 3 images have no expert label; label or skip them, or submit allowing unlabelled images "
         "(--allow-unlabelled) to leave them out")
     assert refused.value.problems[1:] == ["unlabelled: b.png", "unlabelled: zz/c.png"]
     assert get_job(engine, job.id).status == "IN_PROGRESS" and table_counts(engine)["result"] == 0
 
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada", allow_unlabelled=True)
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"), allow_unlabelled=True)
 
     statuses = dict(list_samples(engine=engine, job_id=job.id).select("file_path", "label_status").iter_rows())
     assert statuses == {"a.png": "labelled", "b.png": "skipped", "zz/c.png": "skipped"}
@@ -212,24 +222,25 @@ def test_a_skipped_image_is_left_out_of_results_and_exports(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "c.png", 30, 20)
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     ids = sample_ids(engine, job.id)
     label_like_the_expert_file(engine, job.id, files=["a.png"])
-    save_expert_label(engine=engine, job_id=job.id, sample_id=ids["c.png"], labelled_by="ada", boxes=[])
-    skip_sample(engine=engine, job_id=job.id, sample_id=ids["b.png"], labelled_by="ada")
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")  # nothing unlabelled: no permission needed
+    save_expert_label(engine=engine, job_id=job.id, sample_id=ids["c.png"], actor=as_reviewer("ada"), boxes=[])
+    skip_sample(engine=engine, job_id=job.id, sample_id=ids["b.png"], actor=as_reviewer("ada"))
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))  # nothing unlabelled: no permission needed
     with engine.begin() as conn:
         conn.execute(text("UPDATE result SET review_state = 'accepted' WHERE job_id = :j"), {"j": job.id})
-    resultset = create_resultset(engine=engine, job_id=job.id, name="all", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="all", actor=as_admin("lead"))
     covered = load_source(engine=engine, resultset_id=resultset.id).images["file_path"].to_list()
     assert covered == ["a.png", "c.png"]  # c.png: labelled "nothing here"; b.png skipped: not exported
 
 
 def test_a_job_from_an_auto_job_takes_its_images_and_spec(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    auto = import_auto_job(engine=engine, name="auto", images_dir=files.images_dir, predictions_path=files.pre_path,
+    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
+                           predictions_path=files.pre_path,
                            image_list=files.expert_path)
-    job = create_manual_job(engine=engine, name="refined", pre_labels=("auto_job", auto.id), created_by="lead")
+    job = create_manual_job(engine=engine, name="refined", pre_labels=("auto_job", auto.id), actor=as_admin("lead"))
     assert (job.spec_id, job.image_root, job.source_job_id) == (auto.spec_id, auto.image_root, auto.id)
     assert job.pre_label_source == f"auto job #{auto.id} auto"
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["b.png"])
@@ -237,36 +248,37 @@ def test_a_job_from_an_auto_job_takes_its_images_and_spec(engine, tmp_path):
                                       "bboxes": [[20, 20, 10, 10], [0, 20, 10, 20]], "labels": [1, 1]}
     assert state.scores == [0.6, 0.5] and state.image_path == files.images_dir.resolve() / "b.png"
     label_like_the_expert_file(engine, job.id)
-    submit_job(engine=engine, job_id=job.id, submitted_by="ada")
+    submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert results_of(engine, job.id) == imported_results(engine, files)
 
 
 def test_pre_labels_from_an_auto_job_must_fit(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    processing = import_auto_job(engine=engine, name="running", images_dir=files.images_dir,
+    processing = import_auto_job(actor=ADMIN, engine=engine, name="running", images_dir=files.images_dir,
                                  predictions_path=files.pre_path, image_list=files.expert_path, status="PROCESSING")
     with pytest.raises(BadInput, match="is PROCESSING; its predictions can be taken as pre-labels once it is READY"):
-        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", processing.id), created_by="lead")
-    auto = import_auto_job(engine=engine, name="auto", images_dir=files.images_dir, predictions_path=files.pre_path,
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", processing.id), actor=as_admin("lead"))
+    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
+                           predictions_path=files.pre_path,
                            image_list=files.expert_path)
     fruit = fruit_spec(engine)
     with pytest.raises(BadInput, match="is a detection job; spec 'fruit' is for classification"):
         create_manual_job(engine=engine, name="m", spec_id=fruit.id, pre_labels=("auto_job", auto.id),
-                          created_by="lead")
+                          actor=as_admin("lead"))
     from core.specs import ClassInput, create_spec
 
-    cats_only = create_spec(engine=engine, name="cats", task="detection", classes=[ClassInput("cat")])
+    cats_only = create_spec(actor=ADMIN, engine=engine, name="cats", task="detection", classes=[ClassInput("cat")])
     with pytest.raises(BadInput) as refused:
         create_manual_job(engine=engine, name="m", spec_id=cats_only.id, pre_labels=("auto_job", auto.id),
-                          created_by="lead")
+                          actor=as_admin("lead"))
     assert refused.value.problems[0] == (
         f"auto label job #{auto.id} 'auto': prediction 4: class 'dog' is not in the label spec (cat)")
     manual = create_manual_job(engine=engine, name="manual", spec_id=animals_spec(engine).id,
-                               images_dir=files.images_dir, created_by="lead")
+                               images_dir=files.images_dir, actor=as_admin("lead"))
     with pytest.raises(BadInput, match="is a M-LA-OD job, not an auto label job"):
-        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", manual.id), created_by="lead")
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", manual.id), actor=as_admin("lead"))
     with pytest.raises(NotFound):
-        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", 9999), created_by="lead")
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", 9999), actor=as_admin("lead"))
     assert [j.name for j in list_jobs(engine=engine)] == ["manual", "auto", "running"]
 
 
@@ -277,7 +289,7 @@ def test_invalid_pre_labels_and_inputs_are_refused_with_nothing_written(engine, 
 
     def create(**kwargs):
         return create_manual_job(**{"engine": engine, "name": "m", "spec_id": spec.id,
-                                    "images_dir": files.images_dir, "created_by": "lead", **kwargs})
+                                    "images_dir": files.images_dir, "actor": as_admin("lead"), **kwargs})
 
     bad_csv = write_csv(tmp_path / "bad.csv", [
         ("a.png", "cat", 10, 10, 20, 20, 0.9),
@@ -301,7 +313,7 @@ def test_invalid_pre_labels_and_inputs_are_refused_with_nothing_written(engine, 
         create(pre_labels=("coco", write_json(tmp_path / "resized.json", resized)))
     with pytest.raises(BadInput, match="COCO pre-labels are for detection"):
         create_manual_job(engine=engine, name="m", spec_id=fruit_spec(engine).id, images_dir=files.images_dir,
-                          pre_labels=("coco", files.pre_path), created_by="lead")
+                          pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     with pytest.raises(BadInput, match="missing column.*x, y, w, h"):
         create(pre_labels=("csv", fruit_pre_csv(tmp_path / "fruit.csv")))
     with pytest.raises(BadInput, match="image folder not found"):
@@ -346,7 +358,8 @@ def test_a_job_from_a_zip_upload_keeps_its_images_under_the_data_folder(engine, 
     csv_rows = [("photos/a.png", "cat", 10, 10, 20, 20, 0.9)]
     pre = write_csv(tmp_path / "pre.csv", csv_rows, header=("file_path", "label", "x", "y", "w", "h", "score"))
     job = create_manual_job(engine=engine, name="zipped", spec_id=animals_spec(engine).id,
-                            images_zip=io.BytesIO(zipped_images(files)), pre_labels=("csv", pre), created_by="lead")
+                            images_zip=io.BytesIO(zipped_images(files)), pre_labels=("csv",
+                                                                                     pre), actor=as_admin("lead"))
     assert job.image_root.startswith("uploads/") and job.image_count == 2
     ids = sample_ids(engine, job.id)
     assert list(ids) == ["photos/a.png", "photos/b.png"]
@@ -361,18 +374,19 @@ def test_a_refused_zip_job_leaves_no_upload_behind(engine, tmp_path):
                         header=("file_path", "label", "x", "y", "w", "h", "score"))
     with pytest.raises(BadInput, match="image 'a.png' is not among the job's images"):
         create_manual_job(engine=engine, name="zipped", spec_id=animals_spec(engine).id,
-                          images_zip=io.BytesIO(zipped_images(files)), pre_labels=("csv", bad_pre), created_by="lead")
+                          images_zip=io.BytesIO(zipped_images(files)), pre_labels=("csv",
+                                                                                   bad_pre), actor=as_admin("lead"))
     escaping = io.BytesIO()
     with zipfile.ZipFile(escaping, "w") as archive:
         archive.writestr("../evil.png", b"x")
     with pytest.raises(BadInput, match="member '../evil.png'"):
         create_manual_job(engine=engine, name="zipped", spec_id=animals_spec(engine, "a2").id,
-                          images_zip=escaping, created_by="lead")
+                          images_zip=escaping, actor=as_admin("lead"))
     assert not uploads_dir().exists() or list(uploads_dir().iterdir()) == []
     assert table_counts(engine)["labeljob"] == 0
     with pytest.raises(BadInput, match="a folder or as a zip, not both"):
         create_manual_job(engine=engine, name="zipped", spec_id=1, images_dir=files.images_dir,
-                          images_zip=io.BytesIO(b""), created_by="lead")
+                          images_zip=io.BytesIO(b""), actor=as_admin("lead"))
 
 
 def test_progress_survives_a_new_engine(store_url, tmp_path):
@@ -381,7 +395,7 @@ def test_progress_survives_a_new_engine(store_url, tmp_path):
     files = write_detection_job(tmp_path / "in")
     engine = get_engine(store_url)
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), created_by="lead")
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     label_like_the_expert_file(engine, job.id, files=["b.png"])
     get_engine.cache_clear()
     engine.dispose()

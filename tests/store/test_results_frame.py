@@ -6,13 +6,13 @@ import pytest
 
 from core import ingest, results_frame
 from core.results_frame import get_job, load_results
-from tests.builders import write_detection_job
+from tests.builders import ADMIN, write_detection_job
 
 
 @pytest.fixture
 def imported(engine, tmp_path):
     files = write_detection_job(tmp_path)
-    job = ingest.import_detection(engine=engine, name="frame", images_dir=files.images_dir,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="frame", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
     return job
 

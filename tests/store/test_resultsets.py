@@ -19,7 +19,7 @@ from core.resultsets import (
     rename_resultset,
     resultset_frame,
 )
-from tests.builders import table_counts
+from tests.builders import ADMIN, as_admin, table_counts
 from tests.resultset_builders import (
     FINAL_LABELS,
     accept,
@@ -47,7 +47,7 @@ def test_a_resultset_holds_each_accepted_result_with_its_final_label_and_reviewe
     accept(engine, [ids[3], ids[5]], reviewer="bob")  # bird (added) and the removed box of b.png
     set_state(engine, [ids[4]], "rejected")
 
-    resultset = create_resultset(engine=engine, job_id=job.id, name="first", note="  week 1 ", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="first", note="  week 1 ", actor=as_admin("lead"))
 
     assert (resultset.job_id, resultset.name, resultset.note, resultset.item_count, resultset.created_by) == (
         job.id, "first", "week 1", 4, "lead")
@@ -62,7 +62,7 @@ def test_a_resultset_holds_each_accepted_result_with_its_final_label_and_reviewe
 
 def test_later_reviews_never_change_a_resultset(engine, job, ids):
     accept(engine, ids[:3], reviewer="ann")
-    first = create_resultset(engine=engine, job_id=job.id, name="first", created_by="lead")
+    first = create_resultset(engine=engine, job_id=job.id, name="first", actor=as_admin("lead"))
     before_items = items(engine, first.id)
     before_frame = resultset_frame(engine=engine, resultset_id=first.id)
 
@@ -73,7 +73,7 @@ def test_later_reviews_never_change_a_resultset(engine, job, ids):
     assert items(engine, first.id) == before_items
     assert resultset_frame(engine=engine, resultset_id=first.id).equals(before_frame)
     assert get_resultset(engine=engine, resultset_id=first.id).item_count == 3
-    second = create_resultset(engine=engine, job_id=job.id, name="second", created_by="lead")
+    second = create_resultset(engine=engine, job_id=job.id, name="second", actor=as_admin("lead"))
     assert second.item_count == 4
     assert [i[0] for i in items(engine, second.id)] == ids[3:]
     assert {i[-1] for i in items(engine, second.id)} == {"dora"}
@@ -82,14 +82,14 @@ def test_later_reviews_never_change_a_resultset(engine, job, ids):
 def test_a_job_without_accepted_results_has_no_resultset(engine, job, ids):
     set_state(engine, ids[:3], "rejected")
     with pytest.raises(BadInput, match="no accepted results"):
-        create_resultset(engine=engine, job_id=job.id, name="empty", created_by="lead")
+        create_resultset(engine=engine, job_id=job.id, name="empty", actor=as_admin("lead"))
     assert list_resultsets(engine=engine, job_id=job.id) == []
     assert table_counts(engine)["resultset"] == 0
 
 
 def test_an_unknown_job_is_not_found(engine):
     with pytest.raises(NotFound, match="job 999"):
-        create_resultset(engine=engine, job_id=999, name="x", created_by="lead")
+        create_resultset(engine=engine, job_id=999, name="x", actor=as_admin("lead"))
 
 
 @pytest.mark.parametrize(("name", "problem"), [
@@ -98,27 +98,27 @@ def test_an_unknown_job_is_not_found(engine):
 def test_bad_names_are_refused_naming_the_problem(engine, job, ids, name, problem):
     accept(engine, ids)
     with pytest.raises(BadInput, match=problem):
-        create_resultset(engine=engine, job_id=job.id, name=name, created_by="lead")
+        create_resultset(engine=engine, job_id=job.id, name=name, actor=as_admin("lead"))
     assert table_counts(engine)["resultset"] == 0
 
 
 def test_names_are_stripped_and_unique_per_job(engine, job, ids, tmp_path):
     accept(engine, ids)
-    longest = create_resultset(engine=engine, job_id=job.id, name=" " + "n" * 100 + " ", created_by="lead")
+    longest = create_resultset(engine=engine, job_id=job.id, name=" " + "n" * 100 + " ", actor=as_admin("lead"))
     assert longest.name == "n" * 100
-    create_resultset(engine=engine, job_id=job.id, name="golden", created_by="lead")
+    create_resultset(engine=engine, job_id=job.id, name="golden", actor=as_admin("lead"))
     with pytest.raises(BadInput, match="already has a ResultSet of that name"):
-        create_resultset(engine=engine, job_id=job.id, name="  golden\t", created_by="other")
+        create_resultset(engine=engine, job_id=job.id, name="  golden\t", actor=as_admin("other"))
 
     other = import_catalog_job(engine, tmp_path / "other", name="street-2")
     accept(engine, result_ids(engine, other.id)[:1])
-    assert create_resultset(engine=engine, job_id=other.id, name="golden", created_by="lead").item_count == 1
+    assert create_resultset(engine=engine, job_id=other.id, name="golden", actor=as_admin("lead")).item_count == 1
     assert [r.name for r in list_resultsets(engine=engine, job_id=job.id)] == ["golden", "n" * 100]
 
 
 def test_list_is_newest_first_and_get_of_a_missing_one_is_none(engine, job, ids):
     accept(engine, ids)
-    made = [create_resultset(engine=engine, job_id=job.id, name=f"rs{i}", created_by="lead").id for i in range(3)]
+    made = [create_resultset(engine=engine, job_id=job.id, name=f"rs{i}", actor=as_admin("lead")).id for i in range(3)]
     assert [r.id for r in list_resultsets(engine=engine, job_id=job.id)] == made[::-1]
     assert list_resultsets(engine=engine, job_id=job.id + 1) == []
     assert get_resultset(engine=engine, resultset_id=made[-1] + 100) is None
@@ -126,28 +126,29 @@ def test_list_is_newest_first_and_get_of_a_missing_one_is_none(engine, job, ids)
 
 def test_rename(engine, job, ids):
     accept(engine, ids)
-    a = create_resultset(engine=engine, job_id=job.id, name="a", created_by="lead")
-    create_resultset(engine=engine, job_id=job.id, name="b", created_by="lead")
+    a = create_resultset(engine=engine, job_id=job.id, name="a", actor=as_admin("lead"))
+    create_resultset(engine=engine, job_id=job.id, name="b", actor=as_admin("lead"))
 
-    assert rename_resultset(engine=engine, resultset_id=a.id, name="  golden  ").name == "golden"
+    assert rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name="  golden  ").name == "golden"
     assert get_resultset(engine=engine, resultset_id=a.id).name == "golden"
-    assert rename_resultset(engine=engine, resultset_id=a.id, name="golden").name == "golden"  # its own name
+    assert rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id,
+                            name="golden").name == "golden"  # its own name
     with pytest.raises(BadInput, match="already has a ResultSet of that name"):
-        rename_resultset(engine=engine, resultset_id=a.id, name="b")
+        rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name="b")
     with pytest.raises(BadInput, match="empty"):
-        rename_resultset(engine=engine, resultset_id=a.id, name=" ")
+        rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name=" ")
     with pytest.raises(NotFound):
-        rename_resultset(engine=engine, resultset_id=a.id + 100, name="c")
+        rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id + 100, name="c")
     assert sorted(r.name for r in list_resultsets(engine=engine, job_id=job.id)) == ["b", "golden"]
 
 
 def test_delete_takes_the_items_and_leaves_the_datalog_tables_as_exported_data(engine, job, ids):
     accept(engine, ids)
-    keep = create_resultset(engine=engine, job_id=job.id, name="keep", created_by="lead")
-    gone = create_resultset(engine=engine, job_id=job.id, name="gone", created_by="lead")
-    export_to_table(engine=engine, resultset_id=gone.id, table="gone_labels", created_by="lead")
+    keep = create_resultset(engine=engine, job_id=job.id, name="keep", actor=as_admin("lead"))
+    gone = create_resultset(engine=engine, job_id=job.id, name="gone", actor=as_admin("lead"))
+    export_to_table(engine=engine, resultset_id=gone.id, table="gone_labels", actor=as_admin("lead"))
 
-    delete_resultset(engine=engine, resultset_id=gone.id)
+    delete_resultset(actor=ADMIN, engine=engine, resultset_id=gone.id)
 
     assert [r.id for r in list_resultsets(engine=engine, job_id=job.id)] == [keep.id]
     assert items(engine, gone.id) == []
@@ -159,15 +160,15 @@ def test_delete_takes_the_items_and_leaves_the_datalog_tables_as_exported_data(e
     assert tuple(registry) == (job.id, None, "gone", 7)
     assert preview_datalog_table(engine=engine, name="gone_labels")["result_id"].to_list() == ids
     with pytest.raises(NotFound):
-        delete_resultset(engine=engine, resultset_id=gone.id)
+        delete_resultset(actor=ADMIN, engine=engine, resultset_id=gone.id)
     with pytest.raises(NotFound):
         resultset_frame(engine=engine, resultset_id=gone.id)
 
 
 def test_replacing_the_job_deletes_its_resultsets_but_not_its_datalog_tables(engine, job, ids, tmp_path):
     accept(engine, ids)
-    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", created_by="lead")
-    export_to_table(engine=engine, resultset_id=resultset.id, table="street_labels", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
+    export_to_table(engine=engine, resultset_id=resultset.id, table="street_labels", actor=as_admin("lead"))
 
     import_catalog_job(engine, tmp_path / "again", name="street", replace=True)
 
@@ -181,7 +182,7 @@ def test_replacing_the_job_deletes_its_resultsets_but_not_its_datalog_tables(eng
 
 def test_the_frame_joins_items_with_their_samples_and_metrics(engine, job, ids):
     accept(engine, ids[1:7], reviewer="ann")
-    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
 
     frame = resultset_frame(engine=engine, resultset_id=resultset.id)
 
@@ -206,7 +207,7 @@ def test_a_classification_resultset_has_classes_and_no_boxes(engine, tmp_path):
     fruit = import_fruit_job(engine, tmp_path / "fruit")
     ids = result_ids(engine, fruit.id)
     accept(engine, [ids[1], ids[3]])
-    resultset = create_resultset(engine=engine, job_id=fruit.id, name="fruit-rs", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=fruit.id, name="fruit-rs", actor=as_admin("lead"))
     frame = resultset_frame(engine=engine, resultset_id=resultset.id)
     assert frame.select("file_path", "class_name", "pre_class", "change_kind", "x", "w").rows() == [
         ("c2.png", "pear", "apple", "relabeled", None, None),
@@ -219,7 +220,7 @@ def test_a_version_1_store_gains_the_item_reviewer_column_and_keeps_its_items(st
     init_db(engine)
     job = import_catalog_job(engine, tmp_path / "job")
     accept(engine, result_ids(engine, job.id)[:2])
-    resultset = create_resultset(engine=engine, job_id=job.id, name="old", created_by="lead")
+    resultset = create_resultset(engine=engine, job_id=job.id, name="old", actor=as_admin("lead"))
     with engine.begin() as conn:  # resultsetitem as version 1 made it
         conn.execute(text("ALTER TABLE resultsetitem DROP COLUMN reviewed_by"))
         conn.execute(text("UPDATE schemaversion SET version = 1"))

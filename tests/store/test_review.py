@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
 from core import ingest, models, review
 from core.db import transaction
-from core.errors import BadInput, NotFound
+from core.access import Actor, Role
+from core.errors import BadInput, Forbidden, NotFound
 from core.history import move_of, result_history
-from tests.builders import table_counts, write_detection_job
+from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
 
 STATES = ("pending", "accepted", "rejected")
 TRANSITIONS = [(a, b) for a in STATES for b in STATES if a != b]
@@ -23,7 +24,8 @@ def jobs(engine, tmp_path) -> tuple[int, int]:
     """Two copies of the standard detection job (6 results each)."""
     files = write_detection_job(tmp_path / "in")
     return tuple(
-        ingest.import_detection(engine=engine, name=name, images_dir=files.images_dir, pre_path=files.pre_path,
+        ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
+                                pre_path=files.pre_path,
                                 expert_path=files.expert_path).id
         for name in ("street", "street-copy")
     )
@@ -60,7 +62,7 @@ def put(engine, job_id: int, ids: list[int], state: str) -> None:
     """Bring results to a state through the service (from pending)."""
     if state != "pending" and ids:
         outcome = review.move(engine=engine, job_id=job_id, result_ids=ids, from_state="pending", to_state=state,
-                              reviewer="setup")
+                              actor=as_reviewer("setup"))
         assert outcome.moved == len(ids)
 
 
@@ -79,7 +81,8 @@ def test_every_transition_moves_exactly_the_results_in_the_from_state(engine, jo
     before = revision(engine, job)
 
     outcome = review.move(engine=engine, job_id=job, result_ids=chosen, from_state=from_state, to_state=to_state,
-                          reviewer="ada", reason="looks right", selection={"classes": ["cat"], "tab": from_state})
+                          actor=as_reviewer("ada"), reason="looks right", selection={"classes": ["cat"],
+                                                                                     "tab": from_state})
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 4, 0)
     after = states(engine, job)
@@ -99,7 +102,7 @@ def test_the_named_actions_are_moves_to_their_state(engine, job, name, to_state)
     put(engine, job, ids[:2], "rejected" if to_state != "rejected" else "accepted")
     from_state = states(engine, job)[ids[0]]
     outcome = getattr(review, name)(engine=engine, job_id=job, result_ids=ids[:2], from_state=from_state,
-                                    reviewer="ada")
+                                    actor=as_reviewer("ada"))
     assert outcome.moved == 2
     assert [states(engine, job)[i] for i in ids[:2]] == [to_state, to_state]
 
@@ -109,7 +112,8 @@ def test_results_no_longer_in_the_from_state_are_skipped_and_counted(engine, job
     put(engine, job, ids[:2], "accepted")  # someone else accepted two while the reviewer looked at Pending
     before = result_rows(engine, job)
 
-    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:4], from_state="pending", reviewer="ada")
+    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:4], from_state="pending",
+                            actor=as_reviewer("ada"))
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 2, 2)
     after = result_rows(engine, job)
@@ -124,12 +128,13 @@ def test_nothing_moved_records_no_event_and_keeps_the_revision(engine, job):
     put(engine, job, ids[:2], "accepted")
     before, events = revision(engine, job), review.list_events(engine=engine, job_id=job)
 
-    outcome = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", reviewer="ada")
+    outcome = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending",
+                            actor=as_reviewer("ada"))
 
     assert outcome == review.ReviewOutcome(event_id=None, requested=2, moved=0, changed_elsewhere=2)
     assert revision(engine, job) == before
     assert review.list_events(engine=engine, job_id=job) == events
-    assert review.accept(engine=engine, job_id=job, result_ids=[], from_state="pending", reviewer="ada") == \
+    assert review.accept(engine=engine, job_id=job, result_ids=[], from_state="pending", actor=as_reviewer("ada")) == \
         review.ReviewOutcome(event_id=None, requested=0, moved=0, changed_elsewhere=0)
 
 
@@ -138,7 +143,8 @@ def test_ids_of_other_jobs_are_never_touched(engine, jobs):
     mine, theirs = result_ids(engine, job), result_ids(engine, other)
     other_before, other_revision = result_rows(engine, other), revision(engine, other)
 
-    outcome = review.accept(engine=engine, job_id=job, result_ids=mine[:3] + theirs, from_state=None, reviewer="ada")
+    outcome = review.accept(engine=engine, job_id=job, result_ids=mine[:3] + theirs, from_state=None,
+                            actor=as_reviewer("ada"))
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (9, 3, 6)
     assert result_rows(engine, other) == other_before
@@ -151,7 +157,7 @@ def test_ids_of_other_jobs_are_never_touched(engine, jobs):
 def test_duplicate_ids_count_once(engine, job):
     ids = result_ids(engine, job)
     outcome = review.accept(engine=engine, job_id=job, result_ids=[ids[1], ids[0], ids[1], ids[0]],
-                            from_state="pending", reviewer="ada")
+                            from_state="pending", actor=as_reviewer("ada"))
     assert (outcome.requested, outcome.moved) == (2, 2)
     assert review.list_events(engine=engine, job_id=job)[0].result_ids == ids[:2]
 
@@ -160,7 +166,8 @@ def test_the_event_records_who_when_what_why_and_the_selection(engine, job):
     ids = result_ids(engine, job)
     selection = {"tab": "pending", "classes": ["cat", "dog"], "class_changed": "true",
                  "slice": ["class_row:cat", "class_changed:true"], "area_min": 100.0}
-    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending", reviewer="  ada  ",
+    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending",
+                            actor=as_reviewer("  ada  "),
                             reason="box too loose", selection=selection)
 
     [event] = review.list_events(engine=engine, job_id=job)
@@ -188,9 +195,9 @@ def _as_datetime(value):
 def test_review_revision_counts_the_events(engine, job):
     ids = result_ids(engine, job)
     start = revision(engine, job)
-    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", reviewer="ada")
-    review.reject(engine=engine, job_id=job, result_ids=ids, from_state=None, reviewer="bob")
-    review.undo_last(engine=engine, job_id=job, reviewer="bob")
+    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("ada"))
+    review.reject(engine=engine, job_id=job, result_ids=ids, from_state=None, actor=as_reviewer("bob"))
+    review.undo_last(engine=engine, job_id=job, actor=as_reviewer("bob"))
     assert revision(engine, job) == start + 3 == start + len(review.list_events(engine=engine, job_id=job))
 
 
@@ -199,7 +206,8 @@ def test_a_move_from_any_state_records_the_state_each_result_left(engine, job):
     put(engine, job, ids[:2], "accepted")
     put(engine, job, ids[2:3], "rejected")
 
-    outcome = review.move_to_pending(engine=engine, job_id=job, result_ids=ids[:4], from_state=None, reviewer="ada")
+    outcome = review.move_to_pending(engine=engine, job_id=job, result_ids=ids[:4], from_state=None,
+                                     actor=as_reviewer("ada"))
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 3, 1)  # ids[3] was pending already
     event = review.list_events(engine=engine, job_id=job)[0]
@@ -211,7 +219,7 @@ def test_a_move_from_any_state_records_the_state_each_result_left(engine, job):
 
 def test_a_move_from_any_state_that_left_one_state_names_it(engine, job):
     ids = result_ids(engine, job)
-    review.accept(engine=engine, job_id=job, result_ids=ids, from_state=None, reviewer="ada")
+    review.accept(engine=engine, job_id=job, result_ids=ids, from_state=None, actor=as_reviewer("ada"))
     event = review.list_events(engine=engine, job_id=job)[0]
     assert (event.from_state, event.from_states, event.result_ids) == ("pending", None, ids)
 
@@ -221,12 +229,13 @@ def test_a_move_from_any_state_that_left_one_state_names_it(engine, job):
 
 def test_undo_moves_the_last_action_back_and_says_which_event_it_undoes(engine, job):
     ids = result_ids(engine, job)
-    first = review.accept(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending", reviewer="ada")
+    first = review.accept(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending", actor=as_reviewer("ada"))
     put(engine, job, ids[3:4], "rejected")  # someone else's action in between
-    second = review.reject(engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted", reviewer="ada")
+    second = review.reject(engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted",
+                           actor=as_reviewer("ada"))
     before = revision(engine, job)
 
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
     assert (undo.requested, undo.moved, undo.changed_elsewhere) == (2, 2, 0)
     assert revision(engine, job) == before + 1
@@ -236,22 +245,25 @@ def test_undo_moves_the_last_action_back_and_says_which_event_it_undoes(engine, 
     assert (event.undoes_event_id, event.reviewer, event.from_state, event.to_state, event.result_ids) == (
         second.event_id, "ada", "rejected", "accepted", ids[:2])
 
-    again = review.undo_last(engine=engine, job_id=job, reviewer="ada")  # the action before: the first accept
+    again = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))  # the action before: the first accept
     assert again.moved == 3
     assert review.list_events(engine=engine, job_id=job)[0].undoes_event_id == first.event_id
     assert [states(engine, job)[i] for i in ids[:4]] == ["pending", "pending", "pending", "rejected"]
 
-    assert review.undo_last(engine=engine, job_id=job, reviewer="ada") is None  # nothing of ada's left to undo
+    assert review.undo_last(engine=engine, job_id=job,
+                            actor=as_reviewer("ada")) is None  # nothing of ada's left to undo
 
 
 def test_an_undo_is_never_undone_the_next_undo_goes_further_back(engine, job):
     ids = result_ids(engine, job)
-    first = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", reviewer="ada")
-    second = review.reject(engine=engine, job_id=job, result_ids=ids[2:4], from_state="pending", reviewer="ada")
-    review.undo_last(engine=engine, job_id=job, reviewer="ada")  # undoes second
-    third = review.accept(engine=engine, job_id=job, result_ids=ids[4:5], from_state="pending", reviewer="ada")
+    first = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("ada"))
+    second = review.reject(engine=engine, job_id=job, result_ids=ids[2:4], from_state="pending",
+                           actor=as_reviewer("ada"))
+    review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))  # undoes second
+    third = review.accept(engine=engine, job_id=job, result_ids=ids[4:5], from_state="pending",
+                          actor=as_reviewer("ada"))
 
-    undone = [review.undo_last(engine=engine, job_id=job, reviewer="ada") for _ in range(3)]
+    undone = [review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada")) for _ in range(3)]
 
     assert undone[2] is None
     events = {e.id: e for e in review.list_events(engine=engine, job_id=job)}
@@ -263,43 +275,44 @@ def test_an_undo_is_never_undone_the_next_undo_goes_further_back(engine, job):
 
 def test_the_store_refuses_a_second_undo_of_the_same_event(engine, job):
     ids = result_ids(engine, job)
-    done = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", reviewer="ada")
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    done = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
     with pytest.raises(SAIntegrityError), transaction(engine) as session:
-        session.add(models.ReviewEvent(job_id=job, reviewer="ada", from_state="pending", to_state="accepted",
+        session.add(models.ReviewEvent(job_id=job, actor=as_reviewer("ada"), from_state="pending", to_state="accepted",
                                        result_count=0, undoes_event_id=done.event_id))
     assert review.list_events(engine=engine, job_id=job)[0].id == undo.event_id
 
 
 def test_a_partial_undo_leaves_what_someone_else_moved_since(engine, job):
     ids = result_ids(engine, job)
-    mine = review.accept(engine=engine, job_id=job, result_ids=ids[:4], from_state="pending", reviewer="ada")
-    review.reject(engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted", reviewer="bob")
+    mine = review.accept(engine=engine, job_id=job, result_ids=ids[:4], from_state="pending", actor=as_reviewer("ada"))
+    review.reject(engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted", actor=as_reviewer("bob"))
 
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
     assert (undo.requested, undo.moved, undo.changed_elsewhere) == (4, 2, 2)
     assert [states(engine, job)[i] for i in ids[:4]] == ["rejected", "rejected", "pending", "pending"]
     event = review.list_events(engine=engine, job_id=job)[0]
     assert (event.undoes_event_id, event.result_ids) == (mine.event_id, ids[2:4])
     # bob's action is his own to undo, and is still whole
-    assert review.undo_last(engine=engine, job_id=job, reviewer="bob").moved == 2
+    assert review.undo_last(engine=engine, job_id=job, actor=as_reviewer("bob")).moved == 2
     assert [states(engine, job)[i] for i in ids[:4]] == ["accepted", "accepted", "pending", "pending"]
 
 
 def test_an_undo_that_finds_nothing_left_still_marks_the_action_undone(engine, job):
     ids = result_ids(engine, job)
-    first = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", reviewer="ada")
-    second = review.accept(engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending", reviewer="ada")
-    review.reject(engine=engine, job_id=job, result_ids=ids[1:2], from_state="accepted", reviewer="bob")
+    first = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
+    second = review.accept(engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending",
+                           actor=as_reviewer("ada"))
+    review.reject(engine=engine, job_id=job, result_ids=ids[1:2], from_state="accepted", actor=as_reviewer("bob"))
 
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
     assert (undo.requested, undo.moved, undo.changed_elsewhere) == (1, 0, 1)
     event = review.list_events(engine=engine, job_id=job)[0]
     assert (event.undoes_event_id, event.result_ids, event.from_state, event.to_state) == (
         second.event_id, [], "accepted", "pending")
 
-    assert review.undo_last(engine=engine, job_id=job, reviewer="ada").moved == 1  # then the first action
+    assert review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada")).moved == 1  # then the first action
     assert review.list_events(engine=engine, job_id=job)[0].undoes_event_id == first.event_id
 
 
@@ -308,10 +321,11 @@ def test_undo_of_a_move_from_any_state_restores_each_results_own_state(engine, j
     put(engine, job, ids[:2], "accepted")
     put(engine, job, ids[2:4], "rejected")
     before = states(engine, job)
-    review.move_to_pending(engine=engine, job_id=job, result_ids=ids, from_state=None, reviewer="ada")
-    review.accept(engine=engine, job_id=job, result_ids=ids[0:1], from_state="pending", reviewer="bob")  # since
+    review.move_to_pending(engine=engine, job_id=job, result_ids=ids, from_state=None, actor=as_reviewer("ada"))
+    review.accept(engine=engine, job_id=job, result_ids=ids[0:1], from_state="pending",
+                  actor=as_reviewer("bob"))  # since
 
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
     assert (undo.requested, undo.moved, undo.changed_elsewhere) == (4, 3, 1)
     assert states(engine, job) == before  # ids[0] is accepted again, by bob
@@ -322,9 +336,10 @@ def test_undo_of_a_move_from_any_state_restores_each_results_own_state(engine, j
 
 def test_undo_on_another_job_or_by_another_reviewer_finds_nothing(engine, jobs):
     job, other = jobs
-    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None, reviewer="ada")
-    assert review.undo_last(engine=engine, job_id=other, reviewer="ada") is None
-    assert review.undo_last(engine=engine, job_id=job, reviewer="bob") is None
+    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None,
+                  actor=as_reviewer("ada"))
+    assert review.undo_last(engine=engine, job_id=other, actor=as_reviewer("ada")) is None
+    assert review.undo_last(engine=engine, job_id=job, actor=as_reviewer("bob")) is None
     assert set(states(engine, job).values()) == {"accepted"}
 
 
@@ -334,8 +349,8 @@ def test_undo_on_another_job_or_by_another_reviewer_finds_nothing(engine, jobs):
 def test_result_history_shows_each_move_of_the_result(engine, job):
     ids = result_ids(engine, job)
     put(engine, job, ids[:1], "rejected")
-    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state=None, reviewer="ada")
-    review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state=None, actor=as_reviewer("ada"))
+    review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
     history = result_history(engine=engine, job_id=job, result_id=ids[0])
     assert [move_of(e, ids[0]) for e in history] == [("pending", "rejected"), ("rejected", "accepted"),
@@ -349,9 +364,9 @@ def test_result_history_shows_each_move_of_the_result(engine, job):
 
 def test_list_events_newest_first_with_filters(engine, job):
     ids = result_ids(engine, job)
-    a = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", reviewer="ada")
-    b = review.reject(engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending", reviewer="bob")
-    c = review.accept(engine=engine, job_id=job, result_ids=ids[2:3], from_state="pending", reviewer="bob")
+    a = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
+    b = review.reject(engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending", actor=as_reviewer("bob"))
+    c = review.accept(engine=engine, job_id=job, result_ids=ids[2:3], from_state="pending", actor=as_reviewer("bob"))
 
     def listed(**kwargs):
         return [e.id for e in review.list_events(engine=engine, job_id=job, **kwargs)]
@@ -374,8 +389,8 @@ BAD_MOVES = [
     ({"to_state": "done"}, BadInput, "to_state 'done'"),
     ({"from_state": "reviewed"}, BadInput, "from_state 'reviewed'"),
     ({"from_state": "accepted", "to_state": "accepted"}, BadInput, "both 'accepted'"),
-    ({"reviewer": ""}, BadInput, "reviewer"),
-    ({"reviewer": "   "}, BadInput, "reviewer"),
+    ({"actor": Actor(name="vic", role=Role.VIEWER)}, Forbidden, "vic is a viewer and may not move results"),
+    ({"actor": "ada"}, TypeError, "actor must be an Actor"),
     ({"result_ids": ["1", "x"]}, BadInput, "result_ids"),
     ({"result_ids": [1, None]}, BadInput, "result_ids"),
     ({"selection": {"when": object()}}, BadInput, "selection"),
@@ -386,36 +401,38 @@ BAD_MOVES = [
 @pytest.mark.parametrize(("change", "error", "message"), BAD_MOVES, ids=[m for _, _, m in BAD_MOVES])
 def test_a_refused_action_changes_nothing(engine, job, change, error, message):
     ids = result_ids(engine, job)
-    review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", reviewer="ada")
+    review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
     before = (table_counts(engine), result_rows(engine, job), revision(engine, job))
     arguments = dict(engine=engine, job_id=job, result_ids=ids, from_state="pending", to_state="rejected",
-                     reviewer="ada") | change
+                     actor=as_reviewer("ada")) | change
     with pytest.raises(error, match=message):
         review.move(**arguments)
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
 
 
-@pytest.mark.parametrize(("job_offset", "reviewer", "error"), [(0, "", BadInput), (0, " ", BadInput),
-                                                               (10_000, "ada", NotFound)])
-def test_a_refused_undo_changes_nothing(engine, job, job_offset, reviewer, error):
-    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None, reviewer="ada")
+@pytest.mark.parametrize(("job_offset", "actor", "error"), [(0, Actor(name="vic", role=Role.VIEWER), Forbidden),
+                                                            (0, "ada", TypeError),
+                                                            (10_000, as_reviewer("ada"), NotFound)])
+def test_a_refused_undo_changes_nothing(engine, job, job_offset, actor, error):
+    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None,
+                  actor=as_reviewer("ada"))
     before = (table_counts(engine), result_rows(engine, job), revision(engine, job))
     with pytest.raises(error):
-        review.undo_last(engine=engine, job_id=job + job_offset, reviewer=reviewer)
+        review.undo_last(engine=engine, job_id=job + job_offset, actor=actor)
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
 
 
 def test_jobs_that_are_not_ready_manual_jobs_are_refused(engine, job, tmp_path):
     files = write_detection_job(tmp_path / "auto")
-    auto = ingest.import_auto_predictions(engine=engine, name="auto", images_dir=files.images_dir,
+    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
                                           predictions_path=files.expert_path, status="PROCESSING")
     with pytest.raises(BadInput, match="only READY manual label jobs"):
-        review.accept(engine=engine, job_id=auto.id, result_ids=[1], from_state="pending", reviewer="ada")
+        review.accept(engine=engine, job_id=auto.id, result_ids=[1], from_state="pending", actor=as_reviewer("ada"))
     with engine.begin() as conn:
         conn.execute(text("UPDATE labeljob SET status = 'IN_PROGRESS' WHERE id = :j"), {"j": job})
     with pytest.raises(BadInput, match="IN_PROGRESS"):
         review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state="pending",
-                      reviewer="ada")
+                      actor=as_reviewer("ada"))
     assert set(states(engine, job).values()) == {"pending"}
 
 
@@ -428,10 +445,11 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(engine, job, mon
 
     monkeypatch.setattr(review, "_record", broken)  # after the UPDATE, before the event
     with pytest.raises(RuntimeError, match="disk full"):
-        review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", reviewer="ada")
+        review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", actor=as_reviewer("ada"))
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
     monkeypatch.undo()
-    assert review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", reviewer="ada").moved == 6
+    assert review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending",
+                         actor=as_reviewer("ada")).moved == 6
 
 
 def test_a_large_action_goes_through_the_bulk_path(engine, tmp_path):
@@ -440,11 +458,11 @@ def test_a_large_action_goes_through_the_bulk_path(engine, tmp_path):
 
     rows = [(f"img_{i:05d}.png", "cat", "cat" if i % 3 else "dog", "") for i in range(5000)]
     csv_path = write_csv(tmp_path / "big.csv", rows)
-    big = ingest.import_classification(engine=engine, name="big", images_dir=tmp_path, csv_path=csv_path,
+    big = ingest.import_classification(actor=ADMIN, engine=engine, name="big", images_dir=tmp_path, csv_path=csv_path,
                                        check_image_files=False).id
     ids = result_ids(engine, big)
-    review.reject(engine=engine, job_id=big, result_ids=ids[::10], from_state="pending", reviewer="bob")
-    outcome = review.accept(engine=engine, job_id=big, result_ids=ids, from_state="pending", reviewer="ada")
+    review.reject(engine=engine, job_id=big, result_ids=ids[::10], from_state="pending", actor=as_reviewer("bob"))
+    outcome = review.accept(engine=engine, job_id=big, result_ids=ids, from_state="pending", actor=as_reviewer("ada"))
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (5000, 4500, 500)
     counts = {}
     for state in states(engine, big).values():

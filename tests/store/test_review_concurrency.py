@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from core import ingest, review
 from core.db import make_engine, transaction, write_transaction
 from core.history import move_of
-from tests.builders import write_csv
+from tests.builders import ADMIN, as_reviewer, write_csv
 
 RESULTS = 2000
 # (from_state shared by both reviewers, reviewer A's target, reviewer B's target); "undo" undoes A's last action.
@@ -39,7 +39,7 @@ ROUNDS = [
 def big_job(engine, tmp_path) -> int:
     rows = [(f"img_{i:05d}.png", "cat", "dog" if i % 4 == 0 else "cat", "") for i in range(RESULTS)]
     csv_path = write_csv(tmp_path / "labels.csv", rows)
-    return ingest.import_classification(engine=engine, name="busy", images_dir=tmp_path, csv_path=csv_path,
+    return ingest.import_classification(actor=ADMIN, engine=engine, name="busy", images_dir=tmp_path, csv_path=csv_path,
                                         check_image_files=False).id
 
 
@@ -57,9 +57,9 @@ def test_two_reviewers_at_once_never_lose_or_double_a_decision(engine, store_url
     def act(reviewer: str, from_state: str | None, to_state: str, chosen: list[int]):
         barrier.wait()
         if to_state == "undo":
-            return review.undo_last(engine=engines[reviewer], job_id=big_job, reviewer=reviewer)
+            return review.undo_last(engine=engines[reviewer], job_id=big_job, actor=as_reviewer(reviewer))
         return review.move(engine=engines[reviewer], job_id=big_job, result_ids=chosen, from_state=from_state,
-                           to_state=to_state, reviewer=reviewer, selection={"round": from_state})
+                           to_state=to_state, actor=as_reviewer(reviewer), selection={"round": from_state})
 
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:

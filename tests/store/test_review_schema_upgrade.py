@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import db, ingest, models, review
 from core.db import init_db, make_engine, schema_version, transaction
-from tests.builders import write_detection_job
+from tests.builders import ADMIN, as_reviewer, write_detection_job
 
 # reviewevent as schema version 2 (and 1) created it.
 V2_REVIEWEVENT = (
@@ -24,7 +24,8 @@ def test_a_version_2_store_gets_the_review_event_columns_and_keeps_its_events(st
     engine = make_engine(store_url)
     init_db(engine)
     files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(engine=engine, name="old", images_dir=files.images_dir, pre_path=files.pre_path,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="old", images_dir=files.images_dir,
+                                  pre_path=files.pre_path,
                                   expert_path=files.expert_path).id
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
@@ -49,18 +50,19 @@ def test_a_version_2_store_gets_the_review_event_columns_and_keeps_its_events(st
         "old", "pending", "accepted", [first], "kept")
     assert (kept.from_states, kept.to_states, kept.undoes_event_id) == (None, None, None)
     # the new columns work: a move from any state (from_states) and its undo (to_state NULL, to_states)
-    review.reject(engine=engine, job_id=job, result_ids=[first + 1], from_state="pending", reviewer="bob")
+    review.reject(engine=engine, job_id=job, result_ids=[first + 1], from_state="pending", actor=as_reviewer("bob"))
     moved = review.move_to_pending(engine=engine, job_id=job, result_ids=[first, first + 1], from_state=None,
-                                   reviewer="ada")
+                                   actor=as_reviewer("ada"))
     assert review.list_events(engine=engine, job_id=job, limit=1)[0].from_states == {"accepted": [first],
                                                                                      "rejected": [first + 1]}
-    undo = review.undo_last(engine=engine, job_id=job, reviewer="ada")
+    undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
     assert undo.moved == 2
     latest = review.list_events(engine=engine, job_id=job, limit=1)[0]
     assert (latest.undoes_event_id, latest.to_state, latest.to_states) == (
         moved.event_id, None, {"accepted": [first], "rejected": [first + 1]})
-    assert review.undo_last(engine=engine, job_id=job, reviewer="old").moved == 1  # the old event is undoable too
+    assert review.undo_last(engine=engine, job_id=job,
+                            actor=as_reviewer("old")).moved == 1  # the old event is undoable too
     with pytest.raises(IntegrityError), transaction(engine) as session:  # and undone at most once
-        session.add(models.ReviewEvent(job_id=job, reviewer="x", to_state="pending", result_count=0,
+        session.add(models.ReviewEvent(job_id=job, actor=as_reviewer("x"), to_state="pending", result_count=0,
                                        undoes_event_id=kept.id))
     engine.dispose()

@@ -15,7 +15,13 @@ from core import ingest
 from core.db import get_engine
 from core.jobs import list_jobs
 from core.settings import PROJECT_ROOT
-from tests.builders import IMAGES, table_counts, write_classification_job, write_detection_job
+from tests.builders import (
+    ADMIN,
+    IMAGES,
+    table_counts,
+    write_classification_job,
+    write_detection_job,
+)
 
 
 def run(*args: str, check_rc: int | None = 0) -> subprocess.CompletedProcess:
@@ -96,7 +102,8 @@ def test_an_unknown_job_id_exits_2(tmp_path):
 def import_in_process(engine, root: Path) -> None:
     """A job in the default store without paying for a subprocess (the CLI's import has its own tests)."""
     files = write_detection_job(root)
-    ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir, pre_path=files.pre_path,
+    ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
+                            pre_path=files.pre_path,
                             expert_path=files.expert_path)
 
 

@@ -10,7 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from tests.builders import table_counts
-from tests.resultset_builders import accept, import_catalog_job, import_fruit_job, result_ids
+from tests.resultset_builders import (
+    accept,
+    import_catalog_job,
+    import_fruit_job,
+    result_ids,
+)
 from tests.unit.test_cli import run
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from core import cli, ingest, results_frame, review
-from tests.builders import write_detection_job
+from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.unit.test_cli import run
 
 # The standard detection job (tests/builders.py), result by result in import order:
@@ -21,7 +21,7 @@ from tests.unit.test_cli import run
 @pytest.fixture
 def job(engine, tmp_path) -> int:
     files = write_detection_job(tmp_path / "in")
-    return ingest.import_detection(engine=engine, name="street", images_dir=files.images_dir,
+    return ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
                                    pre_path=files.pre_path, expert_path=files.expert_path).id
 
 
@@ -66,7 +66,7 @@ def test_review_moves_the_results_the_filters_select_and_records_the_selection(e
 
 def test_review_reports_results_that_changed_since_they_were_selected(engine, store_url, job, capsys, monkeypatch):
     ids = sorted(results_frame.load_results(engine, results_frame.get_job(engine, job))["result_id"])
-    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", reviewer="bob")
+    review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("bob"))
     # The CLI's view of the states is taken before bob's action lands: all six still look pending.
     stale = pl.DataFrame(schema={"result_id": pl.Int64, "review_state": pl.String})
     monkeypatch.setattr(results_frame, "review_states", lambda _engine, _job_id: stale)
@@ -117,7 +117,7 @@ def test_undo_and_events(engine, store_url, job, capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["--to", "accepted", "--class", "truck"], "--class truck: not a class of job"),
     (["--to", "accepted", "--from", "accepted"], "both accepted"),
-    (["--to", "accepted", "--reviewer", " "], "reviewer"),
+    (["--to", "accepted", "--reviewer", " "], "a user name is needed"),
 ])
 def test_bad_review_input_exits_2_and_changes_nothing(engine, store_url, job, capsys, args, message):
     rc, out, err = core(store_url, capsys, "review", str(job), *args)

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from core import ingest
 from core.stats import job_stats
-from tests.builders import coco_dataset, write_images, write_json
+from tests.builders import ADMIN, coco_dataset, write_images, write_json
 
 IOU_THRESHOLD = 0.5
 # Not 1..n on purpose: the importer must carry ids, not positions.
@@ -268,7 +268,8 @@ def test_import_equals_an_independent_computation(engine, tmp_path: Path, genera
     expert_path = write_json(tmp_path / "expert.json", generated.expert)
     pre = pre_file(generated, pre_format)
     pre_path = write_json(tmp_path / "pre.json", pre)
-    job = ingest.import_detection(engine=engine, name="perturbed", images_dir=images_dir, pre_path=pre_path,
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="perturbed", images_dir=images_dir,
+                                  pre_path=pre_path,
                                   expert_path=expert_path, iou_threshold=IOU_THRESHOLD)
 
     expected, _ = independent_results(copy.deepcopy(generated.expert), pre)

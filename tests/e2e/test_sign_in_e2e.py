@@ -1,0 +1,103 @@
+"""Sign-in in Chromium: a viewer and a reviewer see the same job differently (LABELDECK_AUTH=password), repeated
+wrong passwords lock the account, and behind an auth proxy (LABELDECK_AUTH=header) the proxy's user header names
+the user and the role lists give the role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PASSWORD, _serve, add_accounts, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def password_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory, "e2e-sign-in",
+                      prepare=lambda engine: add_accounts(engine, lee="viewer", dana="reviewer", mal="reviewer"),
+                      settings={"LABELDECK_AUTH": "password"})
+
+
+@pytest.fixture(scope="module")
+def proxy_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory, "e2e-proxy", settings={
+        "LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-Forwarded-User",
+        "LABELDECK_REVIEWERS": "@labs.example", "LABELDECK_DEFAULT_ROLE": "viewer"})
+
+
+def open_street_visualize(page) -> None:
+    page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD").get_by_role(
+        "button", name="Visualize").click()
+    expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
+    expect(page.get_by_text("Expert Review Stats")).to_be_visible()
+
+
+def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
+    page.goto(password_app_url)
+    expect(page.get_by_role("heading", name="Sign in to LabelDeck")).to_be_visible()
+    expect(page.get_by_text("Labeling Jobs")).to_have_count(0)  # nothing shows before sign-in
+    screenshot(page, "sign-in-form")
+
+    sign_in(page, password_app_url, "lee")
+    expect(page.get_by_role("button", name="New manual label job")).to_have_count(0)
+    open_street_visualize(page)
+    expect(page.get_by_text(re.compile("Read-only: you are signed in as a viewer"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Accept \d"))).to_have_count(0)
+    page.wait_for_timeout(500)
+    screenshot(page, "visualize-as-viewer")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to LabelDeck")).to_be_visible()
+    sign_in(page, password_app_url, "dana")
+    open_street_visualize(page)
+    accept = page.get_by_role("button", name=re.compile(r"^Accept \d"))
+    expect(accept).to_be_enabled()
+    expect(page.get_by_text(re.compile("Read-only"))).to_have_count(0)
+    page.wait_for_timeout(500)
+    screenshot(page, "visualize-as-reviewer")
+
+
+def test_wrong_passwords_lock_the_account(password_app_url, page):
+    page.goto(password_app_url)
+    form = page.get_by_test_id("stForm")
+    said = ["Wrong user name or password.", "Wrong user name or password.",
+            "Wrong user name or password. 2 attempts left before the account locks.",
+            "Wrong user name or password. 1 attempt left before the account locks.",
+            "Wrong user name or password. The account is now locked for 15 minutes."]
+    for attempt, message in enumerate(said, start=1):
+        form.get_by_role("textbox", name="User name").fill("mal")
+        form.get_by_label("Password", exact=True).fill(f"not it {attempt}")
+        form.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert").get_by_role("paragraph")).to_have_text(message)
+        page.wait_for_timeout(300)  # the first two say the same: let each rerun finish before the next try
+    form.get_by_role("textbox", name="User name").fill("mal")
+    form.get_by_label("Password", exact=True).fill(PASSWORD)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(re.compile(r"Account 'mal' is locked after 5 failed sign-ins"))).to_be_visible()
+    screenshot(page, "sign-in-locked")
+
+
+def test_behind_the_proxy_the_header_names_the_user(proxy_app_url, browser):
+    reviewer = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                   extra_http_headers={"X-Forwarded-User": "rita@labs.example"})
+    page = reviewer.new_page()
+    page.goto(proxy_app_url)
+    expect(page.get_by_text("rita@labs.example · reviewer")).to_be_visible()
+    screenshot(page, "proxy-reviewer")
+    reviewer.close()
+
+    lead = browser.new_context(extra_http_headers={"X-Forwarded-User": "tom@elsewhere.example"})
+    page = lead.new_page()
+    page.goto(proxy_app_url)
+    expect(page.get_by_text("tom@elsewhere.example · viewer")).to_be_visible()
+    lead.close()
+
+    direct = browser.new_context()  # around the proxy: no header
+    page = direct.new_page()
+    page.goto(proxy_app_url)
+    expect(page.get_by_text("No X-Forwarded-User header on this request")).to_be_visible()
+    direct.close()

@@ -1,0 +1,123 @@
+"""Accounts: argon2id hashes, sign-in with lockout after repeated failures, and roles of identities that sign in
+elsewhere (OIDC e-mail, proxy user)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core import models, users
+from core.access import Actor, Role
+from core.errors import BadInput, NotFound
+from core.settings import load_settings
+from tests.builders import ADMIN
+
+PASSWORD = "correct horse battery"
+
+
+def add(engine, name: str = "ann", role: str = "reviewer", password: str | None = PASSWORD):
+    return users.add_user(engine=engine, name=name, role=role, password=password, actor=ADMIN)
+
+
+def stored_hash(engine, name: str) -> str | None:
+    with Session(engine) as session:
+        return session.exec(select(models.AppUser.password_hash).where(models.AppUser.name == name)).one()
+
+
+def test_an_account_signs_in_with_its_password_and_keeps_only_a_salted_slow_hash(engine):
+    add(engine)
+    add(engine, name="bob", password=PASSWORD)
+    assert users.authenticate(engine=engine, name="ann", password=PASSWORD) == Actor(name="ann", role=Role.REVIEWER)
+    ann, bob = stored_hash(engine, "ann"), stored_hash(engine, "bob")
+    assert ann.startswith("$argon2id$") and PASSWORD not in ann
+    assert ann != bob  # same password, own salt
+    (summary,) = [u for u in users.list_users(engine=engine) if u.name == "ann"]
+    assert summary.last_signed_in_at is not None and summary.failed_attempts == 0
+
+
+@pytest.mark.parametrize(("name", "password"), [("ann", "wrong password!"), ("nobody", PASSWORD), ("", PASSWORD),
+                                                ("ann", ""), ("ann", PASSWORD.upper())])
+def test_a_wrong_name_or_password_gets_the_same_answer(engine, name, password):
+    add(engine)
+    with pytest.raises(users.SignInRefused, match=r"^Wrong user name or password\.$"):
+        users.authenticate(engine=engine, name=name, password=password)
+
+
+def test_five_failures_in_a_row_lock_the_account_even_for_the_right_password(engine):
+    add(engine)
+    now = models.utcnow()
+    messages = []
+    for _ in range(users.LOCKOUT_ATTEMPTS):
+        with pytest.raises(users.SignInRefused) as refused:
+            users.authenticate(engine=engine, name="ann", password="guess", now=now)
+        messages.append(str(refused.value))
+    assert messages[2:] == ["Wrong user name or password. 2 attempts left before the account locks.",
+                            "Wrong user name or password. 1 attempt left before the account locks.",
+                            "Wrong user name or password. The account is now locked for 15 minutes."]
+    with pytest.raises(users.SignInRefused, match="locked after 5 failed sign-ins until .* UTC"):
+        users.authenticate(engine=engine, name="ann", password=PASSWORD, now=now + timedelta(minutes=14))
+    # The lock runs out; the right password then signs in and clears the count.
+    assert users.authenticate(engine=engine, name="ann", password=PASSWORD,
+                              now=now + timedelta(minutes=16)).name == "ann"
+    (summary,) = users.list_users(engine=engine)
+    assert (summary.failed_attempts, summary.locked_until) == (0, None)
+
+
+def test_a_success_resets_the_count_and_an_admin_can_unlock(engine):
+    add(engine)
+    for _ in range(3):
+        with pytest.raises(users.SignInRefused):
+            users.authenticate(engine=engine, name="ann", password="guess")
+    users.authenticate(engine=engine, name="ann", password=PASSWORD)
+    for _ in range(4):  # four more: would have locked without the reset
+        with pytest.raises(users.SignInRefused):
+            users.authenticate(engine=engine, name="ann", password="guess")
+    assert users.list_users(engine=engine)[0].locked_until is None
+    with pytest.raises(users.SignInRefused, match="now locked"):
+        users.authenticate(engine=engine, name="ann", password="guess")
+    users.unlock(engine=engine, name="ann", actor=ADMIN)
+    assert users.authenticate(engine=engine, name="ann", password=PASSWORD).name == "ann"
+
+
+def test_managing_accounts(engine):
+    add(engine, name="ann", role="viewer")
+    add(engine, name="sso", role="admin", password=None)
+    with pytest.raises(BadInput, match="user 'ann' exists already"):
+        add(engine, name="ann")
+    with pytest.raises(BadInput, match="at least 10 characters"):
+        add(engine, name="short", password="short")
+    with pytest.raises(BadInput, match="unknown role 'boss'"):
+        add(engine, name="boss", role="boss")
+    assert users.set_role(engine=engine, name="ann", role="admin", actor=ADMIN).role is Role.ADMIN
+    with pytest.raises(users.SignInRefused):  # no password: signs in through OIDC or the proxy only
+        users.authenticate(engine=engine, name="sso", password=PASSWORD)
+    users.set_password(engine=engine, name="sso", password="a new long password", actor=ADMIN)
+    assert users.authenticate(engine=engine, name="sso", password="a new long password").role is Role.ADMIN
+    with pytest.raises(BadInput, match="cannot remove their own account"):
+        users.remove_user(engine=engine, name="sso", actor=Actor(name="sso", role=Role.ADMIN))
+    users.remove_user(engine=engine, name="sso", actor=ADMIN)
+    assert [u.name for u in users.list_users(engine=engine)] == ["ann"]
+    assert users.signed_in_actor(engine=engine, name="sso") is None  # a removed account is signed out
+    with pytest.raises(NotFound, match="user 'sso' not found"):
+        users.set_role(engine=engine, name="sso", role="viewer", actor=ADMIN)
+
+
+def test_identities_from_elsewhere_take_their_account_role_else_the_role_lists_else_the_default(engine):
+    add(engine, name="boss@corp.example", role="admin", password=None)
+    settings = load_settings({"LABELDECK_ADMINS": "root@corp.example", "LABELDECK_REVIEWERS": "@corp.example,guest"})
+
+    def role_of(identity: str, chosen=settings):
+        actor = users.identity_actor(engine=engine, identity=identity, settings=chosen)
+        return None if actor is None else actor.role.value
+
+    assert role_of("boss@corp.example") == "admin"  # the account
+    assert role_of("root@corp.example") == "admin"  # listed by name
+    assert role_of("Rita@Corp.Example") == "reviewer"  # listed by domain, case aside
+    assert role_of("guest") == "reviewer"
+    assert role_of("eve@corp.example.evil") == "viewer"  # a domain is matched at the end only
+    assert role_of("tom@elsewhere.example") == "viewer"  # the default role
+    strict = load_settings({"LABELDECK_REVIEWERS": "@corp.example", "LABELDECK_DEFAULT_ROLE": "none"})
+    assert role_of("tom@elsewhere.example", strict) is None  # refused
+    assert role_of("x@corp.example", load_settings({"LABELDECK_REVIEWERS": "*"})) == "reviewer"
