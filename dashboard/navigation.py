@@ -20,6 +20,7 @@ PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", la
 def app_pages() -> list:
     return [
         st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
         st.Page("pages/new_job.py", title="New manual label job", icon=":material/add_circle:"),
         st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
         st.Page("pages/specs.py", title="Label specs", icon=":material/label:"),

@@ -1,0 +1,35 @@
+"""Overview for team leads: review progress, decisions per reviewer per day, the classes the pre-labels get wrong
+most, and the rejected share with its reasons, across every READY manual label job. Read-only; every table links
+to the results behind its numbers."""
+
+import streamlit as st
+
+from core import overview
+from dashboard.navigation import ensure_navigation
+from dashboard.overview import (
+    class_changed_ui,
+    decisions_ui,
+    decisions_window_ui,
+    kpis_ui,
+    progress_ui,
+    rejections_ui,
+)
+from dashboard.signed_in import signed_in_user
+from dashboard.store import engine
+
+ensure_navigation()
+signed_in_user()
+
+st.title("Overview")
+progress = overview.review_progress(engine=engine())
+if progress.is_empty():
+    st.info("No READY manual label jobs yet: the Overview sums up their review once there are some. Seed the demo "
+            "jobs with `python -m core demo`, or import a finished job (see README).", icon=":material/dashboard:")
+    st.stop()
+
+kpis_ui(overview.totals(progress))
+progress_ui(progress)
+days = decisions_window_ui()
+decisions_ui(overview.decisions_per_day(engine=engine(), days=days), days=days)
+class_changed_ui(overview.class_changed_by_job(engine=engine()))
+rejections_ui(progress, overview.rejection_reasons(engine=engine()))
