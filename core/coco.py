@@ -15,6 +15,9 @@ from core.paths import unsafe_reason
 # Real COCO files often have boxes a hair past the border from float rounding; up to this much is clipped.
 BOX_TOLERANCE_PX = 1.0
 
+# No camera or scanner makes larger images; a size beyond it is a broken file (and would not fit the store's
+# 32-bit width and height on PostgreSQL).
+MAX_IMAGE_SIDE = 1_000_000
 IMAGE_FIELDS = (FieldSpec("id", "int"), FieldSpec("file_name", "str"), FieldSpec("width", "int"), FieldSpec("height", "int"))
 CATEGORY_FIELDS = (FieldSpec("id", "int"), FieldSpec("name", "str"), FieldSpec("display_name", "str", required=False))
 ANNOTATION_FIELDS = (
@@ -98,6 +101,9 @@ def _images(path: Path, records: object) -> pl.DataFrame:
             problems.append(f"{path}: image {image_id} {name!r}: {reason}")
     for image_id, name, w, h in images.filter((pl.col("width") <= 0) | (pl.col("height") <= 0)).iter_rows():
         problems.append(f"{path}: image {image_id} {name!r}: width and height must be positive, got {w}x{h}")
+    too_large = (pl.col("width") > MAX_IMAGE_SIDE) | (pl.col("height") > MAX_IMAGE_SIDE)
+    for image_id, name, w, h in images.filter(too_large).iter_rows():
+        problems.append(f"{path}: image {image_id} {name!r}: {w}x{h} px; no side may exceed {MAX_IMAGE_SIDE:,} px")
     if problems:
         raise BadInput(problems)
     return images
@@ -188,6 +194,9 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
         raise BadInput(problems)
     # Classes only the pre-labels know (a model's extra class) join the spec with fresh ids after the expert's.
     next_id = int(expert.categories["category_id"].max()) + 1
+    if next_id + new_categories.height > 2**63 - 1:
+        raise BadInput(f"{expert.path}: category id {next_id - 1} leaves no room for the pre-labels' extra "
+                       f"class(es) {', '.join(new_categories['name'])}; use smaller category ids")
     new_categories = new_categories.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("expert_category_id")
     )

@@ -6,6 +6,7 @@ records one by one to name each bad one, so a 1M-annotation file costs seconds, 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,12 +35,36 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+def read_csv(path: Path) -> pl.DataFrame:
+    """Every cell as text, the header folded to lower case without spaces. Refused: an unreadable CSV, a header
+    naming a column twice, a NUL byte in a cell (no database text column stores one)."""
+    try:
+        frame = pl.read_csv(io.StringIO(read_text(path)), infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise BadInput(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    folded = [c.strip().lower() for c in frame.columns]
+    twice = sorted({c for c in folded if folded.count(c) > 1})
+    if twice:
+        raise BadInput(f"{path}: line 1: the header names {', '.join(map(repr, twice))} more than once "
+                       "(case and spaces aside)")
+    frame = frame.rename(dict(zip(frame.columns, folded)))
+    nul = frame.with_row_index("line", offset=2).filter(
+        pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in folded))
+    if not nul.is_empty():
+        raise BadInput([f"{path}: line {n}: a cell holds a NUL byte" for n in nul["line"].head(BadInput.MAX_SHOWN)])
+    return frame
+
+
 def read_json(path: Path) -> Any:
     text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not valid JSON for a label file: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int-size guard)
+        raise BadInput(f"{path}: not valid JSON for a label file: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -94,6 +119,8 @@ def _fast_frame(records: list, fields: Sequence[FieldSpec]) -> pl.DataFrame:
         series = pl.Series(field.key, values, dtype=_DTYPES[field.kind], strict=True)
         if field.required and series.null_count():
             raise ValueError("null")
+        if field.kind == "str" and series.str.contains("\x00", literal=True).any():
+            raise ValueError("NUL byte")  # no database text column stores one (PostgreSQL refuses it)
         columns[field.key] = series
     frame = pl.DataFrame(columns, height=len(records))
     if any(frame[c].is_nan().any() or frame[c].is_infinite().any() for c in frame.columns if frame[c].dtype == pl.Float64):
@@ -118,11 +145,11 @@ def _record_problems(record: Any, fields: Sequence[FieldSpec]) -> list[str]:
         ok = {
             "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63,
             "float": _is_number,
-            "str": lambda v: isinstance(v, str),
+            "str": lambda v: isinstance(v, str) and "\x00" not in v,
             "bbox": lambda v: isinstance(v, list) and len(v) == 4 and all(_is_number(n) for n in v),
         }[field.kind](value)
         if not ok:
-            expected = {"int": "a 64-bit integer", "float": "a finite number", "str": "a string",
+            expected = {"int": "a 64-bit integer", "float": "a finite number", "str": "a string without NUL bytes",
                         "bbox": "a list of 4 numbers [x, y, width, height]"}[field.kind]
             problems.append(f"'{field.key}' must be {expected}, got {json.dumps(value)[:60]}")
     return problems

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import polars as pl
 
 from core.errors import BadInput
-from core.label_files import read_text
+from core.label_files import read_csv
 from core.paths import unsafe_reason
 
 REQUIRED_COLUMNS = ("file_path", "pre_label", "expert_label")
@@ -19,12 +18,7 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
 
     With `classes` given, any label outside them is an error; without, the classes are whatever the file uses.
     """
-    text = read_text(path)
-    try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        raise BadInput(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    frame = read_csv(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise BadInput(

@@ -25,8 +25,11 @@ def resolve_under(root: Path, relative: str) -> Path:
     reason = unsafe_reason(relative)
     if reason:
         raise ValueError(f"{relative!r}: {reason}")
-    root = root.resolve()
-    path = (root / relative).resolve()
+    try:
+        root = root.resolve()
+        path = (root / relative).resolve()
+    except (RuntimeError, OSError) as exc:  # a symbolic link loop, a name too long for the file system
+        raise ValueError(f"{relative!r}: cannot be resolved under the image root ({exc})") from None
     if not path.is_relative_to(root):
         raise ValueError(f"{relative!r}: resolves outside the image root (through a symbolic link?)")
     return path

@@ -19,7 +19,6 @@ Boxes follow core.boxes: empty or outside the image is refused, a sliver past th
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +30,7 @@ from core import models
 from core.boxes import box_problem, clipped_box
 from core.coco import CocoDataset, load_dataset, load_pre_labels
 from core.errors import BadInput, NotFound
-from core.label_files import read_json, read_text
+from core.label_files import read_csv, read_json
 
 PreLabelSource = tuple[Literal["auto_job"], int] | tuple[Literal["coco", "csv"], Path]
 
@@ -158,11 +157,7 @@ def _check_image_sizes(dataset: CocoDataset, samples: pl.DataFrame) -> None:
 
 def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
     """A CSV of labels in PRE_LABEL_SCHEMA, each value checked for its type (see checked_labels for the rest)."""
-    try:
-        frame = pl.read_csv(io.StringIO(read_text(path)), infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        raise BadInput(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    frame = read_csv(path)
     aliases = {"pre_label": "label", "confidence": "score"}
     frame = frame.rename({c: aliases[c] for c in frame.columns if c in aliases and aliases[c] not in frame.columns})
     required = ["file_path", "label"] + (list("xywh") if task == "detection" else [])

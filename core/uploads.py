@@ -54,6 +54,8 @@ def extract_image_zip(source: Path | BinaryIO, *, limits: UploadLimits = UploadL
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise BadInput(f"{label}: not a zip archive (or a damaged one)") from None
+    except NotImplementedError as exc:  # a zip feature Python cannot read, e.g. a newer format version
+        raise BadInput(f"{label}: a zip this server cannot read ({exc})") from None
     with archive:
         members = _checked_members(archive, label, limits)
         folder = uploads_dir() / uuid.uuid4().hex
@@ -157,5 +159,5 @@ def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]
                     if written > info.file_size or written_total > limits.max_total_bytes:
                         raise BadInput(f"{where}: inflates past the size the zip declares; refused as a zip bomb")
                     out.write(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             raise BadInput(f"{where}: cannot be extracted ({exc})") from None
