@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from core import models
@@ -95,17 +96,55 @@ class StoreError(Exception):
     """The store cannot be used as asked (unreachable, newer than this code, ...)."""
 
 
+# How long a SQLite writer waits for another writer's lock (an import holds it for its whole transaction).
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+_BUSY = ("database is locked", "database table is locked", "database is busy", "lock timeout",
+         "could not obtain lock", "deadlock detected")
+_UNREACHABLE = ("connection refused", "could not connect", "connection to server", "server closed the connection",
+                "terminating connection", "unable to open database file", "no such host", "timeout expired",
+                "connection is closed", "the database system is")
+
+
+def store_problem(exc: BaseException) -> tuple[str, str] | None:
+    """("busy" | "unreachable", the driver's first line) for a store that is locked or cannot be reached, else
+    None (anything else is a bug: let it surface)."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    detail, lowered = (lines[0] if lines else ""), str(exc).lower()
+    if any(marker in lowered for marker in _BUSY):
+        return "busy", detail
+    if exc.connection_invalidated or any(marker in lowered for marker in _UNREACHABLE):
+        return "unreachable", detail
+    return None
+
+
+def store_unavailable(exc: BaseException) -> str | None:
+    """What to tell the user when the store is busy or cannot be reached, else None. Every service writes in one
+    transaction, so after either the action changed nothing and can be retried."""
+    problem = store_problem(exc)
+    if problem is None:
+        return None
+    kind, detail = problem
+    if kind == "busy":
+        return ("The store is busy: another writer (an import, or a large review action) holds it. Nothing was "
+                f"changed; try again in a moment. ({detail})")
+    return f"The store cannot be reached. Nothing was changed; try again once it is back. ({detail})"
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so a transaction covers reads too.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # pre-ping: a connection the server dropped (restart, failover) is replaced, not handed to a page.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from PIL import Image, UnidentifiedImageError
 from core.errors import BadInput
 from core.paths import resolve_under
 
-# Pillow's own guard against decompression bombs, turned from a warning into a refusal.
+# Decompression bombs: an image whose header promises more pixels than this is refused before any decoding
+# (Pillow only warns below twice this size, and its warning filter is not thread-safe).
 MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 
 # What counts as an image file in a folder or an uploaded zip.
@@ -22,22 +22,33 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) of a readable image; raises ValueError saying why it is not one."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                size = im.size
-                im.verify()  # reads the whole file: catches truncated and corrupt data that the header hides
+        with Image.open(path) as im:
+            refuse_bomb(im)
+            size = im.size
+            im.verify()  # reads the whole file: catches truncated and corrupt data that the header hides
     except FileNotFoundError:
         raise ValueError("file not found") from None
     except IsADirectoryError:
         raise ValueError("is a folder, not an image") from None
     except UnidentifiedImageError:
         raise ValueError("not an image Pillow can read") from None
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
         raise ValueError(f"image is too large (more than {MAX_IMAGE_PIXELS:,} pixels)") from None
+    except TooLarge as exc:
+        raise ValueError(str(exc)) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValueError(f"corrupt or truncated image ({exc})") from None
     return size
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def refuse_bomb(im: Image.Image) -> None:
+    """Raises TooLarge when an opened (not yet decoded) image has more pixels than MAX_IMAGE_PIXELS."""
+    if im.width * im.height > MAX_IMAGE_PIXELS:
+        raise TooLarge(f"image is too large: {im.width:,}x{im.height:,} px, more than {MAX_IMAGE_PIXELS:,} pixels")
 
 
 def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: str = "image") -> pl.DataFrame:

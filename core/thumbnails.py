@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from core.image_files import refuse_bomb
 from core.paths import resolve_under
 from core.settings import get_settings
 
@@ -55,6 +56,7 @@ def open_image(root: Path, file_path: str) -> Image.Image:
         raise ImageUnavailable(f"{file_path}: {exc}") from None
     try:
         with Image.open(path) as im:
+            refuse_bomb(im)  # before decoding: a 40,000 px square would take gigabytes
             return ImageOps.exif_transpose(im).convert("RGB")
     except FileNotFoundError:
         raise ImageUnavailable(f"{file_path}: file not found under {root}") from None

@@ -15,7 +15,7 @@ from core.access import Actor, Permission
 from core.review import ReviewOutcome
 from dashboard.job_data import JobData
 from dashboard.signed_in import read_only_note
-from dashboard.store import engine
+from dashboard.store import engine, store_problems_reported
 
 # The buttons each tab offers, as the seed names them: (target state, verb).
 ACTIONS = {
@@ -52,9 +52,11 @@ def as_seen(key: str, view: Any, value: Any) -> Any:
 
 def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: str, user: Actor,
         reason: str | None = None, selection: dict | None = None) -> ReviewOutcome:
-    """One review action through the service, reported to the reviewer; the page reruns to show it."""
-    outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=ids, from_state=from_state,
-                          to_state=to_state, actor=user, reason=reason, selection=selection or {})
+    """One review action through the service, reported to the reviewer; the page reruns to show it. A busy or
+    unreachable store stops the page with a Retry button, the picks kept."""
+    with store_problems_reported():
+        outcome = review.move(engine=engine(), job_id=data.job.id, result_ids=ids, from_state=from_state,
+                              to_state=to_state, actor=user, reason=reason, selection=selection or {})
     st.session_state["last_outcome"] = describe(outcome, to_state)
     return outcome
 

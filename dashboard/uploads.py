@@ -12,7 +12,7 @@ def saved_upload(upload) -> Path:
     """An st.file_uploader file written to data/uploads/<uuid>/<its name> (its name made safe)."""
     folder = get_settings().data_dir / "uploads" / uuid.uuid4().hex
     folder.mkdir(parents=True)
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(upload.name).name) or "upload"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(upload.name).name).strip(".") or "upload"
     path = folder / safe
     path.write_bytes(upload.getvalue())
     return path

@@ -6,14 +6,21 @@ import io
 import zipfile
 from collections.abc import Iterable
 
+from core.errors import BadInput
+from core.paths import unsafe_reason
+
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def zip_bytes(entries: Iterable[tuple[str, str]]) -> bytes:
-    """(path inside the archive, text) pairs, UTF-8, deflated."""
+    """(path inside the archive, text) pairs, UTF-8, deflated. A path that would unpack outside the folder the
+    archive is unpacked into is refused (sample paths are checked at import; this holds whatever comes later)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, content in entries:
+            reason = unsafe_reason(path)
+            if reason:
+                raise BadInput(f"export entry {path!r}: {reason}")
             info = zipfile.ZipInfo(path, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16

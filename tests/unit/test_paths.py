@@ -1,4 +1,4 @@
-"""File names from label files stay under the image root (core.paths)."""
+"""File names from label files stay under the image root, and export archives under their folder (core.paths)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import BadInput
+from core.exports.archive import zip_bytes
 from core.paths import resolve_under, unsafe_reason
 
 
@@ -84,3 +86,10 @@ def test_resolve_under_works_when_the_root_itself_is_a_symlink(tmp_path):
     os.symlink(real, root)
     assert resolve_under(root, "a.png") == real.resolve() / "a.png"
     assert isinstance(resolve_under(Path(str(root)), "a.png"), Path)
+
+
+@pytest.mark.parametrize("entry", ["../evil.txt", "/etc/cron.d/x", "labels/../../x.txt", "C:\\x.txt", "a\x00.txt"])
+def test_an_export_archive_never_holds_an_entry_that_unpacks_outside_its_folder(entry):
+    with pytest.raises(BadInput, match="export entry"):
+        zip_bytes([("labels/ok.txt", "0 0.5 0.5 0.1 0.1\n"), (entry, "x")])
+    assert zip_bytes([("labels/sub/ok.txt", "x")])[:2] == b"PK"

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from core import thumbnails
+from core.image_files import image_size
 from core.settings import get_settings
 from core.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
 
@@ -174,3 +175,27 @@ def test_overlay_falls_back_for_unknown_classes():
     assert OVERLAY.label("dog") == "Dog"
     assert OVERLAY.label("zebra") == "zebra"
     assert OVERLAY.label(None) == ""
+
+
+def write_bomb(path) -> None:
+    """A 10,000 x 10,000 px PNG (100M pixels, more than MAX_IMAGE_PIXELS) of a few kilobytes: a decompression bomb."""
+    Image.new("1", (10_000, 10_000)).save(path, optimize=True)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's own, on open: expected
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(root, monkeypatch):
+    write_bomb(root / "sub" / "bomb.png")
+    assert (root / "sub" / "bomb.png").stat().st_size < 100_000
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self, *a: decoded.append(self) or None)
+    with pytest.raises(ImageUnavailable, match=r"^sub/bomb\.png: cannot be read \(image is too large: 10,000x10,000 "
+                                               r"px, more than 89,478,485 pixels\)$"):
+        tile(root, sample={"sample_id": 9, "file_path": "sub/bomb.png"})
+    assert decoded == []
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_the_import_check_refuses_a_decompression_bomb(tmp_path):
+    write_bomb(tmp_path / "bomb.png")
+    with pytest.raises(ValueError, match="image is too large: 10,000x10,000 px"):
+        image_size(tmp_path / "bomb.png")
