@@ -6,10 +6,21 @@ The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Table
+from sqlalchemy import Engine, Table, text
 from sqlmodel import Session
 
 COPY_CHUNK_ROWS = 200_000
+
+
+def refresh_statistics(engine: Engine, *tables: str) -> None:
+    """ANALYZE after a bulk write on PostgreSQL. Its planner otherwise guesses the sizes of freshly loaded tables
+    (autovacuum may be slow to run, or off), and picks plans for the first review actions on a guess."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        for table in tables:
+            connection.execute(text(f"ANALYZE {table}"))
+        connection.commit()
 
 
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:

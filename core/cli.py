@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.access import operator
+from core.logs import configure_logging
 from core.db import get_engine
 from core.errors import BadInput, NotFound
 
@@ -401,6 +402,27 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from core.health import health
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if args.db:
+        settings = type(settings)(**{**settings.__dict__, "database_url": args.db})
+    checks = health(settings)
+    print(json.dumps({"ok": all(c.ok for c in checks), "checks": [c.__dict__ for c in checks]}, indent=2))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from core.backup import backup_sqlite
+    from core.settings import get_settings
+
+    path = backup_sqlite(url=args.db or get_settings().database_url, out=Path(args.out))
+    print(f"backed up the store to {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     store = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's unset option must not overwrite one given before the subcommand.
@@ -549,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--created-by", default="cli")
     export.set_defaults(func=cmd_export)
 
+    health = sub.add_parser("health", parents=[store], help="store and data folder checks; exit 0 healthy, 1 not")
+    health.set_defaults(func=cmd_health)
+    backup = sub.add_parser("backup", parents=[store], help="a consistent copy of the SQLite store, while it serves")
+    backup.add_argument("--out", required=True, metavar="PATH", help="file to write (or an existing folder)")
+    backup.set_defaults(func=cmd_backup)
+
     users = sub.add_parser("users", parents=[store], help="LabelDeck accounts and their roles")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     roles = ["viewer", "reviewer", "admin"]
@@ -581,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging()
     args.db = getattr(args, "db", None)
     args.quiet = getattr(args, "quiet", False)
     try:

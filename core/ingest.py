@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from core import models
 from core.access import Actor, Permission, require
-from core.bulk import insert_frame
+from core.bulk import insert_frame, refresh_statistics
 from core.coco import CocoDataset, load_dataset, load_pre_labels
 from core.db import transaction
 from core.errors import BadInput
@@ -194,6 +194,7 @@ def save_job(
         if draft.predictions is not None:
             insert_frame(session, models.Prediction.__table__,
                          _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
+    refresh_statistics(engine, "sample", "result", "prediction")
     if frame is not None:
         # Written once the job is committed: the first Visualize or stats call then reads parquet, not the store.
         progress("caching the results frame", 0.95)

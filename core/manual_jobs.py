@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from core import models
 from core.access import Actor, Permission, require
-from core.bulk import insert_frame
+from core.bulk import insert_frame, refresh_statistics
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.image_files import folder_images, image_folders
@@ -164,6 +164,7 @@ def submit_job(
         job.data_revision += 1
         job.submitted_by, job.submitted_at = submitted_by, models.utcnow()
         session.add(job)
+    refresh_statistics(engine, "result")
     write_cached_results(engine, job, frame)
     return job
 

@@ -13,6 +13,8 @@ job's events in id order gives its review states.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +31,14 @@ from core.bulk import insert_frame
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.jobs import lock_job
+from core.logs import log_event
 from core.vocabulary import REVIEW_STATES
 
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
 # statement, and 500k single-row UPDATEs would be a Python loop over the store.
 _ACTION_IDS = Table("review_action_ids", MetaData(), Column("id", BigInteger, primary_key=True))
 _RESULT = models.Result.__table__
+log = logging.getLogger("labeldeck.review")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ def move(
     # Each state left is its own conditional UPDATE, so the event knows which state every moved result left
     # (RETURNING gives new values only) and an undo can send each one back exactly.
     sources = [from_state] if from_state is not None else [s for s in REVIEW_STATES if s != to_state]
+    started = time.perf_counter()
     with write_transaction(engine) as session:
         _locked_job(session, job_id)
         if ids.is_empty():
@@ -79,7 +84,10 @@ def move(
             return ReviewOutcome(event_id=None, requested=ids.len(), moved=0, changed_elsewhere=ids.len())
         event = _record(session, job_id=job_id, reviewer=reviewer, now=now, left=moved, reached={to_state: []},
                         reason=reason, selection=selection or {})
-    return ReviewOutcome(event_id=event.id, requested=ids.len(), moved=count, changed_elsewhere=ids.len() - count)
+    outcome = ReviewOutcome(event_id=event.id, requested=ids.len(), moved=count, changed_elsewhere=ids.len() - count)
+    _log("review.move", outcome, started, job_id=job_id, reviewer=reviewer, from_state=from_state,
+         to_state=to_state, reason=reason)
+    return outcome
 
 
 def accept(
@@ -112,6 +120,7 @@ def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | N
     Undos themselves are not actions one can undo: calling this again undoes the action before, and so on back.
     None when the reviewer has nothing left to undo on the job."""
     reviewer = require(actor, Permission.REVIEW, to="undo a review action")
+    started = time.perf_counter()
     with write_transaction(engine) as session:
         _locked_job(session, job_id)
         target = _last_undoable(session, job_id=job_id, reviewer=reviewer)
@@ -131,8 +140,10 @@ def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | N
         event = _record(session, job_id=job_id, reviewer=reviewer, now=now, left={target.to_state: []},
                         reached=moved or {state: [] for state in back_to or {}}, undoes=target.id)
     count = sum(len(found) for found in moved.values())
-    return ReviewOutcome(event_id=event.id, requested=target.result_count, moved=count,
-                         changed_elsewhere=target.result_count - count)
+    outcome = ReviewOutcome(event_id=event.id, requested=target.result_count, moved=count,
+                            changed_elsewhere=target.result_count - count)
+    _log("review.undo", outcome, started, job_id=job_id, reviewer=reviewer, undoes_event_id=target.id)
+    return outcome
 
 
 def list_events(
@@ -155,6 +166,12 @@ def list_events(
         return list(session.exec(query).all())
 
 
+def _log(event: str, outcome: ReviewOutcome, started: float, **fields: Any) -> None:
+    """After the commit: the audit trail is the review event table; this is for operators watching the logs."""
+    log_event(log, event, **fields, event_id=outcome.event_id, requested=outcome.requested, moved=outcome.moved,
+              changed_elsewhere=outcome.changed_elsewhere, duration_ms=round((time.perf_counter() - started) * 1000))
+
+
 # ---- the steps of an action, inside its transaction --------------------------------------------------------------
 
 
@@ -170,6 +187,10 @@ def _locked_job(session: Session, job_id: int) -> models.LabelJob:
 def _load_ids(session: Session, ids: pl.Series) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
+        # Costs for an SSD, this transaction only: with the default random_page_cost (4, for spinning disks) the
+        # planner hashes every pending result of the job to move a few thousand of them by primary key (10k ids:
+        # 0.3 s instead of 0.07 s on a 1M-result job; 500k ids: 5.5 s instead of 4.1 s).
+        connection.execute(text("SET LOCAL random_page_cost = 1.1"))
         connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_ACTION_IDS.name} (id bigint PRIMARY KEY) "
                                 "ON COMMIT DROP"))
         connection.execute(text(f"DELETE FROM {_ACTION_IDS.name}"))

@@ -9,6 +9,7 @@ exist.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,10 +19,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core import models
-from core.access import Actor, Permission, Role, checked_name, parse_role, require
+from core.access import MAX_NAME_LENGTH, Actor, Permission, Role, checked_name, parse_role, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
+from core.logs import log_event
 from core.settings import Settings
+
+log = logging.getLogger("labeldeck.users")
 
 LOCKOUT_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
@@ -114,9 +118,11 @@ def authenticate(*, engine: Engine, name: str, password: str, now: datetime | No
         user = _find(session, name) if name else None
         if user is None or user.password_hash is None:
             _verify(_DUMMY_HASH, password)
+            log_event(log, "user.sign_in_refused", user=name[:MAX_NAME_LENGTH], account=False)
             raise SignInRefused("Wrong user name or password.")
         locked_until = _aware(user.locked_until)
         if locked_until is not None and locked_until > now:
+            log_event(log, "user.sign_in_refused", user=user.name, account=True, locked=True)
             raise SignInRefused(f"Account {user.name!r} is locked after {LOCKOUT_ATTEMPTS} failed sign-ins until "
                                 f"{locked_until:%H:%M} UTC; an admin can unlock it sooner.")
         if _verify(user.password_hash, password):
@@ -135,7 +141,10 @@ def authenticate(*, engine: Engine, name: str, password: str, now: datetime | No
         session.add(user)
         actor = Actor(name=user.name, role=Role(user.role))
     if refusal is not None:
+        log_event(log, "user.sign_in_refused", user=user.name, account=True, failed_attempts=user.failed_attempts,
+                  locked=user.locked_until is not None)
         raise SignInRefused(refusal)
+    log_event(log, "user.signed_in", user=actor.name, role=actor.role.value)
     return actor
 
 
