@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def list_samples(
         query = query.limit(limit)
     with Session(engine) as session:
         rows = session.exec(query).all()
-    return pl.DataFrame([(*r[:6], _utc(r[6]), *r[7:]) for r in rows], schema=SAMPLE_SCHEMA, orient="row")
+    return pl.DataFrame([(*r[:6], models.as_utc(r[6]), *r[7:]) for r in rows], schema=SAMPLE_SCHEMA, orient="row")
 
 
 def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
@@ -126,7 +126,7 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
     state = dict(
         job_id=job_id, sample_id=sample_id, task=job.task, file_path=sample.file_path,
         image_path=resolve_under(image_root(job), sample.file_path), width=sample.width, height=sample.height,
-        label_status=sample.label_status, labelled_by=sample.labelled_by, labelled_at=_utc(sample.labelled_at),
+        label_status=sample.label_status, labelled_by=sample.labelled_by, labelled_at=models.as_utc(sample.labelled_at),
         source=source, label_list=[c.display_name for c in classes], class_names=[c.name for c in classes],
         colors=[c.color for c in classes],
     )
@@ -197,13 +197,6 @@ def next_unlabelled(*, engine: Engine, job_id: int, after_sample_id: int | None 
         if found is None:
             found = conn.execute(text(query.format("")), {"job_id": job_id}).scalar()
     return found
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC, PostgreSQL an aware time: the same aware UTC either way."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _spec_classes(session: Session, spec_id: int) -> list[models.LabelClass]:

@@ -21,6 +21,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive UTC, PostgreSQL an aware time: the same aware UTC either way."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
     """A foreign key that the database itself cascades, so deleting a job removes its rows in one statement."""
     return Field(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -120,7 +120,7 @@ def authenticate(*, engine: Engine, name: str, password: str, now: datetime | No
             _verify(_DUMMY_HASH, password)
             log_event(log, "user.sign_in_refused", user=name[:MAX_NAME_LENGTH], account=False)
             raise SignInRefused("Wrong user name or password.")
-        locked_until = _aware(user.locked_until)
+        locked_until = models.as_utc(user.locked_until)
         if locked_until is not None and locked_until > now:
             log_event(log, "user.sign_in_refused", user=user.name, account=True, locked=True)
             raise SignInRefused(f"Account {user.name!r} is locked after {LOCKOUT_ATTEMPTS} failed sign-ins until "
@@ -208,12 +208,7 @@ def _existing(session: Session, name: str) -> models.AppUser:
     return user
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive UTC, PostgreSQL an aware time."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _summary(user: models.AppUser) -> UserSummary:
     return UserSummary(name=user.name, role=Role(user.role), has_password=user.password_hash is not None,
-                       locked_until=_aware(user.locked_until), failed_attempts=user.failed_attempts,
-                       created_at=_aware(user.created_at), last_signed_in_at=_aware(user.last_signed_in_at))
+                       locked_until=models.as_utc(user.locked_until), failed_attempts=user.failed_attempts,
+                       created_at=models.as_utc(user.created_at), last_signed_in_at=models.as_utc(user.last_signed_in_at))

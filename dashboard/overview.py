@@ -8,7 +8,7 @@ Streamlit names a page's URL after its file (pages/visualize.py → visualize).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import polars as pl
@@ -59,8 +59,12 @@ def removed_pre_labels_url(job_id: int, class_name: str) -> str:
                          selected=Slice((("pre_class_row", class_name),)))
 
 
-def activity_url(job_id: int) -> str:
-    return f"{ACTIVITY_URL}?{urlencode({'job': str(job_id)})}"
+def activity_url(job_id: int, reviewer: str | None = None, day: date | None = None) -> str:
+    """The job's Activity, narrowed to the reviewer's events of that UTC day when given."""
+    params = {"job": str(job_id)} | ({"reviewer": reviewer} if reviewer else {})
+    if day is not None:
+        params["day"] = day.isoformat()
+    return f"{ACTIVITY_URL}?{urlencode(params)}"
 
 
 def _links(frame: pl.DataFrame, make, *columns: str) -> pl.Series:
@@ -126,7 +130,7 @@ def decisions_ui(decisions: pl.DataFrame, *, days: int) -> None:
         day, reviewer = clicked[0], clicked[1]
         decisions = decisions.filter((pl.col("day").cast(pl.String) == day) & (pl.col("reviewer") == reviewer))
         st.caption(f"Showing {reviewer} on {day}; click the bar again to show every day.")
-    table = decisions.with_columns(_links(decisions, activity_url, "job_id").alias("open"))
+    table = decisions.with_columns(_links(decisions, activity_url, "job_id", "reviewer", "day").alias("open"))
     st.dataframe(
         table.select("day", "reviewer", "job", "decisions", "accepted", "rejected", "pending", "undone", "open"),
         key="overview_decisions", hide_index=True,
@@ -141,7 +145,7 @@ def decisions_ui(decisions: pl.DataFrame, *, days: int) -> None:
             "undone": st.column_config.NumberColumn("Undone", format="localized",
                                                     help="Results the reviewer's undos sent back"),
             "open": st.column_config.LinkColumn("Activity", display_text="Activity",
-                                                help="The job's review events: who did what, when, and why"),
+                                                help="The reviewer's events of that day on the job: what, and why"),
         },
     )
 

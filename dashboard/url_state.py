@@ -6,6 +6,8 @@ take is dropped by Streamlit, so it is named here first.
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from core.filters import ResultFilter, Slice, parse_state, to_query_params
@@ -69,6 +71,14 @@ def url_grid_notices() -> list[str]:
     if size is not None and size not in {str(s) for s in PAGE_SIZES}:
         notices.append(f"ignored page_size={size!r} (expected one of {', '.join(map(str, PAGE_SIZES))})")
     return notices
+
+
+def url_day() -> date | None:
+    """?day=YYYY-MM-DD (a UTC day); None when absent or not a date (a broken link shows every day)."""
+    try:
+        return date.fromisoformat(st.query_params.get("day", ""))
+    except ValueError:
+        return None
 
 
 def view_selection(*, state: str, result_filter: ResultFilter, group_by: str, current_slice: Slice | None) -> dict:

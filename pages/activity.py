@@ -1,15 +1,17 @@
-"""Activity: the review events of a job, newest first: who did what, when, to how many results, and why."""
+"""Activity: the review events of a job, newest first: who did what, when, to how many results, and why.
+?reviewer=NAME (repeatable) and ?day=YYYY-MM-DD (UTC) narrow it, as the Overview's links do."""
 
 import polars as pl
 import streamlit as st
 
 from core import review
+from core.models import as_utc
 from core.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
-from dashboard.url_state import describe_selection
+from dashboard.url_state import describe_selection, url_day
 
 ensure_navigation()
 signed_in_user()
@@ -25,8 +27,18 @@ if not events:
     st.stop()
 
 reviewers = sorted({e.reviewer for e in events})
+day = url_day()
+if day is not None:
+    st.caption(f"On {day:%d %b %Y} (UTC) only.")
+    st.page_link("pages/activity.py", label="Every day", icon=":material/calendar_month:",
+                 query_params={"job": str(job.id)})
+    events = [e for e in events if as_utc(e.created_at).date() == day]
+    if not events:
+        st.info(f"No review actions on {day:%d %b %Y}.", icon=":material/event_busy:")
+        st.stop()
 who, to_state = st.columns(2)
-chosen = who.multiselect("Reviewer", reviewers, placeholder="Everyone")
+chosen = who.multiselect("Reviewer", reviewers, placeholder="Everyone",
+                         default=[r for r in st.query_params.get_all("reviewer") if r in reviewers])
 target = to_state.multiselect("Moved to", list(REVIEW_STATE_LABELS), format_func=REVIEW_STATE_LABELS.get,
                               placeholder="Any state")
 # An undo that sent its results back to several states has no single to_state; it reached each of its to_states.

@@ -254,18 +254,22 @@ def test_decisions_per_reviewer_today(reviewed):
         ("bo", "street-scenes", 26, 0, 26, 0, 0),
         ("cy", "fruit-stand", 2, 0, 2, 0, 0),
     ]
-    assert list(decisions["open"]) == [f"activity?job={reviewed['street-scenes']}"] * 2 + [
-        f"activity?job={reviewed['fruit-stand']}"]
+    day = str(decisions["day"].iloc[0])[:10]
+    assert list(decisions["open"]) == [f"activity?job={reviewed['street-scenes']}&reviewer=ana&day={day}",
+                                       f"activity?job={reviewed['street-scenes']}&reviewer=bo&day={day}",
+                                       f"activity?job={reviewed['fruit-stand']}&reviewer=cy&day={day}"]
     figure = charts(at)["overview_decisions_chart"]
     assert [(trace["name"], trace["y"]) for trace in figure["data"]] == [("ana", [16]), ("bo", [26]), ("cy", [2])]
     assert figure["layout"]["barmode"] == "stack"
 
 
-def test_the_activity_link_shows_the_jobs_decisions(reviewed):
+def test_the_activity_link_shows_that_reviewers_decisions_of_the_day(reviewed):
     link = table(open_overview(), DECISIONS).query("reviewer == 'bo'").iloc[0].open
     at = open_link(link)
     assert at.title[0].value == "Activity · street-scenes"
-    assert "4 of 4 events · 42 decisions" in [c.value for c in at.caption]  # ana's 16 and bo's 26
+    assert at.multiselect[0].value == ["bo"]
+    assert "3 of 4 events · 26 decisions" in [c.value for c in at.caption]  # bo: three rejections, 26 results
+    assert set(at.dataframe[0].value["reviewer"]) == {"bo"}
 
 
 def test_clicking_a_decisions_bar_lists_that_reviewers_day(reviewed):

@@ -795,3 +795,22 @@ def test_a_new_catalog_search_starts_on_its_first_page(tmp_path, monkeypatch):
     at.text_input(key="catalog_search").input("scene_0003").run()
     assert [r[0] for r in catalog_rows(at)] == ["scene_0003.jpg"]
     assert at.pagination[0].value == 1
+
+
+def test_activity_narrowed_by_reviewer_and_day_from_the_url(store):
+    street = store["street-scenes"]
+    frame = frame_of(street)
+    engine = store_engine()
+    review.accept(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "person"),
+                  from_state="pending", actor=as_reviewer(BO))
+    review.reject(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "car")[:3],
+                  from_state="pending", actor=as_reviewer(ANA))
+    today = events(street)[0].created_at.date().isoformat()
+    at = open_page("activity", street, reviewer=BO, day=today)
+    assert at.multiselect[0].value == [BO]
+    assert list(at.dataframe[0].value["reviewer"]) == [BO]
+    assert f"On {events(street)[0].created_at:%d %b %Y} (UTC) only." in captions(at)
+    at = open_page("activity", street, day="2001-01-01")
+    assert [i.value for i in at.info] == ["No review actions on 01 Jan 2001."]
+    at = open_page("activity", street, day="not-a-day", reviewer="nobody")  # ignored, not an error
+    assert at.multiselect[0].value == [] and len(at.dataframe[0].value) == 2
