@@ -96,8 +96,9 @@ class StoreError(Exception):
     """The store cannot be used as asked (unreachable, newer than this code, ...)."""
 
 
-# How long a SQLite writer waits for another writer's lock (an import holds it for its whole transaction).
-SQLITE_BUSY_TIMEOUT_S = 30.0
+# How long a writer waits for another writer's lock (an import holds SQLite's for its whole transaction; a review
+# action holds its job's row on PostgreSQL) before it gives up and the page says the store is busy.
+WRITE_LOCK_TIMEOUT_S = 30.0
 
 _BUSY = ("database is locked", "database table is locked", "database is busy", "lock timeout",
          "could not obtain lock", "deadlock detected")
@@ -138,7 +139,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": WRITE_LOCK_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so a transaction covers reads too.
         event.listen(engine, "begin", _sqlite_begin)
@@ -211,6 +212,9 @@ _WRITE_OPTION = "labeldeck_write"
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Session]:
     """`transaction` for read-check-write work that concurrent writers contend for (review actions): on SQLite it
-    holds the write lock from its first statement; PostgreSQL begins as usual (the service locks what it needs)."""
+    holds the write lock from its first statement; PostgreSQL begins as usual (the service locks what it needs),
+    waiting at most WRITE_LOCK_TIMEOUT_S for a lock, as SQLite's busy timeout does, rather than forever."""
     with transaction(engine.execution_options(**{_WRITE_OPTION: True})) as session:
+        if engine.dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = '{int(WRITE_LOCK_TIMEOUT_S * 1000)}ms'"))
         yield session

@@ -21,7 +21,9 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture
-def store(data_dir, monkeypatch):
+def store(store_url, monkeypatch):
+    """The demo, drawn small, in this test's store: SQLite, and PostgreSQL when configured."""
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # the expert labels under their own name
     engine = get_engine(get_settings().database_url)
     seed_demo(engine=engine, detection_images=6, classification_images=4)

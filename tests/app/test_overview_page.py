@@ -8,7 +8,6 @@ the jobs' results frames, so a wrong expectation cannot hide behind a computed o
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -209,15 +208,14 @@ def test_an_empty_store_says_how_to_get_jobs():
 
 
 @pytest.fixture
-def reviewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def reviewed(store_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The demo jobs drawn small (street-scenes 43 results: person 16, bicycle 11, dog 8, car 7, traffic_light 1;
     fruit-stand 6, two of them changed to orange) in this test's own store, reviewed today:
 
     ana accepts every person (16); bo rejects the cars "Blurry" (7) and the bicycles " blurry " (11), then the
-    dogs without a reason (8); cy rejects fruit-stand's two changed results "Wrong label"."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("LABELDECK_DATA_DIR", str(data))
-    monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{data / 'labeldeck.db'}")
+    dogs without a reason (8); cy rejects fruit-stand's two changed results "Wrong label". SQLite, and PostgreSQL
+    when configured."""
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     engine = store_engine()
     seed_demo(engine=engine, detection_images=8, classification_images=6)
     street, fruit = job_id("street-scenes"), job_id("fruit-stand")

@@ -8,7 +8,6 @@ wrong expectation cannot hide behind a computed one."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -39,12 +38,10 @@ ANA, BO = "ana", "bo"  # the reviewer at the page, and someone else reviewing th
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """The demo jobs, drawn small, in this test's own store: street-scenes has 43 results on 8 images,
-    fruit-stand 6. Returns the job ids by name."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("LABELDECK_DATA_DIR", str(data))
-    monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{data / 'labeldeck.db'}")
+def store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The demo jobs, drawn small, in this test's own store (SQLite, and PostgreSQL when configured): street-scenes
+    has 43 results on 8 images, fruit-stand 6. Returns the job ids by name."""
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # reviewers by name, as on an internal URL
     seed_demo(engine=store_engine(), detection_images=8, classification_images=6)
     return {name: job_id(name) for name in ("street-scenes", "fruit-stand")}

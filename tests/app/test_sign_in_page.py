@@ -17,6 +17,12 @@ from tests.app.test_visualize_page import APP
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def accounts_store(store_url, monkeypatch):
+    """Accounts in SQLite, and in PostgreSQL when configured."""
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
+
+
 def engine():
     return get_engine(get_settings().database_url)
 

@@ -5,9 +5,11 @@ kept, so retrying does what was meant."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from core import db
@@ -47,9 +49,32 @@ def test_a_page_over_an_unreachable_store_says_so_with_a_retry_button(monkeypatc
     assert at.button(key="store_retry_True").label == "Retry"
 
 
+@contextmanager
+def write_lock_held(url: str, job_id: int) -> Iterator[None]:
+    """Another writer holding what a review action of the job needs: SQLite's write lock (an import), or the
+    job's row on PostgreSQL (another review action)."""
+    if url.startswith("sqlite"):
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    other = create_engine(url)
+    with other.connect() as conn:
+        conn.execute(text("SELECT id FROM labeljob WHERE id = :id FOR UPDATE"), {"id": job_id})
+        try:
+            yield
+        finally:
+            conn.rollback()
+    other.dispose()
+
+
 def test_a_review_action_on_a_busy_store_changes_nothing_and_keeps_the_picks(store, monkeypatch):  # noqa: F811
     street = store["street-scenes"]
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(db, "WRITE_LOCK_TIMEOUT_S", 0.2)
     get_engine.cache_clear()  # the page's engine waits 0.2 s for a lock, not 30
     at = open_visualize(street, page_size="12")
     picked = tile_ids(at)[:2]
@@ -58,14 +83,11 @@ def test_a_review_action_on_a_busy_store_changes_nothing_and_keeps_the_picks(sto
     at.run()
     assert at.button(key="bulk_accepted").label == "Accept 2 picked"
 
-    holder = sqlite3.connect(get_settings().database_url.removeprefix("sqlite:///"), isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # an import holding the write lock
-    at.button(key="bulk_accepted").click().run()
-    assert not at.exception
-    assert at.error[0].value.startswith("The store is busy")
+    with write_lock_held(get_settings().database_url, street):
+        at.button(key="bulk_accepted").click().run()
+        assert not at.exception
+        assert at.error[0].value.startswith("The store is busy")
     assert events(street) == [] and tab_labels(at) == ["Pending Review 43", "Accepted 0", "Rejected 0"]
-    holder.execute("ROLLBACK")
-    holder.close()
 
     at.button(key="store_retry_True").click().run()  # the page again, the picks still ticked
     assert at.button(key="bulk_accepted").label == "Accept 2 picked"
