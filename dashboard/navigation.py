@@ -14,27 +14,31 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core.access import GRANTS, Permission, Role
+from dashboard.signed_in import signed_in_role
+
 PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", layout="wide")
 
 
-def app_pages() -> list:
-    return [
-        st.Page("pages/jobs.py", title="Labeling Jobs", icon=":material/work:", default=True),
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
-        st.Page("pages/new_job.py", title="New manual label job", icon=":material/add_circle:"),
-        st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
-        st.Page("pages/specs.py", title="Label specs", icon=":material/label:"),
-        st.Page("pages/visualize.py", title="Visualize", icon=":material/insights:"),
-        st.Page("pages/catalog.py", title="Catalog", icon=":material/folder_open:"),
-        st.Page("pages/resultsets.py", title="ResultSets", icon=":material/inventory:"),
-        st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
-    ]
+# (file, title, icon, the permission a user needs to be offered the page)
+PAGES = (
+    ("pages/jobs.py", "Labeling Jobs", ":material/work:", Permission.READ),
+    ("pages/overview.py", "Overview", ":material/dashboard:", Permission.READ),
+    ("pages/new_job.py", "New manual label job", ":material/add_circle:", Permission.MANAGE),
+    ("pages/annotate.py", "Annotate", ":material/edit:", Permission.LABEL),
+    ("pages/specs.py", "Label specs", ":material/label:", Permission.READ),
+    ("pages/visualize.py", "Visualize", ":material/insights:", Permission.READ),
+    ("pages/catalog.py", "Catalog", ":material/folder_open:", Permission.READ),
+    ("pages/resultsets.py", "ResultSets", ":material/inventory:", Permission.READ),
+    ("pages/activity.py", "Activity", ":material/history:", Permission.READ),
+)
 
 
-def navigation_position() -> str:
-    from dashboard.signed_in import awaiting_sign_in  # the sign-in building block imports the store
-
-    return "hidden" if awaiting_sign_in() else "sidebar"
+def app_pages(role: Role | None) -> list:
+    """The pages the role may use (all of them before sign-in: the navigation is hidden then, and whichever page
+    a link names asks for the sign-in); a page left out is not reachable by its URL either."""
+    return [st.Page(file, title=title, icon=icon, default=file == "pages/jobs.py")
+            for file, title, icon, needs in PAGES if role is None or needs in GRANTS[role]]
 
 
 # The pages about one job, linked from each other's header with the same ?job=.
@@ -51,7 +55,8 @@ def ensure_navigation() -> None:
     st.session_state["_navigation_checked"] = True
     if first_run and PagesManager.uses_pages_directory:
         st.set_page_config(**PAGE_CONFIG)
-        st.navigation(app_pages(), position=navigation_position())
+        role = signed_in_role()
+        st.navigation(app_pages(role), position="sidebar" if role else "hidden")
         # The legacy run gave this page's widgets other ids than every later run will: run once more now, through
         # the entrypoint, so the reviewer's first input is not lost. Nothing is swallowed: this is the page load.
         st.rerun()

@@ -16,6 +16,7 @@ import streamlit as st
 
 from core import users
 from core.access import Actor, Permission, Role, least_role
+from core.errors import BadInput
 from core.settings import AUTH_MODES, get_settings
 from dashboard.store import engine
 
@@ -44,17 +45,28 @@ def signed_in_user() -> Actor:
     return user
 
 
-def awaiting_sign_in() -> bool:
-    """True while the session has nobody signed in yet (the navigation stays hidden until then). Cheap: it only
-    looks at the session, the OIDC user and the request headers."""
+def signed_in_role() -> Role | None:
+    """The signed-in user's role, drawing nothing (the navigation offers the pages a role can use); None while
+    nobody is signed in, or when the page itself is to say why not (signed_in_user draws that)."""
     settings = get_settings()
+    identity = None
+    if settings.auth_mode == "none":
+        return Role.ADMIN
     if settings.auth_mode == "password":
-        return not st.session_state.get(SESSION_KEY)
-    if settings.auth_mode == "oidc":
-        return not st.user.get("is_logged_in")
-    if settings.auth_mode == "header":
-        return not (settings.auth_header and (st.context.headers.get(settings.auth_header) or "").strip())
-    return False
+        name = st.session_state.get(SESSION_KEY)
+        user = users.signed_in_actor(engine=engine(), name=name) if name else None
+        return user.role if user else None
+    if settings.auth_mode == "oidc" and st.user.get("is_logged_in"):
+        identity = st.user.get("email") or st.user.get("name")
+    if settings.auth_mode == "header" and settings.auth_header:
+        identity = (st.context.headers.get(settings.auth_header) or "").strip()
+    if not identity:
+        return None
+    try:
+        user = users.identity_actor(engine=engine(), identity=identity, settings=settings)
+    except BadInput:
+        return None
+    return user.role if user else None
 
 
 def require_permission(user: Actor, permission: Permission, *, what: str) -> None:
@@ -144,7 +156,7 @@ def _header_user(header: str | None) -> Actor:
 def _known_identity(identity: str, *, source: str, can_sign_out: bool) -> Actor:
     try:
         user = users.identity_actor(engine=engine(), identity=identity, settings=get_settings())
-    except Exception as problem:  # a malformed identity (control characters, too long) from upstream
+    except BadInput as problem:  # a malformed identity (control characters, too long) from upstream
         st.error(f"{source} sent an identity LabelDeck cannot use: {problem}", icon=":material/lock:")
         st.stop()
     if user is None:

@@ -44,6 +44,10 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
 
     sign_in(page, password_app_url, "lee")
     expect(page.get_by_role("button", name="New manual label job")).to_have_count(0)
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation.get_by_role("link", name="Overview")).to_be_visible()
+    for offered_to_others in ("New manual label job", "Annotate"):  # a viewer is not offered them
+        expect(navigation.get_by_role("link", name=offered_to_others)).to_have_count(0)
     open_street_visualize(page)
     expect(page.get_by_text(re.compile("Read-only: you are signed in as a viewer"))).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Accept \d"))).to_have_count(0)
@@ -53,6 +57,9 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to LabelDeck")).to_be_visible()
     sign_in(page, password_app_url, "dana")
+    navigation = page.get_by_test_id("stSidebarNav")
+    expect(navigation.get_by_role("link", name="Annotate")).to_be_visible()  # reviewers label too
+    expect(navigation.get_by_role("link", name="New manual label job")).to_have_count(0)  # admins make jobs
     open_street_visualize(page)
     accept = page.get_by_role("button", name=re.compile(r"^Accept \d"))
     expect(accept).to_be_enabled()
