@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, delete, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import models
@@ -165,8 +166,29 @@ def save_job(
     """One transaction: the old job (when replacing), spec, classes, job, samples, results, predictions."""
     created_by = require(actor, Permission.MANAGE, to="import a label job")
     progress("writing to the store", 0.7)
+    try:
+        job, frame = _save_draft(engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
+    except IntegrityError as exc:  # another import or a manual job took the name between our check and our insert
+        raise BadInput(f"job {draft.name!r}: a job or label spec of that name was created at the same moment; "
+                       "nothing was written, try again") from exc
+    refresh_statistics(engine, "sample", "result", "prediction")
+    if frame is not None:
+        # Written once the job is committed: the first Visualize or stats call then reads parquet, not the store.
+        progress("caching the results frame", 0.95)
+        write_cached_results(engine, job, frame)
+    progress("done", 1.0)
+    return job
+
+
+def existing_job(session: Session, name: str) -> models.LabelJob | None:
+    return session.exec(select(models.LabelJob).where(models.LabelJob.name == name)).first()
+
+
+def _save_draft(
+    engine: Engine, *, draft: JobDraft, replace: bool, created_by: str, progress: Progress
+) -> tuple[models.LabelJob, pl.DataFrame | None]:
     with transaction(engine) as session:
-        old = session.exec(select(models.LabelJob).where(models.LabelJob.name == draft.name)).first()
+        old = existing_job(session, draft.name)
         if old is not None:
             if not replace:
                 raise BadInput(f"a job named {draft.name!r} already exists (id {old.id}); pass --replace to replace it")
@@ -194,13 +216,7 @@ def save_job(
         if draft.predictions is not None:
             insert_frame(session, models.Prediction.__table__,
                          _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
-    refresh_statistics(engine, "sample", "result", "prediction")
-    if frame is not None:
-        # Written once the job is committed: the first Visualize or stats call then reads parquet, not the store.
-        progress("caching the results frame", 0.95)
-        write_cached_results(engine, job, frame)
-    progress("done", 1.0)
-    return job
+    return job, frame
 
 
 def store_results(

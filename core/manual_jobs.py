@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import polars as pl
 from sqlalchemy import Engine, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import models
@@ -207,6 +208,19 @@ def _refuse_taken_name(engine: Engine, name: str) -> None:
 
 
 def _save_new_job(
+    engine: Engine, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame, pre: pl.DataFrame,
+    pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
+) -> models.LabelJob:
+    try:
+        return _insert_new_job(engine, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
+                               pre_label_source=pre_label_source, source_job_id=source_job_id,
+                               iou_threshold=iou_threshold, created_by=created_by)
+    except IntegrityError as exc:  # another job took the name between our check and our insert
+        raise BadInput(f"a job named {name!r} was created by someone else at the same moment; nothing was "
+                       "written, choose another name") from exc
+
+
+def _insert_new_job(
     engine: Engine, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame, pre: pl.DataFrame,
     pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
 ) -> models.LabelJob:
