@@ -146,3 +146,11 @@ def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir)
     assert not at.exception, at.exception
     saved = expert_labels.editor_state(engine=store, job_id=job.id, sample_id=first)
     assert saved.label_status == "labelled" and saved.bboxes == []
+
+
+def test_a_viewer_is_not_offered_the_editor(store, manual_job):
+    at = open_page("pages/annotate.py", user="lee", role="viewer", job=str(manual_job.id))
+    assert [i.value for i in at.info] == ["Labelling images needs the reviewer role; you are signed in as **lee**, a "
+                                          "viewer. An admin can change your role."]
+    assert not [b for b in at.button if b.key in ("submit_job", "annotate_skip", "complete_class")]
+    assert not at.get("progress")

@@ -811,3 +811,17 @@ def test_activity_narrowed_by_reviewer_and_day_from_the_url(store):
     assert [i.value for i in at.info] == ["No review actions on 01 Jan 2001."]
     at = open_page("activity", street, day="not-a-day", reviewer="nobody")  # ignored, not an error
     assert at.multiselect[0].value == [] and len(at.dataframe[0].value) == 2
+
+
+def test_a_viewer_sees_a_resultset_but_cannot_download_rename_delete_or_export_it(store):
+    street = store["street-scenes"]
+    _, cars_and_dogs = two_resultsets(street)
+    at = open_page("resultsets", street, user="lee")
+    users.set_role(engine=store_engine(), name="lee", role="viewer", actor=operator())
+    at.run()
+    assert [s.value for s in at.subheader] == ["cars and dogs"]
+    assert keyed_ids(at, "rs_tile_") and not at.download_button
+    assert not [b for b in at.button if b.key and b.key.startswith(("delete_", "rename_"))]
+    assert not [e for e in at.expander if e.label == "Export to a datalog table"]
+    assert ("Read-only: you are signed in as a viewer; downloading, renaming or exporting a ResultSet needs the "
+            "reviewer role.") in [c.value.removeprefix(":material/visibility: ") for c in at.caption]
