@@ -18,8 +18,10 @@ TILE_SIZE = 256
 COLUMNS = 6
 
 
-def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: int = COLUMNS) -> None:
-    """shown: the results of the selected tab, filters and slice; fewer columns when the detail panel is open."""
+def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: int = COLUMNS,
+                  pickable: bool = True) -> None:
+    """shown: the results of the selected tab, filters and slice; fewer columns when the detail panel is open.
+    pickable: tiles offer Pick (for the review bar); not to a user who cannot review."""
     if shown.is_empty():
         st.info("No results match this tab, these filters and this slice.", icon=":material/search_off:")
         return
@@ -34,7 +36,7 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: in
     grid = st.columns(columns)
     for i, tile in enumerate(tiles.iter_rows(named=True)):
         with grid[i % columns]:
-            _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image")
+            _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image", pickable=pickable)
 
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:
@@ -54,12 +56,13 @@ def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: 
         st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
 
 
-def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool) -> None:
+def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pickable: bool) -> None:
     with st.container(border=True, key=f"tile_{tile['result_id']}"):
         tile_image_ui(data, tile, boxes, per_image=per_image)
         st.caption(tile_caption(data, tile, per_image))
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.checkbox("Pick", key=f"{PICK_PREFIX}{tile['result_id']}")
+            if pickable:
+                st.checkbox("Pick", key=f"{PICK_PREFIX}{tile['result_id']}")
             opened = st.button("Details", key=f"open_{tile['result_id']}", icon=":material/open_in_full:",
                                type="tertiary")
         if opened:

@@ -95,6 +95,6 @@ if open_result_id is not None:
         detail_panel_ui(data, open_result_id, order=queries.tiles(shown, view)["result_id"].to_list(),
                         user=user)
     with grid_column:
-        image_grid_ui(data, shown, view, columns=3)
+        image_grid_ui(data, shown, view, columns=3, pickable=user.can(Permission.REVIEW))
 else:
-    image_grid_ui(data, shown, view)
+    image_grid_ui(data, shown, view, pickable=user.can(Permission.REVIEW))

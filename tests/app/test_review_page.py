@@ -149,6 +149,7 @@ def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_t
     assert "Read-only: you are signed in as a viewer; accepting and rejecting needs the reviewer role." in [
         c.value.removeprefix(":material/visibility: ") for c in at.caption]
     assert not [e for e in at.expander if e.label == "Spot check this slice"]
+    assert tile_ids(at) and not [c for c in at.checkbox if c.key and c.key.startswith("pick_")]  # nothing to pick for
 
     at = open_visualize(street, page_size="12")
     assert buttons(at, "bulk_", "undo") == {
