@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 BENCH_ARGS ?=
 
-.PHONY: run test bench demo install install-dev chromium clean
+.PHONY: run test bench bench-load demo install install-dev chromium clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed-dev chromium
 ## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one)
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+## bench-load: reviewer processes at once on a 1M-result job, then reconciliation (LOAD_ARGS="--db URL")
+bench-load: $(VENV)/.installed-dev
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 demo: $(VENV)/.installed
 	$(PY) -m core demo --reset

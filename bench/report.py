@@ -109,7 +109,7 @@ def render_report(
     ]
     for section in sections:
         lines += ["", f"## {section.title}", ""]
-        lines += _measurement_table(section.measurements)
+        lines += measurement_table(section.measurements)
         if section.notes:
             lines += [""] + [f"- {note}" for note in section.notes]
     return "\n".join(lines) + "\n"
@@ -127,7 +127,7 @@ def format_value(value: float | int | str) -> str:
     return f"{value:.2f}" if abs(value) >= 0.1 else f"{value:.3f}"
 
 
-def _measurement_table(measurements: Sequence[Measurement]) -> list[str]:
+def measurement_table(measurements: Sequence[Measurement]) -> list[str]:
     rows = ["| measurement | value | target | result |", "| --- | ---: | ---: | :---: |"]
     for m in measurements:
         unit = f" {m.unit}" if m.unit else ""

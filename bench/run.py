@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from bench.load_report import with_load_blocks
 from bench.measure import ChildRun, CommandFailed, run_child
 from bench.report import GIB, MIB, Measurement, Section, machine_info, render_report
 from bench.synth import SynthFiles, SynthSpec, write_job
@@ -81,7 +82,7 @@ class BenchContext:
         return self.run([self.python, "-m", "core", *args, "--db", self.db_url])
 
     def run(self, argv: Sequence[str], *, shown: str | None = None) -> ChildRun:
-        log(f"$ {shown or _display(argv, self.db_url)}")
+        log(f"$ {shown or display_command(argv, self.db_url)}")
         run = run_child(argv, cwd=REPO_ROOT, env=self.env)
         if not run.ok:
             raise CommandFailed(run)
@@ -113,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandFailed as failure:
         stdout = failure.run.stdout.strip()
         log(
-            f"FAILED (exit code {failure.run.returncode}): {_display(failure.run.argv, db_url)}"
+            f"FAILED (exit code {failure.run.returncode}): {display_command(failure.run.argv, db_url)}"
             + (f"\n--- its stdout ---\n{stdout[-4000:]}" if stdout else "")
         )
         log(f"report not written; inputs kept in {workdir}")
@@ -125,8 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report = render_report(
         title="LabelDeck benchmark report",
-        command=_display(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)], db_url),
-        machine=machine_info(db_kind=_db_kind(db_url), repo_root=REPO_ROOT),
+        command=display_command(["python", "-m", "bench.run", *(sys.argv[1:] if argv is None else argv)], db_url),
+        machine=machine_info(db_kind=db_kind(db_url), repo_root=REPO_ROOT),
         parameters={
             "images": f"{spec.images:,}",
             "boxes per image": f"{spec.boxes_per_image:g}",
@@ -144,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report, encoding="utf-8")
+    previous = out.read_text(encoding="utf-8") if out.exists() else ""
+    out.write_text(with_load_blocks(report, previous), encoding="utf-8")  # the load test's sections stay
     log(f"report written to {out}")
     _log_summary(sections)
 
@@ -389,7 +391,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _db_kind(url: str) -> str:
+def db_kind(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         import sqlite3
@@ -410,7 +412,7 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _display(argv: Sequence[str], db_url: str) -> str:
+def display_command(argv: Sequence[str], db_url: str) -> str:
     return shlex.join(_redact(a) if a == db_url else a for a in argv)
 
 
