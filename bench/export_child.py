@@ -50,7 +50,7 @@ def bench_exports(url: str, job_id: int, limit: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
         for fmt in ("coco", "csv", "yolo", "voc"):
             path, seconds = timed(lambda: write_export(engine=engine, resultset_id=resultset.id, format=fmt,
-                                                       out=Path(folder)))
+                                                       out=Path(folder), actor=BENCH))
             out["files"][fmt] = {"s": seconds, "bytes": path.stat().st_size}
             if fmt == "coco":
                 out["images"] = len(json.loads(path.read_bytes())["images"])
