@@ -249,10 +249,14 @@ def _results_frame(
 
 
 def _delete_job(session: Session, job: models.LabelJob) -> None:
+    """The job being replaced. Its label spec goes too when an import made it (each import makes its own) and no
+    other job uses it; a job made in LabelDeck (IN_PROGRESS, or submitted) was made on a spec someone chose or
+    wrote by hand, which stays."""
     spec_id = job.spec_id
+    made_in_app = job.status == "IN_PROGRESS" or job.submitted_by is not None
     session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
     still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
-    if not still_used:
+    if not still_used and not made_in_app:
         session.exec(delete(models.LabelSpec).where(models.LabelSpec.id == spec_id))
     session.expunge_all()
 
