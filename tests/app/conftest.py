@@ -1,7 +1,10 @@
-"""A small demo store shared by the page tests (read-only), built once per session; signing a user in."""
+"""A small demo store shared by the page tests (read-only), built once per session on SQLite and on PostgreSQL
+when configured; signing a user in."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,23 +16,34 @@ from core.db import get_engine
 from core.demo import seed_demo
 from core.settings import get_settings
 from dashboard.signed_in import SESSION_KEY
+from tests.conftest import PG_URL_ENV, _pg_schema_url
 
 
-@pytest.fixture(scope="session")
-def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "data"
-    engine = get_engine(f"sqlite:///{folder / 'labeldeck.db'}")
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """(data folder, store URL) of the demo, drawn small: on SQLite, and on PostgreSQL when configured."""
+    folder = tmp_path_factory.mktemp(f"demo-{request.param}") / "data"
+    if request.param == "sqlite":
+        urls = iter([f"sqlite:///{folder / 'labeldeck.db'}"])
+    else:
+        base = os.environ.get(PG_URL_ENV)
+        if not base:
+            pytest.skip(f"{PG_URL_ENV} is not set (.ci/run sets it)")
+        urls = _pg_schema_url(base)
+    url = next(urls)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABELDECK_DATA_DIR", str(folder))
-        seed_demo(engine=engine, detection_images=16, classification_images=12)
-    return folder
+        seed_demo(engine=get_engine(url), detection_images=16, classification_images=12)
+    yield folder, url
+    next(urls, None)  # drops the PostgreSQL schema
 
 
 @pytest.fixture
-def demo_store(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LABELDECK_DATA_DIR", str(demo_data_dir))
-    monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{demo_data_dir / 'labeldeck.db'}")
-    return demo_data_dir
+def demo_store(demo_data: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder, url = demo_data
+    monkeypatch.setenv("LABELDECK_DATA_DIR", str(folder))
+    monkeypatch.setenv("LABELDECK_DATABASE_URL", url)
+    return folder
 
 
 def signed_in_session(at: AppTest, name: str, role: str = "reviewer") -> AppTest:
