@@ -11,6 +11,7 @@ from core.history import move_of, result_history
 from core.jobs import image_root
 from core.thumbnails import REMOVED_COLOR, ImageUnavailable, render_tile
 from core.vocabulary import REVIEW_STATE_LABELS
+from dashboard.class_chips import class_chips_html
 from dashboard.job_data import JobData
 from dashboard.review_bar import ICONS, act, as_seen
 from dashboard.store import engine
@@ -80,10 +81,7 @@ def _review_keys(data: JobData, row: dict, *, order: list[int], user: Actor) -> 
 
 def _legend(data: JobData, boxes: pl.DataFrame) -> None:
     classes = sorted(set(boxes["expert_class"].drop_nulls()) | set(boxes["pre_class"].drop_nulls()))
-    chips = " ".join(
-        f'<span style="border:2px solid {data.overlay.color(c)};border-radius:4px;padding:0 6px">'
-        f"{data.display(c)}</span>" for c in classes
-    )
+    chips = class_chips_html([(data.display(c), data.overlay.color(c)) for c in classes])
     st.markdown(
         f"{chips}<br><small>solid: expert label · dashed: pre-label · "
         f'<span style="color:{REMOVED_COLOR}">red dashed ✕: removed by the expert</span> · "+": added by the '

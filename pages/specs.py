@@ -7,6 +7,7 @@ from core import specs
 from core.access import Permission
 from core.errors import BadInput
 from core.vocabulary import TASKS
+from dashboard.class_chips import class_chips_html
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import read_only_note, signed_in_user
 from dashboard.spec_editor import class_editor_ui, classes_from_text
@@ -58,6 +59,4 @@ for summary in existing:
                         st.error(str(problem))
                     else:
                         st.rerun()
-        st.markdown(" ".join(
-            f'<span style="border:2px solid {c.color};border-radius:4px;padding:0 6px">{c.display_name}</span>'
-            for c in summary.classes), unsafe_allow_html=True)
+        st.markdown(class_chips_html([(c.display_name, c.color) for c in summary.classes]), unsafe_allow_html=True)

@@ -154,3 +154,13 @@ def test_a_viewer_is_not_offered_the_editor(store, manual_job):
                                           "viewer. An admin can change your role."]
     assert not [b for b in at.button if b.key in ("submit_job", "annotate_skip", "complete_class")]
     assert not at.get("progress")
+
+
+def test_a_class_display_name_with_markup_is_shown_not_run(store):
+    at = open_page("pages/specs.py", user="adam", role="admin")
+    at.text_input(key="new_spec_name").input("evil")
+    at.radio(key="new_spec_task").set_value("classification")
+    at.text_area(key="new_spec_classes").input("a, <img src=x onerror=alert(1)>\nb")
+    at.button(key="create_spec").click().run()
+    chips = [m.value for m in at.markdown if "onerror" in m.value]
+    assert chips and all("<img" not in m and "&lt;img src=x onerror=alert(1)&gt;" in m for m in chips)
