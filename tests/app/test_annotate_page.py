@@ -122,12 +122,18 @@ def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
     assert "fruit-2" not in {s.spec.name for s in specs.list_specs(engine=store)}
 
 
-def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
+def create_spec_on_the_page(name: str, classes: str) -> AppTest:
+    """An admin fills in the New label spec form (classification) and creates it."""
     at = open_page("pages/specs.py", user="adam", role="admin")
-    at.text_input(key="new_spec_name").input("shapes")
+    at.text_input(key="new_spec_name").input(name)
     at.radio(key="new_spec_task").set_value("classification")
-    at.text_area(key="new_spec_classes").input("circle\nsquare, Square, #112233\n\n")
+    at.text_area(key="new_spec_classes").input(classes)
     at.button(key="create_spec").click().run()
+    return at
+
+
+def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
+    at = create_spec_on_the_page("shapes", "circle\nsquare, Square, #112233\n\n")
     assert not at.error, [e.value for e in at.error]
     created = next(s for s in specs.list_specs(engine=store) if s.spec.name == "shapes")
     assert created.spec.task == "classification"
@@ -157,10 +163,6 @@ def test_a_viewer_is_not_offered_the_editor(store, manual_job):
 
 
 def test_a_class_display_name_with_markup_is_shown_not_run(store):
-    at = open_page("pages/specs.py", user="adam", role="admin")
-    at.text_input(key="new_spec_name").input("evil")
-    at.radio(key="new_spec_task").set_value("classification")
-    at.text_area(key="new_spec_classes").input("a, <img src=x onerror=alert(1)>\nb")
-    at.button(key="create_spec").click().run()
+    at = create_spec_on_the_page("evil", "a, <img src=x onerror=alert(1)>\nb")
     chips = [m.value for m in at.markdown if "onerror" in m.value]
     assert chips and all("<img" not in m and "&lt;img src=x onerror=alert(1)&gt;" in m for m in chips)
