@@ -160,6 +160,14 @@ def cmd_job_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_job_delete(args: argparse.Namespace) -> int:
+    from core.jobs import delete_job
+
+    delete_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator())
+    print(f"deleted job {args.job_id}")
+    return 0
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     from core.jobs import list_jobs
 
@@ -511,6 +519,10 @@ def build_parser() -> argparse.ArgumentParser:
     job_submit.add_argument("--submitted-by", default=_default_reviewer())
     job_submit.add_argument("--json", action="store_true")
     job_submit.set_defaults(func=cmd_job_submit)
+    job_delete = job_sub.add_parser("delete", parents=[store], help="a job and everything of it (its datalog "
+                                                                    "tables stay)")
+    job_delete.add_argument("job_id", type=int)
+    job_delete.set_defaults(func=cmd_job_delete)
 
     jobs = sub.add_parser("jobs", parents=[store], help="list label jobs")
     jobs.add_argument("--json", action="store_true")

@@ -7,16 +7,19 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from core import demo_scenes, ingest, models
+from core import demo_scenes, expert_labels, ingest, manual_jobs, models
 from core.access import operator
 from core.ingest import Progress, _quiet
+from core.jobs import delete_job
 from core.settings import get_settings
 
 STREET_AUTO = "street-scenes-autolabel"
 STREET = "street-scenes"
 FRUIT = "fruit-stand"
 STREET_NEXT = "street-scenes-v2-autolabel"
-DEMO_JOBS = (STREET_AUTO, STREET, FRUIT, STREET_NEXT)
+STREET_REFINE = "street-scenes-refine"
+DEMO_JOBS = (STREET_AUTO, STREET, FRUIT, STREET_NEXT, STREET_REFINE)
+REFINED_SHARE = 0.25  # of the refine job's images, labelled already: an expert's work half-way
 DEMO_USER = "demo"
 
 
@@ -64,8 +67,28 @@ def seed_demo(
             **common, name=FRUIT, images_dir=fruit.images_dir, csv_path=fruit.csv,
             classes=list(demo_scenes.CLASSIFICATION_CLASSES),
         ))
+    if STREET_REFINE in wanted:
+        progress("starting street-scenes-refine (M-LA-OD, IN_PROGRESS)", 0.9)
+        created.append(_job_in_progress(engine, auto))
     progress("demo ready", 1.0)
     return created
+
+
+def _job_in_progress(engine: Engine, auto: models.LabelJob) -> models.LabelJob:
+    """A manual job an expert is refining the auto label job's predictions in: the first quarter of its images
+    labelled (the pre-labels kept as they are), the rest waiting in Annotate."""
+    demo = operator(DEMO_USER)
+    old = _existing(engine, STREET_REFINE)
+    if old is not None:
+        delete_job(engine=engine, job_id=old.id, actor=demo)
+    job = manual_jobs.create_manual_job(engine=engine, name=STREET_REFINE, pre_labels=("auto_job", auto.id),
+                                        actor=demo)
+    samples = expert_labels.list_samples(engine=engine, job_id=job.id)["sample_id"]
+    for sample_id in samples.head(max(1, int(samples.len() * REFINED_SHARE))):
+        state = expert_labels.editor_state(engine=engine, job_id=job.id, sample_id=sample_id)
+        boxes = [{"bbox": box, "label_id": label} for box, label in zip(state.bboxes or [], state.labels or [])]
+        expert_labels.save_expert_label(engine=engine, job_id=job.id, sample_id=sample_id, boxes=boxes, actor=demo)
+    return job
 
 
 class _StreetFiles:

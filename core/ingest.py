@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -18,6 +18,7 @@ from core.coco import CocoDataset, load_dataset, load_pre_labels
 from core.db import transaction
 from core.errors import BadInput
 from core.image_files import check_images
+from core.jobs import remove_job
 from core.labels_csv import load_classification_csv
 from core.metrics import classification_results, detection_results
 from core.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
@@ -192,7 +193,7 @@ def _save_draft(
         if old is not None:
             if not replace:
                 raise BadInput(f"a job named {draft.name!r} already exists (id {old.id}); pass --replace to replace it")
-            _delete_job(session, old)
+            remove_job(session, old)
         spec = models.LabelSpec(name=_free_spec_name(session, draft.name), task=draft.task)
         session.add(spec)
         session.flush()
@@ -246,19 +247,6 @@ def _results_frame(
     )
     names = class_ids.join(classes.select("category_id", "name"), on="category_id").select("class_id", "name")
     return finish_frame(results, samples, names)
-
-
-def _delete_job(session: Session, job: models.LabelJob) -> None:
-    """The job being replaced. Its label spec goes too when an import made it (each import makes its own) and no
-    other job uses it; a job made in LabelDeck (IN_PROGRESS, or submitted) was made on a spec someone chose or
-    wrote by hand, which stays."""
-    spec_id = job.spec_id
-    made_in_app = job.status == "IN_PROGRESS" or job.submitted_by is not None
-    session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
-    still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
-    if not still_used and not made_in_app:
-        session.exec(delete(models.LabelSpec).where(models.LabelSpec.id == spec_id))
-    session.expunge_all()
 
 
 def _free_spec_name(session: Session, wanted: str) -> str:

@@ -6,14 +6,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
 from core import models
+from core.access import Actor, Permission, require
+from core.db import write_transaction
 from core.errors import NotFound
 from core.results_frame import state_counts
 from core.settings import get_settings
-
 
 LABEL_STATUSES = ("unlabelled", "labelled", "skipped")
 
@@ -130,6 +131,28 @@ def labelling_counts(*, engine: Engine, job_ids: list[int]) -> dict[int, Labelli
         for job_id, status, n in session.exec(query):
             counts.setdefault(job_id, dict.fromkeys(LABEL_STATUSES, 0))[status] = n
     return {j: LabellingProgress(total=sum(c.values()), **c) for j, c in counts.items()}
+
+
+def delete_job(*, engine: Engine, job_id: int, actor: Actor) -> None:
+    """The job with everything of it (samples, results, labels, review events, ResultSets); its datalog tables
+    stay (exported data) and lose their job id. Its label spec goes too when an import made it and no other job
+    uses it (see remove_job)."""
+    require(actor, Permission.MANAGE, to="delete a label job")
+    with write_transaction(engine) as session:
+        remove_job(session, lock_job(session, job_id))
+
+
+def remove_job(session: Session, job: models.LabelJob) -> None:
+    """Inside a transaction: delete the job (the foreign keys cascade). Its label spec goes too when an import
+    made it (each import makes its own) and no other job uses it; a job made in LabelDeck (IN_PROGRESS, or
+    submitted) was made on a spec someone chose or wrote by hand, which stays."""
+    spec_id = job.spec_id
+    made_in_app = job.status == "IN_PROGRESS" or job.submitted_by is not None
+    session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
+    still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
+    if not still_used and not made_in_app:
+        session.exec(delete(models.LabelSpec).where(models.LabelSpec.id == spec_id))
+    session.expunge_all()
 
 
 def lock_job(session: Session, job_id: int, *, shared: bool = False) -> models.LabelJob:

@@ -28,14 +28,17 @@ def test_cards_show_every_job_with_its_numbers(demo_store):
     at = run_app()
     assert at.title[0].value == "Labeling Jobs"
     jobs = list_jobs(engine=get_engine(get_settings().database_url))
-    assert len(jobs) == 4
+    assert len(jobs) == 5
     assert card_keys(at) == {f"visualize_{j.id}" for j in jobs}
     text = " ".join(m.value for m in at.markdown)
     street = next(j for j in jobs if j.name == "street-scenes")
     assert f"{street.images:,} images · {street.results:,} results · 5 classes · detection" in text
     badges = [m.value for m in at.markdown if m.value.startswith(":")]
     assert any("M-LA-OD" in b for b in badges) and any("M-LA-CL" in b for b in badges)
-    assert any("PROCESSING" in b for b in badges)
+    assert any("PROCESSING" in b for b in badges) and any("IN PROGRESS" in b for b in badges)
+    refine = next(j for j in jobs if j.name == "street-scenes-refine")  # an expert a quarter of the way through
+    assert at.button(key=f"annotate_{refine.id}").label == "Annotate"
+    assert f"4 of {refine.images} images labelled or skipped" in " ".join(p.proto.text for p in at.get("progress"))
 
 
 def test_visualize_is_enabled_only_for_ready_manual_jobs(demo_store):
@@ -47,6 +50,7 @@ def test_visualize_is_enabled_only_for_ready_manual_jobs(demo_store):
         "fruit-stand": True,
         "street-scenes-autolabel": False,  # auto label job
         "street-scenes-v2-autolabel": False,  # PROCESSING
+        "street-scenes-refine": False,  # IN_PROGRESS: the expert is still labelling
     }
     assert all(not at.button(key=f"catalog_{job.id}").disabled for job in by_name.values())
 
@@ -74,7 +78,8 @@ def test_filters_narrow_the_cards(demo_store):
     assert card_keys(at) == {f"visualize_{jobs['street-scenes-v2-autolabel']}"}
     at.multiselect(key="jobs_status").set_value([]).run()
     at.multiselect(key="jobs_tag").set_value(["M-LA-CL", "M-LA-OD"]).run()
-    assert card_keys(at) == {f"visualize_{jobs['fruit-stand']}", f"visualize_{jobs['street-scenes']}"}
+    assert card_keys(at) == {f"visualize_{jobs[name]}" for name in ("fruit-stand", "street-scenes",
+                                                                     "street-scenes-refine")}
     at.text_input(key="jobs_search").input("FRUIT").run()
     assert card_keys(at) == {f"visualize_{jobs['fruit-stand']}"}
     at.text_input(key="jobs_search").input("no such job").run()

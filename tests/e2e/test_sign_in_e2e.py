@@ -30,8 +30,8 @@ def proxy_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def open_street_visualize(page) -> None:
-    page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD").get_by_role(
-        "button", name="Visualize").click()
+    cards = page.locator("[class*='st-key-job_card_']")
+    cards.filter(has_text="M-LA-OD").filter(has_text="READY").get_by_role("button", name="Visualize").click()
     expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
     expect(page.get_by_text("Expert Review Stats")).to_be_visible()
 

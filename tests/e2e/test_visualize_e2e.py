@@ -26,7 +26,7 @@ def open_street_scenes(page, app_url: str, query: str = "", *, user: str | None 
     page.goto(app_url)
     if user is not None:
         sign_in(page, app_url, user)
-    street = page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD")
+    street = page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD").filter(has_text="READY")
     street.get_by_role("button", name="Visualize").click()
     expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
     if query:

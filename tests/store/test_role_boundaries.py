@@ -12,6 +12,7 @@ from core import exports, ingest, manual_jobs, models, resultsets, review, specs
 from core.access import Actor, Role
 from core.errors import Forbidden
 from core.expert_labels import reset_sample, save_expert_label, skip_sample
+from core.jobs import delete_job
 from core.specs import ClassInput
 from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
 from tests.manual_builders import animals_spec, sample_ids
@@ -76,6 +77,7 @@ CALLS: dict[str, tuple[Role, Callable]] = {
         actor=a)),
     "specs.update_spec": (Role.ADMIN, lambda e, w, a: specs.update_spec(
         engine=e, spec_id=w["spec"].id, classes=[ClassInput(name="cat")], name="renamed", actor=a)),
+    "jobs.delete_job": (Role.ADMIN, lambda e, w, a: delete_job(engine=e, job_id=w["manual"].id, actor=a)),
     "users.add_user": (Role.ADMIN, lambda e, w, a: users.add_user(
         engine=e, name="zed", role="admin", password="long enough password", actor=a)),
     "users.set_role": (Role.ADMIN, lambda e, w, a: users.set_role(engine=e, name="ann", role="admin", actor=a)),

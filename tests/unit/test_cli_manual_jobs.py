@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import zipfile
 
+from core import cli
 from core.db import get_engine
+from core.jobs import list_jobs
 from core.settings import get_settings
 from tests.builders import IMAGES, write_detection_job
 from tests.manual_builders import label_like_the_expert_file
+from tests.resultset_builders import import_catalog_job
 from tests.unit.test_cli import run
 
 
@@ -70,3 +73,12 @@ def test_job_create_from_a_folder_or_a_zip_and_bad_input(tmp_path):
                                              "--classes", "a", check_rc=2).stderr
     both = run("job", "create", "--name", "x", "--images", "a", "--zip", "b", check_rc=None)
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_job_delete_removes_the_job_and_an_unknown_id_exits_2(engine, store_url, tmp_path, capsys):
+    job = import_catalog_job(engine, tmp_path / "job")
+    assert cli.main(["job", "delete", str(job.id), "--db", store_url]) == 0
+    assert capsys.readouterr().out == f"deleted job {job.id}\n"
+    assert list_jobs(engine=engine) == []
+    assert cli.main(["job", "delete", str(job.id), "--db", store_url]) == 2
+    assert f"job {job.id} not found" in capsys.readouterr().err
