@@ -40,5 +40,19 @@ def test_dark_theme_renders_the_cards(app_url, browser):
     page = context.new_page()
     page.goto(app_url)
     expect(page.locator("[class*='st-key-job_card_']")).to_have_count(5)
+    expect(page.get_by_text("6 of 24 images labelled or skipped")).to_be_visible()  # the cards are drawn whole
     screenshot(page, "jobs-page-dark")
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_overview_renders_its_figures(app_url, browser, scheme):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{app_url}/overview")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_text("Jobs READY")).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    page.wait_for_timeout(800)  # plotly and the data grids paint after they are attached
+    screenshot(page, f"overview-{scheme}")
     context.close()
