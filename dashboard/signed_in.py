@@ -16,11 +16,11 @@ import streamlit as st
 
 from core import users
 from core.access import Actor, Permission, Role, least_role
+from core.demo import DEMO_USER  # the demo data is made by the same local user
 from core.errors import BadInput
 from core.settings import AUTH_MODES, get_settings
 from dashboard.store import engine
 
-DEMO_USER = "demo"
 SESSION_KEY = "signed_in_name"
 ROLE_ICONS = {Role.VIEWER: ":material/visibility:", Role.REVIEWER: ":material/fact_check:",
               Role.ADMIN: ":material/shield_person:"}
