@@ -31,6 +31,7 @@ PAGES = (
     ("pages/catalog.py", "Catalog", ":material/folder_open:", Permission.READ),
     ("pages/resultsets.py", "ResultSets", ":material/inventory:", Permission.READ),
     ("pages/activity.py", "Activity", ":material/history:", Permission.READ),
+    ("pages/users.py", "Users", ":material/group:", Permission.MANAGE),
 )
 
 

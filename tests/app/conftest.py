@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, local_script_runner
 
 from core import users
 from core.access import operator
@@ -58,5 +58,19 @@ def signed_in_session(at: AppTest, name: str, role: str = "reviewer") -> AppTest
 
 def sign_in_as(at: AppTest, name: str, role: str = "reviewer") -> AppTest:
     signed_in_session(at, name, role).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """Click a button in the open st.dialog. A dialog is a fragment: the browser reruns only the dialog function on
+    a click inside it; AppTest only reruns the whole script, in which the dialog function is not called (its
+    opening click is over), so the click would be lost. The run is made the fragment rerun a browser requests."""
+    [fragment_id] = list(at._fragment_storage._fragments)
+    plain = local_script_runner.RerunData
+    monkeypatch.setattr(local_script_runner, "RerunData",
+                        lambda **kw: plain(**kw, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True))
+    at.button(key=key).click().run()
+    monkeypatch.setattr(local_script_runner, "RerunData", plain)
     assert not at.exception, at.exception
     return at

@@ -8,10 +8,8 @@ wrong expectation cannot hide behind a computed one."""
 
 from __future__ import annotations
 
-
 import polars as pl
 import pytest
-import streamlit.testing.v1.local_script_runner as local_script_runner
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
@@ -20,7 +18,7 @@ from core.access import operator
 from core.demo import seed_demo
 from core.exports import list_datalog_tables
 from core.spot_check import draw_sample, error_rate
-from tests.app.conftest import sign_in_as, signed_in_session
+from tests.app.conftest import click_in_dialog, sign_in_as, signed_in_session
 from tests.app.test_visualize_page import (
     APP,
     apply,
@@ -573,20 +571,6 @@ def two_resultsets(street: int) -> tuple:
     cars_and_dogs = resultsets.create_resultset(engine=engine, job_id=street, name="cars and dogs", note="v2",
                                                 actor=as_admin(BO))
     return cars, cars_and_dogs
-
-
-def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """Click a button in the open st.dialog. A dialog is a fragment: the browser reruns only the dialog function on
-    a click inside it; AppTest only reruns the whole script, in which the dialog function is not called (its
-    opening click is over), so the click would be lost. The run is made the fragment rerun a browser requests."""
-    [fragment_id] = list(at._fragment_storage._fragments)
-    plain = local_script_runner.RerunData
-    monkeypatch.setattr(local_script_runner, "RerunData",
-                        lambda **kw: plain(**kw, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True))
-    at.button(key=key).click().run()
-    monkeypatch.setattr(local_script_runner, "RerunData", plain)
-    assert not at.exception, at.exception
-    return at
 
 
 def test_the_resultsets_page_lists_renames_and_deletes(store, monkeypatch):
