@@ -30,7 +30,7 @@ def accounts_table_ui(accounts: list[users.UserSummary]) -> None:
 
 def new_account_ui(admin: Actor) -> None:
     with st.expander("New account", icon=":material/person_add:"):
-        with st.form("new_account", border=False):
+        with st.form("new_account", border=False, clear_on_submit=True):  # never leave a password in a field
             name = st.text_input("User name", key="new_account_name",
                                  help="For OIDC or a sign-in proxy: the e-mail or user name it sends")
             role = st.segmented_control("Role", ROLES, default="reviewer", key="new_account_role")

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def password_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _serve(tmp_path_factory, "e2e-sign-in",
-                      prepare=lambda engine: add_accounts(engine, lee="viewer", dana="reviewer", mal="reviewer"),
+                      prepare=lambda engine: add_accounts(engine, lee="viewer", dana="reviewer", mal="reviewer",
+                                                                     ada="admin"),
                       settings={"LABELDECK_AUTH": "password"})
 
 
@@ -66,6 +67,18 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
     expect(page.get_by_text(re.compile("Read-only"))).to_have_count(0)
     page.wait_for_timeout(500)
     screenshot(page, "visualize-as-reviewer")
+
+
+def test_an_admin_manages_accounts_on_the_users_page(password_app_url, page):
+    sign_in(page, password_app_url, "ada")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
+    page.get_by_text("New account").click()
+    page.get_by_role("textbox", name="User name").fill("rita@labs.example")
+    page.get_by_role("button", name="Add account").click()
+    expect(page.get_by_text("Added rita@labs.example.")).to_be_visible()
+    page.wait_for_timeout(500)
+    screenshot(page, "users-page")
 
 
 def test_wrong_passwords_lock_the_account(password_app_url, page):
