@@ -14,6 +14,20 @@ from core.vocabulary import REVIEW_STATES
 
 GROUP_COLUMNS = {"expert review class": "class_row", "pre-label class": "pre_class_row", "image": "file_path"}
 HISTOGRAM_BINS = 40
+# The grid's sort orders, by their URL name: (label, key expression, descending). "table" keeps the Class Changed
+# table's order; the others put the most likely mistakes first (results without the value last).
+SEVERITY = ("removed", "added", "relabeled", "adjusted", "unchanged")
+SORTS: dict[str, tuple[str, pl.Expr | None, bool]] = {
+    "table": ("Class Changed table order", None, False),
+    "iou": ("Lowest IoU", pl.col("iou"), False),
+    "adjustment": ("Largest adjustment", pl.col("adjustment_factor").log().abs(), True),
+    "area": ("Smallest area", pl.col("area_px"), False),
+    "confidence": ("Lowest pre-label confidence", pl.col("pre_confidence"), False),
+    "change_kind": ("Change kind", pl.col("change_kind").replace_strict(SEVERITY, range(len(SEVERITY)),
+                                                                         default=len(SEVERITY),
+                                                                         return_dtype=pl.Int64), False),
+    "file": ("File name", pl.col("file_path"), False),
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,7 @@ class View:
     filter: ResultFilter = ResultFilter()
     group_by: str = "expert review class"
     slice: Slice | None = None
+    sort: str = "table"
 
     @property
     def group_column(self) -> str:
@@ -115,14 +130,14 @@ def confusion(results: pl.DataFrame) -> pl.DataFrame:
 
 
 def tiles(results: pl.DataFrame, view: View) -> pl.DataFrame:
-    """The grid's tiles in order. Grouped by a class: a result each, the groups in the Class Changed table's order
-    (biggest first), results in image order within a group. Grouped by image: an image each, with its result
-    count and how many changed."""
-    if view.group_by != "image":
-        order = class_changed_table(results, view.group_column)["group"]
-        rank = pl.col(view.group_column).replace_strict(order, pl.int_range(order.len(), eager=True),
-                                                        return_dtype=pl.Int64)
-        return results.sort(rank, "result_id")
+    """The grid's tiles in order. Grouped by a class: a result each, in the view's sort; the default keeps the
+    Class Changed table's order (biggest group first, results in image order within a group). Grouped by image: an
+    image each, with its result count and how many changed, images ordered by their first result in that sort."""
+    ordered = _ranked(results, view)
+    return _image_tiles(ordered) if view.group_by == "image" else ordered
+
+
+def _image_tiles(results: pl.DataFrame) -> pl.DataFrame:
     return results.group_by("sample_id", "file_path", maintain_order=True).agg(
         pl.len().alias("results"),
         pl.col("class_changed").sum().alias("changed"),
@@ -130,20 +145,53 @@ def tiles(results: pl.DataFrame, view: View) -> pl.DataFrame:
     )
 
 
+def _ranked(results: pl.DataFrame, view: View) -> pl.DataFrame:
+    if view.sort == "table" and view.group_by == "image":
+        return results  # already in result (image) order
+    return results.select(pl.all().gather(result_order(results, view)))
+
+
+def result_order(results: pl.DataFrame, view: View) -> pl.Series:
+    """Row positions of `results` in the grid's order (a result's neighbours for the viewer's ←/→). Grouped by
+    image, an image's results stay together, the images ordered by their first result in the sort."""
+    keys, descending = _sort_keys(results, view)
+    order = results.select(pl.arg_sort_by(keys, descending=descending, nulls_last=True).alias("row")).to_series()
+    if view.group_by != "image":
+        return order
+    ranks = pl.DataFrame({"row": order, "sample_id": results["sample_id"].gather(order)}).with_row_index("rank")
+    return ranks.sort(pl.col("rank").min().over("sample_id"), "rank")["row"]
+
+
+def _sort_keys(results: pl.DataFrame, view: View) -> tuple[list[pl.Expr], list[bool]]:
+    _, key, descending = SORTS[view.sort]
+    if key is not None:
+        return [key, pl.col("result_id")], [descending, False]
+    if view.group_by == "image":
+        return [pl.col("result_id")], [False]
+    order = class_changed_table(results, view.group_column)["group"]
+    rank = pl.col(view.group_column).replace_strict(order, pl.int_range(order.len(), eager=True),
+                                                    return_dtype=pl.Int64)
+    return [rank, pl.col("result_id")], [False, False]
+
+
 def page_count(tile_count: int, page_size: int) -> int:
     return max(1, math.ceil(tile_count / page_size))
 
 
 def grid_page(results: pl.DataFrame, view: View, *, page: int, page_size: int) -> tuple[pl.DataFrame, int]:
-    """One page of `tiles(results, view)` and the number of tiles, without ordering the whole frame: the page is
-    cut from the groups it spans (results are in result order already), so a 1M-result job pays for one page."""
+    """One page of `tiles(results, view)` and the number of tiles, without ordering more than it must: in the
+    table's order the page is cut from the groups it spans (results are in result order already), so a 1M-result
+    job pays for one page; another sort orders the sort key alone, then gathers the page's rows."""
     if view.group_by == "image":
-        samples = results["sample_id"].unique(maintain_order=True)
+        ranked = _ranked(results, view)
+        samples = ranked["sample_id"].unique(maintain_order=True)
         page = min(max(page, 1), page_count(samples.len(), page_size))
         chosen = samples.slice((page - 1) * page_size, page_size).implode()
-        return tiles(results.filter(pl.col("sample_id").is_in(chosen)), view), samples.len()
+        return _image_tiles(ranked.filter(pl.col("sample_id").is_in(chosen))), samples.len()
     page = min(max(page, 1), page_count(results.height, page_size))
     start, end = (page - 1) * page_size, page * page_size
+    if view.sort != "table":
+        return results.select(pl.all().gather(result_order(results, view).slice(start, page_size))), results.height
     parts, offset = [], 0
     for group, total in class_changed_table(results, view.group_column).select("group", "Total").iter_rows():
         if offset < end and offset + total > start:

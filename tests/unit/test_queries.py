@@ -280,14 +280,55 @@ def test_pages_of_images():
     assert math.fsum(tiles["results"].to_list()) == FRAME.height
 
 
+# FRAME with the sort columns the tests above do not need: IoU and confidence, with ties and nulls.
+SORTABLE = FRAME.with_columns(
+    pl.Series("iou", [0.9, 0.5, None, None, 0.5, None, 0.2, 0.95]),
+    pl.Series("pre_confidence", [0.8, 0.3, 0.9, None, 0.3, 0.6, 0.1, 0.7]),
+)
+# The obvious orders, written with Python's sorted(): (value is None, key) puts a result without the value last.
+ORACLE_KEYS = {
+    "iou": lambda r: (r["iou"] is None, r["iou"] or 0),
+    "adjustment": lambda r: (r["adjustment_factor"] is None,
+                             -abs(math.log(r["adjustment_factor"])) if r["adjustment_factor"] else 0),
+    "area": lambda r: (r["area_px"] is None, r["area_px"] or 0),
+    "confidence": lambda r: (r["pre_confidence"] is None, r["pre_confidence"] or 0),
+    "change_kind": lambda r: ["removed", "added", "relabeled", "adjusted", "unchanged"].index(r["change_kind"]),
+    "file": lambda r: r["file_path"],
+}
+
+
+@pytest.mark.parametrize("sort", sorted(ORACLE_KEYS))
+def test_each_sort_orders_results_like_python_sorted_with_missing_values_last(sort):
+    expected = [r["result_id"] for r in sorted(SORTABLE.iter_rows(named=True),
+                                               key=lambda r: (ORACLE_KEYS[sort](r), r["result_id"]))]
+    assert queries.tiles(SORTABLE, View(sort=sort))["result_id"].to_list() == expected
+    assert set(queries.SORTS) == set(ORACLE_KEYS) | {"table"}
+
+
+def test_sorts_by_hand():
+    assert queries.tiles(SORTABLE, View(sort="iou"))["result_id"].to_list() == [7, 2, 5, 1, 8, 3, 4, 6]
+    # |log factor|: 0.25 → 1.39, 2.0 and 0.5 → 0.69 (tie: result id), 1.5 → 0.41, 1.0 → 0; no factor last
+    assert queries.tiles(SORTABLE, View(sort="adjustment"))["result_id"].to_list() == [8, 3, 5, 7, 1, 2, 4, 6]
+
+
+def test_a_sort_grouped_by_image_keeps_each_image_together_ordered_by_its_first_result():
+    # lowest IoU: result 7 (c.png) first, then 2 (a.png), then 5 (b.png)
+    tiles = queries.tiles(SORTABLE, View(group_by="image", sort="iou"))
+    assert tiles["file_path"].to_list() == ["c.png", "a.png", "b.png"]
+    assert tiles["results"].to_list() == [2, 3, 3]
+    order = queries.result_order(SORTABLE, View(group_by="image", sort="iou"))
+    assert SORTABLE["result_id"].gather(order).to_list() == [7, 8, 2, 1, 3, 5, 4, 6]
+
+
 @pytest.mark.parametrize("group_by", ["expert review class", "pre-label class", "image"])
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5, 8, 24])
-def test_grid_page_cuts_the_same_page_as_ordering_every_tile(group_by, page_size):
-    view = View(group_by=group_by)
-    every_tile = queries.tiles(FRAME, view)
+@pytest.mark.parametrize("sort", list(queries.SORTS))
+def test_grid_page_cuts_the_same_page_as_ordering_every_tile(group_by, page_size, sort):
+    view = View(group_by=group_by, sort=sort)
+    every_tile = queries.tiles(SORTABLE, view)
     pages = queries.page_count(every_tile.height, page_size)
     for page in range(0, pages + 2):  # and out-of-range pages, which clamp
-        cut, count = queries.grid_page(FRAME, view, page=page, page_size=page_size)
+        cut, count = queries.grid_page(SORTABLE, view, page=page, page_size=page_size)
         assert count == every_tile.height
         expected = page_of(every_tile, page=page, page_size=page_size)
         assert cut.select(expected.columns).rows() == expected.rows()
