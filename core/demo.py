@@ -48,12 +48,6 @@ def seed_demo(
             **common, name=STREET_AUTO, images_dir=street.images_dir, predictions_path=street.predictions
         )
         created.append(auto)
-    if STREET in wanted:
-        progress("importing street-scenes (M-LA-OD)", 0.4)
-        created.append(ingest.import_detection(
-            **common, name=STREET, images_dir=street.images_dir, pre_path=street.pre, expert_path=street.expert,
-            source_job=auto,
-        ))
     if STREET_NEXT in wanted:
         created.append(ingest.import_auto_predictions(
             **common, name=STREET_NEXT, images_dir=street.images_dir, predictions_path=street.predictions,
@@ -70,6 +64,13 @@ def seed_demo(
     if STREET_REFINE in wanted:
         progress("starting street-scenes-refine (M-LA-OD, IN_PROGRESS)", 0.9)
         created.append(_job_in_progress(engine, auto))
+    # The flagship job last: the newest job is the first card on Labeling Jobs.
+    if STREET in wanted:
+        progress("importing street-scenes (M-LA-OD)", 0.95)
+        created.append(ingest.import_detection(
+            **common, name=STREET, images_dir=street.images_dir, pre_path=street.pre, expert_path=street.expert,
+            source_job=auto,
+        ))
     progress("demo ready", 1.0)
     return created
 

@@ -1,42 +1,67 @@
-"""The job a page is about, from the URL's ?job=ID; a missing or unknown id is a clear message, not a traceback."""
+"""The job a page is about, from the URL's ?job=ID. Opened without one (from the navigation), the page offers the
+jobs it can show, most recent first, instead of a dead end; a missing or unknown id is a clear message."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from core.errors import NotFound
+from core.jobs import JobSummary, list_jobs
 from core.models import LabelJob
 from core.results_frame import get_job
 from dashboard.job_card import STATUS_COLORS, tag_color
 from dashboard.navigation import JOB_PAGES
 from dashboard.store import engine
+from dashboard.text import md
 
 JOBS_PAGE = "pages/jobs.py"
 
 
-def job_from_query_params() -> LabelJob | None:
+def job_from_query_params(*, page: str, offers: Callable[[JobSummary], bool] = lambda job: True) -> LabelJob | None:
+    """page: the page's title, for the picker; offers: which jobs the page can show."""
     raw = st.query_params.get("job")
     if raw is None:
-        st.info("Pick a job on the Labeling Jobs page.")
-        st.page_link(JOBS_PAGE, label="Labeling Jobs", icon=":material/arrow_back:")
+        job_picker_ui(page=page, offers=offers)
         return None
     try:
         return get_job(engine(), int(raw))
     except (ValueError, NotFound):
-        st.error(f"There is no job with id {raw!r}.")
+        st.error(f"There is no job with id {md(repr(raw))}.")
         st.page_link(JOBS_PAGE, label="Back to Labeling Jobs", icon=":material/arrow_back:")
         return None
 
 
+def job_picker_ui(*, page: str, offers: Callable[[JobSummary], bool]) -> None:
+    st.title(page, anchor=False)
+    jobs = [job for job in list_jobs(engine=engine()) if offers(job)]
+    if not jobs:
+        st.info(f"No job to open on {page} yet.", icon=":material/inventory_2:")
+        st.page_link(JOBS_PAGE, label="Labeling Jobs", icon=":material/arrow_back:")
+        return
+    st.caption(f"Pick a job to open on {page} (most recent first), or browse the cards on Labeling Jobs.")
+    with st.container(key="job_picker", width=720):
+        for job in jobs:
+            with st.container(horizontal=True, vertical_alignment="center", border=True, gap="small"):
+                st.markdown(f"**{md(job.name)}**", width="stretch")
+                st.badge(job.tag, color=tag_color(job.kind))
+                st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
+                st.caption(f"{job.images:,} images · {job.results:,} results", width=190)
+                if st.button("Open", key=f"pick_job_{job.id}", icon=":material/arrow_forward:", type="tertiary"):
+                    st.query_params["job"] = str(job.id)
+                    st.rerun()
+
+
 def job_header(job: LabelJob, *, page: str) -> None:
-    st.title(f"{page} · {job.name}")
-    with st.container(horizontal=True, key="job_pages"):
+    with st.container(horizontal=True, vertical_alignment="center", key="job_header"):
+        st.title(f"{page} · {md(job.name)}", anchor=False)
+        st.badge(job.tag, color=tag_color(job.kind))
+        st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
+        st.caption(f"{job.image_count:,} images · {job.result_count:,} results")
+        st.space("stretch")
         pages = JOB_PAGES + ((("pages/annotate.py", "Annotate", ":material/edit:"),)
                              if job.status == "IN_PROGRESS" and job.kind == "manual" else ())
         for path, title, icon in pages:
             if title != page:
                 st.page_link(path, label=title, icon=icon, query_params={"job": str(job.id)})
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.badge(job.tag, color=tag_color(job.kind))
-        st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
-        st.caption(f"{job.image_count:,} images · {job.result_count:,} results · {job.task}")

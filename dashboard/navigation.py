@@ -20,26 +20,35 @@ from dashboard.signed_in import signed_in_role
 PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", layout="wide")
 
 
-# (file, title, icon, the permission a user needs to be offered the page)
+# (section, file, title, icon, the permission a user needs to be offered the page). The navigation sits in the top
+# bar, so the sidebar is the Filters' alone; a section is one menu there.
 PAGES = (
-    ("pages/jobs.py", "Labeling Jobs", ":material/work:", Permission.READ),
-    ("pages/overview.py", "Overview", ":material/dashboard:", Permission.READ),
-    ("pages/new_job.py", "New manual label job", ":material/add_circle:", Permission.MANAGE),
-    ("pages/annotate.py", "Annotate", ":material/edit:", Permission.LABEL),
-    ("pages/specs.py", "Label specs", ":material/label:", Permission.READ),
-    ("pages/visualize.py", "Visualize", ":material/insights:", Permission.READ),
-    ("pages/catalog.py", "Catalog", ":material/folder_open:", Permission.READ),
-    ("pages/resultsets.py", "ResultSets", ":material/inventory:", Permission.READ),
-    ("pages/activity.py", "Activity", ":material/history:", Permission.READ),
-    ("pages/users.py", "Users", ":material/group:", Permission.MANAGE),
+    ("", "pages/jobs.py", "Labeling Jobs", ":material/work:", Permission.READ),
+    ("", "pages/overview.py", "Overview", ":material/dashboard:", Permission.READ),
+    ("Review", "pages/visualize.py", "Visualize", ":material/insights:", Permission.READ),
+    ("Review", "pages/catalog.py", "Catalog", ":material/folder_open:", Permission.READ),
+    ("Review", "pages/resultsets.py", "ResultSets", ":material/inventory:", Permission.READ),
+    ("Review", "pages/activity.py", "Activity", ":material/history:", Permission.READ),
+    ("Label", "pages/annotate.py", "Annotate", ":material/edit:", Permission.LABEL),
+    ("Label", "pages/new_job.py", "New manual label job", ":material/add_circle:", Permission.MANAGE),
+    ("Label", "pages/specs.py", "Label specs", ":material/label:", Permission.READ),
+    ("Admin", "pages/users.py", "Users", ":material/group:", Permission.MANAGE),
 )
 
 
-def app_pages(role: Role | None) -> list:
-    """The pages the role may use (all of them before sign-in: the navigation is hidden then, and whichever page
-    a link names asks for the sign-in); a page left out is not reachable by its URL either."""
-    return [st.Page(file, title=title, icon=icon, default=file == "pages/jobs.py")
-            for file, title, icon, needs in PAGES if role is None or needs in GRANTS[role]]
+def app_pages(role: Role | None) -> dict[str, list]:
+    """The pages the role may use, by section (all of them before sign-in: the navigation is hidden then, and
+    whichever page a link names asks for the sign-in); a page left out is not reachable by its URL either."""
+    sections: dict[str, list] = {}
+    for section, file, title, icon, needs in PAGES:
+        if role is None or needs in GRANTS[role]:
+            sections.setdefault(section, []).append(
+                st.Page(file, title=title, icon=icon, default=file == "pages/jobs.py"))
+    return sections
+
+
+def navigation_position(role: Role | None) -> str:
+    return "top" if role else "hidden"
 
 
 # The pages about one job, linked from each other's header with the same ?job=.
@@ -57,7 +66,7 @@ def ensure_navigation() -> None:
     if first_run and PagesManager.uses_pages_directory:
         st.set_page_config(**PAGE_CONFIG)
         role = signed_in_role()
-        st.navigation(app_pages(role), position="sidebar" if role else "hidden")
+        st.navigation(app_pages(role), position=navigation_position(role))
         # The legacy run gave this page's widgets other ids than every later run will: run once more now, through
         # the entrypoint, so the reviewer's first input is not lost. Nothing is swallowed: this is the page load.
         st.rerun()

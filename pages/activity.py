@@ -16,7 +16,7 @@ from dashboard.url_state import describe_selection, url_day
 ensure_navigation()
 signed_in_user()
 
-job = job_from_query_params()
+job = job_from_query_params(page="Activity")
 if job is None:
     st.stop()
 job_header(job, page="Activity")

@@ -15,7 +15,7 @@ from dashboard.store import engine
 ensure_navigation()
 expert = signed_in_user()
 
-job = job_from_query_params()
+job = job_from_query_params(page="Annotate", offers=lambda j: j.kind == "manual" and j.status == "IN_PROGRESS")
 if job is None:
     st.stop()
 job_header(job, page="Annotate")

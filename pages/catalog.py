@@ -15,7 +15,7 @@ PAGE_SIZE = 50
 ensure_navigation()
 signed_in_user()
 
-job = job_from_query_params()
+job = job_from_query_params(page="Catalog")
 if job is None:
     st.stop()
 job_header(job, page="Catalog")

@@ -13,7 +13,7 @@ from dashboard.store import engine
 ensure_navigation()
 user = signed_in_user()
 
-job = job_from_query_params()
+job = job_from_query_params(page="ResultSets")
 if job is None:
     st.stop()
 job_header(job, page="ResultSets")
