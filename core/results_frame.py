@@ -163,3 +163,11 @@ def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, 
         for job_id, state, n in conn.execute(text(query), params):
             counts.setdefault(job_id, {"pending": 0, "accepted": 0, "rejected": 0})[state] = n
     return counts
+
+
+def result_state(engine: Engine, *, job_id: int, result_id: int) -> str | None:
+    """The review state of one result as the store holds it now (the viewer's, which outlives the page's frame);
+    None when the job has no such result."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT review_state FROM result WHERE id = :id AND job_id = :job_id"),
+                            {"id": result_id, "job_id": job_id}).scalar_one_or_none()

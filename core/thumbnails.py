@@ -21,6 +21,9 @@ from core.settings import get_settings
 REMOVED_COLOR = "#E45756"
 PRE_COLOR_FALLBACK = "#9AA5B1"
 JPEG_QUALITY = 85
+# Tiles are squares, so a grid's rows line up; an image of another shape sits on this neutral band, which reads as
+# "no image here" in the light and the dark theme alike.
+LETTERBOX = (96, 102, 112)
 
 
 class ImageUnavailable(Exception):
@@ -64,20 +67,24 @@ def open_image(root: Path, file_path: str) -> Image.Image:
         raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
 
 
-def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool) -> Path:
+def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool,
+              square: bool = False) -> Path:
     view = "all" if focus is None else f"{'c' if crop else 'w'}{focus}"
-    return get_settings().thumbnail_dir / f"job{job_id}" / f"r{revision}-s{sample_id}-{view}-{size}.jpg"
+    shape = "-sq" if square else ""
+    return get_settings().thumbnail_dir / f"job{job_id}" / f"r{revision}-s{sample_id}-{view}-{size}{shape}.jpg"
 
 
 def render_tile(
     *, job_id: int, revision: int, root: Path, sample: dict, boxes: pl.DataFrame, overlay: Overlay,
-    focus: int | None = None, size: int = 256, crop: bool = True,
+    focus: int | None = None, size: int = 256, crop: bool = True, square: bool = False,
 ) -> Path:
-    """The cached tile of a sample: cropped around result `focus` when given, else the whole image.
+    """The cached tile of a sample: cropped around result `focus` when given, else the whole image; `square`: on
+    a size × size canvas, with labels sized for a tile shown about that large.
 
     sample: sample_id, file_path. boxes: the sample's results (result_id, change_kind, expert_class, pre_class,
     expert_x.., pre_x..)."""
-    path = tile_path(job_id=job_id, revision=revision, sample_id=sample["sample_id"], focus=focus, size=size, crop=crop)
+    path = tile_path(job_id=job_id, revision=revision, sample_id=sample["sample_id"], focus=focus, size=size, crop=crop,
+                     square=square)
     if path.exists():
         return path
     image = open_image(root, sample["file_path"])
@@ -91,7 +98,14 @@ def render_tile(
     factor = size / max(image.width, image.height)
     image = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
                          Image.Resampling.LANCZOS)
-    draw_overlays(image, boxes, overlay, focus=focus, origin=origin, factor=factor)
+    if square:
+        canvas = Image.new("RGB", (size, size), LETTERBOX)
+        offset = ((size - image.width) // 2, (size - image.height) // 2)
+        canvas.paste(image, offset)
+        image = canvas
+        origin = (origin[0] - offset[0] / factor, origin[1] - offset[1] / factor)
+    draw_overlays(image, boxes, overlay, focus=focus, origin=origin, factor=factor,
+                  label_px=max(11, size // 18) if square else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     image.save(tmp, "JPEG", quality=JPEG_QUALITY)
@@ -118,13 +132,13 @@ def _crop_box(image: Image.Image, row: dict) -> tuple[int, int, int, int]:
 
 def draw_overlays(
     image: Image.Image, boxes: pl.DataFrame, overlay: Overlay, *, focus: int | None,
-    origin: tuple[float, float] = (0, 0), factor: float = 1.0,
+    origin: tuple[float, float] = (0, 0), factor: float = 1.0, label_px: int | None = None,
 ) -> None:
     """Draw the boxes (in source-image pixels) onto `image`, which shows the source from `origin`, scaled by
-    `factor`."""
+    `factor`. label_px: the labels' font size (default: in proportion to the image)."""
     draw = ImageDraw.Draw(image, "RGBA")
     scale = max(image.width, image.height) / 512
-    font = _font(max(10, int(12 * scale)))
+    font = _font(label_px or max(10, int(12 * scale)))
 
     def xyxy(row: dict, prefix: str) -> tuple[float, float, float, float]:
         x0, y0, x1, y1 = _xyxy(row, prefix)
@@ -139,7 +153,8 @@ def draw_overlays(
     # The focus result last, so it sits on top of its neighbours.
     rows.sort(key=lambda r: r["result_id"] == focus)
     for row in rows:
-        width = max(1, round((3 if row["result_id"] == focus or focus is None else 1.5) * scale))
+        strong = row["result_id"] == focus or focus is None
+        width = max(2, round(3 * scale)) if strong else max(1, round(1.5 * scale))
         kind = row["change_kind"]
         if row.get("pre_x") is not None:
             color = REMOVED_COLOR if kind == "removed" else overlay.color(row["pre_class"])

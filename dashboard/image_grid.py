@@ -1,42 +1,87 @@
-"""The image grid: one tile per result (or per image when grouped by image), paginated, thumbnails with overlays
-drawn by Pillow and cached on disk. A tile's button opens the detail panel."""
+"""The image grid: one tile per result (or per image when grouped by image), sorted and paginated, thumbnails with
+overlays drawn by Pillow and cached on disk. Tiles are squares of one size with a one-line caption, so rows line
+up; a tile's button opens the viewer."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
 from core import queries
 from core.jobs import image_root
-from core.queries import View
+from core.queries import SORTS, View
 from core.thumbnails import ImageUnavailable, render_tile
 from dashboard.job_data import JobData
 from dashboard.review_bar import PICK_PREFIX
-from dashboard.url_state import PAGE_SIZES, open_result
+from dashboard.text import html_text
+from dashboard.url_state import PAGE_SIZES, set_sort
 
-TILE_SIZE = 256
-COLUMNS = 6
+CHANGED_COLOR = "#F58518"  # the charts' Class Changed: True
 
 
-def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, columns: int = COLUMNS,
-                  pickable: bool = True) -> None:
-    """shown: the results of the selected tab, filters and slice; fewer columns when the detail panel is open.
-    pickable: tiles offer Pick (for the review bar); not to a user who cannot review."""
+@dataclass(frozen=True)
+class TileSize:
+    columns: int
+    pixels: int  # the thumbnail's side, about the size it is shown at: labels on the boxes stay readable
+
+
+TILE_SIZES = {"small": TileSize(5, 176), "medium": TileSize(3, 256), "large": TileSize(2, 384)}
+
+
+def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: bool = True,
+                  on_open: Callable[[int | None], None], key: str = "", size: str | None = None) -> int | None:
+    """shown: the results of the selected tab, filters and slice, drawn under a toolbar: sort (kept in the URL,
+    like the filters), tile size (the reviewer's own; `size` fixes it), the pager. pickable: tiles offer Pick (for
+    the review bar); not to a user who cannot review. Returns the result whose viewer button was clicked, after
+    on_open(it). key: prefixes the widgets' keys when a second grid is on the page (the side panel); only the main
+    grid keeps its sort and page in the URL."""
     if shown.is_empty():
         st.info("No results match this tab, these filters and this slice.", icon=":material/search_off:")
-        return
-    pager, size_column = st.columns([5, 1], vertical_alignment="bottom")
-    page_size = size_column.selectbox("Page size", PAGE_SIZES, index=PAGE_SIZES.index(24), key="page_size",
-                                      bind="query-params")
+        return None
     tile_count = shown["sample_id"].n_unique() if view.group_by == "image" else shown.height
-    with pager:
-        page = st.pagination(queries.page_count(tile_count, page_size), key="page", bind="query-params")
+    page_size = _page_size(key)
+    pages = queries.page_count(tile_count, page_size)
+    with st.container(horizontal=True, vertical_alignment="center", key=f"{key}grid_toolbar", gap="small"):
+        if not key:
+            st.session_state["grid_sort"] = view.sort  # the URL is the source of truth; on_change writes it
+            st.selectbox("Sort", list(SORTS), key="grid_sort", format_func=lambda s: f"Sort: {SORTS[s][0]}",
+                         on_change=lambda: set_sort(st.session_state["grid_sort"]), width=250,
+                         label_visibility="collapsed")
+        if size is None:
+            size = st.segmented_control("Tile size", list(TILE_SIZES), default="medium", key="grid_tile_size",
+                                        required=True, format_func=str.capitalize, persist_state="session",
+                                        label_visibility="collapsed") or "medium"
+        page = min(st.pagination(pages, key=f"{key}page", bind=None if key else "query-params"), pages)
+        what = "images" if view.group_by == "image" else "results"
+        st.caption(f"{(page - 1) * page_size + 1:,}–{min(page * page_size, tile_count):,} of {tile_count:,} {what}")
+    tile_size = TILE_SIZES[size]
     tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
     boxes = boxes_by_sample(data, tiles)
-    grid = st.columns(columns)
+    grid = st.columns(tile_size.columns, gap="small")
+    opened = None
     for i, tile in enumerate(tiles.iter_rows(named=True)):
-        with grid[i % columns]:
-            _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image", pickable=pickable)
+        with grid[i % tile_size.columns]:
+            if _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image", pickable=pickable,
+                     pixels=tile_size.pixels, key=key):
+                opened = tile["result_id"]
+    if not key:
+        with st.container(horizontal=True, vertical_alignment="center", key="grid_page_size", gap="small"):
+            st.caption("Tiles per page")
+            # No format_func: the URL holds the option as it is (?page_size=48), which a formatted label would not.
+            st.selectbox("Tiles per page", PAGE_SIZES, index=PAGE_SIZES.index(24), key="page_size",
+                         bind="query-params", width=90, label_visibility="collapsed")
+    if opened is not None:
+        on_open(opened)
+    return opened
+
+
+def _page_size(key: str) -> int:
+    # The per-page choice sits under the tiles it sizes: its value is read (state, else the URL) before.
+    raw = str(st.session_state.get("page_size") or st.query_params.get("page_size", "24")) if not key else "24"
+    return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else 24
 
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:
@@ -45,29 +90,39 @@ def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFram
     return {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
 
 
-def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool = False) -> None:
+def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool = False,
+                  pixels: int = TILE_SIZES["medium"].pixels) -> None:
     """The tile's thumbnail with overlays, or a placeholder that names the file it could not read."""
     focus = None if per_image or not data.is_detection else tile["result_id"]
     try:
         path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job),
-                           sample=tile, boxes=boxes, overlay=data.overlay, focus=focus, size=TILE_SIZE)
+                           sample=tile, boxes=boxes, overlay=data.overlay, focus=focus, size=pixels, square=True)
         st.image(str(path), width="stretch")
     except ImageUnavailable as exc:
         st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
 
 
-def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pickable: bool) -> None:
-    with st.container(border=True, key=f"tile_{tile['result_id']}"):
-        tile_image_ui(data, tile, boxes, per_image=per_image)
-        st.caption(tile_caption(data, tile, per_image))
+def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pickable: bool, pixels: int,
+          key: str) -> bool:
+    """True when its viewer button was clicked."""
+    with st.container(border=True, key=f"{key}tile_{tile['result_id']}", gap="xxsmall"):
+        tile_image_ui(data, tile, boxes, per_image=per_image, pixels=pixels)
+        caption_line_ui(tile_caption(data, tile, per_image), changed=bool(tile.get("class_changed"))
+                        and not per_image)
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if pickable:
-                st.checkbox("Pick", key=f"{PICK_PREFIX}{tile['result_id']}")
-            opened = st.button("Details", key=f"open_{tile['result_id']}", icon=":material/open_in_full:",
-                               type="tertiary")
-        if opened:
-            open_result(tile["result_id"])
-            st.rerun()
+                st.checkbox("Pick", key=f"{key}{PICK_PREFIX}{tile['result_id']}", width="content")
+            st.space("stretch")
+            return st.button("", key=f"{key}open_{tile['result_id']}", icon=":material/open_in_full:",
+                             type="tertiary", help="Open in the viewer")
+
+
+def caption_line_ui(text: str, *, changed: bool = False) -> None:
+    """One line, cut with an ellipsis (the whole text on hover), so every tile has the same height."""
+    color = f"color:{CHANGED_COLOR};font-weight:600;" if changed else ""
+    st.markdown(f'<div title="{html_text(text)}" style="white-space:nowrap;overflow:hidden;'
+                f'text-overflow:ellipsis;font-size:0.85rem;{color}">{html_text(text)}</div>',
+                unsafe_allow_html=True)
 
 
 def tile_caption(data: JobData, tile: dict, per_image: bool = False) -> str:
@@ -76,5 +131,4 @@ def tile_caption(data: JobData, tile: dict, per_image: bool = False) -> str:
     pre = data.display(tile["pre_class_row"])
     expert = data.display(tile["class_row"])
     text = f"{pre} → {expert}" if tile["class_changed"] else expert
-    kind = tile["change_kind"]
-    return (f":orange[**{text}**]" if tile["class_changed"] else text) + (f" · {kind}" if data.is_detection else "")
+    return text + (f" · {tile['change_kind']}" if data.is_detection else "")

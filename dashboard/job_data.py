@@ -19,6 +19,7 @@ from dashboard.store import engine
 
 @dataclass(frozen=True)
 class JobData:
+    store: str  # the store's URL, without a password: part of every cache key
     job: LabelJob
     results: pl.DataFrame  # every result of the job, with review_state
     class_rows: list[str]  # expert classes in spec order, then (removed) for detection
@@ -56,6 +57,6 @@ def job_data(job: LabelJob) -> JobData:
     )
     class_rows = [c.name for c in classes] + ([REMOVED_ROW] if job.task == "detection" else [])
     return JobData(
-        job=job, results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
+        store=store, job=job, results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
         class_rows=class_rows, overlay=overlay, area_edges=area_edges, factor_edges=factor_edges,
     )

@@ -14,10 +14,14 @@ from dashboard.store import engine
 RESULTSETS_PAGE = "pages/resultsets.py"
 
 
-def save_resultset_ui(*, data: JobData, user: Actor) -> None:
+def save_resultset_ui(*, data: JobData, user: Actor, shown: int) -> None:
+    """shown: the accepted results under the filters and slice, which a ResultSet does not narrow to: it says so."""
     accepted = int((data.results["review_state"] == "accepted").sum())
-    with st.popover(f"Save as ResultSet ({accepted:,} accepted)", icon=":material/inventory:",
-                    disabled=not accepted):
+    with st.popover(f"Save all {accepted:,} accepted results of the job as a ResultSet", icon=":material/inventory:",
+                    disabled=not accepted, width="stretch"):
+        if shown != accepted:
+            st.caption(f"The filters and the slice show {shown:,} of them; a ResultSet holds every accepted result "
+                       "of the job.")
         with st.form("save_resultset", border=False):
             name = st.text_input("Name", max_chars=100, placeholder="e.g. street-scenes accepted 2026-11")
             note = st.text_area("Note (optional)", height=80)

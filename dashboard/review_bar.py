@@ -28,14 +28,17 @@ QUICK_REASONS = ("wrong class", "box too loose", "box too tight", "missed object
 PICK_PREFIX = "pick_"
 
 
-def picked_ids() -> set[int]:
-    return {int(key[len(PICK_PREFIX):]) for key, on in st.session_state.items()
-            if isinstance(key, str) and key.startswith(PICK_PREFIX) and on}
+def picked_ids(key: str = "") -> set[int]:
+    """The result ids of the tiles picked in the grid whose widgets' keys start with `key`."""
+    prefix = f"{key}{PICK_PREFIX}"
+    return {int(name[len(prefix):]) for name, on in st.session_state.items()
+            if isinstance(name, str) and name.startswith(prefix) and on}
 
 
-def clear_picks() -> None:
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(PICK_PREFIX)]:
-        del st.session_state[key]
+def clear_picks(key: str = "") -> None:
+    prefix = f"{key}{PICK_PREFIX}"
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[name]
 
 
 def as_seen(key: str, view: Any, value: Any) -> Any:
@@ -77,35 +80,34 @@ def show_last_outcome() -> None:
 
 
 def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: bool, user: Actor,
-                  selection: dict) -> None:
-    """shown: every result displayed for the tab, filters and slice (all pages)."""
-    show_last_outcome()
+                  selection: dict, key: str = "") -> None:
+    """shown: every result displayed for the tab, filters and slice (all pages). key: prefixes the widgets' keys
+    (and the picks read) when a second bar is on the page (the side panel)."""
     if not user.can(Permission.REVIEW):
         read_only_note(user, Permission.REVIEW, what="accepting and rejecting")
         return
-    picked = _picked_results(shown, per_image=per_image)
+    picked = _picked_results(shown, per_image=per_image, key=key)
     # A Series, not a list: a million ids stay in polars on every rerun, and go to the service as they are.
     ids = pl.Series("result_id", sorted(picked), dtype=pl.Int64) if picked else shown["result_id"]
-    scope = f"{ids.len():,} picked" if picked else f"{ids.len():,}"
+    scope = f"{ids.len():,} picked" if picked else f"{ids.len():,} shown"
     disabled = ids.is_empty()
-    view = (data.job.id, state, json.dumps(selection, sort_keys=True), per_image, tuple(sorted(picked_ids())))
-    seen_ids = as_seen("review_bar_seen", view, ids)
-    help_text = None
-    with st.container(horizontal=True, vertical_alignment="center", key="review_bar"):
+    view = (data.job.id, state, json.dumps(selection, sort_keys=True), per_image, tuple(sorted(picked_ids(key))))
+    seen_ids = as_seen(f"{key}review_bar_seen", view, ids)
+    with st.container(horizontal=True, vertical_alignment="center", key=f"{key}review_bar"):
         for to_state, verb in ACTIONS[state]:
             if to_state == "rejected":
                 _reject_popover(data=data, ids=seen_ids, state=state, scope=scope, user=user,
-                                selection=selection, disabled=disabled, help_text=help_text)
-            elif st.button(f"{verb} {scope}", key=f"bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
-                           help=help_text, type="primary" if to_state == "accepted" else "secondary"):
+                                selection=selection, disabled=disabled, key=key)
+            elif st.button(f"{verb} {scope}", key=f"{key}bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
+                           type="primary" if to_state == "accepted" else "secondary"):
                 act(data=data, ids=seen_ids, from_state=state, to_state=to_state, user=user,
                     selection=selection)
-                clear_picks()
+                clear_picks(key)
                 st.rerun()
-        if picked and st.button("Clear picks", key="clear_picks", type="tertiary"):
-            clear_picks()
+        if picked and st.button("Clear picks", key=f"{key}clear_picks", type="tertiary"):
+            clear_picks(key)
             st.rerun()
-        if st.button("Undo my last action", key="undo", icon=":material/history:", type="tertiary"):
+        if st.button("Undo my last action", key=f"{key}undo", icon=":material/history:", type="tertiary"):
             outcome = review.undo_last(engine=engine(), job_id=data.job.id, actor=user)
             st.session_state["last_outcome"] = (
                 f"Undone: {outcome.moved:,} result(s) back" + (f" · {outcome.changed_elsewhere:,} changed since by "
@@ -116,9 +118,9 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
             st.rerun()
 
 
-def _picked_results(shown: pl.DataFrame, *, per_image: bool) -> set[int]:
+def _picked_results(shown: pl.DataFrame, *, per_image: bool, key: str) -> set[int]:
     """The displayed results the reviewer picked; an image tile (grouped by image) stands for all its results."""
-    tiles = picked_ids()
+    tiles = picked_ids(key)
     if not tiles:
         return set()
     on_show = shown.filter(pl.col("result_id").is_in(list(tiles)))
@@ -129,15 +131,15 @@ def _picked_results(shown: pl.DataFrame, *, per_image: bool) -> set[int]:
 
 
 def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, user: Actor, selection: dict,
-                    disabled: bool, help_text: str | None) -> None:
-    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, help=help_text):
-        quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key="reject_quick")
-        text = st.text_input("Other reason (optional)", key="reject_text")
-        if st.button(f"Reject {scope}", key="bulk_rejected", type="primary", disabled=disabled):
+                    disabled: bool, key: str) -> None:
+    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled):
+        quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key=f"{key}reject_quick")
+        text = st.text_input("Other reason (optional)", key=f"{key}reject_text")
+        if st.button(f"Reject {scope}", key=f"{key}bulk_rejected", type="primary", disabled=disabled):
             reason = "; ".join([*quick, *([text.strip()] if text.strip() else [])]) or None
             act(data=data, ids=ids, from_state=state, to_state="rejected", user=user, reason=reason,
                 selection=selection)
-            clear_picks()
-            for key in ("reject_quick", "reject_text"):
-                st.session_state.pop(key, None)
+            clear_picks(key)
+            for name in (f"{key}reject_quick", f"{key}reject_text"):
+                st.session_state.pop(name, None)
             st.rerun()

@@ -83,27 +83,31 @@ def apply_filter(result_filter: ResultFilter, group_by: str) -> None:
 
 
 def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
-    """The applied filter, the Group by choice, and notices about the URL or the inputs."""
+    """The applied filter, the Group by choice, and notices about the URL or the inputs. Drawn where it is called:
+    the page puts it at the top of the sidebar."""
     result_filter, group_by, notices = url_filter(data)
     synced = (to_query_params(result_filter), group_by)
     if st.session_state.get("f_synced") != synced:  # a deep link, or the browser's back button
         _seed_widgets(result_filter, group_by)
         st.session_state["f_synced"] = synced
 
-    sidebar = st.sidebar
-    sidebar.header("Filters")
-    sidebar.toggle("Show Advanced Filter", key="f_advanced")
-    with sidebar.form("filters", border=False):
+    st.header("Filters", anchor=False)
+    st.toggle("Show Advanced Filter", key="f_advanced")
+    with st.form("filters", border=False):
         st.multiselect("Expert Review Class", data.class_rows, key="f_classes", format_func=data.display,
                        placeholder="All classes")
         st.radio("Class Changed Condition", list(CHANGED_OPTIONS), key="f_changed", horizontal=True)
         if data.is_detection:
-            _range_inputs("Expert Review Area (px²)", "area", step=100.0)
-            _range_inputs("Current to Auto/Pre Label Adjustment Factor", "factor", step=0.1)
+            _range_inputs("Expert Review Area (px²)", "area", step=100.0,
+                          help="Area of the expert box in px², min and max")
+            _range_inputs("Adjustment Factor", "factor", step=0.1,
+                          help="Current to Auto/Pre Label Adjustment Factor: area(expert box) / area(pre-label "
+                               "box); 1.0 is the same size, 0.5 half, 2.0 double")
         if st.session_state.get("f_advanced"):
             st.caption("Advanced")
             if data.is_detection:
-                _range_inputs("IoU", "iou", step=0.05)
+                _range_inputs("IoU", "iou", step=0.05, help="Intersection over union of the expert box and its "
+                                                           "pre-label box")
                 st.multiselect("Change kind", CHANGE_KINDS, key="f_change_kinds", placeholder="All kinds")
             _range_inputs("Pre-label confidence", "confidence", step=0.05)
         st.selectbox("Group by", GROUP_BYS, key="f_group_by")
@@ -117,9 +121,11 @@ def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
     return result_filter, group_by, notices
 
 
-def _range_inputs(label: str, name: str, *, step: float) -> None:
-    low, high = st.columns(2)
+def _range_inputs(label: str, name: str, *, step: float, help: str | None = None) -> None:
+    """One short label over a min and a max input (labelled Min/Max … for screen readers and tests)."""
+    st.markdown(f"<small>{label}</small>", unsafe_allow_html=True, help=help)
+    low, high = st.columns(2, gap="small")
     low.number_input(f"Min {label}", key=f"f_{name}_min", value=None, min_value=0.0, step=step,
-                     placeholder="min", format="%g")
+                     placeholder="min", format="%g", label_visibility="collapsed")
     high.number_input(f"Max {label}", key=f"f_{name}_max", value=None, min_value=0.0, step=step,
-                      placeholder="max", format="%g")
+                      placeholder="max", format="%g", label_visibility="collapsed")

@@ -8,23 +8,22 @@ import streamlit as st
 
 from core.access import Actor
 from core.spot_check import draw_sample, error_rate
-from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
+from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_caption, tile_image_ui
 from dashboard.job_data import JobData
 from dashboard.review_bar import ICONS, act, as_seen
 
-COLUMNS = 6
+TILE = TILE_SIZES["small"]
 
 
 def spot_check_ui(*, data: JobData, shown: pl.DataFrame, user: Actor, selection: dict) -> None:
     """shown: the Pending Review results of the current slice and filters."""
     key = f"spot_check_{data.job.id}"
     spot = st.session_state.get(key)
-    with st.expander("Spot check this slice", icon=":material/science:", expanded=spot is not None):
-        if spot is None:
-            _draw(key, shown, selection)
-        else:
-            _review_sample(key, spot, data=data, shown=shown, user=user,
-                           same_slice=_slice_of(spot["selection"]) == _slice_of(selection))
+    if spot is None:
+        _draw(key, shown, selection)
+    else:
+        _review_sample(key, spot, data=data, shown=shown, user=user,
+                       same_slice=_slice_of(spot["selection"]) == _slice_of(selection))
 
 
 def _slice_of(selection: dict) -> dict:
@@ -63,11 +62,12 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
     reviewed_column.metric("Sample reviewed", f"{reviewed} of {sample.height}", help=f"seed {spot['seed']}")
 
     boxes = boxes_by_sample(data, sample)
-    grid = st.columns(COLUMNS)
+    grid = st.columns(TILE.columns, gap="small")
     for i, tile in enumerate(sample.iter_rows(named=True)):
-        with grid[i % COLUMNS], st.container(border=True, key=f"spot_tile_{tile['result_id']}"):
-            tile_image_ui(data, tile, boxes[tile["sample_id"]])
-            st.caption(tile_caption(data, tile))
+        with grid[i % TILE.columns], st.container(border=True, key=f"spot_tile_{tile['result_id']}",
+                                                  gap="xxsmall"):
+            tile_image_ui(data, tile, boxes[tile["sample_id"]], pixels=TILE.pixels)
+            caption_line_ui(tile_caption(data, tile), changed=bool(tile["class_changed"]))
             _decide_one(data, tile, user=user, selection=spot["selection"],
                         seen_state=seen_states.get(tile["result_id"], tile["review_state"]))
 
@@ -97,10 +97,12 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
 
 def _decide_one(data: JobData, tile: dict, *, user: Actor, selection: dict, seen_state: str) -> None:
     state = tile["review_state"]
-    accept, reject = st.columns(2)
-    for column, to_state, verb in ((accept, "accepted", "Accept"), (reject, "rejected", "Reject")):
-        if column.button(verb, key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
-                         disabled=state == to_state, type="tertiary"):
+    with st.container(horizontal=True, gap="xxsmall", horizontal_alignment="distribute"):
+        buttons = [(to_state, verb, st.button("", key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
+                                               disabled=state == to_state, type="tertiary", help=verb))
+                   for to_state, verb in (("accepted", "Accept"), ("rejected", "Reject"))]
+    for to_state, verb, clicked in buttons:
+        if clicked:
             act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, user=user,
                 selection={**selection, "spot_check_sample": True})
             st.rerun()

@@ -1,4 +1,5 @@
-"""The parts of a view that live in the URL besides the filters: the tab, the slice, the open tile, the grid page.
+"""The parts of a view that live in the URL besides the filters: the tab, the slice, the sort, the workspace's
+view (images or charts), the images panel, the result open in the viewer, the grid page.
 
 The grid's page and page size are widgets bound to the URL (Streamlit keeps them in sync); a value they cannot
 take is dropped by Streamlit, so it is named here first.
@@ -11,8 +12,10 @@ from datetime import date
 import streamlit as st
 
 from core.filters import ResultFilter, Slice, parse_state, to_query_params
+from core.queries import SORTS
 
 PAGE_SIZES = (12, 24, 48, 96)
+WORKSPACE_VIEWS = ("images", "charts", "spot_check")
 
 
 def url_tab() -> tuple[str, list[str]]:
@@ -43,6 +46,47 @@ def set_slice(selected: Slice | None) -> None:
 def first_page() -> None:
     # The page widget owns ?page=; it may only be moved through its session state, before it is drawn.
     st.session_state["page"] = 1
+
+
+def url_sort() -> tuple[str, list[str]]:
+    raw = st.query_params.get("sort")
+    if raw is None or raw in SORTS:
+        return raw or "table", []
+    return "table", [f"ignored sort={raw!r} (expected one of {', '.join(SORTS)})"]
+
+
+def set_sort(sort: str) -> None:
+    if sort == "table":
+        st.query_params.pop("sort", None)
+    else:
+        st.query_params["sort"] = sort
+    first_page()
+
+
+def url_workspace() -> tuple[str, list[str]]:
+    raw = st.query_params.get("view")
+    if raw is None or raw in WORKSPACE_VIEWS:
+        return raw or "images", []
+    return "images", [f"ignored view={raw!r} (expected one of {', '.join(WORKSPACE_VIEWS)})"]
+
+
+def set_workspace(view: str) -> None:
+    if view == "images":
+        st.query_params.pop("view", None)
+    else:
+        st.query_params["view"] = view
+
+
+def url_panel() -> bool:
+    """?panel=images: the right-side panel of the selected value's images is open."""
+    return st.query_params.get("panel") == "images"
+
+
+def open_panel(is_open: bool) -> None:
+    if is_open:
+        st.query_params["panel"] = "images"
+    else:
+        st.query_params.pop("panel", None)
 
 
 def url_result() -> tuple[int | None, list[str]]:

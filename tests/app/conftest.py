@@ -4,6 +4,7 @@ when configured; signing a user in."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> A
     """Click a button in the open st.dialog. A dialog is a fragment: the browser reruns only the dialog function on
     a click inside it; AppTest only reruns the whole script, in which the dialog function is not called (its
     opening click is over), so the click would be lost. The run is made the fragment rerun a browser requests."""
-    [fragment_id] = list(at._fragment_storage._fragments)
+    # The dialog is the last fragment the run registered (a page may have others, such as Visualize's grid).
+    fragment_id = list(at._fragment_storage._fragments)[-1]
     plain = local_script_runner.RerunData
     monkeypatch.setattr(local_script_runner, "RerunData",
                         lambda **kw: plain(**kw, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True))
@@ -74,3 +76,24 @@ def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setattr(local_script_runner, "RerunData", plain)
     assert not at.exception, at.exception
     return at
+
+
+def plain(markdown: str) -> str:
+    """Markdown as the reader sees it: the backslash escapes that keep user text from being read as Markdown
+    (dashboard.text.md) taken out."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def stats(at: AppTest) -> dict[str, str]:
+    """The Expert Review Stats row: label → value."""
+    bodies = [e.proto.body for e in at.get("html") if "data-stat=" in e.proto.body]
+    assert len(bodies) == 1, bodies
+    return dict(re.findall(r'data-stat="([^"]+)" data-value="([^"]+)"', bodies[0]))
+
+
+def tile_captions(at: AppTest) -> list[str]:
+    """The grid tiles' one-line captions, as shown (HTML-escaped text in a div)."""
+    import html
+
+    return [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown
+            if m.value.startswith('<div title="')]

@@ -18,7 +18,7 @@ from core.access import operator
 from core.demo import seed_demo
 from core.exports import list_datalog_tables
 from core.spot_check import draw_sample, error_rate
-from tests.app.conftest import click_in_dialog, sign_in_as, signed_in_session
+from tests.app.conftest import click_in_dialog, plain, sign_in_as, signed_in_session
 from tests.app.test_visualize_page import (
     APP,
     apply,
@@ -141,21 +141,21 @@ def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_t
     at = open_visualize(street, user="lee", page_size="12")  # lee: a team lead, made a viewer below
     users.set_role(engine=store_engine(), name="lee", role="viewer", actor=operator())
     at.run()
-    assert at.title[0].value == "Visualize · street-scenes"
+    assert plain(at.title[0].value) == "Visualize · street-scenes"
     assert tab_labels(at) == ["Pending Review 43", "Accepted 0", "Rejected 0"]
     assert buttons(at, "bulk_", "undo") == {} and popovers(at) == {}
     assert "Read-only: you are signed in as a viewer; accepting and rejecting needs the reviewer role." in [
         c.value.removeprefix(":material/visibility: ") for c in at.caption]
-    assert not [e for e in at.expander if e.label == "Spot check this slice"]
+    assert list(at.segmented_control(key="workspace").options) == ["Images", "Charts"]  # no spot check to a viewer
     assert tile_ids(at) and not [c for c in at.checkbox if c.key and c.key.startswith("pick_")]  # nothing to pick for
 
     at = open_visualize(street, page_size="12")
     assert buttons(at, "bulk_", "undo") == {
-        "bulk_accepted": ("Accept 43", False), "bulk_rejected": ("Reject 43", False),
+        "bulk_accepted": ("Accept 43 shown", False), "bulk_rejected": ("Reject 43 shown", False),
         "undo": ("Undo my last action", False),
     }
     at.switch_page("pages/activity.py").run()
-    assert at.title[0].value == "Activity · street-scenes"
+    assert plain(at.title[0].value) == "Activity · street-scenes"
     assert f"**{ANA}** · reviewer" in [m.value.split(" ", 1)[1] for m in at.sidebar.markdown if " " in m.value]
     at.switch_page("pages/visualize.py").run()
     click(at, "bulk_accepted")
@@ -191,7 +191,7 @@ def test_reject_asks_for_a_reason_in_its_popover(store):
     street = store["street-scenes"]
     expected = ids_where(frame_of(street), IN_PERSON_BICYCLE)
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
-    assert popovers(at) == {"Reject 24": False}
+    assert popovers(at) == {"Reject 24 shown": False}
     assert at.pills(key="reject_quick").options == [
         "wrong class", "box too loose", "box too tight", "missed object", "not an object"]
     at.pills(key="reject_quick").set_value(["wrong class", "box too tight"])
@@ -228,9 +228,10 @@ def test_the_accepted_and_rejected_tabs_offer_their_own_moves(store):
 
     at = sign_in(open_visualize(street, tab="accepted", page_size="12"))
     assert tab_labels(at) == ["Pending Review 16", "Accepted 16", "Rejected 11"]
-    assert buttons(at, "bulk_") == {"bulk_rejected": ("Reject 16", False),
-                                    "bulk_pending": ("Move to pending 16", False)}
-    assert popovers(at) == {"Reject 16": False, "Save as ResultSet (16 accepted)": False}
+    assert buttons(at, "bulk_") == {"bulk_rejected": ("Reject 16 shown", False),
+                                    "bulk_pending": ("Move to pending 16 shown", False)}
+    assert popovers(at) == {"Reject 16 shown": False,
+                            "Save all 16 accepted results of the job as a ResultSet": False}
     click(at, "bulk_pending")
     assert toasts(at) == ["Moved to pending 16 results"]
     assert tab_labels(at) == ["Pending Review 32", "Accepted 0", "Rejected 11"]
@@ -238,8 +239,8 @@ def test_the_accepted_and_rejected_tabs_offer_their_own_moves(store):
         "accepted", "pending", person)
 
     at.segmented_control(key="tab").set_value("rejected").run()
-    assert buttons(at, "bulk_") == {"bulk_accepted": ("Accept 11", False),
-                                    "bulk_pending": ("Move to pending 11", False)}
+    assert buttons(at, "bulk_") == {"bulk_accepted": ("Accept 11 shown", False),
+                                    "bulk_pending": ("Move to pending 11 shown", False)}
     assert popovers(at) == {}
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 11 results"]
@@ -274,13 +275,13 @@ def test_picked_tiles_are_all_the_buttons_act_on(store):
     assert events(street)[0].result_ids == sorted(picked)
     assert tab_labels(at) == ["Pending Review 24", "Accepted 3", "Rejected 0"]
     # The picks are done with: the buttons act on the whole slice again.
-    assert buttons(at, "bulk_", "clear_picks") == {"bulk_accepted": ("Accept 21", False),
-                                                   "bulk_rejected": ("Reject 21", False)}
+    assert buttons(at, "bulk_", "clear_picks") == {"bulk_accepted": ("Accept 21 shown", False),
+                                                   "bulk_rejected": ("Reject 21 shown", False)}
 
     at.checkbox(key=f"pick_{tile_ids(at)[0]}").check().run()
     assert at.button(key="bulk_accepted").label == "Accept 1 picked"
     click(at, "clear_picks")
-    assert at.button(key="bulk_accepted").label == "Accept 21"
+    assert at.button(key="bulk_accepted").label == "Accept 21 shown"
     assert [c.key for c in at.checkbox if c.value] == []
 
 
@@ -309,7 +310,7 @@ def test_results_changed_elsewhere_are_left_as_they_are_and_counted(store):
     street = store["street-scenes"]
     expected = ids_where(frame_of(street), IN_PERSON_BICYCLE)
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
-    assert at.button(key="bulk_accepted").label == "Accept 24"
+    assert at.button(key="bulk_accepted").label == "Accept 24 shown"
     # Someone else decides five of them while the page shows them.
     taken, refused = expected[:3], expected[20:22]
     review.accept(engine=store_engine(), job_id=street, result_ids=taken, from_state="pending", actor=as_reviewer(BO))
@@ -370,68 +371,131 @@ def test_undo_moves_the_reviewers_last_action_back(store):
     assert len(events(street)) == 3
 
 
-# ---- the detail panel ------------------------------------------------------------------------------------------
+# ---- the viewer ------------------------------------------------------------------------------------------------
 
 
-def test_the_detail_panel_decides_one_result_and_opens_the_next(store):
+def viewer_caption(at: AppTest) -> str:
+    found = [c for c in captions(at) if " shown · " in c or c.startswith("Not among the results shown")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_viewer_decides_one_result_and_moves_on_to_the_next(store, monkeypatch):
     street = store["street-scenes"]
     frame = frame_of(street)
     at = open_visualize(street, **PERSON_BICYCLE)
-    order = tile_ids(at)
+    order = tile_ids(at)  # the first grid page, in grid order
     at = open_visualize(street, **PERSON_BICYCLE, result=str(order[0]))
-    assert buttons(at, "one_", "previous_result", "next_result") == {
-        "one_accepted": ("Accept", False), "one_rejected": ("Reject", False),
-        "previous_result": ("", True), "next_result": ("", False)}
+    assert buttons(at, "viewer_accepted", "viewer_rejected", "viewer_pending", "viewer_previous",
+                   "viewer_next") == {
+        "viewer_accepted": ("Accept", False), "viewer_rejected": ("Reject", False),
+        "viewer_previous": ("Previous result", True), "viewer_next": ("Next result", False)}
     file_path = frame.filter(pl.col("result_id") == order[0])["file_path"].item()
-    assert f"**{file_path}** · result {order[0]}" in [m.value for m in at.markdown]
-    assert "1 of 24 · Pending Review" in captions(at)
-    assert "No review actions yet: the result is Pending Review as imported." in captions(at)
+    assert f"**{file_path}**  \nresult {order[0]}" in [plain(m.value) for m in at.markdown]
+    assert viewer_caption(at) == "1 of 24 shown · Pending Review"
+    assert "No review actions yet: Pending Review as imported." in captions(at)
+    assert len(at.get("plotly_chart")) == 1  # the canvas; the page's charts are not drawn under the Images view
 
-    click(at, "next_result")
-    assert at.query_params["result"] == str(order[1]) and "2 of 24 · Pending Review" in captions(at)
-    click(at, "next_result")
-    click(at, "previous_result")
+    # In the dialog: each click reruns the dialog alone, as in the browser.
+    click_in_dialog(at, "viewer_next", monkeypatch)
+    assert at.query_params["result"] == str(order[1]) and viewer_caption(at) == "2 of 24 shown · Pending Review"
+    click_in_dialog(at, "viewer_next", monkeypatch)
+    click_in_dialog(at, "viewer_previous", monkeypatch)
     assert at.query_params["result"] == str(order[1])
 
-    click(at, "one_accepted")
+    click_in_dialog(at, "viewer_accepted", monkeypatch)
     assert toasts(at) == ["Accepted 1 result"]
     assert at.query_params["result"] == str(order[2])  # the next one in grid order
-    assert "2 of 23 · Pending Review" in captions(at)  # order[1] left the tab: order[2] takes its place
-    assert tab_labels(at) == ["Pending Review 26", "Accepted 1", "Rejected 0"]
+    assert viewer_caption(at) == "3 of 24 shown · Pending Review"
     [event] = events(street)
-    assert (event.reviewer, event.from_state, event.to_state, event.result_ids, event.selection) == (
-        ANA, "pending", "accepted", [order[1]], {"result": order[1]})
+    assert (event.reviewer, event.from_state, event.to_state, event.result_ids) == (
+        ANA, "pending", "accepted", [order[1]])
+    assert event.selection == PERSON_BICYCLE_SELECTION | {"result": order[1]}
 
-    click(at, "one_rejected")
+    # Quick reasons picked with 1–5, then X: the rejection carries them.
+    click_in_dialog(at, "viewer_reason_1", monkeypatch)
+    click_in_dialog(at, "viewer_reason_3", monkeypatch)
+    assert at.button(key="viewer_rejected").label == "Reject (2 reasons)"
+    click_in_dialog(at, "viewer_rejected", monkeypatch)
     assert at.query_params["result"] == str(order[3])
+    assert events(street)[0].reason == "wrong class; box too tight"
+    assert at.button(key="viewer_rejected").label == "Reject"  # the reasons were used up
+
+    # ← back to the accepted one: its state and history, and the moves its state offers.
+    click_in_dialog(at, "viewer_previous", monkeypatch)
+    click_in_dialog(at, "viewer_previous", monkeypatch)
+    assert at.query_params["result"] == str(order[1])
+    assert viewer_caption(at) == "2 of 24 shown · Accepted"
+    assert buttons(at, "viewer_accepted", "viewer_rejected", "viewer_pending") == {
+        "viewer_rejected": ("Reject", False), "viewer_pending": ("Move to pending", False)}
+    history = [c for c in captions(at) if c.endswith("ana: Pending Review → Accepted")]
+    assert len(history) == 1 and history[0].startswith(f"{event.created_at:%d %b %H:%M} · ")
+
+    # Closing the viewer (Esc) reruns the page: the counts follow what was decided in it.
+    at.run()
     assert tab_labels(at) == ["Pending Review 25", "Accepted 1", "Rejected 1"]
 
-    # The decided result, from its new tab: the Accepted tab offers Reject and Move to pending; its history.
-    at = sign_in(open_visualize(street, **PERSON_BICYCLE, tab="accepted", result=str(order[1])))
-    assert buttons(at, "one_") == {"one_rejected": ("Reject", False), "one_pending": ("Move to pending", False)}
-    history = [c for c in captions(at) if c.endswith("ana: Pending Review → Accepted")]
-    assert len(history) == 1 and history[0].startswith(f"{event.created_at:%d %b %Y %H:%M} · ")
-    click(at, "one_pending")
+
+def test_the_viewer_from_another_tab_and_a_result_outside_the_view(store):
+    street = store["street-scenes"]
+    review.accept(engine=store_engine(), job_id=street, result_ids=ids_where(frame_of(street), IN_PERSON_BICYCLE)[:2],
+                  from_state="pending", actor=as_reviewer(BO))
+    accepted = tile_ids(open_visualize(street, **PERSON_BICYCLE, tab="accepted"))  # in grid order
+    assert len(accepted) == 2
+    at = sign_in(open_visualize(street, **PERSON_BICYCLE, tab="accepted", result=str(accepted[0])))
+    assert viewer_caption(at) == "1 of 2 shown · Accepted"
+    click(at, "viewer_pending")
     assert toasts(at) == ["Moved to pending 1 result"]
-    assert "result" not in at.query_params  # it was the only one on this tab: nothing left to open
-    assert tab_labels(at) == ["Pending Review 26", "Accepted 0", "Rejected 1"]
+    assert at.query_params["result"] == str(accepted[1])
+    # A result that the filters leave out is still shown, and says so.
+    dog = ids_where(frame_of(street), pl.col("class_row") == "dog")[0]
+    at = open_visualize(street, **PERSON_BICYCLE, result=str(dog))
+    assert viewer_caption(at) == "Not among the results shown · Pending Review"
+    at = open_visualize(street, result="999999")
+    assert any("Result 999999 is not part of" in w for w in warnings_of(at))
 
 
-def test_the_detail_panel_leaves_a_result_decided_elsewhere_as_it_is(store):
+def warnings_of(at: AppTest) -> list[str]:
+    return [plain(w.value) for w in at.warning]
+
+
+def test_the_viewer_leaves_a_result_decided_elsewhere_as_it_is(store, monkeypatch):
     street = store["street-scenes"]
     at = open_visualize(street, **PERSON_BICYCLE)
     target = tile_ids(at)[0]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE, result=str(target)))
-    assert "1 of 24 · Pending Review" in captions(at)
+    assert viewer_caption(at) == "1 of 24 shown · Pending Review"
     review.accept(engine=store_engine(), job_id=street, result_ids=[target], from_state="pending",
                   actor=as_reviewer(BO))
 
-    click(at, "one_rejected")  # the reviewer saw it pending
+    click_in_dialog(at, "viewer_rejected", monkeypatch)  # the reviewer saw it pending
     assert toasts(at) == ["Rejected 0 results · 1 had been changed by someone else in the meantime and were left "
                           "as they are"]
     assert reviewed_by(street)[target] == BO
     assert frame_of(street).filter(pl.col("result_id") == target)["review_state"].item() == "accepted"
     assert [e.reviewer for e in events(street)] == [BO]
+
+
+def test_a_tile_opens_the_viewer_and_the_image_icon_opens_the_side_panel(store):
+    street = store["street-scenes"]
+    at = sign_in(open_visualize(street, **PERSON_BICYCLE))
+    first = tile_ids(at)[0]
+    click(at, f"open_{first}")
+    assert at.query_params["result"] == str(first)
+    assert viewer_caption(at) == "1 of 24 shown · Pending Review"
+
+    at = sign_in(open_visualize(street, **PERSON_BICYCLE))
+    click(at, "images_panel_icon")
+    assert at.query_params["panel"] == "images"
+    panel_tiles = [b.key for b in at.button if b.key and b.key.startswith("panel_open_")]
+    assert [int(k.removeprefix("panel_open_")) for k in panel_tiles[:1]] == [first]
+    assert len(panel_tiles) == 24  # the panel's own page of 24
+    # At its bottom right, the decisions of the tab, for everything shown.
+    assert buttons(at, "panel_bulk_accepted") == {"panel_bulk_accepted": ("Accept 24 shown", False)}
+    assert popovers(at)["Reject 24 shown"] is False
+    click(at, "panel_bulk_accepted")
+    assert toasts(at) == ["Accepted 24 results"]
+    assert tab_labels(at) == ["Pending Review 3", "Accepted 24", "Rejected 0"]
 
 
 # ---- spot check ------------------------------------------------------------------------------------------------
@@ -445,7 +509,9 @@ def test_spot_check_estimates_the_error_rate_and_decides_the_rest(store):
     street = store["street-scenes"]
     in_slice = ids_where(frame_of(street), IN_PERSON_BICYCLE)
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
-    assert [e.label for e in at.expander] == ["Spot check this slice"]
+    assert list(at.segmented_control(key="workspace").options) == ["Images", "Charts", "Spot check"]
+    at.segmented_control(key="workspace").set_value("spot_check").run()
+    assert at.query_params["view"] == "spot_check"
     assert at.button(key="spot_draw").label == "Draw 20 of 24"
 
     at.number_input(key="spot_n").set_value(6)
@@ -505,13 +571,14 @@ def test_spot_check_estimates_the_error_rate_and_decides_the_rest(store):
     assert all(e.selection == PERSON_BICYCLE_SELECTION | {"spot_check_sample": True} for e in sample_events)
     # The two undecided sample results are what is left of the slice.
     assert showing(at) == "Class Changed = False · Person, Bicycle · 2 results"
+    at.segmented_control(key="workspace").set_value("images").run()
     assert sorted(tile_ids(at)) == sample[4:]
     assert tab_labels(at) == ["Pending Review 5", "Accepted 21", "Rejected 1"]
 
 
 def test_spot_check_does_not_decide_the_rest_of_another_slice(store):
     street = store["street-scenes"]
-    at = sign_in(open_visualize(street, **PERSON_BICYCLE))
+    at = sign_in(open_visualize(street, **PERSON_BICYCLE, view="spot_check"))
     at.number_input(key="spot_n").set_value(4)
     click(at, "spot_draw")
     assert at.button(key="spot_accept_rest").label == "Accept the rest (20)"
@@ -531,12 +598,13 @@ def test_spot_check_does_not_decide_the_rest_of_another_slice(store):
 def test_save_the_accepted_results_as_a_resultset(store):
     street = store["street-scenes"]
     at = sign_in(open_visualize(street, tab="accepted"))
-    assert popovers(at) == {"Reject 0": True, "Save as ResultSet (0 accepted)": True}  # nothing accepted yet
+    assert popovers(at) == {"Reject 0 shown": True,
+                            "Save all 0 accepted results of the job as a ResultSet": True}  # nothing accepted yet
     accepted = ids_where(frame_of(street), IN_PERSON_BICYCLE)
     review.accept(engine=store_engine(), job_id=street, result_ids=accepted, from_state="pending",
                   actor=as_reviewer(BO))
     at.run()
-    assert popovers(at)["Save as ResultSet (24 accepted)"] is False
+    assert popovers(at)["Save all 24 accepted results of the job as a ResultSet"] is False
 
     widget_by_label(at.text_input, "Name").input("people and bikes")
     widget_by_label(at.text_area, "Note (optional)").input("first pass")

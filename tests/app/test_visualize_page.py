@@ -23,7 +23,7 @@ from core.ingest import import_detection
 from core.jobs import list_jobs, spec_classes
 from core.results_frame import get_job, load_results
 from core.settings import get_settings
-from tests.app.conftest import signed_in_session
+from tests.app.conftest import plain, signed_in_session, stats, tile_captions
 from tests.builders import ADMIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def tab_labels(at: AppTest) -> list[str]:
 def showing(at: AppTest) -> str:
     found = [m.value for m in at.markdown if m.value.startswith("**Showing:**")]
     assert len(found) == 1, found
-    return found[0].removeprefix("**Showing:** ")
+    return plain(found[0].removeprefix("**Showing:** "))
 
 
 def _table_element(at: AppTest):
@@ -125,7 +125,7 @@ def warnings(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]
 
 
-GRID_COLUMNS = 6
+GRID_COLUMNS = 3  # medium tiles, the default size
 
 
 def tile_ids(at: AppTest) -> list[int]:
@@ -194,10 +194,12 @@ def test_header_stats_tabs_and_table_of_the_street_scenes_job(demo_store):
     names = display_names(street)
     at = open_visualize(street)
 
-    assert at.title[0].value == "Visualize · street-scenes"
-    assert "16 images · 90 results · detection" in [c.value for c in at.caption]
+    assert plain(at.title[0].value) == "Visualize · street-scenes"
+    assert "16 images · 90 results" in [c.value for c in at.caption]
     assert [s.value for s in at.subheader][:2] == ["Expert Review Stats", "Class Changed"]
-    metrics = {m.label: m.value for m in at.metric}
+    assert "Every result of the job, every review state" in [c.value for c in at.caption]
+    assert "Pending Review tab" in [c.value for c in at.caption]  # the table's scope
+    metrics = stats(at)
     kinds = dict(frame.group_by("change_kind").len().iter_rows())
     assert metrics == {
         "Results": "90",
@@ -217,7 +219,7 @@ def test_header_stats_tabs_and_table_of_the_street_scenes_job(demo_store):
     assert table(at)[0] == ("Person", 4, 29, 33)
     assert len(tile_ids(at)) == 24  # the first page of the grid
     assert tile_ids(at) == expected_tiles(frame)
-    assert tile_ids(at)[:3] == [2, 6, 7]  # Person first, the biggest class
+    assert tile_ids(at)[:3] == [14, 18, 19]  # Person first, the biggest class
 
 
 def test_class_changed_table_equals_the_cli_stats(demo_store):
@@ -275,7 +277,8 @@ def test_each_sidebar_filter_narrows_every_count(demo_store, case):
     at = apply(open_visualize(street), **widgets)
     n = expected.height
     assert tab_labels(at) == [f"Pending Review {n}", "Accepted 0", "Rejected 0"]
-    assert {m.label: m.value for m in at.metric}["Results"] == str(n)
+    assert stats(at)["Results"] == str(n)
+    assert "Results under the filters, every review state" in [c.value for c in at.caption]
     assert showing(at).endswith(f" · {n} results")
     assert table(at) == expected_table(expected, "class_row", lambda c: names.get(c, c))
     assert tile_ids(at) == expected_tiles(expected)
@@ -373,7 +376,7 @@ def test_a_link_to_a_slice_shows_exactly_that_cell(demo_store):
     at = open_visualize(street, slice=["class_row:dog", "class_changed:true"])
     assert warnings(at) == []
     assert showing(at) == "Dog · Class Changed = True · 5 results"
-    assert tile_ids(at) == expected["result_id"].to_list() == [4, 16, 22, 48, 84]
+    assert tile_ids(at) == expected["result_id"].to_list() == [16, 28, 34, 60, 96]
     # The table still shows every class (the slice selects a cell of it, it does not filter it).
     assert len(table(at)) == 6
     assert tab_labels(at)[0] == "Pending Review 90"
@@ -383,9 +386,9 @@ def test_a_link_to_a_slice_shows_exactly_that_cell(demo_store):
     ("row", "column", "url", "caption", "tiles"),
     [
         (1, "True", ["class_row:dog", "class_changed:true"], "Dog · Class Changed = True · 5 results",
-         [4, 16, 22, 48, 84]),
+         [16, 28, 34, 60, 96]),
         (3, "False", ["class_row:car", "class_changed:false"], "Car · Class Changed = False · 14 results", None),
-        (4, "Total", "class_row:(removed)", "(removed) · 6 results", [64, 65, 66, 69, 73, 86]),
+        (4, "Total", "class_row:(removed)", "(removed) · 6 results", [76, 77, 78, 81, 85, 98]),
     ],
 )
 def test_selecting_a_table_cell_selects_that_slice(demo_store, row, column, url, caption, tiles):
@@ -406,8 +409,8 @@ def test_selecting_an_image_cell_when_grouped_by_image(demo_store):
     select_cell(at, 0, "True")
     assert at.query_params["slice"] == ["file_path:scene_0011.jpg", "class_changed:true"]
     assert showing(at) == "scene_0011.jpg · Class Changed = True · 4 results"
-    assert tile_ids(at) == [57]  # one tile for the image, grouped by image
-    assert "scene_0011.jpg · 4 results · 4 changed" in [c.value for c in at.caption]
+    assert tile_ids(at) == [69]  # one tile for the image, grouped by image
+    assert "scene_0011.jpg · 4 results · 4 changed" in tile_captions(at)
 
 
 def test_a_slice_link_selects_its_cell_in_the_table(demo_store):
@@ -427,14 +430,14 @@ def test_a_slice_and_a_filter_together(demo_store):
     at = open_visualize(street, area_min="5000", slice="class_row:person")
     assert showing(at) == f"Person · Expert Review Area 5,000–… · {expected.height} results"
     assert expected.height == 10
-    assert tile_ids(at) == expected["result_id"].to_list() == [8, 9, 19, 31, 37, 49, 61, 62, 71, 85]
+    assert tile_ids(at) == expected["result_id"].to_list() == [20, 21, 31, 43, 49, 61, 73, 74, 83, 97]
 
 
 def test_a_slice_of_the_confusion_matrix(demo_store):
     street = job_id("street-scenes")
     at = open_visualize(street, slice=["pre_class_row:person", "class_row:dog"])
     assert showing(at) == "pre-label Person · Dog · 3 results"
-    assert tile_ids(at) == [16, 22, 84]
+    assert tile_ids(at) == [28, 34, 96]
 
 
 def test_applying_a_filter_clears_the_slice(demo_store):
@@ -459,7 +462,7 @@ def test_group_by_image_makes_the_table_rows_file_names_and_the_tiles_images(dem
     # One tile per image, in image order, each captioned with its counts.
     firsts = frame.group_by("file_path", maintain_order=True).agg(pl.col("result_id").min())
     assert tile_ids(at) == firsts["result_id"].to_list()
-    captions = [c.value for c in at.caption if c.value.startswith("scene_")]
+    captions = [c for c in tile_captions(at) if c.startswith("scene_")]
     assert captions[0] == "scene_0001.jpg · 9 results · 1 changed"
     assert len(captions) == 16
     assert showing(at) == "all results · 90 results"
@@ -480,8 +483,8 @@ def test_group_by_image_with_an_image_slice(demo_store):
     street = job_id("street-scenes")
     at = open_visualize(street, group_by="image", slice="file_path:scene_0011.jpg")
     assert showing(at) == "scene_0011.jpg · 10 results"
-    assert tile_ids(at) == [57]
-    assert "scene_0011.jpg · 10 results · 4 changed" in [c.value for c in at.caption]
+    assert tile_ids(at) == [69]
+    assert "scene_0011.jpg · 10 results · 4 changed" in tile_captions(at)
 
 
 # ---- empty and error states ------------------------------------------------------------------------------------
@@ -512,22 +515,29 @@ def test_an_empty_tab_says_so(demo_store):
 )
 def test_a_job_that_cannot_be_visualized_is_a_warning(demo_store, name, status):
     at = open_visualize(job_id(name))
-    assert at.title[0].value == f"Visualize · {name}"
+    assert plain(at.title[0].value) == f"Visualize · {name}"
     assert [w.value for w in at.warning] == [
-        f"Visualize is for READY manual label jobs; {name} is a LA-OD job that is {status}."]
+        f"Visualize is for READY manual label jobs; this is a LA-OD job that is {status}."]
     assert at.dataframe.len == 0 and at.segmented_control.len == 0
 
 
 @pytest.mark.parametrize("raw", ["9999", "abc", "-1"])
 def test_an_unknown_job_is_an_error(demo_store, raw):
     at = open_visualize(raw)
-    assert [e.value for e in at.error] == [f"There is no job with id {raw!r}."]
+    assert [plain(e.value) for e in at.error] == [f"There is no job with id {raw!r}."]
     assert at.segmented_control.len == 0
 
 
-def test_no_job_in_the_link_points_to_the_jobs_page(demo_store):
+def test_no_job_in_the_link_offers_the_jobs_it_can_show(demo_store):
     at = open_visualize(None)
-    assert [i.value for i in at.info] == ["Pick a job on the Labeling Jobs page."]
+    assert at.title[0].value == "Visualize"
+    ready_manual = [j for j in list_jobs(engine=store_engine()) if j.kind == "manual" and j.status == "READY"]
+    assert [j.name for j in ready_manual] == ["street-scenes", "fruit-stand"]  # most recent first
+    assert [b.key for b in at.button if b.key.startswith("pick_job_")] == [f"pick_job_{j.id}" for j in ready_manual]
+    at.button(key=f"pick_job_{ready_manual[0].id}").click().run()
+    assert not at.exception, at.exception
+    assert plain(at.title[0].value) == "Visualize · street-scenes"
+    assert at.query_params["job"] == str(ready_manual[0].id)
 
 
 def test_a_classification_job_has_no_box_filters_and_no_removed_row(demo_store):
@@ -539,7 +549,7 @@ def test_a_classification_job_has_no_box_filters_and_no_removed_row(demo_store):
     assert table(at) == expected_table(frame, "class_row", lambda c: names.get(c, c))
     assert "(removed)" not in {r[0] for r in table(at)}
     assert not [w for w in at.sidebar.number_input if w.key in ("f_area_min", "f_factor_min")]
-    assert {m.label for m in at.metric} == {"Results", "Class Changed", "Unchanged", "Relabeled"}
+    assert set(stats(at)) == {"Results", "Class Changed", "Unchanged", "Relabeled"}
 
 
 # ---- a small store of our own: review states and a missing image -----------------------------------------------

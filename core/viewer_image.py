@@ -1,0 +1,68 @@
+"""The image the viewer shows for a sample: the file's own bytes when a browser can show them as they are (no
+re-encoding, so the reviewer judges the pixels the expert saw), else a Pillow copy cached on disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from core.image_files import refuse_bomb
+from core.paths import resolve_under
+from core.settings import get_settings
+from core.thumbnails import ImageUnavailable, open_image
+
+# Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
+BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+# Above this a file is sent as a smaller copy: the viewer's canvas is about 1,000 px wide, and a 20 MB photo would
+# travel to the browser on every step of the viewer.
+MAX_AS_IS_BYTES = 4 * 1024 * 1024
+MAX_COPY_SIDE = 2560
+EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class ViewerImage:
+    data: bytes
+    mime: str
+    width: int  # in the sample's pixels (the boxes' coordinates), whatever size `data` has
+    height: int
+    as_is: bool  # the file's own bytes
+
+
+def viewer_image(*, root: Path, file_path: str, job_id: int, sample_id: int) -> ViewerImage:
+    """The bytes to show for a sample; ImageUnavailable (naming the file) when it cannot be read."""
+    try:
+        path = resolve_under(root, file_path)
+    except ValueError as exc:
+        raise ImageUnavailable(f"{file_path}: {exc}") from None
+    try:
+        with Image.open(path) as im:
+            refuse_bomb(im)  # the browser would decode what Pillow refuses to
+            mime = BROWSER_FORMATS.get(im.format or "")
+            rotated = im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
+            width, height = im.size
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImageUnavailable(f"{file_path}: file not found under {root}") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
+    if mime and not rotated and size <= MAX_AS_IS_BYTES:
+        return ViewerImage(data=path.read_bytes(), mime=mime, width=width, height=height, as_is=True)
+    version = f"{path.stat().st_mtime_ns:x}"  # a replaced file gets a new copy
+    return _copy(root=root, file_path=file_path, name=f"job{job_id}/viewer-s{sample_id}-{version}.jpg")
+
+
+def _copy(*, root: Path, file_path: str, name: str) -> ViewerImage:
+    """An upright JPEG at most MAX_COPY_SIDE wide, drawn once; its width/height stay the sample's own."""
+    image = open_image(root, file_path)  # EXIF orientation applied, as the boxes were drawn
+    width, height = image.size
+    cached = get_settings().thumbnail_dir / name
+    if not cached.exists():
+        image.thumbnail((MAX_COPY_SIDE, MAX_COPY_SIDE), Image.Resampling.LANCZOS)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        image.save(tmp, "JPEG", quality=92)
+        tmp.replace(cached)
+    return ViewerImage(data=cached.read_bytes(), mime="image/jpeg", width=width, height=height, as_is=False)

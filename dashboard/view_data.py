@@ -1,0 +1,67 @@
+"""What one view of a job shows (its filters, tab, grouping and slice), computed once and kept per job revision:
+switching back to a tab, or a rerun that changes nothing of the view, costs a dictionary lookup, not a pass over a
+million results. A review action bumps the job's review revision, which is in the key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from core import queries
+from core.filters import to_query_params
+from core.queries import View
+from core.stats import change_kind_counts
+from dashboard.job_data import JobData
+
+
+@dataclass(frozen=True)
+class ViewData:
+    filtered: int  # results under the filters, every review state
+    changed: int  # of those, Class Changed
+    change_kinds: dict[str, int]  # of those, per change kind
+    tab_counts: dict[str, int]  # of those, per review state
+    in_tab: pl.DataFrame  # the tab's results under the filters
+    table: pl.DataFrame  # the Class Changed table of in_tab
+    shown: pl.DataFrame  # in_tab within the slice: what the grid and the review bar act on
+
+
+def view_data(data: JobData, view: View) -> ViewData:
+    return _cached(_key(data), _view_key(view), _data=data, _view=view)
+
+
+def result_ids_in_order(data: JobData, view: View, shown: pl.DataFrame) -> pl.Series:
+    """The shown results' ids in the grid's order: the viewer's ←/→ walk them."""
+    return _order(_key(data), _view_key(view), view.sort, _shown=shown, _view=view)
+
+
+def _key(data: JobData) -> tuple:
+    job = data.job
+    return (data.store, job.id, job.data_revision, job.review_revision)
+
+
+def _view_key(view: View) -> str:
+    return json.dumps([to_query_params(view.filter), view.state, view.group_by,
+                       view.slice.to_params() if view.slice else []], sort_keys=True)
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _cached(job_key: tuple, view_key: str, *, _data: JobData, _view: View) -> ViewData:
+    filtered = _data.results.filter(_view.filter.expr())
+    in_tab = queries.in_tab(filtered, _view)
+    return ViewData(
+        filtered=filtered.height,
+        changed=int(filtered["class_changed"].sum()),
+        change_kinds=change_kind_counts(filtered),
+        tab_counts=queries.tab_counts(filtered),
+        in_tab=in_tab,
+        table=queries.class_changed_table(in_tab, _view.group_column),
+        shown=queries.in_slice(in_tab, _view),
+    )
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _order(job_key: tuple, view_key: str, sort: str, *, _shown: pl.DataFrame, _view: View) -> pl.Series:
+    return _shown["result_id"].gather(queries.result_order(_shown, _view))
