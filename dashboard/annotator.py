@@ -8,12 +8,13 @@ it shrinks a PIL image passed to it in place, so it gets the file path instead.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_image_annotation import classification, detection
+from streamlit_image_annotation import classification
 
 from core import expert_labels, manual_jobs
 from core.access import Actor
 from core.errors import BadInput
 from core.models import LabelJob
+from dashboard.detection_editor import detection_editor
 from dashboard.store import engine
 
 EDITOR_WIDTH = 900
@@ -51,9 +52,9 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
                f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
     if state.task == "detection":
-        boxes = detection(image_path=str(state.image_path), label_list=state.label_list,
-                          bboxes=state.bboxes or [], labels=state.labels or [], width=EDITOR_WIDTH,
-                          height=EDITOR_HEIGHT, line_width=2, key=key)
+        boxes = detection_editor(image_path=state.image_path, label_list=state.label_list, colors=state.colors,
+                                 bboxes=state.bboxes or [], labels=state.labels or [], width=EDITOR_WIDTH,
+                                 height=EDITOR_HEIGHT, line_width=2, key=key)
         if boxes is not None:
             _save(job, sample_id, order, expert=expert, boxes=boxes)
     else:
@@ -133,7 +134,9 @@ def _confirm_submit(job: LabelJob, expert: Actor) -> None:
 
 def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
     try:
-        manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
+        with st.spinner("Submitting: matching the expert boxes to the pre-labels and writing the results…",
+                        show_time=True):
+            manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
     except BadInput as problem:
         st.error(str(problem))
         return

@@ -1,0 +1,36 @@
+"""streamlit-image-annotation's box editor, called with the label spec's own class colours (the package picks
+colours from a matplotlib colormap, which drew Car red and Person yellow while every other view uses the spec's,
+and red means "removed" there) and with the image sent as a JPEG (the package encodes a PNG, several times slower
+to make and to send). Same component, same arguments otherwise; see the package's Detection/__init__.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from streamlit.elements.lib.image_utils import image_to_url
+from streamlit.elements.lib.layout_utils import LayoutConfig
+from streamlit_image_annotation.Detection import _component_func
+
+JPEG = "JPEG"
+
+
+def detection_editor(*, image_path: Path, label_list: list[str], colors: list[str], bboxes: list[list[float]],
+                     labels: list[int], width: int, height: int, line_width: float, key: str) -> list[dict] | None:
+    """The boxes the expert completed ([{"bbox": [x, y, w, h] in image px, "label_id", "label"}]), or None until
+    Complete is pressed. colors: one per entry of label_list."""
+    with Image.open(image_path) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    original_width = image.width
+    image.thumbnail((width, height))
+    scale = original_width / image.width
+    url = image_to_url(image, LayoutConfig(width=image.width, height=image.height), True, "RGB", JPEG,
+                       f"detection-{key}")
+    bbox_info = [{"bbox": [v / scale for v in box], "label_id": label, "label": label_list[label]}
+                 for box, label in zip(bboxes, labels)]
+    value = _component_func(image_url=url, image_size=image.size, label_list=label_list, bbox_info=bbox_info,
+                            color_map=dict(zip(label_list, colors)), line_width=line_width, use_space=False, key=key)
+    if value is None:
+        return None
+    return [{"bbox": [v * scale for v in item["bbox"]], "label_id": item["label_id"], "label": item["label"]}
+            for item in value]
