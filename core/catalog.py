@@ -7,6 +7,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from core.errors import BadInput
+from core.label_boxes import predicted_classes
 from core.queries import with_states
 from core.results_frame import get_job, job_samples, load_results, review_states
 from core.vocabulary import REVIEW_STATES
@@ -22,8 +23,9 @@ def catalog_samples(
     *, engine: Engine, job_id: int, search: str = "", limit: int = 50, offset: int = 0
 ) -> tuple[pl.DataFrame, int]:
     """One page of the job's samples by file path (CATALOG_SCHEMA: `classes` are the expert classes of the image,
-    sorted, each once; `results` and the counts per review state), and how many samples match in all.
-    `search` matches, case-insensitively, part of the file path or of an expert class name. Images without
+    or, for an auto label job, which has no results, its predicted classes; sorted, each once; `results` and the
+    counts per review state), and how many samples match in all.
+    `search` matches, case-insensitively, part of the file path or of one of its `classes`. Images without
     results are listed too, with no classes and zero counts."""
     if limit < 1 or offset < 0:
         raise BadInput(f"catalog page: limit {limit} must be at least 1 and offset {offset} at least 0")
@@ -37,6 +39,9 @@ def catalog_samples(
         pl.len().alias("results"),
         *[(pl.col("review_state") == state).sum().alias(state) for state in REVIEW_STATES],
     )
+    if job.kind == "auto":  # its labels are the predictions: a search by class finds the images a model saw it in
+        per_sample = predicted_classes(engine=engine, job_id=job_id).join(
+            per_sample.drop("classes"), on="sample_id", how="left")
     samples = job_samples(engine, job_id).join(per_sample, on="sample_id", how="left").with_columns(
         pl.col("classes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
         *[pl.col(c).fill_null(0) for c in ("results", *REVIEW_STATES)],

@@ -4,11 +4,13 @@ ResultSets and the datalog tables exported from them."""
 import polars as pl
 import streamlit as st
 
-from core import catalog, exports, queries, resultsets
+from core import exports, queries, resultsets
+from dashboard.catalog_images import catalog_images_ui, catalog_page, shows_images
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
+from dashboard.text import md
 
 PAGE_SIZE = 50
 
@@ -19,20 +21,26 @@ job = job_from_query_params(page="Catalog")
 if job is None:
     st.stop()
 job_header(job, page="Catalog")
-st.caption(f"Images under {job.image_root} · pre-labels: {job.pre_label_source}")
+st.caption(f"Images under {md(job.image_root)} · {'pre-labels' if job.kind == 'manual' else 'labels'}: "
+           f"{md(job.pre_label_source)}")
 
 st.subheader("Images")
-search = st.text_input("Search", placeholder="File name or class", key="catalog_search",
-                       on_change=lambda: st.session_state.update(catalog_page=1))  # new matches: page 1
-page = st.session_state.get("catalog_page", 1)  # the pager is drawn below the table it pages
-samples, total = catalog.catalog_samples(engine=engine(), job_id=job.id, search=search, limit=PAGE_SIZE,
-                                         offset=(page - 1) * PAGE_SIZE)
-st.dataframe(samples.drop("sample_id").with_columns(pl.col("classes").list.join(", ")), hide_index=True,
-             column_config={c: st.column_config.NumberColumn(format="localized")
-                            for c in ("results", "pending", "accepted", "rejected")})
-st.pagination(queries.page_count(total, PAGE_SIZE), key="catalog_page")
-st.caption(f"{total:,} image{'s' if total != 1 else ''}" + (f" match{'es' if total == 1 else ''} {search!r}"
-                                                               if search.strip() else ""))
+with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+    search = st.text_input("Search", placeholder="File name or class", key="catalog_search", width=420,
+                           on_change=lambda: st.session_state.update(catalog_page=1, catalog_image_page=1))
+    view = st.segmented_control("View", ["Images", "Table"], key="catalog_view", required=True,
+                                default="Images" if shows_images(job) else "Table", label_visibility="collapsed")
+if view == "Images":
+    catalog_images_ui(job, search=search)
+else:
+    page = st.session_state.get("catalog_page", 1)  # the pager is drawn below the table it pages
+    samples, total = catalog_page(job, search=search, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    st.dataframe(samples.drop("sample_id").with_columns(pl.col("classes").list.join(", ")), hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c in ("results", "pending", "accepted", "rejected")})
+    st.pagination(queries.page_count(total, PAGE_SIZE), key="catalog_page")
+    st.caption(f"{total:,} image{'s' if total != 1 else ''}" + (f" match{'es' if total == 1 else ''} "
+                                                                   f"“{md(search.strip())}”" if search.strip() else ""))
 
 left, right = st.columns(2)
 with left:

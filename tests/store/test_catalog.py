@@ -1,13 +1,39 @@
-"""The catalog: one row per sample with its expert classes and review states, searchable and paged. SQLite and
-PostgreSQL."""
+"""The catalog: one row per sample with its expert classes and review states, searchable and paged; an auto label
+job's predictions and a manual job's pre-labels as boxes for a page of tiles. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import polars as pl
+import pytest
+from sqlalchemy import text
+
+from core.auto_jobs import import_auto_job
 from core.catalog import CATALOG_SCHEMA, catalog_samples
 from core.errors import BadInput, NotFound
-from tests.resultset_builders import accept, import_catalog_job, import_fruit_job, result_ids, set_state
+from core.label_boxes import (
+    LABEL_BOX_SCHEMA,
+    LABEL_SUMMARY_SCHEMA,
+    label_summary,
+    pre_label_boxes,
+    prediction_boxes,
+    tile_boxes,
+)
+from core.manual_jobs import create_manual_job
+from tests.builders import ADMIN, write_detection_job
+from tests.manual_builders import sample_ids
+from tests.resultset_builders import (
+    CATALOG_EXPERT,
+    CATALOG_IMAGES,
+    CATALOG_PRE,
+    CLASS_NAMES,
+    accept,
+    import_catalog_job,
+    import_fruit_job,
+    result_ids,
+    set_state,
+)
 
 
 @pytest.fixture
@@ -81,3 +107,89 @@ def test_classification_catalog(engine, tmp_path):
 def test_an_unknown_job_is_not_found(engine):
     with pytest.raises(NotFound):
         catalog_samples(engine=engine, job_id=12345)
+
+
+# ---- an auto label job's predictions and a manual job's pre-labels, as boxes for a page of tiles -------------------
+
+
+@pytest.fixture
+def auto_files(tmp_path):
+    return write_detection_job(tmp_path / "auto", images=CATALOG_IMAGES, expert_annotations=CATALOG_EXPERT,
+                               pre=CATALOG_PRE)
+
+
+@pytest.fixture
+def auto_job(engine, auto_files):
+    return import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=auto_files.images_dir,
+                           predictions_path=auto_files.pre_path, classes=CLASS_NAMES)
+
+
+def boxes_in_file(pre_path, files: list[str]) -> list[tuple]:
+    """The COCO results file read on its own: image ids are the images' positions by file path, category ids the
+    classes' positions, as the importer reads them."""
+    by_path = sorted(CATALOG_IMAGES, key=lambda image: image["file_name"])
+    by_id = {i + 1: image["file_name"] for i, image in enumerate(by_path)}
+    return [(by_id[r["image_id"]], CLASS_NAMES[r["category_id"] - 1], *map(float, r["bbox"]), r["score"])
+            for r in json.loads(pre_path.read_text()) if by_id[r["image_id"]] in files]
+
+
+def as_tuples(boxes, names: dict[int, str]) -> list[tuple]:
+    return [(names[s], c, x, y, w, h, score) for s, c, x, y, w, h, score in
+            boxes.select("sample_id", "class_name", "x", "y", "w", "h", "score").rows()]
+
+
+def test_prediction_boxes_of_chosen_samples_are_the_imported_ones(engine, auto_job, auto_files):
+    ids = sample_ids(engine, auto_job.id)
+    names = {v: k for k, v in ids.items()}
+    chosen = ["a.png", "c.png", "d.png"]  # c.png has no prediction
+    boxes = prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=[ids[f] for f in chosen])
+    assert boxes.schema == LABEL_BOX_SCHEMA
+    assert as_tuples(boxes, names) == boxes_in_file(auto_files.pre_path, chosen)
+    assert len(as_tuples(boxes, names)) == 4
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT id FROM prediction WHERE job_id = :j AND sample_id IN (:a, :d) ORDER BY id"),
+                              {"j": auto_job.id, "a": ids["a.png"], "d": ids["d.png"]}).scalars().all()
+    assert boxes["label_id"].to_list() == stored
+    summary = label_summary(boxes).sort("sample_id")
+    assert summary.schema == LABEL_SUMMARY_SCHEMA
+    assert [(names[s], n, score, top) for s, n, score, top in summary.rows()] == [
+        ("a.png", 3, 0.9, "cat"), ("d.png", 1, 0.95, "cat")]
+
+
+def test_prediction_boxes_of_no_samples_or_another_jobs_samples_are_none(engine, auto_job, auto_files, tmp_path):
+    assert prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=[]).shape == (0, len(LABEL_BOX_SCHEMA))
+    other = import_auto_job(actor=ADMIN, engine=engine, name="other", images_dir=auto_files.images_dir,
+                            predictions_path=auto_files.pre_path, classes=CLASS_NAMES)
+    theirs = list(sample_ids(engine, other.id).values())
+    assert prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=theirs).is_empty()
+    assert prediction_boxes(engine=engine, job_id=other.id, sample_ids=theirs).height == len(CATALOG_PRE)
+
+
+def test_pre_label_boxes_are_the_auto_jobs_predictions(engine, auto_job, auto_files):
+    manual = create_manual_job(engine=engine, name="refine", pre_labels=("auto_job", auto_job.id), actor=ADMIN)
+    ids = sample_ids(engine, manual.id)
+    names = {v: k for k, v in ids.items()}
+    boxes = pre_label_boxes(engine=engine, job_id=manual.id, sample_ids=[ids["b.png"], ids["d.png"]])
+    assert as_tuples(boxes, names) == boxes_in_file(auto_files.pre_path, ["b.png", "d.png"])
+    assert prediction_boxes(engine=engine, job_id=manual.id, sample_ids=list(ids.values())).is_empty()
+
+
+def test_tile_boxes_draw_each_label_as_an_unchanged_expert_box(engine, auto_job):
+    every = list(sample_ids(engine, auto_job.id).values())
+    boxes = prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=every)
+    drawn = tile_boxes(boxes)
+    assert drawn["result_id"].to_list() == boxes["label_id"].to_list()
+    assert set(drawn["change_kind"]) == {"unchanged"}
+    assert drawn.select("expert_class", "expert_x", "expert_y", "expert_w", "expert_h").rows() == \
+        boxes.select("class_name", "x", "y", "w", "h").rows()
+    assert drawn.select(pl.col("pre_class", "pre_x", "pre_y", "pre_w", "pre_h").null_count()).row(0) == \
+        (boxes.height,) * 5
+
+
+def test_an_auto_jobs_catalog_lists_its_predicted_classes(engine, auto_job):
+    frame, total = catalog_samples(engine=engine, job_id=auto_job.id)
+    assert total == 4
+    assert frame.select("file_path", "classes", "results").rows() == [
+        ("a.png", ["cat"], 0), ("b.png", ["dog"], 0), ("c.png", [], 0), ("d.png", ["cat"], 0)]
+    frame, total = catalog_samples(engine=engine, job_id=auto_job.id, search="DOG")
+    assert (frame["file_path"].to_list(), total) == (["b.png"], 1)
