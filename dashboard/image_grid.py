@@ -16,7 +16,7 @@ from core.queries import SORTS, View
 from core.thumbnails import ImageUnavailable, render_tile
 from dashboard.job_data import JobData
 from dashboard.review_bar import PICK_PREFIX
-from dashboard.text import html_text
+from dashboard.text import html_text, md
 from dashboard.url_state import PAGE_SIZES, set_sort
 
 CHANGED_COLOR = "#F58518"  # the charts' Class Changed: True
@@ -99,7 +99,7 @@ def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: 
                            sample=tile, boxes=boxes, overlay=data.overlay, focus=focus, size=pixels, square=True)
         st.image(str(path), width="stretch")
     except ImageUnavailable as exc:
-        st.warning(f"Image unavailable: {exc}", icon=":material/broken_image:")
+        st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
 
 
 def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pickable: bool, pixels: int,

@@ -37,6 +37,21 @@ KEYS = {"accepted": "A", "rejected": "X", "pending": "P"}
 def _closed() -> None:
     open_result(None)
     st.session_state.pop("viewer_reasons", None)
+    # Closing reruns what opened the dialog: the page, or only the grid's fragment when a tile opened it. The grid
+    # then reruns the page if a decision was made in the viewer (page_caught_up), so the counts follow.
+    st.session_state["viewer_closed"] = True
+
+
+def page_caught_up() -> None:
+    """Call in a full run of the page: whatever the viewer decided is on the page now."""
+    st.session_state.pop("viewer_closed", None)
+    st.session_state.pop("viewer_decided", None)
+
+
+def rerun_page_if_viewer_decided() -> None:
+    """Call first in the fragment that opens the viewer."""
+    if st.session_state.pop("viewer_closed", False) and st.session_state.pop("viewer_decided", False):
+        st.rerun()
 
 
 @st.dialog("Viewer", width=VIEWER_WIDTH, on_dismiss=_closed, icon=":material/image_search:")
@@ -129,6 +144,7 @@ def _decide(data: JobData, result_id: int, state: str, *, order: pl.Series, posi
                 reason="; ".join(reasons) if to_state == "rejected" and reasons else None,
                 selection={**selection, "result": result_id})
             st.session_state["viewer_reasons"] = []
+            st.session_state["viewer_decided"] = True
             if after is not None:
                 open_result(int(after))  # the decided result is done: on to the next one
             _rerun_viewer()

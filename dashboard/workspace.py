@@ -20,7 +20,7 @@ from dashboard.review_bar import review_bar_ui
 from dashboard.text import md
 from dashboard.url_state import WORKSPACE_VIEWS, open_panel, open_result, set_workspace, url_sort
 from dashboard.view_data import result_ids_in_order
-from dashboard.viewer import viewer_dialog
+from dashboard.viewer import rerun_page_if_viewer_decided, viewer_dialog
 
 PANEL_WIDTH = 780
 VIEW_LABELS = {"images": "Images", "charts": "Charts", "spot_check": "Spot check"}
@@ -37,6 +37,7 @@ def workspace_switch_ui(current: str, *, spot_check: bool) -> str:
 
 @st.fragment
 def images_workspace_ui(*, data: JobData, shown: pl.DataFrame, view: View, user: Actor, selection: dict) -> None:
+    rerun_page_if_viewer_decided()
     view = replace(view, sort=url_sort()[0])  # a fragment rerun keeps its first arguments; the sort may be newer
     review_bar_ui(data=data, state=view.state, shown=shown, per_image=view.group_by == "image", user=user,
                   selection=selection)

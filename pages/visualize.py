@@ -28,7 +28,7 @@ from dashboard.url_state import (
     view_selection,
 )
 from dashboard.view_data import result_ids_in_order, view_data
-from dashboard.viewer import viewer_dialog
+from dashboard.viewer import page_caught_up, viewer_dialog
 from dashboard.workspace import charts_ui, images_panel_dialog, images_workspace_ui, workspace_switch_ui
 
 ensure_navigation()
@@ -57,6 +57,7 @@ for notice in notices + tab_notices + slice_notices + sort_notices + workspace_n
     st.warning(notice, icon=":material/link_off:")
 
 show_last_outcome()  # of the action that reran the page
+page_caught_up()
 view = View(state=state, filter=result_filter, group_by=group_by, slice=current_slice, sort=sort)
 shown_data = view_data(data, view)
 review_stats_ui(shown_data, is_detection=data.is_detection, filtered=not result_filter.is_empty)

@@ -627,13 +627,13 @@ def test_a_missing_image_is_a_tile_warning_naming_the_file(tiny_job):
     job, images = tiny_job
     (images / "b.png").unlink()
     at = open_visualize(job)
-    broken = [w for w in warnings(at) if w.startswith("Image unavailable")]
+    broken = [plain(w) for w in warnings(at) if w.startswith("Image unavailable")]
     assert broken == [f"Image unavailable: b.png: file not found under {images}"] * 2  # b.png's two results
     assert len(at.image) == 3  # a.png's three tiles are drawn
     assert len(tile_ids(at)) == 5
     # Grouped by image, the image tile warns once.
     apply(at, f_group_by="image")
-    assert [w for w in warnings(at) if w.startswith("Image unavailable")] == [
+    assert [plain(w) for w in warnings(at) if w.startswith("Image unavailable")] == [
         f"Image unavailable: b.png: file not found under {images}"]
     assert len(at.image) == 1
 

@@ -103,7 +103,7 @@ def browser():
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
@@ -129,8 +129,44 @@ def sign_in(page, url: str, name: str, password: str = PASSWORD) -> None:
     expect(page.get_by_text(re.compile(rf"{re.escape(name)} · (viewer|reviewer|admin)"))).to_be_visible()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """full_page=False: what the viewport shows (a dialog, or what is in view without scrolling)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# The navigation sits in the top bar: a page of a section is a link in that section's menu.
+SECTIONS = {"Visualize": "Review", "Catalog": "Review", "ResultSets": "Review", "Activity": "Review",
+            "Annotate": "Label", "New manual label job": "Label", "Label specs": "Label", "Users": "Admin"}
+
+
+def nav_links(page, name: str):
+    """The top bar's links named `name` (none when the user's role is not offered that page)."""
+    section = SECTIONS.get(name)
+    if section is None:
+        return page.get_by_test_id("stTopNavLink").filter(has_text=name)
+    sections = page.get_by_test_id("stTopNavSection").filter(has_text=section)
+    if sections.count():
+        sections.first.click()
+        expect(page.get_by_test_id("stTopNavPopover")).to_be_visible()
+    return page.get_by_test_id("stTopNavDropdownLink").filter(has_text=name)
+
+
+def close_nav_menu(page) -> None:
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("stTopNavPopover")).to_have_count(0)
+
+
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]');
+}"""
+
+
+def idle(page) -> None:
+    """Wait until the script is not running and no element is left over from the run before (a stale copy of a
+    button would make a locator see two)."""
+    page.wait_for_function(IDLE)

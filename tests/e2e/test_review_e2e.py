@@ -52,7 +52,7 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     expect(page).to_have_url(re.compile(r"tab=accepted"))
     # the slice's accepted results, once the rerun after the tab click has drawn them
     expect(page.get_by_text(re.compile(rf"Showing: Car · Class Changed = False · {slice_size:,} results"))).to_be_visible()
-    page.get_by_role("button", name=re.compile(r"Save as ResultSet")).click()
+    page.get_by_role("button", name=re.compile(r"accepted results of the job as a ResultSet")).click()
     page.get_by_label("Name").fill("cars kept")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text(f"Saved ResultSet 'cars kept': {slice_size:,} accepted results.")).to_be_visible()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PASSWORD, _serve, add_accounts, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, _serve, add_accounts, close_nav_menu, nav_links, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -45,10 +45,10 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
 
     sign_in(page, password_app_url, "lee")
     expect(page.get_by_role("button", name="New manual label job")).to_have_count(0)
-    navigation = page.get_by_test_id("stSidebarNav")
-    expect(navigation.get_by_role("link", name="Overview")).to_be_visible()
+    expect(nav_links(page, "Overview")).to_be_visible()
     for offered_to_others in ("New manual label job", "Annotate"):  # a viewer is not offered them
-        expect(navigation.get_by_role("link", name=offered_to_others)).to_have_count(0)
+        expect(nav_links(page, offered_to_others)).to_have_count(0)
+    expect(page.get_by_test_id("stTopNavSection").filter(has_text="Label")).to_have_count(0)  # nor their menu
     open_street_visualize(page)
     expect(page.get_by_text(re.compile("Read-only: you are signed in as a viewer"))).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Accept \d"))).to_have_count(0)
@@ -58,9 +58,9 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to LabelDeck")).to_be_visible()
     sign_in(page, password_app_url, "dana")
-    navigation = page.get_by_test_id("stSidebarNav")
-    expect(navigation.get_by_role("link", name="Annotate")).to_be_visible()  # reviewers label too
-    expect(navigation.get_by_role("link", name="New manual label job")).to_have_count(0)  # admins make jobs
+    expect(nav_links(page, "Annotate")).to_be_visible()  # reviewers label too
+    expect(nav_links(page, "New manual label job")).to_have_count(0)  # admins make jobs
+    close_nav_menu(page)
     open_street_visualize(page)
     accept = page.get_by_role("button", name=re.compile(r"^Accept \d"))
     expect(accept).to_be_enabled()
@@ -71,7 +71,7 @@ def test_a_viewer_reads_and_a_reviewer_reviews(password_app_url, page):
 
 def test_an_admin_manages_accounts_on_the_users_page(password_app_url, page):
     sign_in(page, password_app_url, "ada")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Users").click()
+    nav_links(page, "Users").click()
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
     page.get_by_text("New account").click()
     page.get_by_role("textbox", name="User name").fill("rita@labs.example")
