@@ -7,6 +7,9 @@ sample, focus result, size; a label change bumps the revision, so a stale tile i
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,7 +110,8 @@ def render_tile(
     draw_overlays(image, boxes, overlay, focus=focus, origin=origin, factor=factor,
                   label_px=max(11, size // 18) if square else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # A name of this thread's own: the background worker may draw the same tile as a request at the same moment.
+    tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     image.save(tmp, "JPEG", quality=JPEG_QUALITY)
     tmp.replace(path)
     return path
@@ -218,3 +222,27 @@ def _dashed_line(draw: ImageDraw.ImageDraw, start, end, color: str, width: int, 
             break
         draw.line((xa + (xb - xa) * t0, ya + (yb - ya) * t0, xa + (xb - xa) * t1, ya + (yb - ya) * t1),
                   fill=color, width=width)
+
+
+# One background worker draws tiles a reviewer is about to ask for (the grid's next page), so that a page turn
+# reads JPEGs from disk instead of decoding and drawing 24 images. One thread: it must not starve the requests.
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiles-ahead")
+
+
+def render_tiles_ahead(tiles: list[dict]) -> Future:
+    """Draw these tiles (keyword arguments of render_tile) in the background, skipping those already on disk and
+    those whose image cannot be read (the grid says so when it shows them)."""
+    def draw() -> int:
+        drawn = 0
+        for args in tiles:
+            try:
+                if not tile_path(job_id=args["job_id"], revision=args["revision"], sample_id=args["sample"]["sample_id"],
+                                 focus=args.get("focus"), size=args["size"], crop=args.get("crop", True),
+                                 square=args.get("square", False)).exists():
+                    render_tile(**args)
+                    drawn += 1
+            except ImageUnavailable:
+                continue
+        return drawn
+
+    return _AHEAD.submit(draw)

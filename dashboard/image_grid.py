@@ -13,7 +13,7 @@ import streamlit as st
 from core import queries
 from core.jobs import image_root
 from core.queries import SORTS, View
-from core.thumbnails import ImageUnavailable, render_tile
+from core.thumbnails import ImageUnavailable, render_tile, render_tiles_ahead
 from dashboard.job_data import JobData
 from dashboard.review_bar import PICK_PREFIX
 from dashboard.text import html_text, md
@@ -67,6 +67,8 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
             if _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image", pickable=pickable,
                      pixels=tile_size.pixels, key=key):
                 opened = tile["result_id"]
+    if page < pages:
+        _draw_next_page_ahead(data, shown, view, page=page + 1, page_size=page_size, pixels=tile_size.pixels)
     if not key:
         with st.container(horizontal=True, vertical_alignment="center", key="grid_page_size", gap="small"):
             st.caption("Tiles per page")
@@ -82,6 +84,21 @@ def _page_size(key: str) -> int:
     # The per-page choice sits under the tiles it sizes: its value is read (state, else the URL) before.
     raw = str(st.session_state.get("page_size") or st.query_params.get("page_size", "24")) if not key else "24"
     return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else 24
+
+
+def _draw_next_page_ahead(data: JobData, shown: pl.DataFrame, view: View, *, page: int, page_size: int,
+                          pixels: int) -> None:
+    """The next page's thumbnails, drawn in the background while the reviewer looks at this one."""
+    tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
+    boxes = boxes_by_sample(data, tiles)
+    per_image = view.group_by == "image" or not data.is_detection
+    root = image_root(data.job)
+    render_tiles_ahead([
+        dict(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
+             boxes=boxes[tile["sample_id"]], overlay=data.overlay, focus=None if per_image else tile["result_id"],
+             size=pixels, square=True)
+        for tile in tiles.select("sample_id", "file_path", "result_id").iter_rows(named=True)
+    ])
 
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:

@@ -199,3 +199,30 @@ def test_the_import_check_refuses_a_decompression_bomb(tmp_path):
     write_bomb(tmp_path / "bomb.png")
     with pytest.raises(ValueError, match="image is too large: 10,000x10,000 px"):
         image_size(tmp_path / "bomb.png")
+
+
+def test_a_square_tile_letterboxes_the_image_and_keeps_the_boxes_in_place(root):
+    path = tile(root, size=128, square=True)
+    assert path == tile_path(job_id=3, revision=1, sample_id=7, focus=None, size=128, crop=True, square=True)
+    with Image.open(path) as image:
+        assert image.size == (128, 128)
+        # 300x150 scaled to 128x64, centred: bands of 32 px above and below
+        assert image.getpixel((64, 5)) == pytest.approx(thumbnails.LETTERBOX, abs=6)
+        assert image.getpixel((64, 122)) == pytest.approx(thumbnails.LETTERBOX, abs=6)
+        # the cat box's top-left corner (10, 10) lands at (10 * 128 / 300, 32 + 10 * 128 / 300) ≈ (4, 36): red
+        red, green, blue = image.getpixel((5, 37))
+        assert red > 150 and green < 100 and blue < 100
+
+
+def test_tiles_drawn_ahead_are_the_tiles_a_request_would_draw(root, tmp_path):
+    args = [{"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
+             "size": 96, "square": True, "focus": focus} for focus in (None, 1, 2)]
+    missing = {**args[0], "sample": {"sample_id": 8, "file_path": "gone.png"}}
+    assert thumbnails.render_tiles_ahead([*args, missing]).result(timeout=30) == 3  # the missing image skipped
+    drawn = {a["focus"]: tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True,
+                                   square=True).read_bytes() for a in args}
+    assert thumbnails.render_tiles_ahead(args).result(timeout=30) == 0  # on disk already: nothing drawn twice
+    for a in args:
+        path = tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True)
+        path.unlink()
+        assert render_tile(**a).read_bytes() == drawn[a["focus"]]
