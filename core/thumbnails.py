@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +57,10 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
-def open_image(root: Path, file_path: str) -> Image.Image:
+@contextmanager
+def opened_image(root: Path, file_path: str) -> Iterator[tuple[Path, Image.Image]]:
+    """A sample's file and its image opened by Pillow (header read, not decoded); ImageUnavailable naming the file
+    when it is outside the root, missing, unreadable or too large, here or while the caller reads it."""
     try:
         path = resolve_under(root, file_path)
     except ValueError as exc:
@@ -63,11 +68,16 @@ def open_image(root: Path, file_path: str) -> Image.Image:
     try:
         with Image.open(path) as im:
             refuse_bomb(im)  # before decoding: a 40,000 px square would take gigabytes
-            return ImageOps.exif_transpose(im).convert("RGB")
+            yield path, im
     except FileNotFoundError:
         raise ImageUnavailable(f"{file_path}: file not found under {root}") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
+
+
+def open_image(root: Path, file_path: str) -> Image.Image:
+    with opened_image(root, file_path) as (_, im):
+        return ImageOps.exif_transpose(im).convert("RGB")
 
 
 def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool,

@@ -8,10 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.image_files import refuse_bomb
-from core.paths import resolve_under
 from core.settings import get_settings
-from core.thumbnails import ImageUnavailable, open_image
+from core.thumbnails import open_image, opened_image
 
 # Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -33,21 +31,11 @@ class ViewerImage:
 
 def viewer_image(*, root: Path, file_path: str, job_id: int, sample_id: int) -> ViewerImage:
     """The bytes to show for a sample; ImageUnavailable (naming the file) when it cannot be read."""
-    try:
-        path = resolve_under(root, file_path)
-    except ValueError as exc:
-        raise ImageUnavailable(f"{file_path}: {exc}") from None
-    try:
-        with Image.open(path) as im:
-            refuse_bomb(im)  # the browser would decode what Pillow refuses to
-            mime = BROWSER_FORMATS.get(im.format or "")
-            rotated = im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
-            width, height = im.size
+    with opened_image(root, file_path) as (path, im):  # refuses what the browser should not decode either
+        mime = BROWSER_FORMATS.get(im.format or "")
+        rotated = im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
+        width, height = im.size
         size = path.stat().st_size
-    except FileNotFoundError:
-        raise ImageUnavailable(f"{file_path}: file not found under {root}") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
     if mime and not rotated and size <= MAX_AS_IS_BYTES:
         return ViewerImage(data=path.read_bytes(), mime=mime, width=width, height=height, as_is=True)
     version = f"{path.stat().st_mtime_ns:x}"  # a replaced file gets a new copy

@@ -24,10 +24,7 @@ def url_tab() -> tuple[str, list[str]]:
 
 
 def set_tab(state: str) -> None:
-    if state == "pending":
-        st.query_params.pop("tab", None)
-    else:
-        st.query_params["tab"] = state
+    _set_param("tab", state, default="pending")
     first_page()
 
 
@@ -49,32 +46,36 @@ def first_page() -> None:
 
 
 def url_sort() -> tuple[str, list[str]]:
-    raw = st.query_params.get("sort")
-    if raw is None or raw in SORTS:
-        return raw or "table", []
-    return "table", [f"ignored sort={raw!r} (expected one of {', '.join(SORTS)})"]
+    return _choice("sort", SORTS, default="table")
 
 
 def set_sort(sort: str) -> None:
-    if sort == "table":
-        st.query_params.pop("sort", None)
-    else:
-        st.query_params["sort"] = sort
+    _set_param("sort", sort, default="table")
     first_page()
 
 
 def url_workspace() -> tuple[str, list[str]]:
-    raw = st.query_params.get("view")
-    if raw is None or raw in WORKSPACE_VIEWS:
-        return raw or "images", []
-    return "images", [f"ignored view={raw!r} (expected one of {', '.join(WORKSPACE_VIEWS)})"]
+    return _choice("view", WORKSPACE_VIEWS, default="images")
 
 
 def set_workspace(view: str) -> None:
-    if view == "images":
-        st.query_params.pop("view", None)
+    _set_param("view", view, default="images")
+
+
+def _choice(name: str, choices, *, default: str) -> tuple[str, list[str]]:
+    """?name= when it is one of `choices`, else the default and a notice (none when it is absent)."""
+    raw = st.query_params.get(name)
+    if raw is None or raw in choices:
+        return raw or default, []
+    return default, [f"ignored {name}={raw!r} (expected one of {', '.join(choices)})"]
+
+
+def _set_param(name: str, value: str, *, default: str) -> None:
+    """The default stays out of the URL, so a plain link and a link to the default view are the same link."""
+    if value == default:
+        st.query_params.pop(name, None)
     else:
-        st.query_params["view"] = view
+        st.query_params[name] = value
 
 
 def url_panel() -> bool:
@@ -83,10 +84,7 @@ def url_panel() -> bool:
 
 
 def open_panel(is_open: bool) -> None:
-    if is_open:
-        st.query_params["panel"] = "images"
-    else:
-        st.query_params.pop("panel", None)
+    _set_param("panel", "images" if is_open else "", default="")
 
 
 def url_result() -> tuple[int | None, list[str]]:
