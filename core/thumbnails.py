@@ -7,10 +7,11 @@ sample, focus result, size; a label change bumps the revision, so a stale tile i
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,8 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from core.image_files import refuse_bomb
 from core.paths import resolve_under
 from core.settings import get_settings
+
+log = logging.getLogger("labeldeck.thumbnails")
 
 REMOVED_COLOR = "#E45756"
 PRE_COLOR_FALLBACK = "#9AA5B1"
@@ -239,12 +242,14 @@ def _dashed_line(draw: ImageDraw.ImageDraw, start, end, color: str, width: int, 
 _AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiles-ahead")
 
 
-def render_tiles_ahead(tiles: list[dict]) -> Future:
-    """Draw these tiles (keyword arguments of render_tile) in the background, skipping those already on disk and
-    those whose image cannot be read (the grid says so when it shows them)."""
+def render_tiles_ahead(tiles: Callable[[], Iterable[dict]]) -> Future:
+    """Draw the tiles `tiles()` lists (keyword arguments of render_tile) in the background, skipping those already
+    on disk and those whose image cannot be read (the grid says so when it shows them). `tiles` itself runs in the
+    background too: choosing the next page's tiles costs a pass over the results, which the request need not wait
+    for. Returns how many tiles were drawn."""
     def draw() -> int:
         drawn = 0
-        for args in tiles:
+        for args in tiles():
             try:
                 if not tile_path(job_id=args["job_id"], revision=args["revision"], sample_id=args["sample"]["sample_id"],
                                  focus=args.get("focus"), size=args["size"], crop=args.get("crop", True),
@@ -255,4 +260,12 @@ def render_tiles_ahead(tiles: list[dict]) -> Future:
                 continue
         return drawn
 
-    return _AHEAD.submit(draw)
+    future = _AHEAD.submit(draw)
+    future.add_done_callback(_log_failure)
+    return future
+
+
+def _log_failure(future: Future) -> None:
+    # Drawing ahead only saves time later; a failure there must not go unseen, nor reach the request.
+    if future.exception() is not None:
+        log.warning("drawing tiles ahead failed: %r", future.exception())

@@ -88,17 +88,19 @@ def _page_size(key: str) -> int:
 
 def _draw_next_page_ahead(data: JobData, shown: pl.DataFrame, view: View, *, page: int, page_size: int,
                           pixels: int) -> None:
-    """The next page's thumbnails, drawn in the background while the reviewer looks at this one."""
-    tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
-    boxes = boxes_by_sample(data, tiles)
+    """The next page's thumbnails, chosen and drawn in the background while the reviewer looks at this one."""
     per_image = view.group_by == "image" or not data.is_detection
     root = image_root(data.job)
-    render_tiles_ahead([
-        dict(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
-             boxes=boxes[tile["sample_id"]], overlay=data.overlay, focus=None if per_image else tile["result_id"],
-             size=pixels, square=True)
-        for tile in tiles.select("sample_id", "file_path", "result_id").iter_rows(named=True)
-    ])
+
+    def next_tiles() -> list[dict]:
+        tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
+        boxes = boxes_by_sample(data, tiles)
+        return [dict(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
+                     boxes=boxes[tile["sample_id"]], overlay=data.overlay,
+                     focus=None if per_image else tile["result_id"], size=pixels, square=True)
+                for tile in tiles.select("sample_id", "file_path", "result_id").iter_rows(named=True)]
+
+    render_tiles_ahead(next_tiles)
 
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:

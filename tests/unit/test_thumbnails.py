@@ -218,10 +218,10 @@ def test_tiles_drawn_ahead_are_the_tiles_a_request_would_draw(root, tmp_path):
     args = [{"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
              "size": 96, "square": True, "focus": focus} for focus in (None, 1, 2)]
     missing = {**args[0], "sample": {"sample_id": 8, "file_path": "gone.png"}}
-    assert thumbnails.render_tiles_ahead([*args, missing]).result(timeout=30) == 3  # the missing image skipped
+    assert thumbnails.render_tiles_ahead(lambda: [*args, missing]).result(timeout=30) == 3  # the missing image skipped
     drawn = {a["focus"]: tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True,
                                    square=True).read_bytes() for a in args}
-    assert thumbnails.render_tiles_ahead(args).result(timeout=30) == 0  # on disk already: nothing drawn twice
+    assert thumbnails.render_tiles_ahead(lambda: args).result(timeout=30) == 0  # on disk already: nothing drawn twice
     for a in args:
         path = tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True)
         path.unlink()
