@@ -27,9 +27,10 @@ from core.vocabulary import job_tag
 
 Progress = Callable[[str, float], None]
 
-# Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec.
+# Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec. No reds: red means
+# "removed by the expert" in every view (core.thumbnails.REMOVED_COLOR).
 PALETTE = (
-    "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC",
+    "#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#17BECF", "#9D755D", "#6B6ECF", "#BAB0AC",
 )
 
 

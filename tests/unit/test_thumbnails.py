@@ -226,3 +226,19 @@ def test_tiles_drawn_ahead_are_the_tiles_a_request_would_draw(root, tmp_path):
         path = tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True)
         path.unlink()
         assert render_tile(**a).read_bytes() == drawn[a["focus"]]
+
+
+def test_no_class_colour_is_the_red_that_means_removed():
+    import colorsys
+
+    from core.ingest import PALETTE
+
+    def hue_saturation(color: str) -> tuple[float, float]:
+        h, _, s = colorsys.rgb_to_hls(*(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        return h * 360, s
+
+    hue, _ = hue_saturation(thumbnails.REMOVED_COLOR)
+    assert hue < 15 or hue > 345  # the removed colour is a red
+    for color in PALETTE:
+        hue, saturation = hue_saturation(color)
+        assert saturation < 0.3 or 20 < hue < 340, f"{color} reads as red"
