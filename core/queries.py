@@ -44,10 +44,15 @@ class View:
 
 
 def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
-    """The results with their review_state; `states` may list only the results that are not pending."""
-    return results.join(states, on="result_id", how="left", maintain_order="left").with_columns(
-        pl.col("review_state").cast(REVIEW_STATE).fill_null("pending")
+    """The results with their review_state; `states` may list only the results that are not pending. The join runs
+    on the id column alone and the state is added beside the other columns, which are shared, not copied: a 1M-result
+    frame gets a new 1M-value column per review action, not a new frame."""
+    state = (
+        results.select("result_id").join(states, on="result_id", how="left", maintain_order="left")
+        .select(pl.col("review_state").cast(REVIEW_STATE).fill_null("pending"))
+        .to_series()
     )
+    return results.with_columns(state)
 
 
 def filtered(results: pl.DataFrame, view: View) -> pl.DataFrame:

@@ -42,7 +42,7 @@ def _immutable(store: str, job_id: int, data_revision: int, _job: LabelJob) -> t
             queries.bin_edges(frame["adjustment_factor"], log=True))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _with_states(store: str, job_id: int, data_revision: int, review_revision: int, _frame: pl.DataFrame) -> pl.DataFrame:
     return queries.with_states(_frame, review_states(engine(), job_id))
 

@@ -11,6 +11,9 @@ CSS = """<style>
 [data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; padding: 0.25rem 0; }
 [data-testid="stMainBlockContainer"] h3 { font-size: 1.3rem; }
+/* The Class Changed table is a summary of a few rows: its hover toolbar (search, download, full screen) would float
+   over the section's image icon just above it. */
+[class*="st-key-class_changed_"] [data-testid="stElementToolbar"] { display: none; }
 </style>"""
 
 

@@ -17,7 +17,8 @@ def review_stats(view: ViewData, *, is_detection: bool) -> list[tuple[str, str, 
     total = view.filtered
     kinds = view.change_kinds if is_detection else {k: view.change_kinds[k] for k in ("unchanged", "relabeled")}
     return [("Results", f"{total:,}", ""),
-            ("Class Changed", f"{view.changed / total:.1%}" if total else "–", f"{view.changed:,} results"),
+            ("Class Changed", f"{view.changed / total:.1%}" if total else "–",
+             f"{view.changed:,} result{'s' if view.changed != 1 else ''}"),
             *[(kind.capitalize(), f"{n:,}", f"{n / total:.1%}" if total else "") for kind, n in kinds.items()]]
 
 

@@ -47,15 +47,18 @@ def _view_key(view: View) -> str:
                        view.slice.to_params() if view.slice else []], sort_keys=True)
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _cached(job_key: tuple, view_key: str, *, _data: JobData, _view: View) -> ViewData:
-    filtered = _data.results.filter(_view.filter.expr())
-    in_tab = queries.in_tab(filtered, _view)
+    # A filter that keeps everything, or a tab that holds everything under it, is the frame itself, not a copy of
+    # it: a fresh 1M-result job's default view costs no memory beyond the job's frame.
+    filtered = _data.results if _view.filter.is_empty else _data.results.filter(_view.filter.expr())
+    tab_counts = queries.tab_counts(filtered)
+    in_tab = filtered if tab_counts[_view.state] == filtered.height else queries.in_tab(filtered, _view)
     return ViewData(
         filtered=filtered.height,
         changed=int(filtered["class_changed"].sum()),
         change_kinds=change_kind_counts(filtered),
-        tab_counts=queries.tab_counts(filtered),
+        tab_counts=tab_counts,
         in_tab=in_tab,
         table=queries.class_changed_table(in_tab, _view.group_column),
         shown=queries.in_slice(in_tab, _view),

@@ -21,6 +21,10 @@ from core.access import operator
 from core.db import get_engine
 from core.demo import seed_demo
 
+# A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
+# page to show what it expects (it returns as soon as it does).
+expect.set_options(timeout=15_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -149,6 +153,8 @@ def nav_links(page, name: str):
         return page.get_by_test_id("stTopNavLink").filter(has_text=name)
     sections = page.get_by_test_id("stTopNavSection").filter(has_text=section)
     if sections.count():
+        if page.get_by_test_id("stTopNavPopover").count():  # another menu (or this one) is open: a click toggles
+            close_nav_menu(page)
         sections.first.click()
         expect(page.get_by_test_id("stTopNavPopover")).to_be_visible()
     return page.get_by_test_id("stTopNavDropdownLink").filter(has_text=name)
