@@ -27,13 +27,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import psutil
 from sqlalchemy import create_engine, text
 
 from bench import browser_report as report
 from bench.browser_driver import VisualizeDriver
-from bench.browser_settle import Settler, Timing
+from bench.browser_settle import LostClick, Settler, Step, Timing
 from bench.report import machine_info
 from bench.run import BenchContext, _redact, bench_generate, bench_import, db_kind, display_command, flush_to_disk
 from bench.synth import SynthSpec
@@ -340,6 +341,7 @@ class Recorder:
     def __init__(self) -> None:
         self.interactions: dict[str, dict] = {}
         self.failures: list[str] = []
+        self.lost: list[str] = []
 
     def add(self, key: str, timing: Timing, *, milestone_of: dict[str, str] | None = None) -> None:
         self._sample(key, timing.total_ms, timing.breakdown())
@@ -352,6 +354,23 @@ class Recorder:
         entry["samples_ms"].append(round(value_ms, 1))
         if breakdown is not None:
             entry["breakdown"].append({k: (round(v, 1) if isinstance(v, float) else v) for k, v in breakdown.items()})
+
+    def time(self, key: str, settler: Settler, make: Callable[[], Step], *,
+             milestone_of: dict[str, str] | None = None) -> None:
+        """Time a step; a lost click (no rerun at all) is dropped and the step made and timed again."""
+        self.add(key, self._retrying(key, lambda: settler.time(make())), milestone_of=milestone_of)
+
+    def reset(self, settler: Settler, make: Callable[[], Step], what: str = "reset") -> None:
+        self._retrying(what, lambda: settler.run(make()))
+
+    def _retrying(self, what: str, action: Callable[[], Any], attempts: int = 3) -> Any:
+        for _ in range(attempts - 1):
+            try:
+                return action()
+            except LostClick as lost:
+                self.lost.append(what)
+                log(f"  lost click ({what}): {lost}; again")
+        return action()
 
     def na(self, key: str, reason: str) -> None:
         entry = self.interactions.setdefault(key, {"samples_ms": [], "breakdown": [], "na": None})
@@ -392,76 +411,76 @@ def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int
     def open_warm() -> None:
         progress("open_warm")
         for _ in range(reps):
-            driver.back_to_jobs()
-            rec.add("open_warm", settler.time(driver.open_from_card(job)))
+            rec.reset(settler, driver.back_to_jobs)
+            rec.time("open_warm", settler, lambda: driver.open_from_card(job))
 
     def select_cell() -> None:
         progress("select_cell")
         driver.goto_visualize(job)
         for i in range(reps):  # rows 0 and 1 of the True column in turn: each click selects another slice
-            rec.add("select_cell", settler.time(driver.select_class_changed_cell(i % 2, "True")))
+            rec.time("select_cell", settler, lambda: driver.select_class_changed_cell(i % 2, "True"))
 
     def apply_filter() -> None:
         progress("apply_filter")
         driver.goto_visualize(job)
         for i in range(reps):
-            rec.add("apply_filter", settler.time(driver.apply_filter(class_changed=i % 2 == 0)),
-                    milestone_of={"grid": "grid_after_filter"})
+            rec.time("apply_filter", settler, lambda: driver.apply_filter(class_changed=i % 2 == 0),
+                     milestone_of={"grid": "grid_after_filter"})
 
     def switch_tab() -> None:
         progress("switch_tab")
         driver.goto_visualize(job)
         for i in range(reps):
-            rec.add("switch_tab", settler.time(driver.switch_tab("accepted" if i % 2 == 0 else "pending")))
+            rec.time("switch_tab", settler, lambda: driver.switch_tab("accepted" if i % 2 == 0 else "pending"))
 
     def next_page() -> None:
         progress("next_page")
         driver.goto_visualize(job)
         for _ in range(reps):
-            rec.add("next_page", settler.time(driver.next_grid_page()))
+            rec.time("next_page", settler, driver.next_grid_page)
 
     def pick_tile() -> None:
         progress("pick_tile")
         driver.goto_visualize(job)
         for _ in range(reps):
-            rec.add("pick_tile", settler.time(driver.pick_tile(0)))
-            settler.run(driver.pick_tile(0, on=False))
+            rec.time("pick_tile", settler, lambda: driver.pick_tile(0))
+            rec.reset(settler, lambda: driver.pick_tile(0, on=False))
 
     def open_viewer() -> None:
         progress("open_viewer")
         driver.goto_visualize(job)
         for i in range(reps):  # another tile each time: its full-size image is drawn for the first time
-            rec.add("open_viewer", settler.time(driver.open_viewer(i % 24)))
-            settler.run(driver.close_viewer())
+            rec.time("open_viewer", settler, lambda: driver.open_viewer(i % 24))
+            rec.reset(settler, driver.close_viewer)
 
     def viewer_next() -> None:
         progress("viewer_next")
         driver.goto_visualize(job)
-        settler.run(driver.open_viewer(0))
+        rec.reset(settler, lambda: driver.open_viewer(0))
         for _ in range(reps):
-            rec.add("viewer_next", settler.time(driver.viewer_next()))
+            rec.time("viewer_next", settler, driver.viewer_next)
 
     def accept_one() -> None:
         progress("accept_one")
         driver.goto_visualize(job)
-        settler.run(driver.open_viewer(0))
+        rec.reset(settler, lambda: driver.open_viewer(0))
         for _ in range(reps):
-            rec.add("accept_one", settler.time(driver.accept_one()))
-            settler.run(driver.undo())  # reset, untimed
+            rec.time("accept_one", settler, driver.accept_one)
+            rec.reset(settler, driver.undo)  # untimed
 
     def accept_slice_and_undo() -> None:
         progress("accept_slice, undo")
         driver.goto_visualize(job)
-        settler.run(driver.select_class_changed_cell(0, "True"))
+        rec.reset(settler, lambda: driver.select_class_changed_cell(0, "True"))
         for _ in range(reps):
-            rec.add("accept_slice", settler.time(driver.accept_slice()))
-            rec.add("undo", settler.time(driver.undo()))
+            rec.time("accept_slice", settler, driver.accept_slice)
+            rec.time("undo", settler, driver.undo)
 
     def annotate_complete() -> None:
         progress("annotate_complete")
         driver.goto_annotate(store.refine_job_id)
         for _ in range(reps):
-            rec.add("annotate_complete", settler.time(driver.annotate_complete()))
+            rec.time("annotate_complete", settler, driver.annotate_complete)
 
     for keys, body in ((("open_warm",), open_warm), (("select_cell",), select_cell),
                        (("apply_filter", "grid_after_filter"), apply_filter), (("switch_tab",), switch_tab),
@@ -491,7 +510,8 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
         try:
             def cold_open() -> None:
                 driver.goto_jobs()
-                rec.add("open_first" if index == 0 else "open_cold", settler.time(driver.open_from_card(store.job_id)))
+                rec.time("open_first" if index == 0 else "open_cold", settler,
+                         lambda: driver.open_from_card(store.job_id))
 
             timed(rec, ("open_first" if index == 0 else "open_cold",), cold_open, page=page, shots=shots)
             if index == 0:
@@ -499,8 +519,8 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
             if store.has_annotate:
                 def submit() -> None:
                     driver.goto_annotate(store.refine_job_id)
-                    rec.add("submit_dialog", settler.time(driver.submit()))
-                    rec.add("submit_confirm", settler.time(driver.submit_confirm(store.refine_job_id)))
+                    rec.time("submit_dialog", settler, driver.submit)
+                    rec.time("submit_confirm", settler, lambda: driver.submit_confirm(store.refine_job_id))
 
                 timed(rec, ("submit_dialog", "submit_confirm"), submit, page=page, shots=shots)
             rss.append(server.rss_mib())
@@ -519,6 +539,9 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
                      "each over a fresh copy of the seeded database")
     if rss:
         notes.append(f"app server RSS after each app process's run: {', '.join(f'{r:,.0f}' for r in rss)} MiB")
+    if rec.lost:
+        notes.append(f"{len(rec.lost)} click(s) started no rerun and were done again, untimed attempt dropped: "
+                     + ", ".join(sorted(set(rec.lost))))
     return {"description": store.description, "db": db_kind(store.db_url), "job_id": store.job_id,
             "interactions": rec.as_json(), "notes": notes, "failures": rec.failures}
 
@@ -562,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for store in stores:
             store.prepare()  # generation and import are not part of the browser's figures
+        usage = CpuUsage()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             run["browser"] = (f"Debian's Chromium {browser.version} (headless), Playwright "
@@ -573,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     run["stores"][store.key] = result
                     failures += [f"{store.key}: {f}" for f in result["failures"]]
             finally:
+                usage.stop()
                 browser.close()
     except Exception:
         traceback.print_exc(file=sys.stderr)
@@ -580,7 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     run["finished"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     run["load_at_end"] = _load_average()
-    run["notes"] = method_notes(args)
+    run["notes"] = method_notes(args) + [usage.note()]
 
     json_path = args.json or REPO_ROOT / "bench" / f"browser-{args.label}.json"
     report.write_json(json_path, run)
@@ -625,6 +650,49 @@ def method_notes(args: argparse.Namespace) -> list[str]:
 
 def shlex_join_redacted(argv: Sequence[str], db_url: str | None) -> str:
     return display_command(argv, db_url) if db_url else " ".join(argv)
+
+
+class CpuUsage:
+    """How much CPU the machine's other processes took while the browser part ran: every figure here shares the
+    machine's cores with them."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.busy = self._busy()
+        self.own = self._own()
+
+    @staticmethod
+    def _busy() -> float:
+        t = psutil.cpu_times()
+        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+    @staticmethod
+    def _own() -> float:
+        """This process tree's CPU so far: each live process's own time and that of the children it reaped (an app
+        server reaped by us, a Chromium helper by Chromium), so nothing counts twice."""
+        total = 0.0
+        me = psutil.Process()
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                t = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total
+
+    def stop(self) -> None:
+        """While Chromium still runs (its time is lost from the tree once Playwright lets it go unreaped)."""
+        self.wall = time.monotonic() - self.started
+        self.busy_s = self._busy() - self.busy
+        self.own_s = self._own() - self.own
+
+    def note(self) -> str:
+        wall, busy, own = self.wall, self.busy_s, self.own_s
+        other = max(busy - own, 0.0)
+        cores = os.cpu_count() or 1
+        return (f"CPU while the browser part ran ({wall / 60:.1f} min on {cores} cores): this benchmark's processes "
+                f"(app servers, Chromium, driver) {own:,.0f} s, other processes {other:,.0f} s "
+                f"({other / (wall * cores):.0%} of the machine)")
 
 
 def _load_average() -> str:

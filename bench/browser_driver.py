@@ -5,12 +5,14 @@ timing, the repetitions and their resets) and bench/browser_report.py stay as th
 A method named after an interaction returns a `Step`: how to fire the click (the element is found, scrolled into
 view and checked to be the topmost element at the point clicked, all before the timed span), and a JavaScript
 predicate that is true once the page shows the interaction's outcome. Settling (script finished, images loaded,
-...) is bench/browser_settle.py's. Methods starting with `goto_`/`back_` navigate without timing.
+...) is bench/browser_settle.py's. Methods starting with `goto_` navigate without timing; the steps of
+`back_to_jobs` and `close_viewer` are untimed resets.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Locator, Page
 
@@ -109,11 +111,11 @@ class VisualizeDriver:
         self.page.goto(self.base_url + "/")
         self.settler.wait("() => document.querySelector('[class*=\"st-key-job_card_\"]') !== null")
 
-    def back_to_jobs(self) -> None:
-        """As a person does: the sidebar's Labeling Jobs link (same session)."""
+    def back_to_jobs(self) -> Step:
+        """As a person does: the sidebar's Labeling Jobs link (same session). Untimed, a reset."""
         link = self.page.locator('[data-testid="stSidebarNav"] a', has_text="Labeling Jobs").first
-        self.settler.run(Step(fire=self._aim(link), done="() => location.pathname.replace(/\\/$/, '') === '' "
-                              "&& document.querySelector('[class*=\"st-key-job_card_\"]') !== null"))
+        return Step(fire=self._aim(link), done="() => location.pathname.replace(/\\/$/, '') === '' "
+                    "&& document.querySelector('[class*=\"st-key-job_card_\"]') !== null")
 
     def goto_visualize(self, job_id: int, *, slice_of: tuple[str, bool] | None = None, result: int | None = None,
                        tab: str | None = None) -> None:
@@ -166,12 +168,9 @@ class VisualizeDriver:
     def select_class_changed_cell(self, row: int, column: str = "True") -> Step:
         """A cell of the Class Changed table (an st.dataframe drawn on a canvas: clicked by position)."""
         table = self.page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
-        table.scroll_into_view_if_needed()
-        box = table.bounding_box()
+        share = {"label": 0.25, "True": 0.56, "False": 0.73, "Total": 0.9}[column]
         # columns: label (medium width), True, False, Total; header and rows 35 px high
-        x = box["x"] + box["width"] * {"label": 0.25, "True": 0.56, "False": 0.73, "Total": 0.9}[column]
-        y = box["y"] + 35 + 17 + 35 * row
-        self._hover(table, x, y)
+        x, y = self._point(table, lambda box: (box["x"] + box["width"] * share, box["y"] + 35 + 17 + 35 * row))
         return Step(fire=lambda: self.page.mouse.click(x, y),
                     ctx={"showing": self.showing(), "slice": self.page.evaluate("location.search")},
                     done="(ctx) => location.search.includes('slice=') && location.search !== ctx.slice "
@@ -265,10 +264,11 @@ class VisualizeDriver:
         counter went up and the next image is drawn in a new editor."""
         editor = self.page.frame_locator('[class*="st-key-annotate_"] iframe').first
         button = editor.get_by_role("button", name="Complete")
-        button.scroll_into_view_if_needed()
-        box = button.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        self._hover(self.page.locator('[class*="st-key-annotate_"] iframe').first, x, y)
+        frame = self.page.locator('[class*="st-key-annotate_"] iframe').first
+        frame.scroll_into_view_if_needed()
+        button.wait_for(state="visible")
+        # the iframe is the topmost element at the point, the button's box is in page coordinates
+        x, y = self._point(frame, lambda _: _centre(button.bounding_box()))
         return Step(fire=lambda: self.page.mouse.click(x, y),
                     ctx={"done": self.page.evaluate("window.__ui.annotateDone()"),
                          "file": self.page.evaluate("window.__ui.annotateFile()"),
@@ -301,24 +301,30 @@ class VisualizeDriver:
         return self.page.locator('[class*="st-key-tile_"]').nth(index)
 
     def _aim(self, locator: Locator):
-        """Untimed: the element visible, scrolled into view, hovered and the topmost at its centre; returns the
-        click itself."""
-        locator = locator.filter(visible=True).first
-        locator.wait_for(state="visible")
-        locator.scroll_into_view_if_needed()
-        box = locator.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        self._hover(locator, x, y)
+        """Untimed: the element found and pointed at (see _point); returns the click itself."""
+        x, y = self._point(locator.filter(visible=True).first, _centre)
         return lambda: self.page.mouse.click(x, y)
 
-    def _hover(self, locator: Locator, x: float, y: float) -> None:
-        """Untimed, as a person's pointer arrives before the click: move there and let two frames pass (the data
-        grid ignores a click whose pointer came straight from another focused widget), then wait until the
-        element is the topmost at that point (no toast over it)."""
-        self.page.mouse.move(x, y)
-        self.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        handle = locator.element_handle()
-        self.page.wait_for_function("([el, x, y]) => { const top = document.elementFromPoint(x, y); "
-                                    "return !!top && (el === top || el.contains(top)); }",
-                                    arg=[handle, x, y], polling="raf", timeout=self.settler.timeout_ms)
-        handle.dispose()
+    def _point(self, locator: Locator, where, *, timeout_s: float = 60) -> tuple[float, float]:
+        """Untimed, as a person's pointer arrives before the click: the element scrolled into view, the pointer
+        moved to `where(box)` and two frames let pass (the data grid ignores a click whose pointer came straight
+        from another focused widget); again until the element stood still meanwhile and is the topmost element
+        at that point (a page still laying out, a toast over the button)."""
+        locator.wait_for(state="visible")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            locator.scroll_into_view_if_needed()
+            box = locator.bounding_box()
+            x, y = where(box)
+            self.page.mouse.move(x, y)
+            self.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            if locator.bounding_box() == box and locator.evaluate(
+                    "(el, [x, y]) => { const top = document.elementFromPoint(x, y); "
+                    "return !!top && (el === top || el.contains(top)); }", [x, y]):
+                return x, y
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{locator} did not stand still, uncovered, within {timeout_s:.0f} s")
+
+
+def _centre(box: dict) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

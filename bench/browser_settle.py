@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 INIT_SCRIPT = r"""
 (() => {
@@ -76,6 +77,11 @@ INIT_SCRIPT = r"""
 """
 
 
+class LostClick(RuntimeError):
+    """No rerun started after the click: the click went nowhere (the page moved under the pointer). Not a
+    latency: the caller drops the attempt and tries again."""
+
+
 @dataclass
 class Step:
     """One interaction, as the driver knows how to do it.
@@ -115,9 +121,10 @@ class Settler:
     of the app server and of the browser ({"server": {pid: s}, "browser": {pid: s}}); it is read outside the timed
     span."""
 
-    def __init__(self, page: Page, *, frames: int = 2, timeout_ms: float = 300_000,
+    def __init__(self, page: Page, *, frames: int = 2, timeout_ms: float = 300_000, lost_click_ms: float = 30_000,
                  cpu: Callable[[], dict[str, dict[int, float]]] | None = None, polling: str | float = "raf") -> None:
         self.page = page
+        self.lost_click_ms = lost_click_ms
         self.polling = polling
         self.frames = frames
         self.timeout_ms = timeout_ms
@@ -139,10 +146,20 @@ class Settler:
         self.page.wait_for_function(f"(ctx) => !!(({predicate})(ctx))", arg=ctx, polling=self.polling,
                                     timeout=self.timeout_ms)
 
+    def _rerun_started(self, step: Step, runs: int) -> None:
+        if not step.rerun:
+            return
+        try:
+            self.page.wait_for_function("(runs) => window.__bench.runs > runs", arg=runs, polling=self.polling,
+                                        timeout=self.lost_click_ms)
+        except PlaywrightTimeout:
+            raise LostClick(f"no rerun within {self.lost_click_ms / 1000:.0f} s of the click") from None
+
     def run(self, step: Step) -> None:
         """Do a step without timing it (a reset between repetitions)."""
         runs = self.page.evaluate("window.__bench.markNow()")
         step.fire()
+        self._rerun_started(step, runs)
         self.wait(step.done, step.ctx, runs=runs if step.rerun else None)
 
     def time(self, step: Step) -> Timing:
@@ -150,6 +167,7 @@ class Settler:
         started = time.perf_counter()
         runs = self.page.evaluate("window.__bench.markNow()")
         step.fire()
+        self._rerun_started(step, runs)
         milestones = {}
         for name, predicate in step.milestones:
             self.wait_for(predicate, step.ctx)
