@@ -342,6 +342,7 @@ class Recorder:
         self.interactions: dict[str, dict] = {}
         self.failures: list[str] = []
         self.lost: list[str] = []
+        self.rss: dict[str, float] = {}  # the app server's RSS (MiB) after each interaction's repetitions
 
     def add(self, key: str, timing: Timing, *, milestone_of: dict[str, str] | None = None) -> None:
         self._sample(key, timing.total_ms, timing.breakdown())
@@ -400,7 +401,7 @@ def timed(recorder: Recorder, keys: Sequence[str], body: Callable[[], None], *, 
 
 
 def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int, rec: Recorder,
-              shots: Path) -> None:
+              shots: Path, rss: Callable[[], float]) -> None:
     """Every in-page interaction, `reps` times each, after the first (cold) open of this app process."""
     job = store.job_id
     page = driver.page
@@ -488,8 +489,10 @@ def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int
                        (("viewer_next",), viewer_next), (("accept_one",), accept_one),
                        (("accept_slice", "undo"), accept_slice_and_undo)):
         timed(rec, keys, body, page=page, shots=shots)
+        rec.rss[keys[-1]] = round(rss())
     if store.has_annotate:
         timed(rec, ("annotate_complete",), annotate_complete, page=page, shots=shots)
+        rec.rss["annotate_complete"] = round(rss())
 
 
 def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, shots: Path) -> dict:
@@ -515,7 +518,8 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
 
             timed(rec, ("open_first" if index == 0 else "open_cold",), cold_open, page=page, shots=shots)
             if index == 0:
-                run_suite(driver, settler, store, reps, rec, shots)
+                rec.rss["open_first"] = round(server.rss_mib())
+                run_suite(driver, settler, store, reps, rec, shots, server.rss_mib)
             if store.has_annotate:
                 def submit() -> None:
                     driver.goto_annotate(store.refine_job_id)
@@ -539,11 +543,15 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
                      "each over a fresh copy of the seeded database")
     if rss:
         notes.append(f"app server RSS after each app process's run: {', '.join(f'{r:,.0f}' for r in rss)} MiB")
+    if rec.rss:
+        notes.append("app server RSS in the first app process, after each interaction's repetitions (MiB): "
+                     + ", ".join(f"{key} {mib:,.0f}" for key, mib in rec.rss.items()))
     if rec.lost:
         notes.append(f"{len(rec.lost)} click(s) started no rerun and were done again, untimed attempt dropped: "
                      + ", ".join(sorted(set(rec.lost))))
     return {"description": store.description, "db": db_kind(store.db_url), "job_id": store.job_id,
-            "interactions": rec.as_json(), "notes": notes, "failures": rec.failures}
+            "interactions": rec.as_json(), "notes": notes, "failures": rec.failures, "rss_mib_after": rec.rss,
+            "lost_clicks": rec.lost}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

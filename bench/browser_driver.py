@@ -309,11 +309,21 @@ class VisualizeDriver:
         """Untimed, as a person's pointer arrives before the click: the element scrolled into view, the pointer
         moved to `where(box)` and two frames let pass (the data grid ignores a click whose pointer came straight
         from another focused widget); again until the element stood still meanwhile and is the topmost element
-        at that point (a page still laying out, a toast over the button)."""
+        at that point (a page still laying out, a toast or a focused button's tooltip over it)."""
         locator.wait_for(state="visible")
         deadline = time.monotonic() + timeout_s
+        attempt = 0
         while True:
-            locator.scroll_into_view_if_needed()
+            if attempt == 0:
+                locator.scroll_into_view_if_needed()
+            else:
+                # the tooltip of the button clicked last stays while the pointer is on it, and it may cover the
+                # element; scrolled to an edge of the viewport, Streamlit's fixed header can: pointer away, blur,
+                # centre the element
+                self.page.mouse.move(1, 1)
+                self.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+                locator.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+            attempt += 1
             box = locator.bounding_box()
             x, y = where(box)
             self.page.mouse.move(x, y)
