@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 BENCH_ARGS ?=
+BROWSER_ARGS ?=
 
-.PHONY: run test bench bench-load demo install install-dev chromium clean
+.PHONY: run test bench bench-load bench-browser demo install install-dev chromium clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +30,19 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev chromium
 	$(PY) -m pytest
 
-## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one)
+## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one);
+## the same job in a browser: make bench-browser
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 ## bench-load: reviewer processes at once on a 1M-result job, then reconciliation (LOAD_ARGS="--db URL")
 bench-load: $(VENV)/.installed-dev
 	$(PY) -m bench.load $(LOAD_ARGS)
+
+## bench-browser: the app in Debian's Chromium, each click timed until the page is settled, on the demo store and the
+## 1M job; its own section of bench/REPORT.md (BROWSER_ARGS="--store demo --reps 2" for a quick one)
+bench-browser: $(VENV)/.installed-dev chromium
+	$(PY) -m bench.browser $(BROWSER_ARGS)
 
 demo: $(VENV)/.installed
 	$(PY) -m core demo --reset
