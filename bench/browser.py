@@ -462,12 +462,14 @@ def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int
             rec.time("viewer_next", settler, driver.viewer_next)
 
     def accept_one() -> None:
+        # One result after another, as a reviewer goes through a slice in the viewer (A decides the result on
+        # screen and shows the next); then the viewer closes and the page catches up (untimed).
         progress("accept_one")
         driver.goto_visualize(job)
         rec.reset(settler, lambda: driver.open_viewer(0))
         for _ in range(reps):
             rec.time("accept_one", settler, driver.accept_one)
-            rec.reset(settler, driver.undo)  # untimed
+        rec.reset(settler, driver.close_viewer)
 
     def accept_slice_and_undo() -> None:
         progress("accept_slice, undo")
@@ -643,14 +645,18 @@ def method_notes(args: argparse.Namespace) -> list[str]:
         "text/URL/element shown, all for 2 consecutive animation frames (so ≈ 1–2 frames, 17–33 ms, of every figure "
         "is the settle check itself); the element clicked was found and scrolled to before the timer started",
         "median and p95 (linear interpolation between order statistics); n = repetitions; resets between "
-        "repetitions (unpick, close the viewer, undo after Accept one) are not timed",
+        "repetitions (unpick, close the viewer) are not timed",
+        "the viewer: before, the detail panel beside the grid (Details, its → button, its Accept, each a rerun of "
+        "the page; Accept one undone after each repetition); after, the viewer dialog (a tile's open button, the → "
+        "key, the A key, each a rerun of the dialog alone; Accept one decides one result after another, as a "
+        "reviewer walks a slice)",
         f"cold opens: one per app process (--rounds {args.rounds}), after its Labeling Jobs page; the first app "
         "process finds no thumbnails on disk (the job's results frame is cached as the import left it), the later "
         "ones find what the earlier ones drew; each app process gets a new browser context (an empty HTTP cache: "
         "the cold open also loads Streamlit's chart and data grid code)",
         "Visualize opens on Pending Review with no filter; Turn a grid page pages through the whole tab; the slice "
         "accepted and undone is the first row, Class Changed True, of the Class Changed table; switch tab alternates "
-        "between Pending Review and Accepted (the Accepted tab is empty)",
+        "between Pending Review and Accepted (nearly empty)",
         "CPU columns: CPU time of the app server process and of all Chromium processes during the interaction "
         "(the machine's other work is not counted)",
     ]

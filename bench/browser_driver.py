@@ -1,6 +1,7 @@
-"""Today's LabelDeck UI, as the browser benchmark drives it: every selector, URL and "how to do interaction X" is in
-this module and nowhere else. A rewritten UI needs a new driver with the same methods; bench/browser.py (the
-timing, the repetitions and their resets) and bench/browser_report.py stay as they are.
+"""LabelDeck's UI as the browser benchmark drives it: every selector, URL and "how to do interaction X" is in this
+module and nowhere else. The review workspace of issue 10 (top navigation, the viewer dialog, keyboard review) is
+driven here; the UI before it was driven by this module as of commit be8b3b0, which made bench/browser-before.json.
+bench/browser.py (the timing, the repetitions and their resets) and bench/browser_report.py stay as they are.
 
 A method named after an interaction returns a `Step`: how to fire the click (the element is found, scrolled into
 view and checked to be the topmost element at the point clicked, all before the timed span), and a JavaScript
@@ -51,15 +52,21 @@ UI_SCRIPT = r"""
     pending: () => { const t = window.__ui.tabs()['Pending Review']; return t ? t.count : null; },
     reviewBar: () => text(document.querySelector('.st-key-review_bar')),
     activePage: () => number(text(document.querySelector('[data-testid="stPaginationPageActive"]'))),
-    panel: () => document.querySelector('.st-key-detail_panel'),
-    panelResult: () => {
-      const m = text(window.__ui.panel()).match(/result (\d+)/);
+    viewer: () => [...document.querySelectorAll('[role="dialog"]')].find((d) => d.querySelector('.st-key-viewer_steps'))
+      || null,
+    viewerResult: () => {
+      const m = text(window.__ui.viewer()).match(/\nresult (\d+)/);
       return m ? number(m[1]) : null;
     },
-    panelImageLoaded: () => {
-      const panel = window.__ui.panel();
-      const img = panel && panel.querySelector('img');
-      return !!img && fresh(img) && img.complete && img.naturalWidth > 0;
+    viewerPosition: () => {
+      const m = text(window.__ui.viewer()).match(/([\d,]+) of ([\d,]+) shown · ([A-Za-z ]+)/);
+      return m ? {position: number(m[1]), total: number(m[2]), state: m[3].trim()} : null;
+    },
+    viewerReady: () => {
+      // the canvas: Plotly has drawn its SVG with the image in it (a data URL, decoded with the document)
+      const viewer = window.__ui.viewer();
+      const chart = viewer && viewer.querySelector('.js-plotly-plot');
+      return !!chart && fresh(chart) && !!chart.querySelector('.main-svg .layer-below image, .main-svg image');
     },
     param: (name) => new URLSearchParams(location.search).get(name),
     annotateDone: () => {
@@ -112,8 +119,8 @@ class VisualizeDriver:
         self.settler.wait("() => document.querySelector('[class*=\"st-key-job_card_\"]') !== null")
 
     def back_to_jobs(self) -> Step:
-        """As a person does: the sidebar's Labeling Jobs link (same session). Untimed, a reset."""
-        link = self.page.locator('[data-testid="stSidebarNav"] a', has_text="Labeling Jobs").first
+        """As a person does: the top bar's Labeling Jobs link (same session). Untimed, a reset."""
+        link = self.page.locator('[data-testid="stTopNavLink"]', has_text="Labeling Jobs").first
         return Step(fire=self._aim(link), done="() => location.pathname.replace(/\\/$/, '') === '' "
                     "&& document.querySelector('[class*=\"st-key-job_card_\"]') !== null")
 
@@ -152,8 +159,8 @@ class VisualizeDriver:
             raise RuntimeError(f"no result count in the caption {self.showing()!r}")
         return int(found.group(1).replace(",", ""))
 
-    def panel_result(self) -> int | None:
-        return self.page.evaluate("window.__ui.panelResult()")
+    def viewer_result(self) -> int | None:
+        return self.page.evaluate("window.__ui.viewerResult()")
 
     # ------------------------------------------------------------------------------------------ interactions
 
@@ -168,7 +175,7 @@ class VisualizeDriver:
     def select_class_changed_cell(self, row: int, column: str = "True") -> Step:
         """A cell of the Class Changed table (an st.dataframe drawn on a canvas: clicked by position)."""
         table = self.page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
-        share = {"label": 0.25, "True": 0.56, "False": 0.73, "Total": 0.9}[column]
+        share = {"label": 0.27, "True": 0.63, "False": 0.78, "Total": 0.93}[column]
         # columns: label (medium width), True, False, Total; header and rows 35 px high
         x, y = self._point(table, lambda box: (box["x"] + box["width"] * share, box["y"] + 35 + 17 + 35 * row))
         return Step(fire=lambda: self.page.mouse.click(x, y),
@@ -219,37 +226,40 @@ class VisualizeDriver:
                          "return ctx.on ? bar.includes('Accept 1 picked') : (bar !== '' && !bar.includes('picked')); }")
 
     def open_viewer(self, index: int = 0) -> Step:
-        """A tile's Details button → the detail panel with its image."""
+        """A tile's open button → the viewer dialog with its canvas drawn."""
         tile = self._tile(index)
         result = int(tile.evaluate("(el) => [...el.classList].find((c) => c.startsWith('st-key-tile_'))")
                      .removeprefix("st-key-tile_"))
-        button = tile.get_by_role("button", name="Details")
+        button = self._button(f"open_{result}")
         return Step(fire=self._aim(button), ctx={"result": result},
-                    done="(ctx) => window.__ui.panelResult() === ctx.result "
-                         "&& window.__ui.param('result') === String(ctx.result) && window.__ui.panelImageLoaded()")
+                    done="(ctx) => window.__ui.viewerResult() === ctx.result "
+                         "&& window.__ui.param('result') === String(ctx.result) && window.__ui.viewerReady()")
 
     def close_viewer(self) -> Step:
-        button = self._button("close_detail")
-        return Step(fire=self._aim(button), done="() => window.__ui.panel() === null")
+        """Esc. When a decision was made in the viewer, the page reruns to catch up (not awaited here: the
+        Settler waits for the script to be done)."""
+        return Step(fire=lambda: self.page.keyboard.press("Escape"), rerun=False,
+                    done="() => window.__ui.viewer() === null && window.__ui.param('result') === null")
 
     def viewer_next(self) -> Step:
-        button = self._button("next_result")
-        return Step(fire=self._aim(button), ctx={"result": self.panel_result()},
-                    done="(ctx) => { const r = window.__ui.panelResult(); return r !== null && r !== ctx.result "
-                         "&& window.__ui.param('result') === String(r) && window.__ui.panelImageLoaded(); }")
+        """→ in the viewer: the next result of the slice, its canvas drawn."""
+        return Step(fire=lambda: self.page.keyboard.press("ArrowRight"), ctx={"result": self.viewer_result()},
+                    done="(ctx) => { const r = window.__ui.viewerResult(); return r !== null && r !== ctx.result "
+                         "&& window.__ui.param('result') === String(r) && window.__ui.viewerReady(); }")
 
     def accept_one(self) -> Step:
-        """The detail panel's Accept (shortcut A): the result leaves the tab, the panel moves on to the next."""
-        button = self._button("one_accepted")
-        return Step(fire=self._aim(button), ctx={"result": self.panel_result(), "pending": self.pending()},
-                    done="(ctx) => window.__ui.pending() === ctx.pending - 1 "
-                         "&& window.__ui.panelResult() !== ctx.result "
-                         "&& (window.__ui.panel() === null || window.__ui.panelImageLoaded())")
+        """A in the viewer: the result on screen is accepted and the viewer shows the next one (the page behind
+        catches up when the viewer closes)."""
+        return Step(fire=lambda: self.page.keyboard.press("a"), ctx={"result": self.viewer_result()},
+                    done="(ctx) => { const r = window.__ui.viewerResult(); const p = window.__ui.viewerPosition(); "
+                         "return r !== null && r !== ctx.result && !!p && p.state === 'Pending Review' "
+                         "&& window.__ui.viewerReady(); }")
 
     def accept_slice(self) -> Step:
-        """The review bar's `Accept N` for everything shown (the selected slice, all pages)."""
+        """The review bar's `Accept N shown` for everything shown (the selected slice, all pages)."""
         shown = self.shown_count()
-        button = self.page.locator(".st-key-review_bar").get_by_role("button", name=f"Accept {shown:,}", exact=True)
+        button = self.page.locator(".st-key-review_bar").get_by_role("button", name=f"Accept {shown:,} shown",
+                                                                     exact=True)
         return Step(fire=self._aim(button), ctx={"pending": self.pending(), "shown": shown},
                     done="(ctx) => window.__ui.pending() === ctx.pending - ctx.shown && window.__ui.noResults()")
 

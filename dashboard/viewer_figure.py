@@ -29,67 +29,68 @@ class Layers:
 def viewer_figure(image: ViewerImage, boxes: pl.DataFrame, overlay: Overlay, *, focus: int | None,
                   layers: Layers, zoom_to_box: bool, height: int) -> go.Figure:
     """boxes: the image's results (result_id, change_kind, expert_class, pre_class, expert_x.., pre_x..);
-    focus: the result viewed (None: the whole image, as for classification)."""
+    focus: the result viewed (None: the whole image, as for classification). The shapes and labels are built as
+    plain dicts and handed to Plotly once: adding them one by one validates each (0.27 s for 20 boxes, not 15 ms)."""
     width_px, height_px = image.width, image.height
-    figure = go.Figure()
-    figure.add_layout_image(
-        source=f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}",
-        xref="x", yref="y", x=0, y=0, sizex=width_px, sizey=height_px, sizing="stretch", layer="below",
-    )
     rows = [r for r in boxes.iter_rows(named=True) if layers.others or r["result_id"] == focus or focus is None]
     rows.sort(key=lambda r: r["result_id"] == focus)  # the viewed result on top
+    shapes: list[dict] = []
+    labels: list[dict] = []
     for row in rows:
-        _draw_result(figure, row, overlay, strong=row["result_id"] == focus or focus is None, layers=layers)
+        _draw_result(shapes, labels, row, overlay, strong=row["result_id"] == focus or focus is None, layers=layers)
     x_range, y_range = [0, width_px], [height_px, 0]
     focused = next((r for r in rows if r["result_id"] == focus), None)
     if zoom_to_box and focused is not None:
         x_range, y_range = _zoom_ranges(focused)
-    figure.update_layout(
+    return go.Figure(layout=dict(
         height=height, margin=dict(l=0, r=0, t=0, b=0), dragmode="pan", hovermode=False, showlegend=False,
         paper_bgcolor=CANVAS, plot_bgcolor=CANVAS,
+        images=[dict(source=f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}", xref="x",
+                     yref="y", x=0, y=0, sizex=width_px, sizey=height_px, sizing="stretch", layer="below")],
+        shapes=shapes, annotations=labels,
         # A new result or a zoom command resets the view; a layer toggle keeps the reviewer's own zoom.
         uirevision=f"{focus}-{zoom_to_box}",
         # Square pixels; the ranges grow to fill the canvas (never the canvas shrinking to the ranges), so a zoomed
         # box shows its surroundings out to the canvas' edges.
         xaxis=dict(range=x_range, visible=False, constrain="range"),
         yaxis=dict(range=y_range, visible=False, scaleanchor="x", scaleratio=1, constrain="range"),
-    )
-    return figure
+    ))
 
 
-def _draw_result(figure: go.Figure, row: dict, overlay: Overlay, *, strong: bool, layers: Layers) -> None:
+def _draw_result(shapes: list[dict], labels: list[dict], row: dict, overlay: Overlay, *, strong: bool,
+                 layers: Layers) -> None:
     # The viewed result stands out: thick and opaque; its neighbours are context, thin and faded.
     width = 3.5 if strong else 1.2
     opacity = layers.opacity if strong else layers.opacity * 0.55
     kind = row["change_kind"]
     if layers.pre and row.get("pre_x") is not None:
         color = REMOVED_COLOR if kind == "removed" else overlay.color(row["pre_class"])
-        _box(figure, row, "pre_", color, width, dash="dash", opacity=opacity)
+        shapes.append(_box(row, "pre_", color, width, dash="dash", opacity=opacity))
         if kind == "removed":
-            _label(figure, row, "pre_", f"✕ removed {overlay.label(row['pre_class'])}", REMOVED_COLOR, opacity)
+            labels.append(_label(row, "pre_", f"✕ removed {overlay.label(row['pre_class'])}", REMOVED_COLOR, opacity))
     if layers.expert and row.get("expert_x") is not None:
         color = overlay.color(row["expert_class"])
-        _box(figure, row, "expert_", color, width, dash="solid", opacity=opacity)
+        shapes.append(_box(row, "expert_", color, width, dash="solid", opacity=opacity))
         text = overlay.label(row["expert_class"])
         if kind == "added":
             text = f"+ {text} (added)"
         elif kind == "relabeled":
             text = f"{overlay.label(row['pre_class'])} → {text}"
-        _label(figure, row, "expert_", text, color, opacity)
+        labels.append(_label(row, "expert_", text, color, opacity))
 
 
-def _box(figure: go.Figure, row: dict, prefix: str, color: str, width: float, *, dash: str, opacity: float) -> None:
+def _box(row: dict, prefix: str, color: str, width: float, *, dash: str, opacity: float) -> dict:
     x, y, w, h = (row[f"{prefix}{c}"] for c in "xywh")
-    figure.add_shape(type="rect", x0=x, y0=y, x1=x + w, y1=y + h, xref="x", yref="y", opacity=opacity,
-                     line=dict(color=color, width=width, dash=dash))
+    return dict(type="rect", x0=x, y0=y, x1=x + w, y1=y + h, xref="x", yref="y", opacity=opacity,
+                line=dict(color=color, width=width, dash=dash))
 
 
-def _label(figure: go.Figure, row: dict, prefix: str, text: str, color: str, opacity: float) -> None:
+def _label(row: dict, prefix: str, text: str, color: str, opacity: float) -> dict:
     # Plotly reads a few HTML tags in annotation text; a class name is shown as written.
     safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    figure.add_annotation(x=row[f"{prefix}x"], y=row[f"{prefix}y"], xref="x", yref="y", text=safe,
-                          showarrow=False, xanchor="left", yanchor="bottom", bgcolor=color, opacity=opacity,
-                          font=dict(color="white", size=12), borderpad=2)
+    return dict(x=row[f"{prefix}x"], y=row[f"{prefix}y"], xref="x", yref="y", text=safe, showarrow=False,
+                xanchor="left", yanchor="bottom", bgcolor=color, opacity=opacity, font=dict(color="white", size=12),
+                borderpad=2)
 
 
 def _zoom_ranges(row: dict) -> tuple[list[float], list[float]]:
