@@ -34,10 +34,11 @@ UI_SCRIPT = r"""
       }
       return null;
     },
-    tiles: () => [...document.querySelectorAll('[class*="st-key-tile_"]')].filter(fresh)
-      .map((el) => [...el.classList].find((c) => c.startsWith('st-key-tile_')).slice('st-key-tile_'.length)),
+    // the grid component's tiles (dashboard/tile_grid.py), in the main area (the side panel has its own)
+    tiles: () => [...document.querySelectorAll('[data-testid="stMain"] .ld-tile')].filter(fresh)
+      .map((el) => el.dataset.result),
     tileImagesLoaded: (n) => {
-      const images = [...document.querySelectorAll('[class*="st-key-tile_"] img')];
+      const images = [...document.querySelectorAll('[data-testid="stMain"] .ld-tile img')];
       return images.length >= n && images.every((img) => fresh(img) && img.complete && img.naturalWidth > 0);
     },
     noResults: () => text(main()).includes('No results match this tab'),
@@ -220,7 +221,7 @@ class VisualizeDriver:
     def pick_tile(self, index: int = 0, *, on: bool = True) -> Step:
         """Tick (or untick) a tile's Pick checkbox; done when the review bar offers the picked tile."""
         tile = self._tile(index)
-        checkbox = tile.get_by_test_id("stCheckbox").locator("label").first
+        checkbox = tile.locator(".ld-pick")
         return Step(fire=self._aim(checkbox), ctx={"on": on},
                     done="(ctx) => { const bar = window.__ui.reviewBar(); "
                          "return ctx.on ? bar.includes('Accept 1 picked') : (bar !== '' && !bar.includes('picked')); }")
@@ -228,9 +229,8 @@ class VisualizeDriver:
     def open_viewer(self, index: int = 0) -> Step:
         """A tile's open button → the viewer dialog with its canvas drawn."""
         tile = self._tile(index)
-        result = int(tile.evaluate("(el) => [...el.classList].find((c) => c.startsWith('st-key-tile_'))")
-                     .removeprefix("st-key-tile_"))
-        button = self._button(f"open_{result}")
+        result = int(tile.get_attribute("data-result"))
+        button = tile.locator(".ld-open")
         return Step(fire=self._aim(button), ctx={"result": result},
                     done="(ctx) => window.__ui.viewerResult() === ctx.result "
                          "&& window.__ui.param('result') === String(ctx.result) && window.__ui.viewerReady()")
@@ -308,7 +308,7 @@ class VisualizeDriver:
         return self.page.locator(f".st-key-{key} button").filter(visible=True).first
 
     def _tile(self, index: int) -> Locator:
-        return self.page.locator('[class*="st-key-tile_"]').nth(index)
+        return self.page.locator('[data-testid="stMain"] .ld-tile').nth(index)
 
     def _aim(self, locator: Locator):
         """Untimed: the element found and pointed at (see _point); returns the click itself."""

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
+from streamlit.elements.lib.image_utils import image_to_url
+from streamlit.elements.lib.layout_utils import LayoutConfig
 
 from core import queries
 from core.jobs import image_root
 from core.queries import SORTS, View
 from core.thumbnails import ImageUnavailable, render_tile, render_tiles_ahead
 from dashboard.job_data import JobData
-from dashboard.review_bar import PICK_PREFIX
+from dashboard.review_bar import picked_ids, toggle_pick
+from dashboard.tile_grid import tile_grid
 from dashboard.text import html_text, md
 from dashboard.url_state import PAGE_SIZES, set_sort
 
@@ -60,13 +64,17 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
     tile_size = TILE_SIZES[size]
     tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
     boxes = boxes_by_sample(data, tiles)
-    grid = st.columns(tile_size.columns, gap="small")
-    opened = None
-    for i, tile in enumerate(tiles.iter_rows(named=True)):
-        with grid[i % tile_size.columns]:
-            if _tile(data, tile, boxes[tile["sample_id"]], per_image=view.group_by == "image", pickable=pickable,
-                     pixels=tile_size.pixels, key=key):
-                opened = tile["result_id"]
+    per_image = view.group_by == "image"
+    picks = picked_ids(key)
+    events = tile_grid(
+        tiles=[{**tile_thumbnail(data, tile, boxes[tile["sample_id"]], per_image=per_image,
+                                 pixels=tile_size.pixels, key=key),
+                "id": tile["result_id"], "caption": tile_caption(data, tile, per_image),
+                "changed": bool(tile.get("class_changed")) and not per_image, "picked": tile["result_id"] in picks}
+               for tile in tiles.iter_rows(named=True)],
+        columns=tile_size.columns, pickable=pickable, key=f"{key}tile_grid",
+        on_toggle=lambda: toggle_pick(key, st.session_state[f"{key}tile_grid"]["toggle"]))
+    opened = events.opened
     if page < pages:
         _draw_next_page_ahead(data, shown, view, page=page + 1, page_size=page_size, pixels=tile_size.pixels)
     if not key:
@@ -109,31 +117,34 @@ def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFram
     return {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
 
 
+def tile_file(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pixels: int) -> Path:
+    """The tile's thumbnail on disk: cropped around its result (detection), else the whole image; ImageUnavailable
+    naming the file when it cannot be read."""
+    focus = None if per_image or not data.is_detection else tile["result_id"]
+    return render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job), sample=tile,
+                       boxes=boxes, overlay=data.overlay, focus=focus, size=pixels, square=True)
+
+
 def tile_image_ui(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool = False,
                   pixels: int = TILE_SIZES["medium"].pixels) -> None:
     """The tile's thumbnail with overlays, or a placeholder that names the file it could not read."""
-    focus = None if per_image or not data.is_detection else tile["result_id"]
     try:
-        path = render_tile(job_id=data.job.id, revision=data.job.data_revision, root=image_root(data.job),
-                           sample=tile, boxes=boxes, overlay=data.overlay, focus=focus, size=pixels, square=True)
-        st.image(str(path), width="stretch")
+        st.image(str(tile_file(data, tile, boxes, per_image=per_image, pixels=pixels)), width="stretch")
     except ImageUnavailable as exc:
         st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
 
 
-def _tile(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pickable: bool, pixels: int,
-          key: str) -> bool:
-    """True when its viewer button was clicked."""
-    with st.container(border=True, key=f"{key}tile_{tile['result_id']}", gap="xxsmall"):
-        tile_image_ui(data, tile, boxes, per_image=per_image, pixels=pixels)
-        caption_line_ui(tile_caption(data, tile, per_image), changed=bool(tile.get("class_changed"))
-                        and not per_image)
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            if pickable:
-                st.checkbox("Pick", key=f"{key}{PICK_PREFIX}{tile['result_id']}", width="content")
-            st.space("stretch")
-            return st.button("", key=f"{key}open_{tile['result_id']}", icon=":material/open_in_full:",
-                             type="tertiary", help="Open in the viewer")
+def tile_thumbnail(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pixels: int,
+                   key: str) -> dict:
+    """{"src": the thumbnail's media URL} or {"warning": why there is none}, for the tile grid component."""
+    try:
+        path = tile_file(data, tile, boxes, per_image=per_image, pixels=pixels)
+    except ImageUnavailable as exc:
+        return {"warning": f"Image unavailable: {exc}"}
+    # Streamlit's own media store, as st.image uses it: the file's bytes as they are, cached by the browser by URL.
+    # Relative ("media/..."), so it resolves under the app's base URL path like the page itself.
+    url = image_to_url(str(path), LayoutConfig(width="stretch"), False, "RGB", "JPEG", f"{key}tile-{tile['result_id']}")
+    return {"src": url.lstrip("/")}
 
 
 def caption_line_ui(text: str, *, changed: bool = False) -> None:

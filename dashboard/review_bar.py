@@ -25,20 +25,22 @@ ACTIONS = {
 }
 ICONS = {"accepted": ":material/check:", "rejected": ":material/close:", "pending": ":material/undo:"}
 QUICK_REASONS = ("wrong class", "box too loose", "box too tight", "missed object", "not an object")
-PICK_PREFIX = "pick_"
+PICKS = "picks"  # session state: the set of picked tiles' result ids
 
 
 def picked_ids(key: str = "") -> set[int]:
-    """The result ids of the tiles picked in the grid whose widgets' keys start with `key`."""
-    prefix = f"{key}{PICK_PREFIX}"
-    return {int(name[len(prefix):]) for name, on in st.session_state.items()
-            if isinstance(name, str) and name.startswith(prefix) and on}
+    """The result ids of the tiles picked in the grid whose widgets' keys start with `key` (on any page)."""
+    return set(st.session_state.get(f"{key}{PICKS}", ()))
+
+
+def toggle_pick(key: str, result_id: int | None) -> None:
+    if result_id is None:
+        return
+    st.session_state[f"{key}{PICKS}"] = picked_ids(key) ^ {int(result_id)}
 
 
 def clear_picks(key: str = "") -> None:
-    prefix = f"{key}{PICK_PREFIX}"
-    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
-        del st.session_state[name]
+    st.session_state.pop(f"{key}{PICKS}", None)
 
 
 def as_seen(key: str, view: Any, value: Any) -> Any:

@@ -92,8 +92,13 @@ def stats(at: AppTest) -> dict[str, str]:
 
 
 def tile_captions(at: AppTest) -> list[str]:
-    """The grid tiles' one-line captions, as shown (HTML-escaped text in a div)."""
+    """The tiles' one-line captions, as shown: the Visualize grid's (a component, given them as data), else the
+    HTML-escaped lines of the other grids (spot check, catalog)."""
     import html
+    import json
 
+    grids = [json.loads(e.proto.json) for e in at.get("bidi_component") if (e.key or "").endswith("tile_grid")]
+    if grids:
+        return [tile["caption"] for grid in grids for tile in grid["tiles"]]
     return [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown
             if m.value.startswith('<div title="')]

@@ -23,7 +23,11 @@ from tests.app.test_visualize_page import (
     APP,
     apply,
     frame_of,
+    grid_data,
+    grid_event,
     job_id,
+    pick,
+    picked,
     showing,
     store_engine,
     tab_labels,
@@ -147,7 +151,7 @@ def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_t
     assert "Read-only: you are signed in as a viewer; accepting and rejecting needs the reviewer role." in [
         c.value.removeprefix(":material/visibility: ") for c in at.caption]
     assert list(at.segmented_control(key="workspace").options) == ["Images", "Charts"]  # no spot check to a viewer
-    assert tile_ids(at) and not [c for c in at.checkbox if c.key and c.key.startswith("pick_")]  # nothing to pick for
+    assert tile_ids(at) and grid_data(at)["pickable"] is False  # nothing to pick for
 
     at = open_visualize(street, page_size="12")
     assert buttons(at, "bulk_", "undo") == {
@@ -262,9 +266,10 @@ def test_picked_tiles_are_all_the_buttons_act_on(store):
     street = store["street-scenes"]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
     first_page = tile_ids(at)
-    picked = [first_page[0], first_page[5], first_page[11]]
-    for result_id in picked:
-        at.checkbox(key=f"pick_{result_id}").check().run()
+    chosen = [first_page[0], first_page[5], first_page[11]]
+    for result_id in chosen:
+        pick(at, result_id)
+    assert picked(at) == chosen  # the boxes the grid ticks
     assert buttons(at, "bulk_", "clear_picks") == {
         "bulk_accepted": ("Accept 3 picked", False), "bulk_rejected": ("Reject 3 picked", False),
         "clear_picks": ("Clear picks", False)}
@@ -272,17 +277,20 @@ def test_picked_tiles_are_all_the_buttons_act_on(store):
 
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 3 results"]
-    assert events(street)[0].result_ids == sorted(picked)
+    assert events(street)[0].result_ids == sorted(chosen)
     assert tab_labels(at) == ["Pending Review 24", "Accepted 3", "Rejected 0"]
     # The picks are done with: the buttons act on the whole slice again.
     assert buttons(at, "bulk_", "clear_picks") == {"bulk_accepted": ("Accept 21 shown", False),
                                                    "bulk_rejected": ("Reject 21 shown", False)}
 
-    at.checkbox(key=f"pick_{tile_ids(at)[0]}").check().run()
+    pick(at, tile_ids(at)[0])
     assert at.button(key="bulk_accepted").label == "Accept 1 picked"
+    pick(at, tile_ids(at)[1])
+    pick(at, tile_ids(at)[1])  # ticked and unticked again
+    assert picked(at) == [tile_ids(at)[0]]
     click(at, "clear_picks")
     assert at.button(key="bulk_accepted").label == "Accept 21 shown"
-    assert [c.key for c in at.checkbox if c.value] == []
+    assert picked(at) == []
 
 
 def test_a_picked_image_tile_stands_for_all_its_results(store):
@@ -295,7 +303,7 @@ def test_a_picked_image_tile_stands_for_all_its_results(store):
     of_image = ids_where(frame, pl.col("file_path") == image)
     assert (image, len(of_image)) == ("scene_0002.jpg", 7)
 
-    at.checkbox(key=f"pick_{tile}").check().run()
+    pick(at, tile)
     assert at.button(key="bulk_accepted").label == "Accept 7 picked"
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 7 results"]
@@ -331,7 +339,7 @@ def test_a_picked_tile_decided_elsewhere_is_not_turned_into_the_whole_slice(stor
     street = store["street-scenes"]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
     tile = tile_ids(at)[4]
-    at.checkbox(key=f"pick_{tile}").check().run()
+    pick(at, tile)
     assert at.button(key="bulk_accepted").label == "Accept 1 picked"
     review.reject(engine=store_engine(), job_id=street, result_ids=[tile], from_state="pending", actor=as_reviewer(BO))
 
@@ -480,15 +488,15 @@ def test_a_tile_opens_the_viewer_and_the_image_icon_opens_the_side_panel(store):
     street = store["street-scenes"]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
     first = tile_ids(at)[0]
-    click(at, f"open_{first}")
+    grid_event(at, "open", first)
     assert at.query_params["result"] == str(first)
     assert viewer_caption(at) == "1 of 24 shown · Pending Review"
 
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
     click(at, "images_panel_icon")
     assert at.query_params["panel"] == "images"
-    panel_tiles = [b.key for b in at.button if b.key and b.key.startswith("panel_open_")]
-    assert [int(k.removeprefix("panel_open_")) for k in panel_tiles[:1]] == [first]
+    panel_tiles = tile_ids(at, key="panel_tile_grid")
+    assert panel_tiles[:1] == [first]
     assert len(panel_tiles) == 24  # the panel's own page of 24
     # At its bottom right, the decisions of the tab, for everything shown.
     assert buttons(at, "panel_bulk_accepted") == {"panel_bulk_accepted": ("Accept 24 shown", False)}

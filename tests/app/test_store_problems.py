@@ -16,7 +16,7 @@ from core import db
 from core.db import get_engine, make_engine, store_unavailable
 from core.settings import get_settings
 from tests.app.test_review_page import events, open_visualize, store  # noqa: F401  (store: the fixture)
-from tests.app.test_visualize_page import APP, tab_labels, tile_ids
+from tests.app.test_visualize_page import APP, pick, tab_labels, tile_ids
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/labeldeck"  # nothing listens on port 1
 
@@ -79,8 +79,7 @@ def test_a_review_action_on_a_busy_store_changes_nothing_and_keeps_the_picks(sto
     at = open_visualize(street, page_size="12")
     picked = tile_ids(at)[:2]
     for result_id in picked:
-        at.checkbox(key=f"pick_{result_id}").check()
-    at.run()
+        pick(at, result_id)
     assert at.button(key="bulk_accepted").label == "Accept 2 picked"
 
     with write_lock_held(get_settings().database_url, street):

@@ -14,7 +14,7 @@ from tests.e2e.conftest import idle, screenshot, sign_in
 pytestmark = pytest.mark.e2e
 
 SHOWING = re.compile(r"Showing: .* · ([\d,]+) results")
-TILES = "[class*='st-key-tile_']"
+TILES = "[data-testid='stMain'] .ld-tile"  # the grid component's tiles (dashboard/tile_grid.py)
 TILE_IMAGES = f"{TILES} img"
 
 
@@ -45,13 +45,25 @@ def open_street_scenes(page, app_url: str, query: str = "", *, user: str | None 
 
 def images_loaded(page) -> None:
     idle(page)
-    page.wait_for_function("""() => [...document.querySelectorAll("[class*='st-key-tile_'] img")]
+    page.wait_for_function("""() => [...document.querySelectorAll(".ld-tile img")]
                                     .every(i => i.complete && i.naturalWidth > 0)""")
 
 
 def open_viewer(tile) -> None:
     idle(tile.page)
-    tile.locator("[class*='st-key-open_'] button:visible").first.click()
+    tile.locator(".ld-open").click()
+
+
+def settled_box(locator) -> dict:
+    """The element's box once it stopped moving (a dialog slides or fades in)."""
+    previous = None
+    for _ in range(50):
+        box = locator.bounding_box()
+        if box == previous:
+            return box
+        previous = box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"{locator} kept moving: {box}")
 
 
 def viewer(page):
@@ -114,7 +126,7 @@ def test_the_viewer_opens_in_view_from_the_last_row_and_walks_by_keyboard(writab
     dialog = viewer(page)
     expect(dialog).to_be_visible()
     expect(dialog.locator(".js-plotly-plot")).to_be_visible()
-    box = dialog.bounding_box()
+    box = settled_box(dialog)
     assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= 1440 and box["y"] + box["height"] <= 900
     canvas = dialog.locator(".js-plotly-plot").bounding_box()
     assert canvas["width"] >= 0.7 * 1440, canvas  # the image at least 70% of the viewport's width
@@ -193,9 +205,10 @@ def test_the_image_icon_opens_the_selection_in_a_side_panel(app_url, page):
     page.locator(".st-key-images_panel_icon button:visible").first.click()
     panel = page.get_by_role("dialog").filter(has_text="Images")
     expect(panel).to_be_visible()
-    box = panel.bounding_box()
-    assert box["x"] > 1440 / 3 and box["x"] + box["width"] <= 1440 + 1  # on the right side
-    expect(panel.locator("[class*='st-key-panel_tile_'] img").first).to_be_visible()
+    expect(panel.locator(".ld-tile img").first).to_be_visible()
+    box = settled_box(panel)
+    assert box["x"] > 1440 / 3 and box["x"] + box["width"] <= 1440 + 1  # on the right side, slid in
+    expect(panel.locator(".ld-tile img").first).to_be_visible()
     expect(panel.get_by_role("button", name=re.compile(r"^Accept \d+ shown"))).to_be_visible()
     screenshot(page, "visualize-images-panel", full_page=False)
     page.keyboard.press("Escape")
