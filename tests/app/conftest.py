@@ -102,3 +102,24 @@ def tile_captions(at: AppTest) -> list[str]:
         return [tile["caption"] for grid in grids for tile in grid["tiles"]]
     return [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown
             if m.value.startswith('<div title="')]
+
+
+def send_widget_state(at: AppTest, widget_id: str, **value) -> AppTest:
+    """Run with one more widget state, as the browser sends it for what AppTest cannot click (a data grid's cells,
+    a chart's points, a component's triggers): value is one field of WidgetState, e.g. string_value="..."."""
+    tree = at._tree
+    collect = tree.get_widget_states
+
+    def with_state():
+        states = collect()
+        state = states.widgets.add()
+        state.id = widget_id
+        for field, content in value.items():
+            setattr(state, field, content)
+        return states
+
+    tree.get_widget_states = with_state
+    at.run()
+    tree.get_widget_states = collect
+    assert not at.exception, at.exception
+    return at

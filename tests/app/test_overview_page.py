@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import review
 from core.demo import seed_demo
-from tests.app.conftest import plain, stats
+from tests.app.conftest import plain, send_widget_state, stats
 from tests.app.test_visualize_page import (
     APP,
     frame_of,
@@ -84,23 +84,9 @@ def click_bar(at: AppTest, key: str, customdata: list) -> AppTest:
     """Click a bar of a chart. AppTest cannot click a plotly chart, so the selection the browser would send is added
     to the next run's widget states."""
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
-    tree = at._tree
-    collect = tree.get_widget_states
-
-    def with_selection():
-        states = collect()
-        state = states.widgets.add()
-        state.id = chart.proto.id
-        state.string_value = json.dumps({"selection": {
-            "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
-            "point_indices": [0], "box": [], "lasso": []}})
-        return states
-
-    tree.get_widget_states = with_selection
-    at.run()
-    tree.get_widget_states = collect
-    assert not at.exception, at.exception
-    return at
+    return send_widget_state(at, chart.proto.id, string_value=json.dumps({"selection": {
+        "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
+        "point_indices": [0], "box": [], "lasso": []}}))
 
 
 def metrics(at: AppTest) -> dict[str, str]:

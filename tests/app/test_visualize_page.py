@@ -24,7 +24,7 @@ from core.ingest import import_detection
 from core.jobs import list_jobs, spec_classes
 from core.results_frame import get_job, load_results
 from core.settings import get_settings
-from tests.app.conftest import plain, signed_in_session, stats, tile_captions
+from tests.app.conftest import plain, send_widget_state, signed_in_session, stats, tile_captions
 from tests.builders import ADMIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,21 +100,8 @@ def table(at: AppTest) -> list[tuple[str, int, int, int]]:
 def select_cell(at: AppTest, row: int, column: str) -> AppTest:
     """Click a cell of the Class Changed table. AppTest cannot select dataframe cells, so the selection the
     browser would send is added to the next run's widget states (the table's on_select then runs as it would)."""
-    table_id = _table_element(at).proto.id
-    tree = at._tree
-    collect = tree.get_widget_states
-
-    def with_selection():
-        states = collect()
-        state = states.widgets.add()
-        state.id = table_id
-        state.string_value = json.dumps({"selection": {"rows": [], "columns": [], "cells": [[row, column]]}})
-        return states
-
-    tree.get_widget_states = with_selection
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return send_widget_state(at, _table_element(at).proto.id, string_value=json.dumps(
+        {"selection": {"rows": [], "columns": [], "cells": [[row, column]]}}))
 
 
 def selected_cell(at: AppTest) -> list | None:
@@ -144,21 +131,8 @@ def grid_event(at: AppTest, event: str, result_id: int, key: str = "tile_grid") 
     """A click in the tile grid: `toggle` (a Pick box) or `open` (the viewer button) of a tile. AppTest cannot click
     inside a component, so the trigger value the browser would send is added to the next run's widget states."""
     [element] = [e for e in at.get("bidi_component") if e.key == key]
-    tree = at._tree
-    collect = tree.get_widget_states
-
-    def with_event():
-        states = collect()
-        state = states.widgets.add()
-        state.id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events"
-        state.json_trigger_value = json.dumps([{"event": event, "value": result_id}])
-        return states
-
-    tree.get_widget_states = with_event
-    at.run()
-    tree.get_widget_states = collect
-    assert not at.exception, at.exception
-    return at
+    return send_widget_state(at, f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
+                             json_trigger_value=json.dumps([{"event": event, "value": result_id}]))
 
 
 def pick(at: AppTest, result_id: int, key: str = "tile_grid") -> AppTest:
