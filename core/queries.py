@@ -158,25 +158,32 @@ def _ranked(results: pl.DataFrame, view: View) -> pl.DataFrame:
 
 def result_order(results: pl.DataFrame, view: View) -> pl.Series:
     """Row positions of `results` in the grid's order (a result's neighbours for the viewer's ←/→). Grouped by
-    image, an image's results stay together, the images ordered by their first result in the sort."""
-    keys, descending = _sort_keys(results, view)
-    order = results.select(pl.arg_sort_by(keys, descending=descending, nulls_last=True).alias("row")).to_series()
+    image, an image's results stay together, the images ordered by their first result in the sort. `results` are
+    in result id order, so a stable sort by the key alone leaves ties in id order: half the work of a sort by
+    (key, id) at 1M results."""
+    key, descending = _sort_key(results, view)
+    if key is None:
+        order = pl.int_range(results.height, eager=True, dtype=pl.UInt32).alias("row")
+    else:
+        order = results.select(pl.arg_sort_by(key, descending=descending, nulls_last=True, maintain_order=True)
+                               .alias("row")).to_series()
     if view.group_by != "image":
         return order
     ranks = pl.DataFrame({"row": order, "sample_id": results["sample_id"].gather(order)}).with_row_index("rank")
     return ranks.sort(pl.col("rank").min().over("sample_id"), "rank")["row"]
 
 
-def _sort_keys(results: pl.DataFrame, view: View) -> tuple[list[pl.Expr], list[bool]]:
+def _sort_key(results: pl.DataFrame, view: View) -> tuple[pl.Expr | None, bool]:
+    """The sort's key and whether it runs descending; None: result id order, as the results are."""
     _, key, descending = SORTS[view.sort]
     if key is not None:
-        return [key, pl.col("result_id")], [descending, False]
+        return key, descending
     if view.group_by == "image":
-        return [pl.col("result_id")], [False]
+        return None, False
     order = class_changed_table(results, view.group_column)["group"]
-    rank = pl.col(view.group_column).replace_strict(order, pl.int_range(order.len(), eager=True),
-                                                    return_dtype=pl.Int64)
-    return [rank, pl.col("result_id")], [False, False]
+    rank = pl.col(view.group_column).cast(pl.String).replace_strict(
+        order.cast(pl.String), pl.int_range(order.len(), eager=True), return_dtype=pl.Int64)
+    return rank, False
 
 
 def page_count(tile_count: int, page_size: int) -> int:
@@ -207,3 +214,16 @@ def grid_page(results: pl.DataFrame, view: View, *, page: int, page_size: int) -
         if offset >= end:
             break
     return (pl.concat(parts) if parts else results.clear()), results.height
+
+
+def few_rows(results: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """The rows where `mask` holds, for a mask that holds for a handful (a page's images, one image): gathered by
+    position, which at 1M results takes ~1 ms where DataFrame.filter takes ~40 ms (it filters every column)."""
+    return results[mask.arg_true()]
+
+
+def result_row(results: pl.DataFrame, result_id: int) -> pl.DataFrame:
+    """The result's row (empty when there is none): a binary search, the frame being in result id order."""
+    ids = results["result_id"]
+    at = ids.search_sorted(result_id)
+    return results.slice(at, 1) if at < ids.len() and ids[at] == result_id else results.clear()

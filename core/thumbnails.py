@@ -239,7 +239,16 @@ def _dashed_line(draw: ImageDraw.ImageDraw, start, end, color: str, width: int, 
 
 # One background worker draws tiles a reviewer is about to ask for (the grid's next page), so that a page turn
 # reads JPEGs from disk instead of decoding and drawing 24 images. One thread: it must not starve the requests.
-_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiles-ahead")
+def _lower_priority() -> None:
+    # The worker draws what the reviewer may ask for next; the browser and the request in hand come first (on
+    # Linux a thread has a nice value of its own). Elsewhere it simply runs at the normal priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiles-ahead", initializer=_lower_priority)
 
 
 def render_tiles_ahead(tiles: Callable[[], Iterable[dict]]) -> Future:

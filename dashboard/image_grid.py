@@ -113,7 +113,7 @@ def _draw_next_page_ahead(data: JobData, shown: pl.DataFrame, view: View, *, pag
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:
     """Every result of the tiles' images (a tile draws its neighbours too), in one filter over the job."""
-    boxes = data.results.filter(pl.col("sample_id").is_in(tiles["sample_id"].implode()))
+    boxes = queries.few_rows(data.results, data.results["sample_id"].is_in(tiles["sample_id"].implode()))
     return {key[0]: frame for key, frame in boxes.partition_by("sample_id", as_dict=True).items()}
 
 

@@ -17,6 +17,9 @@ from core.vocabulary import ADDED_ROW, REMOVED_ROW
 from dashboard.store import engine
 
 
+CATEGORICAL = ("change_kind", "expert_class", "pre_class", "class_row", "pre_class_row")
+
+
 @dataclass(frozen=True)
 class JobData:
     store: str  # the store's URL, without a password: part of every cache key
@@ -37,7 +40,10 @@ class JobData:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the job's results…")
 def _immutable(store: str, job_id: int, data_revision: int, _job: LabelJob) -> tuple[pl.DataFrame, list, list]:
-    frame = load_results(engine(), _job)
+    # The columns the page groups and filters by, as Categorical: grouping 1M results by class takes 17 ms instead
+    # of 90, an equality filter 15 ms instead of 60 (the bench's 1M-result job). Only the page's copy: the frame
+    # core hands to the CLI, the exports and the Overview keeps its strings.
+    frame = load_results(engine(), _job).with_columns(pl.col(*CATEGORICAL).cast(pl.Categorical))
     return (frame, queries.bin_edges(frame["area_px"], log=True),
             queries.bin_edges(frame["adjustment_factor"], log=True))
 

@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from core import queries
 from core.access import Actor, Permission
 from core.history import move_of, result_history
 from core.jobs import image_root
@@ -60,7 +61,7 @@ def viewer_dialog(data: JobData, order: pl.Series, *, user: Actor, selection: di
     every run of the dialog (its arguments are those of the run that opened it)."""
     show_last_outcome()
     result_id = _current_result()
-    found = data.results.filter(pl.col("result_id") == result_id) if result_id is not None else data.results.clear()
+    found = queries.result_row(data.results, result_id) if result_id is not None else data.results.clear()
     if found.is_empty():
         st.warning(f"Result {result_id} is not part of {md(data.job.name)}.", icon=":material/search_off:")
         return
@@ -119,7 +120,7 @@ def _canvas(data: JobData, row: dict) -> None:
     except ImageUnavailable as exc:
         st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
         return
-    boxes = data.results.filter(pl.col("sample_id") == row["sample_id"])
+    boxes = queries.few_rows(data.results, data.results["sample_id"] == row["sample_id"])
     layers = Layers(expert="expert" in shown, pre="pre" in shown, others="others" in shown, opacity=opacity)
     figure = viewer_figure(image, boxes, data.overlay, focus=focus, layers=layers,
                            zoom_to_box=zoomed and data.is_detection, height=FIGURE_HEIGHT)
