@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.settings import get_settings
-from core.thumbnails import open_image, opened_image
+from core.thumbnails import EXIF_ORIENTATION, open_image, opened_image
 
 # Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -17,7 +17,6 @@ BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp
 # travel to the browser on every step of the viewer.
 MAX_AS_IS_BYTES = 4 * 1024 * 1024
 MAX_COPY_SIDE = 2560
-EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from streamlit.elements.lib.layout_utils import LayoutConfig
 from core import queries
 from core.jobs import image_root
 from core.queries import SORTS, View
-from core.thumbnails import ImageUnavailable, render_tile, render_tiles_ahead
+from core.thumbnails import ImageUnavailable, render_tile
+from core.tiles_ahead import render_tiles_ahead
 from dashboard.job_data import JobData
 from dashboard.review_bar import picked_ids, toggle_pick
 from dashboard.tile_grid import tile_grid

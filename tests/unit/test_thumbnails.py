@@ -13,6 +13,7 @@ from core import thumbnails
 from core.image_files import image_size
 from core.settings import get_settings
 from core.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
+from core.tiles_ahead import render_tiles_ahead
 
 BACKGROUND = (90, 140, 200)
 OVERLAY = Overlay(colors={"cat": "#FF0000", "dog": "#00FF00"}, display_names={"cat": "Cat", "dog": "Dog"})
@@ -214,14 +215,14 @@ def test_a_square_tile_letterboxes_the_image_and_keeps_the_boxes_in_place(root):
         assert red > 150 and green < 100 and blue < 100
 
 
-def test_tiles_drawn_ahead_are_the_tiles_a_request_would_draw(root, tmp_path):
+def test_tiles_drawn_ahead_in_another_process_are_the_tiles_a_request_would_draw(root, tmp_path):
     args = [{"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
              "size": 96, "square": True, "focus": focus} for focus in (None, 1, 2)]
     missing = {**args[0], "sample": {"sample_id": 8, "file_path": "gone.png"}}
-    assert thumbnails.render_tiles_ahead(lambda: [*args, missing]).result(timeout=30) == 3  # the missing image skipped
+    assert render_tiles_ahead(lambda: [*args, missing]).result(timeout=60) == 3  # the missing image skipped
     drawn = {a["focus"]: tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True,
                                    square=True).read_bytes() for a in args}
-    assert thumbnails.render_tiles_ahead(lambda: args).result(timeout=30) == 0  # on disk already: nothing drawn twice
+    assert render_tiles_ahead(lambda: args).result(timeout=60) == 0  # on disk already: nothing drawn twice
     for a in args:
         path = tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True)
         path.unlink()
