@@ -23,6 +23,7 @@ log = logging.getLogger("labeldeck.tiles_ahead")
 _chooser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiles-ahead")
 _drawer: ProcessPoolExecutor | None = None
 _drawer_lock = threading.Lock()
+_latest = 0  # the number of the newest request
 
 
 def render_tiles_ahead(tiles: Callable[[], Iterable[dict]]) -> Future:
@@ -32,8 +33,19 @@ def render_tiles_ahead(tiles: Callable[[], Iterable[dict]]) -> Future:
     # The drawing process reads the settings from its environment: it is given the caller's (a test or a second
     # store in one process may have changed LABELDECK_DATA_DIR since the process started).
     environment = {k: v for k, v in os.environ.items() if k.startswith("LABELDECK_")}
-    future = _chooser.submit(
-        lambda: _drawing_pool().submit(draw_tiles, _missing(tiles()), environment=environment).result())
+    global _latest
+    with _drawer_lock:
+        _latest += 1
+        mine = _latest
+
+    def choose_and_draw() -> int:
+        # Only the newest request matters: a reviewer who turned three pages meanwhile wants the page after the
+        # third, not a backlog of pages already passed.
+        if mine != _latest:
+            return 0
+        return _drawing_pool().submit(draw_tiles, _missing(tiles()), environment=environment).result()
+
+    future = _chooser.submit(choose_and_draw)
     future.add_done_callback(_log_failure)
     return future
 

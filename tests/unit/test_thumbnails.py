@@ -243,3 +243,21 @@ def test_no_class_colour_is_the_red_that_means_removed():
     for color in PALETTE:
         hue, saturation = hue_saturation(color)
         assert saturation < 0.3 or 20 < hue < 340, f"{color} reads as red"
+
+
+def test_only_the_newest_request_to_draw_ahead_is_drawn(root):
+    import threading
+
+    from core import tiles_ahead
+
+    release = threading.Event()
+    args = {"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
+            "size": 80, "square": True}
+    blocker = tiles_ahead._chooser.submit(release.wait)  # the chooser is busy: the next requests queue
+    older = render_tiles_ahead(lambda: [{**args, "focus": 1}])
+    newer = render_tiles_ahead(lambda: [{**args, "focus": 2}])
+    release.set()
+    blocker.result(timeout=10)
+    assert (older.result(timeout=60), newer.result(timeout=60)) == (0, 1)
+    assert not tile_path(job_id=3, revision=1, sample_id=7, focus=1, size=80, crop=True, square=True).exists()
+    assert tile_path(job_id=3, revision=1, sample_id=7, focus=2, size=80, crop=True, square=True).exists()
