@@ -174,11 +174,9 @@ class VisualizeDriver:
                          "|| window.__ui.noResults())")
 
     def select_class_changed_cell(self, row: int, column: str = "True") -> Step:
-        """A cell of the Class Changed table (an st.dataframe drawn on a canvas: clicked by position)."""
-        table = self.page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
-        share = {"label": 0.27, "True": 0.63, "False": 0.78, "Total": 0.93}[column]
-        # columns: label (medium width), True, False, Total; header and rows 35 px high
-        x, y = self._point(table, lambda box: (box["x"] + box["width"] * share, box["y"] + 35 + 17 + 35 * row))
+        """A cell of the Class Changed table (a component: an HTML table; before, an st.dataframe on a canvas)."""
+        cell = self.page.locator(f'.ld-cct td[data-row="{row}"][data-column="{column}"]')
+        x, y = self._point(cell, _centre)
         return Step(fire=lambda: self.page.mouse.click(x, y),
                     ctx={"showing": self.showing(), "slice": self.page.evaluate("location.search")},
                     done="(ctx) => location.search.includes('slice=') && location.search !== ctx.slice "

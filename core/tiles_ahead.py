@@ -43,7 +43,10 @@ def render_tiles_ahead(tiles: Callable[[], Iterable[dict]]) -> Future:
         # third, not a backlog of pages already passed.
         if mine != _latest:
             return 0
-        return _drawing_pool().submit(draw_tiles, _missing(tiles()), environment=environment).result()
+        try:
+            return _drawing_pool().submit(draw_tiles, _missing(tiles()), environment=environment).result()
+        except RuntimeError:  # the interpreter is exiting and has shut the pool down: nothing left to draw for
+            return 0
 
     future = _chooser.submit(choose_and_draw)
     future.add_done_callback(_log_failure)

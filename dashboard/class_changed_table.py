@@ -37,7 +37,8 @@ def class_changed_section_ui(table: pl.DataFrame, *, group_column: str, current:
 
 def showing_bar_ui(*, current: Slice | None, described: str, shown: int) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="showing_bar", gap="small"):
-        st.markdown(f"**Showing:** {md(described or 'all results')} · {shown:,} result{'s' if shown != 1 else ''}")
+        st.markdown(f"**Showing:** {md(described or 'all results')} · {shown:,} result{'s' if shown != 1 else ''}",
+                    width="content")
         if current is not None and st.button("Clear", icon=":material/close:", type="tertiary", key="clear_slice",
                                              help="Clear the selected cell"):
             set_slice(None)
@@ -45,43 +46,98 @@ def showing_bar_ui(*, current: Slice | None, described: str, shown: int) -> None
 
 
 def class_changed_table_ui(table: pl.DataFrame, *, group_column: str, current: Slice | None, display) -> None:
-    shown = table.with_columns(pl.col("group").map_elements(display, return_dtype=pl.String).alias("label"))
+    """The table as a components v2 element: a click on a cell selects its slice at once (st.dataframe's data grid
+    holds a selection back ~150 ms before it sends it, and draws on a canvas); a click on the selected cell clears
+    it. Labels go in as text, never HTML."""
     groups = table["group"].to_list()
-    # A new table (other tab or filters) gets a fresh widget, so a stale cell position never selects a wrong row.
+    # A new table (other tab or filters) gets a fresh element, so a stale cell position never selects a wrong row.
     key = "class_changed_" + hashlib.sha1(repr((group_column, groups)).encode()).hexdigest()[:12]
 
-    def on_select() -> None:
-        cells = st.session_state[key]["selection"]["cells"]
-        if not cells:
+    def on_cell() -> None:
+        row, column = st.session_state[key]["cell"]
+        selected = _selected_cell(current, group_column, groups)
+        if selected == [row, column]:
             set_slice(None)
             return
-        row, column = cells[0]
         conditions: list[tuple[str, str | bool]] = [(group_column, groups[row])]
         if column in ("True", "False"):
             conditions.append(("class_changed", column == "True"))
         set_slice(Slice(tuple(conditions)))
 
-    st.dataframe(
-        shown.select("label", "True", "False", "Total"),
-        key=key,
-        hide_index=True,
-        on_select=on_select,
-        selection_mode="single-cell",
-        selection_default=_default_cell(current, group_column, groups),
-        column_config={
-            "label": st.column_config.TextColumn(GROUP_LABELS[group_column], width="medium"),
-            "True": st.column_config.NumberColumn("True", format="localized", help="Class Changed: True"),
-            "False": st.column_config.NumberColumn("False", format="localized", help="Class Changed: False"),
-            "Total": st.column_config.NumberColumn("Total", format="localized"),
-        },
-        height=min(38 + 35 * max(len(groups), 1), TABLE_MAX_HEIGHT),
-        width="stretch",
-    )
+    _CLASS_CHANGED_TABLE(
+        data={"header": GROUP_LABELS[group_column],
+              "rows": [{"label": display(group), "True": t, "False": f, "Total": n}
+                       for group, t, f, n in table.select("group", "True", "False", "Total").iter_rows()],
+              "selected": _selected_cell(current, group_column, groups), "max_height": TABLE_MAX_HEIGHT},
+        key=key, on_cell_change=on_cell)
 
 
-def _default_cell(current: Slice | None, group_column: str, groups: list[str]) -> dict | None:
+def _selected_cell(current: Slice | None, group_column: str, groups: list[str]) -> list | None:
     if current is None or current.value(group_column) not in groups:
         return None
     changed = current.value("class_changed")
     column = "Total" if changed is None else ("True" if changed else "False")
-    return {"selection": {"cells": [[groups.index(current.value(group_column)), column]]}}
+    return [groups.index(current.value(group_column)), column]
+
+
+CSS = """
+.ld-cct { max-height: var(--max-height); overflow-y: auto; border: 1px solid var(--st-border-color,
+          rgba(128, 128, 128, 0.3)); border-radius: 0.5rem; }
+.ld-cct table { width: 100%; border-collapse: collapse; font-size: 0.9rem; color: var(--st-text-color, inherit); }
+.ld-cct th, .ld-cct td { padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--st-border-color,
+                         rgba(128, 128, 128, 0.2)); white-space: nowrap; }
+.ld-cct th { position: sticky; top: 0; background: var(--st-secondary-background-color, #f4f6f8); font-weight: 600;
+             text-align: left; }
+.ld-cct th.num, .ld-cct td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ld-cct td.label { overflow: hidden; text-overflow: ellipsis; max-width: 12rem; }
+.ld-cct td { cursor: pointer; }
+.ld-cct td:hover { background: var(--st-secondary-background-color, rgba(128, 128, 128, 0.12)); }
+.ld-cct td.selected { outline: 2px solid var(--st-primary-color, #0f766e); outline-offset: -2px;
+                      background: var(--st-secondary-background-color, rgba(15, 118, 110, 0.08)); font-weight: 600; }
+.ld-cct tr:last-child td { border-bottom: none; }
+"""
+
+JS = r"""
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let box = parentElement.querySelector(".ld-cct");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "ld-cct";
+    parentElement.appendChild(box);
+  }
+  box.__send = setTriggerValue;
+  box.style.setProperty("--max-height", data.max_height + "px");
+  const columns = ["label", "True", "False", "Total"];
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const name of columns) {
+    const th = document.createElement("th");
+    th.textContent = name === "label" ? data.header : name;
+    if (name !== "label") th.className = "num";
+    if (name === "True" || name === "False") th.title = "Class Changed: " + name;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  data.rows.forEach((row, index) => {
+    const tr = body.insertRow();
+    for (const name of columns) {
+      const td = tr.insertCell();
+      td.textContent = name === "label" ? row.label : Number(row[name]).toLocaleString();
+      td.className = name === "label" ? "label" : "num";
+      if (name === "label") td.title = row.label;
+      const selected = data.selected && data.selected[0] === index && (data.selected[1] === name
+        || (name === "label" && data.selected[1] === "Total"));
+      if (selected) td.classList.add("selected");
+      td.dataset.row = String(index);
+      td.dataset.column = name === "label" ? "Total" : name;  // the label stands for the whole row
+      td.addEventListener("click", () => box.__send("cell", [index, td.dataset.column]));
+    }
+  });
+  box.replaceChildren(table);
+}
+"""
+
+# Not in a shadow root, like the tile grid: the page's tests and the browser bench click its cells.
+_CLASS_CHANGED_TABLE = st.components.v2.component("labeldeck.class_changed_table", css=CSS, js=JS,
+                                                  isolate_styles=False)

@@ -85,28 +85,30 @@ def showing(at: AppTest) -> str:
 
 
 def _table_element(at: AppTest):
-    found = [d for d in at.dataframe if "class_changed_" in d.proto.id]
+    found = [e for e in at.get("bidi_component") if (e.key or "").startswith("class_changed_")]
     assert len(found) == 1, found
     return found[0]
 
 
+def _table_data(at: AppTest) -> dict:
+    return json.loads(_table_element(at).proto.json)
+
+
 def table(at: AppTest) -> list[tuple[str, int, int, int]]:
     """The Class Changed table's rows: (label, True, False, Total)."""
-    frame = _table_element(at).value
-    assert list(frame.columns) == ["label", "True", "False", "Total"]
-    return [(label, int(t), int(f), int(n)) for label, t, f, n in frame.itertuples(index=False)]
+    return [(row["label"], row["True"], row["False"], row["Total"]) for row in _table_data(at)["rows"]]
 
 
 def select_cell(at: AppTest, row: int, column: str) -> AppTest:
-    """Click a cell of the Class Changed table. AppTest cannot select dataframe cells, so the selection the
-    browser would send is added to the next run's widget states (the table's on_select then runs as it would)."""
-    return send_widget_state(at, _table_element(at).proto.id, string_value=json.dumps(
-        {"selection": {"rows": [], "columns": [], "cells": [[row, column]]}}))
+    """Click a cell of the Class Changed table (a component): the trigger its click sends."""
+    element = _table_element(at)
+    return send_widget_state(at, f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
+                             json_trigger_value=json.dumps([{"event": "cell", "value": [row, column]}]))
 
 
 def selected_cell(at: AppTest) -> list | None:
-    default = _table_element(at).proto.selection_default
-    return json.loads(default)["selection"]["cells"] if default else None
+    selected = _table_data(at)["selected"]
+    return [selected] if selected else None
 
 
 def warnings(at: AppTest) -> list[str]:
@@ -733,3 +735,13 @@ def test_the_charts_are_drawn_only_in_the_charts_view(demo_store):
     assert tile_ids(at) == []
     # Classification: the matrix alone.
     assert len(open_visualize(job_id("fruit-stand"), view="charts").get("plotly_chart")) == 1
+
+
+def test_a_click_on_the_selected_cell_clears_the_slice_and_a_label_selects_its_row(demo_store):
+    street = job_id("street-scenes")
+    at = select_cell(open_visualize(street), 1, "True")
+    assert at.query_params["slice"] == ["class_row:dog", "class_changed:true"]
+    select_cell(at, 1, "True")
+    assert "slice" not in at.query_params and showing(at) == "all results · 90 results"
+    select_cell(at, 3, "Total")  # what a click on the row's label sends
+    assert at.query_params["slice"] == "class_row:car" and selected_cell(at) == [[3, "Total"]]

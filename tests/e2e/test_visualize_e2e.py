@@ -95,11 +95,9 @@ def test_deep_link_renders_stats_table_and_grid(app_url, page):
 def test_a_class_changed_cell_shows_its_slice_under_the_table_and_beside_it(app_url, page):
     open_street_scenes(page, app_url)
     before = showing_count(page)
-    grid = page.locator("[data-testid='stDataFrame']").first
-    expect(grid).to_be_visible()
-    box = grid.bounding_box()
-    # first data row (header ~35 px, rows ~35 px), in the "True" column (second of four)
-    grid.click(position={"x": box["width"] * 0.55, "y": 35 + 17})
+    table = page.locator(".ld-cct")  # the Class Changed table (a component)
+    expect(table).to_be_visible()
+    table.locator("td[data-row='0'][data-column='True']").click()  # first row, Class Changed True
     expect(page).to_have_url(re.compile(r"slice=class_row"))
     showing = page.get_by_text(re.compile(r"Showing: .*Class Changed = True"))
     expect(showing).to_be_visible()
@@ -109,7 +107,7 @@ def test_a_class_changed_cell_shows_its_slice_under_the_table_and_beside_it(app_
     images_loaded(page)
     # What the click selected is where the reviewer looks: the Showing bar right under the table, the first
     # tiles beside it, both within the first screen.
-    table_box, showing_box = grid.bounding_box(), showing.bounding_box()
+    table_box, showing_box = table.bounding_box(), showing.bounding_box()
     assert 0 <= showing_box["y"] - (table_box["y"] + table_box["height"]) < 60
     first_tile = page.locator(TILE_IMAGES).first.bounding_box()
     assert first_tile["y"] + first_tile["height"] / 2 < 900 and first_tile["x"] > table_box["x"] + table_box["width"]
