@@ -16,7 +16,7 @@ from streamlit.elements.lib.layout_utils import LayoutConfig
 from core import queries
 from core.jobs import image_root
 from core.queries import SORTS, View
-from core.thumbnails import ImageUnavailable, render_tile
+from core.thumbnails import ImageUnavailable, render_tile, tile_path
 from core.tiles_ahead import render_tiles_ahead
 from dashboard.job_data import JobData
 from dashboard.review_bar import picked_ids, toggle_pick
@@ -67,6 +67,7 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
     boxes = boxes_by_sample(data, tiles)
     per_image = view.group_by == "image"
     picks = picked_ids(key)
+    following = queries.grid_page(shown, view, page=page + 1, page_size=page_size)[0] if page < pages else None
     events = tile_grid(
         tiles=[{**tile_thumbnail(data, tile, boxes[tile["sample_id"]], per_image=per_image,
                                  pixels=tile_size.pixels, key=key),
@@ -74,10 +75,12 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
                 "changed": bool(tile.get("class_changed")) and not per_image, "picked": tile["result_id"] in picks}
                for tile in tiles.iter_rows(named=True)],
         columns=tile_size.columns, pickable=pickable, key=f"{key}tile_grid",
+        prefetch=_drawn_urls(data, following, per_image=per_image, pixels=tile_size.pixels, key=key),
         on_toggle=lambda: toggle_pick(key, st.session_state[f"{key}tile_grid"]["toggle"]))
     opened = events.opened
-    if page < pages:
-        _draw_next_page_ahead(data, shown, view, page=page + 1, page_size=page_size, pixels=tile_size.pixels)
+    if following is not None:
+        _draw_pages_ahead(data, shown, view, following, page=page + 2 if page + 1 < pages else None,
+                          page_size=page_size, pixels=tile_size.pixels)
     if not key:
         with st.container(horizontal=True, vertical_alignment="center", key="grid_page_size", gap="small"):
             st.caption("Tiles per page")
@@ -95,21 +98,47 @@ def _page_size(key: str) -> int:
     return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else 24
 
 
-def _draw_next_page_ahead(data: JobData, shown: pl.DataFrame, view: View, *, page: int, page_size: int,
-                          pixels: int) -> None:
-    """The next page's thumbnails, chosen and drawn in the background while the reviewer looks at this one."""
+def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, pixels: int, key: str) -> list[str]:
+    """Media URLs of the next page's thumbnails that are on disk (drawn ahead while the reviewer looked at the page
+    before): the browser loads them now, so turning the page shows them at once. The same bytes under the same
+    tile key give the same URL when the page is turned."""
+    if tiles is None:
+        return []
+    urls = []
+    for tile in tiles.select("sample_id", "result_id").iter_rows(named=True):
+        focus = None if per_image or not data.is_detection else tile["result_id"]
+        path = tile_path(job_id=data.job.id, revision=data.job.data_revision, sample_id=tile["sample_id"],
+                         focus=focus, size=pixels, crop=True, square=True)
+        if path.exists():
+            urls.append(_media_url(path, key, tile["result_id"]))
+    return urls
+
+
+def _media_url(path: Path, key: str, result_id: int) -> str:
+    # Streamlit's own media store, as st.image uses it: the file's bytes as they are, cached by the browser by URL.
+    # Relative ("media/..."), so it resolves under the app's base URL path like the page itself.
+    url = image_to_url(str(path), LayoutConfig(width="stretch"), False, "RGB", "JPEG", f"{key}tile-{result_id}")
+    return url.lstrip("/")
+
+
+def _draw_pages_ahead(data: JobData, shown: pl.DataFrame, view: View, following: pl.DataFrame, *,
+                      page: int | None, page_size: int, pixels: int) -> None:
+    """The next page's thumbnails (`following`) and those of the page after it (`page`), chosen and drawn in the
+    background while the reviewer looks at this one: when the page is turned, the page after is on disk for the
+    browser to load ahead (_drawn_urls)."""
     per_image = view.group_by == "image" or not data.is_detection
     root = image_root(data.job)
 
-    def next_tiles() -> list[dict]:
-        tiles, _ = queries.grid_page(shown, view, page=page, page_size=page_size)
+    def tiles_ahead() -> list[dict]:
+        pages = [following] + ([queries.grid_page(shown, view, page=page, page_size=page_size)[0]] if page else [])
+        tiles = pl.concat(pages)
         boxes = boxes_by_sample(data, tiles)
         return [dict(job_id=data.job.id, revision=data.job.data_revision, root=root, sample=tile,
                      boxes=boxes[tile["sample_id"]], overlay=data.overlay,
                      focus=None if per_image else tile["result_id"], size=pixels, square=True)
                 for tile in tiles.select("sample_id", "file_path", "result_id").iter_rows(named=True)]
 
-    render_tiles_ahead(next_tiles)
+    render_tiles_ahead(tiles_ahead)
 
 
 def boxes_by_sample(data: JobData, tiles: pl.DataFrame) -> dict[int, pl.DataFrame]:
@@ -142,10 +171,7 @@ def tile_thumbnail(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image:
         path = tile_file(data, tile, boxes, per_image=per_image, pixels=pixels)
     except ImageUnavailable as exc:
         return {"warning": f"Image unavailable: {exc}"}
-    # Streamlit's own media store, as st.image uses it: the file's bytes as they are, cached by the browser by URL.
-    # Relative ("media/..."), so it resolves under the app's base URL path like the page itself.
-    url = image_to_url(str(path), LayoutConfig(width="stretch"), False, "RGB", "JPEG", f"{key}tile-{tile['result_id']}")
-    return {"src": url.lstrip("/")}
+    return {"src": _media_url(path, key, tile["result_id"])}
 
 
 def caption_line_ui(text: str, *, changed: bool = False) -> None:

@@ -58,6 +58,8 @@ export default function (component) {
   });
   existing.forEach((el) => el.remove());
   tiles.forEach((el, i) => { if (grid.children[i] !== el) grid.insertBefore(el, grid.children[i] || null); });
+  // The next page's thumbnails, loaded and decoded now: a page turn then shows them from memory.
+  grid.__ahead = (data.prefetch || []).map((src) => { const im = new Image(); im.src = src; return im; });
 
   function makeTile(tile, key) {
     const el = document.createElement("div");
@@ -120,9 +122,12 @@ class TileGridEvents:
     opened: int | None  # the result id of the tile whose viewer button was clicked
 
 
-def tile_grid(*, tiles: list[dict], columns: int, pickable: bool, key: str, on_toggle=None) -> TileGridEvents:
-    """tiles: {id, src (a media URL) or warning, caption, changed, picked}. on_toggle: called before the run that
-    reports a toggle, with st.session_state[key].toggle set (so what is drawn above the grid sees the pick)."""
-    result = _TILE_GRID(data={"tiles": tiles, "columns": columns, "pickable": pickable}, key=key,
+def tile_grid(*, tiles: list[dict], columns: int, pickable: bool, key: str, prefetch: list[str] = (),
+              on_toggle=None) -> TileGridEvents:
+    """tiles: {id, src (a media URL) or warning, caption, changed, picked}. prefetch: media URLs the browser loads
+    ahead (the next page's). on_toggle: called before the run that reports a toggle, with
+    st.session_state[key].toggle set (so what is drawn above the grid sees the pick)."""
+    result = _TILE_GRID(data={"tiles": tiles, "columns": columns, "pickable": pickable, "prefetch": list(prefetch)},
+                        key=key,
                         on_toggle_change=on_toggle or (lambda: None), on_open_change=lambda: None)
     return TileGridEvents(toggled=result.get("toggle"), opened=result.get("open"))
