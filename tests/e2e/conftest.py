@@ -154,9 +154,9 @@ def nav_links(page, name: str):
         return page.get_by_test_id("stTopNavLink").filter(has_text=name)
     sections = page.get_by_test_id("stTopNavSection").filter(has_text=section)
     links = page.get_by_test_id("stTopNavPopover").locator("a").filter(has_text=name)
+    idle(page)  # the top bar is drawn when the script has run: count its sections only then
     if not sections.count():
         return links
-    idle(page)
     for _ in range(3):
         if page.get_by_test_id("stTopNavPopover").count():  # another menu (or this one) is open: a click toggles
             close_nav_menu(page)

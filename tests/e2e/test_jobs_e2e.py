@@ -30,7 +30,7 @@ def test_cards_render_and_visualize_lands_on_the_job(app_url, page):
     expect(page).to_have_url(re.compile(r"/visualize\?job=\d+$"))
     expect(page.get_by_role("heading", name="Visualize · street-scenes")).to_be_visible()
     expect(page.get_by_text("Expert Review Stats")).to_be_visible()
-    expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
+    expect(page.locator(".ld-cct")).to_be_visible()  # the Class Changed table
     page.wait_for_timeout(500)  # the data grid paints its canvas after it is attached
     screenshot(page, "visualize-street-scenes")
 
