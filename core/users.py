@@ -3,19 +3,20 @@ identity that signs in elsewhere (an OIDC e-mail or a reverse proxy's user name)
 
 Lockout: LOCKOUT_ATTEMPTS failed passwords in a row lock the account for LOCKOUT_MINUTES; a right password
 during the lock is refused too (else the lock would only slow a guesser who has the password list). A wrong name
-costs the same hash as a wrong password, and both get the same message, so sign-in does not tell which names
-exist.
+or a locked account costs the same hash as a wrong password, and all get the same message, so sign-in does not
+tell which names exist.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, case, or_, update
 from sqlmodel import Session, select
 
 from core import models
@@ -39,6 +40,12 @@ _DUMMY_HASH = _HASHER.hash("labeldeck: no such user")
 
 class SignInRefused(Exception):
     """Wrong name or password, or a locked account. The message is safe to show."""
+
+
+# One answer for every refusal: a different one for a locked account or for the last attempts would tell a guesser
+# which names are accounts.
+REFUSED = (f"Wrong user name or password, or the account is locked: {LOCKOUT_ATTEMPTS} failed sign-ins in a row "
+           f"lock it for {LOCKOUT_MINUTES} minutes (an admin can unlock it sooner).")
 
 
 @dataclass(frozen=True)
@@ -110,42 +117,63 @@ def list_users(*, engine: Engine) -> list[UserSummary]:
 
 
 def authenticate(*, engine: Engine, name: str, password: str, now: datetime | None = None) -> Actor:
-    """The account's Actor when the password is right; SignInRefused otherwise (and the failure counted)."""
+    """The account's Actor when the password is right; SignInRefused otherwise.
+
+    The attempt is counted before its password is checked, in one conditional UPDATE that also refuses a locked
+    account, so attempts sent at once never get more than LOCKOUT_ATTEMPTS passwords checked between them; a right
+    password then clears the count. The hash is computed outside any transaction (it takes ~0.1 s and 64 MiB; a
+    write lock held that long would stall reviewers). Every refusal costs one hash and says the same words."""
     now = now or models.utcnow()
     name = (name or "").strip()
-    refusal = None
+    charged = _charge_attempt(engine=engine, name=name, now=now) if 0 < len(name) <= MAX_NAME_LENGTH else None
+    if charged is None:  # no such account, no password sign-in, or locked: as slow and as worded as a wrong password
+        _verify(_DUMMY_HASH, password)
+        log_event(log, "user.sign_in_refused", account=False, name_digest=_digest(name))
+        raise SignInRefused(REFUSED)
+    password_hash, failed_attempts = charged
+    if not _verify(password_hash, password):
+        log_event(log, "user.sign_in_refused", user=name, account=True, failed_attempts=failed_attempts,
+                  locked=failed_attempts >= LOCKOUT_ATTEMPTS)
+        raise SignInRefused(REFUSED)
+    rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(password_hash) else None
     with write_transaction(engine) as session:
-        user = _find(session, name) if name else None
-        if user is None or user.password_hash is None:
-            _verify(_DUMMY_HASH, password)
-            log_event(log, "user.sign_in_refused", user=name[:MAX_NAME_LENGTH], account=False)
-            raise SignInRefused("Wrong user name or password.")
-        locked_until = models.as_utc(user.locked_until)
-        if locked_until is not None and locked_until > now:
-            log_event(log, "user.sign_in_refused", user=user.name, account=True, locked=True)
-            raise SignInRefused(f"Account {user.name!r} is locked after {LOCKOUT_ATTEMPTS} failed sign-ins until "
-                                f"{locked_until:%H:%M} UTC; an admin can unlock it sooner.")
-        if _verify(user.password_hash, password):
-            if _HASHER.check_needs_rehash(user.password_hash):
-                user.password_hash = _HASHER.hash(password)
-            user.failed_attempts, user.locked_until, user.last_signed_in_at = 0, None, now
-        else:
-            # Committed with the transaction although sign-in is refused: the count must survive the refusal.
-            user.failed_attempts += 1
-            if user.failed_attempts >= LOCKOUT_ATTEMPTS:
-                user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
-            left = LOCKOUT_ATTEMPTS - user.failed_attempts
-            refusal = "Wrong user name or password." + (
-                f" {left} attempt{'s' * (left != 1)} left before the account locks." if 0 < left <= 2 else ""
-            ) + (f" The account is now locked for {LOCKOUT_MINUTES} minutes." if left <= 0 else "")
+        user = _find(session, name)
+        if user is None:  # removed while its password was being checked
+            raise SignInRefused(REFUSED)
+        user.failed_attempts, user.locked_until, user.last_signed_in_at = 0, None, now
+        if rehashed is not None and user.password_hash == password_hash:
+            user.password_hash = rehashed
         session.add(user)
         actor = Actor(name=user.name, role=Role(user.role))
-    if refusal is not None:
-        log_event(log, "user.sign_in_refused", user=user.name, account=True, failed_attempts=user.failed_attempts,
-                  locked=user.locked_until is not None)
-        raise SignInRefused(refusal)
     log_event(log, "user.signed_in", user=actor.name, role=actor.role.value)
     return actor
+
+
+def _charge_attempt(*, engine: Engine, name: str, now: datetime) -> tuple[str, int] | None:
+    """Count one more failed sign-in for the account named `name`, locking it at LOCKOUT_ATTEMPTS, unless it is
+    locked: its (password hash, failed attempts now), or None when there is no such unlocked password account.
+    One statement: PostgreSQL re-checks the condition on the row after a concurrent writer's commit, SQLite holds
+    the write lock for the statement."""
+    table = models.AppUser.__table__
+    lock_ran_out = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
+    attempts = case((lock_ran_out, 1), else_=table.c.failed_attempts + 1)
+    statement = (
+        update(table)
+        .where(table.c.name == name, table.c.password_hash.is_not(None),
+               or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(failed_attempts=attempts,
+                locked_until=case((attempts >= LOCKOUT_ATTEMPTS, now + timedelta(minutes=LOCKOUT_MINUTES)),
+                                  else_=None))
+        .returning(table.c.password_hash, table.c.failed_attempts)
+    )
+    with write_transaction(engine) as session:
+        row = session.execute(statement).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _digest(name: str) -> str | None:
+    """What the log keeps of a name that is no account: a password typed into the name field is never logged."""
+    return hashlib.sha256(name.encode()).hexdigest()[:12] if name else None
 
 
 def signed_in_actor(*, engine: Engine, name: str) -> Actor | None:
@@ -171,6 +199,20 @@ def identity_actor(*, engine: Engine, identity: str, settings: Settings) -> Acto
     if settings.default_role == "none":
         return None
     return Actor(name=identity, role=parse_role(settings.default_role))
+
+
+def proxy_identity(*, values: list[str], header: str) -> str | None:
+    """The user name a sign-in proxy put in `header`, from every value the request carries for it: None when there
+    is none. A header sent twice, or one value with a comma (how HTTP joins repeated headers), is refused: a client
+    could have added its own copy that the proxy passed along, and which copy is the proxy's cannot be told."""
+    present = [value.strip() for value in values if value.strip()]
+    if not present:
+        return None
+    if len(present) > 1 or "," in present[0]:
+        log_event(log, "user.proxy_identity_refused", header=header, values=len(values))
+        raise BadInput(f"the {header} header came more than once on this request; the sign-in proxy must send "
+                       f"exactly one (and drop any the client sent)")
+    return present[0]
 
 
 def checked_password(password: str | None) -> str:
