@@ -20,6 +20,7 @@ from core.demo import DEMO_USER  # the demo data is made by the same local user
 from core.errors import BadInput
 from core.settings import AUTH_MODES, get_settings
 from dashboard.store import engine
+from dashboard.text import md
 
 SESSION_KEY = "signed_in_name"
 ROLE_ICONS = {Role.VIEWER: ":material/visibility:", Role.REVIEWER: ":material/fact_check:",
@@ -58,11 +59,11 @@ def signed_in_role() -> Role | None:
         return user.role if user else None
     if settings.auth_mode == "oidc" and st.user.get("is_logged_in"):
         identity = st.user.get("email") or st.user.get("name")
-    if settings.auth_mode == "header" and settings.auth_header:
-        identity = (st.context.headers.get(settings.auth_header) or "").strip()
-    if not identity:
-        return None
     try:
+        if settings.auth_mode == "header" and settings.auth_header:
+            identity = _header_identity(settings.auth_header)
+        if not identity:
+            return None
         user = users.identity_actor(engine=engine(), identity=identity, settings=settings)
     except BadInput:
         return None
@@ -72,7 +73,7 @@ def signed_in_role() -> Role | None:
 def require_permission(user: Actor, permission: Permission, *, what: str) -> None:
     """Stop the page, saying why, when the user's role cannot do what the page is for."""
     if not user.can(permission):
-        st.info(f"{what} needs the {least_role(permission).value} role; you are signed in as **{user.name}**, a "
+        st.info(f"{what} needs the {least_role(permission).value} role; you are signed in as **{md(user.name)}**, a "
                 f"{user.role.value}. An admin can change your role.", icon=":material/lock:")
         st.stop()
 
@@ -88,7 +89,7 @@ def _user_box(user: Actor, mode: str) -> None:
             st.badge("Demo mode", icon=":material/science:", color="orange")
             st.caption("No sign-in: everyone acts as **demo**, with every role.")
             return
-        st.markdown(f"{ROLE_ICONS[user.role]} **{user.name}** · {user.role.value}")
+        st.markdown(f"{ROLE_ICONS[user.role]} **{md(user.name)}** · {user.role.value}")
         if mode in ("password", "oidc") and st.button("Sign out", key="sign_out", icon=":material/logout:",
                                                        type="tertiary"):
             st.session_state.pop(SESSION_KEY, None)
@@ -145,7 +146,11 @@ def _header_user(header: str | None) -> Actor:
         st.error("LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER: the request header in which the sign-in proxy "
                  "passes the user name (e.g. X-Forwarded-User).", icon=":material/lock:")
         st.stop()
-    identity = (st.context.headers.get(header) or "").strip()
+    try:
+        identity = _header_identity(header)
+    except BadInput as problem:
+        st.error(f"The sign-in proxy's request is refused: {md(problem)}.", icon=":material/lock:")
+        st.stop()
     if not identity:
         st.error(f"No {header} header on this request: LabelDeck is reached here without its sign-in proxy.",
                  icon=":material/lock:")
@@ -153,15 +158,19 @@ def _header_user(header: str | None) -> Actor:
     return _known_identity(identity, source="the sign-in proxy", can_sign_out=False)
 
 
+def _header_identity(header: str) -> str | None:
+    return users.proxy_identity(values=st.context.headers.get_all(header), header=header)
+
+
 def _known_identity(identity: str, *, source: str, can_sign_out: bool) -> Actor:
     try:
         user = users.identity_actor(engine=engine(), identity=identity, settings=get_settings())
     except BadInput as problem:  # a malformed identity (control characters, too long) from upstream
-        st.error(f"{source} sent an identity LabelDeck cannot use: {problem}", icon=":material/lock:")
+        st.error(f"{source} sent an identity LabelDeck cannot use: {md(problem)}", icon=":material/lock:")
         st.stop()
     if user is None:
-        st.error(f"{identity} is signed in through {source} but has no LabelDeck role. An admin can add it: "
-                 f"`python -m core users add {identity} --role viewer --no-password`.", icon=":material/lock:")
+        st.error(f"{md(identity)} is signed in through {source} but has no LabelDeck role. An admin can add it "
+                 f"with `python -m core users add NAME --role viewer --no-password`.", icon=":material/lock:")
         if can_sign_out:
             st.button("Sign out", on_click=st.logout, key="sign_out_unknown")
         st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core import users
 from core.access import GRANTS, Actor, Permission, Role, least_role, operator, parse_role, require
 from core.errors import BadInput, Forbidden
 from core.settings import load_settings
@@ -68,3 +69,14 @@ def test_auth_settings_come_from_the_environment():
                             "LABELDECK_DEFAULT_ROLE": "none"})
     assert (custom.auth_mode, custom.auth_header, custom.admins, custom.reviewers, custom.default_role) == (
         "header", "X-Forwarded-User", ("ann@corp.example", "bob"), ("@corp.example",), "none")
+
+
+@pytest.mark.parametrize(("values", "identity"), [([], None), ([" "], None), (["rita@labs.example "], "rita@labs.example")])
+def test_the_proxy_identity_is_its_one_header_value(values, identity):
+    assert users.proxy_identity(values=values, header="X-Forwarded-User") == identity
+
+
+@pytest.mark.parametrize("values", [["rita", "ada"], ["rita, ada"], ["rita", " ", "ada"]])
+def test_a_proxy_header_sent_twice_is_refused_not_read_as_its_first_value(values):
+    with pytest.raises(BadInput, match="the X-Forwarded-User header came more than once"):
+        users.proxy_identity(values=values, header="X-Forwarded-User")
