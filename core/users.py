@@ -184,6 +184,17 @@ def signed_in_actor(*, engine: Engine, name: str) -> Actor | None:
         return None if user is None else Actor(name=user.name, role=Role(user.role))
 
 
+def current_actor(*, engine: Engine, actor: Actor, settings: Settings) -> Actor | None:
+    """`actor` with the role the store and the settings give it now (None: removed, or no longer given a role).
+    For work that runs apart from the page run that signed the user in: a dialog or fragment rerun, a download
+    built when clicked. A demoted reviewer's open page must not keep the old role."""
+    if settings.auth_mode == "none":
+        return actor
+    if settings.auth_mode == "password":
+        return signed_in_actor(engine=engine, name=actor.name)
+    return identity_actor(engine=engine, identity=actor.name, settings=settings)
+
+
 def identity_actor(*, engine: Engine, identity: str, settings: Settings) -> Actor | None:
     """The Actor of an identity vouched for elsewhere (OIDC e-mail, proxy user): its account's role when it has
     one, else the highest role whose settings list names it (full identity, "@domain" or "*"), else the default

@@ -15,6 +15,7 @@ from core.access import Actor
 from core.errors import BadInput
 from core.models import LabelJob
 from dashboard.detection_editor import detection_editor
+from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
 
@@ -126,6 +127,7 @@ def submit_ui(*, job: LabelJob, expert: Actor, unlabelled: int) -> None:
 
 @st.dialog("Submit with unlabelled images?")
 def _confirm_submit(job: LabelJob, expert: Actor) -> None:
+    expert = still_signed_in(expert)
     waiting = expert_labels.list_samples(engine=engine(), job_id=job.id, status="unlabelled")
     st.write(f"{waiting.height:,} images have no expert label. Submitting marks them skipped: they contribute no "
              "results.")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import exports, queries, resultsets
+from core import exports, queries, resultsets, users
 from core.access import Actor, Permission
-from core.errors import BadInput
+from core.errors import BadInput, Forbidden
 from core.models import LabelJob, ResultSet
+from core.settings import get_settings
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import job_data
-from dashboard.signed_in import read_only_note
+from dashboard.signed_in import read_only_note, still_signed_in
 from dashboard.store import engine
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
@@ -53,6 +54,7 @@ def _manage(resultset: ResultSet, *, user: Actor) -> None:
 
 @st.dialog("Delete ResultSet")
 def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
+    user = still_signed_in(user)
     st.write(f"Delete **{resultset.name}** ({resultset.item_count:,} results)? The review decisions stay; only "
              "this snapshot goes. Datalog tables exported from it are kept.")
     if st.button("Delete", type="primary", key="confirm_delete"):
@@ -70,10 +72,19 @@ def _download(job: LabelJob, resultset: ResultSet, name: str, label: str, *, use
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
-        return exports.build_download(engine=engine(), resultset_id=resultset.id, format=name, actor=user).data
+        return download_data(resultset_id=resultset.id, format=name, user=user)
 
     st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{fmt.suffix}", mime=fmt.mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
+
+
+def download_data(*, resultset_id: int, format: str, user: Actor) -> bytes:
+    """A download's bytes, for the role `user` has now: the button was drawn by an earlier run, maybe before the
+    user was demoted or removed."""
+    current = users.current_actor(engine=engine(), actor=user, settings=get_settings())
+    if current is None:
+        raise Forbidden(f"{user.name} no longer has a LabelDeck role")
+    return exports.build_download(engine=engine(), resultset_id=resultset_id, format=format, actor=current).data
 
 
 def _to_datalog_table(resultset: ResultSet, *, user: Actor) -> None:

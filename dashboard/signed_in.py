@@ -70,6 +70,16 @@ def signed_in_role() -> Role | None:
     return user.role if user else None
 
 
+def still_signed_in(user: Actor) -> Actor:
+    """`user` as the store has them now: called first in every dialog and fragment that acts, since those rerun
+    alone with the Actor of the page run that drew them. Stops the dialog or fragment when the account is gone."""
+    current = users.current_actor(engine=engine(), actor=user, settings=get_settings())
+    if current is None:
+        st.error(f"{md(user.name)} no longer has a LabelDeck role: reload the page.", icon=":material/lock:")
+        st.stop()
+    return current
+
+
 def require_permission(user: Actor, permission: Permission, *, what: str) -> None:
     """Stop the page, saying why, when the user's role cannot do what the page is for."""
     if not user.can(permission):

@@ -9,6 +9,7 @@ import streamlit as st
 from core import users
 from core.access import Actor, Role
 from core.errors import BadInput, NotFound
+from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 
 ROLES = [r.value for r in Role]
@@ -72,6 +73,7 @@ def account_ui(admin: Actor, accounts: list[users.UserSummary]) -> None:
 
 @st.dialog("Remove account")
 def _confirm_removal(admin: Actor, name: str) -> None:
+    admin = still_signed_in(admin)
     st.write(f"Remove **{name}**? They are signed out at their next click. Their review decisions stay, under "
              "their name.")
     if st.button("Remove", type="primary", key="confirm_remove"):

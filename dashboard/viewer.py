@@ -23,6 +23,7 @@ from core.viewer_image import viewer_image
 from core.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_data import JobData
 from dashboard.review_bar import ACTIONS, ICONS, QUICK_REASONS, act, as_seen, show_last_outcome
+from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.url_state import open_result
@@ -59,6 +60,7 @@ def rerun_page_if_viewer_decided() -> None:
 def viewer_dialog(data: JobData, order: pl.Series, *, user: Actor, selection: dict) -> None:
     """order: the shown results' ids in the grid's order. The result on screen is the URL's ?result=, read on
     every run of the dialog (its arguments are those of the run that opened it)."""
+    user = still_signed_in(user)
     show_last_outcome()
     result_id = _current_result()
     found = queries.result_row(data.results, result_id) if result_id is not None else data.results.clear()

@@ -16,6 +16,7 @@ from core.queries import View
 from dashboard.charts import confusion_ui, histogram_ui
 from dashboard.image_grid import image_grid_ui
 from dashboard.job_data import JobData
+from dashboard.signed_in import still_signed_in
 from dashboard.review_bar import review_bar_ui
 from dashboard.text import md
 from dashboard.url_state import WORKSPACE_VIEWS, open_panel, open_result, set_workspace, url_sort
@@ -37,6 +38,7 @@ def workspace_switch_ui(current: str, *, spot_check: bool) -> str:
 
 @st.fragment
 def images_workspace_ui(*, data: JobData, shown: pl.DataFrame, view: View, user: Actor, selection: dict) -> None:
+    user = still_signed_in(user)
     rerun_page_if_viewer_decided()
     view = replace(view, sort=url_sort()[0])  # a fragment rerun keeps its first arguments; the sort may be newer
     review_bar_ui(data=data, state=view.state, shown=shown, per_image=view.group_by == "image", user=user,
@@ -68,6 +70,7 @@ def images_panel_dialog(*, data: JobData, shown: pl.DataFrame, view: View, user:
                         described: str) -> None:
     """The product page's right-side panel: the selected value's images, and at its bottom right the decisions
     the tab offers (on Accepted: Reject and Move to pending)."""
+    user = still_signed_in(user)
     st.markdown(f"**{md(described)}** · {shown.height:,} result{'s' if shown.height != 1 else ''}")
     opened = image_grid_ui(data, shown, view, size="medium", pickable=user.can(Permission.REVIEW),
                            on_open=open_result, key="panel_")

@@ -14,10 +14,12 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from core import catalog, resultsets, review, users
-from core.access import operator
+from core.access import Actor, Role, operator
 from core.demo import seed_demo
+from core.errors import Forbidden
 from core.exports import list_datalog_tables
 from core.spot_check import draw_sample, error_rate
+from dashboard.resultset_panel import download_data
 from tests.app.conftest import click_in_dialog, plain, sign_in_as, signed_in_session
 from tests.app.test_visualize_page import (
     APP,
@@ -710,6 +712,22 @@ def test_downloads_in_every_format_and_only_the_box_formats_for_detection(store)
                                                               ("download_csv", "CSV")]
     assert buttons(at, "download_") == {"download_yolo_disabled": ("YOLO (zip)", True),
                                         "download_voc_disabled": ("Pascal VOC (zip)", True)}
+
+
+def test_a_download_drawn_before_a_demotion_or_removal_is_refused_when_clicked(store):
+    """The download is built when clicked, maybe long after the page run that drew its button: the role is read
+    again then (a fragment or dialog rerun re-reads it the same way, through still_signed_in)."""
+    _, cars_and_dogs = two_resultsets(store["street-scenes"])
+    at = open_page("resultsets", store["street-scenes"], user="lee")
+    assert at.download_button  # drawn for lee, a reviewer
+    drawn_for = Actor(name="lee", role=Role.REVIEWER)
+    assert download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for).count(b"\n") == 16
+    users.set_role(engine=store_engine(), name="lee", role="viewer", actor=operator())
+    with pytest.raises(Forbidden, match="viewer"):
+        download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for)
+    users.remove_user(engine=store_engine(), name="lee", actor=operator())
+    with pytest.raises(Forbidden, match="lee no longer has a LabelDeck role"):
+        download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for)
 
 
 def test_export_to_a_datalog_table_then_the_catalog_lists_it(store):

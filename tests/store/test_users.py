@@ -201,3 +201,19 @@ def test_identities_from_elsewhere_take_their_account_role_else_the_role_lists_e
     strict = load_settings({"LABELDECK_REVIEWERS": "@corp.example", "LABELDECK_DEFAULT_ROLE": "none"})
     assert role_of("tom@elsewhere.example", strict) is None  # refused
     assert role_of("x@corp.example", load_settings({"LABELDECK_REVIEWERS": "*"})) == "reviewer"
+
+
+def test_the_current_actor_is_read_again_from_the_store_and_the_settings(engine):
+    add(engine, name="ann", role="reviewer")
+    drawn_for = Actor(name="ann", role=Role.REVIEWER)
+    password = load_settings({"LABELDECK_AUTH": "password"})
+    assert users.current_actor(engine=engine, actor=drawn_for, settings=password) == drawn_for
+    users.set_role(engine=engine, name="ann", role="viewer", actor=ADMIN)
+    assert users.current_actor(engine=engine, actor=drawn_for, settings=password).role is Role.VIEWER
+    users.remove_user(engine=engine, name="ann", actor=ADMIN)
+    assert users.current_actor(engine=engine, actor=drawn_for, settings=password) is None
+    # Behind a proxy the role lists count, and leaving them takes the role away.
+    listed = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_REVIEWERS": "ann", "LABELDECK_DEFAULT_ROLE": "none"})
+    assert users.current_actor(engine=engine, actor=drawn_for, settings=listed) == drawn_for
+    unlisted = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_DEFAULT_ROLE": "none"})
+    assert users.current_actor(engine=engine, actor=drawn_for, settings=unlisted) is None
