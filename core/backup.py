@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from core.errors import BadInput
+from core.output_files import output_path, replacing
 
 
 def backup_sqlite(*, url: str, out: Path) -> Path:
@@ -19,20 +20,15 @@ def backup_sqlite(*, url: str, out: Path) -> Path:
     source_path = Path(parsed.database)
     if not source_path.is_file():
         raise BadInput(f"{source_path}: no store file to back up")
-    out = Path(out)
-    if out.is_dir():
-        out = out / source_path.name
+    out = output_path(out, file_name=source_path.name)
     if out.resolve() == source_path.resolve():
         raise BadInput(f"--out {out}: that is the store itself")
-    if not out.parent.is_dir():
-        raise BadInput(f"--out {out}: the folder {out.parent} does not exist")
-    partial = out.with_name(f".{out.name}.partial")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-    target = sqlite3.connect(partial)
-    try:
-        source.backup(target, pages=4096)  # in steps, so the app's writers are not held up for the whole copy
-    finally:
-        target.close()
-        source.close()
-    partial.replace(out)  # a failed backup leaves no half file under the wanted name
+    with replacing(out) as partial:  # a failed backup leaves no half file under the wanted name
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target, pages=4096)  # in steps, so the app's writers are not held up for the whole copy
+        finally:
+            target.close()
+            source.close()
     return out

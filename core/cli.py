@@ -1,4 +1,5 @@
-"""`python -m core`: a thin shell over the core services. Exit codes: 0 done, 2 bad input, 1 anything else."""
+"""`python -m core`: a thin shell over the core services. Exit codes: 0 done, 2 bad input or a busy store, 1
+anything else."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from core.access import operator
 from core.logs import configure_logging
-from core.db import get_engine
+from core.db import get_engine, store_problem, store_unavailable
 from core.errors import BadInput, NotFound
 
 
@@ -630,5 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's contract: 1 for anything unexpected, with the reason, not a bare crash
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        problem, message = store_problem(exc), store_unavailable(exc)
+        print(f"error: {message or f'{type(exc).__name__}: {exc}'}", file=sys.stderr)
+        # A busy store changed nothing and is like bad input to a script: run it again later, no bug to report.
+        return 2 if problem and problem[0] == "busy" else 1

@@ -169,16 +169,17 @@ def init_db(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         row = session.get(models.SchemaVersion, 1)
-        if row is None:
-            session.add(models.SchemaVersion(version=SCHEMA_VERSION))
-            session.commit()
+        version = None if row is None else row.version
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck ({SCHEMA_VERSION})")
+    if version == SCHEMA_VERSION:  # every command and page starts here: only a store that needs writing waits
+        return
+    with write_connection(engine) as conn:
+        version = conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
+        if version is None:
+            conn.execute(models.SchemaVersion.__table__.insert().values(
+                id=1, version=SCHEMA_VERSION, upgraded_at=models.utcnow()))
             return
-        if row.version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the store is at schema version {row.version}, newer than this LabelDeck ({SCHEMA_VERSION})"
-            )
-    with engine.begin() as conn:
-        version = conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar_one()
         while version < SCHEMA_VERSION:
             UPGRADES[version](conn)
             version += 1
@@ -211,10 +212,27 @@ _WRITE_OPTION = "labeldeck_write"
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Session]:
-    """`transaction` for read-check-write work that concurrent writers contend for (review actions): on SQLite it
-    holds the write lock from its first statement; PostgreSQL begins as usual (the service locks what it needs),
-    waiting at most WRITE_LOCK_TIMEOUT_S for a lock, as SQLite's busy timeout does, rather than forever."""
-    with transaction(engine.execution_options(**{_WRITE_OPTION: True})) as session:
-        if engine.dialect.name == "postgresql":
-            session.execute(text(f"SET LOCAL lock_timeout = '{int(WRITE_LOCK_TIMEOUT_S * 1000)}ms'"))
+    """`transaction` for work that writes (every service that changes the store): on SQLite it holds the write lock
+    from its first statement; PostgreSQL begins as usual (the service locks what it needs), waiting at most
+    WRITE_LOCK_TIMEOUT_S for a lock, as SQLite's busy timeout does, rather than forever. Past that the driver's
+    error is a busy store (store_problem)."""
+    with transaction(_writer(engine)) as session:
+        _bound_lock_waits(engine, session)
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """write_transaction on a bare connection, for SQL outside the ORM (schema upgrades)."""
+    with _writer(engine).begin() as conn:
+        _bound_lock_waits(engine, conn)
+        yield conn
+
+
+def _writer(engine: Engine) -> Engine:
+    return engine.execution_options(**{_WRITE_OPTION: True})
+
+
+def _bound_lock_waits(engine: Engine, executor: Session | Connection) -> None:
+    if engine.dialect.name == "postgresql":
+        executor.execute(text(f"SET LOCAL lock_timeout = '{int(WRITE_LOCK_TIMEOUT_S * 1000)}ms'"))

@@ -15,10 +15,10 @@ from core import models
 from core.access import Actor, Permission, require
 from core.bulk import insert_frame, refresh_statistics
 from core.coco import CocoDataset, load_dataset, load_pre_labels
-from core.db import transaction
+from core.db import write_transaction
 from core.errors import BadInput
 from core.image_files import check_images
-from core.jobs import remove_job
+from core.jobs import checked_job_name, remove_job
 from core.labels_csv import load_classification_csv
 from core.metrics import classification_results, detection_results
 from core.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
@@ -147,6 +147,7 @@ def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: b
 def _refuse_existing(engine: Engine, *, name: str, replace: bool) -> None:
     if not name.strip():
         raise BadInput("--name: a job needs a name")
+    checked_job_name(name)
     if replace:
         return
     with Session(engine) as session:
@@ -189,7 +190,8 @@ def existing_job(session: Session, name: str) -> models.LabelJob | None:
 def _save_draft(
     engine: Engine, *, draft: JobDraft, replace: bool, created_by: str, progress: Progress
 ) -> tuple[models.LabelJob, pl.DataFrame | None]:
-    with transaction(engine) as session:
+    # The write lock from the start: a deferred SQLite transaction that has read cannot wait for a busy store.
+    with write_transaction(engine) as session:
         old = existing_job(session, draft.name)
         if old is not None:
             if not replace:

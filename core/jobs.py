@@ -12,11 +12,24 @@ from sqlmodel import Session, col, select
 from core import models
 from core.access import Actor, Permission, require
 from core.db import write_transaction
-from core.errors import NotFound
+from core.errors import BadInput, NotFound
 from core.results_frame import state_counts
 from core.settings import get_settings
 
 LABEL_STATUSES = ("unlabelled", "labelled", "skipped")
+# Characters. Far below what PostgreSQL's unique index on job (and import spec) names can hold, ~2,700 bytes.
+MAX_JOB_NAME = 200
+
+
+def checked_job_name(name: str) -> str:
+    """The name stripped, if it may name a new job; BadInput otherwise (a name too long for the store would
+    otherwise fail in its index with raw SQL text, or not at all on SQLite)."""
+    cleaned = (name or "").strip()
+    if not cleaned:
+        raise BadInput("job name: empty; a job needs a name")
+    if len(cleaned) > MAX_JOB_NAME:
+        raise BadInput(f"job name: {len(cleaned):,} characters, at most {MAX_JOB_NAME}")
+    return cleaned
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.image_files import folder_images, image_folders
 from core.ingest import Progress, _quiet, store_results, stored_image_root
-from core.jobs import lock_job
+from core.jobs import checked_job_name, lock_job
 from core.metrics import classification_results, detection_results
 from core.paths import resolve_under
 from core.pre_labels import (
@@ -39,7 +39,6 @@ from core.uploads import UploadLimits, discard_upload, extract_image_zip, upload
 from core.vocabulary import job_tag
 
 NO_PRE_LABELS = "none"
-MAX_NAME = 200
 ANNOTATION_SCHEMA = {"sample_id": pl.Int64, "source": pl.String, "class_id": pl.Int64, "x": pl.Float64,
                      "y": pl.Float64, "w": pl.Float64, "h": pl.Float64, "score": pl.Float64}
 
@@ -57,9 +56,7 @@ def create_manual_job(
     images. The spec defaults to the auto job's. Pre-labels: ("auto_job", job_id), ("coco", path), ("csv", path)
     or None (see core/pre_labels.py); every one must name an image of the job and a class of the spec."""
     created_by = require(actor, Permission.MANAGE, to="create a label job")
-    name = (name or "").strip()
-    if not 1 <= len(name) <= MAX_NAME:
-        raise BadInput(f"job name {name!r}: 1 to {MAX_NAME} characters")
+    name = checked_job_name(name)
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"IoU threshold {iou_threshold}: must be in (0, 1]")
     if images_dir is not None and images_zip is not None:

@@ -8,7 +8,6 @@ Pascal VOC are for detection only.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from core.exports.datalog import (
 from core.exports.source import ExportSource, load_source
 from core.exports.voc import voc_zip
 from core.exports.yolo import yolo_zip
+from core.output_files import output_path, replacing
 
 __all__ = [
     "FORMATS", "Download", "build_download", "check_table_name", "export_to_table", "list_datalog_tables",
@@ -66,15 +66,11 @@ def build_download(*, engine: Engine, resultset_id: int, format: str, actor: Act
 
 def write_export(*, engine: Engine, resultset_id: int, format: str, out: Path, actor: Actor) -> Path:
     """Write the export to `out` (a file; or an existing folder, then under the download's file name), atomically:
-    a failed export leaves no partial file. Returns the path written."""
+    a failed export leaves no partial file. Returns the path written. What may be written: core/output_files.py."""
     download = build_download(engine=engine, resultset_id=resultset_id, format=format, actor=actor)
-    out = Path(out)
-    path = out / download.file_name if out.is_dir() else out
-    if not path.parent.is_dir():
-        raise BadInput(f"--out {out}: the folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(download.data)
-    tmp.replace(path)
+    path = output_path(out, file_name=download.file_name)
+    with replacing(path) as partial:
+        partial.write_bytes(download.data)
     return path
 
 

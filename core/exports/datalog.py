@@ -4,9 +4,10 @@ columns and types of core/exports/rows.py (result_id is the primary key). The sa
 The table is written by one INSERT ... SELECT in the database: the rows never travel through Python.
 
 Names are the user's, so they are checked before they reach SQL: `^[a-z][a-z0-9_]{0,62}$`, not a LabelDeck table,
-not a word SQLite or PostgreSQL reserves, no `sqlite_` or `pg_` prefix, and not a table or view that exists and is
-not a datalog table. An existing datalog table is refused unless `replace`, which swaps its rows in one
-transaction: readers see the old rows or the new ones, never a mix.
+not a word SQLite or PostgreSQL reserves, no `sqlite_` or `pg_` prefix, and not the name of anything else in the
+schema (a table or view that is not a datalog table, an index, a sequence, a type: they share one namespace with
+tables). An existing datalog table is refused unless `replace`, which swaps its rows in one transaction: readers
+see the old rows or the new ones, never a mix.
 
 Each table has a row in the `datalogtable` registry. The tables are exported data that others may read, so they
 outlive their ResultSet and their job: deleting either leaves the table and sets resultset_id / job_id to null in
@@ -81,10 +82,11 @@ def export_to_table(
                 raise NotFound(f"ResultSet {resultset_id} not found")
             registered = session.exec(select(models.DatalogTable).where(models.DatalogTable.name == name)).first()
             conn = session.connection()
-            exists = _exists(conn, name)
-            if exists and registered is None:
-                raise BadInput(f"datalog table name {name!r}: a table or view of that name exists in the database "
-                               "and is not a LabelDeck datalog table")
+            kind = _relation_kind(conn, name)
+            exists = registered is not None and kind == "a table"
+            if kind is not None and not exists:
+                raise BadInput(f"datalog table name {name!r}: {kind} of that name exists in the database and is "
+                               "not a LabelDeck datalog table")
             if registered is not None and not replace:
                 raise BadInput(f"datalog table {name!r} exists ({registered.row_count:,} rows from ResultSet "
                                f"{registered.resultset_name!r}); pass --replace (replace=True) to replace its rows")
@@ -104,9 +106,25 @@ def export_to_table(
     return entry
 
 
-def _exists(conn: Connection, name: str) -> bool:
-    inspector = inspect(conn)
-    return name in inspector.get_table_names() or name in inspector.get_view_names()
+# What else may hold a table's name in its schema: CREATE TABLE would fail on any of these with raw SQL text.
+_RELATION_KIND_SQL = {
+    "postgresql": text("""
+        WITH here AS (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+        SELECT relkind::text FROM pg_class WHERE relname = :name AND relnamespace = (SELECT oid FROM here)
+        UNION ALL
+        SELECT 'type' FROM pg_type WHERE typname = :name AND typnamespace = (SELECT oid FROM here) AND typrelid = 0
+    """),
+    "sqlite": text("SELECT type FROM sqlite_master WHERE lower(name) = :name AND type IN ('table', 'view', 'index')"),
+}
+_KIND_WORDS = {"r": "a table", "table": "a table", "v": "a view", "view": "a view", "m": "a materialized view",
+               "i": "an index", "I": "an index", "index": "an index", "S": "a sequence", "c": "a type",
+               "type": "a type", "f": "a foreign table", "p": "a partitioned table"}
+
+
+def _relation_kind(conn: Connection, name: str) -> str | None:
+    """What holds `name` in the store's schema ("a table", "an index", "a sequence", ...), or None."""
+    kind = conn.execute(_RELATION_KIND_SQL[conn.dialect.name], {"name": name}).scalar()
+    return None if kind is None else _KIND_WORDS.get(kind, "a relation")
 
 
 def _fresh_table(conn: Connection, name: str, *, exists: bool) -> None:

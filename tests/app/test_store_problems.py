@@ -17,6 +17,7 @@ from core.db import get_engine, make_engine, store_unavailable
 from core.settings import get_settings
 from tests.app.test_review_page import events, open_visualize, store  # noqa: F401  (store: the fixture)
 from tests.app.test_visualize_page import APP, pick, tab_labels, tile_ids
+from tests.store_locks import sqlite_write_lock
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/labeldeck"  # nothing listens on port 1
 
@@ -54,13 +55,8 @@ def write_lock_held(url: str, job_id: int) -> Iterator[None]:
     """Another writer holding what a review action of the job needs: SQLite's write lock (an import), or the
     job's row on PostgreSQL (another review action)."""
     if url.startswith("sqlite"):
-        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlite_write_lock(url):
             yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         return
     other = create_engine(url)
     with other.connect() as conn:
