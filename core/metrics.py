@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.box_pairs import candidate_pairs
+
 RESULT_METRIC_COLUMNS = (
     "image_id", "expert_category_id", "pre_category_id", "class_changed", "change_kind",
     "expert_x", "expert_y", "expert_w", "expert_h", "pre_x", "pre_y", "pre_w", "pre_h",
@@ -18,7 +20,7 @@ RESULT_METRIC_COLUMNS = (
 # an editor's display scale differ in the 15th digit, and "adjusted" must mean the expert moved something.
 SAME_BOX_TOLERANCE = 1e-9
 
-# Bounds the size of the all-pairs join: images per chunk times boxes² per image.
+# Bounds the candidate pairs' grid rows (core.box_pairs) held at once: images per chunk times their boxes.
 MATCH_CHUNK_IMAGES = 20_000
 
 
@@ -56,23 +58,31 @@ def greedy_match(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def match_boxes(expert: pl.DataFrame, pre: pl.DataFrame, *, iou_threshold: float) -> pl.DataFrame:
-    """Pairs (e, p, iou) of expert and pre row numbers in the same image with IoU >= threshold, matched greedily."""
-    e = expert.select("image_id", pl.int_range(pl.len()).alias("e"), *[pl.col(c).alias(f"e_{c}") for c in "xywh"])
-    p = pre.select("image_id", pl.int_range(pl.len()).alias("p"), *[pl.col(c).alias(f"p_{c}") for c in "xywh"])
+    """Pairs (e, p, iou) of expert and pre row numbers in the same image with IoU >= threshold, matched greedily.
+
+    Only pairs that can reach the threshold are scored (core.box_pairs): memory grows with the boxes on an image,
+    not with their square.
+    """
+    if not 0.0 < iou_threshold <= 1.0:
+        # At 0 boxes that do not even touch would match, and the candidate pairs leave those out; importers refuse it.
+        raise ValueError(f"IoU threshold {iou_threshold}: must be in (0, 1]")
+    e, p = (frame.select("image_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "x", "y", "w", "h")
+            for frame in (expert, pre))
     image_ids = e["image_id"].unique().sort()
     chunks = []
     for start in range(0, image_ids.len(), MATCH_CHUNK_IMAGES):
         ids = image_ids.slice(start, MATCH_CHUNK_IMAGES).implode()
+        chunk_e, chunk_p = (frame.lazy().filter(pl.col("image_id").is_in(ids)) for frame in (e, p))
         pairs = (
-            e.filter(pl.col("image_id").is_in(ids))
-            .join(p.filter(pl.col("image_id").is_in(ids)), on="image_id")
+            candidate_pairs(expert=chunk_e, pre=chunk_p, iou_threshold=iou_threshold)
             .select("e", "p", iou_expr().alias("iou"))
             .filter(pl.col("iou") >= iou_threshold)
+            .collect()
         )
         chunks.append(greedy_match(pairs))
     if not chunks:
         return pl.DataFrame(schema={"e": pl.Int64, "p": pl.Int64, "iou": pl.Float64})
-    return pl.concat(chunks).with_columns(pl.col("e").cast(pl.Int64), pl.col("p").cast(pl.Int64))
+    return pl.concat(chunks)
 
 
 def detection_results(
