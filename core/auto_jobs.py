@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
-from core import models
+from core import limits, models
 from core.access import Actor, Permission, require
 from core.coco import load_image_list, load_pre_labels
 from core.errors import BadInput
@@ -27,6 +27,7 @@ from core.ingest import (
     _quiet,
     _refuse_existing,
     import_auto_predictions,
+    refuse_bad_class_list,
     save_job,
 )
 from core.label_files import read_json
@@ -47,6 +48,7 @@ def import_auto_job(
     """An auto label job of `task` (status READY, or PROCESSING: a job whose model has not finished, no
     predictions stored) from the predictions file."""
     require(actor, Permission.MANAGE, to="import an auto label job")
+    refuse_bad_class_list(classes)
     if task == "classification":
         return _import_classification(engine=engine, name=name, images_dir=images_dir, csv_path=predictions_path,
                                       classes=classes, status=status, replace=replace, actor=actor,
@@ -97,7 +99,10 @@ def _import_classification(
     samples = folder_images(images_dir).rename({"file_name": "file_path"})
     progress("reading the predictions", 0.4)
     labels = read_label_csv(csv_path, task="classification")
-    classes = classes or labels["class_name"].unique(maintain_order=True).to_list()
+    if not classes:
+        classes = labels["class_name"].unique(maintain_order=True).to_list()
+        if too_many := limits.too_many(len(classes), limits.MAX_CLASSES, "distinct classes"):
+            raise BadInput(f"{csv_path}: {too_many}")
     labels = checked_labels(labels, task="classification", samples=samples, classes=classes)
     if len(classes) < 2:
         raise BadInput(f"{csv_path}: a classification spec needs at least 2 classes, got {', '.join(classes)}")

@@ -14,6 +14,9 @@ from core.access import operator
 from core.logs import configure_logging
 from core.db import get_engine, store_problem, store_unavailable
 from core.errors import BadInput, NotFound
+# Names (and messages quoting file names) are printed through `escaped`: an ESC [ ... in a name must not drive the
+# terminal, nor a line break in one start a line of its own (core/names.py).
+from core.names import escaped
 
 
 def _progress_printer(quiet: bool):
@@ -110,8 +113,8 @@ def cmd_spec_list(args: argparse.Namespace) -> int:
                                        for c in s.classes]} for s in specs], indent=2))
         return 0
     for s in specs:
-        print(f"{s.spec.id:>5}  {s.spec.task:<15} {s.jobs:>3} jobs  {s.spec.name}: "
-              + ", ".join(c.name for c in s.classes))
+        print(f"{s.spec.id:>5}  {s.spec.task:<15} {s.jobs:>3} jobs  {escaped(s.spec.name)}: "
+              + ", ".join(escaped(c.name) for c in s.classes))
     return 0
 
 
@@ -133,7 +136,7 @@ def cmd_job_create(args: argparse.Namespace) -> int:
                           "images": job.image_count}))
     else:
         print(f"created job {job.id} {job.name!r} ({job.tag}, {job.status}): {job.image_count:,} images, "
-              f"pre-labels: {job.pre_label_source}")
+              f"pre-labels: {escaped(job.pre_label_source)}")
     return 0
 
 
@@ -177,7 +180,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(json.dumps([j.to_json() for j in jobs], indent=2))
         return 0
     for j in jobs:
-        print(f"{j.id:>5}  {j.tag:<8} {j.status:<12} {j.images:>9,} images {j.results:>10,} results  {j.name}")
+        print(f"{j.id:>5}  {j.tag:<8} {j.status:<12} {j.images:>9,} images {j.results:>10,} results  "
+              f"{escaped(j.name)}")
     return 0
 
 
@@ -188,13 +192,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(stats, indent=2))
         return 0
-    print(f"job {stats['job_id']} {stats['name']} ({stats['tag']}, {stats['status']}): {stats['results']:,} results, "
-          f"{stats['class_changed_share']:.1%} class changed")
+    print(f"job {stats['job_id']} {escaped(stats['name'])} ({stats['tag']}, {stats['status']}): "
+          f"{stats['results']:,} results, {stats['class_changed_share']:.1%} class changed")
     print("  by state:     " + " · ".join(f"{k} {v:,}" for k, v in stats["by_state"].items()))
     print("  change kinds: " + " · ".join(f"{k} {v:,}" for k, v in stats["change_kinds"].items()))
     print(f"  {'class':<24}{'True':>10}{'False':>10}")
     for name, row in stats["class_changed"].items():
-        print(f"  {name:<24}{row['true']:>10,}{row['false']:>10,}")
+        print(f"  {escaped(name):<24}{row['true']:>10,}{row['false']:>10,}")
     return 0
 
 
@@ -274,7 +278,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         ], indent=2))
         return 0
     for e in events:
-        notes = [f"“{e.reason}”"] if e.reason else []
+        notes = [f"“{escaped(e.reason)}”"] if e.reason else []
         notes += [f"undoes {e.undoes_event_id}"] if e.undoes_event_id else []
         notes += [f"undone by {undone_by[e.id]}"] if e.id in undone_by else []
         print(f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.reviewer:<12} {e.from_state or 'mixed':>8} → "
@@ -316,7 +320,8 @@ def cmd_resultset_list(args: argparse.Namespace) -> int:
         print(json.dumps([{**r.model_dump(), "created_at": r.created_at.isoformat()} for r in resultsets], indent=2))
         return 0
     for r in resultsets:
-        print(f"{r.id:>5}  {r.item_count:>10,} items  {r.created_at:%Y-%m-%d %H:%M}  {r.created_by:<12} {r.name}")
+        print(f"{r.id:>5}  {r.item_count:>10,} items  {r.created_at:%Y-%m-%d %H:%M}  {r.created_by:<12} "
+              f"{escaped(r.name)}")
     return 0
 
 
@@ -628,7 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (BadInput, NotFound) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + escaped(str(exc), keep="\n"), file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's contract: 1 for anything unexpected, with the reason, not a bare crash
         problem, message = store_problem(exc), store_unavailable(exc)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
+from core import limits
 from core.errors import BadInput
 from core.label_files import FieldSpec, duplicates, read_json, records_frame
+from core.names import frame_name_problems
 from core.paths import unsafe_reason
 
 # Real COCO files often have boxes a hair past the border from float rounding; up to this much is clipped.
@@ -46,6 +48,7 @@ def load_dataset(path: Path) -> CocoDataset:
     missing = [k for k in ("images", "annotations", "categories") if k not in data]
     if missing:
         raise BadInput(f"{path}: not a COCO dataset: missing {', '.join(repr(k) for k in missing)}")
+    _refuse_oversized(path, data)
     images = _images(path, data["images"])
     categories = _categories(path, data["categories"])
     annotations = records_frame(
@@ -63,6 +66,7 @@ def load_image_list(path: Path) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     data = read_json(path)
     if not isinstance(data, dict) or "images" not in data:
         raise BadInput(f"{path}: expected a COCO file with 'images' (and optionally 'categories')")
+    _refuse_oversized(path, data)
     categories = _categories(path, data["categories"]) if data.get("categories") else None
     return _images(path, data["images"]), categories
 
@@ -78,6 +82,17 @@ def load_pre_labels(path: Path, *, expert: CocoDataset) -> CocoDataset:
     results = results.with_row_index("ann_id", offset=1).with_columns(pl.col("ann_id").cast(pl.Int64))
     boxes = _checked_boxes(path, results, expert.images, expert.categories)
     return CocoDataset(path=path, images=expert.images, categories=expert.categories, boxes=boxes)
+
+
+def _refuse_oversized(path: Path, data: dict) -> None:
+    """Counted before a record becomes a row, so a runaway file is refused in a second (core/limits.py)."""
+    problems = [
+        f"{path}: '{section}': {problem}"
+        for section, limit in (("images", limits.MAX_IMAGES_PER_JOB), ("categories", limits.MAX_CLASSES))
+        if isinstance(data.get(section), list) and (problem := limits.too_many(len(data[section]), limit, section))
+    ]
+    if problems:
+        raise BadInput(problems)
 
 
 def _where(path: Path, section: str, index: int, record: object) -> str:
@@ -118,6 +133,10 @@ def _categories(path: Path, records: object) -> pl.DataFrame:
     problems = [f"{path}: category id {c} appears more than once" for c in duplicates(categories, "category_id")]
     problems += [f"{path}: category name {n!r} appears more than once" for n in duplicates(categories, "name")]
     problems += [f"{path}: category {c} has an empty name" for c in categories.filter(pl.col("name") == "")["category_id"]]
+    where = pl.format("{}: category {}", pl.lit(str(path)), "category_id")
+    problems += frame_name_problems(categories, column="name", where=where, what="name")
+    problems += frame_name_problems(categories.filter(pl.col("display_name") != pl.col("name")),
+                                    column="display_name", where=where, what="display_name")
     if categories.is_empty():
         problems.append(f"{path}: 'categories' is empty; a label spec needs at least one class")
     if problems:
@@ -127,6 +146,10 @@ def _categories(path: Path, records: object) -> pl.DataFrame:
 
 def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, categories: pl.DataFrame) -> pl.DataFrame:
     """Unknown ids and boxes that are empty or outside their image are errors; a sliver past the border is clipped."""
+    crowded = boxes.group_by("image_id").len().filter(pl.col("len") > limits.MAX_BOXES_PER_IMAGE).sort("image_id")
+    if crowded.height:
+        raise BadInput([f"{path}: image {i}: {limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'boxes on one image')}"
+                        for i, n in crowded.iter_rows()])
     # File order is the matcher's tie-break order, so every join here keeps the boxes' order.
     joined = boxes.join(images, on="image_id", how="left", maintain_order="left").with_columns(
         pl.col("category_id").is_in(categories["category_id"].implode()).alias("known_category")
@@ -190,6 +213,9 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
         expert.categories.select("name", pl.col("category_id").alias("expert_category_id")), on="name", how="left"
     )
     new_categories = category_map.filter(pl.col("expert_category_id").is_null())
+    classes = expert.categories.height + new_categories.height
+    if too_many := limits.too_many(classes, limits.MAX_CLASSES, "classes with those only these pre-labels have"):
+        problems.append(f"{pre.path}: 'categories': {too_many}")
     if problems:
         raise BadInput(problems)
     # Classes only the pre-labels know (a model's extra class) join the spec with fresh ids after the expert's.

@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Engine, case, delete, func, text
 from sqlmodel import Session, select
 
-from core import models
+from core import limits, models
 from core.access import Actor, Permission, require
 from core.boxes import box_problem, clipped_box
 from core.db import write_transaction
@@ -239,6 +239,8 @@ def _checked_boxes(
 ) -> tuple[list[Label], list[int]]:
     if not isinstance(boxes, list):
         raise BadInput(f"boxes must be a list of {{'bbox': [x, y, w, h], 'label_id': n}}, got {type(boxes).__name__}")
+    if too_many := limits.too_many(len(boxes), limits.MAX_BOXES_PER_IMAGE, "boxes on one image"):
+        raise BadInput(f"{sample.file_path!r}: {too_many}")
     problems, rows = [], []
     known = ", ".join(c.name for c in classes)
     for number, box in enumerate(boxes, 1):

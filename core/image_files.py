@@ -8,8 +8,9 @@ from pathlib import Path
 import polars as pl
 from PIL import Image, UnidentifiedImageError
 
+from core import limits
 from core.errors import BadInput
-from core.paths import resolve_under
+from core.paths import regular_file, resolve_under
 
 # Decompression bombs: an image whose header promises more pixels than this is refused before any decoding
 # (Pillow only warns below twice this size, and its warning filter is not thread-safe).
@@ -95,6 +96,8 @@ def folder_images(root: Path) -> pl.DataFrame:
     )
     if not names:
         raise BadInput(f"{root}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+    if too_many := limits.too_many(len(names), limits.MAX_IMAGES_PER_JOB, "image files"):
+        raise BadInput(f"{root}: {too_many}")
     probed = _probe_sizes(root, names)
     problems = [f"{root}: {name!r}: {outcome}" for name, outcome in zip(names, probed) if isinstance(outcome, str)]
     if problems:
@@ -134,7 +137,7 @@ def _probe_sizes(root: Path, names: list[str]) -> list[tuple[int, int] | str]:
 
     def probe(name: str) -> tuple[int, int] | str:
         try:
-            return image_size(resolve_under(root, name))
+            return image_size(regular_file(resolve_under(root, name)))
         except ValueError as exc:
             return str(exc)
 

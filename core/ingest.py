@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import models
+from core import limits, models
 from core.access import Actor, Permission, require
 from core.bulk import insert_frame, refresh_statistics
 from core.coco import CocoDataset, load_dataset, load_pre_labels
@@ -21,6 +21,7 @@ from core.image_files import check_images
 from core.jobs import checked_job_name, remove_job
 from core.labels_csv import load_classification_csv
 from core.metrics import classification_results, detection_results
+from core.names import refuse_unsafe_name, unsafe_name_problems
 from core.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.settings import get_settings
 from core.vocabulary import job_tag
@@ -88,6 +89,7 @@ def import_classification(
 ) -> models.LabelJob:
     require(actor, Permission.MANAGE, to="import a label job")
     _refuse_existing(engine, name=name, replace=replace)
+    refuse_bad_class_list(classes)
     progress("reading labels", 0.05)
     rows = load_classification_csv(csv_path, classes=classes)
     names = classes or sorted(set(rows["expert_label"]) | set(rows["pre_label"]))
@@ -148,12 +150,22 @@ def _refuse_existing(engine: Engine, *, name: str, replace: bool) -> None:
     if not name.strip():
         raise BadInput("--name: a job needs a name")
     checked_job_name(name)
+    refuse_unsafe_name(name.strip(), what="job name")
     if replace:
         return
     with Session(engine) as session:
         existing = session.exec(select(models.LabelJob).where(models.LabelJob.name == name)).first()
     if existing is not None:
         raise BadInput(f"a job named {name!r} already exists (id {existing.id}); pass --replace to replace it")
+
+
+def refuse_bad_class_list(classes: list[str] | None) -> None:
+    """Classes given by name (the command line's --classes): at most MAX_CLASSES, each one a name."""
+    too_many = limits.too_many(len(classes or ()), limits.MAX_CLASSES, "classes")
+    problems = [f"the given classes: {too_many}"] if too_many else []
+    problems += unsafe_name_problems(classes or (), what="class")
+    if problems:
+        raise BadInput(problems)
 
 
 def stored_image_root(images_dir: Path) -> str:

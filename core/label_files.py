@@ -17,11 +17,14 @@ from typing import Any
 import polars as pl
 
 from core.errors import BadInput
+from core.paths import regular_file
 
 
 def read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
+        raw = regular_file(path).read_bytes()
+    except ValueError as exc:
+        raise BadInput(f"{path}: cannot be read: {exc}") from None
     except FileNotFoundError:
         raise BadInput(f"{path}: file not found") from None
     except OSError as exc:

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import polars as pl
 
+from core import limits
 from core.errors import BadInput
 from core.label_files import read_csv
+from core.names import frame_name_problems
 from core.paths import unsafe_reason
 
 REQUIRED_COLUMNS = ("file_path", "pre_label", "expert_label")
@@ -19,6 +21,8 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
     With `classes` given, any label outside them is an error; without, the classes are whatever the file uses.
     """
     frame = read_csv(path)
+    if too_many := limits.too_many(frame.height, limits.MAX_IMAGES_PER_JOB, "rows (images)"):
+        raise BadInput(f"{path}: {too_many}")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise BadInput(
@@ -51,7 +55,9 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
         reason = unsafe_reason(name)
         if reason:
             problems.append(f"{at(line)}: file_path {name!r}: {reason}")
-    if classes is not None:
+    if classes is None:
+        problems += _class_problems(path, frame)
+    else:
         for column in ("pre_label", "expert_label"):
             unknown = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(classes))
             problems += [f"{at(n)}: unknown class {v!r} in {column} (the label spec has: {', '.join(classes)})"
@@ -61,3 +67,17 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
     if problems:
         raise BadInput(problems)
     return frame.drop("confidence_text")
+
+
+def _class_problems(path: Path, frame: pl.DataFrame) -> list[str]:
+    """The file names the classes: at most MAX_CLASSES of them (refused at the line that names one too many), and
+    each one a name (core/names.py)."""
+    labels = pl.concat([frame.select("line", pl.col(c).alias("label")) for c in ("pre_label", "expert_label")])
+    labels = labels.drop_nulls().sort("line", maintain_order=True)
+    over = labels.filter(pl.col("label").is_first_distinct().cum_sum() > limits.MAX_CLASSES).head(1)
+    if over.height:
+        count = labels["label"].n_unique()
+        return [f"{path}: line {over['line'][0]}: {limits.too_many(count, limits.MAX_CLASSES, 'distinct classes')}"]
+    where = pl.format("{}: line {}", pl.lit(str(path)), "line")
+    return [problem for column in ("pre_label", "expert_label")
+            for problem in frame_name_problems(frame, column=column, where=where, what=column)]

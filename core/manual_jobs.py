@@ -26,6 +26,7 @@ from core.image_files import folder_images, image_folders
 from core.ingest import Progress, _quiet, store_results, stored_image_root
 from core.jobs import checked_job_name, lock_job
 from core.metrics import classification_results, detection_results
+from core.names import refuse_unsafe_name
 from core.paths import resolve_under
 from core.pre_labels import (
     PRE_LABEL_SCHEMA,
@@ -57,6 +58,7 @@ def create_manual_job(
     or None (see core/pre_labels.py); every one must name an image of the job and a class of the spec."""
     created_by = require(actor, Permission.MANAGE, to="create a label job")
     name = checked_job_name(name)
+    refuse_unsafe_name(name, what="job name")
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"IoU threshold {iou_threshold}: must be in (0, 1]")
     if images_dir is not None and images_zip is not None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
+
+# Opening any of these for reading waits for a writer or reads forever (a FIFO named x.png hung an import): only
+# regular files are read.
+_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def unsafe_reason(relative: str) -> str | None:
@@ -32,4 +39,17 @@ def resolve_under(root: Path, relative: str) -> Path:
         raise ValueError(f"{relative!r}: cannot be resolved under the image root ({exc})") from None
     if not path.is_relative_to(root):
         raise ValueError(f"{relative!r}: resolves outside the image root (through a symbolic link?)")
+    return path
+
+
+def regular_file(path: Path) -> Path:
+    """`path`, unless it is a FIFO, a device or a socket (symbolic links followed): ValueError saying which, before
+    anything opens it. A missing path or a folder passes, for the caller to report as it does."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return path
+    kind = next((what for is_kind, what in _SPECIAL_FILES if is_kind(mode)), None)
+    if kind is not None:
+        raise ValueError(f"not a regular file but {kind}; only regular files are read")
     return path

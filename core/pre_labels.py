@@ -26,11 +26,12 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from core import models
+from core import limits, models
 from core.boxes import box_problem, clipped_box
 from core.coco import CocoDataset, load_dataset, load_pre_labels
 from core.errors import BadInput, NotFound
 from core.label_files import read_csv, read_json
+from core.names import frame_name_problems
 
 PreLabelSource = tuple[Literal["auto_job"], int] | tuple[Literal["coco", "csv"], Path]
 
@@ -178,6 +179,13 @@ def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
                            & pl.col(c).cast(pl.Float64, strict=False).is_null())
         problems += [f"{path}: line {n}: {c} {v or ''!r} is not a number"
                      for n, v in bad.select("line", c).iter_rows()]
+    problems += frame_name_problems(frame, column="class_name", what="label",
+                                    where=pl.format("{}: line {}", pl.lit(str(path)), "line"))
+    crowded = frame.group_by("file_path", maintain_order=True).agg(pl.len(), pl.col("line").first()).filter(
+        pl.col("len") > limits.MAX_BOXES_PER_IMAGE)
+    problems += [f"{path}: line {line}: image {name!r}: "
+                 f"{limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'labels on one image')}"
+                 for name, n, line in crowded.iter_rows()]
     if frame.is_empty():
         problems.append(f"{path}: no rows")
     if problems:

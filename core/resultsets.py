@@ -19,6 +19,7 @@ from core import models
 from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
+from core.names import refuse_unsafe_name
 
 NAME_MAX_CHARS = 100
 
@@ -51,12 +52,13 @@ _FRAME_QUERY = """
 
 
 def clean_name(name: str) -> str:
-    """The name as stored: stripped, 1 to 100 characters."""
+    """The name as stored: stripped, 1 to 100 characters, none of them a control character (core/names.py)."""
     cleaned = (name or "").strip()
     if not cleaned:
         raise BadInput("ResultSet name: empty; give it a name")
     if len(cleaned) > NAME_MAX_CHARS:
         raise BadInput(f"ResultSet name: {len(cleaned)} characters, at most {NAME_MAX_CHARS}")
+    refuse_unsafe_name(cleaned, what="ResultSet name")
     return cleaned
 
 

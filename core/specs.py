@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, union
 from sqlmodel import Session, col, select
 
-from core import models
+from core import limits, models
 from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.ingest import PALETTE
+from core.names import name_problem, refuse_unsafe_name
 from core.vocabulary import TASKS
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -145,6 +146,7 @@ def _checked_name(name: str) -> str:
     name = (name or "").strip()
     if not 1 <= len(name) <= MAX_NAME:
         raise BadInput(f"spec name {name!r}: 1 to {MAX_NAME} characters")
+    refuse_unsafe_name(name, what="spec name")
     return name
 
 
@@ -154,6 +156,8 @@ def _checked_classes(
     """Validated classes as LabelClass fields: names unique and non-empty, colours #RRGGBB; at least two classes
     for classification (a choice of one is no choice), one for detection. A class already in the spec keeps its
     colour unless given; a new one takes the palette's colour for its position."""
+    if too_many := limits.too_many(len(classes), limits.MAX_CLASSES, "classes"):
+        raise BadInput(f"a label spec: {too_many}")
     known = {c.name: c for c in existing}
     problems, seen, wanted = [], set(), []
     for i, c in enumerate(classes):
@@ -166,6 +170,12 @@ def _checked_classes(
             problems.append(f"{where}: the name {name!r} appears more than once")
         seen.add(name)
         display = (c.display_name or "").strip() or (known[name].display_name if name in known else name)
+        # Names a spec already holds stay editable: they may predate the check, and a class keeps its name.
+        kept = known.get(name)
+        if kept is None and (problem := name_problem(name)):
+            problems.append(f"{where}: {problem}")
+        elif display not in (name, kept and kept.display_name) and (problem := name_problem(display)):
+            problems.append(f"{where}: display name {display!r}: {problem}")
         color = (c.color or "").strip() or (known[name].color if name in known else PALETTE[i % len(PALETTE)])
         if not COLOR.match(color):
             problems.append(f"{where}: colour {color!r} is not #RRGGBB")

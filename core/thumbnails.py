@@ -19,7 +19,7 @@ import polars as pl
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from core.image_files import refuse_bomb
-from core.paths import resolve_under
+from core.paths import regular_file, resolve_under
 from core.settings import get_settings
 
 REMOVED_COLOR = "#E45756"
@@ -62,7 +62,7 @@ def opened_image(root: Path, file_path: str) -> Iterator[tuple[Path, Image.Image
     """A sample's file and its image opened by Pillow (header read, not decoded); ImageUnavailable naming the file
     when it is outside the root, missing, unreadable or too large, here or while the caller reads it."""
     try:
-        path = resolve_under(root, file_path)
+        path = regular_file(resolve_under(root, file_path))
     except ValueError as exc:
         raise ImageUnavailable(f"{file_path}: {exc}") from None
     try:

@@ -17,6 +17,7 @@ import polars as pl
 
 from core.exports.archive import zip_bytes
 from core.exports.source import ExportSource, label_paths, require_detection
+from core.names import escaped
 
 
 def fixed6(value: pl.Expr) -> pl.Expr:
@@ -57,7 +58,8 @@ def yolo_zip(source: ExportSource) -> bytes:
     )
     data_yaml = f"path: .\ntrain: images\nval: images\nnc: {len(names)}\nnames: {json.dumps(names)}\n"
     return zip_bytes([
-        ("classes.txt", "".join(f"{n}\n" for n in names)),
+        # One line per class whatever a name holds (names from before core/names.py may hold a line break).
+        ("classes.txt", "".join(f"{escaped(n)}\n" for n in names)),
         ("data.yaml", data_yaml),
         ("README.txt", readme),
         *files.iter_rows(),

@@ -1,0 +1,107 @@
+"""The limits of core/limits.py: past one, a label file, a folder, a spec or a saved label is refused naming the file
+and the limit, before the work it would cost, and the store is unchanged. The limits are lowered here so small
+files meet them; the values themselves are checked against the README. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+
+from core import ingest, limits
+from core.expert_labels import save_expert_label
+from core.manual_jobs import create_manual_job
+from core.settings import PROJECT_ROOT
+from core.specs import ClassInput, create_spec
+from tests.builders import (
+    ADMIN,
+    CATEGORIES,
+    CLASSIFICATION_ROWS,
+    EXPERT_ANNOTATIONS,
+    IMAGES,
+    as_reviewer,
+    coco_dataset,
+    write_classification_job,
+    write_csv,
+    write_detection_job,
+    write_json,
+)
+from tests.manual_builders import animals_spec, expert_boxes, sample_ids
+from tests.store.test_name_characters import import_detection, refused
+
+
+def test_the_limits_are_the_documented_ones():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| (classes of|images of|boxes on)[^|]*\| ([\d,]+) \|", readme, flags=re.MULTILINE))
+    assert rows == {"classes of": f"{limits.MAX_CLASSES:,}", "images of": f"{limits.MAX_IMAGES_PER_JOB:,}",
+                    "boxes on": f"{limits.MAX_BOXES_PER_IMAGE:,}"}
+    # the 1M-result benchmark job (100,000 images x 10 boxes) and the matcher's 16,000-box image stay inside them
+    assert limits.MAX_IMAGES_PER_JOB >= 100_000 and limits.MAX_BOXES_PER_IMAGE >= 16_000
+
+
+def test_a_coco_file_past_the_class_or_image_limit_is_refused_before_its_records_are_read(engine, tmp_path,
+                                                                                          monkeypatch):
+    monkeypatch.setattr(limits, "MAX_CLASSES", 2)
+    files = write_detection_job(tmp_path / "in")
+    # Annotations that are not records at all: refused for the limit, so before anything of them was read.
+    write_json(files.expert_path, {**coco_dataset(IMAGES, [], CATEGORIES), "annotations": "not a list"})
+    [problem] = refused(engine, import_detection(engine, files))
+    assert problem == f"{files.expert_path}: 'categories': 3 categories; at most 2 (core/limits.py)"
+
+    monkeypatch.setattr(limits, "MAX_CLASSES", 3)
+    monkeypatch.setattr(limits, "MAX_IMAGES_PER_JOB", 1)
+    [problem] = refused(engine, import_detection(engine, files))
+    assert problem == f"{files.expert_path}: 'images': 2 images; at most 1 (core/limits.py)"
+
+
+def test_too_many_boxes_on_one_image_are_refused_naming_the_image(engine, tmp_path, monkeypatch):
+    files = write_detection_job(tmp_path / "in")
+    monkeypatch.setattr(limits, "MAX_BOXES_PER_IMAGE", 2)  # a.png has 3 expert and 3 pre boxes
+    [problem] = refused(engine, import_detection(engine, files))
+    assert problem == f"{files.expert_path}: image 1: 3 boxes on one image; at most 2 (core/limits.py)"
+
+    monkeypatch.setattr(limits, "MAX_BOXES_PER_IMAGE", 3)
+    crowded = write_detection_job(tmp_path / "crowded", pre=[*map(dict, EXPERT_ANNOTATIONS), EXPERT_ANNOTATIONS[0]])
+    [problem] = refused(engine, import_detection(engine, crowded))
+    assert problem == f"{crowded.pre_path}: image 1: 4 boxes on one image; at most 3 (core/limits.py)"
+
+    spec = animals_spec(engine)
+    pre = write_csv(tmp_path / "pre.csv", [("a.png", "cat", "1", "1", "5", "5")] * 4,
+                    header=("file_path", "label", "x", "y", "w", "h"))
+    [problem] = refused(engine, lambda: create_manual_job(actor=ADMIN, engine=engine, name="labelling",
+                                                          spec_id=spec.id, images_dir=files.images_dir,
+                                                          pre_labels=("csv", pre)))
+    assert problem == f"{pre}: line 2: image 'a.png': 4 labels on one image; at most 3 (core/limits.py)"
+
+    job = create_manual_job(actor=ADMIN, engine=engine, name="labelling", spec_id=spec.id,
+                            images_dir=files.images_dir)
+    [problem] = refused(engine, lambda: save_expert_label(
+        engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"], actor=as_reviewer("ada"),
+        boxes=expert_boxes("a.png") * 2))
+    assert problem == "'a.png': 6 boxes on one image; at most 3 (core/limits.py)"
+
+
+def test_too_many_classes_or_images_from_a_csv_a_folder_a_class_list_or_a_spec_are_refused(engine, tmp_path,
+                                                                                            monkeypatch):
+    monkeypatch.setattr(limits, "MAX_CLASSES", 2)
+    files = write_classification_job(tmp_path / "csv")  # apple and pear by line 3, plum on line 5
+    [problem] = refused(engine, lambda: ingest.import_classification(
+        actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path))
+    assert problem == f"{files.csv_path}: line 5: 3 distinct classes; at most 2 (core/limits.py)"
+    [problem] = refused(engine, lambda: ingest.import_classification(
+        actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path,
+        classes=["apple", "pear", "plum"]))
+    assert problem == "the given classes: 3 classes; at most 2 (core/limits.py)"
+    [problem] = refused(engine, lambda: create_spec(actor=ADMIN, engine=engine, name="animals", task="detection",
+                                                    classes=[ClassInput(c["name"]) for c in CATEGORIES]))
+    assert problem == "a label spec: 3 classes; at most 2 (core/limits.py)"
+
+    monkeypatch.setattr(limits, "MAX_CLASSES", 3)
+    monkeypatch.setattr(limits, "MAX_IMAGES_PER_JOB", len(CLASSIFICATION_ROWS) - 1)
+    [problem] = refused(engine, lambda: ingest.import_classification(
+        actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path))
+    assert problem == f"{files.csv_path}: 4 rows (images); at most 3 (core/limits.py)"
+    spec = create_spec(actor=ADMIN, engine=engine, name="fruit", task="classification",
+                       classes=[ClassInput(n) for n in ("apple", "pear", "plum")])
+    [problem] = refused(engine, lambda: create_manual_job(actor=ADMIN, engine=engine, name="labelling",
+                                                          spec_id=spec.id, images_dir=files.images_dir))
+    assert problem == f"{files.images_dir}: 4 image files; at most 3 (core/limits.py)"
