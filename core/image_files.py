@@ -1,8 +1,12 @@
-"""Checking that every image a label file names exists under the image root and opens in Pillow."""
+"""Checking that every image a label file names exists under the image root, reads in full in Pillow (a cut file is
+refused) and has the size the labels say, as it is displayed (its EXIF orientation applied: core/orientation.py)."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 
 from core import limits
 from core.errors import BadInput
+from core.orientation import displayed_size, orientation
 from core.paths import regular_file, resolve_under
 
 # Decompression bombs: an image whose header promises more pixels than this is refused before any decoding
@@ -19,14 +24,33 @@ MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 # What counts as an image file in a folder or an uploaded zip.
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 
+# What Pillow's decoders raise for damaged data, besides OSError: each means "not a readable image".
+DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 
-def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) of a readable image; raises ValueError saying why it is not one."""
+
+@dataclass(frozen=True)
+class ImageSize:
+    """An image's size as displayed: the size label coordinates refer to."""
+
+    width: int
+    height: int
+    turn: int = 1  # its EXIF orientation; 5-8 swap the stored width and height
+
+    def __str__(self) -> str:
+        if self.turn == 1:
+            return f"{self.width}x{self.height}"
+        stored = displayed_size((self.width, self.height), self.turn)
+        return (f"{self.width}x{self.height} as displayed (stored {stored[0]}x{stored[1]}, EXIF orientation "
+                f"{self.turn}; labels refer to the displayed image)")
+
+
+def image_size(path: Path) -> ImageSize:
+    """The size of a readable image as displayed; raises ValueError saying why it is not one."""
     try:
         with Image.open(path) as im:
             refuse_bomb(im)
-            size = im.size
-            im.verify()  # reads the whole file: catches truncated and corrupt data that the header hides
+            stored = im.size
+            turn = read_all_data(im)
     except FileNotFoundError:
         raise ValueError("file not found") from None
     except IsADirectoryError:
@@ -37,9 +61,27 @@ def image_size(path: Path) -> tuple[int, int]:
         raise ValueError(f"image is too large (more than {MAX_IMAGE_PIXELS:,} pixels)") from None
     except TooLarge as exc:
         raise ValueError(str(exc)) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except DAMAGED as exc:
         raise ValueError(f"corrupt or truncated image ({exc})") from None
-    return size
+    return ImageSize(*displayed_size(stored, turn), turn=turn)
+
+
+def read_all_data(im: Image.Image) -> int:
+    """Reads every byte of the opened image's data, so a truncated or corrupt file is refused by the check and not by
+    a tile later (Image.open reads only the header, intact in a cut file); returns the image's EXIF orientation.
+    Relies on ImageFile.LOAD_TRUNCATED_IMAGES staying False, Pillow's default, which nothing here sets."""
+    if im.format == "PNG":
+        # Every PNG chunk carries a CRC: verify() reads and checks them all without inflating the pixels, at a 40th of
+        # the cost of a decode. The orientation is read first, from the chunks before the pixels (where PNG puts
+        # eXIf): afterwards Pillow could only get it by decoding.
+        turn = orientation(im) if {"exif", "XML:com.adobe.xmp"} & im.info.keys() else 1
+        im.verify()
+        return turn
+    # A JPEG is decoded at 1/8 scale in grey: libjpeg still reads every coefficient, but skips most of the inverse
+    # DCT, the chroma and the colour conversion (half the cost of a full decode). Other formats ignore the draft.
+    im.draft("L", (1, 1))
+    im.load()
+    return orientation(im)
 
 
 class TooLarge(ValueError):
@@ -66,17 +108,15 @@ def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: 
         where = f"{label_file}: {record} {row['image_id']} {row['file_name']!r} (under {root})"
         if isinstance(outcome, str):
             problems.append(f"{where}: {outcome}")
-        elif row.get("width") is not None and (row["width"], row["height"]) != outcome:
-            problems.append(
-                f"{where}: the file is {outcome[0]}x{outcome[1]} but the label file says {row['width']}x{row['height']}"
-            )
+        elif row.get("width") is not None and (row["width"], row["height"]) != (outcome.width, outcome.height):
+            problems.append(f"{where}: the file is {outcome} but the label file says {row['width']}x{row['height']}")
     if problems:
         raise BadInput(problems)
     return pl.DataFrame(
         {
             "image_id": images["image_id"],
-            "width": [size[0] for size in probed],
-            "height": [size[1] for size in probed],
+            "width": [size.width for size in probed],
+            "height": [size.height for size in probed],
         },
         schema={"image_id": pl.Int64, "width": pl.Int64, "height": pl.Int64},
     )
@@ -103,7 +143,7 @@ def folder_images(root: Path) -> pl.DataFrame:
     if problems:
         raise BadInput(problems)
     return pl.DataFrame(
-        {"file_name": names, "width": [p[0] for p in probed], "height": [p[1] for p in probed]},
+        {"file_name": names, "width": [p.width for p in probed], "height": [p.height for p in probed]},
         schema={"file_name": pl.String, "width": pl.Int64, "height": pl.Int64},
     )
 
@@ -132,10 +172,10 @@ def image_folders(root: Path, *, max_depth: int = 4, skip: frozenset[str] = froz
     return found
 
 
-def _probe_sizes(root: Path, names: list[str]) -> list[tuple[int, int] | str]:
-    """Each image's (width, height), or why it is not a readable image under the root."""
+def _probe_sizes(root: Path, names: list[str]) -> list[ImageSize | str]:
+    """Each image's size as displayed, or why it is not a readable image under the root."""
 
-    def probe(name: str) -> tuple[int, int] | str:
+    def probe(name: str) -> ImageSize | str:
         try:
             return image_size(regular_file(resolve_under(root, name)))
         except ValueError as exc:

@@ -16,16 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFont
 
 from core.image_files import refuse_bomb
+from core.orientation import upright
 from core.paths import regular_file, resolve_under
 from core.settings import get_settings
 
 REMOVED_COLOR = "#E45756"
 PRE_COLOR_FALLBACK = "#9AA5B1"
 JPEG_QUALITY = 85
-EXIF_ORIENTATION = 0x0112
 # Tiles are squares, so a grid's rows line up; an image of another shape sits on this neutral band, which reads as
 # "no image here" in the light and the dark theme alike.
 LETTERBOX = (96, 102, 112)
@@ -76,12 +76,9 @@ def opened_image(root: Path, file_path: str) -> Iterator[tuple[Path, Image.Image
 
 
 def open_image(root: Path, file_path: str) -> Image.Image:
+    """The sample's image in RGB, turned as it is displayed: the orientation its boxes refer to."""
     with opened_image(root, file_path) as (_, im):
-        if im.getexif().get(EXIF_ORIENTATION, 1) in (1, None):
-            # Upright already: exif_transpose would copy the decoded image for nothing (a third of a tile's time).
-            im.load()
-            return im if im.mode == "RGB" else im.convert("RGB")
-        return ImageOps.exif_transpose(im).convert("RGB")
+        return upright(im)
 
 
 def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool,

@@ -1,5 +1,9 @@
 """The image the viewer shows for a sample: the file's own bytes when a browser can show them as they are (no
-re-encoding, so the reviewer judges the pixels the expert saw), else a Pillow copy cached on disk."""
+re-encoding, so the reviewer judges the pixels the expert saw), else a Pillow copy cached on disk.
+
+A photo with an EXIF orientation is always a copy, turned upright here: the boxes refer to it as displayed
+(core/orientation.py), and whether a browser turns an image by its tag depends on the browser and on how the image
+is drawn (a Plotly layout image is an SVG <image>), so its bytes are not left to it."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from core.orientation import orientation
 from core.settings import get_settings
-from core.thumbnails import EXIF_ORIENTATION, open_image, opened_image
+from core.thumbnails import open_image, opened_image
 
 # Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -23,7 +28,7 @@ MAX_COPY_SIDE = 2560
 class ViewerImage:
     data: bytes
     mime: str
-    width: int  # in the sample's pixels (the boxes' coordinates), whatever size `data` has
+    width: int  # in the sample's pixels as displayed (the boxes' coordinates), whatever size `data` has
     height: int
     as_is: bool  # the file's own bytes
 
@@ -32,7 +37,7 @@ def viewer_image(*, root: Path, file_path: str, job_id: int, sample_id: int) -> 
     """The bytes to show for a sample; ImageUnavailable (naming the file) when it cannot be read."""
     with opened_image(root, file_path) as (path, im):  # refuses what the browser should not decode either
         mime = BROWSER_FORMATS.get(im.format or "")
-        rotated = im.getexif().get(EXIF_ORIENTATION, 1) not in (1, None)
+        rotated = orientation(im) != 1
         width, height = im.size
         size = path.stat().st_size
     if mime and not rotated and size <= MAX_AS_IS_BYTES:

@@ -2,7 +2,8 @@
 
 The component's quirks, handled here: it wants `[]`, not None, for an image without boxes; it keeps its own state
 per key, so a fresh key per visit is what reloads the saved boxes (and keeps an old Complete from saving again);
-it shrinks a PIL image passed to it in place, so it gets the file path instead.
+it shrinks a PIL image passed to it in place, so it gets a fresh one on every run, turned as displayed like every
+other view of the image (core/orientation.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from core import expert_labels, manual_jobs
 from core.access import Actor
 from core.errors import BadInput
 from core.models import LabelJob
+from core.orientation import open_upright
 from dashboard.detection_editor import detection_editor
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
@@ -61,7 +63,8 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
         if boxes is not None:
             _save(job, sample_id, order, expert=expert, boxes=boxes)
     else:
-        picked = classification(image_path=str(state.image_path), label_list=state.label_list,
+        image, _ = open_upright(state.image_path, fit=(EDITOR_WIDTH, EDITOR_HEIGHT))
+        picked = classification(image_path=image, label_list=state.label_list,
                                 default_label_index=state.class_index, width=EDITOR_WIDTH, height=EDITOR_HEIGHT,
                                 key=key)
         # The component reports a choice as it is made; Complete is ours.

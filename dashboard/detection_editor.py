@@ -1,16 +1,18 @@
 """streamlit-image-annotation's box editor, called with the label spec's own class colours (the package picks
 colours from a matplotlib colormap, which drew Car red and Person yellow while every other view uses the spec's,
 and red means "removed" there) and with the image sent as a JPEG (the package encodes a PNG, several times slower
-to make and to send). Same component, same arguments otherwise; see the package's Detection/__init__.py."""
+to make and to send), turned as displayed: the orientation the boxes refer to (core/orientation.py). Same component,
+same arguments otherwise; see the package's Detection/__init__.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageOps
 from streamlit.elements.lib.image_utils import image_to_url
 from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit_image_annotation.Detection import _component_func
+
+from core.orientation import open_upright
 
 JPEG = "JPEG"
 
@@ -19,11 +21,7 @@ def detection_editor(*, image_path: Path, label_list: list[str], colors: list[st
                      labels: list[int], width: int, height: int, line_width: float, key: str) -> list[dict] | None:
     """The boxes the expert completed ([{"bbox": [x, y, w, h] in image px, "label_id", "label"}]), or None until
     Complete is pressed. colors: one per entry of label_list."""
-    with Image.open(image_path) as opened:
-        image = ImageOps.exif_transpose(opened).convert("RGB")
-    original_width = image.width
-    image.thumbnail((width, height))
-    scale = original_width / image.width
+    image, scale = open_upright(image_path, fit=(width, height))
     url = image_to_url(image, LayoutConfig(width=image.width, height=image.height), True, "RGB", JPEG,
                        f"detection-{key}")
     bbox_info = [{"bbox": [v / scale for v in box], "label_id": label, "label": label_list[label]}

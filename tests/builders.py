@@ -97,6 +97,38 @@ def write_truncated_image(path: Path, width: int = 100, height: int = 50) -> Pat
     return path
 
 
+# A phone's portrait photo in small: stored 64x32 with EXIF Orientation 6 ("turn 90° clockwise to show"), so 32x64
+# as displayed. Its yellow block fills the stored top-left corner (x 0-16, y 0-8), the top-right corner upright.
+ROTATED_STORED_SIZE = (64, 32)
+ROTATED_SIZE = (32, 64)
+ROTATED_BLOCK = [24.0, 0.0, 8.0, 16.0]  # x, y, w, h as displayed
+YELLOW = (250, 220, 20)
+
+
+def write_rotated_photo(path: Path) -> Path:
+    """A JPEG of ROTATED_STORED_SIZE tagged EXIF Orientation 6, with the yellow ROTATED_BLOCK on write_image's blue."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", ROTATED_STORED_SIZE, (90, 140, 200))
+    image.paste(YELLOW, (0, 0, 16, 8))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    # 4:4:4 at high quality: the block's colour stays crisp to its edge, so a test can read pixels near it.
+    image.save(path, "JPEG", quality=95, subsampling=0, exif=exif.tobytes())
+    return path
+
+
+def write_cut_image(path: Path, *, keep: float, width: int = 320, height: int = 240,
+                    **save_options: Any) -> Path:
+    """An image of a busy picture (so most of the file is compressed data, not headers), its format from the suffix,
+    cut after `keep` of its bytes: its header, and so its size, reads as a whole file's would."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = bytes((i * 7 + (i // (3 * width)) * 13) % 256 for i in range(width * height * 3))
+    Image.frombytes("RGB", (width, height), pixels).save(path, **save_options)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
 def coco_dataset(
     images: Sequence[dict[str, Any]], annotations: Sequence[dict[str, Any]], categories: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:

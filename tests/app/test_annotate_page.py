@@ -14,8 +14,10 @@ from core.db import get_engine
 from core.demo import seed_demo
 from core.results_frame import get_job
 from core.settings import get_settings
+from dashboard import annotator, detection_editor
 from tests.app.conftest import sign_in_as
-from tests.builders import as_admin, as_reviewer
+from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, as_admin, as_reviewer, write_csv, write_rotated_photo
+from tests.manual_builders import fruit_spec
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
@@ -152,6 +154,52 @@ def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir)
     assert not at.exception, at.exception
     saved = expert_labels.editor_state(engine=store, job_id=job.id, sample_id=first)
     assert saved.label_status == "labelled" and saved.bboxes == []
+
+
+def portraits_job(store, spec_id: int, pre_labels=None):
+    """A manual job over the rotated photo (data/portraits/p.jpg)."""
+    write_rotated_photo(get_settings().data_dir / "portraits" / "p.jpg")
+    return manual_jobs.create_manual_job(engine=store, name="portraits", spec_id=spec_id, pre_labels=pre_labels,
+                                         images_dir=get_settings().data_dir / "portraits", actor=as_admin("t"))
+
+
+def watch(monkeypatch, module, component: str) -> dict:
+    """The arguments the page gives `module.component` (which still runs), once the page has run."""
+    shown, real = {}, getattr(module, component)
+
+    def watched(**kwargs):
+        shown.update(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, component, watched)
+    return shown
+
+
+def test_a_rotated_photo_is_edited_upright_with_its_boxes_on_it(store, tmp_path, monkeypatch):
+    pre = write_csv(tmp_path / "pre.csv", [("p.jpg", "car", *ROTATED_BLOCK, 0.9)],
+                    header=("file_path", "label", "x", "y", "w", "h", "score"))
+    job = portraits_job(store, get_job(store, 2).spec_id, pre_labels=("csv", pre))
+    shown = watch(monkeypatch, detection_editor, "_component_func")
+    at = open_page("pages/annotate.py", job=str(job.id))
+    assert not at.exception, at.exception
+    assert tuple(shown["image_size"]) == ROTATED_SIZE  # the photo upright, as the boxes' coordinates have it
+    assert [box["bbox"] for box in shown["bbox_info"]] == [ROTATED_BLOCK]
+    # Complete with a box in the lower half, which only the upright photo has: saved as drawn, not clipped.
+    [sample_id] = expert_labels.list_samples(engine=store, job_id=job.id)["sample_id"]
+    at.session_state[f"annotate_{job.id}_{sample_id}_0"] = [{"bbox": [4.0, 40.0, 20.0, 20.0], "label_id": 0,
+                                                            "label": shown["label_list"][0]}]
+    at.run()
+    assert not at.exception, at.exception
+    assert expert_labels.editor_state(engine=store, job_id=job.id, sample_id=sample_id).bboxes == [
+        [4.0, 40.0, 20.0, 20.0]]
+
+
+def test_a_rotated_photo_is_classified_upright_too(store, monkeypatch):
+    job = portraits_job(store, fruit_spec(store).id)
+    shown = watch(monkeypatch, annotator, "classification")
+    at = open_page("pages/annotate.py", job=str(job.id))
+    assert not at.exception, at.exception
+    assert shown["image_path"].size == ROTATED_SIZE
 
 
 def test_a_viewer_is_not_offered_the_editor(store, manual_job):

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from core import ingest
 from core.errors import BadInput
+from core.results_frame import job_samples
 from tests.builders import (
     ADMIN,
     CATEGORIES,
@@ -22,14 +23,18 @@ from tests.builders import (
     EXPERT_ANNOTATIONS,
     IMAGES,
     PRE_RESULTS,
+    ROTATED_SIZE,
+    ROTATED_STORED_SIZE,
     DetectionFiles,
     job_rows,
     pre_as_dataset,
     table_counts,
     write_classification_job,
+    write_cut_image,
     write_detection_job,
     write_image,
     write_json,
+    write_rotated_photo,
     write_truncated_image,
 )
 
@@ -245,6 +250,32 @@ def truncated_image_file(root):
 def image_size_differs_from_the_label_file(root):
     files = write_detection_job(root, images=images_with({2: {"width": 41}}), image_files=IMAGES)
     return detection(files), ["expert.json", "image 2 'b.png'", "the file is 40x40 but the label file says 41x40"]
+
+
+@case
+def truncated_jpeg_whose_header_reads(root):
+    files = write_detection_job(root, images=images_with({1: {"file_name": "a.jpg"}}), image_files=IMAGES[1:])
+    write_cut_image(files.images_dir / "a.jpg", keep=0.9, width=100, height=50)
+    return detection(files), ["expert.json", "image 1 'a.jpg'", "corrupt or truncated image (image file is truncated"]
+
+
+def rotated_photo_job(root: Path, *, labelled_size: tuple[int, int]) -> DetectionFiles:
+    """The rotated photo, labelled at `labelled_size` with a box that fits either way round."""
+    box = [4, 4, 8, 8]
+    files = write_detection_job(
+        root, images=[{"id": 1, "file_name": "portrait.jpg", "width": labelled_size[0], "height": labelled_size[1]}],
+        expert_annotations=[{"id": 1, "image_id": 1, "category_id": 1, "bbox": box}],
+        pre=[{"image_id": 1, "category_id": 1, "bbox": box, "score": 0.9}], image_files=[])
+    write_rotated_photo(files.images_dir / "portrait.jpg")
+    return files
+
+
+@case
+def rotated_photo_labelled_at_its_stored_size(root):
+    files = rotated_photo_job(root, labelled_size=ROTATED_STORED_SIZE)
+    return detection(files), ["expert.json", "image 1 'portrait.jpg'",
+                              "the file is 32x64 as displayed (stored 64x32, EXIF orientation 6; labels refer to the "
+                              "displayed image) but the label file says 64x32"]
 
 
 @case
@@ -574,6 +605,12 @@ def test_failed_write_with_replace_rolls_back_to_the_existing_job(engine, existi
         detection(files, name="existing", replace=True)(engine)
     assert table_counts(engine) == counts
     assert job_rows(engine, existing) == rows
+
+
+def test_a_rotated_photo_labelled_as_displayed_imports_at_that_size(engine, existing, tmp_path):
+    job = detection(rotated_photo_job(tmp_path / "incoming", labelled_size=ROTATED_SIZE))(engine)
+    samples = job_samples(engine, job.id).select("file_path", "width", "height")
+    assert samples.rows() == [("portrait.jpg", *ROTATED_SIZE)]
 
 
 def test_a_valid_import_after_refusals_still_works(engine, existing, tmp_path):

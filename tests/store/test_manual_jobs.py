@@ -31,6 +31,7 @@ from tests.builders import (
     EXPECTED_RESULTS,
     IMAGES,
     PRE_RESULTS,
+    ROTATED_SIZE,
     as_admin,
     as_reviewer,
     pre_as_dataset,
@@ -40,6 +41,7 @@ from tests.builders import (
     write_detection_job,
     write_image,
     write_json,
+    write_rotated_photo,
 )
 from tests.manual_builders import (
     animals_spec,
@@ -339,6 +341,20 @@ def test_invalid_pre_labels_and_inputs_are_refused_with_nothing_written(engine, 
     assert state.bboxes == [[39.5, 0.0, 0.5, 1.0]]
     with pytest.raises(BadInput, match="a job named 'm' already exists"):
         create()
+
+
+def test_a_rotated_photo_is_labelled_as_it_is_displayed(engine, tmp_path):
+    write_rotated_photo(tmp_path / "shots" / "portrait.jpg")
+    job = create_manual_job(engine=engine, name="portraits", spec_id=animals_spec(engine).id,
+                            images_dir=tmp_path / "shots", actor=as_admin("lead"))
+    sample_id = sample_ids(engine, job.id)["portrait.jpg"]
+    state = editor_state(engine=engine, job_id=job.id, sample_id=sample_id)
+    assert (state.width, state.height) == ROTATED_SIZE  # the size of the image the annotator shows
+    # The lower half exists only upright: a box there is the expert's, not one past the stored 64x32 border.
+    saved = save_expert_label(engine=engine, job_id=job.id, sample_id=sample_id, actor=as_reviewer("ada"),
+                              boxes=[{"bbox": [4.0, 40.0, 20.0, 20.0], "label": "cat"}])
+    assert saved.clipped == []
+    assert editor_state(engine=engine, job_id=job.id, sample_id=sample_id).bboxes == [[4.0, 40.0, 20.0, 20.0]]
 
 
 def get_job_id(engine, name: str) -> int:

@@ -20,6 +20,7 @@ from tests.builders import (
     IMAGES,
     table_counts,
     write_classification_job,
+    write_cut_image,
     write_detection_job,
 )
 
@@ -91,6 +92,23 @@ def test_a_bad_file_exits_2_with_the_problem_on_stderr(tmp_path, sqlite_engine):
     assert "expert.json: image 2 'b.png'" in done.stderr and "file not found" in done.stderr
     assert "Traceback" not in done.stderr
     assert table_counts(sqlite_engine)["labeljob"] == 0
+
+
+def test_a_cut_jpeg_is_refused_by_import_and_job_create_and_nothing_is_written(engine, store_url, tmp_path):
+    """Its header reads as a whole file's would: only decoding it shows that its data stops short."""
+    files = write_detection_job(tmp_path / "in", images=[{**IMAGES[0], "file_name": "a.jpg"}, IMAGES[1]],
+                                image_files=IMAGES[1:])
+    write_cut_image(files.images_dir / "a.jpg", keep=0.9, width=100, height=50)
+    done = run("import", "--task", "detection", "--name", "street", "--images", str(files.images_dir), "--pre",
+               str(files.pre_path), "--expert", str(files.expert_path), "--quiet", "--db", store_url, check_rc=2)
+    assert "expert.json: image 1 'a.jpg'" in done.stderr and "corrupt or truncated image" in done.stderr
+    run("spec", "create", "--name", "animals", "--task", "detection", "--classes", "cat,dog,bird", "--quiet",
+        "--db", store_url)
+    done = run("job", "create", "--name", "street", "--spec", "animals", "--images", str(files.images_dir),
+               "--quiet", "--db", store_url, check_rc=2)
+    assert "'a.jpg': corrupt or truncated image" in done.stderr and "Traceback" not in done.stderr
+    counts = table_counts(engine)
+    assert (counts["labeljob"], counts["sample"], counts["result"]) == (0, 0, 0)
 
 
 def test_an_unknown_job_id_exits_2(tmp_path):

@@ -14,6 +14,7 @@ from core.image_files import image_size
 from core.settings import get_settings
 from core.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
 from core.tiles_ahead import render_tiles_ahead
+from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_rotated_photo
 
 BACKGROUND = (90, 140, 200)
 OVERLAY = Overlay(colors={"cat": "#FF0000", "dog": "#00FF00"}, display_names={"cat": "Cat", "dog": "Dog"})
@@ -213,6 +214,25 @@ def test_a_square_tile_letterboxes_the_image_and_keeps_the_boxes_in_place(root):
         # the cat box's top-left corner (10, 10) lands at (10 * 128 / 300, 32 + 10 * 128 / 300) ≈ (4, 36): red
         red, green, blue = image.getpixel((5, 37))
         assert red > 150 and green < 100 and blue < 100
+
+
+def test_a_rotated_photo_is_drawn_upright_with_its_box_on_the_pixels_it_labels(tmp_path):
+    write_rotated_photo(tmp_path / "portrait.jpg")
+    x, y, w, h = ROTATED_BLOCK
+    box = BOXES.head(1).with_columns(pl.lit(x).alias("expert_x"), pl.lit(y).alias("expert_y"),
+                                     pl.lit(w).alias("expert_w"), pl.lit(h).alias("expert_h"),
+                                     *(pl.lit(None, pl.Float64).alias(f"pre_{c}") for c in "xywh"),
+                                     pl.lit("dog").alias("expert_class"), pl.lit("added").alias("change_kind"))
+    path = render_tile(job_id=1, revision=0, root=tmp_path, sample={"sample_id": 1, "file_path": "portrait.jpg"},
+                       boxes=box, overlay=OVERLAY, size=128)
+    with Image.open(path) as image:
+        assert image.size == (ROTATED_SIZE[0] * 2, ROTATED_SIZE[1] * 2)  # upright, the long side 128 px
+        # The box spans x 48-64, y 0-32 of the tile: its left edge is the class's green, inside it (below its
+        # label) the photo's yellow block, and the rest of the photo is its background.
+        assert image.getpixel((x * 2 + 1, 24)) == pytest.approx((0, 255, 0), abs=60)
+        assert image.getpixel((56, 24)) == pytest.approx(YELLOW, abs=40)
+        assert image.getpixel((8, 120)) == pytest.approx((90, 140, 200), abs=40)
+        assert image.getpixel((8, 8)) == pytest.approx((90, 140, 200), abs=40)
 
 
 def test_tiles_drawn_ahead_in_another_process_are_the_tiles_a_request_would_draw(root, tmp_path):

@@ -1,5 +1,6 @@
-"""The viewer's image: the file's own bytes when a browser shows them as they are, else an upright JPEG copy,
-and the same clear ImageUnavailable as the tiles for a missing, unreadable or escaping file."""
+"""The viewer's image: the file's own bytes when a browser shows them as they are, else an upright JPEG copy (in the
+orientation and at the size the labels refer to), and the same clear ImageUnavailable as the tiles for a missing,
+unreadable or escaping file."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from PIL import Image
 
 from core import viewer_image as module
+from core.image_files import image_size
+from core.orientation import EXIF_ORIENTATION
 from core.thumbnails import ImageUnavailable
 from core.viewer_image import viewer_image
+from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_rotated_photo
 
 
 def save(root: Path, name: str, size=(64, 32), **kwargs) -> Path:
@@ -41,14 +45,18 @@ def test_a_tiff_becomes_a_jpeg_copy_with_the_samples_size(tmp_path):
     assert show(tmp_path, "a.tif").data == shown.data  # drawn once, read from the cache after
 
 
-def test_an_exif_rotated_photo_is_sent_upright_as_its_boxes_are_drawn(tmp_path):
-    exif = Image.Exif()
-    exif[module.EXIF_ORIENTATION] = 6  # rotate 90° when displayed
-    save(tmp_path, "r.jpg", size=(60, 20), exif=exif.tobytes())
+def test_an_exif_rotated_photo_is_sent_upright_at_the_size_its_labels_have(tmp_path):
+    write_rotated_photo(tmp_path / "r.jpg")
     shown = show(tmp_path, "r.jpg")
-    assert (shown.as_is, shown.width, shown.height) == (False, 20, 60)
+    assert (shown.as_is, shown.width, shown.height) == (False, *ROTATED_SIZE)
+    measured = image_size(tmp_path / "r.jpg")  # what the import checks the labels against
+    assert (shown.width, shown.height) == (measured.width, measured.height)
     with Image.open(io.BytesIO(shown.data)) as copy:
-        assert copy.size == (20, 60)
+        assert copy.size == ROTATED_SIZE
+        assert copy.getexif().get(EXIF_ORIENTATION) is None  # nothing left for a browser to turn again
+        x, y, w, h = (int(v) for v in ROTATED_BLOCK)
+        assert copy.getpixel((x + w // 2, y + h // 2)) == pytest.approx(YELLOW, abs=40)  # the block, top right
+        assert copy.getpixel((4, 4)) == pytest.approx((90, 140, 200), abs=40)
 
 
 def test_a_large_file_is_sent_as_a_smaller_copy(tmp_path, monkeypatch):
