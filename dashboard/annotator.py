@@ -39,7 +39,7 @@ def _current_sample(job: LabelJob, order: list[int]) -> int | None:
     if raw and raw.isdigit() and int(raw) in order:
         return int(raw)
     if raw:
-        st.warning(f"ignored sample={raw!r} (not an image of this job)", icon=":material/link_off:")
+        st.warning(f"ignored sample={md(repr(raw))} (not an image of this job)", icon=":material/link_off:")
     return expert_labels.next_unlabelled(engine=engine(), job_id=job.id) or (order[0] if order else None)
 
 
@@ -52,8 +52,8 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
     state = expert_labels.editor_state(engine=engine(), job_id=job.id, sample_id=sample_id)
     position = order.index(sample_id)
     _navigation(job, order, position, expert=expert)
-    who = f" by {state.labelled_by}" if state.labelled_by else ""
-    st.caption(f"**{state.file_path}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
+    who = f" by {md(state.labelled_by)}" if state.labelled_by else ""
+    st.caption(f"**{md(state.file_path)}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
                f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
     if state.task == "detection":
@@ -81,7 +81,7 @@ def _save(job: LabelJob, sample_id: int, order: list[int], *, expert: Actor, **l
         saved = expert_labels.save_expert_label(engine=engine(), job_id=job.id, sample_id=sample_id,
                                                 actor=expert, **label)
     except BadInput as problem:
-        st.error(str(problem))
+        st.error(md(problem))
         return
     note = f" (boxes {', '.join(map(str, saved.clipped))} clipped to the image)" if saved.clipped else ""
     st.session_state["annotate_toast"] = ("Saved" if saved.changed else "Unchanged, already saved") + note
@@ -148,6 +148,6 @@ def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
                         show_time=True):
             manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
     except BadInput as problem:
-        st.error(str(problem))
+        st.error(md(problem))
         return
     st.switch_page("pages/visualize.py", query_params={"job": str(job.id)})

@@ -14,6 +14,7 @@ import streamlit as st
 from core import queries
 from core.filters import ResultFilter, Slice
 from core.vocabulary import ADDED_ROW
+from dashboard.text import plotly_text
 from dashboard.url_state import set_slice
 
 CHANGED_COLORS = {False: "#4C78A8", True: "#F58518"}
@@ -69,9 +70,14 @@ def confusion_ui(results: pl.DataFrame, *, display, key: str, order: list[str]) 
     if cells.is_empty():
         st.caption("Pre-label → expert: no results.")
         return
+    # Classes on the axes and in the hover as Plotly text, escaped; customdata keeps the names themselves, for the
+    # slice a click selects.
+    def shown(name: str) -> str:
+        return plotly_text(display(name))
+
     cells = cells.with_columns(
-        pl.col("pre_class_row").map_elements(display, return_dtype=pl.String).alias("pre"),
-        pl.col("class_row").map_elements(display, return_dtype=pl.String).alias("expert"),
+        pl.col("pre_class_row").map_elements(shown, return_dtype=pl.String).alias("pre"),
+        pl.col("class_row").map_elements(shown, return_dtype=pl.String).alias("expert"),
         (pl.col("pre_class_row") != pl.col("class_row")).alias("changed"),
     )
     biggest = max(int(cells["count"].max()), 1)
@@ -83,8 +89,8 @@ def confusion_ui(results: pl.DataFrame, *, display, key: str, order: list[str]) 
         customdata=list(zip(cells["pre_class_row"].to_list(), cells["class_row"].to_list())),
         hovertemplate="pre-label %{y} → expert %{x}: %{text} results<extra></extra>",
     ))
-    expert_axis = [display(c) for c in order if c in set(cells["class_row"])]
-    pre_axis = [display(c) for c in order + [ADDED_ROW] if c in set(cells["pre_class_row"])]
+    expert_axis = [shown(c) for c in order if c in set(cells["class_row"])]
+    pre_axis = [shown(c) for c in order + [ADDED_ROW] if c in set(cells["pre_class_row"])]
     figure.update_layout(
         title="Pre-label → expert", height=340, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
         xaxis=dict(title="expert class", categoryorder="array", categoryarray=expert_axis),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.access import Actor, Permission
 from core.jobs import JobSummary
+from dashboard.text import md
 
 STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
 STATUS_ICONS = {"READY": ":material/check_circle:", "PROCESSING": ":material/hourglass_top:",
@@ -21,16 +22,16 @@ NEW_JOB_PAGE = "pages/new_job.py"
 def job_card(job: JobSummary, *, user: Actor) -> None:
     with st.container(border=True, key=f"job_card_{job.id}"):
         title, tag = st.columns([3, 1], vertical_alignment="center")
-        title.markdown(f"**{job.name}**")
+        title.markdown(f"**{md(job.name)}**")
         tag.badge(job.tag, color=tag_color(job.kind))
         st.badge(job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status,
                                                                                                           "gray"))
         if job.failure_reason:
-            st.caption(f":red[{job.failure_reason}]")
+            st.caption(f":red[{md(job.failure_reason)}]")
         st.markdown(_counts_line(job))
         st.caption(_classes_line(job))
         source = "Pre-labels" if job.kind == "manual" else "Labels"
-        st.caption(f"{source}: {job.pre_label_source}  \nCreated by {job.created_by} · "
+        st.caption(f"{source}: {md(job.pre_label_source)}  \nCreated by {md(job.created_by)} · "
                    f"{job.created_at:%d %b %Y %H:%M}")
         if job.results:
             st.progress(job.reviewed_share, text=_progress_text(job))
@@ -67,7 +68,7 @@ def _counts_line(job: JobSummary) -> str:
 
 
 def _classes_line(job: JobSummary) -> str:
-    shown = ", ".join(job.classes[:MAX_CLASSES_SHOWN])
+    shown = ", ".join(md(name) for name in job.classes[:MAX_CLASSES_SHOWN])
     more = len(job.classes) - MAX_CLASSES_SHOWN
     return f"Classes: {shown}" + (f" +{more} more" if more > 0 else "")
 

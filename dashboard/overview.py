@@ -24,6 +24,7 @@ from dashboard.overview_charts import (
     decisions_figure,
     reasons_figure,
 )
+from dashboard.text import md
 
 VISUALIZE_URL = "visualize"
 ACTIVITY_URL = "activity"
@@ -129,7 +130,7 @@ def decisions_ui(decisions: pl.DataFrame, *, days: int) -> None:
     if clicked:
         day, reviewer = clicked[0], clicked[1]
         decisions = decisions.filter((pl.col("day").cast(pl.String) == day) & (pl.col("reviewer") == reviewer))
-        st.caption(f"Showing {reviewer} on {day}; click the bar again to show every day.")
+        st.caption(f"Showing {md(reviewer)} on {md(day)}; click the bar again to show every day.")
     table = decisions.with_columns(_links(decisions, activity_url, "job_id", "reviewer", "day").alias("open"))
     st.dataframe(
         table.select("day", "reviewer", "job", "decisions", "accepted", "rejected", "pending", "undone", "open"),
@@ -165,7 +166,7 @@ def class_changed_ui(by_job: pl.DataFrame) -> None:
     clicked = chart_ui(class_rates_figure(rates), key="overview_class_chart")
     if clicked:
         by_job = by_job.filter(pl.col("class_name") == clicked[0])
-        st.caption(f"Showing {clicked[0]}; click the bar again to show every class.")
+        st.caption(f"Showing {md(clicked[0])}; click the bar again to show every class.")
     table = by_job.with_columns(
         (pl.col("class_changed") - pl.col("removed")).alias("as_expert_class"),
         _links(by_job, changed_as_expert_class_url, "job_id", "class_name").alias("open"),
@@ -231,7 +232,7 @@ def rejections_ui(progress: pl.DataFrame, reasons: pl.DataFrame) -> None:
     )
     with table_column:
         if clicked:
-            st.caption(f"Jobs with rejections for “{clicked[0]}”; click the bar again to show every job.")
+            st.caption(f"Jobs with rejections for “{md(clicked[0])}”; click the bar again to show every job.")
         st.dataframe(
             table.select("job", "reviewed", "rejected", "rejected_share", "top", "open"),
             key="overview_rejections", hide_index=True,

@@ -12,6 +12,7 @@ import streamlit as st
 from plotly.colors import qualitative
 
 from dashboard.charts import CHANGED_COLORS
+from dashboard.text import plotly_text
 
 REVIEWER_COLORS = qualitative.T10  # Tableau 10: CHANGED_COLORS are its first two
 REJECTED_COLOR = "#E45756"  # Tableau 10's red
@@ -26,11 +27,11 @@ def decisions_figure(per_reviewer_day: pl.DataFrame, *, days: int, today: date) 
     for index, reviewer in enumerate(per_reviewer_day["reviewer"].unique().sort()):
         rows = per_reviewer_day.filter(pl.col("reviewer") == reviewer).sort("day")
         figure.add_bar(
-            x=rows["day"].to_list(), y=rows["decisions"].to_list(), name=reviewer,
+            x=rows["day"].to_list(), y=rows["decisions"].to_list(), name=plotly_text(reviewer),
             marker_color=REVIEWER_COLORS[index % len(REVIEWER_COLORS)], width=DAY_MS * 0.8,
             customdata=rows.select(pl.col("day").cast(pl.String), "reviewer", "accepted", "rejected", "pending",
                                    "undone").rows(),
-            hovertemplate="%{customdata[1]} · %{x|%d %b %Y}<br>%{y:,} decisions: %{customdata[2]:,} accepted, "
+            hovertemplate="%{fullData.name} · %{x|%d %b %Y}<br>%{y:,} decisions: %{customdata[2]:,} accepted, "
                           "%{customdata[3]:,} rejected, %{customdata[4]:,} back to pending<br>"
                           "%{customdata[5]:,} undone<extra></extra>",
         )
@@ -47,12 +48,12 @@ def class_rates_figure(rates: pl.DataFrame) -> go.Figure:
     """Class Changed rate per class across jobs (core.overview.class_changed_rates), the worst on top."""
     shown = rates.head(MAX_BARS)
     figure = go.Figure(go.Bar(
-        x=shown["rate"].to_list(), y=shown["class_name"].to_list(), orientation="h",
+        x=shown["rate"].to_list(), y=_plotly_texts(shown["class_name"]), orientation="h",
         marker_color=CHANGED_COLORS[True],
         text=[f"{c:,} of {n:,}" for c, n in zip(shown["class_changed"], shown["results"], strict=True)],
         textposition="auto",
         customdata=shown.select("class_name", "jobs", "removed").rows(),
-        hovertemplate="%{customdata[0]}: %{x:.1%} Class Changed (%{text} results, %{customdata[2]:,} of them "
+        hovertemplate="%{y}: %{x:.1%} Class Changed (%{text} results, %{customdata[2]:,} of them "
                       "removed pre-labels) in %{customdata[1]} job(s)<extra></extra>",
     ))
     figure.update_layout(
@@ -67,9 +68,9 @@ def reasons_figure(reasons: pl.DataFrame) -> go.Figure:
     """Rejected results per reason across jobs (core.overview.top_reasons), the most frequent on top."""
     shown = reasons.head(MAX_BARS)
     figure = go.Figure(go.Bar(
-        x=shown["results"].to_list(), y=shown["reason"].to_list(), orientation="h", marker_color=REJECTED_COLOR,
+        x=shown["results"].to_list(), y=_plotly_texts(shown["reason"]), orientation="h", marker_color=REJECTED_COLOR,
         customdata=shown.select("reason", "jobs").rows(),
-        hovertemplate="%{customdata[0]}: %{x:,} rejected results in %{customdata[1]} job(s)<extra></extra>",
+        hovertemplate="%{y}: %{x:,} rejected results in %{customdata[1]} job(s)<extra></extra>",
     ))
     figure.update_layout(
         **_LAYOUT, height=_bar_height(shown.height), showlegend=False, dragmode=False,
@@ -84,6 +85,12 @@ def chart_ui(figure: go.Figure, *, key: str) -> list | None:
                             config={"displaylogo": False})
     points = event.selection.points if event else []
     return list(points[0]["customdata"]) if points and "customdata" in points[0] else None
+
+
+def _plotly_texts(names: pl.Series) -> list[str]:
+    # Reviewer, class and reason names are shown as Plotly text, escaped (Plotly reads <a href> and a few other tags
+    # in them); customdata keeps them as they are, for the table a click narrows.
+    return [plotly_text(name) for name in names]
 
 
 def _bar_height(bars: int) -> int:

@@ -10,6 +10,7 @@ from core.access import Actor
 from core.errors import BadInput
 from dashboard.job_data import JobData
 from dashboard.store import engine
+from dashboard.text import md
 
 RESULTSETS_PAGE = "pages/resultsets.py"
 
@@ -31,8 +32,8 @@ def save_resultset_ui(*, data: JobData, user: Actor, shown: int) -> None:
                 created = resultsets.create_resultset(engine=engine(), job_id=data.job.id, name=name,
                                                       note=note.strip() or None, actor=user)
             except BadInput as problem:
-                st.error(str(problem))
+                st.error(md(problem))
                 return
-            st.success(f"Saved ResultSet {created.name!r}: {created.item_count:,} accepted results.")
+            st.success(f"Saved ResultSet {md(repr(created.name))}: {created.item_count:,} accepted results.")
             st.page_link(RESULTSETS_PAGE, label="Open ResultSets", icon=":material/inventory:",
                          query_params={"job": str(data.job.id), "resultset": str(created.id)})

@@ -15,15 +15,16 @@ from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import job_data
 from dashboard.signed_in import read_only_note, still_signed_in
 from dashboard.store import engine
+from dashboard.text import md
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
 
 
 def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> None:
-    st.subheader(resultset.name)
-    st.caption(f"{resultset.item_count:,} accepted results · saved by {resultset.created_by} on "
-               f"{resultset.created_at:%d %b %Y %H:%M}" + (f" · {resultset.note}" if resultset.note else ""))
+    st.subheader(md(resultset.name))
+    st.caption(f"{resultset.item_count:,} accepted results · saved by {md(resultset.created_by)} on "
+               f"{resultset.created_at:%d %b %Y %H:%M}" + (f" · {md(resultset.note)}" if resultset.note else ""))
     if user.can(Permission.EXPORT):
         _manage(resultset, user=user)
         st.markdown("**Download**")
@@ -45,7 +46,7 @@ def _manage(resultset: ResultSet, *, user: Actor) -> None:
                     resultsets.rename_resultset(engine=engine(), resultset_id=resultset.id, name=new_name,
                                                  actor=user)
                 except BadInput as problem:
-                    st.error(str(problem))
+                    st.error(md(problem))
                 else:
                     st.rerun()
         if st.button("Delete", icon=":material/delete:", key=f"delete_{resultset.id}"):
@@ -55,7 +56,7 @@ def _manage(resultset: ResultSet, *, user: Actor) -> None:
 @st.dialog("Delete ResultSet")
 def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
     user = still_signed_in(user)
-    st.write(f"Delete **{resultset.name}** ({resultset.item_count:,} results)? The review decisions stay; only "
+    st.write(f"Delete **{md(resultset.name)}** ({resultset.item_count:,} results)? The review decisions stay; only "
              "this snapshot goes. Datalog tables exported from it are kept.")
     if st.button("Delete", type="primary", key="confirm_delete"):
         resultsets.delete_resultset(engine=engine(), resultset_id=resultset.id, actor=user)
@@ -99,7 +100,7 @@ def _to_datalog_table(resultset: ResultSet, *, user: Actor) -> None:
                 created = exports.export_to_table(engine=engine(), resultset_id=resultset.id, table=table,
                                                   replace=replace, actor=user)
             except BadInput as problem:
-                st.error(str(problem))
+                st.error(md(problem))
             else:
                 st.success(f"Exported {created.row_count:,} rows to the datalog table {created.name}; the Catalog "
                            "lists it.")
@@ -116,4 +117,4 @@ def _grid(job: LabelJob, resultset: ResultSet) -> None:
     for i, tile in enumerate(tiles.iter_rows(named=True)):
         with grid[i % 6], st.container(border=True, key=f"rs_tile_{tile['result_id']}"):
             tile_image_ui(data, tile, boxes[tile["sample_id"]])
-            st.caption(tile_caption(data, tile))
+            st.caption(md(tile_caption(data, tile)))

@@ -11,6 +11,7 @@ from core.access import Actor, Role
 from core.errors import BadInput, NotFound
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
+from dashboard.text import md
 
 ROLES = [r.value for r in Role]
 
@@ -41,7 +42,7 @@ def new_account_ui(admin: Actor) -> None:
             added = st.form_submit_button("Add account", type="primary", key="add_account")
         if added:
             _act(lambda: users.add_user(engine=engine(), name=name, role=role or "viewer",
-                                        password=password or None, actor=admin), done=f"Added {name.strip()}.")
+                                        password=password or None, actor=admin), done=f"Added {md(name.strip())}.")
 
 
 def account_ui(admin: Actor, accounts: list[users.UserSummary]) -> None:
@@ -56,15 +57,15 @@ def account_ui(admin: Actor, accounts: list[users.UserSummary]) -> None:
         role = st.segmented_control("Role", ROLES, default=account.role.value, key=f"role_{picked}")
         if st.button("Save role", key="save_role", disabled=role in (None, account.role.value)):
             _act(lambda: users.set_role(engine=engine(), name=picked, role=role, actor=admin),
-                 done=f"{picked} is now a {role}.")
+                 done=f"{md(picked)} is now a {role}.")
     with password_column, st.form(f"password_{picked}", border=False):
         password = st.text_input("New password", type="password", autocomplete="new-password")
         if st.form_submit_button("Set password"):
             _act(lambda: users.set_password(engine=engine(), name=picked, password=password, actor=admin),
-                 done=f"New password set for {picked}; any lock is lifted.")
+                 done=f"New password set for {md(picked)}; any lock is lifted.")
     with st.container(horizontal=True):
         if account.locked_until is not None and st.button("Unlock", key="unlock", icon=":material/lock_open:"):
-            _act(lambda: users.unlock(engine=engine(), name=picked, actor=admin), done=f"{picked} is unlocked.")
+            _act(lambda: users.unlock(engine=engine(), name=picked, actor=admin), done=f"{md(picked)} is unlocked.")
         if st.button("Remove account", key="remove_account", icon=":material/person_remove:",
                      disabled=picked == admin.name, help="You cannot remove your own account"
                      if picked == admin.name else None):
@@ -74,17 +75,17 @@ def account_ui(admin: Actor, accounts: list[users.UserSummary]) -> None:
 @st.dialog("Remove account")
 def _confirm_removal(admin: Actor, name: str) -> None:
     admin = still_signed_in(admin)
-    st.write(f"Remove **{name}**? They are signed out at their next click. Their review decisions stay, under "
+    st.write(f"Remove **{md(name)}**? They are signed out at their next click. Their review decisions stay, under "
              "their name.")
     if st.button("Remove", type="primary", key="confirm_remove"):
-        _act(lambda: users.remove_user(engine=engine(), name=name, actor=admin), done=f"Removed {name}.")
+        _act(lambda: users.remove_user(engine=engine(), name=name, actor=admin), done=f"Removed {md(name)}.")
 
 
 def _act(change, *, done: str) -> None:
     try:
         change()
     except (BadInput, NotFound) as problem:
-        st.error(str(problem))
+        st.error(md(problem))
         return
     st.session_state["users_toast"] = done
     st.session_state.pop("account", None)

@@ -12,6 +12,7 @@ import polars as pl
 
 from core.thumbnails import REMOVED_COLOR, Overlay
 from core.viewer_image import ViewerImage
+from dashboard.text import plotly_text
 
 CANVAS = "#1b1e24"  # around the image, as in any image viewer, whatever the theme
 ZOOM_MARGIN = 1.5  # "zoom to this box": the box and this much of its size around it
@@ -86,9 +87,7 @@ def _box(row: dict, prefix: str, color: str, width: float, *, dash: str, opacity
 
 
 def _label(row: dict, prefix: str, text: str, color: str, opacity: float) -> dict:
-    # Plotly reads a few HTML tags in annotation text; a class name is shown as written.
-    safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return dict(x=row[f"{prefix}x"], y=row[f"{prefix}y"], xref="x", yref="y", text=safe, showarrow=False,
+    return dict(x=row[f"{prefix}x"], y=row[f"{prefix}y"], xref="x", yref="y", text=plotly_text(text), showarrow=False,
                 xanchor="left", yanchor="bottom", bgcolor=color, opacity=opacity, font=dict(color="white", size=12),
                 borderpad=2)
 

@@ -11,6 +11,7 @@ from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
+from dashboard.text import md
 
 ensure_navigation()
 expert = signed_in_user()
@@ -20,7 +21,7 @@ if job is None:
     st.stop()
 job_header(job, page="Annotate")
 if job.kind != "manual" or job.status != "IN_PROGRESS":
-    st.info(f"{job.name} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
+    st.info(f"{md(job.name)} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
             icon=":material/edit_off:")
     if job.status == "READY" and job.kind == "manual":
         st.page_link("pages/visualize.py", label="Review it on Visualize", icon=":material/insights:",

@@ -12,6 +12,7 @@ from core.settings import get_settings
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
+from dashboard.text import md
 from dashboard.uploads import saved_upload
 
 ensure_navigation()
@@ -55,7 +56,7 @@ if images_choice == "A folder under the data root":
     data_dir = get_settings().data_dir
     found = [str(f.relative_to(data_dir)) for f in manual_jobs.image_folders_in_data_dir()]
     folder = st.selectbox("Folder", found, key="new_job_folder", accept_new_options=True,
-                          help=f"A folder of images under {data_dir}; type another path relative to it")
+                          help=f"A folder of images under {md(data_dir)}; type another path relative to it")
 elif images_choice == "Upload a zip":
     upload = st.file_uploader("Images (zip)", type=["zip"], key="new_job_zip")
 if pre_choice in ("Upload COCO", "Upload CSV"):
@@ -77,8 +78,8 @@ if st.button("Create job", type="primary", key="create_job"):
                 images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, actor=creator,
                 progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
             )
-            status.update(label=f"Created {job.name}: {job.image_count:,} images", state="complete")
+            status.update(label=f"Created {md(job.name)}: {job.image_count:,} images", state="complete")
     except (BadInput, NotFound) as problem:
-        st.error(str(problem))
+        st.error(md(problem))
     else:
         st.switch_page("pages/annotate.py", query_params={"job": str(job.id)})

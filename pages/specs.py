@@ -12,6 +12,7 @@ from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import read_only_note, signed_in_user
 from dashboard.spec_editor import class_editor_ui, classes_from_text
 from dashboard.store import engine
+from dashboard.text import md
 
 ensure_navigation()
 user = signed_in_user()
@@ -33,9 +34,9 @@ if can_manage:
             try:
                 created = specs.create_spec(engine=engine(), name=name, task=task, classes=classes, actor=user)
             except BadInput as problem:
-                st.error(str(problem))
+                st.error(md(problem))
             else:
-                st.success(f"Created label spec {created.name!r} with {len(classes)} classes.")
+                st.success(f"Created label spec {md(repr(created.name))} with {len(classes)} classes.")
                 st.rerun()
 else:
     read_only_note(user, Permission.MANAGE, what="creating or editing label specs")
@@ -47,7 +48,8 @@ if not existing:
 for summary in existing:
     spec = summary.spec
     with st.container(border=True, key=f"spec_{spec.id}"):
-        st.markdown(f"**{spec.name}** · {spec.task} · {len(summary.classes)} classes · used by {summary.jobs} job(s)")
+        st.markdown(f"**{md(spec.name)}** · {spec.task} · {len(summary.classes)} classes · used by "
+                    f"{summary.jobs} job(s)")
         rows = [{"name": c.name, "display_name": c.display_name, "color": c.color} for c in summary.classes]
         if can_manage:
             with st.expander("Edit classes", icon=":material/edit:"):
@@ -56,7 +58,7 @@ for summary in existing:
                     try:
                         specs.update_spec(engine=engine(), spec_id=spec.id, classes=edited, actor=user)
                     except BadInput as problem:
-                        st.error(str(problem))
+                        st.error(md(problem))
                     else:
                         st.rerun()
         st.markdown(class_chips_html([(c.display_name, c.color) for c in summary.classes]), unsafe_allow_html=True)

@@ -17,6 +17,7 @@ from dashboard.sidebar_filters import apply_filter, sidebar_filters_ui
 from dashboard.signed_in import signed_in_user
 from dashboard.spot_check import spot_check_ui
 from dashboard.state_tabs import state_tabs_ui
+from dashboard.text import md
 from dashboard.url_state import (
     url_grid_notices,
     url_panel,
@@ -54,7 +55,7 @@ workspace, workspace_notices = url_workspace()
 open_result_id, result_notices = url_result()
 for notice in notices + tab_notices + slice_notices + sort_notices + workspace_notices + result_notices + \
         url_grid_notices():
-    st.warning(notice, icon=":material/link_off:")
+    st.warning(md(notice), icon=":material/link_off:")  # they quote the link's values
 
 show_last_outcome()  # of the action that reran the page
 page_caught_up()

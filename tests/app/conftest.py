@@ -17,6 +17,7 @@ from core.db import get_engine
 from core.demo import seed_demo
 from core.settings import get_settings
 from dashboard.signed_in import SESSION_KEY
+from dashboard.text import WORD_JOINER
 from tests.conftest import PG_URL_ENV, _pg_schema_url
 
 
@@ -79,9 +80,9 @@ def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> A
 
 
 def plain(markdown: str) -> str:
-    """Markdown as the reader sees it: the backslash escapes that keep user text from being read as Markdown
-    (dashboard.text.md) taken out."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown as the reader sees it: the backslash escapes and the (invisible) word joiners that keep user text
+    from being read as Markdown or a link (dashboard.text.md) taken out."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def stats(at: AppTest) -> dict[str, str]:

@@ -630,7 +630,7 @@ def test_save_the_accepted_results_as_a_resultset(store):
 
     widget_by_label(at.text_input, "Name").input("people and bikes")
     form_button(at, "Save").click().run()
-    assert [e.value for e in at.error] == [
+    assert [plain(e.value) for e in at.error] == [
         f"ResultSet name 'people and bikes': job {street} already has a ResultSet of that name (id {saved.id})"]
     assert len(resultsets.list_resultsets(engine=store_engine(), job_id=street)) == 1
 
@@ -675,7 +675,7 @@ def test_the_resultsets_page_lists_renames_and_deletes(store, monkeypatch):
     assert [s.value for s in at.subheader] == ["pets and cars"]
     at.text_input(key=f"rename_{cars_and_dogs.id}").input("cars")
     click(at, f"rename_save_{cars_and_dogs.id}")
-    assert [e.value for e in at.error] == [
+    assert [plain(e.value) for e in at.error] == [
         f"ResultSet name 'cars': job {street} already has a ResultSet of that name (id {cars.id})"]
 
     click(at, f"delete_{cars_and_dogs.id}")
@@ -736,8 +736,9 @@ def test_export_to_a_datalog_table_then_the_catalog_lists_it(store):
     at = sign_in(open_page("resultsets", street))
     widget_by_label(at.text_input, "Table name").input("Cars And Dogs")
     form_button(at, "Export").click().run()
-    assert [e.value for e in at.error] == ["datalog table name 'Cars And Dogs': use 1 to 63 characters, lower-case "
-                                           "letters, digits and _, starting with a letter"]
+    assert [plain(e.value) for e in at.error] == [
+        "datalog table name 'Cars And Dogs': use 1 to 63 characters, lower-case letters, digits and _, starting with a "
+        "letter"]
     widget_by_label(at.text_input, "Table name").input("result")  # a LabelDeck table
     form_button(at, "Export").click().run()
     assert len(at.error) == 1 and "result" in at.error[0].value

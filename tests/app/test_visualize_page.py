@@ -112,7 +112,8 @@ def selected_cell(at: AppTest) -> list | None:
 
 
 def warnings(at: AppTest) -> list[str]:
-    return [w.value for w in at.warning]
+    """As shown: the notices quote the link's values, escaped (dashboard.text.md)."""
+    return [plain(w.value) for w in at.warning]
 
 
 def grid_data(at: AppTest, key: str = "tile_grid") -> dict | None:
