@@ -15,9 +15,15 @@ MAX_CLASSES = 25_000
 MAX_IMAGES_PER_JOB = 2_000_000
 
 # Boxes on one image, in each of the expert labels, the pre-labels and the predictions. Dense scenes (crowds,
-# cells, satellite tiles) run to a few thousand; matching compares every expert box of an image with every pre box,
-# so this bounds that work too (its tests go to 16,000 boxes on one image).
+# cells, satellite tiles) run to a few thousand. Matching pairs only boxes that overlap at a like size
+# (core/box_pairs.py), so its work grows with the boxes, not their square (its tests go to 16,000 boxes on one image)
+# unless they are copies of one box: MAX_PAIRS_PER_IMAGE bounds that.
 MAX_BOXES_PER_IMAGE = 20_000
+
+# Expert x pre box pairs that matching compares on one image (core/box_pairs.py), counted before any is made.
+# Distinct boxes make a few per box (the matcher's 8,000 a side, tests/unit/test_matching_scale.py: 125,714); each
+# copy of one box pairs with every copy on the other side: 2,236 a side make 4,999,696, matched in 2-3 s and 1 GB.
+MAX_PAIRS_PER_IMAGE = 5_000_000
 
 
 def too_many(count: int, limit: int, what: str) -> str | None:

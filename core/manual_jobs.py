@@ -291,7 +291,8 @@ def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> 
     if job.task == "detection":
         return detection_results(
             expert=expert, pre=pre, iou_threshold=job.iou_threshold,
-            images=labelled.select(pl.col("sample_id").alias("image_id"), "width", "height"),
+            images=labelled.select(pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"),
+                                   "width", "height"),
         )
     return classification_results(
         labelled.select(pl.col("sample_id").alias("image_id"))

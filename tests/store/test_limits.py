@@ -1,5 +1,6 @@
 """The limits of core/limits.py: past one, a label file, a folder, a spec or a saved label is refused naming the file
-and the limit, before the work it would cost, and the store is unchanged. The limits are lowered here so small
+(an image with too many box pairs to match: the image) and the limit, before the work it would cost, and the store is
+unchanged. The limits are lowered here so small
 files meet them; the values themselves are checked against the README. SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import re
 
 from core import ingest, limits
 from core.expert_labels import save_expert_label
-from core.manual_jobs import create_manual_job
+from core.manual_jobs import create_manual_job, submit_job
 from core.settings import PROJECT_ROOT
 from core.specs import ClassInput, create_spec
 from tests.builders import (
@@ -18,22 +19,27 @@ from tests.builders import (
     CLASSIFICATION_ROWS,
     EXPERT_ANNOTATIONS,
     IMAGES,
+    as_admin,
     as_reviewer,
     coco_dataset,
+    table_counts,
     write_classification_job,
     write_csv,
     write_detection_job,
     write_json,
 )
-from tests.manual_builders import animals_spec, expert_boxes, sample_ids
+from tests.manual_builders import animals_spec, expert_boxes, label_like_the_expert_file, sample_ids
 from tests.store.test_name_characters import import_detection, refused
+from tests.unit.test_cli import import_detection_args, run
+from tests.unit.test_matching_scale import ADDRESS_SPACE_LIMIT
 
 
 def test_the_limits_are_the_documented_ones():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| (classes of|images of|boxes on)[^|]*\| ([\d,]+) \|", readme, flags=re.MULTILINE))
+    rows = dict(re.findall(r"^\| (classes of|images of|boxes on|box pairs)[^|]*\| ([\d,]+) \|", readme,
+                           flags=re.MULTILINE))
     assert rows == {"classes of": f"{limits.MAX_CLASSES:,}", "images of": f"{limits.MAX_IMAGES_PER_JOB:,}",
-                    "boxes on": f"{limits.MAX_BOXES_PER_IMAGE:,}"}
+                    "boxes on": f"{limits.MAX_BOXES_PER_IMAGE:,}", "box pairs": f"{limits.MAX_PAIRS_PER_IMAGE:,}"}
     # the 1M-result benchmark job (100,000 images x 10 boxes) and the matcher's 16,000-box image stay inside them
     assert limits.MAX_IMAGES_PER_JOB >= 100_000 and limits.MAX_BOXES_PER_IMAGE >= 16_000
 
@@ -78,6 +84,38 @@ def test_too_many_boxes_on_one_image_are_refused_naming_the_image(engine, tmp_pa
         engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"], actor=as_reviewer("ada"),
         boxes=expert_boxes("a.png") * 2))
     assert problem == "'a.png': 6 boxes on one image; at most 3 (core/limits.py)"
+
+
+PAIRS_PAST = "expert x pre box pairs to compare; at most {limit:,} (core/limits.py): is one box written many times over?"
+
+
+def test_an_image_with_too_many_box_pairs_is_refused_by_import_and_submit_naming_it(engine, tmp_path, monkeypatch):
+    files = write_detection_job(tmp_path / "in")  # a.png: 3 expert and 3 pre boxes, 9 pairs; b.png 2 and 2
+    monkeypatch.setattr(limits, "MAX_PAIRS_PER_IMAGE", 8)
+    [problem] = refused(engine, import_detection(engine, files))
+    assert problem == f"image 1 'a.png': 9 {PAIRS_PAST.format(limit=8)}"
+
+    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
+                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    label_like_the_expert_file(engine, job.id)
+    [problem] = refused(engine, lambda: submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada")))
+    assert problem == f"image {sample_ids(engine, job.id)['a.png']} 'a.png': 9 {PAIRS_PAST.format(limit=8)}"
+
+    monkeypatch.setattr(limits, "MAX_PAIRS_PER_IMAGE", 9)
+    assert submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada")).status == "READY"
+
+
+def test_copies_of_one_box_past_the_pairs_limit_exit_2_from_the_command_line(engine, store_url, tmp_path):
+    # A broken exporter wrote one box 20,000 times (MAX_BOXES_PER_IMAGE) on each side: 4 x 10^8 pairs, tens of GB.
+    copies = limits.MAX_BOXES_PER_IMAGE
+    expert = [{"id": i, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]} for i in range(1, copies + 1)]
+    pre = [{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}] * copies
+    before = table_counts(engine)
+    done = run(*import_detection_args(tmp_path / "in", expert_annotations=expert, pre=pre), "--db", store_url,
+               check_rc=2, address_space=ADDRESS_SPACE_LIMIT)
+    assert done.stderr == (f"error: image 1 'a.png': {copies ** 2:,} "
+                           f"{PAIRS_PAST.format(limit=limits.MAX_PAIRS_PER_IMAGE)}\n")
+    assert table_counts(engine) == before
 
 
 def test_too_many_classes_or_images_from_a_csv_a_folder_a_class_list_or_a_spec_are_refused(engine, tmp_path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -25,11 +26,15 @@ from tests.builders import (
 )
 
 
-def run(*args: str, check_rc: int | None = 0) -> subprocess.CompletedProcess:
-    """Run the CLI with this test's environment (its data folder and default store come from conftest)."""
+def run(*args: str, check_rc: int | None = 0, address_space: int | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI with this test's environment (its data folder and default store come from conftest); with
+    `address_space` (bytes) capped, so that a command meant to refuse before costly work aborts if it starts it."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
     done = subprocess.run(
         [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True,
-        timeout=120,
+        timeout=120, preexec_fn=cap if address_space else None,
     )
     if check_rc is not None:
         assert done.returncode == check_rc, f"rc {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
