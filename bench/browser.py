@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 from bench import browser_report as report
 from bench.browser_driver import VisualizeDriver
 from bench.browser_settle import LostClick, Settler, Step, Timing
-from bench.report import machine_info
+from bench.report import load_average, machine_info
 from bench.run import BenchContext, _redact, bench_generate, bench_import, db_kind, display_command, flush_to_disk
 from bench.synth import SynthSpec
 
@@ -614,7 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"FAILED; report not written; work dir kept: {workdir}")
         return 1
     run["finished"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    run["load_at_end"] = _load_average()
+    run["load_at_end"] = load_average()
     run["notes"] = method_notes(args) + [usage.note()]
 
     json_path = args.json or REPO_ROOT / "bench" / f"browser-{args.label}.json"
@@ -707,14 +707,6 @@ class CpuUsage:
         return (f"CPU while the browser part ran ({wall / 60:.1f} min on {cores} cores): this benchmark's processes "
                 f"(app servers, Chromium, driver) {own:,.0f} s, other processes {other:,.0f} s "
                 f"({other / (wall * cores):.0%} of the machine)")
-
-
-def _load_average() -> str:
-    try:
-        one, five, fifteen = os.getloadavg()
-    except OSError:
-        return "unknown"
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def _log_summary(run: dict) -> None:

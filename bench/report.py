@@ -69,7 +69,7 @@ def machine_info(*, db_kind: str, repo_root: Path) -> dict[str, str]:
         "polars": _version("polars"),
         "SQLAlchemy": _version("sqlalchemy"),
         "SQLModel": _version("sqlmodel"),
-        "load average at start": _load_average(),
+        "load average at start": load_average(),
         "database": db_kind,
         "commit": _git_commit(repo_root),
     }
@@ -150,7 +150,7 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _load_average() -> str:
+def load_average() -> str:
     # Other work on the machine skews every timing: this says how busy it was.
     try:
         one, five, fifteen = os.getloadavg()
