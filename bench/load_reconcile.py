@@ -18,9 +18,10 @@ from sqlalchemy import Engine, select, text
 
 from bench.load_worker import ACTION_NAMES
 from core import models
-from core.vocabulary import REVIEW_STATES
+from core.vocabulary import RESULT_STATES
 
-STATE_CODES = {state: code for code, state in enumerate(REVIEW_STATES)}
+# Every state a result row can be in: a reworked result (core/rework_return.py) is replayed like any other.
+STATE_CODES = {state: code for code, state in enumerate(RESULT_STATES)}
 TARGET_STATES = {name: state for state, name in ACTION_NAMES.items()}  # accept → accepted, ...
 
 CHECKS = {
@@ -177,7 +178,7 @@ def reconcile(
     if differs.any():
         first = int(np.argmax(differs))
         check.flag("state", f"{int(differs.sum()):,} results, e.g. result {int(ids[first])}: store "
-                   f"{REVIEW_STATES[stored_states[first]]}, log {REVIEW_STATES[state[first]]}", int(differs.sum()))
+                   f"{RESULT_STATES[stored_states[first]]}, log {RESULT_STATES[state[first]]}", int(differs.sum()))
     expected_reviewer = np.array([None, *reviewers], dtype=object)[last_reviewer + 1]
     wrong_reviewer = expected_reviewer != stored_reviewers
     if wrong_reviewer.any():

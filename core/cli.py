@@ -164,6 +164,24 @@ def cmd_job_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rework(args: argparse.Namespace) -> int:
+    from core.rework import create_rework_job
+
+    made = create_rework_job(engine=get_engine(args.db), job_id=args.job_id, from_state=args.from_state,
+                             classes=args.classes, name=args.name, actor=operator(args.reviewer))
+    job = made.job
+    if args.json:
+        print(json.dumps({"id": job.id, "name": job.name, "status": job.status, "origin_job_id": job.origin_job_id,
+                          "images": job.image_count, "results": made.results,
+                          "already_sent_back": made.already_sent_back}))
+    else:
+        print(f"rework job {job.id} {job.name!r} ({job.tag}, {job.status}): {made.results:,} rejected results of "
+              f"job {job.origin_job_id} on {job.image_count:,} images sent back for relabelling"
+              + (f"; {made.already_sent_back:,} already in a rework job, left out" if made.already_sent_back
+                 else ""))
+    return 0
+
+
 def cmd_job_delete(args: argparse.Namespace) -> int:
     from core.jobs import delete_job
 
@@ -552,6 +570,17 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--reason")
     rev.add_argument("--json", action="store_true")
     rev.set_defaults(func=cmd_review)
+
+    rework = sub.add_parser("rework", parents=[store], help="send rejected results back for relabelling: a new "
+                                                             "manual label job on their images")
+    rework.add_argument("job_id", type=int)
+    rework.add_argument("--from", dest="from_state", choices=["rejected"], default="rejected")
+    rework.add_argument("--class", dest="classes", action="append", metavar="NAME",
+                        help="expert review class, repeatable ((removed) for removed boxes)")
+    rework.add_argument("--name", required=True, help="the rework job's name")
+    rework.add_argument("--reviewer", default=_default_reviewer(), help="recorded as the sender (default: login name)")
+    rework.add_argument("--json", action="store_true")
+    rework.set_defaults(func=cmd_rework)
 
     undo = sub.add_parser("undo", parents=[store], help="undo a reviewer's last review action on a job")
     undo.add_argument("job_id", type=int)

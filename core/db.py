@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -70,6 +70,12 @@ def _samples_carry_their_labelling_status(conn: Connection) -> None:
                    ("labelled_at", timestamp)],
         "labeljob": [("submitted_by", "VARCHAR"), ("submitted_at", timestamp)],
     }
+    _add_missing_columns(conn, wanted)
+
+
+def _add_missing_columns(conn: Connection, wanted: dict[str, list[tuple[str, str]]]) -> None:
+    """ALTER TABLE ... ADD COLUMN for each (name, DDL) a table lacks: a step stays safe to run on a store that
+    has some of its columns already."""
     inspector = inspect(conn)
     for table, columns in wanted.items():
         present = {c["name"] for c in inspector.get_columns(table)}
@@ -90,6 +96,19 @@ def _results_keep_only_the_review_state_index(conn: Connection) -> None:
 
 
 UPGRADES[4] = _results_keep_only_the_review_state_index
+
+
+def _rework_jobs_link_to_their_origin(conn: Connection) -> None:
+    """5 → 6 (issue 12): a rework job names its origin job, a review event the rework job it sent results to or
+    brought them back from; the reworkitem table is new. Columns that are already there are left alone."""
+    wanted = {
+        "labeljob": [("origin_job_id", "INTEGER REFERENCES labeljob (id) ON DELETE SET NULL")],
+        "reviewevent": [("rework_job_id", "INTEGER")],
+    }
+    _add_missing_columns(conn, wanted)
+
+
+UPGRADES[5] = _rework_jobs_link_to_their_origin
 
 
 class StoreError(Exception):

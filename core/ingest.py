@@ -243,9 +243,17 @@ def store_results(
     caller's transaction and return the job's results frame, for write_cached_results once it commits.
     images: image_id, file_name, width, height; sample_ids: image_id, sample_id; class_ids: category_id,
     class_id; classes: category_id, name. The importer and a submitted manual job both come through here."""
-    rows = _result_rows(results, job.id, sample_ids, class_ids)
-    insert_frame(session, models.Result.__table__, rows)
+    rows = insert_results(session, job_id=job.id, results=results, sample_ids=sample_ids, class_ids=class_ids)
     return _results_frame(session, job, rows, images, sample_ids, class_ids, classes)
+
+
+def insert_results(
+    session: Session, *, job_id: int, results: pl.DataFrame, sample_ids: pl.DataFrame, class_ids: pl.DataFrame
+) -> pl.DataFrame:
+    """Insert results (as store_results takes them) pending, in the caller's transaction; returns the rows."""
+    rows = _result_rows(results, job_id, sample_ids, class_ids)
+    insert_frame(session, models.Result.__table__, rows)
+    return rows
 
 
 def _results_frame(

@@ -9,6 +9,8 @@ image the expert skipped is treated the same way: nothing unreviewed pretends to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +27,7 @@ from core.errors import BadInput, NotFound
 from core.image_files import folder_images, image_folders
 from core.ingest import Progress, _quiet, store_results, stored_image_root
 from core.jobs import checked_job_name, lock_job
-from core.metrics import classification_results, detection_results
+from core.metrics import results_of_labels
 from core.names import refuse_unsafe_name
 from core.paths import resolve_under
 from core.pre_labels import (
@@ -35,6 +37,7 @@ from core.pre_labels import (
     read_pre_labels,
 )
 from core.results_frame import job_samples, write_cached_results
+from core.rework_return import return_to_origin
 from core.settings import get_settings
 from core.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
 from core.vocabulary import job_tag
@@ -159,6 +162,8 @@ def submit_job(
             class_ids=classes.select(pl.col("class_id").alias("category_id"), "class_id"),
             classes=classes.select(pl.col("class_id").alias("category_id"), "name"),
         )
+        if job.origin_job_id is not None:
+            return_to_origin(session, rework_job=job, submitted_by=submitted_by)
         job.status = "READY"
         job.result_count = results.height
         job.data_revision += 1
@@ -210,11 +215,19 @@ def _save_new_job(
     engine: Engine, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame, pre: pl.DataFrame,
     pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
 ) -> models.LabelJob:
-    try:
+    with refusing_a_name_taken_meanwhile(name):
         return _insert_new_job(engine, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
                                pre_label_source=pre_label_source, source_job_id=source_job_id,
                                iou_threshold=iou_threshold, created_by=created_by)
-    except IntegrityError as exc:  # another job took the name between our check and our insert
+
+
+@contextmanager
+def refusing_a_name_taken_meanwhile(name: str) -> Iterator[None]:
+    """Around the transaction that adds a job: another job that took the name between the check and the insert is
+    a BadInput, not a crash."""
+    try:
+        yield
+    except IntegrityError as exc:
         raise BadInput(f"a job named {name!r} was created by someone else at the same moment; nothing was "
                        "written, choose another name") from exc
 
@@ -224,32 +237,46 @@ def _insert_new_job(
     pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
 ) -> models.LabelJob:
     with write_transaction(engine) as session:
-        # Shared lock on the spec: a concurrent edit cannot remove a class the pre-labels were checked against.
-        if session.exec(select(models.LabelSpec.id).where(models.LabelSpec.id == spec.id)
-                        .with_for_update(read=True)).first() is None:
-            raise NotFound(f"label spec {spec.id} not found")
-        _refuse_taken_name_in(session, name)
-        job = models.LabelJob(
-            name=name, kind="manual", task=spec.task, tag=job_tag("manual", spec.task), status="IN_PROGRESS",
-            spec_id=spec.id, image_root=image_root, pre_label_source=pre_label_source, source_job_id=source_job_id,
-            iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
-        )
-        session.add(job)
-        session.flush()
-        insert_frame(session, models.Sample.__table__, samples.select(
-            pl.lit(job.id).alias("job_id"), "file_path", "width", "height",
-            pl.lit("unlabelled").alias("label_status"),
-        ))
-        sample_ids = _samples(session, job.id).select("sample_id", "file_path")
-        class_ids = _class_names(session, spec.id).rename({"name": "class_name"})
-        rows = pre.join(sample_ids, on="file_path", maintain_order="left").join(
-            class_ids, on="class_name", maintain_order="left")
-        if rows.height != pre.height:
-            raise BadInput(f"label spec {spec.name!r} lost a class while the job was being created; try again")
-        insert_frame(session, models.Annotation.__table__, rows.select(
-            pl.lit(job.id).alias("job_id"), "sample_id", pl.lit("pre").alias("source"), "class_id",
-            "x", "y", "w", "h", "score",
-        ))
+        return add_manual_job(session, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
+                              pre_label_source=pre_label_source, source_job_id=source_job_id,
+                              iou_threshold=iou_threshold, created_by=created_by)
+
+
+def add_manual_job(
+    session: Session, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame,
+    pre: pl.DataFrame, pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
+    origin_job_id: int | None = None,
+) -> models.LabelJob:
+    """In the caller's write transaction: a new IN_PROGRESS job with its samples (file_path, width, height) and
+    pre-labels (PRE_LABEL_SCHEMA), every sample unlabelled. A job made concurrently under the same name makes the
+    commit fail with an IntegrityError."""
+    # Shared lock on the spec: a concurrent edit cannot remove a class the pre-labels were checked against.
+    if session.exec(select(models.LabelSpec.id).where(models.LabelSpec.id == spec.id)
+                    .with_for_update(read=True)).first() is None:
+        raise NotFound(f"label spec {spec.id} not found")
+    _refuse_taken_name_in(session, name)
+    job = models.LabelJob(
+        name=name, kind="manual", task=spec.task, tag=job_tag("manual", spec.task), status="IN_PROGRESS",
+        spec_id=spec.id, image_root=image_root, pre_label_source=pre_label_source, source_job_id=source_job_id,
+        iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
+        origin_job_id=origin_job_id,
+    )
+    session.add(job)
+    session.flush()
+    insert_frame(session, models.Sample.__table__, samples.select(
+        pl.lit(job.id).alias("job_id"), "file_path", "width", "height",
+        pl.lit("unlabelled").alias("label_status"),
+    ))
+    sample_ids = _samples(session, job.id).select("sample_id", "file_path")
+    class_ids = _class_names(session, spec.id).rename({"name": "class_name"})
+    rows = pre.join(sample_ids, on="file_path", maintain_order="left").join(
+        class_ids, on="class_name", maintain_order="left")
+    if rows.height != pre.height:
+        raise BadInput(f"label spec {spec.name!r} lost a class while the job was being created; try again")
+    insert_frame(session, models.Annotation.__table__, rows.select(
+        pl.lit(job.id).alias("job_id"), "sample_id", pl.lit("pre").alias("source"), "class_id",
+        "x", "y", "w", "h", "score",
+    ))
     return job
 
 
@@ -288,17 +315,8 @@ def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> 
     labels = _annotations(session, job.id).filter(pl.col("sample_id").is_in(labelled["sample_id"].implode()))
     expert = labels.filter(pl.col("source") == "expert").rename({"sample_id": "image_id", "class_id": "category_id"})
     pre = labels.filter(pl.col("source") == "pre").rename({"sample_id": "image_id", "class_id": "category_id"})
-    if job.task == "detection":
-        return detection_results(
-            expert=expert, pre=pre, iou_threshold=job.iou_threshold,
-            images=labelled.select(pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"),
-                                   "width", "height"),
-        )
-    return classification_results(
-        labelled.select(pl.col("sample_id").alias("image_id"))
-        .join(expert.select("image_id", pl.col("category_id").alias("expert_category_id")), on="image_id",
-              how="left")
-        .join(pre.select("image_id", pl.col("category_id").alias("pre_category_id"),
-                         pl.col("score").alias("pre_confidence")), on="image_id", how="left")
-        .sort("image_id")
+    return results_of_labels(
+        task=job.task, expert=expert, pre=pre, iou_threshold=job.iou_threshold,
+        images=labelled.select(pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"),
+                               "width", "height"),
     )

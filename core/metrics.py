@@ -212,3 +212,21 @@ def classification_results(labels: pl.DataFrame) -> pl.DataFrame:
         *[pl.lit(None, pl.Float64).alias(c) for c in RESULT_METRIC_COLUMNS if c.startswith(("expert_", "pre_")) and c[-2:] in ("_x", "_y", "_w", "_h")],
         *[pl.lit(None, pl.Float64).alias(c) for c in ("area_px", "area_fraction", "adjustment_factor", "iou")],
     ).select(RESULT_METRIC_COLUMNS)
+
+
+def results_of_labels(
+    *, task: str, expert: pl.DataFrame, pre: pl.DataFrame, images: pl.DataFrame, iou_threshold: float
+) -> pl.DataFrame:
+    """The results of labels drawn in LabelDeck (a submitted manual job, a returned rework): expert and pre labels
+    keyed by image_id and category_id (x, y, w, h, score; no box for classification) on `images` (image_id,
+    file_name, width, height). Classification: one result per image, its pre-label's score the confidence."""
+    if task == "detection":
+        return detection_results(expert=expert, pre=pre, images=images, iou_threshold=iou_threshold)
+    return classification_results(
+        images.select("image_id")
+        .join(expert.select("image_id", pl.col("category_id").alias("expert_category_id")), on="image_id",
+              how="left")
+        .join(pre.select("image_id", pl.col("category_id").alias("pre_category_id"),
+                         pl.col("score").alias("pre_confidence")), on="image_id", how="left")
+        .sort("image_id")
+    )

@@ -88,6 +88,11 @@ class LabelJob(SQLModel, table=True):
     # A manual job created in LabelDeck turns READY when an expert submits it (core/manual_jobs.py).
     submitted_by: str | None = None
     submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # A rework job (core/rework.py) names the job whose rejected results it relabels; submitting it returns its
+    # results there. Deleting the origin leaves the rework job as a plain manual job.
+    origin_job_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("labeljob.id", ondelete="SET NULL"), nullable=True)
+    )
 
 
 class Sample(SQLModel, table=True):
@@ -194,6 +199,21 @@ class ReviewEvent(SQLModel, table=True):
     )
     reason: str | None = None
     selection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The rework job an event sent results to or brought results back from (core/rework.py). No foreign key: the
+    # audit record keeps the number after that job is deleted. Such an event is no review action: undo skips it.
+    rework_job_id: int | None = None
+
+
+class ReworkItem(SQLModel, table=True):
+    """A rejected result sent back for relabelling: the rework job's sample (its image) and the origin job's
+    result, with the reason it was rejected, which the annotator sees on that image."""
+
+    job_id: int = Field(sa_column=Column(Integer, ForeignKey("labeljob.id", ondelete="CASCADE"), primary_key=True))
+    result_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("result.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    sample_id: int = _fk("sample.id", index=True)
+    reason: str | None = None
 
 
 class ResultSet(SQLModel, table=True):

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from core import models
 from core.errors import NotFound
 from core.settings import get_settings
-from core.vocabulary import ADDED_ROW, REMOVED_ROW
+from core.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED
 
 # Bumped when the frame's columns change, so caches written by older code are not read.
 FRAME_VERSION = 2
@@ -28,8 +28,10 @@ RESULT_COLUMNS = {
     "area_px": pl.Float64, "area_fraction": pl.Float64, "adjustment_factor": pl.Float64, "iou": pl.Float64,
     "pre_confidence": pl.Float64,
 }
+# Reworked results (replaced by a rework job's, core/rework_return.py) stay in the store for the event log only.
 _RESULTS_QUERY = (
-    f"SELECT id, {', '.join(list(RESULT_COLUMNS)[1:])} FROM result WHERE job_id = :job_id ORDER BY id"
+    f"SELECT id, {', '.join(list(RESULT_COLUMNS)[1:])} FROM result WHERE job_id = :job_id "
+    f"AND review_state <> '{REWORKED}' ORDER BY id"
 )
 
 
@@ -161,7 +163,8 @@ def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, 
     counts: dict[int, dict[str, int]] = {}
     with engine.connect() as conn:
         for job_id, state, n in conn.execute(text(query), params):
-            counts.setdefault(job_id, {"pending": 0, "accepted": 0, "rejected": 0})[state] = n
+            if state in REVIEW_STATES:  # reworked results are no longer the job's to review
+                counts.setdefault(job_id, dict.fromkeys(REVIEW_STATES, 0))[state] = n
     return counts
 
 

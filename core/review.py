@@ -146,6 +146,32 @@ def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | N
     return outcome
 
 
+def move_for_rework(
+    session: Session, *, job_id: int, moves: Sequence[tuple[str, str, Sequence[int]]], reviewer: str,
+    rework_job_id: int, reason: str,
+) -> dict[str, list[int]]:
+    """In the rework service's transaction, which holds the job's lock: move each (from state, to state, ids) group
+    of the job's results that are still in its from state (the same state again is allowed: the event then only
+    records that the results were sent back), and record one event linked to the rework job. Returns the ids that
+    moved by from state. No event when nothing moved."""
+    now = models.utcnow()
+    left: dict[str, list[int]] = {}
+    reached: dict[str, list[int]] = {}
+    for from_state, to_state, ids in moves:
+        _load_ids(session, _distinct_ids(ids))
+        found = _update_states(session, job_id=job_id, from_state=from_state, to_state=to_state, reviewer=reviewer,
+                               now=now)
+        if found:
+            left.setdefault(from_state, []).extend(found)
+            reached.setdefault(to_state, []).extend(found)
+    if not left:
+        _drop_ids(session)
+        return {}
+    _record(session, job_id=job_id, reviewer=reviewer, now=now, left=left, reached=reached, reason=reason,
+            selection={"rework_job_id": rework_job_id}, rework_job_id=rework_job_id)
+    return left
+
+
 def list_events(
     *, engine: Engine, job_id: int, reviewer: str | None = None, to_state: str | None = None, limit: int | None = None,
 ) -> list[models.ReviewEvent]:
@@ -243,18 +269,19 @@ def _update_states(
 def _record(
     session: Session, *, job_id: int, reviewer: str, now: datetime, left: dict[str, list[int]],
     reached: dict[str, list[int]], reason: str | None = None, selection: dict[str, Any] | None = None,
-    undoes: int | None = None,
+    undoes: int | None = None, rework_job_id: int | None = None,
 ) -> models.ReviewEvent:
     """One event and the job's review_revision bump. `left` and `reached` map states to the moved ids; the side
-    with a single state holds it as a key with an empty list (every moved id is on the other side)."""
+    with a single state holds it as a key with an empty list (every moved id is on the other side), or both sides
+    list them (a rework's moves)."""
     groups = [ids for ids in (*left.values(), *reached.values()) if ids]
-    moved = groups[0] if len(groups) == 1 else sorted(i for ids in groups for i in ids)
+    moved = groups[0] if len(groups) == 1 else sorted({i for ids in groups for i in ids})
     from_state, from_states = _one_or_many(left)
     to_state, to_states = _one_or_many(reached)
     event = models.ReviewEvent(
         job_id=job_id, reviewer=reviewer, created_at=now, from_state=from_state, to_state=to_state,
         result_count=len(moved), result_ids=moved, from_states=from_states, to_states=to_states,
-        undoes_event_id=undoes, reason=reason, selection=selection or {},
+        undoes_event_id=undoes, reason=reason, selection=selection or {}, rework_job_id=rework_job_id,
     )
     session.add(event)
     session.flush()
@@ -278,6 +305,8 @@ def _last_undoable(session: Session, *, job_id: int, reviewer: str) -> models.Re
     return session.exec(
         select(event)
         .where(event.job_id == job_id, event.reviewer == reviewer, col(event.undoes_event_id).is_(None),
+               # Sending back and bringing back rework changes labels, not decisions: no undo reverts it.
+               col(event.rework_job_id).is_(None),
                ~exists().where(undo.undoes_event_id == event.id))
         .order_by(col(event.id).desc())
         .limit(1)

@@ -15,6 +15,10 @@ JOB_STATUSES: Final = ("PROCESSING", "IN_PROGRESS", "READY", "FAILED")
 CHANGE_KINDS: Final = ("unchanged", "adjusted", "relabeled", "added", "removed")
 REVIEW_STATES: Final = ("pending", "accepted", "rejected")
 REVIEW_STATE_LABELS: Final = {"pending": "Pending Review", "accepted": "Accepted", "rejected": "Rejected"}
+# A rejected result whose image came back relabelled from a rework job (core/rework_return.py): terminal, in no
+# tab, never moved by a review action, but kept (not deleted) so the event log still replays to every row's state.
+REWORKED: Final = "reworked"
+RESULT_STATES: Final = (*REVIEW_STATES, REWORKED)
 
 # A removed result has no expert class; every "by class" figure gives it a row of its own.
 REMOVED_ROW: Final = "(removed)"
