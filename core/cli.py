@@ -351,16 +351,29 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.out or args.format:
             raise BadInput("export --table writes a datalog table: leave out --format and --out")
         table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
-                                        replace=args.replace, actor=operator(args.created_by))
-        print(f"datalog table {table.name}: {table.row_count:,} rows from ResultSet {table.resultset_id}")
+                                        replace=args.replace, include_partial=args.include_partial,
+                                        actor=operator(args.created_by))
+        done = f"datalog table {table.name}: {table.row_count:,} rows from ResultSet {table.resultset_id}"
+        written = {"table": table.name, "rows": table.row_count}
+    else:
+        if not args.format or not args.out:
+            raise BadInput("export needs --format coco|yolo|voc|csv and --out PATH, or --table NAME")
+        if args.replace:
+            raise BadInput("export --replace is for --table only")
+        path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
+                                    out=Path(args.out), include_partial=args.include_partial, actor=operator())
+        done = f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}"
+        written = {"format": args.format, "path": str(path)}
+    summary = exports.export_summary(engine=engine, resultset_id=args.resultset_id,
+                                     include_partial=args.include_partial)
+    left_out = summary.left_out
+    if args.json:
+        print(json.dumps({"resultset_id": args.resultset_id, **written, "complete_images": summary.complete_images,
+                          "partial_images_included": left_out.included, "partial_images": left_out.counts()},
+                         indent=2))
         return 0
-    if not args.format or not args.out:
-        raise BadInput("export needs --format coco|yolo|voc|csv and --out PATH, or --table NAME")
-    if args.replace:
-        raise BadInput("export --replace is for --table only")
-    path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
-                                out=Path(args.out), actor=operator())
-    print(f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}")
+    hint = " Pass --include-partial to export them too." if left_out.images and not left_out.included else ""
+    print(f"{done}\n{summary.complete_images:,} complete images. {left_out.note()}{hint}")
     return 0
 
 
@@ -616,6 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--table", metavar="NAME", help="datalog table to write in the store's database")
     export.add_argument("--replace", action="store_true", help="replace the rows of an existing datalog table")
     export.add_argument("--created-by", default="cli")
+    export.add_argument("--include-partial", action="store_true",
+                        help="also export images with results that are not in the ResultSet (pending, rejected)")
+    export.add_argument("--json", action="store_true")
     export.set_defaults(func=cmd_export)
 
     health = sub.add_parser("health", parents=[store], help="store and data folder checks; exit 0 healthy, 1 not")

@@ -1,5 +1,6 @@
 """One ResultSet: its numbers, rename and delete, downloads in every format, export to a datalog table, and a
-grid of its results."""
+grid of its results. Exports hold complete images unless the reviewer asks for partial ones too
+(core/exports/completeness.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from dashboard.text import md
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
+PARTIAL_WARNING = ("Partially reviewed images have boxes missing: a model trained on them learns that the objects "
+                   "without a box are background.")
 
 
 def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> None:
@@ -28,10 +31,11 @@ def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> N
     if user.can(Permission.EXPORT):
         _manage(resultset, user=user)
         st.markdown("**Download**")
+        include_partial = _completeness_ui(resultset)
         with st.container(horizontal=True):
             for name, label in FORMAT_LABELS.items():
-                _download(job, resultset, name, label, user=user)
-        _to_datalog_table(resultset, user=user)
+                _download(job, resultset, name, label, user=user, include_partial=include_partial)
+        _to_datalog_table(resultset, user=user, include_partial=include_partial)
     else:
         read_only_note(user, Permission.EXPORT, what="downloading, renaming or exporting a ResultSet")
     _grid(job, resultset)
@@ -64,7 +68,28 @@ def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
         st.rerun()
 
 
-def _download(job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor) -> None:
+def _completeness_ui(resultset: ResultSet) -> bool:
+    """What the exports hold and leave out, and the reviewer's choice to include partial images (off)."""
+    summary = exports.export_summary(engine=engine(), resultset_id=resultset.id)
+    left_out = summary.left_out
+    held = f"Exports hold {summary.complete_images:,} complete images"
+    if not left_out.images:
+        st.caption(f"{held}: every image of this ResultSet is complete.")
+        return False
+    st.caption(f"{held}; {left_out.sentence()}.")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        include = st.checkbox("Include partially reviewed images", value=False,
+                              key=f"include_partial_{resultset.id}")
+        if include:
+            st.warning(PARTIAL_WARNING, icon=":material/warning:")
+        else:
+            st.caption(PARTIAL_WARNING)
+    return include
+
+
+def _download(
+    job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool
+) -> None:
     fmt = exports.FORMATS[name]
     if job.task == "classification" and name in ("yolo", "voc"):
         st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
@@ -73,22 +98,23 @@ def _download(job: LabelJob, resultset: ResultSet, name: str, label: str, *, use
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
-        return download_data(resultset_id=resultset.id, format=name, user=user)
+        return download_data(resultset_id=resultset.id, format=name, user=user, include_partial=include_partial)
 
     st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{fmt.suffix}", mime=fmt.mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
 
 
-def download_data(*, resultset_id: int, format: str, user: Actor) -> bytes:
+def download_data(*, resultset_id: int, format: str, user: Actor, include_partial: bool = False) -> bytes:
     """A download's bytes, for the role `user` has now: the button was drawn by an earlier run, maybe before the
     user was demoted or removed."""
     current = users.current_actor(engine=engine(), actor=user, settings=get_settings())
     if current is None:
         raise Forbidden(f"{user.name} no longer has a LabelDeck role")
-    return exports.build_download(engine=engine(), resultset_id=resultset_id, format=format, actor=current).data
+    return exports.build_download(engine=engine(), resultset_id=resultset_id, format=format, actor=current,
+                                  include_partial=include_partial).data
 
 
-def _to_datalog_table(resultset: ResultSet, *, user: Actor) -> None:
+def _to_datalog_table(resultset: ResultSet, *, user: Actor, include_partial: bool) -> None:
     with st.expander("Export to a datalog table", icon=":material/table:"):
         with st.form(f"datalog_{resultset.id}", border=False):
             table = st.text_input("Table name", placeholder="e.g. street_scenes_accepted",
@@ -98,7 +124,7 @@ def _to_datalog_table(resultset: ResultSet, *, user: Actor) -> None:
         if exported:
             try:
                 created = exports.export_to_table(engine=engine(), resultset_id=resultset.id, table=table,
-                                                  replace=replace, actor=user)
+                                                  replace=replace, include_partial=include_partial, actor=user)
             except BadInput as problem:
                 st.error(md(problem))
             else:

@@ -8,7 +8,10 @@
   expert box exactly as stored), `area` = w·h, `iscrowd` 0. Classification: the image's class as `category_id`,
   no `bbox` and no `area`. Accepted `removed` results have no annotation (their image stays, without that box).
   Each annotation also carries `result_id`, the LabelDeck result it came from.
-- `info`: the ResultSet, its job and who made it.
+- `info`: the ResultSet, its job and who made it, and its partial images (core/exports/completeness.py):
+  `"complete_images_only": true` and `"left_out": {"pending": n, "rejected": n, "accepted_since_saved": n}`, the
+  images left out by reason; or, exported with `include_partial`, `"complete_images_only": false` and
+  `"partial_images"` with those counts, and each image then carries `"complete": true|false`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from core.exports.source import ExportSource
 
 def coco_bytes(source: ExportSource) -> bytes:
     images = source.images.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
+    image_fields = ["id", pl.col("file_path").alias("file_name"), "width", "height"]
+    if source.left_out.included:
+        images = images.join(source.partial, on="sample_id", how="left", maintain_order="left")
+        image_fields.append(pl.col("reason").is_null().alias("complete"))
     boxes = (
         source.boxes.join(images.select(pl.col("id").alias("image_id"), "sample_id"), on="sample_id", how="left")
         .sort("image_id", "result_id")
@@ -44,12 +51,13 @@ def coco_bytes(source: ExportSource) -> bytes:
         "description": f"LabelDeck ResultSet {resultset.name!r} of job {job.name!r}",
         "resultset_id": resultset.id, "resultset": resultset.name, "job_id": job.id, "job": job.name,
         "task": job.task, "created_by": resultset.created_by, "date_created": _utc(resultset.created_at).isoformat(),
-        "note": resultset.note,
+        "note": resultset.note, "complete_images_only": not source.left_out.included,
+        "partial_images" if source.left_out.included else "left_out": source.left_out.counts(),
     }
     # polars writes the big arrays itself: a dict per annotation through json.dumps would cost seconds at 1M.
     parts = [
         '{"info": ', json.dumps(info), ', "licenses": []',
-        ', "images": ', images.select("id", pl.col("file_path").alias("file_name"), "width", "height").write_json(),
+        ', "images": ', images.select(image_fields).write_json(),
         ', "annotations": ', annotations.write_json(),
         ', "categories": ', categories.write_json(), "}\n",
     ]

@@ -1,7 +1,8 @@
 """Datalog tables: a ResultSet exported to a real table in the store's database, one row per item, with the
 columns and types of core/exports/rows.py (result_id is the primary key). The same code on SQLite and PostgreSQL.
 
-The table is written by one INSERT ... SELECT in the database: the rows never travel through Python.
+The table is written by one INSERT ... SELECT in the database: the rows never travel through Python. It holds
+the rows of the ResultSet's complete images (core/exports/completeness.py), or every row with `include_partial`.
 
 Names are the user's, so they are checked before they reach SQL: `^[a-z][a-z0-9_]{0,62}$`, not a LabelDeck table,
 not a word SQLite or PostgreSQL reserves, no `sqlite_` or `pg_` prefix, and not the name of anything else in the
@@ -29,6 +30,7 @@ from core import models
 from core.access import Actor, Permission, require
 from core.db import write_transaction
 from core.errors import BadInput, NotFound
+from core.exports.completeness import PARTIAL_SAMPLES
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
 from core.models import utcnow
 
@@ -46,6 +48,7 @@ _ROWS_SELECT = """
     LEFT JOIN labelclass pc ON pc.id = r.pre_class_id
     WHERE i.resultset_id = :resultset_id
 """
+_COMPLETE_ONLY = f" AND i.sample_id NOT IN ({PARTIAL_SAMPLES})"
 
 
 def app_table_names() -> frozenset[str]:
@@ -70,9 +73,11 @@ def check_table_name(name: str) -> str:
 
 
 def export_to_table(
-    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, actor: Actor
+    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, include_partial: bool = False,
+    actor: Actor,
 ) -> models.DatalogTable:
-    """Write the ResultSet's rows to the datalog table `table` (new, or replaced when `replace`)."""
+    """Write the ResultSet's rows to the datalog table `table` (new, or replaced when `replace`): those of its
+    complete images, or all of them with `include_partial`."""
     created_by = require(actor, Permission.EXPORT, to="export to a datalog table")
     name = check_table_name(table)
     try:
@@ -93,7 +98,8 @@ def export_to_table(
             _fresh_table(conn, name, exists=exists)
             quoted = conn.dialect.identifier_preparer.quote(name)
             rows = conn.execute(
-                text(f"INSERT INTO {quoted} ({', '.join(ROW_COLUMNS)}) {_ROWS_SELECT}"),
+                text(f"INSERT INTO {quoted} ({', '.join(ROW_COLUMNS)}) {_ROWS_SELECT}"
+                     f"{'' if include_partial else _COMPLETE_ONLY}"),
                 {"resultset_id": resultset_id},
             ).rowcount
             entry = registered or models.DatalogTable(name=name, resultset_name=resultset.name, row_count=0,

@@ -6,6 +6,9 @@ The images a ResultSet covers: every image with at least one item (an image whos
 to review there, so "no boxes" is its exact, final label. Images whose results are all pending or rejected are
 left out: the ResultSet says nothing about them, and an empty label file would claim they hold no objects. So are
 images an expert skipped (a manual job labelled in LabelDeck): nobody decided what they hold.
+
+Of those, an export holds only the complete images (core/exports/completeness.py) unless `include_partial`: then
+partial images too, as before complete images were the default, and the export marks them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlmodel import Session, select
 
 from core import models
 from core.errors import BadInput, NotFound
+from core.exports.completeness import LeftOut, image_completeness, left_out
 from core.resultsets import resultset_frame
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
@@ -38,6 +42,8 @@ class ExportSource:
     classes: pl.DataFrame  # CLASS_SCHEMA, in spec order: position is the YOLO index, position + 1 the COCO id
     items: pl.DataFrame  # core.resultsets.FRAME_SCHEMA
     images: pl.DataFrame  # IMAGE_SCHEMA, the images covered, by sample id
+    partial: pl.DataFrame  # core.exports.completeness.COMPLETENESS_SCHEMA: the ResultSet's partial images
+    left_out: LeftOut  # the partial images by reason; `included` when this export holds them
 
     @property
     def task(self) -> str:
@@ -51,7 +57,13 @@ class ExportSource:
         )
 
 
-def load_source(*, engine: Engine, resultset_id: int) -> ExportSource:
+@dataclass(frozen=True)
+class ExportSummary:
+    complete_images: int  # the images a default export holds
+    left_out: LeftOut
+
+
+def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = False) -> ExportSource:
     with Session(engine) as session:
         resultset = session.get(models.ResultSet, resultset_id)
         if resultset is None:
@@ -63,20 +75,46 @@ def load_source(*, engine: Engine, resultset_id: int) -> ExportSource:
         ).all()
         empty = session.connection().execute(_SAMPLES_WITHOUT_RESULTS, {"job_id": job.id}).all()
     items = resultset_frame(engine=engine, resultset_id=resultset_id)
+    partial = image_completeness(engine=engine, resultset_id=resultset_id)
+    if not include_partial:
+        items = items.join(partial, on="sample_id", how="anti", maintain_order="left")
     images = pl.concat([
         items.select(IMAGE_SCHEMA.keys()).unique("sample_id"),
         pl.DataFrame(empty, schema=IMAGE_SCHEMA, orient="row"),
     ]).sort("sample_id")
     return ExportSource(
         resultset=resultset, job=job, classes=pl.DataFrame(classes, schema=CLASS_SCHEMA, orient="row"),
-        items=items, images=images,
+        items=items, images=images, partial=partial, left_out=left_out(partial, included=include_partial),
     )
+
+
+def export_summary(*, engine: Engine, resultset_id: int, include_partial: bool = False) -> ExportSummary:
+    """How many complete images the ResultSet's exports hold, and how many partial images they leave out (or,
+    with `include_partial`, hold too) and why: for the page before its downloads and for the CLI, without
+    building an export."""
+    with engine.connect() as conn:
+        job_id = conn.execute(text("SELECT job_id FROM resultset WHERE id = :id"), {"id": resultset_id}).scalar()
+        if job_id is None:
+            raise NotFound(f"ResultSet {resultset_id} not found")
+        covered = conn.execute(text("SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :id"),
+                               {"id": resultset_id}).scalar()
+        empty = conn.execute(text(f"SELECT COUNT(*) FROM ({_SAMPLES_WITHOUT_RESULTS.text}) e"),
+                             {"job_id": job_id}).scalar()
+    partial = image_completeness(engine=engine, resultset_id=resultset_id)
+    return ExportSummary(complete_images=covered - partial.height + empty,
+                         left_out=left_out(partial, included=include_partial))
 
 
 def require_detection(source: ExportSource, format_name: str) -> None:
     if source.task != "detection":
         raise BadInput(f"{format_name} export is for detection only: ResultSet {source.resultset.id} "
                        f"({source.resultset.name!r}) is of a {source.task} job; use CSV, COCO or a datalog table")
+
+
+def readme_text(source: ExportSource, *, title: str, images: int, body: str) -> str:
+    """A zip's README.txt: what the archive is, `body` on its files, and what it says about partial images."""
+    return (f"{title} of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
+            f"{source.job.name!r}: {images} images, {source.boxes.height} boxes.\n{body}{source.left_out.note()}\n")
 
 
 def label_paths(images: pl.DataFrame, *, folder: str, suffix: str) -> pl.Series:

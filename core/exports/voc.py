@@ -2,7 +2,8 @@
 (flat jobs: `Annotations/<stem>.xml`), one for every image the ResultSet covers (no `<object>` when it has no
 boxes). Each file: `filename` (the path relative to the job's image root), `size` (width, height, depth 3),
 `segmented` 0, and an `<object>` per box in result order: `name` (the class name), `pose` Unspecified,
-`truncated` 0, `difficult` 0, `bndbox`.
+`truncated` 0, `difficult` 0, `bndbox`. `README.txt`: what this is, and how many partially reviewed images were
+left out and why (core/exports/completeness.py).
 
 Coordinates follow the VOC devkit: 1-based, inclusive, integer pixels. A box [x, y, w, h] in px (0-based,
 continuous) becomes xmin = floor(x) + 1, ymin = floor(y) + 1, xmax = ceil(x + w), ymax = ceil(y + h): rounded
@@ -17,7 +18,7 @@ from xml.sax.saxutils import escape
 import polars as pl
 
 from core.exports.archive import zip_bytes
-from core.exports.source import ExportSource, label_paths, require_detection
+from core.exports.source import ExportSource, label_paths, readme_text, require_detection
 
 # float noise (30.000000000004) must not push a whole-pixel edge outward
 _DECIMALS = 6
@@ -89,4 +90,6 @@ def voc_zip(source: ExportSource) -> bytes:
         .select("label_path", pl.format(_HEADER, xml_text(pl.col("file_path")), pl.lit(database), "width",
                                         "height", pl.col("object").fill_null("")))
     )
-    return zip_bytes(files.iter_rows())
+    readme = readme_text(source, title="Pascal VOC annotations", images=files.height,
+                         body="Annotations/<image>.xml: bndbox in 1-based inclusive pixels, rounded outward.\n")
+    return zip_bytes([("README.txt", readme), *files.iter_rows()])

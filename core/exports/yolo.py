@@ -4,7 +4,8 @@
   `labels/<stem>.txt`): a line `class_index cx cy w h` per box, the centre and size normalised by the image's width
   and height, 6 decimals; an empty file for an image without boxes. Lines in result order.
 - `classes.txt`: the label spec's class names, one a line; the line number (from 0) is `class_index`.
-- `data.yaml`: `nc` and `names` (the same list), for Ultralytics-style tools; `README.txt`: what this is.
+- `data.yaml`: `nc` and `names` (the same list), for Ultralytics-style tools; `README.txt`: what this is, and how
+  many partially reviewed images were left out and why (core/exports/completeness.py).
 
 Image files are not in the archive: put them under `images/` beside `labels/`, as in the job's image root.
 """
@@ -16,7 +17,7 @@ import json
 import polars as pl
 
 from core.exports.archive import zip_bytes
-from core.exports.source import ExportSource, label_paths, require_detection
+from core.exports.source import ExportSource, label_paths, readme_text, require_detection
 from core.names import escaped
 
 
@@ -49,13 +50,10 @@ def yolo_zip(source: ExportSource) -> bytes:
         .select("label_path", pl.col("text").fill_null(""))
     )
     names = source.classes["class_name"].to_list()
-    readme = (
-        f"YOLO labels of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
-        f"{source.job.name!r}: {files.height} images, {source.boxes.height} boxes.\n"
+    readme = readme_text(source, title="YOLO labels", images=files.height, body=(
         "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
         "(from 0).\nImage files are not included: put them under images/, with the paths of the job's image "
-        "root.\n"
-    )
+        "root.\n"))
     data_yaml = f"path: .\ntrain: images\nval: images\nnc: {len(names)}\nnames: {json.dumps(names)}\n"
     return zip_bytes([
         # One line per class whatever a name holds (names from before core/names.py may hold a line break).

@@ -247,7 +247,7 @@ def test_the_accepted_and_rejected_tabs_offer_their_own_moves(store):
     at.segmented_control(key="tab").set_value("rejected").run()
     assert buttons(at, "bulk_") == {"bulk_accepted": ("Accept 11 shown", False),
                                     "bulk_pending": ("Move to pending 11 shown", False)}
-    assert popovers(at) == {}
+    assert popovers(at) == {"Send back 11 shown for relabelling": False}  # tests/app/test_rework_button.py
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 11 results"]
     assert tab_labels(at) == ["Pending Review 32", "Accepted 11", "Rejected 0"]
@@ -721,7 +721,8 @@ def test_a_download_drawn_before_a_demotion_or_removal_is_refused_when_clicked(s
     at = open_page("resultsets", store["street-scenes"], user="lee")
     assert at.download_button  # drawn for lee, a reviewer
     drawn_for = Actor(name="lee", role=Role.REVIEWER)
-    assert download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for).count(b"\n") == 16
+    assert download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for,
+                         include_partial=True).count(b"\n") == 16
     users.set_role(engine=store_engine(), name="lee", role="viewer", actor=operator())
     with pytest.raises(Forbidden, match="viewer"):
         download_data(resultset_id=cars_and_dogs.id, format="csv", user=drawn_for)
@@ -734,6 +735,7 @@ def test_export_to_a_datalog_table_then_the_catalog_lists_it(store):
     street = store["street-scenes"]
     _, cars_and_dogs = two_resultsets(street)
     at = sign_in(open_page("resultsets", street))
+    at.checkbox(key=f"include_partial_{cars_and_dogs.id}").check().run()  # its images are all partial
     widget_by_label(at.text_input, "Table name").input("Cars And Dogs")
     form_button(at, "Export").click().run()
     assert [plain(e.value) for e in at.error] == [

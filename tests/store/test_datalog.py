@@ -126,10 +126,11 @@ def test_an_existing_table_or_view_that_is_not_a_datalog_table_is_left_alone(eng
 def test_a_second_export_is_refused_without_replace_and_replaces_cleanly_with_it(engine, job, ids, resultset):
     export_to_table(engine=engine, resultset_id=resultset.id, table="labels", actor=as_admin("lead"))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE result SET review_state = 'rejected' WHERE id IN (:a, :b, :c, :d, :e)"),
-                     dict(zip("abcde", ids[:5])))
+        # a.png and b.png rejected whole: the smaller ResultSet is d.png, a complete image
+        conn.execute(text("UPDATE result SET review_state = 'rejected' WHERE id IN (:a, :b, :c, :d, :e, :f)"),
+                     dict(zip("abcdef", ids[:6])))
     smaller = create_resultset(engine=engine, job_id=job.id, name="two", actor=as_admin("lead"))
-    assert smaller.item_count == 2
+    assert smaller.item_count == 1
 
     with pytest.raises(BadInput, match=r"table 'labels' exists \(7 rows from ResultSet 'all'\); pass --replace"):
         export_to_table(engine=engine, resultset_id=smaller.id, table="labels", actor=as_admin("lead"))
@@ -139,9 +140,9 @@ def test_a_second_export_is_refused_without_replace_and_replaces_cleanly_with_it
                                actor=as_admin("bob"))
 
     assert (replaced.resultset_id, replaced.resultset_name, replaced.row_count, replaced.created_by) == (
-        smaller.id, "two", 2, "bob")
-    assert table_rows(engine, "labels")["result_id"].to_list() == ids[5:]
-    assert [(t.name, t.row_count) for t in list_datalog_tables(engine=engine, job_id=job.id)] == [("labels", 2)]
+        smaller.id, "two", 1, "bob")
+    assert table_rows(engine, "labels")["result_id"].to_list() == ids[6:]
+    assert [(t.name, t.row_count) for t in list_datalog_tables(engine=engine, job_id=job.id)] == [("labels", 1)]
     assert table_counts(engine)["datalogtable"] == 1
 
 

@@ -54,8 +54,9 @@ def expected_boxes(ids, accepted) -> dict[str, list[tuple[str, tuple]]]:
     return out
 
 
-def download(engine, resultset, fmt) -> bytes:
-    return build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt).data
+def download(engine, resultset, fmt, *, include_partial=False) -> bytes:
+    return build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt,
+                          include_partial=include_partial).data
 
 
 def unzip(data: bytes, into: Path) -> dict[str, str]:
@@ -66,9 +67,9 @@ def unzip(data: bytes, into: Path) -> dict[str, str]:
 
 # --- COCO ---------------------------------------------------------------------------------------------------------
 
-def read_coco(engine, resultset, tmp_path) -> COCO:
+def read_coco(engine, resultset, tmp_path, *, include_partial=False) -> COCO:
     path = write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="coco",
-                        out=tmp_path / "export.json")
+                        out=tmp_path / "export.json", include_partial=include_partial)
     return COCO(str(path))
 
 
@@ -100,11 +101,12 @@ def test_coco_round_trip_covers_the_accepted_images_and_the_images_without_resul
     assert [a["result_id"] for a in anns] == ids[:5]
 
 
-def test_coco_keeps_an_image_whose_only_accepted_result_is_a_removal(engine, job, ids, tmp_path):
-    accepted = [ids[5], ids[6]]  # b.png's removed box and d.png's cat
-    coco = read_coco(engine, make_resultset(engine, job, accepted), tmp_path)
+def test_coco_with_partial_images_keeps_an_image_whose_only_accepted_result_is_a_removal(engine, job, ids, tmp_path):
+    accepted = [ids[5], ids[6]]  # b.png's removed box (its other two results pending) and d.png's cat
+    coco = read_coco(engine, make_resultset(engine, job, accepted), tmp_path, include_partial=True)
 
-    assert [i["file_name"] for i in coco.loadImgs(sorted(coco.getImgIds()))] == ["b.png", "c.png", "d.png"]
+    assert [(i["file_name"], i["complete"]) for i in coco.loadImgs(sorted(coco.getImgIds()))] == [
+        ("b.png", False), ("c.png", True), ("d.png", True)]
     assert coco_boxes(coco) == {"d.png": [("cat", (5.0, 5.0, 10.0, 10.0))]}
     assert len(coco.getAnnIds()) == 1
 
@@ -182,7 +184,8 @@ def test_yolo_and_voc_refuse_classification(engine, tmp_path):
 def test_voc_round_trip(engine, job, ids, tmp_path):
     accepted = [*ids[:6]]
     files = unzip(download(engine, make_resultset(engine, job, accepted), "voc"), tmp_path / "voc")
-    assert sorted(files) == ["Annotations/a.xml", "Annotations/b.xml", "Annotations/c.xml"]
+    assert sorted(files) == ["Annotations/a.xml", "Annotations/b.xml", "Annotations/c.xml", "README.txt"]
+    assert "Every image of the ResultSet is complete" in files["README.txt"]
     assert "<object>" not in files["Annotations/c.xml"]
     assert "<width>30</width>" in files["Annotations/c.xml"] and "<depth>3</depth>" in files["Annotations/c.xml"]
 
@@ -244,14 +247,16 @@ def test_csv_has_a_row_per_item_with_every_column(engine, job, ids):
     set_state(engine, [ids[0]], "rejected")
     resultset = create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
 
-    rows = list(csv.reader(io.StringIO(download(engine, resultset, "csv").decode())))
+    # both images are partial: by default the CSV is its header alone, with include_partial the rows as before
+    assert download(engine, resultset, "csv").decode().splitlines() == [",".join(CSV_HEADER)]
+    rows = list(csv.reader(io.StringIO(download(engine, resultset, "csv", include_partial=True).decode())))
 
-    assert rows[0] == CSV_HEADER
+    assert rows[0] == [*CSV_HEADER, "complete_image"]
     assert rows[1:] == [
         [str(ids[1]), "a.png", "100", "50", "dog", "cat", "relabeled", "true", "50.0", "10.0", "20.0", "20.0",
-         "1.0", "400.0", "0.08", "1.0", "0.8", "accepted", "ann"],
+         "1.0", "400.0", "0.08", "1.0", "0.8", "accepted", "ann", "false"],
         [str(ids[5]), "b.png", "40", "40", "", "dog", "removed", "true", "", "", "", "", "", "", "", "", "0.6",
-         "accepted", "bob"],
+         "accepted", "bob", "false"],
     ]
 
 
@@ -281,7 +286,8 @@ def test_downloads_are_named_typed_and_deterministic(engine, job, ids, tmp_path)
         assert build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt).data == first.data, fmt
     # all four images are covered now (d.png's result accepted too)
     assert len(json.loads(names["coco"].data)["images"]) == 4
-    assert Counter(n.split("/")[0] for n in unzip(names["voc"].data, tmp_path / "v")) == {"Annotations": 4}
+    assert Counter(n.split("/")[0] for n in unzip(names["voc"].data, tmp_path / "v")) == {"Annotations": 4,
+                                                                                        "README.txt": 1}
 
 
 def test_write_export_to_a_file_or_a_folder(engine, job, ids, tmp_path):

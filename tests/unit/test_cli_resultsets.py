@@ -73,15 +73,16 @@ def test_export_files_in_every_format(job, tmp_path):
     assert (out / "labels.csv").read_text().count("\n") == 7  # header + 6 items
     assert sorted(zipfile.ZipFile(out / "yolo.zip").namelist()) == [
         "README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt"]
-    assert len(zipfile.ZipFile(out / "voc.zip").namelist()) == 3
+    assert len(zipfile.ZipFile(out / "voc.zip").namelist()) == 4  # three images and README.txt
     run("export", str(rs), "--format", "coco", "--out", str(out))  # a folder: the download's file name
     assert (out / "street-golden.json").read_text() == (out / "labels.json").read_text()
 
 
 def test_export_to_a_datalog_table(job, sqlite_engine):
     rs = create(job.id, "golden")
-    assert run("export", str(rs), "--table", "golden_labels").stdout.strip() == (
-        f"datalog table golden_labels: 6 rows from ResultSet {rs}")
+    assert run("export", str(rs), "--table", "golden_labels").stdout.splitlines() == [
+        f"datalog table golden_labels: 6 rows from ResultSet {rs}",
+        "3 complete images. Every image of the ResultSet is complete: it holds every result of each in the job."]
     again = run("export", str(rs), "--table", "golden_labels", check_rc=2)
     assert "exists (6 rows from ResultSet 'golden'); pass --replace" in again.stderr
     run("export", str(rs), "--table", "golden_labels", "--replace", "--created-by", "bob")

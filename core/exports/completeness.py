@@ -1,0 +1,111 @@
+"""Complete images: which images of a ResultSet an export may hold by default.
+
+An image of a ResultSet (an image with at least one item) is **complete** when the ResultSet holds every result
+of that image in the job: each of them was accepted when the ResultSet was saved, so the image's boxes in the
+export are the whole truth about it and a model can train on it. An image with any result the ResultSet does
+not hold is **partial**: a detector trained on it would learn that the objects of the missing boxes are
+background. Exports leave partial images out unless asked for them (`include_partial`).
+
+The rule is judged against the snapshot, as everything else about a ResultSet is: a result accepted after the
+save does not complete the image (the ResultSet does not hold its box: save a new ResultSet), and a result
+rejected after the save does not make it partial (the ResultSet keeps the label it froze). So the images an
+export holds never change; only the reasons given for a partial image follow the results' states now.
+
+A partial image is counted once, under the first of REASONS that one of its missing results is in now:
+`rejected` (a label is wrong: reviewing the rest will not complete the image, it needs relabelling), then
+`pending` (the review is not finished), then `accepted_since_saved` (everything is accepted now, after the save).
+Images of the job with no results at all are complete (nothing to review); images with no item are not the
+ResultSet's and are not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine, text
+
+REASONS = ("rejected", "pending", "accepted_since_saved")
+COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
+
+# The job's results on the ResultSet's images that its snapshot does not hold.
+_MISSING_RESULTS = """
+    SELECT r.sample_id, r.review_state FROM result r
+    WHERE r.sample_id IN (SELECT DISTINCT sample_id FROM resultsetitem WHERE resultset_id = :resultset_id)
+      AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
+"""
+# For SQL that filters items itself (datalog tables): `i.sample_id NOT IN (PARTIAL_SAMPLES)`.
+PARTIAL_SAMPLES = f"SELECT DISTINCT missing.sample_id FROM ({_MISSING_RESULTS}) missing"
+_MISSING_BY_STATE = text(f"""
+    SELECT missing.sample_id,
+           SUM(CASE WHEN missing.review_state = 'rejected' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN missing.review_state = 'pending' THEN 1 ELSE 0 END)
+    FROM ({_MISSING_RESULTS}) missing GROUP BY missing.sample_id
+""")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Partial images of a ResultSet by reason, and whether the export at hand left them out or included them."""
+
+    pending: int = 0
+    rejected: int = 0
+    accepted_since_saved: int = 0
+    included: bool = False
+
+    @property
+    def images(self) -> int:
+        return self.pending + self.rejected + self.accepted_since_saved
+
+    def counts(self) -> dict[str, int]:
+        return {"pending": self.pending, "rejected": self.rejected,
+                "accepted_since_saved": self.accepted_since_saved}
+
+    def sentence(self) -> str:
+        """'12 images still have pending results, 3 have rejected results', or '' when no image is partial."""
+        phrases = [(self.pending, "still {} pending results"), (self.rejected, "{} rejected results"),
+                   (self.accepted_since_saved,
+                    "{} results accepted after this ResultSet was saved (save a new one to include them)")]
+        said: list[str] = []
+        for count, phrase in phrases:
+            if count:
+                noun = "" if said else f" {_images(count)}"  # the noun once, as one would say it
+                said.append(f"{count:,}{noun} {phrase.format(_have(count))}")
+        return ", ".join(said)
+
+    def note(self) -> str:
+        """What an export says about its partial images, in its README or info text."""
+        if not self.images:
+            return "Every image of the ResultSet is complete: it holds every result of each in the job."
+        if self.included:
+            return (f"Partially reviewed images included ({self.sentence()}): their labels are not the whole truth "
+                    "about them; a model trained on them learns that unlabelled objects are background.")
+        return (f"Complete images only: {self.images:,} partially reviewed {_images(self.images)} left out "
+                f"({self.sentence()}).")
+
+
+def _images(n: int) -> str:
+    return "image" if n == 1 else "images"
+
+
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def image_completeness(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
+    """The partial images of the ResultSet (COMPLETENESS_SCHEMA): sample_id and the reason it is partial. An image
+    of the ResultSet that is not here is complete."""
+    with engine.connect() as conn:
+        rows = conn.execute(_MISSING_BY_STATE, {"resultset_id": resultset_id}).all()
+    counts = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "rejected": pl.Int64, "pending": pl.Int64},
+                          orient="row")
+    reason = (pl.when(pl.col("rejected") > 0).then(pl.lit("rejected"))
+              .when(pl.col("pending") > 0).then(pl.lit("pending"))
+              .otherwise(pl.lit("accepted_since_saved")))
+    return counts.select("sample_id", reason.alias("reason")).sort("sample_id")
+
+
+def left_out(partial: pl.DataFrame, *, included: bool = False) -> LeftOut:
+    """The counts by reason of image_completeness's frame."""
+    by_reason = dict(partial.group_by("reason").len().iter_rows())
+    return LeftOut(**{reason: by_reason.get(reason, 0) for reason in REASONS}, included=included)

@@ -1,0 +1,78 @@
+"""The ResultSets page says what its exports hold before the downloads: how many complete images, how many partial
+ones it leaves out and why, and offers to include them (off by default, with the warning beside it); the downloads
+and the datalog export follow that choice (issue 12). Through Streamlit's AppTest, in the demo store drawn small."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core import resultsets, review
+from core.exports import export_summary, list_datalog_tables
+from dashboard.resultset_panel import PARTIAL_WARNING, download_data
+from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)
+    ANA,
+    BO,
+    captions,
+    form_button,
+    frame_of,
+    open_page,
+    sign_in,
+    store,
+    store_engine,
+    widget_by_label,
+)
+from tests.builders import as_admin, as_reviewer
+
+REVIEWER = as_reviewer(BO)
+AT_THE_PAGE = as_reviewer(ANA)  # signed in by sign_in: download_data reads the role of an account
+
+
+def some_complete_images(street: int):
+    """Every result of the job's first two images accepted, and the cars elsewhere: partial images beside them."""
+    frame = frame_of(street)
+    first_two = frame["sample_id"].unique().sort().head(2)
+    accepted = frame.filter(pl.col("sample_id").is_in(first_two.implode()) | (pl.col("class_row") == "car"))
+    review.accept(engine=store_engine(), job_id=street, result_ids=accepted["result_id"].to_list(),
+                  from_state="pending", actor=REVIEWER)
+    resultset = resultsets.create_resultset(engine=store_engine(), job_id=street, name="mixed", actor=as_admin(BO))
+    return resultset, frame.filter(pl.col("sample_id").is_in(first_two.implode()))
+
+
+def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(store):
+    street = store["street-scenes"]
+    resultset, complete = some_complete_images(street)
+    summary = export_summary(engine=store_engine(), resultset_id=resultset.id)
+    # the demo's other cars share their images with pending results
+    assert (summary.complete_images, summary.left_out.counts(), complete.height, resultset.item_count) == (
+        2, {"pending": 3, "rejected": 0, "accepted_since_saved": 0}, 16, 20)
+
+    at = sign_in(open_page("resultsets", street))
+    assert "Exports hold 2 complete images; 3 images still have pending results." in captions(at)
+    box = at.checkbox(key=f"include_partial_{resultset.id}")
+    assert (box.label, box.value) == ("Include partially reviewed images", False)
+    assert PARTIAL_WARNING in captions(at) and not at.warning
+
+    default = download_data(resultset_id=resultset.id, format="csv", user=AT_THE_PAGE)
+    assert default.count(b"\n") - 1 == complete.height  # the complete images' results only
+    widget_by_label(at.text_input, "Table name").input("complete_only")
+    form_button(at, "Export").click().run()
+    assert [t.row_count for t in list_datalog_tables(engine=store_engine(), job_id=street)] == [complete.height]
+
+    box.check().run()
+    assert [w.value for w in at.warning] == [PARTIAL_WARNING]
+    everything = download_data(resultset_id=resultset.id, format="csv", user=AT_THE_PAGE, include_partial=True)
+    assert everything.count(b"\n") - 1 == resultset.item_count
+    widget_by_label(at.text_input, "Table name").input("everything")
+    form_button(at, "Export").click().run()
+    assert {t.name: t.row_count for t in list_datalog_tables(engine=store_engine(), job_id=street)} == {
+        "complete_only": complete.height, "everything": resultset.item_count}
+
+
+def test_a_resultset_of_complete_images_only_offers_no_choice(store):
+    fruit = store["fruit-stand"]
+    review.accept(engine=store_engine(), job_id=fruit, result_ids=frame_of(fruit)["result_id"].to_list(),
+                  from_state="pending", actor=REVIEWER)
+    resultsets.create_resultset(engine=store_engine(), job_id=fruit, name="fruit", actor=as_admin(BO))
+    at = sign_in(open_page("resultsets", fruit))
+    assert "Exports hold 6 complete images: every image of this ResultSet is complete." in captions(at)
+    assert [c.key for c in at.checkbox if c.key and c.key.startswith("include_partial_")] == []
