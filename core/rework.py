@@ -125,7 +125,7 @@ def _chosen(
     rejected = pl.DataFrame(session.connection().execute(_REJECTED, {"job_id": origin.id}).all(),
                             schema=_REJECTED_SCHEMA, orient="row")
     if result_ids is not None:
-        rejected = rejected.filter(pl.col("result_id").is_in(pl.Series(list(result_ids), dtype=pl.Int64).implode()))
+        rejected = rejected.filter(pl.col("result_id").is_in(pl.Series(result_ids, dtype=pl.Int64).implode()))
     if classes:
         known = [*session.exec(select(models.LabelClass.name).where(models.LabelClass.spec_id == origin.spec_id)
                                .order_by(models.LabelClass.position)).all(), REMOVED_ROW]
@@ -140,7 +140,7 @@ def _nothing_to_send(
     classes: Sequence[str] | None,
 ) -> str:
     which = " of class " + ", ".join(classes) if classes else ""
-    among = f" among the {len(set(result_ids)):,} picked" if result_ids is not None else ""
+    among = f" among the {pl.Series(result_ids).n_unique():,} given" if result_ids is not None else ""
     if chosen.height:
         return (f"job #{origin.id} {origin.name!r}: its {chosen.height:,} rejected results{which}{among} were sent "
                 "back already, to a rework job still being labelled")

@@ -17,6 +17,7 @@ from core.errors import BadInput
 from core.models import LabelJob
 from core.orientation import open_upright
 from dashboard.detection_editor import detection_editor
+from dashboard.rework_notes import rework_notes_ui
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
@@ -55,6 +56,7 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
     who = f" by {md(state.labelled_by)}" if state.labelled_by else ""
     st.caption(f"**{md(state.file_path)}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
                f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
+    rework_notes_ui(job=job, sample_id=sample_id)
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
     if state.task == "detection":
         boxes = detection_editor(image_path=state.image_path, label_list=state.label_list, colors=state.colors,

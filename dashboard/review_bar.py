@@ -1,5 +1,6 @@
 """The review bar over the grid: Accept / Reject / Move to pending for everything displayed (all pages of the
-slice and filters) or for the tiles picked by hand, a reason for rejections, and Undo of one's last action."""
+slice and filters) or for the tiles picked by hand, a reason for rejections, Send back for relabelling on the
+Rejected tab, and Undo of one's last action."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core import review
 from core.access import Actor, Permission
 from core.review import ReviewOutcome
 from dashboard.job_data import JobData
+from dashboard.rework_button import send_back_ui
 from dashboard.signed_in import read_only_note
 from dashboard.store import engine, store_problems_reported
 
@@ -106,6 +108,10 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
                     selection=selection)
                 clear_picks(key)
                 st.rerun()
+        if state == "rejected" and send_back_ui(data=data, ids=seen_ids, scope=scope, user=user, disabled=disabled,
+                                                key=key):
+            clear_picks(key)
+            st.rerun()
         if picked and st.button("Clear picks", key=f"{key}clear_picks", type="tertiary"):
             clear_picks(key)
             st.rerun()

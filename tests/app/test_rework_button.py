@@ -1,0 +1,53 @@
+"""Rework through Streamlit's AppTest: Send back for relabelling on the Rejected tab of Visualize makes a rework
+job of the rejected results shown under the reviewer's name and says so; Annotate shows that job's annotator why
+each result of an image was sent back."""
+
+from __future__ import annotations
+
+from core import review
+from core.jobs import list_jobs
+from core.rework import create_rework_job, rework_notes
+from tests.app.conftest import plain
+from tests.app.test_annotate_page import open_page as open_annotate
+from tests.app.test_review_page import ANA, click, open_visualize, popovers, store, toasts  # noqa: F401
+from tests.app.test_visualize_page import frame_of, store_engine
+from tests.builders import as_reviewer
+from tests.manual_builders import sample_ids
+
+
+def test_the_rejected_tab_sends_its_results_back_for_relabelling(store):  # noqa: F811
+    fruit = store["fruit-stand"]
+    rejected = sorted(frame_of(fruit)["result_id"].to_list())[:3]
+    review.reject(engine=store_engine(), job_id=fruit, result_ids=rejected, from_state="pending",
+                  actor=as_reviewer(ANA), reason="looks like a pear")
+    assert not [p for p in popovers(open_visualize(fruit)) if p.startswith("Send back")]  # Rejected tab only
+    at = open_visualize(fruit, tab="rejected")
+    assert popovers(at)["Send back 3 shown for relabelling"] is False
+    at.text_input(key="rework_name").input("fruit again")
+    click(at, "rework_send")
+
+    [rework] = [j for j in list_jobs(engine=store_engine()) if j.name == "fruit again"]
+    assert (rework.status, rework.images) == ("IN_PROGRESS", 3)
+    assert any(t.startswith(f"Sent 3 results back for relabelling in job #{rework.id} fruit again") for t in toasts(at))
+    sample = next(iter(sample_ids(store_engine(), rework.id).values()))
+    assert [n.reason for n in rework_notes(engine=store_engine(), job_id=rework.id, sample_id=sample)] == [
+        "looks like a pear"]
+    event = review.list_events(engine=store_engine(), job_id=fruit, limit=1)[0]
+    assert (event.reviewer, event.rework_job_id, sorted(event.result_ids)) == (ANA, rework.id, sorted(rejected))
+    # sent again: nothing left, and the popover says why
+    at.text_input(key="rework_name").input("fruit thrice")
+    click(at, "rework_send")
+    assert any("were sent back already" in e.value for e in at.error)
+
+
+def test_the_annotator_of_a_rework_job_sees_why_each_result_was_sent_back(store):  # noqa: F811
+    street = store["street-scenes"]
+    first = sorted(frame_of(street)["result_id"].to_list())[0]
+    review.reject(engine=store_engine(), job_id=street, result_ids=[first], from_state="pending",
+                  actor=as_reviewer(ANA), reason="a *cyclist*, not a pedestrian")
+    rework = create_rework_job(engine=store_engine(), job_id=street, name="street again", actor=as_reviewer(ANA)).job
+    at = open_annotate("pages/annotate.py", job=str(rework.id))
+    assert not at.exception, at.exception
+    [note] = [w.value for w in at.warning if w.value.startswith("Sent back for relabelling")]
+    assert note.startswith(f"Sent back for relabelling from job #{street}:\n- **")
+    assert plain(note).endswith(": a *cyclist*, not a pedestrian")  # the reviewer's text, not Markdown
