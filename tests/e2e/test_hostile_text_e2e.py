@@ -120,7 +120,8 @@ def test_every_page_shows_hostile_text_as_text_and_reaches_no_other_host(hostile
         page.goto(f"{url}/{path}" + (f"?{urlencode(params)}" if params else ""))
         idle(page)
         for text in texts:
-            expect(page.get_by_text(as_shown(text)).first, f"{name}: {text}").to_be_visible()
+            # Visible copies only: a data grid keeps a hidden accessible copy of its cells, earlier in the page.
+            expect(page.get_by_text(as_shown(text)).filter(visible=True).first, f"{name}: {text}").to_be_visible()
         if name == "new-job":
             auto_job = page.get_by_role("combobox", name="Auto label job")
             expect(auto_job).to_have_value(re.compile(re.escape(hostile.AUTO_JOB)))
