@@ -19,6 +19,7 @@ REVIEW_STATE_LABELS: Final = {"pending": "Pending Review", "accepted": "Accepted
 # tab, never moved by a review action, but kept (not deleted) so the event log still replays to every row's state.
 REWORKED: Final = "reworked"
 RESULT_STATES: Final = (*REVIEW_STATES, REWORKED)
+RESULT_STATE_LABELS: Final = {**REVIEW_STATE_LABELS, REWORKED: "Reworked"}
 
 # A removed result has no expert class; every "by class" figure gives it a row of its own.
 REMOVED_ROW: Final = "(removed)"

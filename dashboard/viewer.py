@@ -20,7 +20,7 @@ from core.jobs import image_root
 from core.results_frame import result_state
 from core.thumbnails import ImageUnavailable
 from core.viewer_image import viewer_image
-from core.vocabulary import REVIEW_STATE_LABELS
+from core.vocabulary import RESULT_STATE_LABELS
 from dashboard.job_data import JobData
 from dashboard.review_bar import ACTIONS, ICONS, QUICK_REASONS, act, as_seen, show_last_outcome
 from dashboard.signed_in import still_signed_in
@@ -75,9 +75,9 @@ def viewer_dialog(data: JobData, order: pl.Series, *, user: Actor, selection: di
         _canvas(data, row)
     with side:
         st.markdown(f"**{md(row['file_path'])}**  \nresult {result_id}")
-        st.caption(f"{position + 1:,} of {order.len():,} shown · {REVIEW_STATE_LABELS[state]}" if position >= 0
-                   else f"Not among the results shown · {REVIEW_STATE_LABELS[state]}")
-        if user.can(Permission.REVIEW):
+        st.caption(f"{position + 1:,} of {order.len():,} shown · {RESULT_STATE_LABELS[state]}" if position >= 0
+                   else f"Not among the results shown · {RESULT_STATE_LABELS[state]}")
+        if user.can(Permission.REVIEW) and state in ACTIONS:  # a reworked result is replaced: nothing to decide
             _decide(data, result_id, state, order=order, position=position, user=user, selection=selection)
         _steps(order, position)
         _metrics(data, row)
@@ -208,5 +208,5 @@ def _history(data: JobData, result_id: int) -> None:
         before, after = move_of(event, result_id)
         reason = f" · “{md(event.reason)}”" if event.reason else ""
         undo = " (undo)" if event.undoes_event_id else ""
-        st.caption(f"{event.created_at:%d %b %H:%M} · {md(event.reviewer)}: {REVIEW_STATE_LABELS[before]} → "
-                   f"{REVIEW_STATE_LABELS[after]}{undo}{reason}")
+        st.caption(f"{event.created_at:%d %b %H:%M} · {md(event.reviewer)}: {RESULT_STATE_LABELS[before]} → "
+                   f"{RESULT_STATE_LABELS[after]}{undo}{reason}")

@@ -56,6 +56,8 @@ st.dataframe(
             "results": [e.result_count for e in shown],
             "reason": [e.reason or "" for e in shown],
             "undoes": [f"event {e.undoes_event_id}" if e.undoes_event_id else "" for e in shown],
+            # The rework loop: results sent to a rework job, and its results brought back (core/rework.py).
+            "rework": [f"job #{e.rework_job_id}" if e.rework_job_id else "" for e in shown],
             "selected by": [describe_selection(e.selection) for e in shown],
         },
         schema_overrides={"results": pl.Int64},

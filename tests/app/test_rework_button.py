@@ -1,6 +1,6 @@
 """Rework through Streamlit's AppTest: Send back for relabelling on the Rejected tab of Visualize makes a rework
 job of the rejected results shown under the reviewer's name and says so; Annotate shows that job's annotator why
-each result of an image was sent back."""
+each result of an image was sent back; Activity shows the loop."""
 
 from __future__ import annotations
 
@@ -9,10 +9,29 @@ from core.jobs import list_jobs
 from core.rework import create_rework_job, rework_notes
 from tests.app.conftest import plain
 from tests.app.test_annotate_page import open_page as open_annotate
-from tests.app.test_review_page import ANA, click, open_visualize, popovers, store, toasts  # noqa: F401
+from core.expert_labels import save_expert_label
+from core.manual_jobs import submit_job
+from tests.app.test_review_page import (  # noqa: F401  (store: the demo jobs, drawn small)
+    ANA,
+    click,
+    open_page,
+    open_visualize,
+    popovers,
+    sign_in,
+    store,
+    toasts,
+)
 from tests.app.test_visualize_page import frame_of, store_engine
 from tests.builders import as_reviewer
 from tests.manual_builders import sample_ids
+
+
+def first_result_sent_back(job_id: int, *, reason: str, name: str):
+    """The job's first result rejected by ana with `reason` and sent back to a rework job `name` (returned)."""
+    first = sorted(frame_of(job_id)["result_id"].to_list())[0]
+    review.reject(engine=store_engine(), job_id=job_id, result_ids=[first], from_state="pending",
+                  actor=as_reviewer(ANA), reason=reason)
+    return create_rework_job(engine=store_engine(), job_id=job_id, name=name, actor=as_reviewer(ANA)).job
 
 
 def test_the_rejected_tab_sends_its_results_back_for_relabelling(store):  # noqa: F811
@@ -42,12 +61,26 @@ def test_the_rejected_tab_sends_its_results_back_for_relabelling(store):  # noqa
 
 def test_the_annotator_of_a_rework_job_sees_why_each_result_was_sent_back(store):  # noqa: F811
     street = store["street-scenes"]
-    first = sorted(frame_of(street)["result_id"].to_list())[0]
-    review.reject(engine=store_engine(), job_id=street, result_ids=[first], from_state="pending",
-                  actor=as_reviewer(ANA), reason="a *cyclist*, not a pedestrian")
-    rework = create_rework_job(engine=store_engine(), job_id=street, name="street again", actor=as_reviewer(ANA)).job
+    rework = first_result_sent_back(street, reason="a *cyclist*, not a pedestrian", name="street again")
     at = open_annotate("pages/annotate.py", job=str(rework.id))
     assert not at.exception, at.exception
     [note] = [w.value for w in at.warning if w.value.startswith("Sent back for relabelling")]
     assert note.startswith(f"Sent back for relabelling from job #{street}:\n- **")
     assert plain(note).endswith(": a *cyclist*, not a pedestrian")  # the reviewer's text, not Markdown
+
+
+def test_activity_shows_the_rework_loop(store):  # noqa: F811
+    fruit = store["fruit-stand"]
+    rework = first_result_sent_back(fruit, reason="a lemon", name="fruit again")
+    [sample] = sample_ids(store_engine(), rework.id).values()
+    save_expert_label(engine=store_engine(), job_id=rework.id, sample_id=sample, actor=as_reviewer("erin"),
+                      class_name="lemon")
+    submit_job(engine=store_engine(), job_id=rework.id, actor=as_reviewer("erin"))
+    at = sign_in(open_page("activity", fruit))
+    listed = at.dataframe[0].value
+    assert listed[["reviewer", "from", "to", "results", "reason", "rework"]].values.tolist() == [
+        ["erin", "several", "several", 2, f"relabelled in rework job #{rework.id} fruit again", f"job #{rework.id}"],
+        [ANA, "Rejected", "Rejected", 1, f"sent back for relabelling in job #{rework.id} fruit again",
+         f"job #{rework.id}"],
+        [ANA, "Pending Review", "Rejected", 1, "a lemon", ""],
+    ]
