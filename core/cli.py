@@ -366,14 +366,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         written = {"format": args.format, "path": str(path)}
     summary = exports.export_summary(engine=engine, resultset_id=args.resultset_id,
                                      include_partial=args.include_partial)
-    left_out = summary.left_out
+    partial = summary.partial_images
     if args.json:
         print(json.dumps({"resultset_id": args.resultset_id, **written, "complete_images": summary.complete_images,
-                          "partial_images_included": left_out.included, "partial_images": left_out.counts()},
+                          "partial_images_included": partial.included, "partial_images": partial.counts()},
                          indent=2))
         return 0
-    hint = " Pass --include-partial to export them too." if left_out.images and not left_out.included else ""
-    print(f"{done}\n{summary.complete_images:,} complete images. {left_out.note()}{hint}")
+    hint = " Pass --include-partial to export them too." if partial.images and not partial.included else ""
+    print(f"{done}\n{summary.complete_images:,} complete images. {partial.note()}{hint}")
     return 0
 
 

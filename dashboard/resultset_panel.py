@@ -71,12 +71,12 @@ def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
 def _completeness_ui(resultset: ResultSet) -> bool:
     """What the exports hold and leave out, and the reviewer's choice to include partial images (off)."""
     summary = exports.export_summary(engine=engine(), resultset_id=resultset.id)
-    left_out = summary.left_out
+    partial = summary.partial_images
     held = f"Exports hold {summary.complete_images:,} complete images"
-    if not left_out.images:
+    if not partial.images:
         st.caption(f"{held}: every image of this ResultSet is complete.")
         return False
-    st.caption(f"{held}; {left_out.sentence()}.")
+    st.caption(f"{held}; {partial.sentence()}.")
     with st.container(horizontal=True, vertical_alignment="center"):
         include = st.checkbox("Include partially reviewed images", value=False,
                               key=f"include_partial_{resultset.id}")

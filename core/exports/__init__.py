@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from core.access import Actor, Permission, require
 from core.errors import BadInput
 from core.exports.coco import coco_bytes
-from core.exports.completeness import LeftOut
+from core.exports.completeness import PartialImages
 from core.exports.csv_file import csv_bytes
 from core.exports.datalog import (
     check_table_name,
@@ -32,8 +32,8 @@ from core.exports.yolo import yolo_zip
 from core.output_files import output_path, replacing
 
 __all__ = [
-    "FORMATS", "Download", "ExportSummary", "LeftOut", "build_download", "check_table_name", "export_summary",
-    "export_to_table", "list_datalog_tables", "preview_datalog_table", "write_export",
+    "FORMATS", "Download", "ExportSummary", "PartialImages", "build_download", "check_table_name",
+    "export_summary", "export_to_table", "list_datalog_tables", "preview_datalog_table", "write_export",
 ]
 
 
@@ -57,7 +57,7 @@ class Download:
     data: bytes
     file_name: str
     mime: str
-    left_out: LeftOut
+    partial_images: PartialImages
 
 
 def build_download(
@@ -69,7 +69,7 @@ def build_download(
     spec = _format(format)
     source = load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial)
     return Download(data=spec.builder(source), file_name=_file_name(source, spec.suffix), mime=spec.mime,
-                    left_out=source.left_out)
+                    partial_images=source.partial_images)
 
 
 def write_export(

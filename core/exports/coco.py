@@ -27,7 +27,7 @@ from core.exports.source import ExportSource
 def coco_bytes(source: ExportSource) -> bytes:
     images = source.images.with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
     image_fields = ["id", pl.col("file_path").alias("file_name"), "width", "height"]
-    if source.left_out.included:
+    if source.partial_images.included:
         images = images.join(source.partial, on="sample_id", how="left", maintain_order="left")
         image_fields.append(pl.col("reason").is_null().alias("complete"))
     boxes = (
@@ -51,8 +51,8 @@ def coco_bytes(source: ExportSource) -> bytes:
         "description": f"LabelDeck ResultSet {resultset.name!r} of job {job.name!r}",
         "resultset_id": resultset.id, "resultset": resultset.name, "job_id": job.id, "job": job.name,
         "task": job.task, "created_by": resultset.created_by, "date_created": _utc(resultset.created_at).isoformat(),
-        "note": resultset.note, "complete_images_only": not source.left_out.included,
-        "partial_images" if source.left_out.included else "left_out": source.left_out.counts(),
+        "note": resultset.note, "complete_images_only": not source.partial_images.included,
+        "partial_images" if source.partial_images.included else "left_out": source.partial_images.counts(),
     }
     # polars writes the big arrays itself: a dict per annotation through json.dumps would cost seconds at 1M.
     parts = [

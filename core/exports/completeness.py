@@ -45,7 +45,7 @@ _MISSING_BY_STATE = text(f"""
 
 
 @dataclass(frozen=True)
-class LeftOut:
+class PartialImages:
     """Partial images of a ResultSet by reason, and whether the export at hand left them out or included them."""
 
     pending: int = 0
@@ -92,7 +92,7 @@ def _have(n: int) -> str:
     return "has" if n == 1 else "have"
 
 
-def image_completeness(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
+def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     """The partial images of the ResultSet (COMPLETENESS_SCHEMA): sample_id and the reason it is partial. An image
     of the ResultSet that is not here is complete."""
     with engine.connect() as conn:
@@ -102,10 +102,10 @@ def image_completeness(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     reason = (pl.when(pl.col("rejected") > 0).then(pl.lit("rejected"))
               .when(pl.col("pending") > 0).then(pl.lit("pending"))
               .otherwise(pl.lit("accepted_since_saved")))
-    return counts.select("sample_id", reason.alias("reason")).sort("sample_id")
+    return counts.select("sample_id", reason.alias("reason")).cast(COMPLETENESS_SCHEMA).sort("sample_id")
 
 
-def left_out(partial: pl.DataFrame, *, included: bool = False) -> LeftOut:
-    """The counts by reason of image_completeness's frame."""
+def count_partial_images(partial: pl.DataFrame, *, included: bool = False) -> PartialImages:
+    """The partial images (a partial_image_reasons frame) counted by reason."""
     by_reason = dict(partial.group_by("reason").len().iter_rows())
-    return LeftOut(**{reason: by_reason.get(reason, 0) for reason in REASONS}, included=included)
+    return PartialImages(**{reason: by_reason.get(reason, 0) for reason in REASONS}, included=included)

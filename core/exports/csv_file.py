@@ -1,5 +1,6 @@
 """The CSV export: a header and one row per ResultSet item, the columns of core/exports/rows.py in that order;
-exported with `include_partial`, a last column `complete_image` (core/exports/completeness.py) too. Booleans are `true`/`false`, missing values empty, floats at full precision.
+exported with `include_partial`, a last column `complete_image` (core/exports/completeness.py) too. Booleans
+are `true`/`false`, missing values empty, floats at full precision.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and some strip a leading tab or
 carriage return first), so a text cell that starts with one gets a leading apostrophe, which spreadsheets read as
@@ -21,7 +22,7 @@ PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 def csv_bytes(source: ExportSource) -> bytes:
     rows = export_rows(source.items)
-    if source.left_out.included:
+    if source.partial_images.included:
         rows = rows.with_columns(source.items.select(complete_image(source.partial)).to_series())
     return rows.with_columns(
         neutralised(name) for name, dtype in rows.schema.items() if dtype == pl.String

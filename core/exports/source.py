@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from core import models
 from core.errors import BadInput, NotFound
-from core.exports.completeness import LeftOut, image_completeness, left_out
+from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
 from core.resultsets import resultset_frame
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
@@ -43,7 +43,7 @@ class ExportSource:
     items: pl.DataFrame  # core.resultsets.FRAME_SCHEMA
     images: pl.DataFrame  # IMAGE_SCHEMA, the images covered, by sample id
     partial: pl.DataFrame  # core.exports.completeness.COMPLETENESS_SCHEMA: the ResultSet's partial images
-    left_out: LeftOut  # the partial images by reason; `included` when this export holds them
+    partial_images: PartialImages  # the partial images by reason; `included` when this export holds them
 
     @property
     def task(self) -> str:
@@ -60,7 +60,7 @@ class ExportSource:
 @dataclass(frozen=True)
 class ExportSummary:
     complete_images: int  # the images a default export holds
-    left_out: LeftOut
+    partial_images: PartialImages
 
 
 def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = False) -> ExportSource:
@@ -75,7 +75,7 @@ def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = Fa
         ).all()
         empty = session.connection().execute(_SAMPLES_WITHOUT_RESULTS, {"job_id": job.id}).all()
     items = resultset_frame(engine=engine, resultset_id=resultset_id)
-    partial = image_completeness(engine=engine, resultset_id=resultset_id)
+    partial = partial_image_reasons(engine=engine, resultset_id=resultset_id)
     if not include_partial:
         items = items.join(partial, on="sample_id", how="anti", maintain_order="left")
     images = pl.concat([
@@ -84,7 +84,8 @@ def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = Fa
     ]).sort("sample_id")
     return ExportSource(
         resultset=resultset, job=job, classes=pl.DataFrame(classes, schema=CLASS_SCHEMA, orient="row"),
-        items=items, images=images, partial=partial, left_out=left_out(partial, included=include_partial),
+        items=items, images=images, partial=partial,
+        partial_images=count_partial_images(partial, included=include_partial),
     )
 
 
@@ -100,9 +101,9 @@ def export_summary(*, engine: Engine, resultset_id: int, include_partial: bool =
                                {"id": resultset_id}).scalar()
         empty = conn.execute(text(f"SELECT COUNT(*) FROM ({_SAMPLES_WITHOUT_RESULTS.text}) e"),
                              {"job_id": job_id}).scalar()
-    partial = image_completeness(engine=engine, resultset_id=resultset_id)
+    partial = partial_image_reasons(engine=engine, resultset_id=resultset_id)
     return ExportSummary(complete_images=covered - partial.height + empty,
-                         left_out=left_out(partial, included=include_partial))
+                         partial_images=count_partial_images(partial, included=include_partial))
 
 
 def require_detection(source: ExportSource, format_name: str) -> None:
@@ -114,7 +115,8 @@ def require_detection(source: ExportSource, format_name: str) -> None:
 def readme_text(source: ExportSource, *, title: str, images: int, body: str) -> str:
     """A zip's README.txt: what the archive is, `body` on its files, and what it says about partial images."""
     return (f"{title} of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
-            f"{source.job.name!r}: {images} images, {source.boxes.height} boxes.\n{body}{source.left_out.note()}\n")
+            f"{source.job.name!r}: {images} images, {source.boxes.height} boxes.\n{body}"
+            f"{source.partial_images.note()}\n")
 
 
 def label_paths(images: pl.DataFrame, *, folder: str, suffix: str) -> pl.Series:

@@ -43,7 +43,7 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     resultset, complete = some_complete_images(street)
     summary = export_summary(engine=store_engine(), resultset_id=resultset.id)
     # the demo's other cars share their images with pending results
-    assert (summary.complete_images, summary.left_out.counts(), complete.height, resultset.item_count) == (
+    assert (summary.complete_images, summary.partial_images.counts(), complete.height, resultset.item_count) == (
         2, {"pending": 3, "rejected": 0, "accepted_since_saved": 0}, 16, 20)
 
     at = sign_in(open_page("resultsets", street))

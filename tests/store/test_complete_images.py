@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from core.exports import build_download, export_summary, export_to_table
-from core.exports.completeness import LeftOut, image_completeness
+from core.exports.completeness import PartialImages, partial_image_reasons
 from core.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin
 from tests.complete_image_builders import import_partial_job, saved_resultset
@@ -51,7 +51,7 @@ def test_the_job_is_the_issue_s_case(engine, partial, resultset):
 
 
 def test_partial_images_are_classified_once_under_their_first_reason(engine, partial, resultset):
-    frame = image_completeness(engine=engine, resultset_id=resultset.id)
+    frame = partial_image_reasons(engine=engine, resultset_id=resultset.id)
     with engine.connect() as conn:
         files = dict(conn.execute(text("SELECT id, file_path FROM sample WHERE job_id = :j"),
                                   {"j": partial.job.id}).all())
@@ -59,8 +59,8 @@ def test_partial_images_are_classified_once_under_their_first_reason(engine, par
         "scene.png": "pending", "bad.png": "rejected", "mixed.png": "rejected"}
     summary = export_summary(engine=engine, resultset_id=resultset.id)
     assert summary.complete_images == 2  # full.png and empty.png
-    assert summary.left_out.counts() == LEFT_OUT
-    assert summary.left_out.sentence() == "1 image still has pending results, 2 have rejected results"
+    assert summary.partial_images.counts() == LEFT_OUT
+    assert summary.partial_images.sentence() == "1 image still has pending results, 2 have rejected results"
 
 
 def test_default_coco_holds_only_complete_images_and_says_what_it_left_out(engine, partial, resultset):
@@ -72,7 +72,7 @@ def test_default_coco_holds_only_complete_images_and_says_what_it_left_out(engin
     assert [a["result_id"] for a in coco["annotations"]] == partial.results["full.png"]
     assert coco["info"]["complete_images_only"] is True
     assert coco["info"]["left_out"] == LEFT_OUT
-    assert download.left_out == LeftOut(pending=1, rejected=2)
+    assert download.partial_images == PartialImages(pending=1, rejected=2)
 
 
 def test_coco_with_partial_images_is_today_s_export_with_each_image_marked(engine, partial, resultset):
@@ -129,7 +129,7 @@ def test_completeness_is_judged_against_the_snapshot(engine, partial, resultset)
     coco = json.loads(export(engine, resultset, "coco").data)
     assert [i["file_name"] for i in coco["images"]] == ["full.png", "empty.png"]  # the same images as before
     assert coco["info"]["left_out"] == {"pending": 0, "rejected": 2, "accepted_since_saved": 1}
-    assert export_summary(engine=engine, resultset_id=resultset.id).left_out.sentence() == (
+    assert export_summary(engine=engine, resultset_id=resultset.id).partial_images.sentence() == (
         "2 images have rejected results, 1 has results accepted after this ResultSet was saved (save a new one to "
         "include them)")
 
@@ -142,7 +142,7 @@ def test_a_classification_resultset_has_only_complete_images(engine, tmp_path):
     resultset = create_resultset(engine=engine, job_id=fruit.id, name="fruit", actor=as_admin("lead"))
 
     summary = export_summary(engine=engine, resultset_id=resultset.id)
-    assert (summary.complete_images, summary.left_out.images) == (3, 0)
+    assert (summary.complete_images, summary.partial_images.images) == (3, 0)
     default, partial = (export(engine, resultset, "csv", include_partial=flag).data.decode() for flag in (False, True))
     assert partial.splitlines()[1:] == [line + ",true" for line in default.splitlines()[1:]]
     assert json.loads(export(engine, resultset, "coco").data)["info"]["left_out"] == {
