@@ -13,6 +13,7 @@ from core.access import Actor, Role
 from core.errors import BadInput, Forbidden
 from core.expert_labels import editor_state, save_expert_label, skip_sample
 from core.history import move_of, result_history
+from core.jobs import delete_job
 from core.manual_jobs import submit_job
 from core.results_frame import get_job, load_results, review_states
 from core.rework import create_rework_job, rework_notes
@@ -188,3 +189,15 @@ def test_classification_rework_keeps_the_origin_pre_label(engine, tmp_path):
     assert get_job(engine, job.id).result_count == 4
     assert states(engine, job.id)[wrong] == "reworked"
     _check_replay(engine, job.id)
+
+
+def test_a_rework_job_whose_origin_was_deleted_submits_as_a_plain_job(engine, origin):
+    rework = create_rework_job(engine=engine, job_id=origin.id, name="orphan", actor=as_reviewer("rita")).job
+    samples = sample_ids(engine, rework.id)
+    delete_job(engine=engine, job_id=origin.id, actor=ADMIN)
+    assert get_job(engine, rework.id).origin_job_id is None
+    assert rework_notes(engine=engine, job_id=rework.id, sample_id=samples["a.png"]) == []  # the results are gone
+    save_expert_label(engine=engine, job_id=rework.id, sample_id=samples["a.png"], actor=as_reviewer("ada"),
+                      boxes=[{"bbox": [50, 10, 20, 20], "label": "cat"}])
+    done = submit_job(engine=engine, job_id=rework.id, actor=as_reviewer("ada"), allow_unlabelled=True)
+    assert (done.status, done.result_count) == ("READY", 1)
