@@ -11,13 +11,18 @@ its first run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core.access import GRANTS, Permission, Role
 from dashboard.signed_in import signed_in_role
 
-PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=":material/fact_check:", layout="wide")
+# A file of our own: a Material icon name makes every browser fetch the favicon from Google's font server, which
+# an internal URL without internet cannot reach and should not tell about.
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+PAGE_CONFIG = dict(page_title="LabelDeck", page_icon=str(FAVICON), layout="wide")
 
 
 # (section, file, title, icon, the permission a user needs to be offered the page). The navigation sits in the top

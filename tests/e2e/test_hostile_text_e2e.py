@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect
 
 from core.settings import get_settings
-from dashboard.navigation import PAGE_CONFIG
 from dashboard.text import WORD_JOINER
 from tests import hostile_builders as hostile
 from tests.e2e.conftest import _serve, idle, screenshot
@@ -21,10 +20,6 @@ from tests.e2e.conftest import _serve, idle, screenshot
 pytestmark = pytest.mark.e2e
 
 PHISH = f"x [**Your session expired: sign in again here**](http://{hostile.EVIL_HOST}/phish)"
-# Streamlit has the browser fetch a Material page icon (PAGE_CONFIG) from Google's font server as the favicon: the
-# app's own chrome, the same on every page, with no text of a user's in it.
-FAVICON = ("https://fonts.gstatic.com/s/i/short-term/release/materialsymbolsrounded/"
-           f"{PAGE_CONFIG['page_icon'].removeprefix(':material/').removesuffix(':')}/default/24px.svg")
 
 # Every attribute through which an element fetches or links to a URL, read in the document, in each open shadow root
 # and (run per frame) in the components' iframes.
@@ -99,7 +94,7 @@ class Watch:
         return parts.scheme not in ("data", "blob", "about") and parts.hostname != self.app_host
 
     def _request(self, url: str) -> None:
-        if self._is_outside(url) and url != FAVICON:
+        if self._is_outside(url):
             self.outside.append(url)
 
 
