@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from core.paths import regular_file
+
 EXIF_ORIENTATION = 0x0112
 # Orientations 5-8 turn the image by a quarter: its displayed width is its stored height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
@@ -43,7 +45,11 @@ def upright(im: Image.Image) -> Image.Image:
 
 def open_upright(path: Path, *, fit: tuple[int, int]) -> tuple[Image.Image, float]:
     """The image file turned as displayed and shrunk to fit in `fit`, and the factor from its pixels to the image's
-    own (the boxes' coordinates): what an editor shows."""
+    own (the boxes' coordinates): what an editor shows. ValueError for a FIFO or a device, which would hang the open."""
+    try:
+        regular_file(path)
+    except ValueError as problem:
+        raise ValueError(f"{path}: {problem}") from None
     with Image.open(path) as im:
         header_width = displayed_size(im.size, orientation(im))[0]
         # A JPEG decodes at the smallest 1/2^n scale at least twice the fit, as Image.thumbnail would draft it.

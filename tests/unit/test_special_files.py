@@ -24,6 +24,7 @@ ATTEMPTS = {
                               "images=pl.DataFrame({'image_id': [1, 2], 'file_name': ['a.png', 'x.png']}))"),
     "a label file": "from core.label_files import read_json as f; f(root / 'x.png')",
     "a tile": "from core.thumbnails import open_image as f; f(root, 'x.png')",
+    "the annotator's image": "from core.orientation import open_upright as f; f(root / 'x.png', fit=(16, 16))",
 }
 
 
