@@ -373,7 +373,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                          indent=2))
         return 0
     hint = " Pass --include-partial to export them too." if partial.images and not partial.included else ""
-    print(f"{done}\n{summary.complete_images:,} complete images. {partial.note()}{hint}")
+    print(f"{done}\n{exports.image_count(summary.complete_images, 'complete')}. {partial.note()}{hint}")
     return 0
 
 

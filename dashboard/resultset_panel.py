@@ -72,7 +72,7 @@ def _completeness_ui(resultset: ResultSet) -> bool:
     """What the exports hold and leave out, and the reviewer's choice to include partial images (off)."""
     summary = exports.export_summary(engine=engine(), resultset_id=resultset.id)
     partial = summary.partial_images
-    held = f"Exports hold {summary.complete_images:,} complete images"
+    held = f"Exports hold {exports.image_count(summary.complete_images, 'complete')}"
     if not partial.images:
         st.caption(f"{held}: every image of this ResultSet is complete.")
         return False

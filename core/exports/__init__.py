@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from core.access import Actor, Permission, require
 from core.errors import BadInput
 from core.exports.coco import coco_bytes
-from core.exports.completeness import PartialImages
+from core.exports.completeness import PartialImages, image_count
 from core.exports.csv_file import csv_bytes
 from core.exports.datalog import (
     check_table_name,
@@ -32,7 +32,7 @@ from core.exports.yolo import yolo_zip
 from core.output_files import output_path, replacing
 
 __all__ = [
-    "FORMATS", "Download", "ExportSummary", "PartialImages", "build_download", "check_table_name",
+    "FORMATS", "Download", "ExportSummary", "PartialImages", "build_download", "check_table_name", "image_count",
     "export_summary", "export_to_table", "list_datalog_tables", "preview_datalog_table", "write_export",
 ]
 

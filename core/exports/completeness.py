@@ -80,12 +80,17 @@ class PartialImages:
         if self.included:
             return (f"Partially reviewed images included ({self.sentence()}): their labels are not the whole truth "
                     "about them; a model trained on them learns that unlabelled objects are background.")
-        return (f"Complete images only: {self.images:,} partially reviewed {_images(self.images)} left out "
+        return (f"Complete images only: {image_count(self.images, 'partially reviewed')} left out "
                 f"({self.sentence()}).")
 
 
 def _images(n: int) -> str:
     return "image" if n == 1 else "images"
+
+
+def image_count(n: int, kind: str) -> str:
+    """'1 complete image', '12 complete images'."""
+    return f"{n:,} {kind} {_images(n)}"
 
 
 def _have(n: int) -> str:

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from sqlalchemy import text
 
-from core.exports import build_download, export_summary, export_to_table
+from core.exports import build_download, export_summary, export_to_table, image_count
 from core.exports.completeness import PartialImages, partial_image_reasons
 from core.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin
@@ -148,3 +148,11 @@ def test_a_classification_resultset_has_only_complete_images(engine, tmp_path):
     assert json.loads(export(engine, resultset, "coco").data)["info"]["left_out"] == {
         "pending": 0, "rejected": 0, "accepted_since_saved": 0}
 
+
+
+def test_the_counts_read_as_one_would_say_them():
+    assert PartialImages(pending=12, rejected=3).sentence() == (
+        "12 images still have pending results, 3 have rejected results")
+    assert PartialImages(rejected=1).note() == (
+        "Complete images only: 1 partially reviewed image left out (1 image has rejected results).")
+    assert PartialImages().sentence() == "" and image_count(1, "complete") == "1 complete image"
