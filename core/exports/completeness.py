@@ -25,13 +25,17 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine, text
 
+from core.vocabulary import REWORKED
+
 REASONS = ("rejected", "pending", "accepted_since_saved")
 COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
 
 # The job's results on the ResultSet's images that its snapshot does not hold.
-_MISSING_RESULTS = """
+# A reworked result was replaced by its rework job's results: it is no part of the image any more.
+_MISSING_RESULTS = f"""
     SELECT r.sample_id, r.review_state FROM result r
     WHERE r.sample_id IN (SELECT DISTINCT sample_id FROM resultsetitem WHERE resultset_id = :resultset_id)
+      AND r.review_state <> '{REWORKED}'
       AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
 """
 # For SQL that filters items itself (datalog tables): `i.sample_id NOT IN (PARTIAL_SAMPLES)`.

@@ -24,14 +24,15 @@ from core import models
 from core.errors import BadInput, NotFound
 from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
 from core.resultsets import resultset_frame
+from core.vocabulary import REWORKED
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
 CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": pl.Int64}
 
-_SAMPLES_WITHOUT_RESULTS = text("""
+_SAMPLES_WITHOUT_RESULTS = text(f"""
     SELECT s.id, s.file_path, s.width, s.height FROM sample s
     WHERE s.job_id = :job_id AND s.label_status = 'labelled'
-      AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id AND r.review_state <> '{REWORKED}')
 """)
 
 

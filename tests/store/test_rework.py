@@ -4,6 +4,8 @@ origin's event log still replays to every result's state. Runs on SQLite and Pos
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -11,11 +13,13 @@ from bench.load_reconcile import reconcile
 from core import ingest, review
 from core.access import Actor, Role
 from core.errors import BadInput, Forbidden
+from core.exports import build_download
 from core.expert_labels import editor_state, save_expert_label, skip_sample
 from core.history import move_of, result_history
 from core.jobs import delete_job
 from core.manual_jobs import submit_job
 from core.results_frame import get_job, load_results, review_states
+from core.resultsets import create_resultset
 from core.rework import create_rework_job, rework_notes
 from tests.builders import ADMIN, as_reviewer, write_classification_job, write_detection_job
 from tests.manual_builders import sample_ids
@@ -201,3 +205,22 @@ def test_a_rework_job_whose_origin_was_deleted_submits_as_a_plain_job(engine, or
                       boxes=[{"bbox": [50, 10, 20, 20], "label": "cat"}])
     done = submit_job(engine=engine, job_id=rework.id, actor=as_reviewer("ada"), allow_unlabelled=True)
     assert (done.status, done.result_count) == ("READY", 1)
+
+
+def test_an_image_whose_rejected_results_came_back_and_were_accepted_exports_as_complete(engine, origin):
+    """The reworked results stay in the store for the history, but no longer belong to their image: once what came
+    back is accepted, the image is complete and a default export holds it."""
+    rework = create_rework_job(engine=engine, job_id=origin.id, name="street rework", actor=as_reviewer("rita")).job
+    samples = sample_ids(engine, rework.id)
+    save_expert_label(engine=engine, job_id=rework.id, sample_id=samples["a.png"], actor=as_reviewer("ada"),
+                      boxes=[{"bbox": [50, 10, 20, 20], "label": "cat"}])
+    save_expert_label(engine=engine, job_id=rework.id, sample_id=samples["b.png"], actor=as_reviewer("ada"),
+                      boxes=[{"bbox": [20, 20, 10, 10], "label": "dog"}])
+    submit_job(engine=engine, job_id=rework.id, actor=as_reviewer("ada"))
+    review.accept(engine=engine, job_id=origin.id, result_ids=load_results(engine, get_job(engine, origin.id))
+                  ["result_id"].to_list(), from_state="pending", actor=as_reviewer("rita"))
+    saved = create_resultset(engine=engine, job_id=origin.id, name="all back", actor=ADMIN)
+    coco = json.loads(build_download(engine=engine, resultset_id=saved.id, format="coco", actor=ADMIN).data)
+    assert sorted(image["file_name"] for image in coco["images"]) == ["a.png", "b.png"]
+    assert len(coco["annotations"]) == 5
+    assert coco["info"]["left_out"] == {"pending": 0, "rejected": 0, "accepted_since_saved": 0}
