@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.access import operator
 from core.logs import configure_logging
@@ -17,6 +18,9 @@ from core.errors import BadInput, NotFound
 # Names (and messages quoting file names) are printed through `escaped`: an ESC [ ... in a name must not drive the
 # terminal, nor a line break in one start a line of its own (core/names.py).
 from core.names import escaped
+
+if TYPE_CHECKING:  # the CLI imports exports only for the commands that use them
+    from core.exports.split import SplitSpec
 
 
 def _progress_printer(quiet: bool):
@@ -347,9 +351,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core import exports
 
     engine = get_engine(args.db)
+    split = _export_split(args)
     if args.table:
         if args.out or args.format:
             raise BadInput("export --table writes a datalog table: leave out --format and --out")
+        if split:
+            raise BadInput("export --split is for files (--format and --out): a datalog table is not split")
         table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
                                         replace=args.replace, include_partial=args.include_partial,
                                         actor=operator(args.created_by))
@@ -361,9 +368,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.replace:
             raise BadInput("export --replace is for --table only")
         path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
-                                    out=Path(args.out), include_partial=args.include_partial, actor=operator())
+                                    out=Path(args.out), include_partial=args.include_partial, actor=operator(),
+                                    split=split)
         done = f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}"
         written = {"format": args.format, "path": str(path)}
+        if split:
+            done += f" (split {args.split}, seed {split.seed}{', stratified' if split.stratify else ''})"
+            written["split"] = split.describe()
     summary = exports.export_summary(engine=engine, resultset_id=args.resultset_id,
                                      include_partial=args.include_partial)
     partial = summary.partial_images
@@ -375,6 +386,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     hint = " Pass --include-partial to export them too." if partial.images and not partial.included else ""
     print(f"{done}\n{exports.image_count(summary.complete_images, 'complete')}. {partial.note()}{hint}")
     return 0
+
+
+def _export_split(args: argparse.Namespace) -> SplitSpec | None:
+    from core.exports import parse_split
+
+    if args.split is None:
+        if args.seed is not None or args.stratify:
+            raise BadInput("export --seed and --stratify go with --split (e.g. --split train=0.8,val=0.2)")
+        return None
+    return parse_split(args.split, seed=0 if args.seed is None else args.seed, stratify=args.stratify)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -631,6 +652,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--created-by", default="cli")
     export.add_argument("--include-partial", action="store_true",
                         help="also export images with results that are not in the ResultSet (pending, rejected)")
+    export.add_argument("--split", metavar="train=F,val=F[,test=F]",
+                        help="split the images into train/val(/test), fractions adding up to 1")
+    export.add_argument("--seed", type=int, help="the split's seed (default 0): the same seed, the same split")
+    export.add_argument("--stratify", action="store_true",
+                        help="split each image's rarest class in the fractions, not only the whole")
     export.add_argument("--json", action="store_true")
     export.set_defaults(func=cmd_export)
 

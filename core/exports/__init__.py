@@ -6,6 +6,10 @@ by default only complete images (core/exports/completeness.py), every image of t
 `include_partial`.
 Classification ResultSets export to CSV, COCO (one annotation per image, no bbox) and datalog tables; YOLO and
 Pascal VOC are for detection only.
+
+A file export may be split into train/val(/test) by image (core/exports/split.py): YOLO, VOC and CSV keep their
+file type, COCO becomes a zip of one dataset per split. Every zip carries manifest.json (core/exports/manifest.py);
+COCO unsplit stays one JSON file, as every COCO reader wants it, and its `info` says what the manifest would.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy import Engine
 
 from core.access import Actor, Permission, require
 from core.errors import BadInput
-from core.exports.coco import coco_bytes
+from core.exports.coco import coco_export
 from core.exports.completeness import PartialImages, image_count
 from core.exports.csv_file import csv_bytes
 from core.exports.datalog import (
@@ -27,13 +31,15 @@ from core.exports.datalog import (
     preview_datalog_table,
 )
 from core.exports.source import ExportSource, ExportSummary, export_summary, load_source
+from core.exports.split import SplitSpec, parse_split
 from core.exports.voc import voc_zip
 from core.exports.yolo import yolo_zip
 from core.output_files import output_path, replacing
 
 __all__ = [
-    "FORMATS", "Download", "ExportSummary", "PartialImages", "build_download", "check_table_name", "image_count",
-    "export_summary", "export_to_table", "list_datalog_tables", "preview_datalog_table", "write_export",
+    "FORMATS", "Download", "ExportSummary", "PartialImages", "SplitSpec", "build_download", "check_table_name",
+    "image_count", "export_summary", "export_to_table", "list_datalog_tables", "parse_split", "preview_datalog_table",
+    "write_export",
 ]
 
 
@@ -42,10 +48,16 @@ class Format:
     builder: object
     suffix: str
     mime: str
+    split_suffix: str | None = None  # when a split changes the file type (COCO: one JSON becomes a zip)
+    split_mime: str | None = None
+
+    def file_type(self, *, split: bool) -> tuple[str, str]:
+        """(suffix, MIME type) of the file, split or not."""
+        return (self.split_suffix, self.split_mime) if split and self.split_suffix else (self.suffix, self.mime)
 
 
 FORMATS: dict[str, Format] = {
-    "coco": Format(coco_bytes, ".json", "application/json"),
+    "coco": Format(coco_export, ".json", "application/json", "-coco.zip", "application/zip"),
     "yolo": Format(yolo_zip, "-yolo.zip", "application/zip"),
     "voc": Format(voc_zip, "-voc.zip", "application/zip"),
     "csv": Format(csv_bytes, ".csv", "text/csv"),
@@ -61,24 +73,27 @@ class Download:
 
 
 def build_download(
-    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool = False
+    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool = False,
+    split: SplitSpec | None = None,
 ) -> Download:
     """The export in memory, with a file name (job and ResultSet) and a MIME type for a download button, and the
-    partial images it left out (or, with `include_partial`, holds)."""
+    partial images it left out (or, with `include_partial`, holds); split by image when `split` says so."""
     require(actor, Permission.EXPORT, to="download a ResultSet's labels")
     spec = _format(format)
-    source = load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial)
-    return Download(data=spec.builder(source), file_name=_file_name(source, spec.suffix), mime=spec.mime,
+    source = load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial).with_split(split)
+    suffix, mime = spec.file_type(split=split is not None)
+    return Download(data=spec.builder(source), file_name=_file_name(source, suffix), mime=mime,
                     partial_images=source.partial_images)
 
 
 def write_export(
-    *, engine: Engine, resultset_id: int, format: str, out: Path, actor: Actor, include_partial: bool = False
+    *, engine: Engine, resultset_id: int, format: str, out: Path, actor: Actor, include_partial: bool = False,
+    split: SplitSpec | None = None,
 ) -> Path:
     """Write the export to `out` (a file; or an existing folder, then under the download's file name), atomically:
     a failed export leaves no partial file. Returns the path written. What may be written: core/output_files.py."""
     download = build_download(engine=engine, resultset_id=resultset_id, format=format, actor=actor,
-                              include_partial=include_partial)
+                              include_partial=include_partial, split=split)
     path = output_path(out, file_name=download.file_name)
     with replacing(path) as partial:
         partial.write_bytes(download.data)

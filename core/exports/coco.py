@@ -17,11 +17,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import polars as pl
 
+from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource
+from core.models import as_utc
 
 
 def coco_bytes(source: ExportSource) -> bytes:
@@ -50,7 +51,7 @@ def coco_bytes(source: ExportSource) -> bytes:
     info = {
         "description": f"LabelDeck ResultSet {resultset.name!r} of job {job.name!r}",
         "resultset_id": resultset.id, "resultset": resultset.name, "job_id": job.id, "job": job.name,
-        "task": job.task, "created_by": resultset.created_by, "date_created": _utc(resultset.created_at).isoformat(),
+        "task": job.task, "created_by": resultset.created_by, "date_created": as_utc(resultset.created_at).isoformat(),
         "note": resultset.note, "complete_images_only": not source.partial_images.included,
         "partial_images" if source.partial_images.included else "left_out": source.partial_images.counts(),
     }
@@ -64,6 +65,11 @@ def coco_bytes(source: ExportSource) -> bytes:
     return "".join(parts).encode()
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL an aware time: the same instant either way."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def coco_export(source: ExportSource) -> bytes:
+    """The COCO JSON; split, a zip as Detectron2, MMDetection and torchvision's CocoDetection expect it: one dataset
+    per split, `annotations/instances_<split>.json` (image and annotation ids 1..n within each), and manifest.json."""
+    if source.split is None:
+        return coco_bytes(source)
+    files = [(f"annotations/instances_{name}.json", coco_bytes(source.only(name)).decode())
+             for name in source.split.names]
+    return with_manifest(source, format="coco", files=files)

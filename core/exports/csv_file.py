@@ -1,5 +1,6 @@
 """The CSV export: a header and one row per ResultSet item, the columns of core/exports/rows.py in that order;
-exported with `include_partial`, a last column `complete_image` (core/exports/completeness.py) too. Booleans
+exported with `include_partial`, a column `complete_image` (core/exports/completeness.py) too; split
+(core/exports/split.py), a last column `split` (a CSV is one file: the split cannot be folders). Booleans
 are `true`/`false`, missing values empty, floats at full precision.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula (and some strip a leading tab or
@@ -24,6 +25,9 @@ def csv_bytes(source: ExportSource) -> bytes:
     rows = export_rows(source.items)
     if source.partial_images.included:
         rows = rows.with_columns(source.items.select(complete_image(source.partial)).to_series())
+    if source.splits is not None:
+        rows = rows.with_columns(source.items.join(source.splits, on="sample_id", how="left",
+                                                   maintain_order="left")["split"])
     return rows.with_columns(
         neutralised(name) for name, dtype in rows.schema.items() if dtype == pl.String
     ).write_csv().encode()

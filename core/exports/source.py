@@ -13,7 +13,7 @@ partial images too, as before complete images were the default, and the export m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import polars as pl
@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from core import models
 from core.errors import BadInput, NotFound
 from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
+from core.exports.split import SplitSpec, assign_splits, rarest_class
 from core.resultsets import resultset_frame
 from core.vocabulary import REWORKED
 
@@ -45,10 +46,31 @@ class ExportSource:
     images: pl.DataFrame  # IMAGE_SCHEMA, the images covered, by sample id
     partial: pl.DataFrame  # core.exports.completeness.COMPLETENESS_SCHEMA: the ResultSet's partial images
     partial_images: PartialImages  # the partial images by reason; `included` when this export holds them
+    split: SplitSpec | None = None
+    splits: pl.DataFrame | None = None  # core.exports.split.SPLIT_SCHEMA: each image's split, when split
 
     @property
     def task(self) -> str:
         return self.job.task
+
+    def with_split(self, spec: SplitSpec | None) -> ExportSource:
+        """This export split by `spec` (core/exports/split.py); itself when `spec` is None."""
+        if spec is None:
+            return self
+        strata = rarest_class(self.images, self.boxes) if spec.stratify else None
+        return replace(self, split=spec, splits=assign_splits(self.images, spec=spec, strata=strata))
+
+    def images_with_split(self) -> pl.DataFrame:
+        """`images` with a `split` column (null when not split)."""
+        if self.splits is None:
+            return self.images.with_columns(pl.lit(None, dtype=pl.String).alias("split"))
+        return self.images.join(self.splits, on="sample_id", how="left", maintain_order="left")
+
+    def only(self, split: str) -> ExportSource:
+        """The part of this export in one split, as an export of its own (not split)."""
+        samples = self.splits.filter(pl.col("split") == split)["sample_id"].implode()
+        return replace(self, images=self.images.filter(pl.col("sample_id").is_in(samples)),
+                       items=self.items.filter(pl.col("sample_id").is_in(samples)), split=None, splits=None)
 
     @cached_property
     def boxes(self) -> pl.DataFrame:
@@ -120,14 +142,20 @@ def readme_text(source: ExportSource, *, title: str, images: int, body: str) -> 
             f"{source.partial_images.note()}\n")
 
 
-def label_paths(images: pl.DataFrame, *, folder: str, suffix: str) -> pl.Series:
-    """`folder/<file path without its extension><suffix>` per image (flat jobs: `folder/<stem><suffix>`).
-    Two images that differ only by extension would share a label file: refused."""
-    stem = pl.col("file_path").str.replace(r"([^/])\.[^./]*$", "${1}")
-    out = images.select(pl.format(f"{folder}/{{}}{suffix}", stem).alias("label_path"), "file_path")
+def label_paths(images: pl.DataFrame, *, folder: str | pl.Expr, suffix: str) -> pl.Series:
+    """`folder/<file path without its extension><suffix>` per image (flat jobs: `folder/<stem><suffix>`); `folder`
+    may be an expression of the image (its split's folder). Two images that would share a label file are refused."""
+    folder = folder if isinstance(folder, pl.Expr) else pl.lit(folder)
+    out = images.select(pl.format(f"{{}}/{{}}{suffix}", folder, image_stem()).alias("label_path"), "file_path")
     clashes = out.filter(pl.col("label_path").is_duplicated()).sort("label_path", "file_path")
     if not clashes.is_empty():
         shown = clashes.group_by("label_path", maintain_order=True).agg("file_path").head(5)
         raise BadInput([f"{label}: images {', '.join(files)} would share this label file"
                         for label, files in shown.iter_rows()])
     return out["label_path"]
+
+
+def image_stem() -> pl.Expr:
+    """The file path without its extension: a VOC image id, a label file's name."""
+    return pl.col("file_path").str.replace(r"([^/])\.[^./]*$", "${1}")
+

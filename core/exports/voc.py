@@ -3,7 +3,9 @@
 boxes). Each file: `filename` (the path relative to the job's image root), `size` (width, height, depth 3),
 `segmented` 0, and an `<object>` per box in result order: `name` (the class name), `pose` Unspecified,
 `truncated` 0, `difficult` 0, `bndbox`. `README.txt`: what this is, and how many partially reviewed images were
-left out and why (core/exports/completeness.py).
+left out and why (core/exports/completeness.py); `manifest.json` (core/exports/manifest.py). Split
+(core/exports/split.py): `ImageSets/Main/<split>.txt` too, the devkit's image lists, one image id (the path without
+extension, as under Annotations/) a line.
 
 Coordinates follow the VOC devkit: 1-based, inclusive, integer pixels. A box [x, y, w, h] in px (0-based,
 continuous) becomes xmin = floor(x) + 1, ymin = floor(y) + 1, xmax = ceil(x + w), ymax = ceil(y + h): rounded
@@ -17,8 +19,8 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
-from core.exports.archive import zip_bytes
-from core.exports.source import ExportSource, label_paths, readme_text, require_detection
+from core.exports.manifest import with_manifest
+from core.exports.source import ExportSource, image_stem, label_paths, readme_text, require_detection
 
 # float noise (30.000000000004) must not push a whole-pixel edge outward
 _DECIMALS = 6
@@ -92,4 +94,12 @@ def voc_zip(source: ExportSource) -> bytes:
     )
     readme = readme_text(source, title="Pascal VOC annotations", images=files.height,
                          body="Annotations/<image>.xml: bndbox in 1-based inclusive pixels, rounded outward.\n")
-    return zip_bytes([("README.txt", readme), *files.iter_rows()])
+    return with_manifest(source, format="voc", files=[("README.txt", readme), *_image_sets(source), *files.iter_rows()])
+
+
+def _image_sets(source: ExportSource) -> list[tuple[str, str]]:
+    if source.split is None:
+        return []
+    ids = source.images_with_split().group_by("split").agg((image_stem() + "\n").str.join(""))
+    listed = dict(ids.iter_rows())
+    return [(f"ImageSets/Main/{name}.txt", listed.get(name, "")) for name in source.split.names]

@@ -7,7 +7,13 @@
 - `data.yaml`: `nc` and `names` (the same list), for Ultralytics-style tools; `README.txt`: what this is, and how
   many partially reviewed images were left out and why (core/exports/completeness.py).
 
+- `manifest.json` (core/exports/manifest.py).
+
 Image files are not in the archive: put them under `images/` beside `labels/`, as in the job's image root.
+
+Split (core/exports/split.py), in Ultralytics' layout: `labels/<split>/<image>.txt`, and `data.yaml` names
+`train: images/train`, `val: images/val` (and `test: images/test`); Ultralytics finds an image's labels by putting
+`labels` for `images` in its path, so the images go under `images/<split>/`.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 
 import polars as pl
 
-from core.exports.archive import zip_bytes
+from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource, label_paths, readme_text, require_detection
 from core.names import escaped
 
@@ -44,18 +50,25 @@ def yolo_zip(source: ExportSource) -> bytes:
         .group_by("sample_id", maintain_order=True)
         .agg((pl.col("line").str.join("\n") + "\n").alias("text"))
     )
+    images = source.images_with_split()
+    folder = pl.format("labels/{}", "split") if source.split else "labels"
     files = (
-        source.images.with_columns(label_paths(source.images, folder="labels", suffix=".txt"))
+        images.with_columns(label_paths(images, folder=folder, suffix=".txt"))
         .join(lines, on="sample_id", how="left", maintain_order="left")
         .select("label_path", pl.col("text").fill_null(""))
     )
     names = source.classes["class_name"].to_list()
+    image_folder = "images/<split>/" if source.split else "images/"
     readme = readme_text(source, title="YOLO labels", images=files.height, body=(
         "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
-        "(from 0).\nImage files are not included: put them under images/, with the paths of the job's image "
-        "root.\n"))
-    data_yaml = f"path: .\ntrain: images\nval: images\nnc: {len(names)}\nnames: {json.dumps(names)}\n"
-    return zip_bytes([
+        f"(from 0).\nImage files are not included: put them under {image_folder}, with the paths of the job's "
+        "image root.\n"))
+    # Unsplit, train and val are the same images: tools that need both still run on them.
+    folders = {name: f"images/{name}" for name in source.split.names} if source.split else {
+        "train": "images", "val": "images"}
+    data_yaml = "path: .\n" + "".join(f"{name}: {path}\n" for name, path in folders.items()) + (
+        f"nc: {len(names)}\nnames: {json.dumps(names)}\n")
+    return with_manifest(source, format="yolo", files=[
         # One line per class whatever a name holds (names from before core/names.py may hold a line break).
         ("classes.txt", "".join(f"{escaped(n)}\n" for n in names)),
         ("data.yaml", data_yaml),

@@ -153,7 +153,8 @@ def test_yolo_round_trip(engine, job, ids, tmp_path):
     accepted = ids[:6]
     files, dataset = read_yolo(engine, job, make_resultset(engine, job, accepted), tmp_path)
 
-    assert sorted(files) == ["README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt"]
+    assert sorted(files) == ["README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt",
+                             "manifest.json"]
     assert files["classes.txt"] == "cat\ndog\nbird\n"
     assert files["labels/c.txt"] == ""  # an image without boxes
     assert files["labels/a.txt"].splitlines() == [
@@ -184,7 +185,8 @@ def test_yolo_and_voc_refuse_classification(engine, tmp_path):
 def test_voc_round_trip(engine, job, ids, tmp_path):
     accepted = [*ids[:6]]
     files = unzip(download(engine, make_resultset(engine, job, accepted), "voc"), tmp_path / "voc")
-    assert sorted(files) == ["Annotations/a.xml", "Annotations/b.xml", "Annotations/c.xml", "README.txt"]
+    assert sorted(files) == ["Annotations/a.xml", "Annotations/b.xml", "Annotations/c.xml", "README.txt",
+                             "manifest.json"]
     assert "Every image of the ResultSet is complete" in files["README.txt"]
     assert "<object>" not in files["Annotations/c.xml"]
     assert "<width>30</width>" in files["Annotations/c.xml"] and "<depth>3</depth>" in files["Annotations/c.xml"]
@@ -286,8 +288,8 @@ def test_downloads_are_named_typed_and_deterministic(engine, job, ids, tmp_path)
         assert build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt).data == first.data, fmt
     # all four images are covered now (d.png's result accepted too)
     assert len(json.loads(names["coco"].data)["images"]) == 4
-    assert Counter(n.split("/")[0] for n in unzip(names["voc"].data, tmp_path / "v")) == {"Annotations": 4,
-                                                                                        "README.txt": 1}
+    assert Counter(n.split("/")[0] for n in unzip(names["voc"].data, tmp_path / "v")) == {
+        "Annotations": 4, "README.txt": 1, "manifest.json": 1}
 
 
 def test_write_export_to_a_file_or_a_folder(engine, job, ids, tmp_path):

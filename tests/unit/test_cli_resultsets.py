@@ -72,8 +72,8 @@ def test_export_files_in_every_format(job, tmp_path):
     assert (len(coco["images"]), len(coco["annotations"]), len(coco["categories"])) == (3, 5, 3)
     assert (out / "labels.csv").read_text().count("\n") == 7  # header + 6 items
     assert sorted(zipfile.ZipFile(out / "yolo.zip").namelist()) == [
-        "README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt"]
-    assert len(zipfile.ZipFile(out / "voc.zip").namelist()) == 4  # three images and README.txt
+        "README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt", "manifest.json"]
+    assert len(zipfile.ZipFile(out / "voc.zip").namelist()) == 5  # three images, README.txt and manifest.json
     run("export", str(rs), "--format", "coco", "--out", str(out))  # a folder: the download's file name
     assert (out / "street-golden.json").read_text() == (out / "labels.json").read_text()
 
