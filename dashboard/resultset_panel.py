@@ -1,6 +1,6 @@
 """One ResultSet: its numbers, rename and delete, downloads in every format, export to a datalog table, and a
 grid of its results. Exports hold complete images unless the reviewer asks for partial ones too
-(core/exports/completeness.py)."""
+(core/exports/completeness.py); downloads may be split into train/val/test by image (core/exports/split.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from dashboard.text import md
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
+SPLIT_DEFAULTS = {"train": 80, "val": 20, "test": 0}
 PARTIAL_WARNING = ("Partially reviewed images have boxes missing: a model trained on them learns that the objects "
                    "without a box are background.")
 
@@ -32,9 +33,11 @@ def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> N
         _manage(resultset, user=user)
         st.markdown("**Download**")
         include_partial = _completeness_ui(resultset)
-        with st.container(horizontal=True):
-            for name, label in FORMAT_LABELS.items():
-                _download(job, resultset, name, label, user=user, include_partial=include_partial)
+        usable, split = _split_ui(resultset)
+        if usable:
+            with st.container(horizontal=True):
+                for name, label in FORMAT_LABELS.items():
+                    _download(job, resultset, name, label, user=user, include_partial=include_partial, split=split)
         _to_datalog_table(resultset, user=user, include_partial=include_partial)
     else:
         read_only_note(user, Permission.EXPORT, what="downloading, renaming or exporting a ResultSet")
@@ -87,8 +90,33 @@ def _completeness_ui(resultset: ResultSet) -> bool:
     return include
 
 
+def _split_ui(resultset: ResultSet) -> tuple[bool, exports.SplitSpec | None]:
+    """The reviewer's split of the downloads (off by default): (whether the downloads can be drawn, the split).
+    Shares in whole percent, as people say them; datalog tables are not split."""
+    key = f"split_{resultset.id}"
+    if not st.toggle("Split into train / val / test by image", key=key,
+                     help="Seeded: the same seed gives the same split. manifest.json in the zip records it."):
+        return True, None
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        shares = {name: st.number_input(f"{name} %", min_value=0, max_value=100, value=default, step=5,
+                                        key=f"{key}_{name}") for name, default in SPLIT_DEFAULTS.items()}
+        seed = st.number_input("Seed", min_value=0, value=0, step=1, key=f"{key}_seed")
+        stratify = st.checkbox("Stratify by class", key=f"{key}_stratify",
+                               help="Share each image's rarest class by the same percentages, not only the whole")
+    if sum(shares.values()) != 100:
+        st.error(f"The shares add up to {sum(shares.values())} %, not 100 %.")
+        return False, None
+    text = ",".join(f"{name}={share / 100}" for name, share in shares.items() if share)
+    try:
+        return True, exports.parse_split(text, seed=int(seed), stratify=stratify, option="Split")
+    except BadInput as problem:
+        st.error(md(problem))
+        return False, None
+
+
 def _download(
-    job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool
+    job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool,
+    split: exports.SplitSpec | None = None,
 ) -> None:
     fmt = exports.FORMATS[name]
     if job.task == "classification" and name in ("yolo", "voc"):
@@ -98,20 +126,27 @@ def _download(
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
-        return download_data(resultset_id=resultset.id, format=name, user=user, include_partial=include_partial)
+        return download_data(resultset_id=resultset.id, format=name, user=user, include_partial=include_partial,
+                             split=split)
 
-    st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{fmt.suffix}", mime=fmt.mime,
+    suffix, mime = fmt.file_type(split=split is not None)
+    if suffix != fmt.suffix:
+        label = f"{label} (zip)"  # split, one file becomes one per split
+    st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{suffix}", mime=mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
 
 
-def download_data(*, resultset_id: int, format: str, user: Actor, include_partial: bool = False) -> bytes:
+def download_data(
+    *, resultset_id: int, format: str, user: Actor, include_partial: bool = False,
+    split: exports.SplitSpec | None = None,
+) -> bytes:
     """A download's bytes, for the role `user` has now: the button was drawn by an earlier run, maybe before the
     user was demoted or removed."""
     current = users.current_actor(engine=engine(), actor=user, settings=get_settings())
     if current is None:
         raise Forbidden(f"{user.name} no longer has a LabelDeck role")
     return exports.build_download(engine=engine(), resultset_id=resultset_id, format=format, actor=current,
-                                  include_partial=include_partial).data
+                                  include_partial=include_partial, split=split).data
 
 
 def _to_datalog_table(resultset: ResultSet, *, user: Actor, include_partial: bool) -> None:

@@ -48,27 +48,27 @@ class SplitSpec:
                 "by": "image", "stratum": "rarest class of the image" if self.stratify else None}
 
 
-def parse_split(text: str, *, seed: int = 0, stratify: bool = False) -> SplitSpec:
-    """`train=0.8,val=0.2[,test=...]` as a SplitSpec; BadInput naming what is wrong."""
+def parse_split(text: str, *, seed: int = 0, stratify: bool = False, option: str = "--split") -> SplitSpec:
+    """`train=0.8,val=0.2[,test=...]` as a SplitSpec; BadInput naming what is wrong, and where (`option`)."""
     fractions: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or name not in SPLIT_NAMES:
-            raise BadInput(f"--split {text!r}: {part!r} is not train=, val= or test= and a fraction")
+            raise BadInput(f"{option} {text!r}: {part!r} is not train=, val= or test= and a fraction")
         if name in fractions:
-            raise BadInput(f"--split {text!r}: {name} given twice")
+            raise BadInput(f"{option} {text!r}: {name} given twice")
         try:
             fraction = float(value)
         except ValueError:
-            raise BadInput(f"--split {text!r}: {name}={value.strip()!r} is not a number") from None
+            raise BadInput(f"{option} {text!r}: {name}={value.strip()!r} is not a number") from None
         if not 0 < fraction < 1:
-            raise BadInput(f"--split {text!r}: {name}={value.strip()} must be above 0 and below 1")
+            raise BadInput(f"{option} {text!r}: {name}={value.strip()} must be above 0 and below 1")
         fractions[name] = fraction
     if "train" not in fractions or len(fractions) < 2:
-        raise BadInput(f"--split {text!r}: name train and val or test (e.g. train=0.8,val=0.2)")
+        raise BadInput(f"{option} {text!r}: name train and val or test (e.g. train=0.8,val=0.2)")
     if abs(sum(fractions.values()) - 1) > _TOLERANCE:
-        raise BadInput(f"--split {text!r}: the fractions add up to {sum(fractions.values()):g}, not 1")
+        raise BadInput(f"{option} {text!r}: the fractions add up to {sum(fractions.values()):g}, not 1")
     return SplitSpec(fractions=tuple((n, fractions[n]) for n in SPLIT_NAMES if n in fractions), seed=seed,
                      stratify=stratify)
 

@@ -4,10 +4,14 @@ and the datalog export follow that choice (issue 12). Through Streamlit's AppTes
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import polars as pl
 
 from core import resultsets, review
-from core.exports import export_summary, list_datalog_tables
+from core.exports import export_summary, list_datalog_tables, parse_split
 from dashboard.resultset_panel import PARTIAL_WARNING, download_data
 from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)
     ANA,
@@ -76,3 +80,26 @@ def test_a_resultset_of_complete_images_only_offers_no_choice(store):
     at = sign_in(open_page("resultsets", fruit))
     assert "Exports hold 6 complete images: every image of this ResultSet is complete." in captions(at)
     assert [c.key for c in at.checkbox if c.key and c.key.startswith("include_partial_")] == []
+
+
+def test_the_downloads_can_be_split_by_image_and_refuse_shares_that_miss_100(store):
+    street = store["street-scenes"]
+    resultset, _ = some_complete_images(street)
+    at = sign_in(open_page("resultsets", street))
+    downloads = len(at.get("download_button"))
+    assert downloads == 4
+    toggle = at.toggle(key=f"split_{resultset.id}")
+    assert (toggle.label, toggle.value) == ("Split into train / val / test by image", False)
+    toggle.set_value(True).run()
+    assert not at.error and len(at.get("download_button")) == downloads
+    at.number_input(key=f"split_{resultset.id}_val").set_value(30).run()
+    assert [e.value for e in at.error] == ["The shares add up to 110 %, not 100 %."]
+    assert len(at.get("download_button")) == 0  # no download of a split nobody asked for
+    at.number_input(key=f"split_{resultset.id}_train").set_value(70).run()
+    assert not at.error and len(at.get("download_button")) == downloads
+
+    split = parse_split("train=0.7,val=0.3", seed=0)
+    data = download_data(resultset_id=resultset.id, format="yolo", user=AT_THE_PAGE, split=split)
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
+    assert manifest["split"]["fractions"] == {"train": 0.7, "val": 0.3}
+    assert sum(part["images"] for part in manifest["counts"].values()) == 2  # the complete images
