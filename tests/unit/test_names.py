@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from core.errors import BadInput
+from core.exports.completeness import PartialImages
 from core.exports.csv_file import csv_bytes
 from core.names import escaped, frame_name_problems, name_problem, refuse_unsafe_name
 from core.resultsets import FRAME_SCHEMA
@@ -71,7 +72,7 @@ def test_the_csv_export_guards_text_cells_a_spreadsheet_would_run_and_leaves_num
              "-1", "+0.5", "-1e-3", "cat", "a=b", None]
     frame = items(result_id=list(range(1, 13)), class_name=names, file_path=[f"={i}.png" for i in range(12)],
                   x=[-0.5] * 12, iou=[-1.0] * 12, change_kind=["added"] * 12, class_changed=[True] * 12)
-    rows = list(csv.DictReader(io.StringIO(csv_bytes(SimpleNamespace(items=frame)).decode())))
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(SimpleNamespace(items=frame, partial_images=PartialImages(), splits=None)).decode())))
     assert [r["class_name"] for r in rows] == [
         "'=HYPERLINK(\"http://evil.example\")", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx",
         "-1", "+0.5", "-1e-3", "cat", "a=b", ""]
