@@ -357,6 +357,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise BadInput("export --table writes a datalog table: leave out --format and --out")
         if split:
             raise BadInput("export --split is for files (--format and --out): a datalog table is not split")
+        if args.with_images:
+            raise BadInput("export --with-images is for zip files (--format coco|yolo|voc): a table holds no images")
         table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
                                         replace=args.replace, include_partial=args.include_partial,
                                         actor=operator(args.created_by))
@@ -369,9 +371,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise BadInput("export --replace is for --table only")
         path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
                                     out=Path(args.out), include_partial=args.include_partial, actor=operator(),
-                                    split=split)
-        done = f"wrote {args.format} export of ResultSet {args.resultset_id} to {path}"
+                                    split=split, include_images=args.with_images,
+                                    progress=_progress_printer(args.quiet) if args.with_images else None)
+        done = f"wrote {args.format} export of ResultSet {args.resultset_id}" + (
+            " with its images" if args.with_images else "") + f" to {path}"
         written = {"format": args.format, "path": str(path)}
+        if args.with_images:
+            written["images_included"] = True
         if split:
             done += f" (split {args.split}, seed {split.seed}{', stratified' if split.stratify else ''})"
             written["split"] = split.describe()
@@ -657,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--seed", type=int, help="the split's seed (default 0): the same seed, the same split")
     export.add_argument("--stratify", action="store_true",
                         help="split each image's rarest class in the fractions, not only the whole")
+    export.add_argument("--with-images", action="store_true",
+                        help="copy the image files into the zip (coco, yolo, voc; COCO becomes a zip), "
+                             "progress on stderr")
     export.add_argument("--json", action="store_true")
     export.set_defaults(func=cmd_export)
 

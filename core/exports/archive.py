@@ -18,11 +18,16 @@ def zip_bytes(entries: Iterable[tuple[str, str]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, content in entries:
-            reason = unsafe_reason(path)
-            if reason:
-                raise BadInput(f"export entry {path!r}: {reason}")
-            info = zipfile.ZipInfo(path, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, content.encode())
+            archive.writestr(entry_info(path, zipfile.ZIP_DEFLATED), content.encode())
     return buffer.getvalue()
+
+
+def entry_info(path: str, compress_type: int) -> zipfile.ZipInfo:
+    """An entry with the fixed timestamp and plain file permissions; `path` is refused when unsafe."""
+    reason = unsafe_reason(path)
+    if reason:
+        raise BadInput(f"export entry {path!r}: {reason}")
+    info = zipfile.ZipInfo(path, date_time=_EPOCH)
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    return info

@@ -68,8 +68,13 @@ def coco_bytes(source: ExportSource) -> bytes:
 def coco_export(source: ExportSource) -> bytes:
     """The COCO JSON; split, a zip as Detectron2, MMDetection and torchvision's CocoDetection expect it: one dataset
     per split, `annotations/instances_<split>.json` (image and annotation ids 1..n within each), and manifest.json."""
-    if source.split is None:
-        return coco_bytes(source)
-    files = [(f"annotations/instances_{name}.json", coco_bytes(source.only(name)).decode())
-             for name in source.split.names]
+    return coco_bytes(source) if source.split is None else coco_zip(source)
+
+
+def coco_zip(source: ExportSource) -> bytes:
+    """COCO as a zip with manifest.json, split or not (unsplit: `annotations/instances.json`): what an export with
+    its images is (core/exports/images.py)."""
+    names = source.split.names if source.split else [None]
+    files = [(f"annotations/instances_{name}.json" if name else "annotations/instances.json",
+              coco_bytes(source.only(name) if name else source).decode()) for name in names]
     return with_manifest(source, format="coco", files=files)

@@ -1,0 +1,116 @@
+"""Exports with their images (`include_images`): the labels' zip plus the image files, copied byte for byte.
+
+Where each image goes, so each format's readers find it without a word of configuration:
+- YOLO: `images/<file path>` beside `labels/<file path without extension>.txt`; split, `images/<split>/<file path>`
+  beside `labels/<split>/...`, the folders data.yaml names (Ultralytics finds labels by putting `labels` for
+  `images` in an image's path).
+- COCO: `images/<file path>` with `annotations/instances.json`; split, `images/<split>/<file path>` with
+  `annotations/instances_<split>.json`. `file_name` stays the file path: relative to that images folder, the
+  image root Detectron2, MMDetection and torchvision's CocoDetection take.
+- Pascal VOC: `images/<file path>`, split or not: `<folder>images</folder>` and `<filename>` name it, and a VOC
+  split is ImageSets/Main's lists, not folders.
+
+File paths are the job's (unique per job, relative, checked by core/paths.py at import and again here), so the
+archive paths are unique and never unpack outside the folder. Images are streamed from disk into the zip in
+1 MB blocks, hashed on the way for manifest.json: a 10k-image export never holds an image in
+memory. JPEG, PNG, GIF and WebP are stored, not deflated: they are compressed already, deflating costs time and
+gains nothing. Before anything is written every image is looked at: a missing or unreadable one refuses the whole
+export, naming each (an export without some of its images would train on labels without pixels).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from core.errors import BadInput
+from core.exports.archive import entry_info
+from core.exports.manifest import MANIFEST
+from core.exports.source import ExportSource
+from core.jobs import image_root
+from core.paths import regular_file, resolve_under
+
+STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
+SHOWN_PROBLEMS = 20
+_BLOCK = 1024 * 1024
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    archive_path: str
+    path: Path
+    size: int
+
+
+def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
+    """Each image of the export, where it goes in the zip and its file; BadInput naming every image that is
+    missing, not a regular file, or outside the job's image root."""
+    root = image_root(source.job)
+    images = source.images_with_split()
+    by_split = source.split is not None and format != "voc"
+    folder = pl.format("images/{}/", "split") if by_split else pl.lit("images/")
+    rows = images.select((folder + pl.col("file_path")).alias("archive_path"), "file_path").iter_rows()
+    found, problems = [], []
+    for archive_path, file_path in rows:
+        try:
+            path = regular_file(resolve_under(root, file_path))
+            if not path.is_file():
+                raise ValueError("file not found" if not path.exists() else "not a file")
+            found.append(ImageFile(archive_path=archive_path, path=path, size=path.stat().st_size))
+        except (ValueError, OSError) as exc:
+            problems.append(f"image {file_path!r} (under {root}): {exc}")
+    if problems:
+        more = len(problems) - SHOWN_PROBLEMS
+        raise BadInput([f"cannot export with images: {len(problems):,} of {images.height:,} images cannot be read",
+                        *problems[:SHOWN_PROBLEMS], *([f"... and {more:,} more"] if more > 0 else [])])
+    return found
+
+
+def images_size(files: list[ImageFile]) -> int:
+    return sum(f.size for f in files)
+
+
+def write_with_images(
+    target: BinaryIO, *, labels_zip: bytes, images: list[ImageFile], progress: Progress | None = None,
+) -> None:
+    """The labels' zip (as the format built it) with `images` added, into `target`; manifest.json last, its
+    `files` now with each image's sha256 too."""
+    with zipfile.ZipFile(io.BytesIO(labels_zip)) as labels, zipfile.ZipFile(target, "w") as archive:
+        for info in labels.infolist():
+            if info.filename != MANIFEST:
+                archive.writestr(entry_info(info.filename, info.compress_type), labels.read(info))
+        hashes = {}
+        for done, image in enumerate(images, 1):
+            hashes[image.archive_path] = _copy_image(archive, image)
+            if progress and (done == len(images) or done * 100 // len(images) != (done - 1) * 100 // len(images)):
+                progress(f"images {done:,}/{len(images):,}", done / len(images))
+        manifest = json.loads(labels.read(MANIFEST))
+        manifest["files"] = dict(sorted({**manifest["files"], **hashes}.items()))
+        archive.writestr(entry_info(MANIFEST, zipfile.ZIP_DEFLATED), json.dumps(manifest, indent=2) + "\n")
+
+
+def _copy_image(archive: zipfile.ZipFile, image: ImageFile) -> str:
+    """Streams one image into the archive; its sha256, of the bytes as read."""
+    stored = image.path.suffix.lower() in STORED_SUFFIXES
+    info = entry_info(image.archive_path, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    info.file_size = image.size  # lets zipfile choose ZIP64 up front for an image above 2 GB
+    digest = hashlib.sha256()
+    try:
+        with image.path.open("rb") as source, archive.open(info, "w", force_zip64=image.size > 2**31) as entry:
+            while block := source.read(_BLOCK):
+                digest.update(block)
+                entry.write(block)
+    except OSError as exc:
+        raise BadInput(f"cannot export with images: image {image.path} cannot be read ({exc.strerror or exc})") \
+            from None
+    return digest.hexdigest()
