@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -109,6 +109,24 @@ def _rework_jobs_link_to_their_origin(conn: Connection) -> None:
 
 
 UPGRADES[5] = _rework_jobs_link_to_their_origin
+
+
+def _resultsets_count_their_complete_images(conn: Connection) -> None:
+    """6 → 7 (issue 12): a ResultSet counts its complete and partial images when saved. A ResultSet saved before
+    is counted now, by the rule its exports apply (core/exports/completeness.py), which judges the snapshot: a
+    later review changes neither count, so these are its counts when saved (short of a rework since, which may
+    have replaced a missing result)."""
+    from core.exports.completeness import image_counts  # core.exports imports this module
+
+    _add_missing_columns(conn, {"resultset": [("complete_images", "INTEGER"), ("partial_images", "INTEGER")]})
+    uncounted = conn.execute(text("SELECT id FROM resultset WHERE complete_images IS NULL")).scalars().all()
+    for resultset_id in uncounted:  # one pair of counts per ResultSet, a few per job
+        complete, partial = image_counts(conn, resultset_id=resultset_id)
+        conn.execute(text("UPDATE resultset SET complete_images = :c, partial_images = :p WHERE id = :id"),
+                     {"c": complete, "p": partial, "id": resultset_id})
+
+
+UPGRADES[6] = _resultsets_count_their_complete_images
 
 
 class StoreError(Exception):

@@ -224,6 +224,10 @@ class ResultSet(SQLModel, table=True):
     name: str
     note: str | None = None
     item_count: int = 0
+    # Its images (those it holds an item of) complete and partial when saved (core/exports/completeness.py);
+    # counts on the row, not a flag per item: the ResultSets page lists them without reading the items.
+    complete_images: int | None = None
+    partial_images: int | None = None
     created_by: str
     created_at: datetime = _timestamp()
 

@@ -21,27 +21,41 @@ from dashboard.text import md
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
 SPLIT_DEFAULTS = {"train": 80, "val": 20, "test": 0}
+# Streamlit serves a download from memory, so a zip with images is built whole in the server's memory when clicked:
+# up to this much image data the page offers it; beyond, the CLI streams it to a file.
+MAX_PAGE_IMAGE_BYTES = 512 * 1024 * 1024
 PARTIAL_WARNING = ("Partially reviewed images have boxes missing: a model trained on them learns that the objects "
                    "without a box are background.")
 
 
 def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> None:
     st.subheader(md(resultset.name))
-    st.caption(f"{resultset.item_count:,} accepted results · saved by {md(resultset.created_by)} on "
-               f"{resultset.created_at:%d %b %Y %H:%M}" + (f" · {md(resultset.note)}" if resultset.note else ""))
+    st.caption(f"{resultset.item_count:,} accepted results · {saved_images(resultset)} · saved by "
+               f"{md(resultset.created_by)} on {resultset.created_at:%d %b %Y %H:%M}"
+               + (f" · {md(resultset.note)}" if resultset.note else ""))
     if user.can(Permission.EXPORT):
         _manage(resultset, user=user)
         st.markdown("**Download**")
         include_partial = _completeness_ui(resultset)
         usable, split = _split_ui(resultset)
+        include_images = _images_ui(resultset, include_partial=include_partial)
         if usable:
             with st.container(horizontal=True):
                 for name, label in FORMAT_LABELS.items():
-                    _download(job, resultset, name, label, user=user, include_partial=include_partial, split=split)
+                    _download(job, resultset, name, label, user=user, include_partial=include_partial, split=split,
+                              include_images=include_images and name in exports.IMAGE_FORMATS)
         _to_datalog_table(resultset, user=user, include_partial=include_partial)
     else:
         read_only_note(user, Permission.EXPORT, what="downloading, renaming or exporting a ResultSet")
     _grid(job, resultset)
+
+
+def saved_images(resultset: ResultSet) -> str:
+    """'1 complete image, 3 partial when saved'; its images are those it holds an item of."""
+    if resultset.complete_images is None:  # nullable columns: a row without counts must not break the page
+        return "images —"
+    return (f"{exports.image_count(resultset.complete_images, 'complete')}, {resultset.partial_images:,} partial "
+            "when saved")
 
 
 def _manage(resultset: ResultSet, *, user: Actor) -> None:
@@ -114,9 +128,30 @@ def _split_ui(resultset: ResultSet) -> tuple[bool, exports.SplitSpec | None]:
         return False, None
 
 
+def _images_ui(resultset: ResultSet, *, include_partial: bool) -> bool:
+    """The reviewer's choice to put the image files in the zips (off): offered up to MAX_PAGE_IMAGE_BYTES, with the
+    CLI named beyond it; an image that cannot be read is named before anyone clicks a download."""
+    if not st.checkbox("Include images", key=f"include_images_{resultset.id}",
+                       help="Copy the image files into the COCO, YOLO and Pascal VOC zips (COCO becomes a zip)"):
+        return False
+    try:
+        size = exports.export_images_size(engine=engine(), resultset_id=resultset.id, include_partial=include_partial)
+    except BadInput as problem:
+        st.error(md(problem))
+        return False
+    if size > MAX_PAGE_IMAGE_BYTES:
+        st.warning(f"The images take {size / 2**20:,.0f} MB, more than the {MAX_PAGE_IMAGE_BYTES / 2**20:,.0f} MB a "
+                   "download from this page may hold; the downloads below are labels only. Export with the images "
+                   f"from the command line: `python -m core export {resultset.id} --format yolo --with-images --out "
+                   "PATH`", icon=":material/warning:")
+        return False
+    st.caption(f"The COCO, YOLO and Pascal VOC zips carry the images ({size / 2**20:,.1f} MB); the CSV does not.")
+    return True
+
+
 def _download(
     job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool,
-    split: exports.SplitSpec | None = None,
+    split: exports.SplitSpec | None = None, include_images: bool = False,
 ) -> None:
     fmt = exports.FORMATS[name]
     if job.task == "classification" and name in ("yolo", "voc"):
@@ -127,18 +162,18 @@ def _download(
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
         return download_data(resultset_id=resultset.id, format=name, user=user, include_partial=include_partial,
-                             split=split)
+                             split=split, include_images=include_images)
 
-    suffix, mime = fmt.file_type(split=split is not None)
+    suffix, mime = fmt.file_type(split=split is not None, images=include_images)
     if suffix != fmt.suffix:
-        label = f"{label} (zip)"  # split, one file becomes one per split
+        label = f"{label} (zip)"  # split or with images, one JSON file becomes a zip
     st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{suffix}", mime=mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
 
 
 def download_data(
     *, resultset_id: int, format: str, user: Actor, include_partial: bool = False,
-    split: exports.SplitSpec | None = None,
+    split: exports.SplitSpec | None = None, include_images: bool = False,
 ) -> bytes:
     """A download's bytes, for the role `user` has now: the button was drawn by an earlier run, maybe before the
     user was demoted or removed."""
@@ -146,7 +181,7 @@ def download_data(
     if current is None:
         raise Forbidden(f"{user.name} no longer has a LabelDeck role")
     return exports.build_download(engine=engine(), resultset_id=resultset_id, format=format, actor=current,
-                                  include_partial=include_partial, split=split).data
+                                  include_partial=include_partial, split=split, include_images=include_images).data
 
 
 def _to_datalog_table(resultset: ResultSet, *, user: Actor, include_partial: bool) -> None:

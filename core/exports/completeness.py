@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from core.vocabulary import REWORKED
 
@@ -40,6 +40,11 @@ _MISSING_RESULTS = f"""
 """
 # For SQL that filters items itself (datalog tables): `i.sample_id NOT IN (PARTIAL_SAMPLES)`.
 PARTIAL_SAMPLES = f"SELECT DISTINCT missing.sample_id FROM ({_MISSING_RESULTS}) missing"
+# Two counts, not a join of items and partial images: a 1M-item ResultSet is counted by the index, not joined.
+_IMAGE_COUNTS = text(f"""
+    SELECT (SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :resultset_id),
+           (SELECT COUNT(*) FROM ({PARTIAL_SAMPLES}) partial)
+""")
 _MISSING_BY_STATE = text(f"""
     SELECT missing.sample_id,
            SUM(CASE WHEN missing.review_state = 'rejected' THEN 1 ELSE 0 END),
@@ -112,6 +117,14 @@ def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
               .when(pl.col("pending") > 0).then(pl.lit("pending"))
               .otherwise(pl.lit("accepted_since_saved")))
     return counts.select("sample_id", reason.alias("reason")).cast(COMPLETENESS_SCHEMA).sort("sample_id")
+
+
+def image_counts(conn: Connection, *, resultset_id: int) -> tuple[int, int]:
+    """(complete, partial): the ResultSet's images (those it holds an item of) by this module's rule. On the
+    connection given, so that create_resultset counts in the transaction of its snapshot; then nothing was
+    accepted since the save and these are the counts "when saved"."""
+    covered, partial = conn.execute(_IMAGE_COUNTS, {"resultset_id": resultset_id}).one()
+    return covered - partial, partial
 
 
 def count_partial_images(partial: pl.DataFrame, *, included: bool = False) -> PartialImages:

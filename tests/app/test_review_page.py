@@ -660,7 +660,8 @@ def test_the_resultsets_page_lists_renames_and_deletes(store, monkeypatch):
         ["cars and dogs", 15, BO, "v2"], ["cars", 7, BO, ""]]
     assert [s.value for s in at.subheader] == ["cars and dogs"]  # the newest is open
     assert at.query_params["resultset"] == str(cars_and_dogs.id)
-    assert f"15 accepted results · saved by {BO} on {cars_and_dogs.created_at:%d %b %Y %H:%M} · v2" in captions(at)
+    assert (f"15 accepted results · 0 complete images, 7 partial when saved · saved by {BO} on "
+            f"{cars_and_dogs.created_at:%d %b %Y %H:%M} · v2") in captions(at)
     items = resultsets.resultset_frame(engine=store_engine(), resultset_id=cars_and_dogs.id)["result_id"]
     assert keyed_ids(at, "rs_tile_") == sorted(items.to_list()) and items.len() == 15
 
