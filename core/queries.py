@@ -73,6 +73,23 @@ def in_slice(results: pl.DataFrame, view: View) -> pl.DataFrame:
     return results if view.slice is None else results.filter(view.slice.expr())
 
 
+def image_review_counts(results: pl.DataFrame, shown: pl.DataFrame) -> dict[str, int]:
+    """How the images of the shown results stand in the job: `complete` (every result of the image accepted),
+    `untouched` (every one pending), else `partial` (some decided, not all accepted). An image is judged on all
+    its results in `results` (the job's, any state), not on the shown ones alone: a filter hiding its pending
+    boxes does not make it trainable."""
+    of_images = results if shown.height == results.height else results.filter(
+        pl.col("sample_id").is_in(shown["sample_id"].unique().implode()))
+    state = pl.col("review_state")
+    complete, untouched, images = (
+        of_images.group_by("sample_id")
+        .agg((state == "accepted").all().alias("complete"), (state == "pending").all().alias("untouched"))
+        .select(pl.col("complete").sum(), pl.col("untouched").sum(), pl.len())
+        .row(0)
+    )
+    return {"complete": complete, "partial": images - complete - untouched, "untouched": untouched}
+
+
 def class_changed_table(results: pl.DataFrame, group_column: str) -> pl.DataFrame:
     """group, True, False, Total; the biggest groups first."""
     return (

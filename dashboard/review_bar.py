@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import review
+from core import queries, review
 from core.access import Actor, Permission
 from core.review import ReviewOutcome
 from dashboard.job_data import JobData
@@ -90,7 +90,7 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
     if not user.can(Permission.REVIEW):
         read_only_note(user, Permission.REVIEW, what="accepting and rejecting")
         return
-    picked = _picked_results(shown, per_image=per_image, key=key)
+    picked = _picked_results(data.results, shown, state=state, per_image=per_image, key=key)
     # A Series, not a list: a million ids stay in polars on every rerun, and go to the service as they are.
     ids = pl.Series("result_id", sorted(picked), dtype=pl.Int64) if picked else shown["result_id"]
     scope = f"{ids.len():,} picked" if picked else f"{ids.len():,} shown"
@@ -126,16 +126,19 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
             st.rerun()
 
 
-def _picked_results(shown: pl.DataFrame, *, per_image: bool, key: str) -> set[int]:
-    """The displayed results the reviewer picked; an image tile (grouped by image) stands for all its results."""
+def _picked_results(results: pl.DataFrame, shown: pl.DataFrame, *, state: str, per_image: bool,
+                    key: str) -> set[int]:
+    """The displayed results the reviewer picked. Grouped by image, a tile is its image, drawn with all its boxes:
+    it stands for all the image's results in the tab, those the filters or the slice hide too, so that accepting
+    an image completes it (a complete image is what a model can train on)."""
     tiles = picked_ids(key)
     if not tiles:
         return set()
     on_show = shown.filter(pl.col("result_id").is_in(list(tiles)))
     if not per_image:
         return set(on_show["result_id"].to_list())
-    samples = on_show["sample_id"].implode()
-    return set(shown.filter(pl.col("sample_id").is_in(samples))["result_id"].to_list())
+    of_images = results["sample_id"].is_in(on_show["sample_id"].implode()) & (results["review_state"] == state)
+    return set(queries.few_rows(results, of_images)["result_id"].to_list())
 
 
 def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, user: Actor, selection: dict,

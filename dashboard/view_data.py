@@ -37,6 +37,12 @@ def result_ids_in_order(data: JobData, view: View, shown: pl.DataFrame) -> pl.Se
     return _order(_key(data), _view_key(view), view.sort, _shown=shown, _view=view)
 
 
+def image_review_counts(data: JobData, view: View, shown: pl.DataFrame) -> dict[str, int]:
+    """The shown results' images complete / partial / untouched in the job (core.queries.image_review_counts),
+    kept per view as the rest: ~16 ms at 1M results, once per view and review revision."""
+    return _image_counts(_key(data), _view_key(view), _data=data, _shown=shown)
+
+
 def _key(data: JobData) -> tuple:
     job = data.job
     return (data.store, job.id, job.data_revision, job.review_revision)
@@ -68,3 +74,8 @@ def _cached(job_key: tuple, view_key: str, *, _data: JobData, _view: View) -> Vi
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _order(job_key: tuple, view_key: str, sort: str, *, _shown: pl.DataFrame, _view: View) -> pl.Series:
     return _shown["result_id"].gather(queries.result_order(_shown, _view))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _image_counts(job_key: tuple, view_key: str, *, _data: JobData, _shown: pl.DataFrame) -> dict[str, int]:
+    return queries.image_review_counts(_data.results, _shown)

@@ -20,7 +20,7 @@ from dashboard.signed_in import still_signed_in
 from dashboard.review_bar import review_bar_ui
 from dashboard.text import md
 from dashboard.url_state import WORKSPACE_VIEWS, open_panel, open_result, set_workspace, url_sort
-from dashboard.view_data import result_ids_in_order
+from dashboard.view_data import image_review_counts, result_ids_in_order
 from dashboard.viewer import rerun_page_if_viewer_decided, viewer_dialog
 
 PANEL_WIDTH = 780
@@ -43,10 +43,20 @@ def images_workspace_ui(*, data: JobData, shown: pl.DataFrame, view: View, user:
     view = replace(view, sort=url_sort()[0])  # a fragment rerun keeps its first arguments; the sort may be newer
     review_bar_ui(data=data, state=view.state, shown=shown, per_image=view.group_by == "image", user=user,
                   selection=selection)
+    if view.group_by == "image" and not shown.is_empty():
+        _image_counts_ui(image_review_counts(data, view, shown))
     opened = image_grid_ui(data, shown, view, pickable=user.can(Permission.REVIEW), on_open=open_result)
     if opened is not None:
         # From inside the fragment: the dialog opens without rerunning the page behind it.
         viewer_dialog(data, result_ids_in_order(data, view, shown), user=user, selection=selection)
+
+
+def _image_counts_ui(counts: dict[str, int]) -> None:
+    st.caption(f"Images: {counts['complete']:,} complete · {counts['partial']:,} partial · "
+               f"{counts['untouched']:,} untouched",
+               help="Each image of these results, judged on all its results in the job: complete when every one "
+                    "is accepted (a model can train on it), untouched when every one is pending, else partial. "
+                    "Accepting a picked image accepts all its results in this tab.")
 
 
 def charts_ui(*, data: JobData, in_tab: pl.DataFrame, view: View, on_range) -> None:
