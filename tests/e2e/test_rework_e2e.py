@@ -120,7 +120,7 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     with engine.connect() as conn:
         rework = conn.execute(text("SELECT id FROM labeljob WHERE origin_job_id = :o"), {"o": origin}).scalar_one()
     expect(sent).to_contain_text(f"job #{rework} ")
-    page.keyboard.press("Escape")  # the popover closed: the grid in view
+    expect(page.get_by_role("textbox", name="Rework job name")).to_be_hidden()  # the popover closes by itself
     expect(page.get_by_text(re.compile(r"^Rejected 3$"))).to_be_visible()  # rejected until they come back
     images_loaded(page)
     screenshot(page, "rework-sent", full_page=False)
