@@ -19,7 +19,7 @@ returns its bytes, for the page, which caps the size it offers (dashboard/result
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -119,11 +119,11 @@ def write_export(
     return path
 
 
-def export_images_size(*, engine: Engine, resultset_id: int, format: str, include_partial: bool = False) -> int:
+def export_images_size(*, engine: Engine, resultset_id: int, include_partial: bool = False) -> int:
     """The bytes of the image files an export with images would copy (BadInput naming those it cannot read): for
     the page to say how big a download would be before building it."""
     source = load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial)
-    return images_size(image_files(source, format=format))
+    return images_size(image_files(source, format="voc"))  # every format copies the same files
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,8 @@ def _build(
     spec = _format(format)
     if include_images and format not in IMAGE_FORMATS:
         raise BadInput(f"{format} export cannot carry images: use {', '.join(IMAGE_FORMATS)} (a zip)")
-    source = load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial).with_split(split)
+    source = replace(load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial)
+                     .with_split(split), with_images=include_images)
     labels = coco_zip(source) if include_images and format == "coco" else spec.builder(source)
     # Every image is looked at before a byte is written: a missing one refuses the export, not a half-copied zip.
     images = image_files(source, format=format) if include_images else None

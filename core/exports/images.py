@@ -71,7 +71,7 @@ def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
             problems.append(f"image {file_path!r} (under {root}): {exc}")
     if problems:
         more = len(problems) - SHOWN_PROBLEMS
-        raise BadInput([f"cannot export with images: {len(problems):,} of {images.height:,} images cannot be read",
+        raise BadInput([f"cannot export with images: {len(problems):,} of {images.height:,} images cannot be read:",
                         *problems[:SHOWN_PROBLEMS], *([f"... and {more:,} more"] if more > 0 else [])])
     return found
 

@@ -48,6 +48,7 @@ class ExportSource:
     partial_images: PartialImages  # the partial images by reason; `included` when this export holds them
     split: SplitSpec | None = None
     splits: pl.DataFrame | None = None  # core.exports.split.SPLIT_SCHEMA: each image's split, when split
+    with_images: bool = False  # the zip carries the image files (core/exports/images.py): its README says where
 
     @property
     def task(self) -> str:

@@ -9,7 +9,8 @@
 
 - `manifest.json` (core/exports/manifest.py).
 
-Image files are not in the archive: put them under `images/` beside `labels/`, as in the job's image root.
+Image files are not in the archive unless exported with them (core/exports/images.py): put them under `images/`
+beside `labels/`, as in the job's image root.
 
 Split (core/exports/split.py), in Ultralytics' layout: `labels/<split>/<image>.txt`, and `data.yaml` names
 `train: images/train`, `val: images/val` (and `test: images/test`); Ultralytics finds an image's labels by putting
@@ -59,10 +60,11 @@ def yolo_zip(source: ExportSource) -> bytes:
     )
     names = source.classes["class_name"].to_list()
     image_folder = "images/<split>/" if source.split else "images/"
+    where = (f"The images are under {image_folder}" if source.with_images
+             else f"Image files are not included: put them under {image_folder}")
     readme = readme_text(source, title="YOLO labels", images=files.height, body=(
         "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
-        f"(from 0).\nImage files are not included: put them under {image_folder}, with the paths of the job's "
-        "image root.\n"))
+        f"(from 0).\n{where}, with the paths of the job's image root.\n"))
     # Unsplit, train and val are the same images: tools that need both still run on them.
     folders = {name: f"images/{name}" for name in source.split.names} if source.split else {
         "train": "images", "val": "images"}

@@ -82,6 +82,7 @@ def test_yolo_with_images_holds_each_image_byte_for_byte_where_supervision_finds
     manifest = assert_manifest_matches(files)  # the images' sha256s with the labels'
     assert manifest["files"][f"images/{FILES[0]}"] == sha256((root / FILES[0]).read_bytes())
     assert list(files)[-1] == "manifest.json"
+    assert "The images are under images/, with the paths" in files["README.txt"].decode()
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:  # compressed already: stored as they are
         assert {archive.getinfo(f"images/{f}").compress_type for f in FILES} == {zipfile.ZIP_STORED}
 
