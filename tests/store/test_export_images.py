@@ -97,6 +97,7 @@ def test_yolo_with_images_holds_each_image_byte_for_byte_where_supervision_finds
 
 def test_a_split_yolo_zip_puts_images_in_the_folders_data_yaml_names(engine, resultset, tmp_path):
     data = export(engine, resultset, "yolo", "train=0.75,val=0.25", seed=1).data
+    assert export(engine, resultset, "yolo", "train=0.75,val=0.25", seed=1).data == data  # the same bytes again
     files = entries(data)
     splits = yolo_splits(files)
     suffix = {f.rsplit(".", 1)[0]: f for f in FILES}
