@@ -342,8 +342,10 @@ def cmd_resultset_list(args: argparse.Namespace) -> int:
         print(json.dumps([{**r.model_dump(), "created_at": r.created_at.isoformat()} for r in resultsets], indent=2))
         return 0
     for r in resultsets:
-        print(f"{r.id:>5}  {r.item_count:>10,} items  {r.created_at:%Y-%m-%d %H:%M}  {r.created_by:<12} "
-              f"{escaped(r.name)}")
+        images = (f"{r.complete_images:,} complete / {r.partial_images:,} partial images"  # as saved
+                  if r.complete_images is not None and r.partial_images is not None else "images not counted")
+        print(f"{r.id:>5}  {r.item_count:>10,} items  {images:>36}  {r.created_at:%Y-%m-%d %H:%M}  "
+              f"{r.created_by:<12} {escaped(r.name)}")
     return 0
 
 

@@ -38,7 +38,11 @@ def test_create_prints_the_id_and_list_shows_it(job, sqlite_engine):
     listed = json.loads(run("resultset", "list", str(job.id), "--json").stdout)
     assert [(r["id"], r["name"], r["item_count"], r["note"], r["created_by"]) for r in listed] == [
         (second, "second", 6, None, "cli"), (first, "first", 6, "week 1", "lead")]
-    assert "first" in run("resultset", "list", str(job.id)).stdout
+    lines = run("resultset", "list", str(job.id)).stdout.splitlines()
+    assert lines[1].split()[0] == str(first) and lines[1].endswith("lead         first")
+    # each line says how many of the ResultSet's images were complete when it was saved, as the page does
+    (saved,) = [r for r in listed if r["id"] == first]
+    assert f"{saved['complete_images']:,} complete / {saved['partial_images']:,} partial images" in lines[1]
     done = run("resultset", "create", str(job.id), "--name", "third")
     assert done.stdout.strip().isdigit() and "created ResultSet" in done.stderr and "6 accepted results" in done.stderr
 
