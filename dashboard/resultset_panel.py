@@ -36,9 +36,9 @@ def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> N
     if user.can(Permission.EXPORT):
         _manage(resultset, user=user)
         st.markdown("**Download**")
-        include_partial = _completeness_ui(resultset)
+        include_partial = _completeness_ui(job, resultset)
         usable, split = _split_ui(resultset)
-        include_images = _images_ui(resultset, include_partial=include_partial)
+        include_images = _images_ui(job, resultset, include_partial=include_partial)
         if usable:
             with st.container(horizontal=True):
                 for name, label in FORMAT_LABELS.items():
@@ -85,9 +85,28 @@ def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
         st.rerun()
 
 
-def _completeness_ui(resultset: ResultSet) -> bool:
+def _cache_key(job: LabelJob, resultset: ResultSet) -> tuple[str, int, int, int]:
+    """(store, ResultSet, the job's revisions): what the counts and sizes below depend on. Every widget on this
+    page reruns it, and at 100k images the image sizes take seconds (a stat per file): computed once per review
+    state, not per click."""
+    return engine().url.render_as_string(hide_password=True), resultset.id, job.data_revision, job.review_revision
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _export_summary(store: str, resultset_id: int, data_revision: int, review_revision: int) -> exports.ExportSummary:
+    return exports.export_summary(engine=engine(), resultset_id=resultset_id)
+
+
+# A minute at most: image files can go missing without any revision changing, and the page names a missing one.
+@st.cache_data(max_entries=32, ttl=60, show_spinner=False)
+def _images_size(store: str, resultset_id: int, data_revision: int, review_revision: int, *,
+                 include_partial: bool) -> int:
+    return exports.export_images_size(engine=engine(), resultset_id=resultset_id, include_partial=include_partial)
+
+
+def _completeness_ui(job: LabelJob, resultset: ResultSet) -> bool:
     """What the exports hold and leave out, and the reviewer's choice to include partial images (off)."""
-    summary = exports.export_summary(engine=engine(), resultset_id=resultset.id)
+    summary = _export_summary(*_cache_key(job, resultset))
     partial = summary.partial_images
     held = f"Exports hold {exports.image_count(summary.complete_images, 'complete')}"
     if not partial.images:
@@ -128,14 +147,14 @@ def _split_ui(resultset: ResultSet) -> tuple[bool, exports.SplitSpec | None]:
         return False, None
 
 
-def _images_ui(resultset: ResultSet, *, include_partial: bool) -> bool:
+def _images_ui(job: LabelJob, resultset: ResultSet, *, include_partial: bool) -> bool:
     """The reviewer's choice to put the image files in the zips (off): offered up to MAX_PAGE_IMAGE_BYTES, with the
     CLI named beyond it; an image that cannot be read is named before anyone clicks a download."""
     if not st.checkbox("Include images", key=f"include_images_{resultset.id}",
                        help="Copy the image files into the COCO, YOLO and Pascal VOC zips (COCO becomes a zip)"):
         return False
     try:
-        size = exports.export_images_size(engine=engine(), resultset_id=resultset.id, include_partial=include_partial)
+        size = _images_size(*_cache_key(job, resultset), include_partial=include_partial)
     except BadInput as problem:
         st.error(md(problem))
         return False
