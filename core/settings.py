@@ -25,6 +25,10 @@ class Settings:
     admins: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
     default_role: str = "viewer"
+    # Image roots in object storage (core/storage): the S3 endpoint when not AWS's (MinIO, Ceph...), else
+    # AWS_ENDPOINT_URL as botocore reads it; and the bound of the disk caches of remote originals and thumbnails.
+    s3_endpoint_url: str | None = None
+    cache_max_bytes: int = 20 * 2**30
 
     @property
     def thumbnail_dir(self) -> Path:
@@ -33,6 +37,10 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def object_cache_dir(self) -> Path:
+        return self.cache_dir / "objects"
 
     @property
     def demo_dir(self) -> Path:
@@ -49,7 +57,25 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         auth_header=(env.get("LABELDECK_AUTH_HEADER") or "").strip() or None,
         admins=_entries(env.get("LABELDECK_ADMINS")), reviewers=_entries(env.get("LABELDECK_REVIEWERS")),
         default_role=(env.get("LABELDECK_DEFAULT_ROLE") or "viewer").strip().lower(),
+        s3_endpoint_url=(env.get("LABELDECK_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3")
+                         or env.get("AWS_ENDPOINT_URL") or "").strip() or None,
+        cache_max_bytes=_gigabytes(env.get("LABELDECK_CACHE_MAX_GB"), default=20),
     )
+
+
+def _gigabytes(value: str | None, *, default: float) -> int:
+    """A size in GB (decimal fractions allowed) as bytes; a value that is not a non-negative number is refused
+    at once rather than read as "no cache"."""
+    text = (value or "").strip()
+    if not text:
+        return int(default * 2**30)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"LABELDECK_CACHE_MAX_GB={text!r}: expected a number of gigabytes") from None
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"LABELDECK_CACHE_MAX_GB={text!r}: expected a number of gigabytes, 0 or more")
+    return int(number * 2**30)
 
 
 def _entries(value: str | None) -> tuple[str, ...]:
