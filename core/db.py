@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -112,21 +112,30 @@ UPGRADES[5] = _rework_jobs_link_to_their_origin
 
 
 def _resultsets_count_their_complete_images(conn: Connection) -> None:
-    """6 → 7 (issue 12): a ResultSet counts its complete and partial images when saved. A ResultSet saved before
-    is counted now, by the rule its exports apply (core/exports/completeness.py), which judges the snapshot: a
-    later review changes neither count, so these are its counts when saved (short of a rework since, which may
-    have replaced a missing result)."""
-    from core.exports.completeness import image_counts  # core.exports imports this module
-
+    """6 → 7 (issue 12): a ResultSet counts its complete and partial images when saved. The columns only: the
+    next step records each ResultSet's images and fills them."""
     _add_missing_columns(conn, {"resultset": [("complete_images", "INTEGER"), ("partial_images", "INTEGER")]})
-    uncounted = conn.execute(text("SELECT id FROM resultset WHERE complete_images IS NULL")).scalars().all()
-    for resultset_id in uncounted:  # one pair of counts per ResultSet, a few per job
-        complete, partial = image_counts(conn, resultset_id=resultset_id)
+
+
+UPGRADES[6] = _resultsets_count_their_complete_images
+
+
+def _resultsets_record_their_complete_images(conn: Connection) -> None:
+    """7 → 8 (issue 12): a ResultSet records per image whether it was complete when saved (the resultsetimage
+    table, new). A ResultSet saved before is recorded now by the same rule, and its counts with it: the same as
+    when it was saved, short of a rework since."""
+    from core.exports.completeness import record_images  # core.exports imports this module
+
+    unrecorded = conn.execute(text(
+        "SELECT id FROM resultset r WHERE NOT EXISTS (SELECT 1 FROM resultsetimage i WHERE i.resultset_id = r.id)"
+    )).scalars().all()
+    for resultset_id in unrecorded:  # a few per job
+        complete, partial = record_images(conn, resultset_id=resultset_id)
         conn.execute(text("UPDATE resultset SET complete_images = :c, partial_images = :p WHERE id = :id"),
                      {"c": complete, "p": partial, "id": resultset_id})
 
 
-UPGRADES[6] = _resultsets_count_their_complete_images
+UPGRADES[7] = _resultsets_record_their_complete_images
 
 
 class StoreError(Exception):

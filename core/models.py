@@ -224,8 +224,8 @@ class ResultSet(SQLModel, table=True):
     name: str
     note: str | None = None
     item_count: int = 0
-    # Its images (those it holds an item of) complete and partial when saved (core/exports/completeness.py);
-    # counts on the row, not a flag per item: the ResultSets page lists them without reading the items.
+    # Its images (those it holds an item of) complete and partial when saved (core/exports/completeness.py):
+    # the sums of its ResultSetImage rows, kept on the row so the ResultSets page lists them without a count.
     complete_images: int | None = None
     partial_images: int | None = None
     created_by: str
@@ -247,6 +247,18 @@ class ResultSetItem(SQLModel, table=True):
     h: float | None = None
     # Who accepted the result: part of the snapshot, like the label.
     reviewed_by: str | None = None
+
+
+class ResultSetImage(SQLModel, table=True):
+    """An image of a ResultSet (one it holds an item of) and whether it was complete when the ResultSet was saved:
+    every result of the image in the job was accepted then (core/exports/completeness.py). Exports hold the
+    complete ones by default; a later review or rework of the job changes neither the items nor this flag."""
+
+    resultset_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resultset.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sample_id: int = Field(primary_key=True)
+    complete: bool
 
 
 class DatalogTable(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """ResultSets: named, frozen snapshots of a job's accepted results.
 
-A ResultSet counts its complete and partial images when saved, in the transaction of its snapshot.
+A ResultSet records which of its images were complete when saved, in the transaction of its snapshot
+(models.ResultSetImage), and counts them on its row.
 
 An item per accepted result copies its final label (the expert's class name and box in px) and who accepted it,
 so later reviews cannot change the ResultSet. An accepted `removed` result is an item too, with no class and no
@@ -87,17 +88,17 @@ def create_resultset(
                 raise BadInput(f"job {job_id} ({job.name}) has no accepted results: accept some before saving "
                                "a ResultSet")
             resultset.item_count = copied
-            resultset.complete_images, resultset.partial_images = _image_counts(session, resultset.id)
+            resultset.complete_images, resultset.partial_images = _record_images(session, resultset.id)
     except IntegrityError as exc:  # another writer took the name between our check and our insert
         raise BadInput(f"ResultSet name {name!r}: job {job_id} already has a ResultSet of that name") from exc
     return resultset
 
 
-def _image_counts(session: Session, resultset_id: int) -> tuple[int, int]:
+def _record_images(session: Session, resultset_id: int) -> tuple[int, int]:
     # Imported here: core.exports imports this module.
-    from core.exports.completeness import image_counts
+    from core.exports.completeness import record_images
 
-    return image_counts(session.connection(), resultset_id=resultset_id)
+    return record_images(session.connection(), resultset_id=resultset_id)
 
 
 def _refuse_taken(session: Session, *, job_id: int, name: str, other_than: int | None = None) -> None:
@@ -154,6 +155,7 @@ def delete_resultset(*, engine: Engine, resultset_id: int, actor: Actor) -> None
         params = {"id": resultset_id}
         conn.execute(text("UPDATE datalogtable SET resultset_id = NULL WHERE resultset_id = :id"), params)
         conn.execute(text("DELETE FROM resultsetitem WHERE resultset_id = :id"), params)
+        conn.execute(text("DELETE FROM resultsetimage WHERE resultset_id = :id"), params)
         conn.execute(text("DELETE FROM resultset WHERE id = :id"), params)
 
 

@@ -6,10 +6,11 @@ export are the whole truth about it and a model can train on it. An image with a
 not hold is **partial**: a detector trained on it would learn that the objects of the missing boxes are
 background. Exports leave partial images out unless asked for them (`include_partial`).
 
-The rule is judged against the snapshot, as everything else about a ResultSet is: a result accepted after the
-save does not complete the image (the ResultSet does not hold its box: save a new ResultSet), and a result
-rejected after the save does not make it partial (the ResultSet keeps the label it froze). So the images an
-export holds never change; only the reasons given for a partial image follow the results' states now.
+The rule is judged when the ResultSet is saved, in the transaction of its snapshot, and recorded per image
+(models.ResultSetImage): a result accepted after the save does not complete the image (the ResultSet does not hold
+its box: save a new ResultSet), and a result rejected or sent to rework after the save does not make it partial (the
+ResultSet keeps the label it froze). So the images an export holds never change; only the reasons given for a
+partial image follow the results' states now.
 
 A partial image is counted once, under the first of REASONS that one of its missing results is in now:
 `rejected` (a label is wrong: reviewing the rest will not complete the image, it needs relabelling), then
@@ -30,26 +31,35 @@ from core.vocabulary import REWORKED
 REASONS = ("rejected", "pending", "accepted_since_saved")
 COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
 
-# The job's results on the ResultSet's images that its snapshot does not hold.
+# The job's results on the ResultSet's images that its snapshot does not hold, when it is saved.
 # A reworked result was replaced by its rework job's results: it is no part of the image any more.
-_MISSING_RESULTS = f"""
-    SELECT r.sample_id, r.review_state FROM result r
+_MISSING_AT_SAVE = f"""
+    SELECT DISTINCT r.sample_id FROM result r
     WHERE r.sample_id IN (SELECT DISTINCT sample_id FROM resultsetitem WHERE resultset_id = :resultset_id)
       AND r.review_state <> '{REWORKED}'
       AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
 """
-# For SQL that filters items itself (datalog tables): `i.sample_id NOT IN (PARTIAL_SAMPLES)`.
-PARTIAL_SAMPLES = f"SELECT DISTINCT missing.sample_id FROM ({_MISSING_RESULTS}) missing"
-# Two counts, not a join of items and partial images: a 1M-item ResultSet is counted by the index, not joined.
-_IMAGE_COUNTS = text(f"""
-    SELECT (SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :resultset_id),
-           (SELECT COUNT(*) FROM ({PARTIAL_SAMPLES}) partial)
+_RECORD_IMAGES = text(f"""
+    INSERT INTO resultsetimage (resultset_id, sample_id, complete)
+    SELECT :resultset_id, i.sample_id, i.sample_id NOT IN ({_MISSING_AT_SAVE})
+    FROM (SELECT DISTINCT sample_id FROM resultsetitem WHERE resultset_id = :resultset_id) i
 """)
+# For SQL that filters items itself (datalog tables): `i.sample_id NOT IN (PARTIAL_SAMPLES)`.
+PARTIAL_SAMPLES = "SELECT sample_id FROM resultsetimage WHERE resultset_id = :resultset_id AND NOT complete"
+_IMAGE_COUNTS = text("""
+    SELECT COALESCE(SUM(CASE WHEN complete THEN 1 ELSE 0 END), 0),
+           COALESCE(SUM(CASE WHEN complete THEN 0 ELSE 1 END), 0)
+    FROM resultsetimage WHERE resultset_id = :resultset_id
+""")
+# Why each partial image is partial now: the states of its results that the snapshot does not hold.
 _MISSING_BY_STATE = text(f"""
-    SELECT missing.sample_id,
-           SUM(CASE WHEN missing.review_state = 'rejected' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN missing.review_state = 'pending' THEN 1 ELSE 0 END)
-    FROM ({_MISSING_RESULTS}) missing GROUP BY missing.sample_id
+    SELECT p.sample_id,
+           SUM(CASE WHEN r.review_state = 'rejected' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN r.review_state = 'pending' THEN 1 ELSE 0 END)
+    FROM ({PARTIAL_SAMPLES}) p
+    LEFT JOIN result r ON r.sample_id = p.sample_id AND r.review_state <> '{REWORKED}'
+      AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
+    GROUP BY p.sample_id
 """)
 
 
@@ -107,8 +117,8 @@ def _have(n: int) -> str:
 
 
 def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
-    """The partial images of the ResultSet (COMPLETENESS_SCHEMA): sample_id and the reason it is partial. An image
-    of the ResultSet that is not here is complete."""
+    """The partial images of the ResultSet (COMPLETENESS_SCHEMA): sample_id and the reason it is partial now. An
+    image of the ResultSet that is not here was complete when it was saved."""
     with engine.connect() as conn:
         rows = conn.execute(_MISSING_BY_STATE, {"resultset_id": resultset_id}).all()
     counts = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "rejected": pl.Int64, "pending": pl.Int64},
@@ -119,12 +129,17 @@ def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     return counts.select("sample_id", reason.alias("reason")).cast(COMPLETENESS_SCHEMA).sort("sample_id")
 
 
+def record_images(conn: Connection, *, resultset_id: int) -> tuple[int, int]:
+    """Record each image of the ResultSet as complete or partial by this module's rule, now; (complete, partial).
+    create_resultset calls it in the transaction of its snapshot, so nothing was accepted since the save."""
+    conn.execute(_RECORD_IMAGES, {"resultset_id": resultset_id})
+    return image_counts(conn, resultset_id=resultset_id)
+
+
 def image_counts(conn: Connection, *, resultset_id: int) -> tuple[int, int]:
-    """(complete, partial): the ResultSet's images (those it holds an item of) by this module's rule. On the
-    connection given, so that create_resultset counts in the transaction of its snapshot; then nothing was
-    accepted since the save and these are the counts "when saved"."""
-    covered, partial = conn.execute(_IMAGE_COUNTS, {"resultset_id": resultset_id}).one()
-    return covered - partial, partial
+    """(complete, partial): the ResultSet's images as recorded when it was saved."""
+    complete, partial = conn.execute(_IMAGE_COUNTS, {"resultset_id": resultset_id}).one()
+    return int(complete), int(partial)
 
 
 def count_partial_images(partial: pl.DataFrame, *, included: bool = False) -> PartialImages:

@@ -156,3 +156,46 @@ def test_the_counts_read_as_one_would_say_them():
     assert PartialImages(rejected=1).note() == (
         "Complete images only: 1 partially reviewed image left out (1 image has rejected results).")
     assert PartialImages().sentence() == "" and image_count(1, "complete") == "1 complete image"
+
+
+def test_each_image_is_recorded_complete_or_partial_when_saved(engine, partial, resultset):
+    with engine.connect() as conn:
+        recorded = dict(conn.execute(text(
+            "SELECT s.file_path, i.complete FROM resultsetimage i JOIN sample s ON s.id = i.sample_id "
+            "WHERE i.resultset_id = :id"), {"id": resultset.id}).all())
+    # empty.png has no item: it is no image of the ResultSet (exports hold it: nothing to review)
+    assert {file: bool(flag) for file, flag in recorded.items()} == {
+        "scene.png": False, "full.png": True, "bad.png": False, "mixed.png": False}
+    assert (resultset.complete_images, resultset.partial_images) == (1, 3)
+
+
+def test_an_image_complete_when_saved_stays_in_the_exports_after_a_rework_brings_it_new_results(
+        engine, partial, resultset):
+    """full.png was complete when saved. Then one of its boxes is rejected, sent back, relabelled and brought back
+    as pending results: the job's image is partial now, but the ResultSet's was complete and its exports keep it."""
+    from core import review
+    from core.expert_labels import save_expert_label
+    from core.manual_jobs import submit_job
+    from core.rework import create_rework_job
+    from tests.builders import as_reviewer
+    from tests.manual_builders import sample_ids
+
+    first = partial.results["full.png"][0]
+    review.reject(engine=engine, job_id=partial.job.id, result_ids=[first], from_state="accepted",
+                  actor=as_reviewer("rita"), reason="wrong box")
+    rework = create_rework_job(engine=engine, job_id=partial.job.id, name="full again", result_ids=[first],
+                               actor=as_reviewer("rita")).job
+    save_expert_label(engine=engine, job_id=rework.id, sample_id=sample_ids(engine, rework.id)["full.png"],
+                      actor=as_reviewer("ada"), boxes=[{"bbox": [3, 3, 10, 10], "label": "cat"}])
+    submit_job(engine=engine, job_id=rework.id, actor=as_reviewer("ada"))
+    with engine.connect() as conn:
+        pending_on_full = conn.execute(text(
+            "SELECT COUNT(*) FROM result r JOIN sample s ON s.id = r.sample_id WHERE r.job_id = :j "
+            "AND s.file_path = 'full.png' AND r.review_state = 'pending'"), {"j": partial.job.id}).scalar()
+    assert pending_on_full == 1  # the job's full.png is partial now
+
+    coco = json.loads(export(engine, resultset, "coco").data)
+    assert [i["file_name"] for i in coco["images"]] == ["full.png", "empty.png"]
+    assert coco["info"]["left_out"] == LEFT_OUT
+    fresh = create_resultset(engine=engine, job_id=partial.job.id, name="after rework", actor=ADMIN)
+    assert (fresh.complete_images, fresh.partial_images) == (0, 4)  # a ResultSet saved now has full.png partial

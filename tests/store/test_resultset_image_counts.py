@@ -1,6 +1,6 @@
 """A ResultSet counts its complete and partial images when saved (issue 12), in the transaction of its snapshot and
-by the exports' rule (core/exports/completeness.py); a store saved before the counts gets them on upgrade (6 → 7).
-SQLite and PostgreSQL."""
+by the exports' rule (core/exports/completeness.py), and records per image whether it was complete; a store saved
+before the counts (version 6) or before the records (version 7) gets them on upgrade. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -42,9 +42,10 @@ def test_pending_and_rejected_results_both_make_an_image_partial_and_later_revie
 def test_a_version_6_store_counts_the_images_of_its_resultsets_on_upgrade(engine, tmp_path):
     partial = import_partial_job(engine, tmp_path / "scenes")
     saved = saved_resultset(engine, partial)
-    with engine.begin() as conn:  # the store as version 6 had it: no counts
+    with engine.begin() as conn:  # the store as version 6 had it: no counts, no records per image
         for column in COUNTED:
             conn.execute(text(f"ALTER TABLE resultset DROP COLUMN {column}"))
+        conn.execute(text("DROP TABLE resultsetimage"))
         conn.execute(text("UPDATE schemaversion SET version = 6"))
     assert not set(COUNTED) & {c["name"] for c in inspect(engine).get_columns("resultset")}
 
@@ -55,3 +56,24 @@ def test_a_version_6_store_counts_the_images_of_its_resultsets_on_upgrade(engine
     with engine.begin() as conn:
         db.UPGRADES[6](conn)  # again, on a counted store: nothing to add, nothing recounted, nothing fails
     assert counts(get_resultset(engine=engine, resultset_id=saved.id)) == (1, 3)
+
+
+def test_a_version_7_store_records_the_images_of_its_resultsets_on_upgrade(engine, tmp_path):
+    partial = import_partial_job(engine, tmp_path / "scenes")
+    saved = saved_resultset(engine, partial)
+    with engine.begin() as conn:  # the store as version 7 had it: counts, no records per image
+        conn.execute(text("DROP TABLE resultsetimage"))
+        conn.execute(text("UPDATE schemaversion SET version = 7"))
+
+    init_db(engine)
+
+    assert schema_version(engine) == db.SCHEMA_VERSION
+    with engine.connect() as conn:
+        recorded = conn.execute(text("SELECT COUNT(*), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM resultsetimage "
+                                     "WHERE resultset_id = :id"), {"id": saved.id}).one()
+    assert tuple(recorded) == (4, 1)
+    assert counts(get_resultset(engine=engine, resultset_id=saved.id)) == (1, 3)
+    with engine.begin() as conn:
+        db.UPGRADES[7](conn)  # again, on a recorded store: nothing recorded twice, nothing fails
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM resultsetimage")).scalar() == 4
