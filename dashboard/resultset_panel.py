@@ -21,8 +21,8 @@ from dashboard.text import md
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
 SPLIT_DEFAULTS = {"train": 80, "val": 20, "test": 0}
-# Streamlit serves a download from memory, so a zip with images is built whole in the server's memory when clicked:
-# up to this much image data the page offers it; beyond, the CLI streams it to a file.
+# Streamlit serves a download from memory, so a zip with images is read whole into the server's memory when
+# downloaded: up to this much image data the page offers it; beyond, the CLI streams it to a file.
 MAX_PAGE_IMAGE_BYTES = 512 * 1024 * 1024
 PARTIAL_WARNING = ("Partially reviewed images have boxes missing: a model trained on them learns that the objects "
                    "without a box are background.")
@@ -42,8 +42,13 @@ def resultset_panel_ui(*, job: LabelJob, resultset: ResultSet, user: Actor) -> N
         if usable:
             with st.container(horizontal=True):
                 for name, label in FORMAT_LABELS.items():
-                    _download(job, resultset, name, label, user=user, include_partial=include_partial, split=split,
-                              include_images=include_images and name in exports.IMAGE_FORMATS)
+                    if include_images and name in exports.IMAGE_FORMATS:
+                        _prepared_download(job, resultset, name, label, user=user, include_partial=include_partial,
+                                           split=split)
+                    else:
+                        _download(job, resultset, name, label, user=user, include_partial=include_partial,
+                                  split=split)
+            _prepare_pending(user=user)
         _to_datalog_table(resultset, user=user, include_partial=include_partial)
     else:
         read_only_note(user, Permission.EXPORT, what="downloading, renaming or exporting a ResultSet")
@@ -164,30 +169,82 @@ def _images_ui(job: LabelJob, resultset: ResultSet, *, include_partial: bool) ->
                    f"from the command line: `python -m core export {resultset.id} --format yolo --with-images --out "
                    "PATH`", icon=":material/warning:")
         return False
-    st.caption(f"The COCO, YOLO and Pascal VOC zips carry the images ({size / 2**20:,.1f} MB); the CSV does not.")
+    st.caption(f"The COCO, YOLO and Pascal VOC zips carry the images ({size / 2**20:,.1f} MB; the CSV does not): "
+               "Prepare one, with its progress shown, then download it.")
     return True
+
+
+def _box_format_only(job: LabelJob, name: str, label: str) -> bool:
+    """Draws YOLO and Pascal VOC disabled for a classification job; whether it did."""
+    if job.task == "classification" and name in ("yolo", "voc"):
+        st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
+                  key=f"download_{name}_disabled")
+        return True
+    return False
 
 
 def _download(
     job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool,
-    split: exports.SplitSpec | None = None, include_images: bool = False,
+    split: exports.SplitSpec | None = None,
 ) -> None:
     fmt = exports.FORMATS[name]
-    if job.task == "classification" and name in ("yolo", "voc"):
-        st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
-                  key=f"download_{name}_disabled")
+    if _box_format_only(job, name, label):
         return
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{job.name}-{resultset.name}").strip("._")
 
     def build() -> bytes:  # runs only when clicked, off the script thread: big exports don't slow the page
         return download_data(resultset_id=resultset.id, format=name, user=user, include_partial=include_partial,
-                             split=split, include_images=include_images)
+                             split=split)
 
-    suffix, mime = fmt.file_type(split=split is not None, images=include_images)
+    suffix, mime = fmt.file_type(split=split is not None)
     if suffix != fmt.suffix:
-        label = f"{label} (zip)"  # split or with images, one JSON file becomes a zip
+        label = f"{label} (zip)"  # split, one JSON file becomes a zip
     st.download_button(label, data=build, file_name=f"{stem or 'resultset'}{suffix}", mime=mime,
                        icon=":material/download:", key=f"download_{name}", on_click="ignore")
+
+
+def _prepared_download(
+    job: LabelJob, resultset: ResultSet, name: str, label: str, *, user: Actor, include_partial: bool,
+    split: exports.SplitSpec | None,
+) -> None:
+    """A zip with images is built while the page shows its progress ("Prepare"), then served from its file: a
+    download button's lazy build runs without any progress to show, for the seconds a few hundred MB take."""
+    if _box_format_only(job, name, label):
+        return
+    options = {"resultset_id": resultset.id, "format": name, "include_partial": include_partial, "split": split}
+    prepared = st.session_state.get(f"prepared_{name}")
+    if prepared and prepared["options"] == options and prepared["path"].is_file():
+        path = prepared["path"]
+        st.download_button(f"{label} with images", data=path.read_bytes, file_name=path.name,
+                           mime=exports.FORMATS[name].file_type(split=split is not None, images=True)[1],
+                           icon=":material/download:", key=f"download_{name}", on_click="ignore", type="primary")
+    elif st.button(f"Prepare {label} with images", icon=":material/folder_zip:", key=f"prepare_{name}"):
+        st.session_state["prepare_pending"] = {"label": label, "options": options}
+
+
+def _prepare_pending(*, user: Actor) -> None:
+    """Builds the export a Prepare button asked for, under the row of buttons, with a progress bar."""
+    pending = st.session_state.pop("prepare_pending", None)
+    if pending is None:
+        return
+    options, label = pending["options"], pending["label"]
+    bar = st.progress(0.0, text=f"{label}: checking the images …")
+    try:
+        current = users.current_actor(engine=engine(), actor=user, settings=get_settings())
+        if current is None:
+            raise Forbidden(f"{user.name} no longer has a LabelDeck role")
+        path = exports.prepare_export(
+            engine=engine(), actor=current, include_images=True, **options,
+            progress=lambda stage, fraction: bar.progress(fraction, text=f"{label}: {stage}"))
+    except (BadInput, Forbidden) as problem:
+        bar.empty()
+        st.error(md(problem))
+        return
+    earlier = st.session_state.get(f"prepared_{options['format']}")
+    if earlier:
+        exports.remove_prepared(earlier["path"])
+    st.session_state[f"prepared_{options['format']}"] = {"options": options, "path": path}
+    st.rerun()
 
 
 def download_data(

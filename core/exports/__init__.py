@@ -12,12 +12,14 @@ file type, COCO becomes a zip of one dataset per split. Every zip carries manife
 COCO unsplit stays one JSON file, as every COCO reader wants it, and its `info` says what the manifest would.
 
 A zip export (COCO, YOLO, VOC) may carry its images (`include_images`, core/exports/images.py): COCO is then a zip
-split or not. `write_export` streams them into the file; `build_download` builds the same in a temporary file and
-returns its bytes, for the page, which caps the size it offers (dashboard/resultset_panel.py).
+split or not. `write_export` streams them into the file; `prepare_export` does the same into a folder of its own
+(core/exports/prepared.py) for the page, which shows the progress, then serves the file and caps the size it offers
+(dashboard/resultset_panel.py); `build_download` returns an export's bytes.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +38,7 @@ from core.exports.datalog import (
     preview_datalog_table,
 )
 from core.exports.images import ImageFile, Progress, image_files, images_size, write_with_images
+from core.exports.prepared import new_export_folder, remove_prepared
 from core.exports.source import ExportSource, ExportSummary, export_summary, load_source
 from core.exports.split import SplitSpec, parse_split
 from core.exports.voc import voc_zip
@@ -45,7 +48,7 @@ from core.output_files import output_path, replacing
 __all__ = [
     "FORMATS", "IMAGE_FORMATS", "Download", "ExportSummary", "PartialImages", "SplitSpec", "build_download",
     "check_table_name", "image_count", "export_images_size", "export_summary", "export_to_table", "list_datalog_tables",
-    "parse_split", "preview_datalog_table", "write_export",
+    "parse_split", "prepare_export", "preview_datalog_table", "remove_prepared", "write_export",
 ]
 
 
@@ -117,6 +120,22 @@ def write_export(
             with partial.open("wb") as file:
                 write_with_images(file, labels_zip=built.labels, images=built.images, progress=progress)
     return path
+
+
+def prepare_export(
+    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool = False,
+    split: SplitSpec | None = None, include_images: bool = False, progress: Progress | None = None,
+) -> Path:
+    """`write_export` into a new folder of its own (core/exports/prepared.py): the path of the finished file, for a
+    page to serve; `remove_prepared` removes it. A failed export leaves no folder."""
+    folder = new_export_folder()
+    try:
+        return write_export(engine=engine, resultset_id=resultset_id, format=format, out=folder, actor=actor,
+                            include_partial=include_partial, split=split, include_images=include_images,
+                            progress=progress)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def export_images_size(*, engine: Engine, resultset_id: int, include_partial: bool = False) -> int:

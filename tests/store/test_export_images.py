@@ -216,3 +216,33 @@ def test_images_are_streamed_so_memory_does_not_grow_with_them(engine, store_url
     assert growth < 40 * 1024 * 1024, f"peak memory grew {growth / 2**20:.1f} MB exporting {written / 2**20:.0f} MB"
     with zipfile.ZipFile(out / "big.zip") as archive:
         assert archive.getinfo(f"images/{files[-1]}").file_size == (root / files[-1]).stat().st_size
+
+
+def test_a_prepared_export_reports_its_progress_and_lives_in_a_folder_of_its_own(engine, resultset, tmp_path):
+    """The page's Prepare button: write_export into a new folder, the progress told image by image; a failed one
+    leaves no folder, and folders older than STALE_AFTER_S are removed when the next is made."""
+    import os
+    import tempfile
+
+    from core.exports import prepare_export, prepared, remove_prepared
+
+    told: list[tuple[str, float]] = []
+    path = prepare_export(engine=engine, resultset_id=resultset.id, format="voc", actor=ADMIN, include_images=True,
+                          progress=lambda stage, fraction: told.append((stage, fraction)))
+    assert path.parent.name.startswith(prepared.PREFIX) and path.parent.parent == Path(tempfile.gettempdir())
+    assert told == [(f"images {n}/8", n / 8) for n in range(1, 9)]
+    assert path.read_bytes() == build_download(engine=engine, resultset_id=resultset.id, format="voc",
+                                               actor=ADMIN, include_images=True).data
+
+    os.utime(path.parent, (0, 0))  # as if prepared long ago and never downloaded
+    (root_of(engine, resultset) / FILES[0]).unlink()
+    folders_before = set(Path(tempfile.gettempdir()).glob(f"{prepared.PREFIX}*"))
+    with pytest.raises(BadInput, match="image 's01.png'"):
+        prepare_export(engine=engine, resultset_id=resultset.id, format="voc", actor=ADMIN, include_images=True)
+    assert not path.parent.exists()  # the stale one went when the next was made
+    assert set(Path(tempfile.gettempdir()).glob(f"{prepared.PREFIX}*")) == folders_before - {path.parent}
+    lookalike = tmp_path / f"{prepared.PREFIX}x" / "x.zip"  # our prefix, but not in the temporary folder
+    lookalike.parent.mkdir()
+    lookalike.write_bytes(b"kept")
+    remove_prepared(lookalike)
+    assert lookalike.read_bytes() == b"kept"
