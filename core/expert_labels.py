@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Engine, case, delete, func, text
 from sqlmodel import Session, select
 
-from core import limits, models
+from core import limits, models, storage
 from core.access import Actor, Permission, require
 from core.boxes import box_problem, clipped_box
 from core.db import write_transaction
@@ -31,6 +31,7 @@ from core.errors import BadInput, NotFound
 from core.jobs import LABEL_STATUSES, LabellingProgress, image_root, labelling_counts
 from core.manual_jobs import NO_PRE_LABELS, locked_job_in_progress
 from core.paths import resolve_under
+from core.storage import Root, cache
 
 # Coordinates are kept to a millionth of a pixel, so the editor's round trip through its display scale
 # (x / scale * scale) saves the same label again.
@@ -125,7 +126,7 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
     index = {c.id: i for i, c in enumerate(classes)}
     state = dict(
         job_id=job_id, sample_id=sample_id, task=job.task, file_path=sample.file_path,
-        image_path=resolve_under(image_root(job), sample.file_path), width=sample.width, height=sample.height,
+        image_path=editor_file(image_root(job), sample.file_path), width=sample.width, height=sample.height,
         label_status=sample.label_status, labelled_by=sample.labelled_by, labelled_at=models.as_utc(sample.labelled_at),
         source=source, label_list=[c.display_name for c in classes], class_names=[c.name for c in classes],
         colors=[c.color for c in classes],
@@ -135,6 +136,18 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
                            labels=[index[r.class_id] for r in rows],
                            scores=[r.score if source == "pre" else None for r in rows])
     return EditorState(**state, class_index=index[rows[0].class_id] if rows else None)
+
+
+def editor_file(root: Root, relative: str) -> Path:
+    """The file the editor opens: a local image where it is, a remote one's cached copy (fetched now). One that
+    cannot be fetched gets the path its copy would have, which the editor reports as missing, as it does a missing
+    local file."""
+    if not storage.is_remote(root):
+        return resolve_under(root, relative)
+    try:
+        return storage.local_file(root, relative)
+    except (FileNotFoundError, storage.StorageError):
+        return cache.object_file(root, relative)
 
 
 def save_expert_label(

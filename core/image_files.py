@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import struct
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 from PIL import Image, UnidentifiedImageError
 
-from core import limits
+from core import limits, storage
 from core.errors import BadInput
 from core.orientation import displayed_size, orientation
 from core.paths import regular_file, resolve_under
+from core.storage import Root
+
+Progress = Callable[[int, int], None]  # (images checked, of how many)
 
 # Decompression bombs: an image whose header promises more pixels than this is refused before any decoding
 # (Pillow only warns below twice this size, and its warning filter is not thread-safe).
@@ -94,18 +98,21 @@ def refuse_bomb(im: Image.Image) -> None:
         raise TooLarge(f"image is too large: {im.width:,}x{im.height:,} px, more than {MAX_IMAGE_PIXELS:,} pixels")
 
 
-def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: str = "image") -> pl.DataFrame:
+def check_images(*, root: Root, label_file: Path, images: pl.DataFrame, record: str = "image",
+                 progress: Progress | None = None) -> pl.DataFrame:
     """images: image_id, file_name and optionally width, height. Returns image_id, width, height as read.
 
     Every image must exist and open; where the label file states a size it must match the file. `record` names
-    what image_id is in the label file's own terms ("image" for a COCO id, "line" for a CSV line number).
+    what image_id is in the label file's own terms ("image" for a COCO id, "line" for a CSV line number). Under a
+    remote root (core/storage) each object is fetched once, many at a time, into the disk cache the tiles then
+    read. progress(done, total) follows the checks.
     """
-    if not root.is_dir():
-        raise BadInput(f"{root}: image folder not found")
-    probed = _probe_sizes(root, images["file_name"].to_list())
+    _refuse_unreachable(root)
+    probed = _probe_sizes(root, images["file_name"].to_list(), progress=progress)
     problems = []
+    shown_root = storage.describe(root)
     for row, outcome in zip(images.iter_rows(named=True), probed):
-        where = f"{label_file}: {record} {row['image_id']} {row['file_name']!r} (under {root})"
+        where = f"{label_file}: {record} {row['image_id']} {row['file_name']!r} (under {shown_root})"
         if isinstance(outcome, str):
             problems.append(f"{where}: {outcome}")
         elif row.get("width") is not None and (row["width"], row["height"]) != (outcome.width, outcome.height):
@@ -122,24 +129,33 @@ def check_images(*, root: Path, label_file: Path, images: pl.DataFrame, record: 
     )
 
 
-def folder_images(root: Path) -> pl.DataFrame:
-    """Every image file under `root` (by suffix, hidden files and folders left out), each opened by Pillow:
-    file_name (relative, with '/'), width, height, sorted by file_name. A file that is not a readable image, or a
-    symbolic link leading out of the folder, is an error naming it."""
-    if not root.is_dir():
-        raise BadInput(f"{root}: image folder not found")
-    names = sorted(
-        path.relative_to(root).as_posix() for path in root.rglob("*")
-        if path.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-        and not path.is_dir()
-    )
+def folder_images(root: Root, *, progress: Progress | None = None) -> pl.DataFrame:
+    """Every image file under `root`, a folder or a bucket prefix (by suffix, hidden files and folders left out),
+    each opened by Pillow: file_name (relative, with '/'), width, height, sorted by file_name. A file that is not a
+    readable image, or a symbolic link leading out of the folder, is an error naming it."""
+    if storage.is_remote(root):
+        _refuse_unreachable(root)
+        try:
+            names = storage.list_files(root, suffixes=IMAGE_SUFFIXES)
+        except (FileNotFoundError, OSError) as exc:
+            raise BadInput(f"{storage.describe(root)}: cannot be listed ({exc})") from None
+    else:
+        if not root.is_dir():
+            raise BadInput(f"{root}: image folder not found")
+        names = sorted(
+            path.relative_to(root).as_posix() for path in root.rglob("*")
+            if path.suffix.lower() in IMAGE_SUFFIXES
+            and not any(part.startswith(".") for part in path.relative_to(root).parts)
+            and not path.is_dir()
+        )
+    shown_root = storage.describe(root)
     if not names:
-        raise BadInput(f"{root}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
+        raise BadInput(f"{shown_root}: no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in this folder")
     if too_many := limits.too_many(len(names), limits.MAX_IMAGES_PER_JOB, "image files"):
-        raise BadInput(f"{root}: {too_many}")
-    probed = _probe_sizes(root, names)
-    problems = [f"{root}: {name!r}: {outcome}" for name, outcome in zip(names, probed) if isinstance(outcome, str)]
+        raise BadInput(f"{shown_root}: {too_many}")
+    probed = _probe_sizes(root, names, progress=progress)
+    problems = [f"{shown_root}: {name!r}: {outcome}" for name, outcome in zip(names, probed)
+                if isinstance(outcome, str)]
     if problems:
         raise BadInput(problems)
     return pl.DataFrame(
@@ -172,8 +188,22 @@ def image_folders(root: Path, *, max_depth: int = 4, skip: frozenset[str] = froz
     return found
 
 
-def _probe_sizes(root: Path, names: list[str]) -> list[ImageSize | str]:
+def _refuse_unreachable(root: Root) -> None:
+    """BadInput naming the root (never a credential) when its folder or bucket prefix cannot be read at all: one
+    message rather than one per image."""
+    if not storage.is_remote(root):
+        if not Path(root).is_dir():
+            raise BadInput(f"{root}: image folder not found")
+        return
+    ok, detail = storage.reachable(root)
+    if not ok:
+        raise BadInput(detail)
+
+
+def _probe_sizes(root: Root, names: list[str], *, progress: Progress | None = None) -> list[ImageSize | str]:
     """Each image's size as displayed, or why it is not a readable image under the root."""
+    if storage.is_remote(root):
+        return _probe_remote(root, names, progress)
 
     def probe(name: str) -> ImageSize | str:
         try:
@@ -182,4 +212,31 @@ def _probe_sizes(root: Path, names: list[str]) -> list[ImageSize | str]:
             return str(exc)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return list(pool.map(probe, names, chunksize=64))
+        probed = []
+        for outcome in pool.map(probe, names, chunksize=64):
+            probed.append(outcome)
+            if progress and (len(probed) % 256 == 0 or len(probed) == len(names)):
+                progress(len(probed), len(names))
+        return probed
+
+
+def _probe_remote(root: str, names: list[str], progress: Progress | None) -> list[ImageSize | str]:
+    """Each object fetched once into the disk cache and read there, FETCH_WORKERS at a time: a thread waits on
+    the network most of its time, and Pillow releases the GIL while it decodes."""
+
+    def probe(name: str) -> ImageSize | str:
+        try:
+            return image_size(storage.local_file(root, name))
+        except FileNotFoundError:
+            return "file not found"
+        except (ValueError, OSError) as exc:
+            return str(exc)
+
+    probed: list[ImageSize | str] = [""] * len(names)
+    with ThreadPoolExecutor(max_workers=storage.FETCH_WORKERS) as pool:
+        futures = {pool.submit(probe, name): i for i, name in enumerate(names)}
+        for done, future in enumerate(as_completed(futures), 1):
+            probed[futures[future]] = future.result()
+            if progress:
+                progress(done, len(names))
+    return probed

@@ -15,6 +15,7 @@ from core.db import write_transaction
 from core.errors import BadInput, NotFound
 from core.results_frame import state_counts
 from core.settings import get_settings
+from core.storage.urls import is_url
 
 LABEL_STATUSES = ("unlabelled", "labelled", "skipped")
 # Characters. Far below what PostgreSQL's unique index on job (and import spec) names can hold, ~2,700 bytes.
@@ -119,8 +120,11 @@ def list_jobs(
     ]
 
 
-def image_root(job: models.LabelJob) -> Path:
-    """A job's image folder; relative roots live under the data folder."""
+def image_root(job: models.LabelJob) -> Path | str:
+    """A job's image folder, or its object-store URL as a str (core/storage); relative roots live under the data
+    folder."""
+    if is_url(job.image_root):
+        return job.image_root
     root = Path(job.image_root)
     return root if root.is_absolute() else get_settings().data_dir / root
 

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 from PIL import Image, ImageDraw, ImageFont
 
 from core.image_files import refuse_bomb
 from core.orientation import upright
-from core.paths import regular_file, resolve_under
+from core import storage
 from core.settings import get_settings
+from core.storage import Root, cache
 
 REMOVED_COLOR = "#E45756"
 PRE_COLOR_FALLBACK = "#9AA5B1"
@@ -58,24 +60,29 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 @contextmanager
-def opened_image(root: Path, file_path: str) -> Iterator[tuple[Path, Image.Image]]:
-    """A sample's file and its image opened by Pillow (header read, not decoded); ImageUnavailable naming the file
-    when it is outside the root, missing, unreadable or too large, here or while the caller reads it."""
+def opened_image(root: Root, file_path: str) -> Iterator[tuple[BinaryIO, Image.Image]]:
+    """A sample's file (opened where it is, or its cached copy under a remote root: core/storage) and its image
+    opened by Pillow (header read, not decoded); ImageUnavailable naming the file when it is outside the root,
+    missing, unreadable or too large, here or while the caller reads it."""
     try:
-        path = regular_file(resolve_under(root, file_path))
+        file = storage.open_file(root, file_path)
     except ValueError as exc:
         raise ImageUnavailable(f"{file_path}: {exc}") from None
-    try:
-        with Image.open(path) as im:
-            refuse_bomb(im)  # before decoding: a 40,000 px square would take gigabytes
-            yield path, im
     except FileNotFoundError:
-        raise ImageUnavailable(f"{file_path}: file not found under {root}") from None
+        raise ImageUnavailable(f"{file_path}: file not found under {storage.describe(root)}") from None
+    except OSError as exc:  # a folder, a permission, an object store that refused
+        raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
+    try:
+        with file, Image.open(file) as im:
+            refuse_bomb(im)  # before decoding: a 40,000 px square would take gigabytes
+            yield file, im
+    except FileNotFoundError:
+        raise ImageUnavailable(f"{file_path}: file not found under {storage.describe(root)}") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageUnavailable(f"{file_path}: cannot be read ({exc})") from None
 
 
-def open_image(root: Path, file_path: str) -> Image.Image:
+def open_image(root: Root, file_path: str) -> Image.Image:
     """The sample's image in RGB, turned as it is displayed: the orientation its boxes refer to."""
     with opened_image(root, file_path) as (_, im):
         return upright(im)
@@ -89,7 +96,7 @@ def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, 
 
 
 def render_tile(
-    *, job_id: int, revision: int, root: Path, sample: dict, boxes: pl.DataFrame, overlay: Overlay,
+    *, job_id: int, revision: int, root: Root, sample: dict, boxes: pl.DataFrame, overlay: Overlay,
     focus: int | None = None, size: int = 256, crop: bool = True, square: bool = False,
 ) -> Path:
     """The cached tile of a sample: cropped around result `focus` when given, else the whole image; `square`: on
@@ -99,7 +106,7 @@ def render_tile(
     expert_x.., pre_x..)."""
     path = tile_path(job_id=job_id, revision=revision, sample_id=sample["sample_id"], focus=focus, size=size, crop=crop,
                      square=square)
-    if path.exists():
+    if cache.touch(path):  # a hit is a use: the disk cache's bound evicts the least recently used tiles first
         return path
     image = open_image(root, sample["file_path"])
     if focus is not None and crop:
@@ -126,7 +133,16 @@ def render_tile(
     tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     image.save(tmp, "JPEG", quality=JPEG_QUALITY)
     tmp.replace(path)
+    cache.written(path.stat().st_size)
     return path
+
+
+def fetch_originals(root: Root, file_paths: Iterable[str]) -> None:
+    """Under a remote root, the originals of a page of tiles fetched at once into the disk cache (drawing them one
+    by one would wait for each request in turn); a file that cannot be fetched is left for its tile to name. Local
+    files are read where they are: nothing to do."""
+    if storage.is_remote(root):
+        storage.fetch_many(root, dict.fromkeys(file_paths))
 
 
 def _crop_box(image: Image.Image, row: dict) -> tuple[int, int, int, int]:

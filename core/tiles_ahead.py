@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
-from core.thumbnails import ImageUnavailable, render_tile, tile_path
+from core.thumbnails import ImageUnavailable, fetch_originals, render_tile, tile_path
 
 log = logging.getLogger("labeldeck.tiles_ahead")
 
@@ -60,6 +60,9 @@ def draw_tiles(tiles: list[dict], *, environment: dict[str, str] | None = None) 
         for key in [k for k in os.environ if k.startswith("LABELDECK_")]:
             del os.environ[key]
         os.environ.update(environment)
+    for root in {args["root"] for args in tiles}:  # a bucket's originals many at a time, not one per tile
+        fetch_originals(root, [args["sample"]["file_path"] for args in tiles
+                               if args["root"] == root and not _on_disk(args)])
     drawn = 0
     for args in tiles:
         try:

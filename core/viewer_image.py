@@ -7,13 +7,15 @@ is drawn (a Plotly layout image is an SVG <image>), so its bytes are not left to
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
 
+from core import storage
 from core.orientation import orientation
 from core.settings import get_settings
+from core.storage import Root, cache
 from core.thumbnails import open_image, opened_image
 
 # Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
@@ -33,28 +35,32 @@ class ViewerImage:
     as_is: bool  # the file's own bytes
 
 
-def viewer_image(*, root: Path, file_path: str, job_id: int, sample_id: int) -> ViewerImage:
+def viewer_image(*, root: Root, file_path: str, job_id: int, sample_id: int) -> ViewerImage:
     """The bytes to show for a sample; ImageUnavailable (naming the file) when it cannot be read."""
-    with opened_image(root, file_path) as (path, im):  # refuses what the browser should not decode either
+    with opened_image(root, file_path) as (file, im):  # refuses what the browser should not decode either
         mime = BROWSER_FORMATS.get(im.format or "")
         rotated = orientation(im) != 1
         width, height = im.size
-        size = path.stat().st_size
-    if mime and not rotated and size <= MAX_AS_IS_BYTES:
-        return ViewerImage(data=path.read_bytes(), mime=mime, width=width, height=height, as_is=True)
-    version = f"{path.stat().st_mtime_ns:x}"  # a replaced file gets a new copy
+        stat = os.fstat(file.fileno())
+        if mime and not rotated and stat.st_size <= MAX_AS_IS_BYTES:
+            file.seek(0)
+            return ViewerImage(data=file.read(), mime=mime, width=width, height=height, as_is=True)
+    # A replaced local file gets a new copy. A remote object's cached copy is touched on every use, so its time says
+    # nothing: objects are taken as immutable (core/storage).
+    version = "remote" if storage.is_remote(root) else f"{stat.st_mtime_ns:x}"
     return _copy(root=root, file_path=file_path, name=f"job{job_id}/viewer-s{sample_id}-{version}.jpg")
 
 
-def _copy(*, root: Path, file_path: str, name: str) -> ViewerImage:
+def _copy(*, root: Root, file_path: str, name: str) -> ViewerImage:
     """An upright JPEG at most MAX_COPY_SIDE wide, drawn once; its width/height stay the sample's own."""
     image = open_image(root, file_path)  # EXIF orientation applied, as the boxes were drawn
     width, height = image.size
     cached = get_settings().thumbnail_dir / name
-    if not cached.exists():
+    if not cache.touch(cached):
         image.thumbnail((MAX_COPY_SIDE, MAX_COPY_SIDE), Image.Resampling.LANCZOS)
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         image.save(tmp, "JPEG", quality=92)
         tmp.replace(cached)
+        cache.written(cached.stat().st_size)
     return ViewerImage(data=cached.read_bytes(), mime="image/jpeg", width=width, height=height, as_is=False)

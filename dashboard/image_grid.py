@@ -13,10 +13,10 @@ import streamlit as st
 from streamlit.elements.lib.image_utils import image_to_url
 from streamlit.elements.lib.layout_utils import LayoutConfig
 
-from core import queries
+from core import queries, storage
 from core.jobs import image_root
 from core.queries import SORTS, View
-from core.thumbnails import ImageUnavailable, render_tile, tile_path
+from core.thumbnails import ImageUnavailable, fetch_originals, render_tile, tile_path
 from core.tiles_ahead import render_tiles_ahead
 from dashboard.job_data import JobData
 from dashboard.review_bar import picked_ids, toggle_pick
@@ -68,6 +68,7 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
     per_image = view.group_by == "image"
     picks = picked_ids(key)
     following = queries.grid_page(shown, view, page=page + 1, page_size=page_size)[0] if page < pages else None
+    _fetch_originals(data, tiles, per_image=per_image, pixels=tile_size.pixels)
     events = tile_grid(
         tiles=[{**tile_thumbnail(data, tile, boxes[tile["sample_id"]], per_image=per_image,
                                  pixels=tile_size.pixels, key=key),
@@ -90,6 +91,23 @@ def image_grid_ui(data: JobData, shown: pl.DataFrame, view: View, *, pickable: b
     if opened is not None:
         on_open(opened)
     return opened
+
+
+def _fetch_originals(data: JobData, tiles: pl.DataFrame, *, per_image: bool, pixels: int) -> None:
+    """A bucket-backed job's originals of the page's tiles not drawn yet, fetched at once (core/storage): the tiles
+    are then drawn from the disk cache instead of waiting for each image in turn."""
+    root = image_root(data.job)
+    if not storage.is_remote(root):
+        return
+    fetch_originals(root, [tile["file_path"] for tile in tiles.select("sample_id", "result_id", "file_path")
+                           .iter_rows(named=True)
+                           if not tile_path(job_id=data.job.id, revision=data.job.data_revision,
+                                            sample_id=tile["sample_id"], focus=_focus(data, tile, per_image),
+                                            size=pixels, crop=True, square=True).exists()])
+
+
+def _focus(data: JobData, tile: dict, per_image: bool) -> int | None:
+    return None if per_image or not data.is_detection else tile["result_id"]
 
 
 def _page_size(key: str) -> int:

@@ -1,8 +1,9 @@
 """The disk caches of remote originals (data/cache/objects) and of drawn thumbnails (data/thumbnails), held under
 one bound, LABELDECK_CACHE_MAX_GB, by evicting the least recently used files.
 
-A file's modification time is its last use: a cache hit touches it (os.utime; access times are not kept on most
-mounts). Each process keeps a running total of what it wrote; when the total passes the bound the folders are
+A file's access time is its last use: a cache hit sets it (os.utime: most mounts keep access times lazily or not
+at all), leaving the modification time to say when it was written (a tile's tests and the viewer's copies read
+it). Each process keeps a running total of what it wrote; when the total passes the bound the folders are
 scanned (another process, the tile drawer, writes there too) and the oldest files go until 90% of the bound is
 left, so a sweep is paid once per tenth of the bound written, not on every write."""
 
@@ -12,6 +13,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 from core.settings import get_settings
@@ -37,7 +39,7 @@ def object_file(url: str, relative: str) -> Path:
 def touch(path: Path) -> bool:
     """Marks a cached file as just used; False when it is not (or no longer) on disk."""
     try:
-        os.utime(path)
+        os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
     except FileNotFoundError:
         return False
     except OSError:  # a read-only cache still serves
@@ -77,7 +79,7 @@ def evict(folders: tuple[Path, ...], *, keep: int) -> int:
                 info = path.stat()
             except FileNotFoundError:
                 continue
-            files.append((info.st_mtime_ns, info.st_size, path))
+            files.append((info.st_atime_ns, info.st_size, path))
     total = sum(size for _, size, _ in files)
     for _, size, path in sorted(files, key=lambda f: f[0]):
         if total <= keep:

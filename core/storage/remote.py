@@ -59,10 +59,9 @@ def call(url: str, operation: str, action: Callable[..., T], *args) -> T:
     """`action(fs, *args)` on the file system of `url`, counted; FileNotFoundError as is, anything else as a
     StorageError naming the root."""
     scheme, _ = split(url)
-    fs = filesystem(scheme)
     requests[operation] += 1
     try:
-        return action(fs, *args)
+        return action(filesystem(scheme), *args)
     except FileNotFoundError:
         raise
     except Exception as exc:  # botocore, aiohttp, google-auth and azure errors alike: the caller reports them
