@@ -123,9 +123,11 @@ UPGRADES[6] = _resultsets_count_their_complete_images
 def _resultsets_record_their_complete_images(conn: Connection) -> None:
     """7 → 8 (issue 12): a ResultSet records per image whether it was complete when saved (the resultsetimage
     table, new). A ResultSet saved before is recorded now by the same rule, and its counts with it: the same as
-    when it was saved, short of a rework since."""
+    when it was saved, short of a rework since. A datalog table counts the partial images it left out (a column;
+    unknown, so null, for tables exported before)."""
     from core.exports.completeness import record_images  # core.exports imports this module
 
+    _add_missing_columns(conn, {"datalogtable": [("left_out_images", "INTEGER")]})
     unrecorded = conn.execute(text(
         "SELECT id FROM resultset r WHERE NOT EXISTS (SELECT 1 FROM resultsetimage i WHERE i.resultset_id = r.id)"
     )).scalars().all()

@@ -276,6 +276,9 @@ class DatalogTable(SQLModel, table=True):
     )
     resultset_name: str
     row_count: int
+    # The ResultSet's partial images the export left out (core/exports/completeness.py): 0 when they were included;
+    # null for a table exported before they were counted.
+    left_out_images: int | None = None
     created_by: str
     created_at: datetime = _timestamp()
 

@@ -274,8 +274,10 @@ def _to_datalog_table(resultset: ResultSet, *, user: Actor, include_partial: boo
             except BadInput as problem:
                 st.error(md(problem))
             else:
+                left_out = (f" {exports.image_count(created.left_out_images, 'partially reviewed')} left out."
+                            if created.left_out_images else "")
                 st.success(f"Exported {created.row_count:,} rows to the datalog table {created.name}; the Catalog "
-                           "lists it.")
+                           f"lists it.{left_out}")
 
 
 def _grid(job: LabelJob, resultset: ResultSet) -> None:

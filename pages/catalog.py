@@ -60,6 +60,9 @@ with right:
         st.caption("None yet: export a ResultSet to a datalog table on the ResultSets page.")
     else:
         st.dataframe(pl.DataFrame({"table": [t.name for t in tables], "rows": [t.row_count for t in tables],
-                                   "from ResultSet": [t.resultset_name for t in tables]}), hide_index=True)
+                                   # partial images (a box missing) kept out of the table: see the ResultSets page
+                                   "partial images left out": [t.left_out_images for t in tables],
+                                   "from ResultSet": [t.resultset_name for t in tables]},
+                                  schema_overrides={"partial images left out": pl.Int64}), hide_index=True)
         chosen = st.selectbox("Preview", [t.name for t in tables], key="catalog_table")
         st.dataframe(exports.preview_datalog_table(engine=engine(), name=chosen, limit=20), hide_index=True)

@@ -77,7 +77,7 @@ def export_to_table(
     actor: Actor,
 ) -> models.DatalogTable:
     """Write the ResultSet's rows to the datalog table `table` (new, or replaced when `replace`): those of its
-    complete images, or all of them with `include_partial`."""
+    complete images, or all of them with `include_partial`. The registry row counts the images left out."""
     created_by = require(actor, Permission.EXPORT, to="export to a datalog table")
     name = check_table_name(table)
     try:
@@ -106,6 +106,8 @@ def export_to_table(
                                                       created_by=created_by)
             entry.job_id, entry.resultset_id, entry.resultset_name = resultset.job_id, resultset.id, resultset.name
             entry.row_count, entry.created_by, entry.created_at = rows, created_by, utcnow()
+            entry.left_out_images = 0 if include_partial else conn.execute(
+                text(f"SELECT COUNT(*) FROM ({PARTIAL_SAMPLES}) p"), {"resultset_id": resultset_id}).scalar()
             session.add(entry)
     except IntegrityError as exc:  # another export created the same name between our check and our write
         raise BadInput(f"datalog table {name!r} was just created by another export; try again") from exc

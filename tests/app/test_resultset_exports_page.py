@@ -60,7 +60,9 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     assert default.count(b"\n") - 1 == complete.height  # the complete images' results only
     widget_by_label(at.text_input, "Table name").input("complete_only")
     form_button(at, "Export").click().run()
-    assert [t.row_count for t in list_datalog_tables(engine=store_engine(), job_id=street)] == [complete.height]
+    assert [(t.row_count, t.left_out_images) for t in list_datalog_tables(engine=store_engine(), job_id=street)] == [
+        (complete.height, 3)]
+    assert at.success[0].value.endswith("lists it. 3 partially reviewed images left out.")
 
     box.check().run()
     assert [w.value for w in at.warning] == [PARTIAL_WARNING]
@@ -68,8 +70,9 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     assert everything.count(b"\n") - 1 == resultset.item_count
     widget_by_label(at.text_input, "Table name").input("everything")
     form_button(at, "Export").click().run()
-    assert {t.name: t.row_count for t in list_datalog_tables(engine=store_engine(), job_id=street)} == {
-        "complete_only": complete.height, "everything": resultset.item_count}
+    assert {t.name: (t.row_count, t.left_out_images)
+            for t in list_datalog_tables(engine=store_engine(), job_id=street)} == {
+        "complete_only": (complete.height, 3), "everything": (resultset.item_count, 0)}
 
 
 def test_a_resultset_of_complete_images_only_offers_no_choice(store):

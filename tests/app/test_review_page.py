@@ -757,7 +757,7 @@ def test_export_to_a_datalog_table_then_the_catalog_lists_it(store):
 
     at = open_page("catalog", street)
     frames = {tuple(d.value.columns)[:2]: d.value for d in at.dataframe}
-    assert frames[("table", "rows")].values.tolist() == [["cars_and_dogs", 15, "cars and dogs"]]
+    assert frames[("table", "rows")].values.tolist() == [["cars_and_dogs", 15, 0, "cars and dogs"]]
     assert at.selectbox(key="catalog_table").value == "cars_and_dogs"
     preview = frames[("result_id", "file_path")]
     expected = resultsets.resultset_frame(engine=store_engine(), resultset_id=cars_and_dogs.id)

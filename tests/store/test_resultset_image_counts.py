@@ -61,13 +61,15 @@ def test_a_version_6_store_counts_the_images_of_its_resultsets_on_upgrade(engine
 def test_a_version_7_store_records_the_images_of_its_resultsets_on_upgrade(engine, tmp_path):
     partial = import_partial_job(engine, tmp_path / "scenes")
     saved = saved_resultset(engine, partial)
-    with engine.begin() as conn:  # the store as version 7 had it: counts, no records per image
+    with engine.begin() as conn:  # the store as version 7 had it: counts, no records per image, tables uncounted
         conn.execute(text("DROP TABLE resultsetimage"))
+        conn.execute(text("ALTER TABLE datalogtable DROP COLUMN left_out_images"))
         conn.execute(text("UPDATE schemaversion SET version = 7"))
 
     init_db(engine)
 
     assert schema_version(engine) == db.SCHEMA_VERSION
+    assert "left_out_images" in {c["name"] for c in inspect(engine).get_columns("datalogtable")}
     with engine.connect() as conn:
         recorded = conn.execute(text("SELECT COUNT(*), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM resultsetimage "
                                      "WHERE resultset_id = :id"), {"id": saved.id}).one()
