@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import models
+from core import models, storage
 from core.access import Actor, Permission, require
 from core.bulk import insert_frame, refresh_statistics
 from core.db import write_transaction
@@ -48,7 +48,7 @@ ANNOTATION_SCHEMA = {"sample_id": pl.Int64, "source": pl.String, "class_id": pl.
 
 
 def create_manual_job(
-    *, engine: Engine, name: str, spec_id: int | None = None, images_dir: Path | None = None,
+    *, engine: Engine, name: str, spec_id: int | None = None, images_dir: Path | str | None = None,
     images_zip: Path | BinaryIO | None = None, pre_labels: PreLabelSource | None = None,
     iou_threshold: float = 0.5, actor: Actor, upload_limits: UploadLimits = UploadLimits(),
     progress: Progress = _quiet,
@@ -66,7 +66,8 @@ def create_manual_job(
         raise BadInput(f"IoU threshold {iou_threshold}: must be in (0, 1]")
     if images_dir is not None and images_zip is not None:
         raise BadInput("give the images as a folder or as a zip, not both")
-    images_dir = Path(images_dir) if images_dir is not None else None
+    # A folder, or a bucket prefix (s3://bucket/prefix: core/storage), refused with credentials in it.
+    images_dir = storage.root_from(images_dir) if images_dir is not None else None
     if pre_labels is not None and pre_labels[0] not in ("auto_job", "coco", "csv"):
         raise BadInput(f"pre-labels from {pre_labels[0]!r}: expected 'auto_job', 'coco' or 'csv'")
     auto = auto_job_for_pre_labels(engine=engine, job_id=int(pre_labels[1])) if _from_auto(pre_labels) else None
@@ -86,8 +87,10 @@ def create_manual_job(
             images_dir = uploaded = extract_image_zip(images_zip, limits=upload_limits)
         progress("reading the images", 0.2)
         if images_dir is not None:
-            samples = folder_images(images_dir).rename({"file_name": "file_path"})
-            image_root = stored_image_root(images_dir)
+            samples = folder_images(images_dir, progress=lambda done, total: progress(
+                f"reading the images ({done:,} of {total:,})", 0.2 + 0.3 * done / total)
+            ).rename({"file_name": "file_path"})
+            image_root = images_dir if storage.is_remote(images_dir) else stored_image_root(images_dir)
         else:
             samples = job_samples(engine, auto.id).select("file_path", "width", "height").sort("file_path")
             image_root = auto.image_root
