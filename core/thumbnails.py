@@ -133,7 +133,7 @@ def render_tile(
     tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
     image.save(tmp, "JPEG", quality=JPEG_QUALITY)
     tmp.replace(path)
-    cache.written(path.stat().st_size)
+    cache.written(path.stat().st_size, path)
     return path
 
 

@@ -62,5 +62,5 @@ def _copy(*, root: Root, file_path: str, name: str) -> ViewerImage:
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         image.save(tmp, "JPEG", quality=92)
         tmp.replace(cached)
-        cache.written(cached.stat().st_size)
+        cache.written(cached.stat().st_size, cached)
     return ViewerImage(data=cached.read_bytes(), mime="image/jpeg", width=width, height=height, as_is=False)

@@ -13,8 +13,9 @@ Where each image goes, so each format's readers find it without a word of config
 File paths are the job's (unique per job, relative, checked by core/paths.py at import and again here), so the
 archive paths are unique and never unpack outside the folder. Images are streamed from disk into the zip in
 1 MB blocks, hashed on the way for manifest.json: a 10k-image export never holds an image in
-memory. JPEG, PNG, GIF and WebP are stored, not deflated: they are compressed already, deflating costs time and
-gains nothing. Before anything is written every image is looked at: a missing or unreadable one refuses the whole
+memory. A bucket-backed job's images (core/storage) are sized first, many requests at a time, then fetched a
+batch ahead of the copy into the disk cache, so its bound need only hold a batch, not the export. JPEG, PNG, GIF
+and WebP are stored, not deflated: they are compressed already, deflating costs time and gains nothing. Before anything is written every image is looked at: a missing or unreadable one refuses the whole
 export, naming each (an export without some of its images would train on labels without pixels).
 """
 
@@ -25,22 +26,26 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
 
+from core import storage
 from core.errors import BadInput
 from core.exports.archive import entry_info
 from core.exports.manifest import MANIFEST
 from core.exports.source import ExportSource
 from core.jobs import image_root
 from core.paths import regular_file, resolve_under
+from core.storage import cache
 
 STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 SHOWN_PROBLEMS = 20
 _BLOCK = 1024 * 1024
+_FETCH_AHEAD = 64  # a bucket-backed job's images fetched at once, ahead of the copy
 
 Progress = Callable[[str, float], None]
 
@@ -48,8 +53,10 @@ Progress = Callable[[str, float], None]
 @dataclass(frozen=True)
 class ImageFile:
     archive_path: str
-    path: Path
+    path: Path  # the file; under a remote root, where its cached copy goes
     size: int
+    root: str | None = None  # a remote root (core/storage) the file is fetched from, by file_path
+    file_path: str = ""
 
 
 def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
@@ -59,21 +66,42 @@ def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
     images = source.images_with_split()
     by_split = source.split is not None and format != "voc"
     folder = pl.format("images/{}/", "split") if by_split else pl.lit("images/")
-    rows = images.select((folder + pl.col("file_path")).alias("archive_path"), "file_path").iter_rows()
-    found, problems = [], []
-    for archive_path, file_path in rows:
-        try:
-            path = regular_file(resolve_under(root, file_path))
-            if not path.is_file():
-                raise ValueError("file not found" if not path.exists() else "not a file")
-            found.append(ImageFile(archive_path=archive_path, path=path, size=path.stat().st_size))
-        except (ValueError, OSError) as exc:
-            problems.append(f"image {file_path!r} (under {root}): {exc}")
+    rows = list(images.select((folder + pl.col("file_path")).alias("archive_path"), "file_path").iter_rows())
+    if storage.is_remote(root):
+        found, problems = _remote_image_files(root, rows)
+    else:
+        found, problems = [], []
+        for archive_path, file_path in rows:
+            try:
+                path = regular_file(resolve_under(root, file_path))
+                if not path.is_file():
+                    raise ValueError("file not found" if not path.exists() else "not a file")
+                found.append(ImageFile(archive_path=archive_path, path=path, size=path.stat().st_size))
+            except (ValueError, OSError) as exc:
+                problems.append(f"image {file_path!r} (under {root}): {exc}")
     if problems:
         more = len(problems) - SHOWN_PROBLEMS
         raise BadInput([f"cannot export with images: {len(problems):,} of {images.height:,} images cannot be read:",
                         *problems[:SHOWN_PROBLEMS], *([f"... and {more:,} more"] if more > 0 else [])])
     return found
+
+
+def _remote_image_files(root: str, rows: list[tuple[str, str]]) -> tuple[list[ImageFile], list[str]]:
+    """Each image's size from the object store (or its cached copy), FETCH_WORKERS requests at a time."""
+
+    def sized(row: tuple[str, str]) -> ImageFile | str:
+        archive_path, file_path = row
+        try:
+            return ImageFile(archive_path=archive_path, path=cache.object_file(root, file_path),
+                             size=storage.file_size(root, file_path), root=root, file_path=file_path)
+        except FileNotFoundError:
+            return f"image {file_path!r} (under {storage.describe(root)}): file not found"
+        except (ValueError, OSError) as exc:
+            return f"image {file_path!r} (under {storage.describe(root)}): {exc}"
+
+    with ThreadPoolExecutor(max_workers=storage.FETCH_WORKERS) as pool:
+        outcomes = list(pool.map(sized, rows))
+    return ([o for o in outcomes if isinstance(o, ImageFile)], [o for o in outcomes if isinstance(o, str)])
 
 
 def images_size(files: list[ImageFile]) -> int:
@@ -91,6 +119,9 @@ def write_with_images(
                 archive.writestr(entry_info(info.filename, info.compress_type), labels.read(info))
         hashes = {}
         for done, image in enumerate(images, 1):
+            if image.root is not None and (done - 1) % _FETCH_AHEAD == 0:  # the next batch, fetched at once
+                batch = images[done - 1:done - 1 + _FETCH_AHEAD]
+                storage.fetch_many(image.root, [i.file_path for i in batch if i.root == image.root])
             hashes[image.archive_path] = _copy_image(archive, image)
             if progress and (done == len(images) or done * 100 // len(images) != (done - 1) * 100 // len(images)):
                 progress(f"images {done:,}/{len(images):,}", done / len(images))
@@ -101,16 +132,20 @@ def write_with_images(
 
 def _copy_image(archive: zipfile.ZipFile, image: ImageFile) -> str:
     """Streams one image into the archive; its sha256, of the bytes as read."""
-    stored = image.path.suffix.lower() in STORED_SUFFIXES
+    stored = Path(image.archive_path).suffix.lower() in STORED_SUFFIXES
     info = entry_info(image.archive_path, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
     info.file_size = image.size  # lets zipfile choose ZIP64 up front for an image above 2 GB
     digest = hashlib.sha256()
     try:
-        with image.path.open("rb") as source, archive.open(info, "w", force_zip64=image.size > 2**31) as entry:
+        with _open(image) as source, archive.open(info, "w", force_zip64=image.size > 2**31) as entry:
             while block := source.read(_BLOCK):
                 digest.update(block)
                 entry.write(block)
     except OSError as exc:
-        raise BadInput(f"cannot export with images: image {image.path} cannot be read ({exc.strerror or exc})") \
-            from None
+        shown = image.path if image.root is None else f"{image.file_path!r} (under {storage.describe(image.root)})"
+        raise BadInput(f"cannot export with images: image {shown} cannot be read ({exc.strerror or exc})") from None
     return digest.hexdigest()
+
+
+def _open(image: ImageFile) -> BinaryIO:
+    return image.path.open("rb") if image.root is None else storage.open_file(image.root, image.file_path)

@@ -53,12 +53,13 @@ def store(path: Path, data: bytes) -> Path:
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-    written(len(data))
+    written(len(data), path)
     return path
 
 
-def written(size: int) -> None:
-    """Counts `size` bytes just written to a cached folder, and evicts when the bound is passed."""
+def written(size: int, path: Path | None = None) -> None:
+    """Counts `size` bytes just written to a cached folder (as `path`, which is kept even when it alone passes
+    the bound: its reader is about to open it), and evicts when the bound is passed."""
     folders = cached_folders()
     limit = get_settings().cache_max_bytes
     with _lock:
@@ -67,11 +68,12 @@ def written(size: int) -> None:
         _written[folders] += size
         if _written[folders] <= limit:
             return
-        _written[folders] = evict(folders, keep=int(limit * 0.9) if limit else 0)
+        _written[folders] = evict(folders, keep=int(limit * 0.9) if limit else 0, spare=path)
 
 
-def evict(folders: tuple[Path, ...], *, keep: int) -> int:
-    """Deletes the least recently used files of `folders` until at most `keep` bytes are left; returns what is."""
+def evict(folders: tuple[Path, ...], *, keep: int, spare: Path | None = None) -> int:
+    """Deletes the least recently used files of `folders` (`spare` aside) until at most `keep` bytes are left;
+    returns what is."""
     files = []
     for folder in folders:
         for path in _files(folder):
@@ -84,6 +86,8 @@ def evict(folders: tuple[Path, ...], *, keep: int) -> int:
     for _, size, path in sorted(files, key=lambda f: f[0]):
         if total <= keep:
             break
+        if path == spare:
+            continue
         try:
             path.unlink()
         except FileNotFoundError:

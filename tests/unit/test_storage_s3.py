@@ -118,3 +118,12 @@ def test_a_bad_cache_bound_is_refused():
 def test_a_bucket_that_is_not_there_is_an_error_naming_the_root(s3_root):
     with pytest.raises((FileNotFoundError, storage.StorageError)):
         storage.read_bytes("s3://no-such-bucket-here/images", "a.png")
+
+
+def test_an_object_larger_than_the_whole_bound_is_still_read(s3_root, monkeypatch):
+    monkeypatch.setenv("LABELDECK_CACHE_MAX_GB", str(100 / 2**30))
+    s3_root.put("huge.png", b"h" * 10_000)
+    s3_root.put("other.png", b"o" * 10_000)
+    assert storage.read_bytes(s3_root.root, "huge.png") == b"h" * 10_000
+    assert storage.read_bytes(s3_root.root, "other.png") == b"o" * 10_000
+    assert not cache.object_file(s3_root.root, "huge.png").exists()  # evicted for the next one
