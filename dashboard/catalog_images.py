@@ -9,11 +9,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import catalog, queries
+from core import catalog, queries, storage
 from core.jobs import image_root, spec_classes
 from core.label_boxes import label_summary, pre_label_boxes, prediction_boxes, tile_boxes
 from core.models import LabelJob
-from core.thumbnails import ImageUnavailable, Overlay, render_tile
+from core.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile, tile_path
 from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_image_ui
 from dashboard.job_data import JobData, job_data
 from dashboard.store import engine
@@ -96,6 +96,7 @@ def _no_labels_note(job: LabelJob) -> None:
 def _result_tiles(data: JobData, samples: pl.DataFrame, *, grid: list, pixels: int) -> None:
     boxes = boxes_by_sample(data, samples)
     no_boxes = data.results.clear()
+    _fetch_originals(data.job, samples, pixels)
     for i, tile in enumerate(image_summary(data, samples).iter_rows(named=True)):
         with grid[i % len(grid)], st.container(border=True, key=f"catalog_tile_{tile['sample_id']}", gap="xxsmall"):
             tile_image_ui(data, tile, boxes.get(tile["sample_id"], no_boxes), per_image=True, pixels=pixels)
@@ -148,6 +149,7 @@ def _label_tiles(job: LabelJob, samples: pl.DataFrame, boxes: pl.DataFrame, *, n
     drawn = tile_boxes(boxes)
     by_sample = {key[0]: frame for key, frame in drawn.partition_by("sample_id", as_dict=True).items()}
     tiles = samples.join(label_summary(boxes), on="sample_id", how="left", maintain_order="left")
+    _fetch_originals(job, samples, pixels)
     for i, tile in enumerate(tiles.iter_rows(named=True)):
         with grid[i % len(grid)], st.container(border=True, key=f"catalog_tile_{tile['sample_id']}", gap="xxsmall"):
             _label_tile_image(job, tile, by_sample.get(tile["sample_id"], drawn.clear()), overlay, pixels)
@@ -166,6 +168,15 @@ def _label_tile_image(job: LabelJob, tile: dict, boxes: pl.DataFrame, overlay: O
         st.image(str(path), width="stretch")
     except ImageUnavailable as exc:
         st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
+
+
+def _fetch_originals(job: LabelJob, samples: pl.DataFrame, pixels: int) -> None:
+    """A bucket-backed job's originals of the page's tiles not drawn yet, fetched at once (core/storage)."""
+    root = image_root(job)
+    if storage.is_remote(root):
+        fetch_originals(root, [s["file_path"] for s in samples.select("sample_id", "file_path").iter_rows(named=True)
+                               if not tile_path(job_id=job.id, revision=job.data_revision, sample_id=s["sample_id"],
+                                                focus=None, size=pixels, crop=True, square=True).exists()])
 
 
 def label_caption(tile: dict, *, noun: str, is_detection: bool, display) -> str:
