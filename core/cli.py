@@ -54,16 +54,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         check_image_files=not args.skip_image_check, actor=operator(args.created_by),
         progress=_progress_printer(args.quiet),
     )
+    classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
+    formats = dict(expert_format=args.expert_format or args.format, pre_format=args.pre_format or args.format)
     if args.task == "detection":
         if not args.pre or not args.expert:
             raise BadInput("import --task detection needs --pre PRE.json and --expert EXPERT.json")
         job = ingest.import_detection(**common, pre_path=Path(args.pre), expert_path=Path(args.expert),
-                                      iou_threshold=args.iou)
-    else:
-        if not args.csv:
-            raise BadInput("import --task classification needs --csv LABELS.csv")
-        classes = [c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None
+                                      iou_threshold=args.iou, classes=classes, **formats)
+    elif args.csv:
         job = ingest.import_classification(**common, csv_path=Path(args.csv), classes=classes)
+    elif args.pre and args.expert:
+        job = ingest.import_classification(**common, expert_path=Path(args.expert), pre_path=Path(args.pre),
+                                           classes=classes, **formats)
+    else:
+        raise BadInput("import --task classification needs --csv LABELS.csv, or --expert and --pre "
+                       "(CVAT tags or Label Studio choices)")
     if args.json:
         print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "images": job.image_count,
                           "results": job.result_count}))
@@ -515,10 +520,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--task", choices=["detection", "classification"], required=True)
     imp.add_argument("--name", required=True)
     imp.add_argument("--images", required=True, metavar="DIR", help="image root; file names are relative to it")
-    imp.add_argument("--pre", metavar="PRE.json", help="pre-labels, COCO dataset or results format (detection)")
-    imp.add_argument("--expert", metavar="EXPERT.json", help="expert labels, COCO dataset format (detection)")
+    imp.add_argument("--pre", metavar="PRE", help="pre-labels: a COCO dataset or results file, a YOLO labels "
+                     "folder, a Pascal VOC folder, a CVAT XML or a Label Studio JSON export")
+    imp.add_argument("--expert", metavar="EXPERT", help="expert labels, in any of the --pre formats but COCO results")
     imp.add_argument("--csv", metavar="LABELS.csv", help="file_path,pre_label,expert_label[,confidence]")
-    imp.add_argument("--classes", metavar="A,B,C", help="the label spec's classes; other labels are errors")
+    imp.add_argument("--classes", metavar="A,B,C", help="the label spec's classes; other labels are errors "
+                     "(detection: for formats that do not list their classes: VOC, Label Studio, CVAT without <meta>)")
+    label_format_choices = ["auto", "coco", "yolo", "voc", "cvat", "label_studio"]
+    imp.add_argument("--format", choices=label_format_choices, default=None,
+                     help="the format of --expert and --pre (default: told from the files)")
+    imp.add_argument("--expert-format", choices=label_format_choices, default=None, help="--format for --expert")
+    imp.add_argument("--pre-format", choices=label_format_choices, default=None, help="--format for --pre")
     imp.add_argument("--iou", type=float, default=0.5, help="IoU threshold for matching boxes (default 0.5)")
     imp.add_argument("--replace", action="store_true", help="replace a job of the same name")
     imp.add_argument("--skip-image-check", action="store_true",

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import limits, models
+from core import label_formats, limits, models
 from core.access import Actor, Permission, require
 from core.bulk import insert_frame, refresh_statistics
-from core.coco import CocoDataset, load_dataset, load_pre_labels
+from core.coco import CocoDataset, load_dataset
 from core.db import write_transaction
 from core.errors import BadInput
 from core.image_files import check_images
@@ -60,18 +60,25 @@ class JobDraft:
 def import_detection(
     *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
-    source_job: models.LabelJob | None = None,
+    source_job: models.LabelJob | None = None, expert_format: str | None = None, pre_format: str | None = None,
+    classes: list[str] | None = None,
 ) -> models.LabelJob:
-    """A READY M-LA-OD job; `source_job` names the auto label job the pre-labels came from."""
+    """A READY M-LA-OD job; `source_job` names the auto label job the pre-labels came from. The label files are in
+    any of core.label_formats.FORMATS (None: told from the files); `classes` names the spec's classes for formats
+    that do not list their own (Pascal VOC, Label Studio, CVAT without <meta> labels)."""
     require(actor, Permission.MANAGE, to="import a label job")
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"--iou {iou_threshold}: the IoU threshold must be in (0, 1]")
     _refuse_existing(engine, name=name, replace=replace)
+    refuse_bad_class_list(classes)
     progress("reading expert labels", 0.05)
-    expert = load_dataset(expert_path)
+    loaded = label_formats.load_expert(path=expert_path, fmt=expert_format, images_dir=images_dir,
+                                       check_image_files=check_image_files, classes=classes)
+    expert = loaded.dataset
     progress("reading pre-labels", 0.2)
-    pre = load_pre_labels(pre_path, expert=expert)
-    images = _checked_images(expert, images_dir, check_image_files, progress)
+    pre = label_formats.load_pre(path=pre_path, expert=expert, fmt=pre_format, classes=classes)
+    images = expert.images if loaded.images_checked else _checked_images(expert, images_dir, check_image_files,
+                                                                         progress)
     progress("matching boxes and computing metrics", 0.45)
     results = detection_results(expert=expert.boxes, pre=pre.boxes, images=images, iou_threshold=iou_threshold)
     draft = JobDraft(
@@ -84,26 +91,40 @@ def import_detection(
 
 
 def import_classification(
-    *, engine: Engine, name: str, images_dir: Path, csv_path: Path, classes: list[str] | None = None,
+    *, engine: Engine, name: str, images_dir: Path, csv_path: Path | None = None, classes: list[str] | None = None,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
+    expert_path: Path | None = None, pre_path: Path | None = None, expert_format: str | None = None,
+    pre_format: str | None = None,
 ) -> models.LabelJob:
+    """A READY M-LA-CL job from a CSV (`csv_path`), or from the expert's and the pre-labels' classes of each image
+    in CVAT tags or Label Studio choices (`expert_path`, `pre_path`)."""
     require(actor, Permission.MANAGE, to="import a label job")
     _refuse_existing(engine, name=name, replace=replace)
     refuse_bad_class_list(classes)
     progress("reading labels", 0.05)
-    rows = load_classification_csv(csv_path, classes=classes)
+    if csv_path is not None:
+        rows = load_classification_csv(csv_path, classes=classes)
+        label_file, record, stated = csv_path, "line", []
+    elif expert_path is not None and pre_path is not None:
+        rows = label_formats.load_classification(
+            expert_path=expert_path, pre_path=pre_path, expert_format=expert_format, pre_format=pre_format,
+            images_dir=images_dir, classes=classes)
+        label_file, record, stated = expert_path, "image", ["width", "height"]
+    else:
+        raise BadInput("a classification import needs a CSV, or expert labels and pre-labels")
     names = classes or sorted(set(rows["expert_label"]) | set(rows["pre_label"]))
     categories = pl.DataFrame(
         {"category_id": range(1, len(names) + 1), "name": names, "display_name": names},
         schema={"category_id": pl.Int64, "name": pl.String, "display_name": pl.String},
     )
-    listed = rows.select(pl.col("line").alias("image_id"), pl.col("file_path").alias("file_name"))
+    listed = rows.select(pl.col("line").alias("image_id"), pl.col("file_path").alias("file_name"), *stated)
     if check_image_files:
         progress("checking image files", 0.2)
-        images = listed.join(check_images(root=images_dir, label_file=csv_path, images=listed, record="line"),
-                             on="image_id")
+        images = listed.select("image_id", "file_name").join(
+            check_images(root=images_dir, label_file=label_file, images=listed, record=record), on="image_id")
     else:
-        images = listed.with_columns(pl.lit(0, pl.Int64).alias("width"), pl.lit(0, pl.Int64).alias("height"))
+        images = listed.select("image_id", "file_name", pl.lit(0, pl.Int64).alias("width"),
+                               pl.lit(0, pl.Int64).alias("height"))
     class_id = {n: i for i, n in zip(categories["category_id"], categories["name"])}
     labels = rows.select(
         pl.col("line").alias("image_id"),
@@ -113,7 +134,7 @@ def import_classification(
     )
     draft = JobDraft(
         name=name, kind="manual", task="classification", status="READY", images_dir=images_dir,
-        pre_label_source=f"import: {csv_path.name}", classes=categories, images=images,
+        pre_label_source=f"import: {(csv_path or pre_path).name}", classes=categories, images=images,
         results=classification_results(labels),
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)

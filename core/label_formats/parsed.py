@@ -1,0 +1,58 @@
+"""What a format reader returns, before the shared rules (core/label_formats/common.py) make it a CocoDataset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from core.image_files import IMAGE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """images: common.IMAGE_SCHEMA; boxes: common.BOX_SCHEMA, in px, or in fractions of the image's size when
+    `normalized`; tags: common.TAG_SCHEMA (classification). `classes`: the class list the file itself carries
+    (YOLO's names, CVAT's <meta> labels), None when it has none."""
+
+    images: pl.DataFrame
+    boxes: pl.DataFrame
+    tags: pl.DataFrame
+    classes: list[str] | None = None
+    class_source: str = "the label spec"
+    normalized: bool = False
+
+
+@dataclass
+class ImageNames:
+    """The file names a reader may match its records to: the images under the image root for expert labels (listed
+    only if a reader asks), the expert's images for pre-labels."""
+
+    lister: Callable[[], Iterable[str]]
+
+    @cached_property
+    def all(self) -> list[str]:
+        return list(self.lister())
+
+    @cached_property
+    def as_set(self) -> frozenset[str]:
+        return frozenset(self.all)
+
+
+def images_under(root: Path | None) -> ImageNames:
+    def listing() -> list[str]:
+        if root is None or not root.is_dir():
+            return []
+        return sorted(
+            p.relative_to(root).as_posix() for p in root.rglob("*")
+            if p.suffix.lower() in IMAGE_SUFFIXES and not any(s.startswith(".") for s in p.relative_to(root).parts)
+        )
+    return ImageNames(listing)
+
+
+def fixed_names(names: Iterable[str]) -> ImageNames:
+    names = list(names)
+    return ImageNames(lambda: names)
