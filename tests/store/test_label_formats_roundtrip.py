@@ -325,3 +325,11 @@ def test_a_label_studio_file_without_predictions_gives_its_annotations_as_pre_la
     stats = imported_stats(engine, name="ls", images_dir=images_dir, expert=paths["label_studio"][0],
                            pre=only_annotations)
     assert stats["change_kinds"]["unchanged"] == stats["results"] == len(EXPERT_ANNOTATIONS)
+
+
+def test_yolo_without_the_image_check_reads_the_sizes_from_the_image_headers(engine, written):
+    paths, images_dir = written
+    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0],
+                              pre=paths["coco"][1])
+    _close(imported_stats(engine, name="yolo", images_dir=images_dir, expert=paths["yolo"][0], pre=paths["yolo"][1],
+                          check_image_files=False), expected)
