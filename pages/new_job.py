@@ -1,4 +1,4 @@
-"""New manual label job: a name, a label spec, images (a folder under the data root or a zip upload) and
+"""New manual label job: a name, a label spec, images (a folder under the data root, a bucket prefix or a zip) and
 pre-labels (from an auto label job, an uploaded COCO or CSV, or none). The job starts IN_PROGRESS."""
 
 import streamlit as st
@@ -9,11 +9,19 @@ from core.errors import BadInput, NotFound
 from core.jobs import list_jobs
 from core.results_frame import get_job
 from core.settings import get_settings
+from core.storage import describe, is_remote
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.uploads import saved_upload
+
+
+def bucket_root(text: str) -> str:
+    if not is_remote(text.strip()):
+        raise BadInput(f"{describe(text.strip())!r}: a bucket prefix is a URL such as s3://bucket/prefix")
+    return text.strip()
+
 
 ensure_navigation()
 creator = signed_in_user()
@@ -49,10 +57,15 @@ spec_id = st.selectbox("Label spec", spec_ids, format_func=spec_names.get, key="
                        index=spec_default if spec_default is not None else 0)
 
 images_choice = st.radio("Images", ["The auto label job's images", "A folder under the data root",
-                                    "Upload a zip"] if auto is not None else
-                         ["A folder under the data root", "Upload a zip"], horizontal=True, key="new_job_images")
-folder = upload = pre_file = None
-if images_choice == "A folder under the data root":
+                                    "A bucket prefix", "Upload a zip"] if auto is not None else
+                         ["A folder under the data root", "A bucket prefix", "Upload a zip"], horizontal=True,
+                         key="new_job_images")
+folder = bucket = upload = pre_file = None
+if images_choice == "A bucket prefix":
+    bucket = st.text_input("Bucket prefix", key="new_job_bucket", placeholder="s3://bucket/prefix",
+                           help="Every image under this prefix, read with the server's own credentials (environment, "
+                                "profile or instance role); never put credentials in the URL")
+elif images_choice == "A folder under the data root":
     data_dir = get_settings().data_dir
     found = [str(f.relative_to(data_dir)) for f in manual_jobs.image_folders_in_data_dir()]
     folder = st.selectbox("Folder", found, key="new_job_folder", accept_new_options=True,
@@ -74,7 +87,7 @@ if st.button("Create job", type="primary", key="create_job"):
         with st.status("Creating the job…", expanded=True) as status:
             job = manual_jobs.create_manual_job(
                 engine=engine(), name=name, spec_id=spec_id,
-                images_dir=manual_jobs.data_folder(folder) if folder else None,
+                images_dir=manual_jobs.data_folder(folder) if folder else bucket_root(bucket) if bucket else None,
                 images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, actor=creator,
                 progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
             )
