@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PG_URL_ENV, _pg_schema_url
-from tests.e2e.conftest import _serve, add_accounts, screenshot
+from tests.e2e.conftest import _serve, add_accounts, idle, screenshot
 from tests.e2e.test_visualize_e2e import open_street_scenes, showing_count
 
 pytestmark = pytest.mark.e2e
@@ -79,3 +79,53 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     expect(page.get_by_text(f"1 of 1 events · {slice_size:,} decisions")).to_be_visible()
     page.wait_for_timeout(500)
     screenshot(page, "activity-page")
+
+
+IMAGE_COUNTS = re.compile(r"Images: ([\d,]+) complete · ([\d,]+) partial · ([\d,]+) untouched")
+
+
+def image_counts(page, tab: str) -> tuple[int, int, int]:
+    """The grid's 'Images: N complete · M partial · K untouched' on `tab`, grouped by image; zeros when it is empty."""
+    expect(page.get_by_text(f"{tab} tab", exact=True)).to_be_visible()
+    idle(page)  # not the caption of the tab before, left over from the last run
+    caption = page.get_by_text(IMAGE_COUNTS)
+    empty = page.get_by_text("No results match this tab")
+    expect(caption.or_(empty)).to_be_visible()
+    if not caption.is_visible():
+        return 0, 0, 0
+    complete, partial, untouched = IMAGE_COUNTS.search(caption.inner_text()).groups()
+    return int(complete.replace(",", "")), int(partial.replace(",", "")), int(untouched.replace(",", ""))
+
+
+def test_grouped_by_image_a_picked_image_is_accepted_whole_and_counts_as_complete(review_app_url, page):
+    """Issue 12: reviewing by image makes complete images. Nobody rejects in this module, so an image whose every
+    result is accepted is complete, whatever the other tests of the module accepted before."""
+    open_street_scenes(page, review_app_url, "&group_by=image", user="dana")
+    pending_before = image_counts(page, "Pending Review")
+    page.get_by_text(re.compile(r"^Accepted [\d,]+$")).click()
+    expect(page).to_have_url(re.compile(r"tab=accepted"))
+    accepted_before = image_counts(page, "Accepted")
+    page.get_by_text(re.compile(r"^Pending Review [\d,]+$")).click()
+    expect(page).not_to_have_url(re.compile(r"tab=accepted"))  # the default tab leaves the URL
+    expect(page.get_by_text(IMAGE_COUNTS)).to_have_text(re.compile(rf"· {pending_before[2]:,} untouched"))
+    assert pending_before[0] == 0 and sum(pending_before) > 0  # a pending tab holds no complete image
+
+    page.locator(".ld-pick").first.check()
+    accept = page.get_by_role("button", name=re.compile(r"^Accept [\d,]+ picked$"))
+    expect(accept).to_be_visible()
+    accept.click()
+    expect(page.get_by_text(re.compile(r"^Accepted [\d,]+ results?"))).to_be_visible()
+    fewer = re.compile(r"Images: ([\d,]+) complete · ([\d,]+) partial · ([\d,]+) untouched")
+    page.wait_for_function("""([pattern, total]) => [...document.querySelectorAll("p, span, div")].some(e => {
+        const m = e.textContent.match(new RegExp(pattern));
+        return m && m.slice(1).reduce((s, n) => s + Number(n.replaceAll(",", "")), 0) === total; })""",
+                           arg=[fewer.pattern, sum(pending_before) - 1])
+    assert sum(image_counts(page, "Pending Review")) == sum(pending_before) - 1  # its every result left Pending Review
+    screenshot(page, "review-by-image-counts")
+
+    page.get_by_text(re.compile(r"^Accepted [\d,]+$")).click()
+    expect(page).to_have_url(re.compile(r"tab=accepted"))
+    expect(page.get_by_text(IMAGE_COUNTS)).to_be_visible()
+    complete, partial, untouched = image_counts(page, "Accepted")
+    assert complete == accepted_before[0] + 1 and untouched == 0
+    assert complete + partial - sum(accepted_before) in (0, 1)  # new to the tab, or partial there before
