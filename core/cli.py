@@ -50,7 +50,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     engine = get_engine(args.db)
     common = dict(
-        engine=engine, name=args.name, images_dir=Path(args.images), replace=args.replace,
+        engine=engine, name=args.name, images_dir=_image_root(args.images), replace=args.replace,
         check_image_files=not args.skip_image_check, actor=operator(args.created_by),
         progress=_progress_printer(args.quiet),
     )
@@ -78,6 +78,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _image_root(text: str) -> Path | str:
+    """--images: a folder, or a bucket prefix such as s3://bucket/prefix (core/storage; BadInput for credentials in
+    it, which would land in the store and the shell's history)."""
+    from core.storage import root_from
+
+    return root_from(text)
+
+
 def _names(text: str | None) -> list[str] | None:
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
@@ -86,7 +94,7 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
     from core.auto_jobs import import_auto_job
 
     job = import_auto_job(
-        engine=get_engine(args.db), name=args.name, images_dir=Path(args.images),
+        engine=get_engine(args.db), name=args.name, images_dir=_image_root(args.images),
         predictions_path=Path(args.predictions), task=args.task,
         image_list=Path(args.image_list) if args.image_list else None, classes=_names(args.classes),
         status="PROCESSING" if args.processing else "READY", replace=args.replace,
@@ -137,7 +145,7 @@ def cmd_job_create(args: argparse.Namespace) -> int:
     job = create_manual_job(
         engine=engine, name=args.name,
         spec_id=find_spec(engine=engine, name_or_id=args.spec).id if args.spec else None,
-        images_dir=Path(args.images) if args.images else None, images_zip=Path(args.zip) if args.zip else None,
+        images_dir=_image_root(args.images) if args.images else None, images_zip=Path(args.zip) if args.zip else None,
         pre_labels=pre, iou_threshold=args.iou, actor=operator(args.created_by), progress=_progress_printer(args.quiet),
     )
     if args.json:
@@ -519,7 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", parents=[store], help="import a finished manual label job")
     imp.add_argument("--task", choices=["detection", "classification"], required=True)
     imp.add_argument("--name", required=True)
-    imp.add_argument("--images", required=True, metavar="DIR", help="image root; file names are relative to it")
+    imp.add_argument("--images", required=True, metavar="DIR|URL",
+                     help="image root, a folder or s3://bucket/prefix; file names are relative to it")
     imp.add_argument("--pre", metavar="PRE", help="pre-labels: a COCO dataset or results file, a YOLO labels "
                      "folder, a Pascal VOC folder, a CVAT XML or a Label Studio JSON export")
     imp.add_argument("--expert", metavar="EXPERT", help="expert labels, in any of the --pre formats but COCO results")
@@ -542,7 +551,8 @@ def build_parser() -> argparse.ArgumentParser:
     auto = sub.add_parser("import-auto", parents=[store],
                           help="import an auto label job's predictions (LA-OD, LA-CL), the pre-labels of manual jobs")
     auto.add_argument("--name", required=True)
-    auto.add_argument("--images", required=True, metavar="DIR", help="image root; file names are relative to it")
+    auto.add_argument("--images", required=True, metavar="DIR|URL",
+                      help="image root, a folder or s3://bucket/prefix; file names are relative to it")
     auto.add_argument("--predictions", required=True, metavar="FILE",
                       help="detection: COCO dataset or results format; classification: CSV file_path,label[,score]")
     auto.add_argument("--task", choices=["detection", "classification"], default="detection")
@@ -575,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     job_create.add_argument("--name", required=True)
     job_create.add_argument("--spec", metavar="SPEC", help="label spec name or id (default: the auto job's)")
     images = job_create.add_mutually_exclusive_group()
-    images.add_argument("--images", metavar="DIR", help="every image file under DIR")
+    images.add_argument("--images", metavar="DIR|URL", help="every image file under DIR or s3://bucket/prefix")
     images.add_argument("--zip", metavar="FILE.zip", help="a zip of images, extracted under data/uploads/")
     pre = job_create.add_mutually_exclusive_group()
     pre.add_argument("--pre-auto", type=int, metavar="JOB_ID", help="pre-labels: an auto label job's predictions "

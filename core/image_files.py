@@ -211,12 +211,12 @@ def _probe_sizes(root: Root, names: list[str], *, progress: Progress | None = No
         except ValueError as exc:
             return str(exc)
 
+    report = _each_percent(progress, len(names))
     with ThreadPoolExecutor(max_workers=8) as pool:
         probed = []
         for outcome in pool.map(probe, names, chunksize=64):
             probed.append(outcome)
-            if progress and (len(probed) % 256 == 0 or len(probed) == len(names)):
-                progress(len(probed), len(names))
+            report(len(probed))
         return probed
 
 
@@ -233,10 +233,21 @@ def _probe_remote(root: str, names: list[str], progress: Progress | None) -> lis
             return str(exc)
 
     probed: list[ImageSize | str] = [""] * len(names)
+    report = _each_percent(progress, len(names))
     with ThreadPoolExecutor(max_workers=storage.FETCH_WORKERS) as pool:
         futures = {pool.submit(probe, name): i for i, name in enumerate(names)}
         for done, future in enumerate(as_completed(futures), 1):
             probed[futures[future]] = future.result()
-            if progress:
-                progress(done, len(names))
+            report(done)
     return probed
+
+
+def _each_percent(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """Calls progress(done, total) when another percent is done, and at the end: a 10k-image check prints a
+    hundred lines, not ten thousand."""
+
+    def report(done: int) -> None:
+        if progress and (done == total or done * 100 // total != (done - 1) * 100 // total):
+            progress(done, total)
+
+    return report

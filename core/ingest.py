@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import label_formats, limits, models
+from core import label_formats, limits, models, storage
 from core.access import Actor, Permission, require
 from core.bulk import insert_frame, refresh_statistics
 from core.coco import CocoDataset, load_dataset
@@ -163,7 +163,9 @@ def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: b
     if not check_image_files:
         return dataset.images
     progress(f"checking {dataset.images.height:,} image files", 0.3)
-    check_images(root=images_dir, label_file=dataset.path, images=dataset.images)
+    check_images(root=images_dir, label_file=dataset.path, images=dataset.images,
+                 progress=lambda done, total: progress(f"checked {done:,} of {total:,} image files",
+                                                       0.3 + 0.15 * done / total))
     return dataset.images
 
 
@@ -189,8 +191,11 @@ def refuse_bad_class_list(classes: list[str] | None) -> None:
         raise BadInput(problems)
 
 
-def stored_image_root(images_dir: Path) -> str:
-    """Relative to the data folder when inside it, so a moved data folder keeps working."""
+def stored_image_root(images_dir: Path | str) -> str:
+    """Relative to the data folder when inside it, so a moved data folder keeps working; a bucket prefix as its URL
+    (core/storage; one with credentials in it refused)."""
+    if storage.is_remote(images_dir):
+        return storage.root_from(images_dir)
     images_dir = images_dir.resolve()
     data_dir = get_settings().data_dir
     return str(images_dir.relative_to(data_dir)) if images_dir.is_relative_to(data_dir) else str(images_dir)

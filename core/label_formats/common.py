@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from PIL import Image, UnidentifiedImageError
 
-from core import limits
+from core import limits, storage
 from core.coco import BOX_TOLERANCE_PX, MAX_IMAGE_SIDE, CocoDataset, _aligned_to
 from core.errors import BadInput
 from core.image_files import DAMAGED, check_images
@@ -108,7 +108,7 @@ def checked_images(path: Path, images: pl.DataFrame) -> pl.DataFrame:
 
 
 def filled_sizes(
-    *, path: Path, images: pl.DataFrame, images_dir: Path | None, check_image_files: bool,
+    *, path: Path, images: pl.DataFrame, images_dir: Path | str | None, check_image_files: bool,
 ) -> tuple[pl.DataFrame, bool]:
     """Sizes the label file does not state, read from the image files (YOLO states none). With the image check on,
     those images are checked in full here (the second element says every image was); without it only their
@@ -130,19 +130,28 @@ def filled_sizes(
     return images, check_image_files and missing.height == images.height
 
 
-def _header_sizes(root: Path, images: pl.DataFrame) -> pl.DataFrame:
-    """--skip-image-check: the size as displayed from each image's header only."""
-    if not root.is_dir():
+def _header_sizes(root: Path | str, images: pl.DataFrame) -> pl.DataFrame:
+    """--skip-image-check: the size as displayed from each image's header only (a bucket's objects are fetched
+    whole, many at a time, into the disk cache: core/storage)."""
+    remote = storage.is_remote(root)
+    if not remote and not root.is_dir():
         raise BadInput(f"{root}: image folder not found")
+    rows = list(images.select("image_id", "where", "file_name").iter_rows())
+    fetched = storage.fetch_many(root, [name for _, _, name in rows]) if remote else None
+    shown = storage.describe(root)
     sizes, problems = [], []
-    for image_id, where, name in images.select("image_id", "where", "file_name").iter_rows():
+    for i, (image_id, where, name) in enumerate(rows):
+        if fetched is not None and isinstance(fetched[i], str):  # why it could not be fetched
+            problems.append(f"{where}: {name!r}: {fetched[i]}")
+            continue
         try:
-            with Image.open(regular_file(resolve_under(root, name))) as im:
+            path = fetched[i] if fetched is not None else regular_file(resolve_under(root, name))
+            with Image.open(path) as im:
                 sizes.append((image_id, *displayed_size(im.size, orientation(im))))
         except FileNotFoundError:
-            problems.append(f"{where}: {name!r} (under {root}): file not found")
+            problems.append(f"{where}: {name!r} (under {shown}): file not found")
         except (UnidentifiedImageError, *DAMAGED) as exc:
-            problems.append(f"{where}: {name!r} (under {root}): not an image Pillow can read ({exc})")
+            problems.append(f"{where}: {name!r} (under {shown}): not an image Pillow can read ({exc})")
     if problems:
         raise BadInput(problems)
     return pl.DataFrame(sizes, schema={"image_id": pl.Int64, "width": pl.Int64, "height": pl.Int64}, orient="row")

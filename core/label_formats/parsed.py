@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core import storage
 from core.image_files import IMAGE_SUFFIXES
 
 
@@ -42,8 +43,13 @@ class ImageNames:
         return frozenset(self.all)
 
 
-def images_under(root: Path | None) -> ImageNames:
+def images_under(root: Path | str | None) -> ImageNames:
     def listing() -> list[str]:
+        if storage.is_remote(root):  # a bucket prefix: one listing (core/storage); unreadable, the check says so
+            try:
+                return storage.list_files(root, suffixes=IMAGE_SUFFIXES)
+            except OSError:
+                return []
         if root is None or not root.is_dir():
             return []
         return sorted(
