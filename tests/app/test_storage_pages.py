@@ -1,0 +1,62 @@
+"""The Visualize grid and the Catalog of a job whose images are in a bucket (moto's S3 server on 127.0.0.1): every
+tile is drawn from the bucket's originals, fetched once; a second view of the page makes no request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from core.db import get_engine
+from core.settings import get_settings
+from core.storage import remote
+from tests.resultset_builders import import_catalog_job
+from tests.s3_server import s3_root, s3_server  # noqa: F401
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+def bucket_job(s3_root, tmp_path) -> int:
+    engine = get_engine(get_settings().database_url)
+    job = import_catalog_job(engine, tmp_path / "job")
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT image_root FROM labeljob WHERE id = :j"), {"j": job.id}).scalar()
+        folder = Path(stored) if Path(stored).is_absolute() else get_settings().data_dir / stored
+        s3_root.put_folder(folder)
+        conn.execute(text("UPDATE labeljob SET image_root = :r WHERE id = :j"), {"r": s3_root.root, "j": job.id})
+    return job.id
+
+
+def open_page(page: str, job_id: int) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["job"] = str(job_id)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def grid_tiles(at: AppTest) -> list[dict]:
+    return [tile for e in at.get("bidi_component") if (e.key or "").endswith("tile_grid")
+            for tile in json.loads(e.proto.json)["tiles"]]
+
+
+def test_the_grid_of_a_bucket_job_draws_every_tile_and_a_second_view_makes_no_request(s3_root, tmp_path):
+    job_id = bucket_job(s3_root, tmp_path)
+    remote.requests.clear()
+    tiles = grid_tiles(open_page("pages/visualize.py", job_id))
+    assert tiles and all("src" in tile and "warning" not in tile for tile in tiles), tiles
+    fetched = remote.requests["cat"]
+    assert 0 < fetched <= len(tiles)  # each original at most once, however many of its results are tiles
+    again = grid_tiles(open_page("pages/visualize.py", job_id))
+    assert [t["src"] for t in again] == [t["src"] for t in tiles]
+    assert remote.requests["cat"] == fetched
+
+
+def test_the_catalog_of_a_bucket_job_shows_its_images(s3_root, tmp_path):
+    job_id = bucket_job(s3_root, tmp_path)
+    at = open_page("pages/catalog.py", job_id)
+    assert not [w.value for w in at.warning if "Image unavailable" in w.value]
+    assert remote.requests["cat"] > 0
