@@ -6,7 +6,7 @@ PORT ?= 8501
 BENCH_ARGS ?=
 BROWSER_ARGS ?=
 
-.PHONY: run test bench bench-load bench-browser demo install install-dev chromium clean
+.PHONY: run test bench bench-load bench-browser bench-storage demo install install-dev chromium clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench-load: $(VENV)/.installed-dev
 ## 1M job; its own section of bench/REPORT.md (BROWSER_ARGS="--store demo --reps 2" for a quick one)
 bench-browser: $(VENV)/.installed-dev chromium
 	$(PY) -m bench.browser $(BROWSER_ARGS)
+
+## bench-storage: an import's image checks and a cold grid page from a loopback S3 server (moto); its own section
+## of bench/REPORT.md (STORAGE_ARGS="--images 1000" for a quick one)
+bench-storage: $(VENV)/.installed-dev
+	$(PY) -m bench.storage $(STORAGE_ARGS)
 
 demo: $(VENV)/.installed
 	$(PY) -m core demo --reset

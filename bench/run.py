@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from bench.browser_report import keep_browser_block
 from bench.load_report import with_load_blocks
+from bench.storage import keep_storage_block
 from bench.measure import ChildRun, CommandFailed, run_child
 from bench.report import GIB, MIB, Measurement, Section, machine_info, render_report
 from bench.synth import SynthFiles, SynthSpec, write_job
@@ -147,8 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    # the load test's sections and the browser benchmark's stay
-    out.write_text(keep_browser_block(with_load_blocks(report, previous), previous), encoding="utf-8")
+    # the load test's sections, the browser benchmark's and the object storage one's stay
+    out.write_text(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous), previous),
+                   encoding="utf-8")
     log(f"report written to {out}")
     _log_summary(sections)
 
