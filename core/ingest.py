@@ -57,15 +57,23 @@ class JobDraft:
     source_job_id: int | None = None
 
 
-def import_detection(
+def import_detection(*, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = _quiet,
+                     **files) -> models.LabelJob:
+    """A READY M-LA-OD job: draft_detection's draft saved (`files`: its arguments)."""
+    draft = draft_detection(engine=engine, replace=replace, actor=actor, progress=progress, **files)
+    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
+
+
+def draft_detection(
     *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
     source_job: models.LabelJob | None = None, expert_format: str | None = None, pre_format: str | None = None,
     classes: list[str] | None = None,
-) -> models.LabelJob:
-    """A READY M-LA-OD job; `source_job` names the auto label job the pre-labels came from. The label files are in
-    any of core.label_formats.FORMATS (None: told from the files); `classes` names the spec's classes for formats
-    that do not list their own (Pascal VOC, Label Studio, CVAT without <meta> labels)."""
+) -> JobDraft:
+    """A READY M-LA-OD job, validated and computed, nothing written (save_job writes it); `source_job` names the
+    auto label job the pre-labels came from. The label files are in any of core.label_formats.FORMATS (None: told
+    from the files); `classes` names the spec's classes for formats that do not list their own (Pascal VOC, Label
+    Studio, CVAT without <meta> labels)."""
     require(actor, Permission.MANAGE, to="import a label job")
     if not 0.0 < iou_threshold <= 1.0:
         raise BadInput(f"--iou {iou_threshold}: the IoU threshold must be in (0, 1]")
@@ -87,17 +95,25 @@ def import_detection(
         source_job_id=source_job.id if source_job else None,
         classes=pre.categories, images=images, results=results, iou_threshold=iou_threshold,
     )
+    return draft
+
+
+def import_classification(*, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = _quiet,
+                          **files) -> models.LabelJob:
+    """A READY M-LA-CL job: draft_classification's draft saved (`files`: its arguments)."""
+    draft = draft_classification(engine=engine, replace=replace, actor=actor, progress=progress, **files)
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
-def import_classification(
+def draft_classification(
     *, engine: Engine, name: str, images_dir: Path, csv_path: Path | None = None, classes: list[str] | None = None,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = _quiet,
     expert_path: Path | None = None, pre_path: Path | None = None, expert_format: str | None = None,
     pre_format: str | None = None,
-) -> models.LabelJob:
-    """A READY M-LA-CL job from a CSV (`csv_path`), or from the expert's and the pre-labels' classes of each image
-    in CVAT tags or Label Studio choices (`expert_path`, `pre_path`)."""
+) -> JobDraft:
+    """A READY M-LA-CL job, validated and computed, nothing written (save_job writes it): from a CSV (`csv_path`),
+    or from the expert's and the pre-labels' classes of each image in CVAT tags or Label Studio choices
+    (`expert_path`, `pre_path`)."""
     require(actor, Permission.MANAGE, to="import a label job")
     _refuse_existing(engine, name=name, replace=replace)
     refuse_bad_class_list(classes)
@@ -137,7 +153,7 @@ def import_classification(
         pre_label_source=f"import: {(csv_path or pre_path).name}", classes=categories, images=images,
         results=classification_results(labels),
     )
-    return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
+    return draft
 
 
 def import_auto_predictions(
