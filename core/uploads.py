@@ -46,6 +46,13 @@ def extract_image_zip(source: Path | BinaryIO, *, limits: UploadLimits = UploadL
                       label: str | None = None) -> Path:
     """Extract the image files of a zip (a path, or a binary file object such as an upload) into a new folder
     under data/uploads/ and return it. `label` names the upload in messages (default: the path or "the zip")."""
+    return extract_zip(source, suffixes=IMAGE_SUFFIXES, kind="image", limits=limits, label=label)
+
+
+def extract_zip(source: Path | BinaryIO, *, suffixes: frozenset[str], kind: str,
+                limits: UploadLimits = UploadLimits(), label: str | None = None) -> Path:
+    """extract_image_zip for files of other `suffixes` (a folder of label files, say), `kind` naming them in
+    messages; the same checks and limits."""
     label = label or (str(source) if isinstance(source, Path) else getattr(source, "name", None) or "the zip")
     size = _size_of(source)
     if size > limits.max_zip_bytes:
@@ -57,7 +64,7 @@ def extract_image_zip(source: Path | BinaryIO, *, limits: UploadLimits = UploadL
     except NotImplementedError as exc:  # a zip feature Python cannot read, e.g. a newer format version
         raise BadInput(f"{label}: a zip this server cannot read ({exc})") from None
     with archive:
-        members = _checked_members(archive, label, limits)
+        members = _checked_members(archive, label, limits, suffixes, kind)
         folder = uploads_dir() / uuid.uuid4().hex
         folder.mkdir(parents=True)
         try:
@@ -87,7 +94,8 @@ def _size_of(source: Path | BinaryIO) -> int:
     return size
 
 
-def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits) -> list[tuple[zipfile.ZipInfo, str]]:
+def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits, suffixes: frozenset[str],
+                     kind: str) -> list[tuple[zipfile.ZipInfo, str]]:
     """The members to extract with their safe relative names; every problem of the archive at once."""
     problems: list[str] = []
     members: list[tuple[zipfile.ZipInfo, str]] = []
@@ -117,8 +125,8 @@ def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits)
         if info.flag_bits & 0x1:
             problems.append(f"{where}: encrypted members are not supported")
             continue
-        if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
-            problems.append(f"{where}: not an image file (allowed: {', '.join(sorted(IMAGE_SUFFIXES))})")
+        if PurePosixPath(name).suffix.lower() not in suffixes:
+            problems.append(f"{where}: not {_a(kind)} file (allowed: {', '.join(sorted(suffixes))})")
             continue
         normalized = PurePosixPath(*parts).as_posix()
         if normalized in seen:
@@ -139,8 +147,12 @@ def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits)
     if problems:
         raise BadInput(problems)
     if not members:
-        raise BadInput(f"{label}: no image files in the zip (allowed: {', '.join(sorted(IMAGE_SUFFIXES))})")
+        raise BadInput(f"{label}: no {kind} files in the zip (allowed: {', '.join(sorted(suffixes))})")
     return members
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: Path, label: str,
