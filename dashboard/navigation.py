@@ -36,6 +36,7 @@ PAGES = (
     ("Review", "pages/activity.py", "Activity", ":material/history:", Permission.READ),
     ("Label", "pages/annotate.py", "Annotate", ":material/edit:", Permission.LABEL),
     ("Label", "pages/new_job.py", "New manual label job", ":material/add_circle:", Permission.MANAGE),
+    ("Label", "pages/import_job.py", "Import finished job", ":material/upload_file:", Permission.MANAGE),
     ("Label", "pages/specs.py", "Label specs", ":material/label:", Permission.READ),
     ("Admin", "pages/users.py", "Users", ":material/group:", Permission.MANAGE),
 )
