@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
 ## test: install the test dependencies (Debian's Chromium included) and run every test
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium deploy-deps
 	$(PY) -m pytest
 
 ## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one);
@@ -48,6 +48,23 @@ bench-browser: $(VENV)/.installed-dev chromium
 ## of bench/REPORT.md (STORAGE_ARGS="--images 1000" for a quick one)
 bench-storage: $(VENV)/.installed-dev
 	$(PY) -m bench.storage $(STORAGE_ARGS)
+
+## scale-demo: two app replicas behind HAProxy on 127.0.0.1:8500 against a PostgreSQL database of their own, one
+## shared data folder; Ctrl-C stops (SCALE_ARGS="--pg postgresql+psycopg://user@host/postgres --reset")
+.PHONY: scale-demo deploy-deps bench-load-browser
+scale-demo: $(VENV)/.installed deploy-deps
+	$(PY) -m deploy.scale_demo $(SCALE_ARGS)
+
+## bench-load-browser: N Chromium sessions reviewing through the proxy of make scale-demo's cluster for a bounded
+## time; its own section of bench/REPORT.md (LOAD_BROWSER_ARGS="--sessions 8 --duration 60")
+bench-load-browser: $(VENV)/.installed-dev chromium deploy-deps
+	$(PY) -m bench.load_browser $(LOAD_BROWSER_ARGS)
+
+# The replicas' proxy: Debian's haproxy (deploy/haproxy.cfg), installed as chromium is.
+deploy-deps:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; \
+	  else echo "make needs Debian's haproxy: sudo apt-get install -y haproxy" >&2; exit 1; fi; }
 
 demo: $(VENV)/.installed
 	$(PY) -m core demo --reset
