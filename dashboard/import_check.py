@@ -17,7 +17,7 @@ from core.errors import BadInput, NotFound
 from core.import_report import DraftReport, draft_report
 from core.import_sources import data_path, extracted_label_zip, label_uploads, shown_names
 from core.jobs import JobSummary, list_jobs
-from core.storage import StorageError, describe
+from core.storage import StorageError
 from dashboard.import_form import CLASSIFICATION, ImportInputs, LabelSource
 from dashboard.import_images import image_root
 from dashboard.store import engine
@@ -47,8 +47,8 @@ def checked_import(inputs: ImportInputs) -> Checked | None:
 
 def check_ui(inputs: ImportInputs, user: Actor) -> Checked | None:
     """The Check button and the report of the last check of these inputs; returns that check."""
-    if st.button("Check", key="import_check_button", icon=":material/fact_check:",
-                 help="Read every label, check every image file and match the boxes; nothing is written"):
+    st.caption("Check reads every label, checks every image file and matches the boxes; nothing is written.")
+    if st.button("Check", key="import_check_button", icon=":material/fact_check:"):
         bar = st.progress(0.0, text="Checking…")
         st.session_state[CHECKED] = run_check(inputs, user, progress=lambda stage, fraction: bar.progress(
             min(fraction / 0.45, 1.0), text=md(stage.capitalize())))
@@ -128,7 +128,8 @@ def report_ui(checked: Checked) -> None:
     kinds = " · ".join(f"{kind} {n:,}" for kind, n in report.change_kinds.items())
     st.markdown(f"**Class Changed** {report.class_changed:,} of {report.results:,} results "
                 f"({report.class_changed_share:.1%}) · {kinds}")
+    draft = checked.draft
     st.caption(f"Classes: {md(', '.join(report.classes))} · images from "
-               f"{md(describe(checked.draft.images_dir))} · pre-labels: {md(checked.draft.pre_label_source)}")
-    st.dataframe(report.class_changed_by_class, hide_index=True, key="import_class_changed",
+               f"{md(ingest.stored_image_root(draft.images_dir))} · pre-labels: {md(draft.pre_label_source)}")
+    st.dataframe(report.class_changed_by_class, hide_index=True, key="import_class_changed", width="content",
                  column_config={"class": "Expert Review Class"})

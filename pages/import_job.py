@@ -18,7 +18,7 @@ st.title("Import finished job")
 if not user.can(Permission.MANAGE):
     read_only_note(user, Permission.MANAGE, what="importing a job")
     st.stop()
-st.caption("Nothing is written until Import: Check reads every label file and image first and reports what it found. "
+st.caption("A manual label job labelled elsewhere, brought in with its images, expert labels and pre-labels. "
            "`python -m core import` does the same from the server's shell.")
 inputs = import_form_ui()
 st.divider()

@@ -5,6 +5,9 @@ classification CSV; a page that only admins are offered."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,17 +19,22 @@ from core.jobs import list_jobs
 from core.settings import get_settings
 from core.stats import job_stats
 from tests.app.conftest import plain, sign_in_as
+from dashboard.import_check import run_check
+from dashboard.import_form import ImportInputs, LabelSource
+from dashboard.import_images import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from tests.builders import (
     ADMIN,
     CATEGORIES,
     EXPERT_ANNOTATIONS,
     IMAGES,
+    PRE_RESULTS,
     coco_dataset,
     table_counts,
     write_classification_job,
     write_detection_job,
     write_json,
 )
+from tests.store.test_label_formats_roundtrip import by_file, write_cvat
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
@@ -75,6 +83,34 @@ def problems(at: AppTest) -> list[str]:
     return code.value.splitlines()
 
 
+def yolo_zip(path: Path) -> Path:
+    """The standard pre-labels as Ultralytics writes them, zipped as a folder: yolo/classes.txt and
+    yolo/labels/<stem>.txt with `class cx cy w h confidence` in fractions of the image."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("yolo/classes.txt", "".join(f"{c['name']}\n" for c in CATEGORIES))
+        for image in IMAGES:
+            width, height = image["width"], image["height"]
+            lines = [f"{r['category_id'] - 1} {(x + w / 2) / width:.6f} {(y + h / 2) / height:.6f} {w / width:.6f} "
+                     f"{h / height:.6f} {r['score']}\n"
+                     for r in PRE_RESULTS if r["image_id"] == image["id"] for x, y, w, h in [r["bbox"]]]
+            archive.writestr(f"yolo/labels/{Path(image['file_name']).stem}.txt", "".join(lines))
+    return path
+
+
+class Upload(io.BytesIO):
+    """What st.file_uploader returns, as far as the page reads it."""
+
+    def __init__(self, path: Path, name: str | None = None) -> None:
+        super().__init__(path.read_bytes())
+        self.name = name or path.name
+        self.file_id = f"id-{self.name}"
+
+
+def uploaded(what: str, path: Path, name: str | None = None) -> LabelSource:
+    upload = Upload(path, name)
+    return LabelSource(what=what, upload=upload, upload_id=upload.file_id)
+
+
 def test_check_reports_the_counts_and_nothing_is_written_until_import(job_files, monkeypatch):
     at = fill_detection(import_page(monkeypatch), "street-import")
     before = table_counts(store())
@@ -113,7 +149,8 @@ def test_a_malformed_label_file_names_the_file_and_record_and_writes_nothing(job
     write_json(data_dir / "street" / "broken.json", coco_dataset(IMAGES, broken, CATEGORIES))
     at = check(fill_detection(import_page(monkeypatch), "street-import", expert="street/broken.json"))
     assert "Check failed: 1 problem found" in at.error[0].value
-    assert problems(at) == ["street/broken.json: annotation 3 (image 1 'a.png'): box [0.0, 30.0, -5.0, 10.0] has non-positive width or height"]
+    assert problems(at) == ["street/broken.json: annotation 3 (image 1 'a.png'): box [0.0, 30.0, -5.0, 10.0] has "
+                            "non-positive width or height"]
     assert at.button(key="import_button").disabled
     assert not list_jobs(engine=store())
 
@@ -182,3 +219,58 @@ def test_others_than_admins_see_no_form(role, monkeypatch):
     assert [c.value for c in at.caption if "Read-only" in c.value] == [
         f":material/visibility: Read-only: you are signed in as a {role}; importing a job needs the admin role."]
     assert not at.text_input and [b.key for b in at.button] == ["sign_out"]
+
+
+def test_uploaded_cvat_and_a_yolo_zip_are_read_and_removed_after_the_check(job_files, data_dir, tmp_path):
+    inputs = ImportInputs(task="detection", name="uploaded", images=ImageSource(how=FOLDER, text="street/images"),
+                          expert=uploaded("Expert labels", write_cvat(tmp_path / "expert.xml",
+                                                                     boxes=by_file(EXPERT_ANNOTATIONS))),
+                          pre=uploaded("Pre-labels", yolo_zip(tmp_path / "pre.zip")))
+    checked = run_check(inputs, ADMIN, progress=lambda stage, fraction: None)
+    assert not checked.problems, checked.problems
+    assert (checked.report.images, checked.report.results, checked.report.class_changed) == (2, 6, 3)
+    assert checked.draft.pre_label_source == "import: pre.zip"
+    assert not any((data_dir / "uploads").iterdir())  # the uploaded label files, removed once read
+
+
+def test_problems_name_an_upload_by_its_name_and_an_unsafe_label_zip_is_refused(job_files, data_dir, tmp_path):
+    broken = [*EXPERT_ANNOTATIONS[:2], {**EXPERT_ANNOTATIONS[2], "category_id": 7}, *EXPERT_ANNOTATIONS[3:]]
+    expert = write_json(tmp_path / "labels" / "expert.json", coco_dataset(IMAGES, broken, CATEGORIES))
+    inputs = ImportInputs(task="detection", name="uploaded", images=ImageSource(how=FOLDER, text="street/images"),
+                          expert=uploaded("Expert labels", expert, "my expert.json"),
+                          pre=uploaded("Pre-labels", yolo_zip(tmp_path / "pre.zip")))
+    problems = run_check(inputs, ADMIN, progress=lambda stage, fraction: None).problems
+    assert problems == ("my expert.json: annotation 3 (image 1 'a.png'): unknown category id 7",)
+    with zipfile.ZipFile(tmp_path / "unsafe.zip", "w") as archive:
+        archive.writestr("classes.txt", "cat\n")
+        archive.writestr("../escape.txt", "0 0.5 0.5 0.1 0.1\n")
+        archive.writestr("notes.pdf", "%PDF")
+    inputs = dataclasses.replace(inputs, pre=uploaded("Pre-labels", tmp_path / "unsafe.zip"))
+    problems = run_check(inputs, ADMIN, progress=lambda stage, fraction: None).problems
+    assert problems == ("unsafe.zip: member '../escape.txt': file name contains '..' and would escape the image root",
+                        "unsafe.zip: member 'notes.pdf': not a label file (allowed: .json, .txt, .xml, .yaml, .yml)")
+    assert not any((data_dir / "uploads").iterdir())
+
+
+def test_an_uploaded_zip_of_images_is_extracted_once_and_removed_when_another_replaces_it(job_files, data_dir,
+                                                                                            tmp_path):
+    def zipped(name: str) -> Upload:
+        with zipfile.ZipFile(tmp_path / name, "w") as archive:
+            for image in job_files.images_dir.iterdir():
+                archive.write(image, image.name)
+        return Upload(tmp_path / name)
+
+    first, second = zipped("images.zip"), zipped("images-again.zip")
+    inputs = ImportInputs(task="detection", name="zipped",
+                          images=ImageSource(how=ZIP, upload=first, upload_id=first.file_id),
+                          expert=uploaded("Expert labels", job_files.expert_path),
+                          pre=uploaded("Pre-labels", job_files.pre_path))
+    checked = run_check(inputs, ADMIN, progress=lambda stage, fraction: None)
+    assert checked.report.results == 6 and checked.draft.images_dir.parent == data_dir / "uploads"
+    assert run_check(inputs, ADMIN, progress=lambda stage, fraction: None).draft.images_dir == checked.draft.images_dir
+    inputs = dataclasses.replace(inputs, images=ImageSource(how=ZIP, upload=second, upload_id=second.file_id))
+    again = run_check(inputs, ADMIN, progress=lambda stage, fraction: None).draft.images_dir
+    assert again != checked.draft.images_dir and not checked.draft.images_dir.exists()
+    assert [p for p in (data_dir / "uploads").iterdir()] == [again]  # the label uploads gone, the images kept
+    forget_extracted_zip(discard=True)
+    assert not again.exists()
