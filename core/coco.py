@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core import limits
+from core import coco_json, limits
 from core.errors import BadInput
 from core.label_files import FieldSpec, duplicates, read_json, records_frame
 from core.names import frame_name_problems
@@ -42,22 +42,46 @@ class CocoDataset:
 
 
 def load_dataset(path: Path) -> CocoDataset:
-    data = read_json(path)
+    with coco_json.paused_gc():
+        decoded = coco_json.decode(path, dataset_only=True)
+        if decoded.dataset is not None:
+            return _checked_dataset(path, decoded.dataset)
+        return _dataset_from(path, read_json(path))
+
+
+def _dataset_from(path: Path, data: object) -> CocoDataset:
+    """The careful reader: every malformed record named."""
     if not isinstance(data, dict):
         raise BadInput(f"{path}: expected a COCO dataset (an object with images, annotations, categories)")
     missing = [k for k in ("images", "annotations", "categories") if k not in data]
     if missing:
         raise BadInput(f"{path}: not a COCO dataset: missing {', '.join(repr(k) for k in missing)}")
     _refuse_oversized(path, data)
-    images = _images(path, data["images"])
-    categories = _categories(path, data["categories"])
-    annotations = records_frame(
-        data["annotations"], fields=ANNOTATION_FIELDS, where=lambda i, r: _where(path, "annotations", i, r)
-    ).rename({"id": "ann_id"})
-    for ann_id in duplicates(annotations, "ann_id").head(BadInput.MAX_SHOWN):
-        raise BadInput(f"{path}: annotation id {ann_id} appears more than once")
+    images = _images(path, _records(path, data["images"], "images", IMAGE_FIELDS))
+    categories = _categories(path, _records(path, data["categories"], "categories", CATEGORY_FIELDS))
+    annotations = _records(path, data["annotations"], "annotations", ANNOTATION_FIELDS)
+    return _dataset(path, images, categories, annotations)
+
+
+def _checked_dataset(path: Path, columns: coco_json.DatasetColumns) -> CocoDataset:
+    """A dataset the fast path read: every record well typed, so the checks past the records are what is left."""
+    _refuse_too_many(path, {"images": columns.images.height, "categories": columns.categories.height})
+    images = _images(path, columns.images)
+    categories = _categories(path, columns.categories)
+    return _dataset(path, images, categories, columns.annotations)
+
+
+def _dataset(path: Path, images: pl.DataFrame, categories: pl.DataFrame, annotations: pl.DataFrame) -> CocoDataset:
+    annotations = annotations.rename({"id": "ann_id"})
+    if annotations["ann_id"].n_unique() < annotations.height:  # the cheap test first: most files have no twins
+        for ann_id in duplicates(annotations, "ann_id").head(BadInput.MAX_SHOWN):
+            raise BadInput(f"{path}: annotation id {ann_id} appears more than once")
     boxes = _checked_boxes(path, annotations, images, categories)
     return CocoDataset(path=path, images=images, categories=categories, boxes=boxes)
+
+
+def _records(path: Path, records: object, section: str, fields: tuple[FieldSpec, ...]) -> pl.DataFrame:
+    return records_frame(records, fields=fields, where=lambda i, r: _where(path, section, i, r))
 
 
 def load_image_list(path: Path) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -67,18 +91,28 @@ def load_image_list(path: Path) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     if not isinstance(data, dict) or "images" not in data:
         raise BadInput(f"{path}: expected a COCO file with 'images' (and optionally 'categories')")
     _refuse_oversized(path, data)
-    categories = _categories(path, data["categories"]) if data.get("categories") else None
-    return _images(path, data["images"]), categories
+    categories = (_categories(path, _records(path, data["categories"], "categories", CATEGORY_FIELDS))
+                  if data.get("categories") else None)
+    return _images(path, _records(path, data["images"], "images", IMAGE_FIELDS)), categories
 
 
 def load_pre_labels(path: Path, *, expert: CocoDataset) -> CocoDataset:
-    """Pre-labels in either COCO format. The results format refers to the expert file's image and category ids;
-    the dataset format is matched to the expert images by file name and to the expert classes by name."""
-    data = read_json(path)
-    if isinstance(data, dict):
-        pre = load_dataset(path)
-        return _aligned_to(pre, expert)
-    results = records_frame(data, fields=RESULT_FIELDS, where=lambda i, r: _where(path, "results", i, r))
+    """Pre-labels in either COCO format, the file parsed once. The results format refers to the expert file's
+    image and category ids; the dataset format is matched to the expert images by file name and to the expert
+    classes by name."""
+    with coco_json.paused_gc():
+        decoded = coco_json.decode(path)
+        if decoded.dataset is not None:
+            return _aligned_to(_checked_dataset(path, decoded.dataset), expert)
+        if decoded.results is not None:
+            return _pre_results(path, decoded.results, expert)
+        data = read_json(path)
+        if isinstance(data, dict):
+            return _aligned_to(_dataset_from(path, data), expert)
+        return _pre_results(path, _records(path, data, "results", RESULT_FIELDS), expert)
+
+
+def _pre_results(path: Path, results: pl.DataFrame, expert: CocoDataset) -> CocoDataset:
     results = results.with_row_index("ann_id", offset=1).with_columns(pl.col("ann_id").cast(pl.Int64))
     boxes = _checked_boxes(path, results, expert.images, expert.categories)
     return CocoDataset(path=path, images=expert.images, categories=expert.categories, boxes=boxes)
@@ -86,10 +120,15 @@ def load_pre_labels(path: Path, *, expert: CocoDataset) -> CocoDataset:
 
 def _refuse_oversized(path: Path, data: dict) -> None:
     """Counted before a record becomes a row, so a runaway file is refused in a second (core/limits.py)."""
+    _refuse_too_many(path, {section: len(data[section]) for section in ("images", "categories")
+                            if isinstance(data.get(section), list)})
+
+
+def _refuse_too_many(path: Path, counts: dict[str, int]) -> None:
+    limit = {"images": limits.MAX_IMAGES_PER_JOB, "categories": limits.MAX_CLASSES}
     problems = [
         f"{path}: '{section}': {problem}"
-        for section, limit in (("images", limits.MAX_IMAGES_PER_JOB), ("categories", limits.MAX_CLASSES))
-        if isinstance(data.get(section), list) and (problem := limits.too_many(len(data[section]), limit, section))
+        for section, count in counts.items() if (problem := limits.too_many(count, limit[section], section))
     ]
     if problems:
         raise BadInput(problems)
@@ -102,8 +141,7 @@ def _where(path: Path, section: str, index: int, record: object) -> str:
     return f"{path}: {section}[{index}]" + (f" (id {ident})" if ident is not None else "")
 
 
-def _images(path: Path, records: object) -> pl.DataFrame:
-    images = records_frame(records, fields=IMAGE_FIELDS, where=lambda i, r: _where(path, "images", i, r))
+def _images(path: Path, images: pl.DataFrame) -> pl.DataFrame:
     images = images.rename({"id": "image_id"})
     problems = [f"{path}: image id {i} appears more than once" for i in duplicates(images, "image_id")]
     problems += [f"{path}: file name {n!r} appears more than once" for n in duplicates(images, "file_name")]
@@ -124,8 +162,7 @@ def _images(path: Path, records: object) -> pl.DataFrame:
     return images
 
 
-def _categories(path: Path, records: object) -> pl.DataFrame:
-    categories = records_frame(records, fields=CATEGORY_FIELDS, where=lambda i, r: _where(path, "categories", i, r))
+def _categories(path: Path, categories: pl.DataFrame) -> pl.DataFrame:
     categories = categories.rename({"id": "category_id"}).with_columns(
         pl.col("name").str.strip_chars(),
         pl.coalesce(pl.col("display_name"), pl.col("name")).str.strip_chars().alias("display_name"),
@@ -173,10 +210,13 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
         (pl.col("file_name").is_not_null() & outside,
          pl.format("{}: box {} lies outside the {}x{} image", label, box, pl.col("width"), pl.col("height"))),
     ]
-    problems = joined.select(
-        pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
-    )["p"].explode().drop_nulls()
-    if problems.len():
+    # Messages are formatted for the bad rows alone: formatting them for a million good boxes took longer than
+    # the checks themselves.
+    bad_rows = joined.filter(pl.any_horizontal([bad.fill_null(False) for bad, _ in checks]))
+    if bad_rows.height:
+        problems = bad_rows.select(
+            pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
+        )["p"].explode().drop_nulls()
         raise BadInput(problems.to_list())
     x0 = pl.col("x").clip(0, pl.col("width"))
     y0 = pl.col("y").clip(0, pl.col("height"))
