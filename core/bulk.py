@@ -1,15 +1,20 @@
-"""Bulk inserts of polars frames inside the caller's transaction: COPY on PostgreSQL, executemany on SQLite.
+"""Bulk inserts of polars frames inside the caller's transaction: COPY on PostgreSQL, one prepared statement over
+column batches on SQLite; and the ids those rows got.
 
 The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import polars as pl
 from sqlalchemy import Engine, Table, text
 from sqlmodel import Session
 
 COPY_CHUNK_ROWS = 200_000
+# Rows turned into Python values at a time for SQLite: bounded memory, and few enough batches not to matter.
+SQLITE_BATCH_ROWS = 50_000
 
 
 def refresh_statistics(engine: Engine, *tables: str) -> None:
@@ -40,6 +45,36 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     placeholders = ", ".join("?" for _ in frame.columns)
     cursor = driver.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})", frame.iter_rows())
+        cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})",
+                           _row_tuples(frame))
+    finally:
+        cursor.close()
+
+
+def _row_tuples(frame: pl.DataFrame) -> Iterator[tuple]:
+    """Rows for executemany, built a batch of columns at a time (each column to Python values in one call)."""
+    for batch in frame.iter_slices(SQLITE_BATCH_ROWS):
+        yield from zip(*(column.to_list() for column in batch.iter_columns()), strict=True)
+
+
+def inserted_ids(session: Session, table: Table, *, job_id: int, count: int) -> pl.Series:
+    """The ids of the `count` rows of `job_id` just inserted into `table` by insert_frame, in the frame's order:
+    ids ascend in insertion order within a transaction. When the job's rows hold exactly the ids min..max, that
+    range is the answer (one aggregate, no million-row fetch); otherwise (ids interleaved with a concurrent
+    writer's on PostgreSQL) every id is read."""
+    connection = session.connection()
+    name = connection.dialect.identifier_preparer.quote(table.name)
+    low, high, rows = connection.execute(
+        text(f"SELECT min(id), max(id), count(*) FROM {name} WHERE job_id = :job_id"), {"job_id": job_id}
+    ).one()
+    if rows != count:
+        raise RuntimeError(f"{table.name}: job {job_id} has {rows} rows, {count} were inserted")
+    if count and high - low + 1 == count:
+        return pl.int_range(low, high + 1, dtype=pl.Int64, eager=True)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
+        cursor.execute(f"SELECT id FROM {name} WHERE job_id = {placeholder} ORDER BY id", (job_id,))
+        return pl.Series([row[0] for row in cursor.fetchall()], dtype=pl.Int64)
     finally:
         cursor.close()

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import label_formats, limits, models, storage
 from core.access import Actor, Permission, require
-from core.bulk import insert_frame, refresh_statistics
+from core.bulk import insert_frame, inserted_ids, refresh_statistics
 from core.coco import CocoDataset, load_dataset
 from core.db import write_transaction
 from core.errors import BadInput
@@ -303,10 +303,8 @@ def _results_frame(
     class_ids: pl.DataFrame, classes: pl.DataFrame,
 ) -> pl.DataFrame:
     """The job's results frame from what was just inserted; ids ascend in insertion order within a transaction."""
-    ids = session.connection().execute(
-        text("SELECT id FROM result WHERE job_id = :job_id ORDER BY id"), {"job_id": job.id}
-    ).scalars().all()
-    results = rows.with_columns(pl.Series("result_id", ids, dtype=pl.Int64)).select(list(RESULT_COLUMNS))
+    ids = inserted_ids(session, models.Result.__table__, job_id=job.id, count=rows.height)
+    results = rows.with_columns(ids.alias("result_id")).select(list(RESULT_COLUMNS))
     samples = sample_ids.join(images, on="image_id").select(
         "sample_id", pl.col("file_name").alias("file_path"), "width", "height"
     )
@@ -334,9 +332,8 @@ def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.D
         session, models.Sample.__table__,
         images.select(pl.lit(job_id).alias("job_id"), pl.col("file_name").alias("file_path"), "width", "height"),
     )
-    stored = session.exec(select(models.Sample.id, models.Sample.file_path).where(models.Sample.job_id == job_id)).all()
-    by_path = pl.DataFrame(stored, schema={"sample_id": pl.Int64, "file_name": pl.String}, orient="row")
-    return images.select("image_id", "file_name").join(by_path, on="file_name").select("image_id", "sample_id")
+    ids = inserted_ids(session, models.Sample.__table__, job_id=job_id, count=images.height)
+    return images.select("image_id", ids.alias("sample_id"))
 
 
 def _result_rows(results: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, class_ids: pl.DataFrame) -> pl.DataFrame:
