@@ -62,6 +62,8 @@ def upload(page, key: str, path: Path) -> None:
 def test_an_admin_imports_a_bucket_job_with_cvat_and_yolo_labels_and_reviews_one_result(
         import_app_url, bucket, page, tmp_path):
     expert = write_cvat(tmp_path / "expert-cvat.xml", boxes=by_file(EXPERT_ANNOTATIONS))
+    broken = write_cvat(tmp_path / "expert-broken.xml", boxes={**by_file(EXPERT_ANNOTATIONS),
+                                                               "b.png": [("horse", 0, 0, 10, 10)]})
     pre = yolo_zip(tmp_path / "pre-yolo.zip")
     sign_in(page, f"{import_app_url}/import_job", "ida")  # a link to the page: the sign-in form, then the page
     expect(page.get_by_role("heading", name="Import finished job")).to_be_visible()
@@ -72,11 +74,22 @@ def test_an_admin_imports_a_bucket_job_with_cvat_and_yolo_labels_and_reviews_one
     prefix.fill(bucket.root)
     prefix.press("Enter")
     idle(page)
-    upload(page, "import_expert_file", expert)
+    upload(page, "import_expert_file", broken)
     upload(page, "import_pre_file", pre)
 
     import_button = page.get_by_role("button", name="Import", exact=True)
     expect(import_button).to_be_disabled()  # nothing checked yet
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Check failed: 1 problem found. Nothing was written")).to_be_visible()
+    expect(page.get_by_test_id("stCode")).to_contain_text("expert-broken.xml")
+    expect(page.get_by_test_id("stCode")).to_contain_text("horse")
+    expect(import_button).to_be_disabled()
+    idle(page)
+    page.get_by_test_id("stCode").scroll_into_view_if_needed()
+    screenshot(page, "import-problems", full_page=False)
+
+    upload(page, "import_expert_file", expert)
+    expect(page.get_by_text("check again before importing")).to_be_visible()
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text("Check passed: street-from-bucket would have 2 images, 6 results and 3 classes."
                             )).to_be_visible()
