@@ -35,6 +35,13 @@ test: $(VENV)/.installed-dev chromium deploy-deps
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+## bench-import: the import alone at 1M and 3M results on SQLite and PostgreSQL, pre-labels in both COCO formats;
+## its own section of bench/REPORT.md (IMPORT_ARGS="--sizes 1" for a quick one; --pg names a database it drops)
+IMPORT_ARGS ?= --pg postgresql+psycopg://postgres@127.0.0.1:5432/labeldeck_import_bench --profile
+.PHONY: bench-import
+bench-import: $(VENV)/.installed-dev
+	$(PY) -m bench.import_bench $(IMPORT_ARGS)
+
 ## bench-load: reviewer processes at once on a 1M-result job, then reconciliation (LOAD_ARGS="--db URL")
 bench-load: $(VENV)/.installed-dev
 	$(PY) -m bench.load $(LOAD_ARGS)

@@ -148,9 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    # the load test's sections, the browser benchmark's and the object storage one's stay
-    out.write_text(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous), previous),
-                   encoding="utf-8")
+    # the load test's sections, the browser benchmark's, the object storage one's and the import one's stay
+    from bench.import_bench import keep_import_block  # here: bench.import_bench imports this module
+
+    out.write_text(keep_import_block(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous),
+                                                        previous), previous), encoding="utf-8")
     log(f"report written to {out}")
     _log_summary(sections)
 

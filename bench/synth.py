@@ -1,4 +1,5 @@
-"""Synthetic detection job for the benchmark: an expert COCO dataset and noisy COCO-results pre-labels.
+"""Synthetic detection job for the benchmark: an expert COCO dataset and noisy pre-labels, written twice: as COCO
+results (a list of detections) and as a COCO dataset (what an auto label job's export often is).
 
 Everything is generated with vectorised numpy and serialised by polars, so a million boxes take seconds.
 Box coordinates lie on a half-pixel grid: every x, y, w, h, x + w and w * h is exact in binary floating point,
@@ -80,6 +81,7 @@ class SynthFiles:
     images_dir: Path
     expert_path: Path
     pre_path: Path
+    pre_dataset_path: Path
     images: int
     expert_boxes: int
     pre_boxes: int
@@ -158,19 +160,24 @@ def generate(spec: SynthSpec) -> SynthJob:
 
 
 def write_job(spec: SynthSpec, out_dir: Path) -> SynthFiles:
-    """Generate a job and write expert.json (COCO dataset), pre.json (COCO results) and an empty images/ folder."""
+    """Generate a job and write expert.json (COCO dataset), the pre-labels as pre.json (COCO results) and as
+    pre_dataset.json (COCO dataset: the same images and classes, the same boxes with their scores), and an empty
+    images/ folder."""
     job = generate(spec)
     out_dir.mkdir(parents=True, exist_ok=True)
     images_dir = out_dir / "images"
     images_dir.mkdir(exist_ok=True)
     expert_path = out_dir / "expert.json"
     pre_path = out_dir / "pre.json"
+    pre_dataset_path = out_dir / "pre_dataset.json"
     write_coco_dataset(job, expert_path)
     write_coco_results(job, pre_path)
+    write_pre_dataset(job, pre_dataset_path)
     return SynthFiles(
         images_dir=images_dir,
         expert_path=expert_path,
         pre_path=pre_path,
+        pre_dataset_path=pre_dataset_path,
         images=job.images.height,
         expert_boxes=job.expert.height,
         pre_boxes=job.pre.height,
@@ -190,8 +197,27 @@ def write_coco_dataset(job: SynthJob, path: Path) -> None:
         area=pl.col("w") * pl.col("h"),
         iscrowd=pl.lit(0, dtype=pl.Int8),
     )
-    categories = [{"id": i, "name": name, "supercategory": "object"} for i, name in enumerate(CATEGORIES, 1)]
     info = {"description": f"LabelDeck benchmark, synthetic, seed {job.spec.seed}", "version": "1.0"}
+    _write_dataset(job, path, annotations, info)
+
+
+def write_pre_dataset(job: SynthJob, path: Path) -> None:
+    """The pre-labels as a COCO dataset: annotation ids 1..n in file order, each with its score."""
+    annotations = job.pre.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("id"),
+        "image_id",
+        "category_id",
+        _bbox_expr(),
+        area=pl.col("w") * pl.col("h"),
+        iscrowd=pl.lit(0, dtype=pl.Int8),
+        score=pl.col("score"),
+    )
+    info = {"description": f"LabelDeck benchmark pre-labels, synthetic, seed {job.spec.seed}", "version": "1.0"}
+    _write_dataset(job, path, annotations, info)
+
+
+def _write_dataset(job: SynthJob, path: Path, annotations: pl.DataFrame, info: dict) -> None:
+    categories = [{"id": i, "name": name, "supercategory": "object"} for i, name in enumerate(CATEGORIES, 1)]
     with path.open("w", encoding="utf-8") as f:
         f.write('{"info":')
         json.dump(info, f)
