@@ -20,11 +20,12 @@ from core.settings import get_settings
 from core.stats import job_stats
 from tests.app.conftest import plain, sign_in_as
 from dashboard.import_check import run_check
-from dashboard.import_form import ImportInputs, LabelSource
+from dashboard.import_form import FROM_LABEL_FILES, ImportInputs, LabelSource
 from dashboard.import_images import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from tests.builders import (
     ADMIN,
     CATEGORIES,
+    CLASSIFICATION_ROWS,
     EXPERT_ANNOTATIONS,
     IMAGES,
     PRE_RESULTS,
@@ -274,3 +275,34 @@ def test_an_uploaded_zip_of_images_is_extracted_once_and_removed_when_another_re
     assert [p for p in (data_dir / "uploads").iterdir()] == [again]  # the label uploads gone, the images kept
     forget_extracted_zip(discard=True)
     assert not again.exists()
+
+
+def test_classification_from_cvat_tags_chosen_by_name(data_dir, monkeypatch):
+    files = write_classification_job(data_dir / "fruit")
+    images = [{"file_name": f, "width": 32, "height": 24} for f, *_ in CLASSIFICATION_ROWS]
+    classes = ["apple", "pear", "plum"]
+    write_cvat(data_dir / "fruit" / "expert.xml", tags={f: [(e,)] for f, _p, e, _c in CLASSIFICATION_ROWS},
+               classes=classes, images=images)
+    write_cvat(data_dir / "fruit" / "pre.xml", tags={f: [(p,)] for f, p, _e, _c in CLASSIFICATION_ROWS},
+               classes=classes, images=images)
+    at = import_page(monkeypatch)
+    at.segmented_control(key="import_task").set_value("classification").run()
+    at.text_input(key="import_name").input("fruit-cvat")
+    at.selectbox(key="import_folder").set_value("fruit/images")
+    at.radio(key="import_labels_from").set_value(FROM_LABEL_FILES).run()
+    assert at.selectbox(key="import_expert_format").options == ["Auto (told from the files)",
+                                                               "CVAT for images 1.1", "Label Studio JSON"]
+    for role in ("expert", "pre"):
+        at.radio(key=f"import_{role}_how").set_value("A path under the data root").run()
+        at.text_input(key=f"import_{role}_path").input(f"fruit/{role}.xml")
+        at.selectbox(key=f"import_{role}_format").set_value("cvat")
+    check(at.run())
+    assert not at.error, [e.value for e in at.error]
+    assert plain(at.success[0].value).startswith("Check passed: fruit-cvat would have 4 images, 4 results and 3 "
+                                                 "classes.")
+    at.button(key="import_button").click().run()
+    (job,) = list_jobs(engine=store())
+    expected = ingest.import_classification(engine=store(), name="csv", images_dir=files.images_dir,
+                                            csv_path=files.csv_path, actor=ADMIN)
+    assert {k: v for k, v in job_stats(engine=store(), job_id=job.id).items() if k not in ("job_id", "name")} == {
+        k: v for k, v in job_stats(engine=store(), job_id=expected.id).items() if k not in ("job_id", "name")}
