@@ -68,7 +68,7 @@ def run_check(inputs: ImportInputs, user: Actor, *, progress: Progress) -> Check
         try:
             if not inputs.name:
                 raise BadInput("job name: a job needs a name")
-            progress("reading the images' place", 0.0)
+            progress("finding the images", 0.0)
             images_dir = image_root(inputs.images)
             label = lambda source: _label_path(source, made, names, progress)  # noqa: E731
             common = dict(engine=engine(), name=inputs.name, images_dir=images_dir, replace=True, actor=user,
