@@ -296,7 +296,8 @@ def render(run: dict) -> str:
            "latencies here are an upper bound" if run["browsers_cpu_s"] > sum(run["cpu_s"].get(n, 0) for n in REPLICA_NAMES)
            else ""),
         f"rounds per session: {', '.join(str(r) for r in run['rounds'])}; results another session decided while "
-        f"one had them in its viewer (no A to press: the round went on): {run['decided_elsewhere']}; clicks that started no rerun and were "
+        f"one had them in its viewer (no A to press: the round went on): {run['decided_elsewhere']}; steps whose "
+        f"outcome showed without a `running` state seen (done, not timed): {run['unobserved']}; clicks that started no rerun and were "
         f"done again: {run['lost_clicks']}",
         "per session = (RSS with the sessions open, or at the end of the load, − RSS after the probe opened every "
         "job) / sessions on the replica: a session's own state (widgets, picks, the page's cached views); a job's "
@@ -410,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         run["session_s"] = max([r.get("elapsed_s", 0) for r in reports] + [1e-9])
         run["lost_clicks"] = sum(r.get("lost_clicks", 0) for r in reports)
         run["decided_elsewhere"] = sum(r.get("decided_elsewhere", 0) for r in reports)
+        run["unobserved"] = sum(r.get("unobserved", 0) for r in reports)
         run["sessions_on"] = {name: sum(1 for r in reports if r.get("cookie") == name) for name in REPLICA_NAMES}
         events, problems = replay_problems(engine, job["id"])
         run["events"] = len(events) - events_before
