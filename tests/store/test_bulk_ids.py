@@ -1,6 +1,6 @@
-"""core.bulk: insert_frame writes a frame's rows in its order on SQLite (column batches) and PostgreSQL (COPY), and
-inserted_ids gives the ids those rows got: an id range when the job's rows hold one, every id read when another
-job's rows came in between."""
+"""core.bulk: insert_frame writes a frame's rows in its order on SQLite (multi-row statements over column batches, the
+rows left over one by one) and PostgreSQL (COPY), and inserted_ids gives the ids those rows got: an id range when
+the job's rows hold one, every id read when another job's rows came in between."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ def _stored(session, job_id: int) -> list[tuple]:
 
 def test_rows_go_in_in_frame_order_and_their_ids_are_one_range(engine, monkeypatch):
     init_db(engine)
-    monkeypatch.setattr(bulk, "SQLITE_BATCH_ROWS", 7)  # several batches
+    monkeypatch.setattr(bulk, "SQLITE_BATCH_ROWS", 7)  # several batches of whole groups
+    monkeypatch.setattr(bulk, "SQLITE_VALUES_PER_STATEMENT", 8)  # 2 rows of 4 columns per statement, 1 left over
     monkeypatch.setattr(bulk, "COPY_CHUNK_ROWS", 7)
-    names = [f"img_{i:03}.jpg" for i in range(30)][::-1]
+    names = [f"img_{i:03}.jpg" for i in range(31)][::-1]
     with write_transaction(engine) as session:
         job_id = _job(session, "ranged")
         frame = _samples(job_id, names)
