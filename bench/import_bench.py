@@ -69,6 +69,23 @@ PROFILED = (
 )
 
 
+# The same import before issue 14's import work (commit 5878594, SQLite, 1M, COCO-dataset pre-labels), profiled with
+# pyinstrument on a quiet machine (load 0.5): 22.5 s in all under the profiler.
+BEFORE_PROFILE = {
+    "whole command (under cProfile)": "22.47",
+    "expert file: parse + checks": "5.64",
+    "pre-label file: parse + checks + alignment": "7.97",
+    "  of which JSON decoding into columns (both files)": "12.48 (json.loads 8.26, the pre file twice; dict "
+                                                          "records to columns 4.22)",
+    "matching and metrics": "0.83",
+    "samples written (and their ids)": "0.38",
+    "bulk writes (samples and results)": "4.25 (results; 1.63 of it in iter_rows)",
+    "ids of the written rows": "1.12",
+    "the job's results frame": "1.43",
+    "results frame cached as parquet": "0.63",
+}
+
+
 @dataclass(frozen=True)
 class ImportRun:
     backend: str
@@ -239,9 +256,11 @@ def render(runs: list[ImportRun], profiles: dict[str, list[tuple[str, float]]], 
         backends = list(profiles)
         lines += ["", f"cProfile of the {runs[0].size:g}M import with COCO-dataset pre-labels (cumulative seconds; "
                   "cProfile's own overhead inflates Python-heavy parts):", "",
-                  "| function | " + " | ".join(backends) + " |", "| --- | " + " | ".join("---:" for _ in backends) + " |"]
+                  "| function | " + " | ".join(backends) + " | before, sqlite (pyinstrument) |",
+                  "| --- | " + " | ".join("---:" for _ in backends) + " | --- |"]
         for i, (label, _seconds) in enumerate(profiles[backends[0]]):
-            lines.append(f"| {label} | " + " | ".join(f"{profiles[b][i][1]:.2f}" for b in backends) + " |")
+            lines.append(f"| {label} | " + " | ".join(f"{profiles[b][i][1]:.2f}" for b in backends)
+                         + f" | {BEFORE_PROFILE.get(label, '')} |")
     lines += ["", *NOTES, "<!-- import:end -->", ""]
     return "\n".join(lines)
 
@@ -252,11 +271,15 @@ NOTES = [
     "written id read back); the results-list figure is bench.run's of 2026-11-25.",
     "- now: msgspec decodes each file once into typed structs the garbage collector does not track (core/coco_json.py), "
     "numpy lifts the columns out, no collection runs during the parse; box messages are formatted for the bad rows "
-    "only; SQLite gets one prepared statement over column batches, PostgreSQL COPY; the ids of the written rows are "
-    "one range read by an aggregate (core/bulk.py, inserted_ids).",
-    "- PostgreSQL's write is bound by the per-row foreign-key triggers of result (job, sample, expert class, pre "
-    "class): COPY of the 1M result rows into the same table without foreign keys takes a fifth of the time (see the "
-    "commit of this section).",
+    "only; SQLite gets one prepared multi-row INSERT over column batches, PostgreSQL COPY; the ids of the written "
+    "rows are one range read by an aggregate (core/bulk.py, inserted_ids).",
+    "- PostgreSQL misses its targets in its write, which is bound by the per-row foreign-key triggers of `result` "
+    "(job, sample, expert class, pre class: four lookups with a row lock per result), not by the client. The 1M "
+    "result rows COPYed by psql into copies of the table (2026-11-29, load ~2): 3.7 s without foreign keys, 6.3 s "
+    "with the job's alone, 6.2 s with the sample's alone, 15.1 s with all four (2.5-2.9 s per key and million "
+    "rows). Without the three keys that the sample's cascade and the importer already guarantee (result.job_id, "
+    "expert_class_id, pre_class_id) the 1M import would take ~12 s; without all four, ~9 s. That is a schema "
+    "decision (core/models.py), left to it; no client-side change (binary COPY, staging table) avoids the triggers.",
 ]
 
 
