@@ -277,9 +277,10 @@ NOTES = [
     "(job, sample, expert class, pre class: four lookups with a row lock per result), not by the client. The 1M "
     "result rows COPYed by psql into copies of the table (2026-11-29, load ~2): 3.7 s without foreign keys, 6.3 s "
     "with the job's alone, 6.2 s with the sample's alone, 15.1 s with all four (2.5-2.9 s per key and million "
-    "rows). Without the three keys that the sample's cascade and the importer already guarantee (result.job_id, "
-    "expert_class_id, pre_class_id) the 1M import would take ~12 s; without all four, ~9 s. That is a schema "
-    "decision (core/models.py), left to it; no client-side change (binary COPY, staging table) avoids the triggers.",
+    "rows). The whole 1M import with those keys dropped from a fresh store (same day, load ~3.5): 15.7 s without "
+    "the three that the sample's cascade and the importer already guarantee (result.job_id, expert_class_id, "
+    "pre_class_id), 10.1 s without all four. Which keys stay is a schema decision (core/models.py), left to its "
+    "owner; no client-side change (binary COPY, a staging table) avoids the triggers.",
 ]
 
 
