@@ -18,8 +18,8 @@ from core.import_report import DraftReport, draft_report
 from core.import_sources import data_path, extracted_label_zip, label_uploads, shown_names
 from core.jobs import JobSummary, list_jobs
 from core.storage import StorageError
+from dashboard.image_source import image_root
 from dashboard.import_form import CLASSIFICATION, ImportInputs, LabelSource
-from dashboard.import_images import image_root
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.uploads import saved_upload

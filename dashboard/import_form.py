@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from core.label_formats import FORMAT_NAMES
-from dashboard.import_images import ImageSource, image_source_ui
+from dashboard.image_source import ImageSource, image_source_ui
 
 DETECTION, CLASSIFICATION = "detection", "classification"
 UPLOAD, SERVER = "Upload", "A path under the data root"
@@ -49,7 +49,7 @@ def import_form_ui() -> ImportInputs:
     name = st.text_input("Job name", key="import_name", placeholder="e.g. street-scenes-v3",
                          help="A job of this name already there can be replaced, after a confirmation")
     st.subheader("Images", anchor=False)
-    images = image_source_ui("import")
+    images = image_source_ui("import", label_visibility="collapsed")  # under the Images heading
     st.subheader("Labels", anchor=False)
     expert = pre = csv = None
     if task == CLASSIFICATION and st.radio("Labels from", [FROM_CSV, FROM_LABEL_FILES], horizontal=True,

@@ -8,8 +8,8 @@ import streamlit as st
 from core import ingest
 from core.access import Actor
 from core.errors import BadInput
+from dashboard.image_source import forget_extracted_zip
 from dashboard.import_check import CHECKED, Checked
-from dashboard.import_images import forget_extracted_zip
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md

@@ -8,19 +8,14 @@ from core.access import Permission
 from core.errors import BadInput, NotFound
 from core.jobs import list_jobs
 from core.results_frame import get_job
-from core.settings import get_settings
-from core.storage import describe, is_remote
+from dashboard.image_source import forget_extracted_zip, image_root, image_source_ui
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.uploads import saved_upload
 
-
-def bucket_root(text: str) -> str:
-    if not is_remote(text.strip()):
-        raise BadInput(f"{describe(text.strip())!r}: a bucket prefix is a URL such as s3://bucket/prefix")
-    return text.strip()
+AUTO_IMAGES = "The auto label job's images"
 
 
 ensure_navigation()
@@ -56,22 +51,8 @@ if auto is not None:
 spec_id = st.selectbox("Label spec", spec_ids, format_func=spec_names.get, key="new_job_spec",
                        index=spec_default if spec_default is not None else 0)
 
-images_choice = st.radio("Images", ["The auto label job's images", "A folder under the data root",
-                                    "A bucket prefix", "Upload a zip"] if auto is not None else
-                         ["A folder under the data root", "A bucket prefix", "Upload a zip"], horizontal=True,
-                         key="new_job_images")
-folder = bucket = upload = pre_file = None
-if images_choice == "A bucket prefix":
-    bucket = st.text_input("Bucket prefix", key="new_job_bucket", placeholder="s3://bucket/prefix",
-                           help="Every image under this prefix, read with the server's own credentials (environment, "
-                                "profile or instance role); never put credentials in the URL")
-elif images_choice == "A folder under the data root":
-    data_dir = get_settings().data_dir
-    found = [str(f.relative_to(data_dir)) for f in manual_jobs.image_folders_in_data_dir()]
-    folder = st.selectbox("Folder", found, key="new_job_folder", accept_new_options=True,
-                          help=f"A folder of images under {md(data_dir)}; type another path relative to it")
-elif images_choice == "Upload a zip":
-    upload = st.file_uploader("Images (zip)", type=["zip"], key="new_job_zip")
+images = image_source_ui("new_job", other_choices=(AUTO_IMAGES,) if auto is not None else ())
+pre_file = None
 if pre_choice in ("Upload COCO", "Upload CSV"):
     pre_file = st.file_uploader(pre_choice.removeprefix("Upload "), type=["json"] if "COCO" in pre_choice else ["csv"],
                                 key="new_job_pre_file")
@@ -87,12 +68,14 @@ if st.button("Create job", type="primary", key="create_job"):
         with st.status("Creating the job…", expanded=True) as status:
             job = manual_jobs.create_manual_job(
                 engine=engine(), name=name, spec_id=spec_id,
-                images_dir=manual_jobs.data_folder(folder) if folder else bucket_root(bucket) if bucket else None,
-                images_zip=upload, pre_labels=pre_labels, iou_threshold=iou, actor=creator,
+                images_dir=None if images.how == AUTO_IMAGES else image_root(images), pre_labels=pre_labels,
+                iou_threshold=iou, actor=creator,
                 progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
             )
             status.update(label=f"Created {md(job.name)}: {job.image_count:,} images", state="complete")
     except (BadInput, NotFound) as problem:
+        forget_extracted_zip(discard=True)  # no job was made of it
         st.error(md(problem))
     else:
+        forget_extracted_zip(discard=False)  # the job's image root now
         st.switch_page("pages/annotate.py", query_params={"job": str(job.id)})

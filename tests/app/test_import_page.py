@@ -19,9 +19,9 @@ from core.jobs import list_jobs
 from core.settings import get_settings
 from core.stats import job_stats
 from tests.app.conftest import plain, sign_in_as
+from dashboard.image_source import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from dashboard.import_check import run_check
 from dashboard.import_form import FROM_LABEL_FILES, ImportInputs, LabelSource
-from dashboard.import_images import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from tests.builders import (
     ADMIN,
     CATEGORIES,

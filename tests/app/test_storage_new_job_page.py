@@ -1,6 +1,7 @@
 """The New manual label job page with its images in a bucket prefix (moto's S3 server on 127.0.0.1): the job is
 made from the prefix's images and the Annotate page opens on it; a prefix that is not a URL, or carries
-credentials, is refused with a message that does not show them."""
+credentials, is refused with a message that does not show them. And in a folder under the data root, which the
+user chooses (none is chosen for them)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,20 @@ def test_a_prefix_that_is_not_a_url_or_carries_credentials_is_refused(s3_root, m
     at.button(key="create_job").click().run()
     (error,) = [plain(e.value) for e in at.error]
     assert "credentials" in error and "very-secret" not in error and "AKIAEXAMPLE" not in error
+
+
+def test_a_job_is_made_from_a_folder_chosen_under_the_data_root(data_dir, monkeypatch):
+    engine = get_engine(get_settings().database_url)
+    animals_spec(engine)
+    write_detection_job(data_dir / "street")
+    at = new_job_page(monkeypatch)
+    at.text_input(key="new_job_name").input("from-folder")
+    at.button(key="create_job").click().run()
+    assert [plain(e.value) for e in at.error] == ["images: choose a folder under the data root"]
+    assert at.selectbox(key="new_job_folder").options == ["street/images"]
+    at.selectbox(key="new_job_folder").set_value("street/images")
+    at.button(key="create_job").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (job,) = list_jobs(engine=engine)
+    assert (job.name, job.images, job.status) == ("from-folder", 2, "IN_PROGRESS")
+    assert plain(at.title[0].value).startswith("Annotate · from-folder")

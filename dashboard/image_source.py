@@ -1,11 +1,12 @@
-"""Where a job's images are, as the New manual label job page asks it: a folder under the data root, a bucket prefix
-(read with the server's own credentials), or an uploaded zip; and that choice made into an image root."""
+"""Where a new job's images are, as the New manual label job and Import finished job pages ask it: a folder under the
+data root, a bucket prefix (read with the server's own credentials), or an uploaded zip; and that choice made into an
+image root."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -17,9 +18,10 @@ from core.storage import Root
 from core.uploads import discard_upload, extract_image_zip
 from dashboard.text import md
 
+LabelVisibility = Literal["visible", "hidden", "collapsed"]
 FOLDER, BUCKET, ZIP = "A folder under the data root", "A bucket prefix", "Upload a zip"
 # The zip extracted for this session (its upload's id, the folder): one extraction however often it is checked.
-_EXTRACTED = "import_extracted_zip"
+_EXTRACTED = "extracted_image_zip"
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,14 @@ class ImageSource:
     upload: Any = field(default=None, compare=False, repr=False)
 
 
-def image_source_ui(key: str) -> ImageSource:
-    how = st.radio("Images", [FOLDER, BUCKET, ZIP], horizontal=True, key=f"{key}_images",
-                   label_visibility="collapsed")
+def image_source_ui(key: str, *, other_choices: tuple[str, ...] = (),
+                    label_visibility: LabelVisibility = "visible") -> ImageSource:
+    """The choice of images, widget keys starting with `key`. `other_choices` come first, for the page to handle
+    (ImageSource(how=that choice): image_root does not know them)."""
+    how = st.radio("Images", [*other_choices, FOLDER, BUCKET, ZIP], horizontal=True, key=f"{key}_images",
+                   label_visibility=label_visibility)
+    if how in other_choices:
+        return ImageSource(how=how)
     if how == BUCKET:
         bucket = st.text_input("Bucket prefix", key=f"{key}_bucket", placeholder="s3://bucket/prefix",
                                help="Every image under this prefix, read with the server's own credentials "
@@ -58,6 +65,8 @@ def image_root(source: ImageSource) -> Root:
         if not source.text:
             raise BadInput("images: choose a folder under the data root")
         return manual_jobs.data_folder(source.text)
+    if source.how != ZIP:
+        raise ValueError(f"images from {source.how!r}: not a choice of image_source_ui's own")
     if source.upload is None:
         raise BadInput("images: upload a zip of the images")
     extracted = st.session_state.get(_EXTRACTED)
