@@ -15,13 +15,15 @@ user = signed_in_user()
 
 CARDS_PER_ROW = 3
 
-title, actions = st.columns([3, 2], vertical_alignment="center")
+title, actions = st.columns([2, 3], vertical_alignment="center")
 title.title("Labeling Jobs")
 with actions.container(horizontal=True, horizontal_alignment="right"):
     st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
-    if user.can(Permission.MANAGE) and st.button("New manual label job", icon=":material/add:", type="primary",
-                                                 key="new_job"):
-        st.switch_page("pages/new_job.py")
+    if user.can(Permission.MANAGE):
+        if st.button("Import finished job", icon=":material/upload_file:", key="import_job"):
+            st.switch_page("pages/import_job.py")
+        if st.button("New manual label job", icon=":material/add:", type="primary", key="new_job"):
+            st.switch_page("pages/new_job.py")
 filters = job_filters_ui()
 jobs = list_jobs(engine=engine(), **filters)
 

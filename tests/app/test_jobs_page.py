@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import get_engine
 from core.jobs import list_jobs
 from core.settings import get_settings
-from tests.app.conftest import plain
+from tests.app.conftest import plain, sign_in_as
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
@@ -54,6 +55,23 @@ def test_visualize_is_enabled_only_for_ready_manual_jobs(demo_store):
         "street-scenes-refine": False,  # IN_PROGRESS: the expert is still labelling
     }
     assert all(not at.button(key=f"catalog_{job.id}").disabled for job in by_name.values())
+
+
+def test_an_admin_is_offered_import_beside_new_job_and_import_opens_its_page(demo_store):
+    at = run_app()  # no sign-in: the demo user, an admin
+    assert (at.button(key="import_job").label, at.button(key="new_job").label) == (
+        "Import finished job", "New manual label job")
+    at.button(key="import_job").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Import finished job"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "viewer"])
+def test_only_admins_are_offered_import_and_new_job(demo_store, monkeypatch, role):
+    monkeypatch.setenv("LABELDECK_AUTH", "password")
+    at = sign_in_as(AppTest.from_file(APP, default_timeout=30), f"jobs-{role}", role)
+    assert at.title[0].value == "Labeling Jobs"
+    assert not [b for b in at.button if b.key in ("import_job", "new_job")]
 
 
 def test_visualize_opens_the_job_page_with_its_id(demo_store):

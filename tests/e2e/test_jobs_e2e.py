@@ -24,6 +24,8 @@ def test_cards_render_and_visualize_lands_on_the_job(app_url, page):
     expect(street).to_contain_text("results")
     processing = cards.filter(has_text="PROCESSING")
     expect(processing.get_by_role("button", name="Visualize")).to_be_disabled()
+    expect(page.get_by_role("button", name="Import finished job")).to_be_visible()  # the demo user is an admin
+    expect(page.get_by_role("button", name="New manual label job")).to_be_visible()
     screenshot(page, "jobs-page")
 
     street.get_by_role("button", name="Visualize").click()
