@@ -143,7 +143,8 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 # The navigation sits in the top bar: a page of a section is a link in that section's menu.
 SECTIONS = {"Visualize": "Review", "Catalog": "Review", "ResultSets": "Review", "Activity": "Review",
-            "Annotate": "Label", "New manual label job": "Label", "Label specs": "Label", "Users": "Admin"}
+            "Annotate": "Label", "New manual label job": "Label", "Import finished job": "Label",
+            "Label specs": "Label", "Users": "Admin"}
 
 
 def nav_links(page, name: str):

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.app.test_import_page import yolo_zip
 from tests.builders import EXPERT_ANNOTATIONS, write_detection_job
-from tests.e2e.conftest import _serve, add_accounts, idle, screenshot, sign_in
+from tests.e2e.conftest import _serve, add_accounts, idle, nav_links, screenshot, sign_in
 from tests.s3_server import TEST_CREDENTIALS, Bucket, s3_server  # noqa: F401
 from tests.store.test_label_formats_roundtrip import by_file, write_cvat
 
@@ -65,7 +65,9 @@ def test_an_admin_imports_a_bucket_job_with_cvat_and_yolo_labels_and_reviews_one
     broken = write_cvat(tmp_path / "expert-broken.xml", boxes={**by_file(EXPERT_ANNOTATIONS),
                                                                "b.png": [("horse", 0, 0, 10, 10)]})
     pre = yolo_zip(tmp_path / "pre-yolo.zip")
-    sign_in(page, f"{import_app_url}/import_job", "ida")  # a link to the page: the sign-in form, then the page
+    sign_in(page, import_app_url, "ida")
+    nav_links(page, "Import finished job").click()  # the top bar's Label menu
+    expect(page).to_have_url(re.compile(r"/import_job$"))
     expect(page.get_by_role("heading", name="Import finished job")).to_be_visible()
 
     page.get_by_role("textbox", name="Job name").fill("street-from-bucket")
