@@ -25,10 +25,10 @@ STATE_CODES = {state: code for code, state in enumerate(RESULT_STATES)}
 TARGET_STATES = {name: state for state, name in ACTION_NAMES.items()}  # accept → accepted, ...
 
 CHECKS = {
-    "state": "results whose review_state differs from the replayed event log",
+    "state": "results whose review state differs from the replayed event log",
     "from_state": "results an event moved out of a state the replay did not have them in (decided twice)",
     "event_ids": "events listing a result twice or of another job, or whose result_count is off",
-    "reviewed_by": "results whose reviewed_by is not the reviewer of their last event",
+    "reviewed_by": "decided results whose reviewed_by is not the reviewer of their last event",
     "revision": "review_revision increments that differ from the events recorded during the load",
     "unreported": "events recorded during the load that no reviewer process reports",
     "unrecorded": "actions reported with an event the log does not hold under that reviewer",
@@ -180,6 +180,7 @@ def reconcile(
         check.flag("state", f"{int(differs.sum()):,} results, e.g. result {int(ids[first])}: store "
                    f"{RESULT_STATES[stored_states[first]]}, log {RESULT_STATES[state[first]]}", int(differs.sum()))
     expected_reviewer = np.array([None, *reviewers], dtype=object)[last_reviewer + 1]
+    expected_reviewer[state == STATE_CODES["pending"]] = None  # a pending result keeps no decision, no reviewer
     wrong_reviewer = expected_reviewer != stored_reviewers
     if wrong_reviewer.any():
         first = int(np.argmax(wrong_reviewer))
@@ -279,7 +280,8 @@ def result_table(engine: Engine, job_id: int) -> tuple[np.ndarray, np.ndarray, n
         cursor = conn.connection.driver_connection.cursor()
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         try:
-            cursor.execute(f"SELECT id, review_state, reviewed_by FROM result WHERE job_id = {mark} ORDER BY id",
+            cursor.execute("SELECT r.id, COALESCE(s.state, 'pending'), s.reviewed_by FROM result r "
+                           f"LEFT JOIN reviewstate s ON s.result_id = r.id WHERE r.job_id = {mark} ORDER BY r.id",
                            (job_id,))
             rows = cursor.fetchall()
         finally:

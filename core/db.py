@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from core import models
 from core.settings import get_settings
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
 # New tables need no step: init_db's create_all makes them before the steps run.
@@ -140,6 +140,30 @@ def _resultsets_record_their_complete_images(conn: Connection) -> None:
 UPGRADES[7] = _resultsets_record_their_complete_images
 
 
+def _review_states_move_to_a_table_of_their_own(conn: Connection) -> None:
+    """8 → 9 (issue 14): a result's review decision moves from three columns of the wide result row to the narrow
+    reviewstate table (new), a row per result that is not pending, so a review action writes a few bytes and two
+    small indexes instead of rewriting result rows and their index. The result table keeps an index on job_id.
+    On PostgreSQL it loses its foreign keys to sample and labelclass, which slowed every import's COPY (SQLite
+    cannot drop a constraint short of rebuilding the table: an older SQLite store keeps them, and is as before)."""
+    if conn.dialect.name == "postgresql":
+        for key in inspect(conn).get_foreign_keys("result"):
+            if key["referred_table"] in ("sample", "labelclass") and key.get("name"):
+                conn.execute(text(f'ALTER TABLE result DROP CONSTRAINT "{key["name"]}"'))
+    if "review_state" in {c["name"] for c in inspect(conn).get_columns("result")}:
+        conn.execute(text("""
+            INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at)
+            SELECT id, job_id, review_state, reviewed_by, reviewed_at FROM result WHERE review_state <> 'pending'
+        """))
+        conn.execute(text("DROP INDEX IF EXISTS ix_result_job_state"))  # SQLite drops no column an index names
+        for column in ("review_state", "reviewed_by", "reviewed_at"):
+            conn.execute(text(f"ALTER TABLE result DROP COLUMN {column}"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_result_job ON result (job_id)"))
+
+
+UPGRADES[8] = _review_states_move_to_a_table_of_their_own
+
+
 class StoreError(Exception):
     """The store cannot be used as asked (unreachable, newer than this code, ...)."""
 
@@ -213,17 +237,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create a new store at the current version, or upgrade an older one step by step."""
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        row = session.get(models.SchemaVersion, 1)
-        version = None if row is None else row.version
-    if version is not None and version > SCHEMA_VERSION:
-        raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck ({SCHEMA_VERSION})")
-    if version == SCHEMA_VERSION:  # every command and page starts here: only a store that needs writing waits
+    """Create a new store at the current version, or upgrade an older one step by step. Replicas starting together
+    on one PostgreSQL store take turns (an advisory lock): one creates or upgrades, the others find it done."""
+    if _stored_version(engine) == SCHEMA_VERSION:  # every command and page starts here: only a store that needs
+        SQLModel.metadata.create_all(engine)  # writing waits (create_all only checks that each table is there)
         return
     with write_connection(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        SQLModel.metadata.create_all(conn)
         version = conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck "
+                             f"({SCHEMA_VERSION})")
         if version is None:
             conn.execute(models.SchemaVersion.__table__.insert().values(
                 id=1, version=SCHEMA_VERSION, upgraded_at=models.utcnow()))
@@ -232,6 +258,21 @@ def init_db(engine: Engine) -> None:
             UPGRADES[version](conn)
             version += 1
             conn.execute(text("UPDATE schemaversion SET version = :v WHERE id = 1"), {"v": version})
+
+
+# Any fixed number: the advisory lock that schema creation and upgrades take on PostgreSQL.
+_SCHEMA_LOCK_KEY = 0x1ABE1DEC
+
+
+def _stored_version(engine: Engine) -> int | None:
+    """The store's schema version, None for a store without one yet. StoreError for a newer one."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("schemaversion"):
+            return None
+        version = conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck ({SCHEMA_VERSION})")
+    return version
 
 
 def schema_version(engine: Engine) -> int:

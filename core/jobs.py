@@ -165,6 +165,8 @@ def remove_job(session: Session, job: models.LabelJob) -> None:
     submitted) was made on a spec someone chose or wrote by hand, which stays."""
     spec_id = job.spec_id
     made_in_app = job.status == "IN_PROGRESS" or job.submitted_by is not None
+    # Review decisions have no foreign key to cascade them (models.ReviewState): deleted first, by their job index.
+    session.exec(delete(models.ReviewState).where(models.ReviewState.job_id == job.id))
     session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
     still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
     if not still_used and not made_in_app:

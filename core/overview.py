@@ -2,7 +2,7 @@
 per day, the Class Changed rate per class (which classes the pre-labels get wrong most), and the rejected share
 with its top reasons.
 
-Nothing here reads every column of every result: review states are counted on the (job_id, review_state) index,
+Nothing here reads every column of every result: review states are counted on reviewstate's (job_id, state) index,
 decisions come from the review events' counts, classes from three columns of each job's cached results frame,
 reasons from the rejected results' ids; polars shapes the rest. A store of a million results answers in a few
 tenths of a second. The functions that read the store take the engine; those that reshape a frame take the frame.
@@ -28,7 +28,7 @@ DECISION_KINDS = ("accepted", "rejected", "pending", "undone")
 DEFAULT_DAYS = 30
 
 _JOB = models.LabelJob.__table__
-_RESULT = models.Result.__table__
+_STATE = models.ReviewState.__table__
 _EVENT = models.ReviewEvent.__table__
 
 JOB_SCHEMA = {"job_id": pl.Int64, "job": pl.String, "tag": pl.String, "task": pl.String}
@@ -53,7 +53,7 @@ def review_progress(*, engine: Engine) -> pl.DataFrame:
     """One row per READY manual label job, the newest first: job_id, job (its name), tag, task, results, pending,
     accepted, rejected, reviewed (accepted + rejected), reviewed_share (of the results; 0.0 for a job without
     results) and rejected_share (of the reviewed results; null while none is reviewed). Counted from the
-    (job_id, review_state) index alone."""
+    (job_id, state) index of reviewstate alone."""
     jobs = _ready_job_rows(engine)
     counts = state_counts(engine, [job.id for job in jobs])
     zero = dict.fromkeys(REVIEW_STATES, 0)
@@ -229,8 +229,8 @@ def rejection_reasons(*, engine: Engine) -> pl.DataFrame:
                         schema={"job_id": pl.Int64, "job": pl.String}, orient="row")
     with engine.connect() as conn:
         rows = conn.execute(
-            select(_RESULT.c.id, _RESULT.c.job_id)
-            .where(_RESULT.c.job_id.in_(jobs["job_id"].to_list()), _RESULT.c.review_state == "rejected")
+            select(_STATE.c.result_id, _STATE.c.job_id)
+            .where(_STATE.c.job_id.in_(jobs["job_id"].to_list()), _STATE.c.state == "rejected")
         ).all()
         rejected = pl.DataFrame(rows, schema={"result_id": pl.Int64, "job_id": pl.Int64}, orient="row")
         reasons = _latest_rejections(conn, rejected["job_id"].unique().to_list(), undone=False)

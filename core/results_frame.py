@@ -4,6 +4,8 @@ imported (and rebuilt from the store if that file is missing), with review state
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -30,8 +32,8 @@ RESULT_COLUMNS = {
 }
 # Reworked results (replaced by a rework job's, core/rework_return.py) stay in the store for the event log only.
 _RESULTS_QUERY = (
-    f"SELECT id, {', '.join(list(RESULT_COLUMNS)[1:])} FROM result WHERE job_id = :job_id "
-    f"AND review_state <> '{REWORKED}' ORDER BY id"
+    f"SELECT id, {', '.join(list(RESULT_COLUMNS)[1:])} FROM result r WHERE job_id = :job_id AND NOT EXISTS "
+    f"(SELECT 1 FROM reviewstate s WHERE s.result_id = r.id AND s.state = '{REWORKED}') ORDER BY id"
 )
 
 
@@ -75,9 +77,15 @@ def finish_frame(results: pl.DataFrame, samples: pl.DataFrame, classes: pl.DataF
 def write_cached_results(engine: Engine, job: models.LabelJob, frame: pl.DataFrame) -> None:
     path = _cache_path(engine, job)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{id(frame)}.tmp")
-    frame.write_parquet(tmp)
-    tmp.replace(path)
+    # A name no other writer can take: two app servers sharing the data folder may cache the same job at once.
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        frame.write_parquet(name)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def load_results(
@@ -132,15 +140,15 @@ REVIEW_STATE = pl.Enum(["pending", "accepted", "rejected"])
 
 
 def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
-    """result_id, review_state of the results that are not pending: every result starts pending, so a fresh job
-    costs one index probe instead of a million rows. (IN, not <> 'pending': only equality can probe the
-    (job_id, review_state) index; PostgreSQL scans the whole table for <>.)"""
+    """result_id, review_state of the results that are not pending: the job's accepted and rejected rows of the
+    narrow reviewstate table (a pending result has none), so a fresh job costs one index probe, not a million rows.
+    (IN, not <> 'pending': only equality can probe the (job_id, state) index.)"""
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.execute(*_driver_query(
-                conn, "SELECT id, review_state FROM result WHERE job_id = :job_id "
-                "AND review_state IN ('accepted', 'rejected')", job_id
+                conn, "SELECT result_id, state FROM reviewstate WHERE job_id = :job_id "
+                "AND state IN ('accepted', 'rejected')", job_id
             ))
             rows = cursor.fetchall()
         finally:
@@ -151,26 +159,32 @@ def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
 
 
 def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """Review progress per job, from the (job_id, review_state) index alone."""
-    query = "SELECT job_id, review_state, COUNT(*) FROM result"
-    params = {}
+    """Review progress per job: the decisions counted on the (job_id, state) index, and pending the rest of the
+    job's results (its result_count, which a rework's return keeps without the reworked ones)."""
+    where, params = "", {}
     if job_ids is not None:
         if not job_ids:
             return {}
-        query += " WHERE job_id IN (" + ", ".join(f":j{i}" for i in range(len(job_ids))) + ")"
+        where = " WHERE job_id IN (" + ", ".join(f":j{i}" for i in range(len(job_ids))) + ")"
         params = {f"j{i}": j for i, j in enumerate(job_ids)}
-    query += " GROUP BY job_id, review_state"
-    counts: dict[int, dict[str, int]] = {}
     with engine.connect() as conn:
-        for job_id, state, n in conn.execute(text(query), params):
-            if state in REVIEW_STATES:  # reworked results are no longer the job's to review
-                counts.setdefault(job_id, dict.fromkeys(REVIEW_STATES, 0))[state] = n
-    return counts
+        totals = conn.execute(text(f"SELECT id, result_count FROM labeljob{where.replace('job_id', 'id')}"),
+                              params).all()
+        decided = conn.execute(text(f"SELECT job_id, state, COUNT(*) FROM reviewstate{where} "
+                                    "GROUP BY job_id, state"), params).all()
+    counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), "pending": total} for job_id, total in totals}
+    for job_id, state, n in decided:
+        if state in REVIEW_STATES:  # reworked results are no longer the job's to review
+            counts[job_id][state] = n
+            counts[job_id]["pending"] -= n
+    return {job_id: c for job_id, c in counts.items() if sum(c.values())}
 
 
 def result_state(engine: Engine, *, job_id: int, result_id: int) -> str | None:
     """The review state of one result as the store holds it now (the viewer's, which outlives the page's frame);
     None when the job has no such result."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT review_state FROM result WHERE id = :id AND job_id = :job_id"),
-                            {"id": result_id, "job_id": job_id}).scalar_one_or_none()
+        row = conn.execute(text("SELECT COALESCE(s.state, 'pending') FROM result r "
+                                "LEFT JOIN reviewstate s ON s.result_id = r.id WHERE r.id = :id AND r.job_id = :job_id"),
+                           {"id": result_id, "job_id": job_id}).scalar_one_or_none()
+    return row

@@ -29,9 +29,9 @@ NAME_MAX_CHARS = 100
 # One statement copies every accepted result of the job: the snapshot is what the database held at that moment.
 _SNAPSHOT = text("""
     INSERT INTO resultsetitem (resultset_id, result_id, sample_id, class_name, x, y, w, h, reviewed_by)
-    SELECT :resultset_id, r.id, r.sample_id, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h, r.reviewed_by
-    FROM result r LEFT JOIN labelclass c ON c.id = r.expert_class_id
-    WHERE r.job_id = :job_id AND r.review_state = 'accepted'
+    SELECT :resultset_id, r.id, r.sample_id, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h, st.reviewed_by
+    FROM reviewstate st JOIN result r ON r.id = st.result_id LEFT JOIN labelclass c ON c.id = r.expert_class_id
+    WHERE st.job_id = :job_id AND st.state = 'accepted'
 """)
 
 FRAME_SCHEMA = {

@@ -1,5 +1,9 @@
-"""Review actions: move results between review states, one set-based conditional UPDATE and one review event per
-action, and undo a reviewer's last action. Each function owns its transaction.
+"""Review actions: move results between review states, one set-based conditional statement per state left and one
+review event per action, and undo a reviewer's last action. Each function owns its transaction.
+
+Where decisions live. A result that is not pending has a row in the narrow reviewstate table (models.ReviewState);
+a pending one has none. Leaving pending inserts rows, returning to it deletes them, and accepted ↔ rejected updates
+them: a bulk action writes a few bytes per result and two small indexes, never the wide result row.
 
 Concurrency. The reviewer acted on what their page showed, which may be stale: a result moves only if it is still
 in the state the reviewer saw (`from_state`), so two reviewers acting on overlapping slices never both decide the
@@ -37,7 +41,7 @@ from core.vocabulary import REVIEW_STATES
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
 # statement, and 500k single-row UPDATEs would be a Python loop over the store.
 _ACTION_IDS = Table("review_action_ids", MetaData(), Column("id", BigInteger, primary_key=True))
-_RESULT = models.Result.__table__
+_STATE = models.ReviewState.__table__
 log = logging.getLogger("labeldeck.review")
 
 
@@ -241,24 +245,35 @@ def _drop_ids(session: Session) -> None:
 def _update_states(
     session: Session, *, job_id: int, from_state: str, to_state: str, reviewer: str, now: datetime
 ) -> list[int]:
-    """The loaded ids of the job still in from_state move to to_state; returns the ids that moved, ascending."""
+    """The loaded ids of the job still in from_state move to to_state; returns the ids that moved, ascending.
+    A pending result has no reviewstate row (models.ReviewState): leaving pending inserts one, reaching pending
+    deletes it, any other move updates it in place. Pending to pending only finds the ids (a rework's arrivals)."""
     connection = session.connection()
     dialect = connection.dialect
-    sqlite = dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    to_stored = _RESULT.c.reviewed_at.type.bind_processor(dialect)  # SQLite keeps datetimes as SQLAlchemy's text
+    mark = "?" if dialect.name == "sqlite" else "%s"
+    to_stored = _STATE.c.reviewed_at.type.bind_processor(dialect)  # SQLite keeps datetimes as SQLAlchemy's text
+    at = to_stored(now) if to_stored else now
+    loaded = f"SELECT id FROM {_ACTION_IDS.name}"
+    still_pending = (f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
+                     "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)")
+    if from_state == "pending" and to_state == "pending":
+        statement, params = f"SELECT a.id {still_pending}", (job_id,)
+    elif from_state == "pending":
+        statement = (f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
+                     f"SELECT a.id, r.job_id, {mark}, {mark}, {mark} {still_pending} RETURNING result_id")
+        params = (to_state, reviewer, at, job_id)
+    elif to_state == "pending":
+        statement = (f"DELETE FROM reviewstate WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) "
+                     "RETURNING result_id")
+        params = (job_id, from_state)
+    else:
+        statement = (f"UPDATE reviewstate SET state = {mark}, reviewed_by = {mark}, reviewed_at = {mark} "
+                     f"WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) RETURNING result_id")
+        params = (to_state, reviewer, at, job_id, from_state)
     # Through the driver's cursor, in the session's transaction: SQLAlchemy's rows would add ~0.5 s at 500k ids.
     cursor = connection.connection.driver_connection.cursor()
     try:
-        cursor.execute(
-            # SQLite: seek each id's row by rowid and check it there, rather than probe the state index first
-            # (which SQLite picks without statistics): ~10% less at 500k ids, and a handful of seeks for a few.
-            f"UPDATE result{' NOT INDEXED' if sqlite else ''} "
-            f"SET review_state = {mark}, reviewed_by = {mark}, reviewed_at = {mark} "
-            f"WHERE job_id = {mark} AND review_state = {mark} AND id IN (SELECT id FROM {_ACTION_IDS.name}) "
-            "RETURNING id",
-            (to_state, reviewer, to_stored(now) if to_stored else now, job_id, from_state),
-        )
+        cursor.execute(statement, params)
         moved = [row[0] for row in cursor.fetchall()]
     finally:
         cursor.close()

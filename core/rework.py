@@ -58,8 +58,9 @@ _REJECTED = text("""
     SELECT r.id, r.sample_id, s.file_path, s.width, s.height, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h,
            CASE WHEN EXISTS (SELECT 1 FROM reworkitem i JOIN labeljob j ON j.id = i.job_id
                              WHERE i.result_id = r.id AND j.status = 'IN_PROGRESS') THEN 1 ELSE 0 END
-    FROM result r JOIN sample s ON s.id = r.sample_id LEFT JOIN labelclass c ON c.id = r.expert_class_id
-    WHERE r.job_id = :job_id AND r.review_state = 'rejected' ORDER BY r.id
+    FROM reviewstate st JOIN result r ON r.id = st.result_id JOIN sample s ON s.id = r.sample_id
+    LEFT JOIN labelclass c ON c.id = r.expert_class_id
+    WHERE st.job_id = :job_id AND st.state = 'rejected' ORDER BY r.id
 """)
 _REJECTED_SCHEMA = {"result_id": pl.Int64, "origin_sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64,
                     "height": pl.Int64, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,

@@ -40,8 +40,9 @@ class ReworkReturn:
 
 
 _ITEMS = text("""
-    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, r.review_state
+    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, COALESCE(st.state, 'pending')
     FROM reworkitem i JOIN sample s ON s.id = i.sample_id JOIN result r ON r.id = i.result_id
+    LEFT JOIN reviewstate st ON st.result_id = i.result_id
     WHERE i.job_id = :job_id ORDER BY i.result_id
 """)
 _ITEM_SCHEMA = {"result_id": pl.Int64, "rework_sample_id": pl.Int64, "label_status": pl.String,

@@ -229,12 +229,14 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 
 def job_rows(engine: Engine, job_id: int) -> dict[str, list[tuple]]:
-    """Everything stored for one job (the job row, its samples and results), to show it is intact."""
+    """Everything stored for one job (the job row, its samples, results and review decisions), to show it is
+    intact."""
     tables = {"labeljob": models.LabelJob.__table__, "sample": models.Sample.__table__,
-              "result": models.Result.__table__}
+              "result": models.Result.__table__, "reviewstate": models.ReviewState.__table__}
     out = {}
     with engine.connect() as conn:
         for name, table in tables.items():
             key = table.c.id if name == "labeljob" else table.c.job_id
-            out[name] = [tuple(r) for r in conn.execute(select(table).where(key == job_id).order_by(table.c.id))]
+            order = table.c.result_id if name == "reviewstate" else table.c.id
+            out[name] = [tuple(r) for r in conn.execute(select(table).where(key == job_id).order_by(order))]
     return out

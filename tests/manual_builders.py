@@ -25,8 +25,8 @@ FRUIT = ["apple", "pear", "plum"]
 RESULTS_QUERY = text("""
     SELECT s.file_path, r.change_kind, ec.name, pc.name, r.class_changed, r.iou, r.area_px, r.area_fraction,
            r.adjustment_factor, r.pre_confidence, r.expert_x, r.expert_y, r.expert_w, r.expert_h,
-           r.pre_x, r.pre_y, r.pre_w, r.pre_h, r.review_state
-    FROM result r JOIN sample s ON s.id = r.sample_id
+           r.pre_x, r.pre_y, r.pre_w, r.pre_h, COALESCE(st.state, 'pending')
+    FROM result r JOIN sample s ON s.id = r.sample_id LEFT JOIN reviewstate st ON st.result_id = r.id
     LEFT JOIN labelclass ec ON ec.id = r.expert_class_id LEFT JOIN labelclass pc ON pc.id = r.pre_class_id
     WHERE r.job_id = :job_id
 """)

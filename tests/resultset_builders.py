@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import DateTime, Engine, bindparam, text
 
 from core import ingest, models
 from tests.builders import (
@@ -59,21 +59,37 @@ def import_fruit_job(engine: Engine, root: Path, *, name: str = "fruit") -> mode
                                         csv_path=files.csv_path, classes=["apple", "pear", "plum"])
 
 
+# SQL for a result `r` and its review state: `SELECT r.id, {STATE_OF} FROM result r {WITH_STATE}`.
+WITH_STATE = "LEFT JOIN reviewstate st ON st.result_id = r.id"
+STATE_OF = "COALESCE(st.state, 'pending')"
+
+
 def result_ids(engine: Engine, job_id: int) -> list[int]:
     with engine.connect() as conn:
         return list(conn.execute(text("SELECT id FROM result WHERE job_id = :j ORDER BY id"), {"j": job_id}).scalars())
 
 
 def set_state(engine: Engine, ids: list[int], state: str, reviewer: str | None = "ann") -> None:
-    """Move results to a review state as a review action would, straight in SQL."""
+    """Move results to a review state as a review action would (without its event), straight in SQL: a pending
+    result has no reviewstate row, any other state one (models.ReviewState)."""
     if not ids:
         return
     marks = ", ".join(f":r{i}" for i in range(len(ids)))
     params = {f"r{i}": rid for i, rid in enumerate(ids)}
     with engine.begin() as conn:
-        conn.execute(text(f"UPDATE result SET review_state = :state, reviewed_by = :reviewer, "
-                          f"reviewed_at = CURRENT_TIMESTAMP WHERE id IN ({marks})"),
-                     {"state": state, "reviewer": reviewer if state != "pending" else None, **params})
+        conn.execute(text(f"DELETE FROM reviewstate WHERE result_id IN ({marks})"), params)
+        if state != "pending":
+            conn.execute(text(f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
+                              f"SELECT id, job_id, :state, :reviewer, :at FROM result WHERE id IN ({marks})")
+                         .bindparams(bindparam("at", type_=DateTime(timezone=True))),
+                         {"state": state, "reviewer": reviewer, "at": models.utcnow(), **params})
+
+
+def stored_states(engine: Engine, job_id: int) -> dict[int, str]:
+    """Each result of the job (reworked ones too) and its review state as the store holds it."""
+    with engine.connect() as conn:
+        return dict(conn.execute(text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"),
+                                 {"j": job_id}).all())
 
 
 def accept(engine: Engine, ids: list[int], reviewer: str = "ann") -> None:

@@ -34,9 +34,9 @@ COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
 # The job's results on the ResultSet's images that its snapshot does not hold, when it is saved.
 # A reworked result was replaced by its rework job's results: it is no part of the image any more.
 _MISSING_AT_SAVE = f"""
-    SELECT DISTINCT r.sample_id FROM result r
+    SELECT DISTINCT r.sample_id FROM result r LEFT JOIN reviewstate st ON st.result_id = r.id
     WHERE r.sample_id IN (SELECT DISTINCT sample_id FROM resultsetitem WHERE resultset_id = :resultset_id)
-      AND r.review_state <> '{REWORKED}'
+      AND (st.state IS NULL OR st.state <> '{REWORKED}')
       AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
 """
 _RECORD_IMAGES = text(f"""
@@ -54,11 +54,13 @@ _IMAGE_COUNTS = text("""
 # Why each partial image is partial now: the states of its results that the snapshot does not hold.
 _MISSING_BY_STATE = text(f"""
     SELECT p.sample_id,
-           SUM(CASE WHEN r.review_state = 'rejected' THEN 1 ELSE 0 END),
-           SUM(CASE WHEN r.review_state = 'pending' THEN 1 ELSE 0 END)
+           SUM(CASE WHEN st.state = 'rejected' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN r.id IS NOT NULL AND st.state IS NULL THEN 1 ELSE 0 END)
     FROM ({PARTIAL_SAMPLES}) p
-    LEFT JOIN result r ON r.sample_id = p.sample_id AND r.review_state <> '{REWORKED}'
+    LEFT JOIN result r ON r.sample_id = p.sample_id
       AND NOT EXISTS (SELECT 1 FROM resultsetitem m WHERE m.resultset_id = :resultset_id AND m.result_id = r.id)
+      AND NOT EXISTS (SELECT 1 FROM reviewstate x WHERE x.result_id = r.id AND x.state = '{REWORKED}')
+    LEFT JOIN reviewstate st ON st.result_id = r.id
     GROUP BY p.sample_id
 """)
 

@@ -33,7 +33,8 @@ CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": 
 _SAMPLES_WITHOUT_RESULTS = text(f"""
     SELECT s.id, s.file_path, s.width, s.height FROM sample s
     WHERE s.job_id = :job_id AND s.label_status = 'labelled'
-      AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id AND r.review_state <> '{REWORKED}')
+      AND NOT EXISTS (SELECT 1 FROM result r WHERE r.sample_id = s.id AND NOT EXISTS
+                      (SELECT 1 FROM reviewstate x WHERE x.result_id = r.id AND x.state = '{REWORKED}'))
 """)
 
 

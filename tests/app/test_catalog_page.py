@@ -16,6 +16,7 @@ from core.db import get_engine
 from core.demo import seed_demo
 from core.jobs import list_jobs
 from core.settings import get_settings
+from tests.resultset_builders import set_state
 from dashboard.text import md
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -80,9 +81,10 @@ def expected_result_captions(job: int) -> dict[str, str]:
     counts = {f: (n, changed, accepted, rejected) for f, n, changed, accepted, rejected in rows(
         "SELECT s.file_path, COUNT(r.id), "
         "SUM(CASE WHEN r.class_changed THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN r.review_state = 'accepted' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN r.review_state = 'rejected' THEN 1 ELSE 0 END) "
-        "FROM sample s JOIN result r ON r.sample_id = s.id WHERE s.job_id = :j GROUP BY s.file_path", j=job)}
+        "SUM(CASE WHEN st.state = 'accepted' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN st.state = 'rejected' THEN 1 ELSE 0 END) "
+        "FROM sample s JOIN result r ON r.sample_id = s.id LEFT JOIN reviewstate st ON st.result_id = r.id "
+        "WHERE s.job_id = :j GROUP BY s.file_path", j=job)}
     expected = {}
     for f in files(job):
         if f not in counts:
@@ -237,10 +239,10 @@ def own_store(store_url, monkeypatch) -> Engine:
 def test_pages_of_24_tiles_and_the_review_states_in_the_captions(own_store):
     street = job_id("street-scenes")
     ids = [r for (r,) in rows("SELECT id FROM result WHERE job_id = :j ORDER BY id", j=street)]
-    with own_store.begin() as conn:  # as a review action leaves them (the review service is tested elsewhere)
-        conn.execute(text("UPDATE result SET review_state = 'accepted' WHERE id IN (:a, :b)"),
-                     {"a": ids[0], "b": ids[1]})
-        conn.execute(text("UPDATE result SET review_state = 'rejected' WHERE id = :c"), {"c": ids[2]})
+    # as a review action leaves them (the review service is tested elsewhere)
+    set_state(own_store, ids[:2], "accepted")
+    set_state(own_store, ids[2:3], "rejected")
+    with own_store.begin() as conn:
         conn.execute(text("UPDATE labeljob SET review_revision = review_revision + 1 WHERE id = :j"), {"j": street})
     expected = expected_result_captions(street)
     assert len(expected) == 30

@@ -106,7 +106,8 @@ def events(job: int) -> list:
 
 def reviewed_by(job: int) -> dict[int, str | None]:
     with store_engine().connect() as conn:
-        return dict(conn.execute(text("SELECT id, reviewed_by FROM result WHERE job_id = :j"), {"j": job}).all())
+        return dict(conn.execute(text("SELECT r.id, st.reviewed_by FROM result r LEFT JOIN reviewstate st "
+                                      "ON st.result_id = r.id WHERE r.job_id = :j"), {"j": job}).all())
 
 
 def ids_where(frame: pl.DataFrame, condition: pl.Expr) -> list[int]:

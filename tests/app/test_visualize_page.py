@@ -26,6 +26,7 @@ from core.results_frame import get_job, load_results
 from core.settings import get_settings
 from tests.app.conftest import plain, send_widget_state, signed_in_session, stats, tile_captions
 from tests.builders import ADMIN
+from tests.resultset_builders import STATE_OF, WITH_STATE, set_state
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
@@ -162,9 +163,11 @@ def frame_of(job: int) -> pl.DataFrame:
     """The job's results with their review state, read without the page's code paths."""
     engine = store_engine()
     with engine.connect() as conn:
-        states = conn.execute(text("SELECT id, review_state FROM result WHERE job_id = :j"), {"j": job}).all()
+        states = conn.execute(text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"),
+                              {"j": job}).all()
     states_frame = pl.DataFrame(states, schema={"result_id": pl.Int64, "review_state": pl.String}, orient="row")
-    return load_results(engine, get_job(engine, job)).join(states_frame, on="result_id", how="inner")
+    return load_results(engine, get_job(engine, job)).join(states_frame, on="result_id", how="inner",
+                                                          maintain_order="left")
 
 
 def display_names(job: int) -> dict[str, str]:
@@ -598,10 +601,9 @@ def tiny_job(tmp_path: Path) -> tuple[int, Path]:
 
 def set_states(job: int, states: dict[int, str]) -> None:
     """Review states written straight into this test's own store (the review service is tested elsewhere)."""
+    for result_id, state in states.items():
+        set_state(store_engine(), [result_id], state)
     with store_engine().begin() as conn:
-        for result_id, state in states.items():
-            conn.execute(text("UPDATE result SET review_state = :s WHERE id = :r AND job_id = :j"),
-                         {"s": state, "r": result_id, "j": job})
         conn.execute(text("UPDATE labeljob SET review_revision = review_revision + 1 WHERE id = :j"), {"j": job})
 
 

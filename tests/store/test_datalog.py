@@ -23,6 +23,7 @@ from tests.resultset_builders import (
     import_catalog_job,
     import_fruit_job,
     result_ids,
+    set_state,
 )
 
 
@@ -125,10 +126,7 @@ def test_an_existing_table_or_view_that_is_not_a_datalog_table_is_left_alone(eng
 
 def test_a_second_export_is_refused_without_replace_and_replaces_cleanly_with_it(engine, job, ids, resultset):
     export_to_table(engine=engine, resultset_id=resultset.id, table="labels", actor=as_admin("lead"))
-    with engine.begin() as conn:
-        # a.png and b.png rejected whole: the smaller ResultSet is d.png, a complete image
-        conn.execute(text("UPDATE result SET review_state = 'rejected' WHERE id IN (:a, :b, :c, :d, :e, :f)"),
-                     dict(zip("abcdef", ids[:6])))
+    set_state(engine, ids[:6], "rejected")  # a.png and b.png rejected whole: the smaller ResultSet is d.png, complete
     smaller = create_resultset(engine=engine, job_id=job.id, name="two", actor=as_admin("lead"))
     assert smaller.item_count == 1
 

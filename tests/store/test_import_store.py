@@ -28,11 +28,12 @@ from tests.builders import (
     write_image,
     write_json,
 )
+from tests.resultset_builders import result_ids, set_state
 
 STORED_RESULTS = text("""
     SELECT s.file_path, r.change_kind, ec.name, pc.name, r.class_changed, r.iou, r.area_px, r.area_fraction,
-           r.adjustment_factor, r.pre_confidence, r.review_state
-    FROM result r JOIN sample s ON s.id = r.sample_id
+           r.adjustment_factor, r.pre_confidence, COALESCE(st.state, 'pending')
+    FROM result r JOIN sample s ON s.id = r.sample_id LEFT JOIN reviewstate st ON st.result_id = r.id
     LEFT JOIN labelclass ec ON ec.id = r.expert_class_id LEFT JOIN labelclass pc ON pc.id = r.pre_class_id
     WHERE r.job_id = :job_id ORDER BY r.id
 """)
@@ -82,11 +83,9 @@ def import_fruit(engine: Engine, root, *, name: str = "fruit", **kwargs):
 
 def set_states(engine: Engine, job_id: int, states: dict[str, list[int]]) -> None:
     """Review states by result position (0-based, in id order), straight in the store."""
-    with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(text("SELECT id FROM result WHERE job_id = :j ORDER BY id"), {"j": job_id})]
-        for state, positions in states.items():
-            for i in positions:
-                conn.execute(text("UPDATE result SET review_state = :s WHERE id = :id"), {"s": state, "id": ids[i]})
+    ids = result_ids(engine, job_id)
+    for state, positions in states.items():
+        set_state(engine, [ids[i] for i in positions], state)
 
 
 # ---- detection -------------------------------------------------------------------------------------------------
@@ -231,7 +230,7 @@ def test_replace_swaps_the_job_for_the_new_one(engine, tmp_path):
                                   pre_path=files.pre_path, expert_path=files.expert_path, replace=True)
     assert new.data_revision == old.data_revision + 1 == 2
     assert new.result_count == 6
-    assert job_rows(engine, old.id) == {"labeljob": [], "sample": [], "result": []} or new.id == old.id
+    assert job_rows(engine, old.id) == {"labeljob": [], "sample": [], "result": [], "reviewstate": []} or new.id == old.id
     counts = table_counts(engine)
     assert (counts["labeljob"], counts["labelspec"], counts["labelclass"]) == (1, 1, 3)
     assert (counts["sample"], counts["result"]) == (2, 6)
@@ -382,7 +381,7 @@ def test_deleting_a_job_cascades_to_its_samples_and_results(engine, tmp_path):
     fruit_rows = job_rows(engine, fruit.id)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM labeljob WHERE id = :id"), {"id": street.id})
-    assert job_rows(engine, street.id) == {"labeljob": [], "sample": [], "result": []}
+    assert job_rows(engine, street.id) == {"labeljob": [], "sample": [], "result": [], "reviewstate": []}
     assert job_rows(engine, fruit.id) == fruit_rows
     counts = table_counts(engine)
     assert (counts["sample"], counts["result"]) == (4, 4)
@@ -392,9 +391,10 @@ def test_foreign_keys_are_enforced(engine, tmp_path):
     job = import_standard(engine, tmp_path / "in")
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO result (job_id, sample_id, class_changed, change_kind, review_state) "
-                "VALUES (:job, 999999, false, 'added', 'pending')"), {"job": job.id})
+            conn.execute(text(  # a result's job is a foreign key (its sample and classes are not: models.Result)
+                "INSERT INTO result (job_id, sample_id, class_changed, change_kind) "
+                "VALUES (999999, :sample, false, 'added')"),
+                {"sample": conn.execute(text("SELECT MIN(id) FROM sample WHERE job_id = :j"), {"j": job.id}).scalar()})
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO sample (job_id, file_path, width, height) VALUES (999999, 'x.png', 1, 1)"))

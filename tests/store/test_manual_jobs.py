@@ -52,6 +52,7 @@ from tests.manual_builders import (
     results_of,
     sample_ids,
 )
+from tests.resultset_builders import result_ids, set_state
 
 
 def imported_results(engine, files, **kwargs) -> list[tuple]:
@@ -230,8 +231,7 @@ def test_a_skipped_image_is_left_out_of_results_and_exports(engine, tmp_path):
     save_expert_label(engine=engine, job_id=job.id, sample_id=ids["c.png"], actor=as_reviewer("ada"), boxes=[])
     skip_sample(engine=engine, job_id=job.id, sample_id=ids["b.png"], actor=as_reviewer("ada"))
     submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))  # nothing unlabelled: no permission needed
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE result SET review_state = 'accepted' WHERE job_id = :j"), {"j": job.id})
+    set_state(engine, result_ids(engine, job.id), "accepted")
     resultset = create_resultset(engine=engine, job_id=job.id, name="all", actor=as_admin("lead"))
     covered = load_source(engine=engine, resultset_id=resultset.id).images["file_path"].to_list()
     assert covered == ["a.png", "c.png"]  # c.png: labelled "nothing here"; b.png skipped: not exported

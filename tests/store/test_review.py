@@ -14,6 +14,7 @@ from core.access import Actor, Role
 from core.errors import BadInput, Forbidden, NotFound
 from core.history import move_of, result_history
 from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
+from tests.resultset_builders import STATE_OF, WITH_STATE, stored_states
 
 STATES = ("pending", "accepted", "rejected")
 TRANSITIONS = [(a, b) for a in STATES for b in STATES if a != b]
@@ -42,14 +43,13 @@ def result_ids(engine, job_id: int) -> list[int]:
 
 
 def states(engine, job_id: int) -> dict[int, str]:
-    with engine.connect() as conn:
-        return dict(conn.execute(text("SELECT id, review_state FROM result WHERE job_id = :j"), {"j": job_id}).all())
+    return stored_states(engine, job_id)
 
 
 def result_rows(engine, job_id: int) -> dict[int, tuple]:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT id, review_state, reviewed_by, reviewed_at FROM result WHERE job_id = :j"),
-                            {"j": job_id}).all()
+        rows = conn.execute(text(f"SELECT r.id, {STATE_OF}, st.reviewed_by, st.reviewed_at FROM result r {WITH_STATE} "
+                                 "WHERE r.job_id = :j"), {"j": job_id}).all()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 

@@ -34,8 +34,8 @@ def test_a_version_2_store_gets_the_review_event_columns_and_keeps_its_events(st
                                                 timestamp="TIMESTAMP WITH TIME ZONE" if postgres else "DATETIME")))
         conn.execute(text("CREATE INDEX ix_reviewevent_job_id ON reviewevent (job_id)"))
         first = min(conn.execute(text("SELECT id FROM result WHERE job_id = :j"), {"j": job}).scalars())
-        conn.execute(text("UPDATE result SET review_state = 'accepted', reviewed_by = 'old' WHERE id = :r"),
-                     {"r": first})
+        conn.execute(text("INSERT INTO reviewstate (result_id, job_id, state, reviewed_by) "
+                          "VALUES (:r, :j, 'accepted', 'old')"), {"r": first, "j": job})
         conn.execute(text(
             "INSERT INTO reviewevent (job_id, reviewer, created_at, from_state, to_state, result_count, result_ids, "
             "reason, selection) VALUES (:j, 'old', :t, 'pending', 'accepted', 1, :ids, 'kept', '{}')"

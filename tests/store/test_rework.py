@@ -50,7 +50,8 @@ def rows(engine, job_id: int) -> list[tuple]:
     """(file, change kind, expert class, pre class, review state) of every result, sorted."""
     with engine.connect() as conn:
         found = conn.execute(text(
-            "SELECT s.file_path, r.change_kind, ec.name, pc.name, r.review_state FROM result r "
+            "SELECT s.file_path, r.change_kind, ec.name, pc.name, COALESCE(st.state, 'pending') FROM result r "
+            "LEFT JOIN reviewstate st ON st.result_id = r.id "
             "JOIN sample s ON s.id = r.sample_id LEFT JOIN labelclass ec ON ec.id = r.expert_class_id "
             "LEFT JOIN labelclass pc ON pc.id = r.pre_class_id WHERE r.job_id = :j"), {"j": job_id}).all()
     return sorted((tuple(r) for r in found), key=repr)

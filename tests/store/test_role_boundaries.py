@@ -91,7 +91,7 @@ REFUSED = [(name, role) for name, (least, _) in CALLS.items() for role in Role
 
 def snapshot(engine) -> tuple:
     with Session(engine) as session:
-        return (table_counts(engine), sorted(session.exec(select(models.Result.id, models.Result.review_state)).all()),
+        return (table_counts(engine), sorted(session.exec(select(models.ReviewState.result_id, models.ReviewState.state)).all()),
                 sorted(session.exec(select(models.AppUser.name, models.AppUser.role)).all()),
                 sorted(session.exec(select(models.ResultSet.name)).all()),
                 sorted(session.exec(select(models.Sample.id, models.Sample.label_status)).all()),
@@ -121,5 +121,5 @@ def test_review_events_carry_the_signed_in_identity(engine, world):
     events = review.list_events(engine=engine, job_id=world["job"].id)
     assert [(e.reviewer, e.to_state, e.result_count) for e in events] == [("rita@labs.example", "rejected", 2)]
     with Session(engine) as session:
-        assert set(session.exec(select(models.Result.reviewed_by).where(
-            models.Result.id.in_(world["ids"][2:4]))).all()) == {"rita@labs.example"}
+        assert set(session.exec(select(models.ReviewState.reviewed_by).where(
+            models.ReviewState.result_id.in_(world["ids"][2:4]))).all()) == {"rita@labs.example"}

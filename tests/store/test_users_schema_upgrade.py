@@ -26,7 +26,7 @@ def test_a_version_4_store_loses_the_filter_indexes_and_gains_accounts(store_url
     assert db.SCHEMA_VERSION >= 5
     engine = make_engine(store_url)
     init_db(engine)
-    assert result_indexes(engine) == {"ix_result_job_state", "ix_result_sample_id"}
+    assert result_indexes(engine) == {"ix_result_job", "ix_result_sample_id"}
     files = write_detection_job(tmp_path / "in")
     job = ingest.import_detection(actor=ADMIN, engine=engine, name="old", images_dir=files.images_dir,
                                   pre_path=files.pre_path, expert_path=files.expert_path)
@@ -44,7 +44,7 @@ def test_a_version_4_store_loses_the_filter_indexes_and_gains_accounts(store_url
     engine = make_engine(store_url)
     init_db(engine)
     assert schema_version(engine) == db.SCHEMA_VERSION
-    assert result_indexes(engine) == {"ix_result_job_state", "ix_result_sample_id"}
+    assert result_indexes(engine) == {"ix_result_job", "ix_result_sample_id"}
     assert job_rows(engine, job.id) == before
     users.add_user(engine=engine, name="ann", role="viewer", password=None, actor=ADMIN)
     assert [u.name for u in users.list_users(engine=engine)] == ["ann"]

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bench import load, load_reconcile, load_report
 from core import models
 from core.db import get_engine, transaction
+from tests.resultset_builders import set_state
 
 
 def test_a_tiny_load_reconciles_and_the_reconciliation_catches_what_it_must(store_url, tmp_path):
@@ -95,8 +96,7 @@ def _tampered_store_is_caught(engine, job_id) -> None:
     tampered = int(ids[0])
     other = "rejected" if states[0] != load_reconcile.STATE_CODES["rejected"] else "pending"
 
-    with engine.begin() as conn:  # a state changed without an event
-        conn.execute(text("UPDATE result SET review_state = :s WHERE id = :i"), {"s": other, "i": tampered})
+    set_state(engine, [tampered], other)  # a state changed without an event
     check = load_reconcile.reconcile(engine, job_id)
     assert check.problems["state"] == 1 and not check.ok
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from core import cli, ingest, results_frame, review
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.unit.test_cli import run
+from tests.resultset_builders import STATE_OF, WITH_STATE
 
 # The standard detection job (tests/builders.py), result by result in import order:
 # e1 cat unchanged, e2 dog relabeled (changed), e3 cat adjusted, e4 bird added (changed), e5 dog adjusted,
@@ -33,8 +34,8 @@ def core(store_url: str, capsys, *args: str) -> tuple[int, str, str]:
 
 def states(engine, job_id: int) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT review_state FROM result WHERE job_id = :j ORDER BY id"),
-                                 {"j": job_id}).scalars())
+        return list(conn.execute(text(f"SELECT {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j "
+                                      "ORDER BY r.id"), {"j": job_id}).scalars())
 
 
 def test_review_moves_the_results_the_filters_select_and_records_the_selection(engine, store_url, job, capsys):

@@ -66,7 +66,7 @@ def test_a_backup_holds_what_was_committed_while_a_writer_is_busy(sqlite_engine,
     committed = job_rows(sqlite_engine, job.id)
     writer = sqlite3.connect(data_dir / "labeldeck.db", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a review action in flight, not committed
-    writer.execute("UPDATE result SET review_state = 'rejected'")
+    writer.execute("UPDATE reviewstate SET state = 'rejected'")
 
     out = backup_sqlite(url=str(sqlite_engine.url), out=tmp_path)
     writer.execute("ROLLBACK")
