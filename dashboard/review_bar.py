@@ -143,7 +143,12 @@ def _picked_results(results: pl.DataFrame, shown: pl.DataFrame, *, state: str, p
 
 def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str, user: Actor, selection: dict,
                     disabled: bool, key: str) -> None:
-    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled):
+    popover = f"{key}reject_popover"
+    if st.session_state.pop(f"{popover}_close", False):
+        # Closed after a rejection: left open, its button would read "Reject N shown" once the picks are cleared,
+        # one click from rejecting everything shown. A widget's state is set before the widget, in the next run.
+        st.session_state[popover] = False
+    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, key=popover, on_change="rerun"):
         quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key=f"{key}reject_quick")
         text = st.text_input("Other reason (optional)", key=f"{key}reject_text")
         if st.button(f"Reject {scope}", key=f"{key}bulk_rejected", type="primary", disabled=disabled):
@@ -153,4 +158,5 @@ def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str
             clear_picks(key)
             for name in (f"{key}reject_quick", f"{key}reject_text"):
                 st.session_state.pop(name, None)
+            st.session_state[f"{popover}_close"] = True
             st.rerun()
