@@ -60,3 +60,41 @@ def test_the_catalog_of_a_bucket_job_shows_its_images(s3_root, tmp_path):
     at = open_page("pages/catalog.py", job_id)
     assert not [w.value for w in at.warning if "Image unavailable" in w.value]
     assert remote.requests["cat"] > 0
+
+
+def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert_s_boxes(s3_root, tmp_path,
+                                                                                         monkeypatch):
+    """The annotator of a manual job whose images stay in the bucket: the page opens on the cached original (no
+    request after the job's creation read each image once) and Complete saves the component's boxes."""
+    from core import expert_labels
+    from core.manual_jobs import create_manual_job
+    from tests.app.conftest import plain, sign_in_as
+    from tests.builders import as_admin, write_detection_job
+    from tests.manual_builders import animals_spec
+
+    monkeypatch.setenv("LABELDECK_AUTH", "password")  # the expert labels under their own name
+    engine = get_engine(get_settings().database_url)
+    files = write_detection_job(tmp_path / "in")
+    s3_root.put_folder(files.images_dir)
+    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
+                            images_dir=f"{s3_root.root}/", pre_labels=("coco", files.pre_path),
+                            actor=as_admin("lead"))
+    remote.requests.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["job"] = str(job.id)
+    at.switch_page("pages/annotate.py").run()
+    at = sign_in_as(at, "erin", "reviewer")
+    assert not at.exception, at.exception
+    first = expert_labels.next_unlabelled(engine=engine, job_id=job.id)
+    state = expert_labels.editor_state(engine=engine, job_id=job.id, sample_id=first)
+    assert state.image_path.is_file() and any(state.file_path in plain(c.value) for c in at.caption)
+    assert not [w.value for w in at.warning if "unavailable" in w.value.lower()]
+    assert remote.requests["cat"] == 0  # the creation's read is cached: the editor needs no second one
+
+    at.session_state[f"annotate_{job.id}_{first}_0"] = [
+        {"bbox": [1.0, 2.0, 10.0, 12.0], "label_id": 0, "label": state.label_list[0]}]
+    at.run()
+    assert not at.exception, at.exception
+    saved = expert_labels.editor_state(engine=engine, job_id=job.id, sample_id=first)
+    assert (saved.source, saved.labelled_by, saved.bboxes) == ("expert", "erin", [[1.0, 2.0, 10.0, 12.0]])
