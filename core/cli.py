@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.access import operator
-from core.logs import configure_logging
-from core.db import get_engine, store_problem, store_unavailable
 from core.errors import BadInput, NotFound
+from core.logs import configure_logging
 # Names (and messages quoting file names) are printed through `escaped`: an ESC [ ... in a name must not drive the
 # terminal, nor a line break in one start a line of its own (core/names.py).
 from core.names import escaped
 
-if TYPE_CHECKING:  # the CLI imports exports only for the commands that use them
+# Everything heavier (SQLAlchemy, SQLModel, polars, the services) is imported by the commands that use it, inside
+# their functions: `jobs` and `stats` read through the store's own driver and start in a fraction of the time
+# (tests/unit/test_cli_startup.py keeps it so).
+if TYPE_CHECKING:
     from core.exports.split import SplitSpec
 
 
@@ -34,6 +36,7 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.demo import seed_demo
 
     engine = get_engine(args.db)
@@ -47,6 +50,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from core import ingest
+    from core.db import get_engine
 
     engine = get_engine(args.db)
     common = dict(
@@ -92,6 +96,7 @@ def _names(text: str | None) -> list[str] | None:
 
 def cmd_import_auto(args: argparse.Namespace) -> int:
     from core.auto_jobs import import_auto_job
+    from core.db import get_engine
 
     job = import_auto_job(
         engine=get_engine(args.db), name=args.name, images_dir=_image_root(args.images),
@@ -110,6 +115,7 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
 
 
 def cmd_spec_create(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.specs import ClassInput, create_spec
 
     spec = create_spec(engine=get_engine(args.db), name=args.name, task=args.task,
@@ -121,6 +127,7 @@ def cmd_spec_create(args: argparse.Namespace) -> int:
 
 
 def cmd_spec_list(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.specs import list_specs
 
     specs = list_specs(engine=get_engine(args.db))
@@ -136,6 +143,7 @@ def cmd_spec_list(args: argparse.Namespace) -> int:
 
 
 def cmd_job_create(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.manual_jobs import create_manual_job
     from core.specs import find_spec
 
@@ -158,6 +166,7 @@ def cmd_job_create(args: argparse.Namespace) -> int:
 
 
 def cmd_job_progress(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.expert_labels import labelling_progress
 
     progress = labelling_progress(engine=get_engine(args.db), job_id=args.job_id)
@@ -170,6 +179,7 @@ def cmd_job_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_job_submit(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.manual_jobs import submit_job
 
     job = submit_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.submitted_by),
@@ -182,6 +192,7 @@ def cmd_job_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_rework(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.rework import create_rework_job
 
     made = create_rework_job(engine=get_engine(args.db), job_id=args.job_id, from_state=args.from_state,
@@ -200,6 +211,7 @@ def cmd_rework(args: argparse.Namespace) -> int:
 
 
 def cmd_job_delete(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.jobs import delete_job
 
     delete_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator())
@@ -208,22 +220,33 @@ def cmd_job_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from core.jobs import list_jobs
+    from core.driver_reads import job_summaries, open_store
 
-    jobs = list_jobs(engine=get_engine(args.db))
+    with open_store(args.db) as store:  # the store's own driver: no SQLAlchemy, SQLModel or pydantic to import
+        jobs = None if store is None else job_summaries(store)
+    if jobs is None:  # a store to create or upgrade, or a URL only SQLAlchemy reads
+        from core.db import get_engine
+        from core.jobs import list_jobs
+
+        jobs = [j.to_json() for j in list_jobs(engine=get_engine(args.db))]
     if args.json:
-        print(json.dumps([j.to_json() for j in jobs], indent=2))
+        print(json.dumps(jobs, indent=2))
         return 0
     for j in jobs:
-        print(f"{j.id:>5}  {j.tag:<8} {j.status:<12} {j.images:>9,} images {j.results:>10,} results  "
-              f"{escaped(j.name)}")
+        print(f"{j['id']:>5}  {j['tag']:<8} {j['status']:<12} {j['images']:>9,} images {j['results']:>10,} results  "
+              f"{escaped(j['name'])}")
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from core.stats import job_stats
+    from core.stats import cached_job_stats
 
-    stats = job_stats(engine=get_engine(args.db), job_id=args.job_id)
+    stats = cached_job_stats(url=args.db, job_id=args.job_id)  # the cached frame, read through the store's driver
+    if stats is None:  # no cached frame yet, a store to create or upgrade, or a URL only SQLAlchemy reads
+        from core.db import get_engine
+        from core.stats import job_stats
+
+        stats = job_stats(engine=get_engine(args.db), job_id=args.job_id)
     if args.json:
         print(json.dumps(stats, indent=2))
         return 0
@@ -243,6 +266,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     import polars as pl
 
     from core import review
+    from core.db import get_engine
     from core.filters import ResultFilter, to_query_params
     from core.jobs import spec_classes
     from core.queries import with_states
@@ -283,6 +307,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     from core import review
+    from core.db import get_engine
 
     outcome = review.undo_last(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.reviewer))
     if args.json:
@@ -300,6 +325,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from core import review
+    from core.db import get_engine
 
     events = review.list_events(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer,
                                 limit=args.limit)
@@ -336,6 +362,7 @@ def _default_reviewer() -> str:
 
 
 def cmd_resultset_create(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.resultsets import create_resultset
 
     resultset = create_resultset(engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note,
@@ -348,6 +375,7 @@ def cmd_resultset_create(args: argparse.Namespace) -> int:
 
 
 def cmd_resultset_list(args: argparse.Namespace) -> int:
+    from core.db import get_engine
     from core.resultsets import list_resultsets
 
     resultsets = list_resultsets(engine=get_engine(args.db), job_id=args.job_id)
@@ -364,6 +392,7 @@ def cmd_resultset_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from core import exports
+    from core.db import get_engine
 
     engine = get_engine(args.db)
     split = _export_split(args)
@@ -432,6 +461,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_users_add(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     password = None if args.no_password else _password(args)
     user = users.add_user(engine=get_engine(args.db), name=args.name, role=args.role, password=password,
@@ -442,6 +472,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     user = users.set_role(engine=get_engine(args.db), name=args.name, role=args.role, actor=operator())
     print(f"{user.name} is now a {user.role.value}")
@@ -450,6 +481,7 @@ def cmd_users_set_role(args: argparse.Namespace) -> int:
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     user = users.set_password(engine=get_engine(args.db), name=args.name, password=_password(args),
                               actor=operator())
@@ -459,6 +491,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 
 def cmd_users_unlock(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     user = users.unlock(engine=get_engine(args.db), name=args.name, actor=operator())
     print(f"{user.name} is unlocked")
@@ -467,6 +500,7 @@ def cmd_users_unlock(args: argparse.Namespace) -> int:
 
 def cmd_users_remove(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     users.remove_user(engine=get_engine(args.db), name=args.name, actor=operator())
     print(f"removed {args.name}")
@@ -475,6 +509,7 @@ def cmd_users_remove(args: argparse.Namespace) -> int:
 
 def cmd_users_list(args: argparse.Namespace) -> int:
     from core import users
+    from core.db import get_engine
 
     accounts = users.list_users(engine=get_engine(args.db))
     if args.json:
@@ -740,6 +775,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: " + escaped(str(exc), keep="\n"), file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's contract: 1 for anything unexpected, with the reason, not a bare crash
+        from core.db import store_problem, store_unavailable
+
         problem, message = store_problem(exc), store_unavailable(exc)
         print(f"error: {message or f'{type(exc).__name__}: {exc}'}", file=sys.stderr)
         # A busy store changed nothing and is like bad input to a script: run it again later, no bug to report.

@@ -13,11 +13,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from core import models
+from core.schema_version import SCHEMA_VERSION
 from core.settings import get_settings
 
-SCHEMA_VERSION = 9
-
-# Each step upgrades a store from version N to N+1 inside one transaction; append, never edit.
+# Each step upgrades a store from version N to N+1 inside one transaction; append, never edit, and bump
+# SCHEMA_VERSION (core/schema_version.py) with it.
 # New tables need no step: init_db's create_all makes them before the steps run.
 UPGRADES: dict[int, Callable[[Connection], None]] = {}
 

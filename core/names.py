@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.errors import BadInput
+
+if TYPE_CHECKING:  # polars only for label files' frames: the CLI escapes names without paying for its import
+    import polars as pl
 
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 KEPT_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
@@ -61,6 +63,8 @@ def unsafe_name_problems(names: Iterable[str], *, what: str) -> list[str]:
 def frame_name_problems(frame: pl.DataFrame, *, column: str, where: pl.Expr, what: str) -> list[str]:
     """One problem per row of `frame` whose `column` holds a refused character, "{where}: {what} {name!r}: holds
     ...". Each distinct name is looked at once: a label file repeats a few class names many times."""
+    import polars as pl
+
     bad = [n for n in frame[column].drop_nulls().unique() if name_problem(n)]
     if not bad:
         return []
