@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.measure import ChildRun, run_child
-from bench.report import GIB, machine_info
+from bench.report import GIB, keep_block, machine_info
 from bench.run import REPO_ROOT, _redact, db_kind, flush_to_disk, log
 from bench.synth import SynthFiles, SynthSpec, write_job
 
@@ -292,10 +292,7 @@ def merge(previous: str, section: str) -> str:
 
 def keep_import_block(report: str, previous: str) -> str:
     """For bench/run.py, which rewrites the report: the import section of `previous` survives."""
-    found = _BLOCK.search(previous)
-    if found is None or _BLOCK.search(report):
-        return report
-    return report.rstrip("\n") + "\n\n" + found.group(0)
+    return keep_block(report, previous, "import")
 
 
 def _sizes(value: str) -> list[float]:

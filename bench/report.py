@@ -6,6 +6,7 @@ A benchmark adds a Section with its Measurements; render_report() lays out machi
 from __future__ import annotations
 
 import os
+import re
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -181,3 +182,13 @@ def _git_commit(repo_root: Path) -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown (no commit yet)"
     return f"{commit} (with uncommitted changes)" if dirty else commit
+
+
+def keep_block(report: str, previous: str, name: str) -> str:
+    """For bench/run.py, which rewrites the report: the section of `previous` between `<!-- {name}:start -->` and
+    `<!-- {name}:end -->` survives, appended, unless `report` has one of its own."""
+    block = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->\n?", re.S)
+    found = block.search(previous)
+    if found is None or block.search(report):
+        return report
+    return report.rstrip("\n") + "\n\n" + found.group(0)

@@ -29,7 +29,7 @@ from bench.browser_report import keep_browser_block
 from bench.load_report import with_load_blocks
 from bench.storage import keep_storage_block
 from bench.measure import ChildRun, CommandFailed, run_child
-from bench.report import GIB, MIB, Measurement, Section, machine_info, render_report
+from bench.report import GIB, MIB, Measurement, Section, keep_block, machine_info, render_report
 from bench.synth import SynthFiles, SynthSpec, write_job
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -148,11 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    # the load test's sections, the browser benchmark's, the object storage one's and the import one's stay
+    # the load test's sections, the browser benchmark's, the object storage one's, the import one's and the CLI
+    # start-up one's stay
     from bench.import_bench import keep_import_block  # here: bench.import_bench imports this module
 
-    out.write_text(keep_import_block(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous),
-                                                        previous), previous), encoding="utf-8")
+    kept = keep_import_block(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous),
+                                                previous), previous)
+    out.write_text(keep_block(kept, previous, "cli-startup"), encoding="utf-8")
     log(f"report written to {out}")
     _log_summary(sections)
 

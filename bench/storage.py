@@ -29,6 +29,8 @@ from pathlib import Path
 import polars as pl
 from PIL import Image, ImageDraw
 
+from bench.report import keep_block
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _BLOCK = re.compile(r"<!-- storage:start -->.*?<!-- storage:end -->\n?", re.S)
 PAGE = 24
@@ -156,10 +158,7 @@ def section(rows: list[tuple[str, str, str]], notes: list[str], images: int) -> 
 
 def keep_storage_block(report: str, previous: str) -> str:
     """For bench/run.py, which rewrites the report: the storage section of `previous` survives."""
-    found = _BLOCK.search(previous)
-    if found is None or _BLOCK.search(report):
-        return report
-    return report.rstrip("\n") + "\n\n" + found.group(0)
+    return keep_block(report, previous, "storage")
 
 
 def main(argv: list[str] | None = None) -> int:
