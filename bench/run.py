@@ -148,13 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
-    # the load test's sections, the browser benchmark's, the object storage one's, the import one's and the CLI
-    # start-up one's stay
+    # the load test's sections, the browser benchmark's, the object storage one's, the import one's, the CLI
+    # start-up one's and the scale summary stay
     from bench.import_bench import keep_import_block  # here: bench.import_bench imports this module
 
     kept = keep_import_block(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous),
                                                 previous), previous)
-    out.write_text(keep_block(kept, previous, "cli-startup"), encoding="utf-8")
+    out.write_text(keep_block(keep_block(kept, previous, "cli-startup"), previous, "scale"), encoding="utf-8")
     log(f"report written to {out}")
     _log_summary(sections)
 

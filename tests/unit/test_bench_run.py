@@ -15,7 +15,7 @@ LOAD_BLOCK = "<!-- load:start:postgresql -->\n## Concurrent review load on Postg
 def test_the_benchmark_runs_every_section_and_keeps_the_load_sections(tmp_path):
     report = tmp_path / "REPORT.md"
     kept = [f"<!-- {name}:start -->\n## the {name} section\n<!-- {name}:end -->\n"
-            for name in ("storage", "import", "cli-startup")]
+            for name in ("storage", "import", "cli-startup", "scale")]
     report.write_text("# an older report\n\n" + LOAD_BLOCK + "\n" + "\n".join(kept))
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--images", "150", "--out", str(report), "--workdir", str(tmp_path / "w")],
