@@ -3,7 +3,9 @@ reader's rules, each problem named by its file and record (a line, an XML elemen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 from PIL import Image, UnidentifiedImageError
@@ -26,6 +28,24 @@ BOX_SCHEMA = {"where": pl.String, "file_name": pl.String, "label": pl.String, "x
 TAG_SCHEMA = {"where": pl.String, "file_name": pl.String, "label": pl.String, "score": pl.Float64}
 
 _MAX_LISTED_CLASSES = 12
+
+
+Record = TypeVar("Record")
+
+
+def read_each(records: Iterable[tuple[int, Record]], read: Callable[[int, Record], None]) -> None:
+    """read(number, record) for each record; every record's problems gathered into one BadInput (reading stops once
+    there are far more than a message shows), so one run of the import names them all."""
+    problems: list[str] = []
+    for number, record in records:
+        try:
+            read(number, record)
+        except BadInput as exc:
+            problems += exc.problems
+            if len(problems) > BadInput.MAX_SHOWN * 5:
+                break
+    if problems:
+        raise BadInput(problems)
 
 
 def images_frame(rows: list[tuple]) -> pl.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.errors import BadInput
-from core.label_formats.common import boxes_frame, images_frame, parse_xml, tags_frame
+from core.label_formats.common import boxes_frame, images_frame, parse_xml, read_each, tags_frame
 from core.label_formats.parsed import Parsed
 from core.label_formats.xml_values import attribute, number, whole
 
@@ -24,16 +24,9 @@ def read(*, path: Path) -> Parsed:
     if root.tag != "annotations":
         raise BadInput(f"{path}: root element <{root.tag}>, expected <annotations> (CVAT for images 1.1)")
     labels = [n.text.strip() for n in root.iterfind("meta/*/labels/label/name") if n.text and n.text.strip()]
-    images, boxes, tags, problems = [], [], [], []
-    for k, image in enumerate(root.iterfind("image"), start=1):
-        try:
-            _image(path, k, image, images, boxes, tags)
-        except BadInput as exc:
-            problems += exc.problems
-            if len(problems) > BadInput.MAX_SHOWN * 5:
-                break
-    if problems:
-        raise BadInput(problems)
+    images, boxes, tags = [], [], []
+    read_each(enumerate(root.iterfind("image"), start=1),
+              lambda k, image: _image(path, k, image, images, boxes, tags))
     return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags),
                   classes=list(dict.fromkeys(labels)) or None, class_source=f"{path.name} <meta> labels")
 

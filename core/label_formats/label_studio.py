@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.errors import BadInput
 from core.label_files import read_json
-from core.label_formats.common import boxes_frame, images_frame, tags_frame
+from core.label_formats.common import boxes_frame, images_frame, read_each, tags_frame
 from core.label_formats.parsed import ImageNames, Parsed
 from core.label_formats.xml_values import number
 from core.paths import unsafe_reason
@@ -63,16 +63,9 @@ def read(*, path: Path, role: str, image_names: ImageNames) -> Parsed:
         raise BadInput(f"{path}: expected a Label Studio JSON export (a list of tasks), got "
                        f"{type(tasks).__name__}")
     use_predictions = role == "pre" and any(isinstance(t, dict) and t.get("predictions") for t in tasks)
-    images, boxes, tags, problems = [], [], [], []
-    for index, task in enumerate(tasks):
-        try:
-            _task(path, index, task, use_predictions, image_names, images, boxes, tags)
-        except BadInput as exc:
-            problems += exc.problems
-            if len(problems) > BadInput.MAX_SHOWN * 5:
-                break
-    if problems:
-        raise BadInput(problems)
+    images, boxes, tags = [], [], []
+    read_each(enumerate(tasks), lambda index, task: _task(path, index, task, use_predictions, image_names, images,
+                                                           boxes, tags))
     return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags), normalized=True)
 
 
