@@ -273,14 +273,12 @@ NOTES = [
     "numpy lifts the columns out, no collection runs during the parse; box messages are formatted for the bad rows "
     "only; SQLite gets one prepared multi-row INSERT over column batches, PostgreSQL COPY; the ids of the written "
     "rows are one range read by an aggregate (core/bulk.py, inserted_ids).",
-    "- PostgreSQL misses its targets in its write, which is bound by the per-row foreign-key triggers of `result` "
-    "(job, sample, expert class, pre class: four lookups with a row lock per result), not by the client. The 1M "
+    "- PostgreSQL's write is bound by the per-row foreign-key triggers of `result`, not by the client. The 1M "
     "result rows COPYed by psql into copies of the table (2026-11-29, load ~2): 3.7 s without foreign keys, 6.3 s "
-    "with the job's alone, 6.2 s with the sample's alone, 15.1 s with all four (2.5-2.9 s per key and million "
-    "rows). The whole 1M import with those keys dropped from a fresh store (same day, load ~3.5): 15.7 s without "
-    "the three that the sample's cascade and the importer already guarantee (result.job_id, expert_class_id, "
-    "pre_class_id), 10.1 s without all four. Which keys stay is a schema decision (core/models.py), left to its "
-    "owner; no client-side change (binary COPY, a staging table) avoids the triggers.",
+    "with the job's alone, 15.1 s with all four (job, sample, expert class, pre class). Since schema 9 only the "
+    "job's stays (its cascade deletes a job's results); the importer joins every row to its sample and classes. "
+    "3M with COCO-dataset pre-labels on PostgreSQL is then at the target's edge (30.1 s, of which 20.3 s the "
+    "write); the job key's trigger is about 2.6 s per million rows of it.",
 ]
 
 
