@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from core import db
@@ -28,14 +29,14 @@ def test_a_locked_sqlite_store_and_an_unreachable_postgresql_are_told_apart(tmp_
     holder.execute("CREATE TABLE t (x)")
     holder.execute("BEGIN IMMEDIATE")
     engine = make_engine(f"sqlite:///{path}")
-    with pytest.raises(Exception) as busy, engine.connect().execution_options(**{"labeldeck_write": True}) as conn:
+    with pytest.raises(OperationalError) as busy, engine.connect().execution_options(**{"labeldeck_write": True}) as conn:
         conn.exec_driver_sql("PRAGMA busy_timeout = 50")
         conn.execute(text("INSERT INTO t VALUES (1)"))
     assert store_unavailable(busy.value).startswith("The store is busy: another writer (an import, or a large "
                                                     "review action) holds it. Nothing was changed")
     holder.execute("ROLLBACK")
 
-    with pytest.raises(Exception) as down:
+    with pytest.raises(OperationalError) as down:
         make_engine(UNREACHABLE).connect()
     assert store_unavailable(down.value).startswith("The store cannot be reached. Nothing was changed")
     assert store_unavailable(ValueError("a bug")) is None  # anything else is not hidden

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from core.errors import BadInput, NotFound
@@ -148,7 +149,7 @@ def test_a_replace_that_fails_leaves_the_old_rows_and_registry(engine, resultset
     export_to_table(engine=engine, resultset_id=resultset.id, table="labels", actor=as_admin("lead"))
     before = table_rows(engine, "labels")
     monkeypatch.setattr(datalog, "_ROWS_SELECT", "SELECT no_such_column FROM resultsetitem")
-    with pytest.raises(Exception):
+    with pytest.raises(DBAPIError, match="no_such_column"):  # the failure injected, not any other
         export_to_table(engine=engine, resultset_id=resultset.id, table="labels", replace=True, actor=as_admin("bob"))
     assert table_rows(engine, "labels").equals(before)
     [entry] = list_datalog_tables(engine=engine, job_id=resultset.job_id)
