@@ -9,24 +9,21 @@ creates, upgrades or refuses the store. The queries are those of core/jobs.py (l
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from core import frame_cache
 from core.errors import NotFound
 from core.schema_version import SCHEMA_VERSION
 from core.settings import get_settings
 from core.store_urls import StoreUrl, parse_store_url
 from core.vocabulary import REVIEW_STATES
 
-# core.results_frame.FRAME_VERSION, repeated: that module imports SQLModel. The test of the cache path fails when
-# the two differ.
-FRAME_VERSION = 2
 # As core.db's engines: how long a read waits for a writer's lock on SQLite, and for a PostgreSQL server to answer.
 LOCK_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 10
@@ -227,10 +224,6 @@ def _labelling_json(counts: dict[str, int]) -> dict[str, int | float]:
 
 
 def results_cache_path(store: StoreReader, job: JobRow) -> Path:
-    """core.results_frame._cache_path: where the job's results frame is cached."""
-    created = job.created_at
-    if created.tzinfo is not None:
-        created = created.astimezone(UTC).replace(tzinfo=None)
-    identity = f"{store.url.rendered()}|{job.id}|{created.isoformat()}"
-    digest = hashlib.sha1(identity.encode()).hexdigest()[:12]
-    return get_settings().cache_dir / f"results-v{FRAME_VERSION}-job{job.id}-rev{job.data_revision}-{digest}.parquet"
+    """Where the job's results frame is cached, as core.results_frame names it."""
+    return frame_cache.results_cache_path(store_url=store.url.rendered(), job_id=job.id, created_at=job.created_at,
+                                          data_revision=job.data_revision)

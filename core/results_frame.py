@@ -3,11 +3,9 @@ imported (and rebuilt from the store if that file is missing), with review state
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC
 from pathlib import Path
 
 import polars as pl
@@ -16,11 +14,10 @@ from sqlmodel import Session
 
 from core import models
 from core.errors import NotFound
+from core.frame_cache import results_cache_path
 from core.settings import get_settings
 from core.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED
 
-# Bumped when the frame's columns change, so caches written by older code are not read.
-FRAME_VERSION = 2
 
 RESULT_COLUMNS = {
     "result_id": pl.Int64, "sample_id": pl.Int64, "expert_class_id": pl.Int64, "pre_class_id": pl.Int64,
@@ -46,14 +43,8 @@ def get_job(engine: Engine, job_id: int) -> models.LabelJob:
 
 
 def _cache_path(engine: Engine, job: models.LabelJob) -> Path:
-    # The store's URL and the job's creation time are in the key: two stores sharing a data folder (tests, bench),
-    # or a job id reused after a delete, can never read each other's frame.
-    created = job.created_at
-    if created.tzinfo is not None:  # SQLite hands back naive UTC; PostgreSQL an aware time: key both the same way
-        created = created.astimezone(UTC).replace(tzinfo=None)
-    identity = f"{engine.url.render_as_string(hide_password=True)}|{job.id}|{created.isoformat()}"
-    digest = hashlib.sha1(identity.encode()).hexdigest()[:12]
-    return get_settings().cache_dir / f"results-v{FRAME_VERSION}-job{job.id}-rev{job.data_revision}-{digest}.parquet"
+    return results_cache_path(store_url=engine.url.render_as_string(hide_password=True), job_id=job.id,
+                              created_at=job.created_at, data_revision=job.data_revision)
 
 
 def finish_frame(results: pl.DataFrame, samples: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from core import cli, driver_reads, ingest, results_frame
+from core import cli, driver_reads, ingest
 from core.db import get_engine
 from core.jobs import list_jobs
 from core.manual_jobs import create_manual_job
@@ -60,7 +60,6 @@ def test_stats_from_the_cached_frame_are_job_stats_to_the_byte(engine, store_url
                 engine, get_job(engine, job.id))
         quick = cached_job_stats(url=store_url, job_id=job.id)
         assert json.dumps(quick, indent=2) == json.dumps(job_stats(engine=engine, job_id=job.id), indent=2)
-    assert driver_reads.FRAME_VERSION == results_frame.FRAME_VERSION
     _cache_path(engine, get_job(engine, street.id)).unlink()
     assert cached_job_stats(url=store_url, job_id=street.id) is None  # job_stats then builds the frame
 
