@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
 from core import models
@@ -152,17 +152,15 @@ def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
 def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """Review progress per job: the decisions counted on the (job_id, state) index, and pending the rest of the
     job's results (its result_count, which a rework's return keeps without the reworked ones)."""
-    where, params = "", {}
+    if job_ids is not None and not job_ids:
+        return {}
+    job, state = models.LabelJob.__table__, models.ReviewState.__table__
+    totals = select(job.c.id, job.c.result_count)
+    decided = select(state.c.job_id, state.c.state, func.count()).group_by(state.c.job_id, state.c.state)
     if job_ids is not None:
-        if not job_ids:
-            return {}
-        where = " WHERE job_id IN (" + ", ".join(f":j{i}" for i in range(len(job_ids))) + ")"
-        params = {f"j{i}": j for i, j in enumerate(job_ids)}
+        totals, decided = totals.where(job.c.id.in_(job_ids)), decided.where(state.c.job_id.in_(job_ids))
     with engine.connect() as conn:
-        totals = conn.execute(text(f"SELECT id, result_count FROM labeljob{where.replace('job_id', 'id')}"),
-                              params).all()
-        decided = conn.execute(text(f"SELECT job_id, state, COUNT(*) FROM reviewstate{where} "
-                                    "GROUP BY job_id, state"), params).all()
+        totals, decided = conn.execute(totals).all(), conn.execute(decided).all()
     counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), "pending": total} for job_id, total in totals}
     for job_id, state, n in decided:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
