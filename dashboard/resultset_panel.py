@@ -169,7 +169,7 @@ def _images_ui(job: LabelJob, resultset: ResultSet, *, include_partial: bool) ->
                    f"from the command line: `python -m core export {resultset.id} --format yolo --with-images --out "
                    "PATH`", icon=":material/warning:")
         return False
-    st.caption(f"The COCO, YOLO and Pascal VOC zips carry the images ({size / 2**20:,.1f} MB; the CSV does not): "
+    st.caption(f"The COCO, YOLO and Pascal VOC zips carry the images ({_data_size(size)}; the CSV does not): "
                "Prepare one, with its progress shown, then download it.")
     return True
 
@@ -181,6 +181,11 @@ def _box_format_only(job: LabelJob, name: str, label: str) -> bool:
                   key=f"download_{name}_disabled")
         return True
     return False
+
+
+def _data_size(size: int) -> str:
+    """'44 KB', '3.2 MB': a few images read as kilobytes, not '0.0 MB'."""
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 // 10 else f"{max(1, round(size / 1024)):,} KB"
 
 
 def _download(

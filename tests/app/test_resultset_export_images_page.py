@@ -88,3 +88,8 @@ def test_a_prepared_zip_is_replaced_when_prepared_again_and_dropped_when_the_opt
     assert second != first and second.is_file() and not first.parent.exists()  # the earlier one is gone
     with zipfile.ZipFile(second) as archive:
         assert any(n.startswith("annotations/instances_train") for n in archive.namelist())
+
+
+def test_the_image_data_reads_in_kilobytes_until_a_tenth_of_a_megabyte():
+    assert [resultset_panel._data_size(n) for n in (300, 44_493, 104_857, 3_355_443)] == [
+        "1 KB", "43 KB", "0.1 MB", "3.2 MB"]
