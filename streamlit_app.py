@@ -3,7 +3,7 @@ instead of a traceback when the store is busy or unreachable."""
 
 import streamlit as st
 
-from core.logs import configure_logging
+from core.ops.logs import configure_logging
 from dashboard.look import trim_page_margins
 from dashboard.navigation import PAGE_CONFIG, app_pages, navigation_position
 from dashboard.signed_in import signed_in_role

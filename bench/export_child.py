@@ -18,10 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from core.access import Actor, Role
-from core.db import get_engine
+from core.auth.access import Actor, Role
+from core.store.db import get_engine
 from core.exports import export_to_table, write_export
-from core.resultsets import create_resultset
+from core.review.resultsets import create_resultset
 
 BENCH = Actor(name="bench", role=Role.REVIEWER)
 

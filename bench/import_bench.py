@@ -56,16 +56,16 @@ BEFORE = {
 }
 PRE_FORMATS = {"dataset": "COCO dataset", "results": "COCO results list"}
 PROFILED = (
-    ("core/coco.py", "load_dataset", "expert file: parse + checks"),
-    ("core/coco.py", "load_pre_labels", "pre-label file: parse + checks + alignment"),
-    ("core/coco_json.py", "decode", "  of which JSON decoding into columns (both files)"),
-    ("core/coco.py", "_checked_boxes", "  of which box checks (both files)"),
-    ("core/metrics.py", "detection_results", "matching and metrics"),
-    ("core/ingest.py", "_add_samples", "samples written (and their ids)"),
-    ("core/bulk.py", "insert_frame", "bulk writes (samples and results)"),
-    ("core/bulk.py", "inserted_ids", "ids of the written rows"),
-    ("core/ingest.py", "_results_frame", "the job's results frame"),
-    ("core/results_frame.py", "write_cached_results", "results frame cached as parquet"),
+    ("core/labels/coco.py", "load_dataset", "expert file: parse + checks"),
+    ("core/labels/coco.py", "load_pre_labels", "pre-label file: parse + checks + alignment"),
+    ("core/labels/coco_json.py", "decode", "  of which JSON decoding into columns (both files)"),
+    ("core/labels/coco.py", "_checked_boxes", "  of which box checks (both files)"),
+    ("core/analysis/metrics.py", "detection_results", "matching and metrics"),
+    ("core/jobs/ingest.py", "_add_samples", "samples written (and their ids)"),
+    ("core/store/bulk.py", "insert_frame", "bulk writes (samples and results)"),
+    ("core/store/bulk.py", "inserted_ids", "ids of the written rows"),
+    ("core/jobs/ingest.py", "_results_frame", "the job's results frame"),
+    ("core/analysis/results_frame.py", "write_cached_results", "results frame cached as parquet"),
 )
 
 
@@ -269,10 +269,10 @@ NOTES = [
     "- before: the figures of issue 14 (the standard library's json.loads with the garbage collector on, a "
     "COCO-dataset pre-label file parsed twice, columns from list comprehensions, executemany over iter_rows, every "
     "written id read back); the results-list figure is bench.run's of 2026-11-25.",
-    "- now: msgspec decodes each file once into typed structs the garbage collector does not track (core/coco_json.py), "
+    "- now: msgspec decodes each file once into typed structs the garbage collector does not track (core/labels/coco_json.py), "
     "numpy lifts the columns out, no collection runs during the parse; box messages are formatted for the bad rows "
     "only; SQLite gets one prepared multi-row INSERT over column batches, PostgreSQL COPY; the ids of the written "
-    "rows are one range read by an aggregate (core/bulk.py, inserted_ids).",
+    "rows are one range read by an aggregate (core/store/bulk.py, inserted_ids).",
     "- PostgreSQL's write is bound by the per-row foreign-key triggers of `result`, not by the client. The 1M "
     "result rows COPYed by psql into copies of the table (2026-11-29, load ~2): 3.7 s without foreign keys, 6.3 s "
     "with the job's alone, 15.1 s with all four (job, sample, expert class, pre class). Since schema 9 only the "

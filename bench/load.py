@@ -39,7 +39,7 @@ from bench.measure import CommandFailed
 from bench.report import format_value, machine_info
 from bench.run import REPO_ROOT, BenchContext, bench_generate, bench_import, bench_review, db_kind, display_command, log
 from bench.synth import SynthSpec
-from core.db import get_engine
+from core.store.db import get_engine
 
 MAX_WORKERS = 8
 DEFAULT_WORKERS = 4

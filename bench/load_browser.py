@@ -50,7 +50,7 @@ from bench.browser_report import percentile
 from bench.browser_settle import LostClick, Settler
 from bench.load_browser_replay import replay_problems
 from bench.report import load_average, machine_info
-from core.db import get_engine
+from core.store.db import get_engine
 from deploy.cluster import REPLICA_NAMES, STICKY_COOKIE, Cluster, haproxy_binary, replica_env
 from deploy.scale_demo import DEFAULT_PG, ensure_database, seed
 
@@ -134,8 +134,8 @@ def core_json(env: dict[str, str], *args: str):
 
 
 def add_accounts(database_url: str, names: list[str], password: str) -> None:
-    from core import users
-    from core.access import operator
+    from core.auth import users
+    from core.auth.access import operator
 
     engine = get_engine(database_url)
     for name in names:  # a database of an earlier run keeps its accounts (demo --reset drops jobs only)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-from core import review
-from core.history import move_of
-from core.results_frame import review_states
+from core.review import decisions as review
+from core.review.history import move_of
+from core.analysis.results_frame import review_states
 
 
 def replay_problems(engine: Engine, job_id: int) -> tuple[list, list[str]]:

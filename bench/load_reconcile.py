@@ -17,10 +17,10 @@ import numpy as np
 from sqlalchemy import Engine, select, text
 
 from bench.load_worker import ACTION_NAMES
-from core import models
-from core.vocabulary import RESULT_STATES
+from core.store import models
+from core.domain.vocabulary import RESULT_STATES
 
-# Every state a result row can be in: a reworked result (core/rework_return.py) is replayed like any other.
+# Every state a result row can be in: a reworked result (core/jobs/rework_return.py) is replayed like any other.
 STATE_CODES = {state: code for code, state in enumerate(RESULT_STATES)}
 TARGET_STATES = {name: state for state, name in ACTION_NAMES.items()}  # accept → accepted, ...
 

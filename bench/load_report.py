@@ -115,7 +115,7 @@ def _method_notes(args: argparse.Namespace, reports: Sequence[WorkerReport], che
         f"reread after {args.refresh_rate:.0%} of actions, the others act on the view they hold, which the other "
         "reviewers' actions have made stale; "
         + (f"think time {args.think_ms:g} ms on average" if args.think_ms else "no think time"),
-        ("latency is one `core.review` call in the reviewer's process, commit included: review actions of a job "
+        ("latency is one `core.review.decisions` call in the reviewer's process, commit included: review actions of a job "
          "queue on the job's row lock (PostgreSQL) or the write lock (SQLite), so it includes waiting for the others; "
          "throughput is over the whole load"),
         ("reconciliation replays every review event of the job in id order from all-pending (each move must leave "

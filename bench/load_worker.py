@@ -28,11 +28,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from core import queries, review
-from core.access import Actor, Role
-from core.db import get_engine
-from core.results_frame import get_job, load_results, review_states
-from core.vocabulary import REVIEW_STATES
+from core.analysis import queries
+
+from core.review import decisions as review
+from core.auth.access import Actor, Role
+from core.store.db import get_engine
+from core.analysis.results_frame import load_results, review_states
+from core.jobs.lookup import get_job
+from core.domain.vocabulary import REVIEW_STATES
 
 SLICE_KINDS = ("range", "class", "change_kind")
 SLICE_WEIGHTS = (0.5, 0.25, 0.25)

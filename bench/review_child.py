@@ -18,10 +18,13 @@ import time
 
 import polars as pl
 
-from core import queries, review
-from core.access import Actor, Role
-from core.db import get_engine
-from core.results_frame import get_job, load_results, review_states
+from core.analysis import queries
+
+from core.review import decisions as review
+from core.auth.access import Actor, Role
+from core.store.db import get_engine
+from core.analysis.results_frame import load_results, review_states
+from core.jobs.lookup import get_job
 
 BENCH = Actor(name="bench", role=Role.REVIEWER)
 

@@ -50,9 +50,9 @@ COCO_EXPORT_TARGET_S = 5.0
 # Runs in a child: times job_stats() inside one process, cold (frame built from the store) and then warm.
 _IN_PROCESS_STATS = """\
 import json, shutil, statistics, sys, time
-from core.db import get_engine
+from core.store.db import get_engine
 from core.settings import get_settings
-from core.stats import job_stats
+from core.analysis.stats import job_stats
 url, job_id, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 shutil.rmtree(get_settings().cache_dir, ignore_errors=True)
 engine = get_engine(url)
@@ -304,7 +304,7 @@ def bench_review(ctx: BenchContext) -> Section:
                   shown=f"python -m bench.review_child {_redact(ctx.db_url)} {ctx.job_id} --results {REVIEW_RESULTS}")
     timings = json.loads(run.stdout.strip().splitlines()[-1])
     return Section(
-        title="Review action (core.review, the job above)",
+        title="Review action (core.review.decisions, the job above)",
         measurements=[
             Measurement.below(f"accept {timings['moved']:,} results in one action, its event included",
                               timings["move_s"], "s", REVIEW_TARGET_S),

@@ -67,9 +67,9 @@ def run(images: int, work: Path) -> tuple[list[tuple[str, str, str]], list[str]]
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
                        "LABELDECK_S3_ENDPOINT_URL": endpoint, "LABELDECK_DATA_DIR": str(work / "data")})
     from core import storage
-    from core.image_files import check_images
+    from core.images.image_files import check_images
     from core.storage import remote
-    from core.thumbnails import Overlay, fetch_originals, render_tile
+    from core.images.thumbnails import Overlay, fetch_originals, render_tile
 
     rows: list[tuple[str, str, str]] = []
     notes: list[str] = []

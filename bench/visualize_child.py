@@ -18,13 +18,14 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core import queries
-from core.db import get_engine
-from core.filters import ResultFilter
-from core.jobs import image_root, spec_classes
-from core.results_frame import get_job, load_results, review_states
+from core.analysis import queries
+from core.store.db import get_engine
+from core.analysis.filters import ResultFilter
+from core.jobs.summaries import image_root, spec_classes
+from core.analysis.results_frame import load_results, review_states
+from core.jobs.lookup import get_job
 from core.settings import get_settings
-from core.thumbnails import Overlay, render_tile
+from core.images.thumbnails import Overlay, render_tile
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 GRID_TILES = 24

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.access import operator
-from core.errors import BadInput, NotFound
-from core.logs import configure_logging
+from core.auth.access import operator
+from core.domain.errors import BadInput, NotFound
+from core.ops.logs import configure_logging
 # Names (and messages quoting file names) are printed through `escaped`: an ESC [ ... in a name must not drive the
-# terminal, nor a line break in one start a line of its own (core/names.py).
-from core.names import escaped
+# terminal, nor a line break in one start a line of its own (core/domain/names.py).
+from core.domain.names import escaped
 
 # Everything heavier (SQLAlchemy, SQLModel, polars, the services) is imported by the commands that use it, inside
 # their functions: `jobs` and `stats` read through the store's own driver and start in a fraction of the time
@@ -36,8 +36,8 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.demo import seed_demo
+    from core.store.db import get_engine
+    from core.demo.seed import seed_demo
 
     engine = get_engine(args.db)
     created = seed_demo(engine=engine, reset=args.reset, if_empty=args.if_empty, progress=_progress_printer(args.quiet))
@@ -49,8 +49,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from core import ingest
-    from core.db import get_engine
+    from core.jobs import ingest
+    from core.store.db import get_engine
 
     engine = get_engine(args.db)
     common = dict(
@@ -95,8 +95,8 @@ def _names(text: str | None) -> list[str] | None:
 
 
 def cmd_import_auto(args: argparse.Namespace) -> int:
-    from core.auto_jobs import import_auto_job
-    from core.db import get_engine
+    from core.jobs.auto import import_auto_job
+    from core.store.db import get_engine
 
     job = import_auto_job(
         engine=get_engine(args.db), name=args.name, images_dir=_image_root(args.images),
@@ -115,8 +115,8 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
 
 
 def cmd_spec_create(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.specs import ClassInput, create_spec
+    from core.store.db import get_engine
+    from core.jobs.specs import ClassInput, create_spec
 
     spec = create_spec(engine=get_engine(args.db), name=args.name, task=args.task,
                        classes=[ClassInput(name=n) for n in _names(args.classes) or []], actor=operator())
@@ -127,8 +127,8 @@ def cmd_spec_create(args: argparse.Namespace) -> int:
 
 
 def cmd_spec_list(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.specs import list_specs
+    from core.store.db import get_engine
+    from core.jobs.specs import list_specs
 
     specs = list_specs(engine=get_engine(args.db))
     if args.json:
@@ -143,9 +143,9 @@ def cmd_spec_list(args: argparse.Namespace) -> int:
 
 
 def cmd_job_create(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.manual_jobs import create_manual_job
-    from core.specs import find_spec
+    from core.store.db import get_engine
+    from core.jobs.manual import create_manual_job
+    from core.jobs.specs import find_spec
 
     engine = get_engine(args.db)
     pre = (("auto_job", args.pre_auto) if args.pre_auto is not None else ("coco", Path(args.pre_coco))
@@ -166,8 +166,8 @@ def cmd_job_create(args: argparse.Namespace) -> int:
 
 
 def cmd_job_progress(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.expert_labels import labelling_progress
+    from core.store.db import get_engine
+    from core.jobs.expert_labels import labelling_progress
 
     progress = labelling_progress(engine=get_engine(args.db), job_id=args.job_id)
     if args.json:
@@ -179,8 +179,8 @@ def cmd_job_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_job_submit(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.manual_jobs import submit_job
+    from core.store.db import get_engine
+    from core.jobs.manual import submit_job
 
     job = submit_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.submitted_by),
                      allow_unlabelled=args.allow_unlabelled)
@@ -192,8 +192,8 @@ def cmd_job_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_rework(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.rework import create_rework_job
+    from core.store.db import get_engine
+    from core.jobs.rework import create_rework_job
 
     made = create_rework_job(engine=get_engine(args.db), job_id=args.job_id, from_state=args.from_state,
                              classes=args.classes, name=args.name, actor=operator(args.reviewer))
@@ -211,8 +211,8 @@ def cmd_rework(args: argparse.Namespace) -> int:
 
 
 def cmd_job_delete(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.jobs import delete_job
+    from core.store.db import get_engine
+    from core.jobs.summaries import delete_job
 
     delete_job(engine=get_engine(args.db), job_id=args.job_id, actor=operator())
     print(f"deleted job {args.job_id}")
@@ -220,13 +220,13 @@ def cmd_job_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from core.driver_reads import job_summaries, open_store
+    from core.store.driver_reads import job_summaries, open_store
 
     with open_store(args.db) as store:  # the store's own driver: no SQLAlchemy, SQLModel or pydantic to import
         jobs = None if store is None else job_summaries(store)
     if jobs is None:  # a store to create or upgrade, or a URL only SQLAlchemy reads
-        from core.db import get_engine
-        from core.jobs import list_jobs
+        from core.store.db import get_engine
+        from core.jobs.summaries import list_jobs
 
         jobs = [j.to_json() for j in list_jobs(engine=get_engine(args.db))]
     if args.json:
@@ -239,12 +239,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from core.stats import cached_job_stats
+    from core.analysis.stats import cached_job_stats
 
     stats = cached_job_stats(url=args.db, job_id=args.job_id)  # the cached frame, read through the store's driver
     if stats is None:  # no cached frame yet, a store to create or upgrade, or a URL only SQLAlchemy reads
-        from core.db import get_engine
-        from core.stats import job_stats
+        from core.store.db import get_engine
+        from core.analysis.stats import job_stats
 
         stats = job_stats(engine=get_engine(args.db), job_id=args.job_id)
     if args.json:
@@ -265,13 +265,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     one review action on them."""
     import polars as pl
 
-    from core import review
-    from core.db import get_engine
-    from core.filters import ResultFilter, to_query_params
-    from core.jobs import spec_classes
-    from core.queries import with_states
-    from core.results_frame import get_job, load_results, review_states
-    from core.vocabulary import REMOVED_ROW
+    from core.review import decisions as review
+    from core.store.db import get_engine
+    from core.analysis.filters import ResultFilter, to_query_params
+    from core.jobs.summaries import spec_classes
+    from core.analysis.queries import with_states
+    from core.analysis.results_frame import load_results, review_states
+    from core.jobs.lookup import get_job
+    from core.domain.vocabulary import REMOVED_ROW
 
     engine = get_engine(args.db)
     job = get_job(engine, args.job_id)
@@ -306,8 +307,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    from core import review
-    from core.db import get_engine
+    from core.review import decisions as review
+    from core.store.db import get_engine
 
     outcome = review.undo_last(engine=get_engine(args.db), job_id=args.job_id, actor=operator(args.reviewer))
     if args.json:
@@ -324,8 +325,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from core import review
-    from core.db import get_engine
+    from core.review import decisions as review
+    from core.store.db import get_engine
 
     events = review.list_events(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer,
                                 limit=args.limit)
@@ -362,8 +363,8 @@ def _default_reviewer() -> str:
 
 
 def cmd_resultset_create(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.resultsets import create_resultset
+    from core.store.db import get_engine
+    from core.review.resultsets import create_resultset
 
     resultset = create_resultset(engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note,
                                  actor=operator(args.created_by))
@@ -375,8 +376,8 @@ def cmd_resultset_create(args: argparse.Namespace) -> int:
 
 
 def cmd_resultset_list(args: argparse.Namespace) -> int:
-    from core.db import get_engine
-    from core.resultsets import list_resultsets
+    from core.store.db import get_engine
+    from core.review.resultsets import list_resultsets
 
     resultsets = list_resultsets(engine=get_engine(args.db), job_id=args.job_id)
     if args.json:
@@ -392,7 +393,7 @@ def cmd_resultset_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from core import exports
-    from core.db import get_engine
+    from core.store.db import get_engine
 
     engine = get_engine(args.db)
     split = _export_split(args)
@@ -460,8 +461,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     password = None if args.no_password else _password(args)
     user = users.add_user(engine=get_engine(args.db), name=args.name, role=args.role, password=password,
@@ -471,8 +472,8 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     user = users.set_role(engine=get_engine(args.db), name=args.name, role=args.role, actor=operator())
     print(f"{user.name} is now a {user.role.value}")
@@ -480,8 +481,8 @@ def cmd_users_set_role(args: argparse.Namespace) -> int:
 
 
 def cmd_users_passwd(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     user = users.set_password(engine=get_engine(args.db), name=args.name, password=_password(args),
                               actor=operator())
@@ -490,8 +491,8 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_users_unlock(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     user = users.unlock(engine=get_engine(args.db), name=args.name, actor=operator())
     print(f"{user.name} is unlocked")
@@ -499,8 +500,8 @@ def cmd_users_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_users_remove(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     users.remove_user(engine=get_engine(args.db), name=args.name, actor=operator())
     print(f"removed {args.name}")
@@ -508,8 +509,8 @@ def cmd_users_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    from core import users
-    from core.db import get_engine
+    from core.auth import users
+    from core.store.db import get_engine
 
     accounts = users.list_users(engine=get_engine(args.db))
     if args.json:
@@ -525,7 +526,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from core.health import health
+    from core.ops.health import health
     from core.settings import get_settings
 
     settings = get_settings()
@@ -537,7 +538,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from core.backup import backup_sqlite
+    from core.ops.backup import backup_sqlite
     from core.settings import get_settings
 
     path = backup_sqlite(url=args.db or get_settings().database_url, out=Path(args.out))
@@ -775,7 +776,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: " + escaped(str(exc), keep="\n"), file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's contract: 1 for anything unexpected, with the reason, not a bare crash
-        from core.db import store_problem, store_unavailable
+        from core.store.db import store_problem, store_unavailable
 
         problem, message = store_problem(exc), store_unavailable(exc)
         print(f"error: {message or f'{type(exc).__name__}: {exc}'}", file=sys.stderr)

@@ -3,7 +3,7 @@
 The component's quirks, handled here: it wants `[]`, not None, for an image without boxes; it keeps its own state
 per key, so a fresh key per visit is what reloads the saved boxes (and keeps an old Complete from saving again);
 it shrinks a PIL image passed to it in place, so it gets a fresh one on every run, turned as displayed like every
-other view of the image (core/orientation.py).
+other view of the image (core/images/orientation.py).
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_image_annotation import classification
 
-from core import expert_labels, manual_jobs
-from core.access import Actor
-from core.errors import BadInput
-from core.models import LabelJob
-from core.orientation import open_upright
+from core.jobs import expert_labels
+
+from core.jobs import manual as manual_jobs
+from core.auth.access import Actor
+from core.domain.errors import BadInput
+from core.store.models import LabelJob
+from core.images.orientation import open_upright
 from dashboard.detection_editor import detection_editor
 from dashboard.rework_notes import rework_notes_ui
 from dashboard.signed_in import still_signed_in

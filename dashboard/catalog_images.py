@@ -9,11 +9,15 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import catalog, queries, storage
-from core.jobs import image_root, spec_classes
-from core.label_boxes import label_summary, pre_label_boxes, prediction_boxes, tile_boxes
-from core.models import LabelJob
-from core.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile, tile_path
+from core import storage
+
+from core.analysis import catalog
+
+from core.analysis import queries
+from core.jobs.summaries import image_root, spec_classes
+from core.labels.label_boxes import label_summary, pre_label_boxes, prediction_boxes, tile_boxes
+from core.store.models import LabelJob
+from core.images.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile, tile_path
 from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_image_ui
 from dashboard.job_data import JobData, job_data
 from dashboard.store import engine
@@ -40,7 +44,7 @@ def _catalog_page(store: str, job_id: int, data_revision: int, review_revision: 
 
 
 def catalog_page(job: LabelJob, *, search: str, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
-    """core.catalog.catalog_samples, kept per job revision and review revision: a page turn or a tile size does
+    """core.analysis.catalog.catalog_samples, kept per job revision and review revision: a page turn or a tile size does
     not read the job's results again, a label change or a review action does."""
     store = engine().url.render_as_string(hide_password=True)
     return _catalog_page(store, job.id, job.data_revision, job.review_revision, search.strip(), limit, offset)

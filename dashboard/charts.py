@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from core import queries
-from core.filters import ResultFilter, Slice
-from core.vocabulary import ADDED_ROW
+from core.analysis import queries
+from core.analysis.filters import ResultFilter, Slice
+from core.domain.vocabulary import ADDED_ROW
 from dashboard.text import plotly_text
 from dashboard.url_state import set_slice
 

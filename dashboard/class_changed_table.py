@@ -10,8 +10,8 @@ import hashlib
 import polars as pl
 import streamlit as st
 
-from core.filters import Slice
-from core.vocabulary import REVIEW_STATE_LABELS
+from core.analysis.filters import Slice
+from core.domain.vocabulary import REVIEW_STATE_LABELS
 from dashboard.text import md
 from dashboard.url_state import open_panel, set_slice
 
@@ -21,7 +21,7 @@ TABLE_MAX_HEIGHT = 390
 
 def class_changed_section_ui(table: pl.DataFrame, *, group_column: str, current: Slice | None, display,
                              state: str, described: str, shown: int) -> None:
-    """table: group, True, False, Total (core.queries.class_changed_table) of the tab's results.
+    """table: group, True, False, Total (core.analysis.queries.class_changed_table) of the tab's results.
     described: the slice and the filters in words; shown: how many results they select."""
     with st.container(horizontal=True, vertical_alignment="center", key="class_changed_head"):
         st.subheader("Class Changed", anchor=False)

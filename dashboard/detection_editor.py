@@ -1,7 +1,7 @@
 """streamlit-image-annotation's box editor, called with the label spec's own class colours (the package picks
 colours from a matplotlib colormap, which drew Car red and Person yellow while every other view uses the spec's,
 and red means "removed" there) and with the image sent as a JPEG (the package encodes a PNG, several times slower
-to make and to send), turned as displayed: the orientation the boxes refer to (core/orientation.py). Same component,
+to make and to send), turned as displayed: the orientation the boxes refer to (core/images/orientation.py). Same component,
 same arguments otherwise; see the package's Detection/__init__.py."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from streamlit.elements.lib.image_utils import image_to_url
 from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit_image_annotation.Detection import _component_func
 
-from core.orientation import open_upright
+from core.images.orientation import open_upright
 
 JPEG = "JPEG"
 

@@ -13,11 +13,13 @@ import streamlit as st
 from streamlit.elements.lib.image_utils import image_to_url
 from streamlit.elements.lib.layout_utils import LayoutConfig
 
-from core import queries, storage
-from core.jobs import image_root
-from core.queries import SORTS, View
-from core.thumbnails import ImageUnavailable, fetch_originals, render_tile, tile_path
-from core.tiles_ahead import render_tiles_ahead
+from core import storage
+
+from core.analysis import queries
+from core.jobs.summaries import image_root
+from core.analysis.queries import SORTS, View
+from core.images.thumbnails import ImageUnavailable, fetch_originals, render_tile, tile_path
+from core.images.tiles_ahead import render_tiles_ahead
 from dashboard.job_data import JobData
 from dashboard.review_bar import picked_ids, toggle_pick
 from dashboard.tile_grid import tile_grid

@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from core import manual_jobs
-from core.errors import BadInput
-from core.import_sources import bucket_prefix
+from core.jobs import manual as manual_jobs
+from core.domain.errors import BadInput
+from core.files.import_sources import bucket_prefix
 from core.settings import get_settings
 from core.storage import Root
-from core.uploads import discard_upload, extract_image_zip
+from core.files.uploads import discard_upload, extract_image_zip
 from dashboard.text import md
 
 LabelVisibility = Literal["visible", "hidden", "collapsed"]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import ingest
-from core.access import Actor
-from core.errors import BadInput, NotFound
-from core.import_report import DraftReport, draft_report
-from core.import_sources import data_path, extracted_label_zip, label_uploads, shown_names
-from core.jobs import JobSummary, list_jobs
+from core.jobs import ingest
+from core.auth.access import Actor
+from core.domain.errors import BadInput, NotFound
+from core.labels.import_report import DraftReport, draft_report
+from core.files.import_sources import data_path, extracted_label_zip, label_uploads, shown_names
+from core.jobs.summaries import JobSummary, list_jobs
 from core.storage import StorageError
 from dashboard.image_source import image_root
 from dashboard.import_form import CLASSIFICATION, ImportInputs, LabelSource

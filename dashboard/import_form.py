@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.label_formats import FORMAT_NAMES
+from core.labels.formats import FORMAT_NAMES
 from dashboard.image_source import ImageSource, image_source_ui
 
 DETECTION, CLASSIFICATION = "detection", "classification"

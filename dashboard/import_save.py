@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import ingest
-from core.access import Actor
-from core.errors import BadInput
+from core.jobs import ingest
+from core.auth.access import Actor
+from core.domain.errors import BadInput
 from dashboard.image_source import forget_extracted_zip
 from dashboard.import_check import CHECKED, Checked
 from dashboard.signed_in import still_signed_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.access import Actor, Permission
-from core.jobs import JobSummary
+from core.auth.access import Actor, Permission
+from core.jobs.summaries import JobSummary
 from dashboard.text import md
 
 STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.errors import NotFound
-from core.jobs import JobSummary, list_jobs
-from core.models import LabelJob
-from core.results_frame import get_job
+from core.domain.errors import NotFound
+from core.jobs.summaries import JobSummary, list_jobs
+from core.store.models import LabelJob
+from core.jobs.lookup import get_job
 from dashboard.job_card import STATUS_COLORS, tag_color
 from dashboard.navigation import JOB_PAGES
 from dashboard.store import engine

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from core import queries
-from core.jobs import spec_classes
-from core.models import LabelJob
-from core.results_frame import load_results, review_states
-from core.thumbnails import Overlay
-from core.vocabulary import ADDED_ROW, REMOVED_ROW
+from core.analysis import queries
+from core.jobs.summaries import spec_classes
+from core.store.models import LabelJob
+from core.analysis.results_frame import load_results, review_states
+from core.images.thumbnails import Overlay
+from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW
 from dashboard.store import engine
 
 

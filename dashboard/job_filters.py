@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.vocabulary import JOB_STATUSES, TAGS
+from core.domain.vocabulary import JOB_STATUSES, TAGS
 
 
 def job_filters_ui() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core.access import GRANTS, Permission, Role
+from core.auth.access import GRANTS, Permission, Role
 from dashboard.signed_in import signed_in_role
 
 # A file of our own: a Material icon name makes every browser fetch the favicon from Google's font server, which

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import polars as pl
 import streamlit as st
 
-from core import overview
-from core.filters import GROUP_BYS, ResultFilter, Slice, to_query_params
-from core.vocabulary import REMOVED_ROW
+from core.analysis import overview
+from core.analysis.filters import GROUP_BYS, ResultFilter, Slice, to_query_params
+from core.domain.vocabulary import REMOVED_ROW
 from dashboard.overview_charts import (
     MAX_BARS,
     chart_ui,
@@ -88,7 +88,7 @@ def kpis_ui(totals: overview.Totals) -> None:
 
 
 def progress_ui(progress: pl.DataFrame) -> None:
-    """progress: core.overview.review_progress."""
+    """progress: core.analysis.overview.review_progress."""
     st.subheader("Review progress")
     table = progress.with_columns(_links(progress, visualize_url, "job_id").alias("open"))
     st.dataframe(
@@ -118,7 +118,7 @@ def decisions_window_ui() -> int:
 
 
 def decisions_ui(decisions: pl.DataFrame, *, days: int) -> None:
-    """decisions: core.overview.decisions_per_day over `days` days."""
+    """decisions: core.analysis.overview.decisions_per_day over `days` days."""
     if decisions.is_empty():
         st.info(f"No review decisions in the last {days} days.", icon=":material/event_busy:")
         return
@@ -152,7 +152,7 @@ def decisions_ui(decisions: pl.DataFrame, *, days: int) -> None:
 
 
 def class_changed_ui(by_job: pl.DataFrame) -> None:
-    """by_job: core.overview.class_changed_by_job."""
+    """by_job: core.analysis.overview.class_changed_by_job."""
     st.subheader("Class Changed rate per class")
     if by_job.is_empty():
         st.info("The READY jobs have no results yet.", icon=":material/category:")
@@ -209,7 +209,7 @@ def class_changed_ui(by_job: pl.DataFrame) -> None:
 
 
 def rejections_ui(progress: pl.DataFrame, reasons: pl.DataFrame) -> None:
-    """progress: core.overview.review_progress; reasons: core.overview.rejection_reasons."""
+    """progress: core.analysis.overview.review_progress; reasons: core.analysis.overview.rejection_reasons."""
     st.subheader("Rejected share and top reasons")
     if reasons.is_empty():
         st.info("Nothing is rejected yet.", icon=":material/thumb_down_off:")

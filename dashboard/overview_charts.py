@@ -22,7 +22,7 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h",
 
 
 def decisions_figure(per_reviewer_day: pl.DataFrame, *, days: int, today: date) -> go.Figure:
-    """Decisions per day stacked by reviewer (core.overview.reviewer_days); undos are named in the hover only."""
+    """Decisions per day stacked by reviewer (core.analysis.overview.reviewer_days); undos are named in the hover only."""
     figure = go.Figure()
     for index, reviewer in enumerate(per_reviewer_day["reviewer"].unique().sort()):
         rows = per_reviewer_day.filter(pl.col("reviewer") == reviewer).sort("day")
@@ -45,7 +45,7 @@ def decisions_figure(per_reviewer_day: pl.DataFrame, *, days: int, today: date) 
 
 
 def class_rates_figure(rates: pl.DataFrame) -> go.Figure:
-    """Class Changed rate per class across jobs (core.overview.class_changed_rates), the worst on top."""
+    """Class Changed rate per class across jobs (core.analysis.overview.class_changed_rates), the worst on top."""
     shown = rates.head(MAX_BARS)
     figure = go.Figure(go.Bar(
         x=shown["rate"].to_list(), y=_plotly_texts(shown["class_name"]), orientation="h",
@@ -65,7 +65,7 @@ def class_rates_figure(rates: pl.DataFrame) -> go.Figure:
 
 
 def reasons_figure(reasons: pl.DataFrame) -> go.Figure:
-    """Rejected results per reason across jobs (core.overview.top_reasons), the most frequent on top."""
+    """Rejected results per reason across jobs (core.analysis.overview.top_reasons), the most frequent on top."""
     shown = reasons.head(MAX_BARS)
     figure = go.Figure(go.Bar(
         x=shown["results"].to_list(), y=_plotly_texts(shown["reason"]), orientation="h", marker_color=REJECTED_COLOR,

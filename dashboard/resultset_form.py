@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import resultsets
-from core.access import Actor
-from core.errors import BadInput
+from core.review import resultsets
+from core.auth.access import Actor
+from core.domain.errors import BadInput
 from dashboard.job_data import JobData
 from dashboard.store import engine
 from dashboard.text import md

@@ -7,10 +7,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import exports, queries, resultsets, users
-from core.access import Actor, Permission
-from core.errors import BadInput, Forbidden
-from core.models import LabelJob, ResultSet
+from core import exports
+
+from core.analysis import queries
+
+from core.review import resultsets
+
+from core.auth import users
+from core.auth.access import Actor, Permission
+from core.domain.errors import BadInput, Forbidden
+from core.store.models import LabelJob, ResultSet
 from core.settings import get_settings
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import job_data

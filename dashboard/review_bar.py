@@ -11,9 +11,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import queries, review
-from core.access import Actor, Permission
-from core.review import ReviewOutcome
+from core.analysis import queries
+
+from core.review import decisions as review
+from core.auth.access import Actor, Permission
+from core.review.decisions import ReviewOutcome
 from dashboard.job_data import JobData
 from dashboard.rework_button import send_back_ui
 from dashboard.signed_in import read_only_note

@@ -1,5 +1,5 @@
 """Send back for relabelling: on the Rejected tab's review bar, the rejected results shown (or picked) go to a new
-rework job (core/rework.py), named in a popover."""
+rework job (core/jobs/rework.py), named in a popover."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core.access import Actor
-from core.errors import BadInput
-from core.rework import create_rework_job
+from core.auth.access import Actor
+from core.domain.errors import BadInput
+from core.jobs.rework import create_rework_job
 from dashboard.job_data import JobData
 from dashboard.store import engine, store_problems_reported
 from dashboard.text import md

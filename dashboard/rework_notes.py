@@ -1,12 +1,12 @@
 """What the annotator of a rework job is told on each image: which results were sent back and why they were
-rejected (core/rework.py), so the relabelling answers the reviewer's objection."""
+rejected (core/jobs/rework.py), so the relabelling answers the reviewer's objection."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.models import LabelJob
-from core.rework import rework_notes
+from core.store.models import LabelJob
+from core.jobs.rework import rework_notes
 from dashboard.store import engine
 from dashboard.text import md
 

@@ -7,8 +7,8 @@ from dataclasses import fields, replace
 
 import streamlit as st
 
-from core.filters import GROUP_BYS, ResultFilter, from_query_params, to_query_params
-from core.vocabulary import CHANGE_KINDS
+from core.analysis.filters import GROUP_BYS, ResultFilter, from_query_params, to_query_params
+from core.domain.vocabulary import CHANGE_KINDS
 from dashboard.job_data import JobData
 from dashboard.url_state import first_page
 

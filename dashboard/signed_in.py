@@ -3,7 +3,7 @@ Actor it returns. Until someone is signed in, the page shows how to sign in and 
 
 - none: one local demo user with every role, and a "Demo mode" badge (make run, stakeholder demos);
 - password: a LabelDeck account (python -m core users add ...), with lockout after repeated failures;
-- oidc: Streamlit's st.login with the [auth] secrets; the role comes from the e-mail (core.users.identity_actor);
+- oidc: Streamlit's st.login with the [auth] secrets; the role comes from the e-mail (core.auth.users.identity_actor);
 - header: the user name a trusted reverse proxy puts in LABELDECK_AUTH_HEADER.
 
 The role is read from the store on every run, so a role change or a removed account takes effect at the next
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import users
-from core.access import Actor, Permission, Role, least_role
-from core.demo import DEMO_USER  # the demo data is made by the same local user
-from core.errors import BadInput
+from core.auth import users
+from core.auth.access import Actor, Permission, Role, least_role
+from core.auth.access import DEMO_USER  # the demo data is made by the same local user
+from core.domain.errors import BadInput
 from core.settings import AUTH_MODES, get_settings
 from dashboard.store import engine
 from dashboard.text import md

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.specs import ClassInput
+from core.jobs.specs import ClassInput
 
 
 def class_editor_ui(*, key: str, classes: list[dict] | None = None) -> list[ClassInput]:

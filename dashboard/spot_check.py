@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.access import Actor
-from core.spot_check import draw_sample, error_rate
+from core.auth.access import Actor
+from core.review.spot_check import draw_sample, error_rate
 from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_caption, tile_image_ui
 from dashboard.job_data import JobData
 from dashboard.review_bar import ICONS, act, as_seen

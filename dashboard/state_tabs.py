@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.vocabulary import REVIEW_STATE_LABELS, REVIEW_STATES
+from core.domain.vocabulary import REVIEW_STATE_LABELS, REVIEW_STATES
 from dashboard.url_state import set_tab
 
 

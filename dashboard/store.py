@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.db import get_engine, store_unavailable
+from core.store.db import get_engine, store_unavailable
 from core.settings import get_settings
 
 log = logging.getLogger("labeldeck.store")

@@ -11,8 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from core.filters import ResultFilter, Slice, parse_state, to_query_params
-from core.queries import SORTS
+from core.analysis.filters import ResultFilter, Slice, parse_state, to_query_params
+from core.analysis.queries import SORTS
 
 PAGE_SIZES = (12, 24, 48, 96)
 WORKSPACE_VIEWS = ("images", "charts", "spot_check")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import users
-from core.access import Actor, Role
-from core.errors import BadInput, NotFound
+from core.auth import users
+from core.auth.access import Actor, Role
+from core.domain.errors import BadInput, NotFound
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from core import queries
-from core.filters import to_query_params
-from core.queries import View
-from core.stats import change_kind_counts
+from core.analysis import queries
+from core.analysis.filters import to_query_params
+from core.analysis.queries import View
+from core.analysis.stats import change_kind_counts
 from dashboard.job_data import JobData
 
 
@@ -38,7 +38,7 @@ def result_ids_in_order(data: JobData, view: View, shown: pl.DataFrame) -> pl.Se
 
 
 def image_review_counts(data: JobData, view: View, shown: pl.DataFrame) -> dict[str, int]:
-    """The shown results' images complete / partial / untouched in the job (core.queries.image_review_counts),
+    """The shown results' images complete / partial / untouched in the job (core.analysis.queries.image_review_counts),
     kept per view as the rest: ~16 ms at 1M results, once per view and review revision."""
     return _image_counts(_key(data), _view_key(view), _data=data, _shown=shown)
 

@@ -13,14 +13,14 @@ import polars as pl
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from core import queries
-from core.access import Actor, Permission
-from core.history import move_of, result_history
-from core.jobs import image_root
-from core.results_frame import result_state
-from core.thumbnails import ImageUnavailable
-from core.viewer_image import viewer_image
-from core.vocabulary import RESULT_STATE_LABELS
+from core.analysis import queries
+from core.auth.access import Actor, Permission
+from core.review.history import move_of, result_history
+from core.jobs.summaries import image_root
+from core.analysis.results_frame import result_state
+from core.images.thumbnails import ImageUnavailable
+from core.images.viewer_image import viewer_image
+from core.domain.vocabulary import RESULT_STATE_LABELS
 from dashboard.job_data import JobData
 from dashboard.review_bar import ACTIONS, ICONS, QUICK_REASONS, act, as_seen, show_last_outcome
 from dashboard.signed_in import still_signed_in

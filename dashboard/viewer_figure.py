@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from core.thumbnails import REMOVED_COLOR, Overlay
-from core.viewer_image import ViewerImage
+from core.images.thumbnails import REMOVED_COLOR, Overlay
+from core.images.viewer_image import ViewerImage
 from dashboard.text import plotly_text
 
 CANVAS = "#1b1e24"  # around the image, as in any image viewer, whatever the theme

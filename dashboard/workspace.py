@@ -11,8 +11,8 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from core.access import Actor, Permission
-from core.queries import View
+from core.auth.access import Actor, Permission
+from core.analysis.queries import View
 from dashboard.charts import confusion_ui, histogram_ui
 from dashboard.image_grid import image_grid_ui
 from dashboard.job_data import JobData

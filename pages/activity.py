@@ -4,9 +4,9 @@
 import polars as pl
 import streamlit as st
 
-from core import review
-from core.models import as_utc
-from core.vocabulary import REVIEW_STATE_LABELS
+from core.review import decisions as review
+from core.store.models import as_utc
+from core.domain.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import signed_in_user
@@ -56,7 +56,7 @@ st.dataframe(
             "results": [e.result_count for e in shown],
             "reason": [e.reason or "" for e in shown],
             "undoes": [f"event {e.undoes_event_id}" if e.undoes_event_id else "" for e in shown],
-            # The rework loop: results sent to a rework job, and its results brought back (core/rework.py).
+            # The rework loop: results sent to a rework job, and its results brought back (core/jobs/rework.py).
             "rework": [f"job #{e.rework_job_id}" if e.rework_job_id else "" for e in shown],
             "selected by": [describe_selection(e.selection) for e in shown],
         },

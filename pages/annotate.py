@@ -4,8 +4,8 @@ and moves to the next unlabelled image; Submit turns the job READY for review.""
 
 import streamlit as st
 
-from core import expert_labels
-from core.access import Permission
+from core.jobs import expert_labels
+from core.auth.access import Permission
 from dashboard.annotator import annotator_ui, submit_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation

@@ -4,7 +4,11 @@ ResultSets and the datalog tables exported from them."""
 import polars as pl
 import streamlit as st
 
-from core import exports, queries, resultsets
+from core import exports
+
+from core.analysis import queries
+
+from core.review import resultsets
 from dashboard.catalog_images import catalog_images_ui, catalog_page, shows_images
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation

@@ -4,7 +4,7 @@ validates everything and reports it; Import writes it and opens the new job's Vi
 
 import streamlit as st
 
-from core.access import Permission
+from core.auth.access import Permission
 from dashboard.import_check import check_ui
 from dashboard.import_form import import_form_ui
 from dashboard.import_save import import_ui

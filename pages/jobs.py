@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.access import Permission
-from core.jobs import list_jobs
+from core.auth.access import Permission
+from core.jobs.summaries import list_jobs
 from dashboard.job_card import job_card
 from dashboard.job_filters import job_filters_ui
 from dashboard.navigation import ensure_navigation

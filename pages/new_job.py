@@ -3,11 +3,13 @@ pre-labels (from an auto label job, an uploaded COCO or CSV, or none). The job s
 
 import streamlit as st
 
-from core import manual_jobs, specs
-from core.access import Permission
-from core.errors import BadInput, NotFound
-from core.jobs import list_jobs
-from core.results_frame import get_job
+from core.jobs import manual as manual_jobs
+
+from core.jobs import specs
+from core.auth.access import Permission
+from core.domain.errors import BadInput, NotFound
+from core.jobs.summaries import list_jobs
+from core.jobs.lookup import get_job
 from dashboard.image_source import forget_extracted_zip, image_root, image_source_ui
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user

@@ -4,7 +4,7 @@ to the results behind its numbers."""
 
 import streamlit as st
 
-from core import overview
+from core.analysis import overview
 from dashboard.navigation import ensure_navigation
 from dashboard.overview import (
     class_changed_ui,

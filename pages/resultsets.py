@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from core import resultsets
+from core.review import resultsets
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ensure_navigation
 from dashboard.resultset_panel import resultset_panel_ui

@@ -3,10 +3,10 @@ some job has labels of cannot be removed."""
 
 import streamlit as st
 
-from core import specs
-from core.access import Permission
-from core.errors import BadInput
-from core.vocabulary import TASKS
+from core.jobs import specs
+from core.auth.access import Permission
+from core.domain.errors import BadInput
+from core.domain.vocabulary import TASKS
 from dashboard.class_chips import class_chips_html
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import read_only_note, signed_in_user

@@ -3,8 +3,8 @@ lock and removal. `python -m core users` does the same from the server's shell."
 
 import streamlit as st
 
-from core import users
-from core.access import Permission
+from core.auth import users
+from core.auth.access import Permission
 from core.settings import get_settings
 from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user

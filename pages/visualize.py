@@ -4,8 +4,8 @@ follows the sidebar filters; the URL holds the view, so a link reproduces it."""
 
 import streamlit as st
 
-from core.access import Permission
-from core.queries import View
+from core.auth.access import Permission
+from core.analysis.queries import View
 from dashboard.class_changed_table import class_changed_section_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.job_data import job_data

@@ -24,8 +24,8 @@ from PIL import Image
 from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
-from core import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from core.access import Actor, Role
+from core.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from core.auth.access import Actor, Role
 
 # Who acts in the store tests: services take the acting user, and refuse a role that may not act.
 ADMIN = Actor(name="test-admin", role=Role.ADMIN)

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from core import ingest, models
-from core.resultsets import create_resultset
+from core.jobs import ingest
+
+from core.store import models
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import set_state
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from core.db import get_engine
+from core.store.db import get_engine
 
 PG_URL_ENV = "LABELDECK_TEST_PG_URL"
 

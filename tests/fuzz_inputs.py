@@ -9,7 +9,7 @@
   path escapes, truncate bytes.
 - The check that a refusal names the file and the record: `assert_names_where`.
 
-The rule under test: bad input is refused with core.errors.BadInput, each of whose problems names the file and the
+The rule under test: bad input is refused with core.domain.errors.BadInput, each of whose problems names the file and the
 record, and changes nothing; no other exception gets out of an importer.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from tests.builders import (
     CATEGORIES,
     EXPERT_ANNOTATIONS,

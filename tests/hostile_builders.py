@@ -10,9 +10,19 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from core import expert_labels, ingest, manual_jobs, resultsets, review, users
-from core.access import Actor, Role, operator
-from core.specs import ClassInput, create_spec
+from core.jobs import expert_labels
+
+from core.jobs import ingest
+
+from core.jobs import manual as manual_jobs
+
+from core.review import resultsets
+
+from core.review import decisions as review
+
+from core.auth import users
+from core.auth.access import Actor, Role, operator
+from core.jobs.specs import ClassInput, create_spec
 from tests.builders import CATEGORIES, EXPERT_ANNOTATIONS, IMAGES, coco_dataset, write_detection_job, write_json
 
 EVIL_HOST = "evil.example"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from core.expert_labels import list_samples, save_expert_label
-from core.specs import ClassInput, create_spec
+from core.jobs.expert_labels import list_samples, save_expert_label
+from core.jobs.specs import ClassInput, create_spec
 from tests.builders import (
     ADMIN,
     CATEGORIES,

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, bindparam, text
 
-from core import ingest, models
+from core.jobs import ingest
+
+from core.store import models
 from tests.builders import (
     ADMIN,
     CATEGORIES,

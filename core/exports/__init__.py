@@ -26,8 +26,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from core.access import Actor, Permission, require
-from core.errors import BadInput
+from core.auth.access import Actor, Permission, require
+from core.domain.errors import BadInput
 from core.exports.coco import coco_export, coco_zip
 from core.exports.completeness import PartialImages, image_count
 from core.exports.csv_file import csv_bytes
@@ -43,7 +43,7 @@ from core.exports.source import ExportSource, ExportSummary, export_summary, loa
 from core.exports.split import SplitSpec, parse_split
 from core.exports.voc import voc_zip
 from core.exports.yolo import yolo_zip
-from core.output_files import output_path, replacing
+from core.files.output_files import output_path, replacing
 
 __all__ = [
     "FORMATS", "IMAGE_FORMATS", "Download", "ExportSummary", "PartialImages", "SplitSpec", "build_download",
@@ -108,7 +108,7 @@ def write_export(
     split: SplitSpec | None = None, include_images: bool = False, progress: Progress | None = None,
 ) -> Path:
     """Write the export to `out` (a file; or an existing folder, then under the download's file name), atomically:
-    a failed export leaves no partial file. Returns the path written. What may be written: core/output_files.py.
+    a failed export leaves no partial file. Returns the path written. What may be written: core/files/output_files.py.
     With `include_images` the images are streamed into the file, `progress` told as they go."""
     built = _build(engine=engine, resultset_id=resultset_id, format=format, actor=actor,
                    include_partial=include_partial, split=split, include_images=include_images)

@@ -6,8 +6,8 @@ import io
 import zipfile
 from collections.abc import Iterable
 
-from core.errors import BadInput
-from core.paths import unsafe_reason
+from core.domain.errors import BadInput
+from core.files.paths import unsafe_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 

@@ -22,7 +22,7 @@ import polars as pl
 
 from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource
-from core.models import as_utc
+from core.store.models import as_utc
 
 
 def coco_bytes(source: ExportSource) -> bytes:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
-from core.vocabulary import REWORKED
+from core.domain.vocabulary import REWORKED
 
 REASONS = ("rejected", "pending", "accepted_since_saved")
 COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}

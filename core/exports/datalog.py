@@ -26,13 +26,13 @@ from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from core import models
-from core.access import Actor, Permission, require
-from core.db import write_transaction
-from core.errors import BadInput, NotFound
+from core.store import models
+from core.auth.access import Actor, Permission, require
+from core.store.db import write_transaction
+from core.domain.errors import BadInput, NotFound
 from core.exports.completeness import PARTIAL_SAMPLES
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
-from core.models import utcnow
+from core.store.models import utcnow
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 RESERVED_WORDS = frozenset(POSTGRESQL_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)

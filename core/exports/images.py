@@ -10,7 +10,7 @@ Where each image goes, so each format's readers find it without a word of config
 - Pascal VOC: `images/<file path>`, split or not: `<folder>images</folder>` and `<filename>` name it, and a VOC
   split is ImageSets/Main's lists, not folders.
 
-File paths are the job's (unique per job, relative, checked by core/paths.py at import and again here), so the
+File paths are the job's (unique per job, relative, checked by core/files/paths.py at import and again here), so the
 archive paths are unique and never unpack outside the folder. Images are streamed from disk into the zip in
 1 MB blocks, hashed on the way for manifest.json: a 10k-image export never holds an image in
 memory. A bucket-backed job's images (core/storage) are sized first, many requests at a time, then fetched a
@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +33,13 @@ from typing import BinaryIO
 import polars as pl
 
 from core import storage
-from core.errors import BadInput
+from core.domain.errors import BadInput
+from core.domain.progress import Progress
 from core.exports.archive import entry_info
 from core.exports.manifest import MANIFEST
 from core.exports.source import ExportSource
-from core.jobs import image_root
-from core.paths import regular_file, resolve_under
+from core.jobs.summaries import image_root
+from core.files.paths import regular_file, resolve_under
 from core.storage import cache
 
 STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
@@ -47,7 +47,6 @@ SHOWN_PROBLEMS = 20
 _BLOCK = 1024 * 1024
 _FETCH_AHEAD = 64  # a bucket-backed job's images fetched at once, ahead of the copy
 
-Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)

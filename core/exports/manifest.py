@@ -20,7 +20,7 @@ import polars as pl
 
 from core.exports.archive import zip_bytes
 from core.exports.source import ExportSource
-from core.models import as_utc
+from core.store.models import as_utc
 
 MANIFEST = "manifest.json"
 ALL = "all"

@@ -49,7 +49,7 @@ ROW_SCHEMA = {name: dtype for name, (dtype, _, _) in ROW_COLUMNS.items()}
 
 
 def export_rows(items: pl.DataFrame) -> pl.DataFrame:
-    """ROW_SCHEMA from core.resultsets.resultset_frame."""
+    """ROW_SCHEMA from core.review.resultsets.resultset_frame."""
     return items.with_columns(
         pl.lit("accepted").alias("review_state"), pl.col("reviewed_by").alias("reviewer")
     ).select([pl.col(name).cast(dtype) for name, dtype in ROW_SCHEMA.items()])

@@ -1,4 +1,4 @@
-"""What every export reads: a ResultSet's items (core.resultsets.resultset_frame), the images it covers, and the
+"""What every export reads: a ResultSet's items (core.review.resultsets.resultset_frame), the images it covers, and the
 job's label spec.
 
 The images a ResultSet covers: every image with at least one item (an image whose only items are accepted
@@ -20,12 +20,12 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from core import models
-from core.errors import BadInput, NotFound
+from core.store import models
+from core.domain.errors import BadInput, NotFound
 from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
 from core.exports.split import SplitSpec, assign_splits, rarest_class
-from core.resultsets import resultset_frame
-from core.vocabulary import REWORKED
+from core.review.resultsets import resultset_frame
+from core.domain.vocabulary import REWORKED
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
 CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": pl.Int64}
@@ -43,7 +43,7 @@ class ExportSource:
     resultset: models.ResultSet
     job: models.LabelJob
     classes: pl.DataFrame  # CLASS_SCHEMA, in spec order: position is the YOLO index, position + 1 the COCO id
-    items: pl.DataFrame  # core.resultsets.FRAME_SCHEMA
+    items: pl.DataFrame  # core.review.resultsets.FRAME_SCHEMA
     images: pl.DataFrame  # IMAGE_SCHEMA, the images covered, by sample id
     partial: pl.DataFrame  # core.exports.completeness.COMPLETENESS_SCHEMA: the ResultSet's partial images
     partial_images: PartialImages  # the partial images by reason; `included` when this export holds them

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 
 SPLIT_NAMES = ("train", "val", "test")
 SPLIT_SCHEMA = {"sample_id": pl.Int64, "split": pl.String}

@@ -25,7 +25,7 @@ import polars as pl
 
 from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource, label_paths, readme_text, require_detection
-from core.names import escaped
+from core.domain.names import escaped
 
 
 def fixed6(value: pl.Expr) -> pl.Expr:
@@ -71,7 +71,7 @@ def yolo_zip(source: ExportSource) -> bytes:
     data_yaml = "path: .\n" + "".join(f"{name}: {path}\n" for name, path in folders.items()) + (
         f"nc: {len(names)}\nnames: {json.dumps(names)}\n")
     return with_manifest(source, format="yolo", files=[
-        # One line per class whatever a name holds (names from before core/names.py may hold a line break).
+        # One line per class whatever a name holds (names from before core/domain/names.py may hold a line break).
         ("classes.txt", "".join(f"{escaped(n)}\n" for n in names)),
         ("data.yaml", data_yaml),
         ("README.txt", readme),

@@ -1,7 +1,7 @@
 """One way to read a job's images, wherever its image root is: a local folder, or an object-store URL
 (`s3://bucket/prefix`, and `gs://` / `az://` where gcsfs / adlfs are installed).
 
-A root is a `Path` (a local folder) or a `str` URL (see `root_from`). Relative file names follow core/paths.py's
+A root is a `Path` (a local folder) or a `str` URL (see `root_from`). Relative file names follow core/files/paths.py's
 rules in both: one that would leave the root is a ValueError naming it. Local files are opened where they are, as
 before. A remote object is fetched once into the disk cache (core/storage/cache.py) and read from there: a second
 view never refetches. Objects are taken as immutable: one replaced in the bucket under the same name is seen once
@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import BinaryIO
 
-from core.paths import regular_file, resolve_under, unsafe_reason
+from core.files.paths import regular_file, resolve_under, unsafe_reason
 from core.storage import cache, remote
 from core.storage.remote import StorageError
 from core.storage.urls import checked_url, is_url, redact, split
@@ -56,7 +56,7 @@ def object_name(root: Root, relative: str) -> str:
 
 
 def local_file(root: Root, relative: str) -> Path:
-    """A file on this disk with the image's bytes: under a local root the file itself (resolved as core/paths.py
+    """A file on this disk with the image's bytes: under a local root the file itself (resolved as core/files/paths.py
     does), under a remote one its cached copy, fetched first when not cached. ValueError for a name escaping the
     root, FileNotFoundError for a missing one, StorageError when the store cannot be read."""
     if not is_remote(root):

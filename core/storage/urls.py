@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 
 # fsspec's names for the object stores LabelDeck reads; each needs its package (s3fs, gcsfs, adlfs).
 PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs"}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest, local_script_runner
 
-from core import users
-from core.access import operator
-from core.db import get_engine
-from core.demo import seed_demo
+from core.auth import users
+from core.auth.access import operator
+from core.store.db import get_engine
+from core.demo.seed import seed_demo
 from core.settings import get_settings
 from dashboard.signed_in import SESSION_KEY
 from dashboard.text import WORD_JOINER

@@ -9,10 +9,14 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core import expert_labels, manual_jobs, specs
-from core.db import get_engine
-from core.demo import seed_demo
-from core.results_frame import get_job
+from core.jobs import expert_labels
+
+from core.jobs import manual as manual_jobs
+
+from core.jobs import specs
+from core.store.db import get_engine
+from core.demo.seed import seed_demo
+from core.jobs.lookup import get_job
 from core.settings import get_settings
 from dashboard import annotator, detection_editor
 from tests.app.conftest import plain, sign_in_as

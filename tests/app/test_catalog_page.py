@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
-from core.demo import seed_demo
-from core.jobs import list_jobs
+from core.store.db import get_engine
+from core.demo.seed import seed_demo
+from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.resultset_builders import set_state
 from dashboard.text import md

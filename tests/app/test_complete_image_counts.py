@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from core import resultsets, review
+from core.review import resultsets
+
+from core.review import decisions as review
 from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)
     BO,
     captions,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
+from core.store.db import get_engine
 from core.settings import get_settings
 from dashboard.text import WORD_JOINER, plotly_text
 from tests.app.conftest import click_in_dialog, plain, send_widget_state

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import ingest
-from core.db import get_engine
-from core.jobs import list_jobs
+from core.jobs import ingest
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from core.settings import get_settings
-from core.stats import job_stats
+from core.analysis.stats import job_stats
 from tests.app.conftest import plain, sign_in_as
 from dashboard.image_source import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from dashboard.import_check import run_check

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
-from core.jobs import list_jobs
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.app.conftest import plain, sign_in_as
 

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import review
-from core.demo import seed_demo
+from core.review import decisions as review
+from core.demo.seed import seed_demo
 from tests.app.conftest import plain, send_widget_state, stats
 from tests.app.test_visualize_page import (
     APP,

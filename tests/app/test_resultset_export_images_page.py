@@ -9,8 +9,8 @@ import zipfile
 
 from sqlmodel import Session
 
-from core import models
-from core.jobs import image_root
+from core.store import models
+from core.jobs.summaries import image_root
 from dashboard import resultset_panel
 from dashboard.resultset_panel import download_data
 from dashboard.text import md

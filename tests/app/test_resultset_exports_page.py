@@ -10,7 +10,9 @@ import zipfile
 
 import polars as pl
 
-from core import resultsets, review
+from core.review import resultsets
+
+from core.review import decisions as review
 from core.exports import export_summary, list_datalog_tables, parse_split
 from dashboard.resultset_panel import PARTIAL_WARNING, download_data
 from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)

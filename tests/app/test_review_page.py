@@ -13,12 +13,18 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core import catalog, resultsets, review, users
-from core.access import Actor, Role, operator
-from core.demo import seed_demo
-from core.errors import Forbidden
+from core.analysis import catalog
+
+from core.review import resultsets
+
+from core.review import decisions as review
+
+from core.auth import users
+from core.auth.access import Actor, Role, operator
+from core.demo.seed import seed_demo
+from core.domain.errors import Forbidden
 from core.exports import list_datalog_tables
-from core.spot_check import draw_sample, error_rate
+from core.review.spot_check import draw_sample, error_rate
 from dashboard.resultset_panel import download_data
 from tests.app.conftest import click_in_dialog, plain, sign_in_as, signed_in_session
 from tests.app.test_visualize_page import (

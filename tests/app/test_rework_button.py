@@ -4,13 +4,13 @@ each result of an image was sent back; Activity shows the loop."""
 
 from __future__ import annotations
 
-from core import review
-from core.jobs import list_jobs
-from core.rework import create_rework_job, rework_notes
+from core.review import decisions as review
+from core.jobs.summaries import list_jobs
+from core.jobs.rework import create_rework_job, rework_notes
 from tests.app.conftest import plain
 from tests.app.test_annotate_page import open_page as open_annotate
-from core.expert_labels import save_expert_label
-from core.manual_jobs import submit_job
+from core.jobs.expert_labels import save_expert_label
+from core.jobs.manual import submit_job
 from tests.app.test_review_page import (  # noqa: F401  (store: the demo jobs, drawn small)
     ANA,
     click,

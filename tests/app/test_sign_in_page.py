@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import users
-from core.access import operator
-from core.db import get_engine
+from core.auth import users
+from core.auth.access import operator
+from core.store.db import get_engine
 from core.settings import get_settings
 from tests.app.conftest import plain, sign_in_as
 from tests.app.test_visualize_page import APP

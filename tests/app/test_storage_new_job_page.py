@@ -9,8 +9,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
-from core.jobs import list_jobs
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.app.conftest import plain, sign_in_as
 from tests.builders import write_detection_job

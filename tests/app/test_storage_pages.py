@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
+from core.store.db import get_engine
 from core.settings import get_settings
 from core.storage import remote
 from tests.resultset_builders import import_catalog_job
@@ -66,8 +66,8 @@ def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert
                                                                                          monkeypatch):
     """The annotator of a manual job whose images stay in the bucket: the page opens on the cached original (no
     request after the job's creation read each image once) and Complete saves the component's boxes."""
-    from core import expert_labels
-    from core.manual_jobs import create_manual_job
+    from core.jobs import expert_labels
+    from core.jobs.manual import create_manual_job
     from tests.app.conftest import plain, sign_in_as
     from tests.builders import as_admin, write_detection_job
     from tests.manual_builders import animals_spec

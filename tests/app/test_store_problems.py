@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
-from core import db
-from core.db import get_engine, make_engine, store_unavailable
+from core.store import db
+from core.store.db import get_engine, make_engine, store_unavailable
 from core.settings import get_settings
 from tests.app.test_review_page import events, open_visualize, store  # noqa: F401  (store: the fixture)
 from tests.app.test_visualize_page import APP, pick, tab_labels, tile_ids

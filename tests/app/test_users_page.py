@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import users
-from core.db import get_engine
+from core.auth import users
+from core.store.db import get_engine
 from core.settings import get_settings
 from tests.app.conftest import click_in_dialog, sign_in_as
 from tests.app.test_visualize_page import APP

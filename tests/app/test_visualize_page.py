@@ -19,10 +19,11 @@ from sqlalchemy import Engine, text
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from streamlit.testing.v1 import AppTest
 
-from core.db import get_engine
-from core.ingest import import_detection
-from core.jobs import list_jobs, spec_classes
-from core.results_frame import get_job, load_results
+from core.store.db import get_engine
+from core.jobs.ingest import import_detection
+from core.jobs.summaries import list_jobs, spec_classes
+from core.analysis.results_frame import load_results
+from core.jobs.lookup import get_job
 from core.settings import get_settings
 from tests.app.conftest import plain, send_widget_state, signed_in_session, stats, tile_captions
 from tests.builders import ADMIN

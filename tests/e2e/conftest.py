@@ -16,10 +16,10 @@ import pytest
 
 from playwright.sync_api import expect
 
-from core import users
-from core.access import operator
-from core.db import get_engine
-from core.demo import seed_demo
+from core.auth import users
+from core.auth.access import operator
+from core.store.db import get_engine
+from core.demo.seed import seed_demo
 
 # A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
 # page to show what it expects (it returns as soon as it does).

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from core import manual_jobs
+from core.jobs import manual as manual_jobs
 from tests.builders import as_admin
 from tests.e2e.conftest import _serve, screenshot
 

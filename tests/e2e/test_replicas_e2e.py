@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.load_browser_replay import replay_problems
-from core.db import get_engine
-from core.demo import seed_demo
+from core.store.db import get_engine
+from core.demo.seed import seed_demo
 from deploy.cluster import REPLICA_HEADER, REPLICA_NAMES, STICKY_COOKIE, Cluster, haproxy_binary
 from tests.conftest import PG_URL_ENV, _pg_schema_url
 from tests.e2e.conftest import _free_port, add_accounts, idle, screenshot

@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from sqlalchemy import bindparam, text
 
 from bench.load_reconcile import reconcile
-from core import review
-from core.db import get_engine
-from core.rework import rework_notes
+from core.review import decisions as review
+from core.store.db import get_engine
+from core.jobs.rework import rework_notes
 from tests.e2e.conftest import _serve, idle, screenshot
 from tests.e2e.test_annotate_e2e import expert_boxes
 from tests.e2e.test_visualize_e2e import TILES, images_loaded, open_street_scenes, open_viewer, viewer, viewer_position

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core.auto_jobs import import_auto_job
-from core.errors import BadInput
-from core.expert_labels import editor_state
-from core.jobs import spec_classes
-from core.manual_jobs import create_manual_job, submit_job
+from core.jobs.auto import import_auto_job
+from core.domain.errors import BadInput
+from core.jobs.expert_labels import editor_state
+from core.jobs.summaries import spec_classes
+from core.jobs.manual import create_manual_job, submit_job
 from tests.builders import (
     ADMIN,
     CLASSIFICATION_ROWS,

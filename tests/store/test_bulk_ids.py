@@ -1,4 +1,4 @@
-"""core.bulk: insert_frame writes a frame's rows in its order on SQLite (multi-row statements over column batches, the
+"""core.store.bulk: insert_frame writes a frame's rows in its order on SQLite (multi-row statements over column batches, the
 rows left over one by one) and PostgreSQL (COPY), and inserted_ids gives the ids those rows got: an id range when
 the job's rows hold one, every id read when another job's rows came in between."""
 
@@ -8,8 +8,10 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core import bulk, models
-from core.db import init_db, write_transaction
+from core.store import bulk
+
+from core.store import models
+from core.store.db import init_db, write_transaction
 
 
 def _job(session, name: str) -> int:

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from core import cli, db
-from core.db import get_engine
-from core.jobs import list_jobs
+from core import cli
+
+from core.store import db
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from tests.builders import table_counts, write_detection_job
 from tests.store.test_datalog import resultset  # noqa: F401  (the fixture: the catalog job's accepted results)
 from tests.store_locks import sqlite_write_lock

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core.auto_jobs import import_auto_job
-from core.catalog import CATALOG_SCHEMA, catalog_samples
-from core.errors import BadInput, NotFound
-from core.label_boxes import (
+from core.jobs.auto import import_auto_job
+from core.analysis.catalog import CATALOG_SCHEMA, catalog_samples
+from core.domain.errors import BadInput, NotFound
+from core.labels.label_boxes import (
     LABEL_BOX_SCHEMA,
     LABEL_SUMMARY_SCHEMA,
     label_summary,
@@ -20,7 +20,7 @@ from core.label_boxes import (
     prediction_boxes,
     tile_boxes,
 )
-from core.manual_jobs import create_manual_job
+from core.jobs.manual import create_manual_job
 from tests.builders import ADMIN, write_detection_job
 from tests.manual_builders import sample_ids
 from tests.resultset_builders import (

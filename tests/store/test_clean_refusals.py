@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from core import cli
-from core.jobs import MAX_JOB_NAME, list_jobs
+from core.jobs.summaries import MAX_JOB_NAME, list_jobs
 from tests.builders import table_counts, write_detection_job
 from tests.manual_builders import animals_spec
 from tests.store.test_busy_writers import import_auto_args

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from core.exports import build_download, export_summary, export_to_table, image_count
 from core.exports.completeness import PartialImages, partial_image_reasons
-from core.resultsets import create_resultset
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin
 from tests.complete_image_builders import import_partial_job, saved_resultset
 from tests.resultset_builders import accept, import_fruit_job, result_ids, set_state
@@ -173,10 +173,10 @@ def test_an_image_complete_when_saved_stays_in_the_exports_after_a_rework_brings
         engine, partial, resultset):
     """full.png was complete when saved. Then one of its boxes is rejected, sent back, relabelled and brought back
     as pending results: the job's image is partial now, but the ResultSet's was complete and its exports keep it."""
-    from core import review
-    from core.expert_labels import save_expert_label
-    from core.manual_jobs import submit_job
-    from core.rework import create_rework_job
+    from core.review import decisions as review
+    from core.jobs.expert_labels import save_expert_label
+    from core.jobs.manual import submit_job
+    from core.jobs.rework import create_rework_job
     from tests.builders import as_reviewer
     from tests.manual_builders import sample_ids
 

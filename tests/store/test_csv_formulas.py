@@ -10,9 +10,9 @@ import json
 
 from sqlalchemy import text
 
-from core import ingest
+from core.jobs import ingest
 from core.exports import build_download, export_to_table
-from core.resultsets import create_resultset
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, write_detection_job
 from tests.resultset_builders import accept, result_ids
 

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from core.errors import BadInput, NotFound
+from core.domain.errors import BadInput, NotFound
 from core.exports import (
     datalog,
     export_to_table,
@@ -17,7 +17,7 @@ from core.exports import (
     preview_datalog_table,
 )
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, export_rows
-from core.resultsets import create_resultset, resultset_frame
+from core.review.resultsets import create_resultset, resultset_frame
 from tests.builders import as_admin, table_counts
 from tests.resultset_builders import (
     accept,

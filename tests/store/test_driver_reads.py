@@ -1,4 +1,4 @@
-"""The CLI's driver-only reads (core/driver_reads.py, core.stats.cached_job_stats) give what the SQLAlchemy way
+"""The CLI's driver-only reads (core/store/driver_reads.py, core.analysis.stats.cached_job_stats) give what the SQLAlchemy way
 gives, to the byte, on SQLite and PostgreSQL; a store that is not at this version, or not there, is left to the
 usual way; a store that cannot be reached is reported as before."""
 
@@ -9,13 +9,18 @@ import json
 import pytest
 from sqlalchemy import text
 
-from core import cli, driver_reads, ingest
-from core.db import get_engine
-from core.jobs import list_jobs
-from core.manual_jobs import create_manual_job
-from core.results_frame import _cache_path, get_job
-from core.stats import cached_job_stats, job_stats
-from core.store_urls import parse_store_url
+from core import cli
+
+from core.store import driver_reads
+
+from core.jobs import ingest
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
+from core.jobs.manual import create_manual_job
+from core.analysis.results_frame import _cache_path
+from core.jobs.lookup import get_job
+from core.analysis.stats import cached_job_stats, job_stats
+from core.store.urls import parse_store_url
 from tests.builders import ADMIN, as_admin, pre_as_dataset, write_classification_job, write_detection_job, write_json
 from tests.manual_builders import animals_spec, label_like_the_expert_file
 from tests.resultset_builders import result_ids, set_state

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from core.errors import BadInput, NotFound
-from core.expert_labels import (
+from core.domain.errors import BadInput, NotFound
+from core.jobs.expert_labels import (
     editor_state,
     labelling_progress,
     list_samples,
@@ -17,7 +17,7 @@ from core.expert_labels import (
     save_expert_label,
     skip_sample,
 )
-from core.manual_jobs import create_manual_job
+from core.jobs.manual import create_manual_job
 from tests.builders import (
     ADMIN,
     as_admin,
@@ -139,7 +139,7 @@ def test_boxes_past_the_border_are_clipped_to_the_image(engine, job):
 
 
 def test_classes_by_name_or_display_name_and_indices_follow_the_spec_order(engine, job):
-    from core.specs import ClassInput, update_spec
+    from core.jobs.specs import ClassInput, update_spec
 
     update_spec(actor=ADMIN, engine=engine, spec_id=job.spec_id, classes=[
         ClassInput("bird", "Bird"), ClassInput("cat", "Cat"), ClassInput("dog", "Dog")])

@@ -18,11 +18,13 @@ import pytest
 from pycocotools.coco import COCO
 from sqlmodel import Session
 
-from core import ingest, models
-from core.errors import BadInput
+from core.jobs import ingest
+
+from core.store import models
+from core.domain.errors import BadInput
 from core.exports import build_download, parse_split, write_export
-from core.jobs import image_root
-from core.resultsets import create_resultset
+from core.jobs.summaries import image_root
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import accept, result_ids
 from tests.store.test_export_splits import assert_manifest_matches, entries, yolo_splits
@@ -179,8 +181,8 @@ def test_without_images_nothing_changes(engine, resultset):
 MEASURE = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from core.access import operator
-    from core.db import get_engine
+    from core.auth.access import operator
+    from core.store.db import get_engine
     from core.exports import write_export
 
     def status(field):

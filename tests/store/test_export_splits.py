@@ -17,10 +17,12 @@ import yaml
 from pycocotools.coco import COCO
 from sqlmodel import Session
 
-from core import ingest, models
+from core.jobs import ingest
+
+from core.store import models
 from core.exports import build_download, parse_split, write_export
-from core.jobs import image_root
-from core.resultsets import create_resultset
+from core.jobs.summaries import image_root
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import accept, result_ids
 

@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
-from core import ingest
-from core.errors import BadInput, NotFound
+from core.jobs import ingest
+from core.domain.errors import BadInput, NotFound
 from core.exports import FORMATS, build_download, write_export
 from core.exports.voc import voc_corners
-from core.jobs import image_root
-from core.resultsets import create_resultset
+from core.jobs.summaries import image_root
+from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import (
     CLASS_NAMES,

@@ -15,9 +15,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from core import ingest, models
-from core.access import operator
-from core.errors import BadInput
+from core.jobs import ingest
+
+from core.store import models
+from core.auth.access import operator
+from core.domain.errors import BadInput
 from tests.builders import PRE_RESULTS, table_counts
 from tests.fuzz_inputs import (
     CORPUS,

@@ -7,12 +7,13 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from core import ingest
-from core.db import SCHEMA_VERSION, StoreError, init_db, schema_version
-from core.errors import BadInput, NotFound
-from core.jobs import image_root, list_jobs
-from core.results_frame import get_job, load_results
-from core.stats import job_stats
+from core.jobs import ingest
+from core.store.db import SCHEMA_VERSION, StoreError, init_db, schema_version
+from core.domain.errors import BadInput, NotFound
+from core.jobs.summaries import image_root, list_jobs
+from core.analysis.results_frame import load_results
+from core.jobs.lookup import get_job
+from core.analysis.stats import job_stats
 from tests.builders import (
     ADMIN,
     CLASSIFICATION_ROWS,

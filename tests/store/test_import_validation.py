@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from core import ingest
-from core.errors import BadInput
-from core.results_frame import job_samples
+from core.jobs import ingest
+from core.domain.errors import BadInput
+from core.analysis.results_frame import job_samples
 from tests.builders import (
     ADMIN,
     CATEGORIES,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from core import ingest
-from core.errors import BadInput
+from core.jobs import ingest
+from core.domain.errors import BadInput
 from core.settings import PROJECT_ROOT
 from tests.builders import ADMIN, table_counts, write_json
 from tests.store.test_label_formats_roundtrip import ls_rectangle, written  # noqa: F401  (the fixture)

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from core import ingest
-from core.label_formats import detect_format
-from core.stats import job_stats
+from core.jobs import ingest
+from core.labels.formats import detect_format
+from core.analysis.stats import job_stats
 from tests.builders import (
     ADMIN,
     CATEGORIES,

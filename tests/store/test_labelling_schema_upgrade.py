@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core import db, ingest
-from core.db import init_db, make_engine, schema_version
-from core.expert_labels import list_samples
-from core.manual_jobs import create_manual_job, submit_job
+from core.store import db
+
+from core.jobs import ingest
+from core.store.db import init_db, make_engine, schema_version
+from core.jobs.expert_labels import list_samples
+from core.jobs.manual import create_manual_job, submit_job
 from tests.builders import ADMIN, as_admin, as_reviewer, job_rows, write_detection_job
 from tests.manual_builders import animals_spec, label_like_the_expert_file
 

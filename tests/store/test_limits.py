@@ -1,4 +1,4 @@
-"""The limits of core/limits.py: past one, a label file, a folder, a spec or a saved label is refused naming the file
+"""The limits of core/domain/limits.py: past one, a label file, a folder, a spec or a saved label is refused naming the file
 (an image with too many box pairs to match: the image) and the limit, before the work it would cost, and the store is
 unchanged. The limits are lowered here so small
 files meet them; the values themselves are checked against the README. SQLite and PostgreSQL."""
@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 
 
-from core import ingest, limits
-from core.expert_labels import save_expert_label
-from core.manual_jobs import create_manual_job, submit_job
+from core.jobs import ingest
+
+
+from core.domain import limits
+from core.jobs.expert_labels import save_expert_label
+from core.jobs.manual import create_manual_job, submit_job
 from core.settings import PROJECT_ROOT
-from core.specs import ClassInput, create_spec
+from core.jobs.specs import ClassInput, create_spec
 from tests.builders import (
     ADMIN,
     CATEGORIES,
@@ -51,24 +54,24 @@ def test_a_coco_file_past_the_class_or_image_limit_is_refused_before_its_records
     # Annotations that are not records at all: refused for the limit, so before anything of them was read.
     write_json(files.expert_path, {**coco_dataset(IMAGES, [], CATEGORIES), "annotations": "not a list"})
     [problem] = refused(engine, import_detection(engine, files))
-    assert problem == f"{files.expert_path}: 'categories': 3 categories; at most 2 (core/limits.py)"
+    assert problem == f"{files.expert_path}: 'categories': 3 categories; at most 2 (core/domain/limits.py)"
 
     monkeypatch.setattr(limits, "MAX_CLASSES", 3)
     monkeypatch.setattr(limits, "MAX_IMAGES_PER_JOB", 1)
     [problem] = refused(engine, import_detection(engine, files))
-    assert problem == f"{files.expert_path}: 'images': 2 images; at most 1 (core/limits.py)"
+    assert problem == f"{files.expert_path}: 'images': 2 images; at most 1 (core/domain/limits.py)"
 
 
 def test_too_many_boxes_on_one_image_are_refused_naming_the_image(engine, tmp_path, monkeypatch):
     files = write_detection_job(tmp_path / "in")
     monkeypatch.setattr(limits, "MAX_BOXES_PER_IMAGE", 2)  # a.png has 3 expert and 3 pre boxes
     [problem] = refused(engine, import_detection(engine, files))
-    assert problem == f"{files.expert_path}: image 1: 3 boxes on one image; at most 2 (core/limits.py)"
+    assert problem == f"{files.expert_path}: image 1: 3 boxes on one image; at most 2 (core/domain/limits.py)"
 
     monkeypatch.setattr(limits, "MAX_BOXES_PER_IMAGE", 3)
     crowded = write_detection_job(tmp_path / "crowded", pre=[*map(dict, EXPERT_ANNOTATIONS), EXPERT_ANNOTATIONS[0]])
     [problem] = refused(engine, import_detection(engine, crowded))
-    assert problem == f"{crowded.pre_path}: image 1: 4 boxes on one image; at most 3 (core/limits.py)"
+    assert problem == f"{crowded.pre_path}: image 1: 4 boxes on one image; at most 3 (core/domain/limits.py)"
 
     spec = animals_spec(engine)
     pre = write_csv(tmp_path / "pre.csv", [("a.png", "cat", "1", "1", "5", "5")] * 4,
@@ -76,17 +79,17 @@ def test_too_many_boxes_on_one_image_are_refused_naming_the_image(engine, tmp_pa
     [problem] = refused(engine, lambda: create_manual_job(actor=ADMIN, engine=engine, name="labelling",
                                                           spec_id=spec.id, images_dir=files.images_dir,
                                                           pre_labels=("csv", pre)))
-    assert problem == f"{pre}: line 2: image 'a.png': 4 labels on one image; at most 3 (core/limits.py)"
+    assert problem == f"{pre}: line 2: image 'a.png': 4 labels on one image; at most 3 (core/domain/limits.py)"
 
     job = create_manual_job(actor=ADMIN, engine=engine, name="labelling", spec_id=spec.id,
                             images_dir=files.images_dir)
     [problem] = refused(engine, lambda: save_expert_label(
         engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"], actor=as_reviewer("ada"),
         boxes=expert_boxes("a.png") * 2))
-    assert problem == "'a.png': 6 boxes on one image; at most 3 (core/limits.py)"
+    assert problem == "'a.png': 6 boxes on one image; at most 3 (core/domain/limits.py)"
 
 
-PAIRS_PAST = "expert x pre box pairs to compare; at most {limit:,} (core/limits.py): is one box written many times over?"
+PAIRS_PAST = "expert x pre box pairs to compare; at most {limit:,} (core/domain/limits.py): is one box written many times over?"
 
 
 def test_an_image_with_too_many_box_pairs_is_refused_by_import_and_submit_naming_it(engine, tmp_path, monkeypatch):
@@ -124,22 +127,22 @@ def test_too_many_classes_or_images_from_a_csv_a_folder_a_class_list_or_a_spec_a
     files = write_classification_job(tmp_path / "csv")  # apple and pear by line 3, plum on line 5
     [problem] = refused(engine, lambda: ingest.import_classification(
         actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path))
-    assert problem == f"{files.csv_path}: line 5: 3 distinct classes; at most 2 (core/limits.py)"
+    assert problem == f"{files.csv_path}: line 5: 3 distinct classes; at most 2 (core/domain/limits.py)"
     [problem] = refused(engine, lambda: ingest.import_classification(
         actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path,
         classes=["apple", "pear", "plum"]))
-    assert problem == "the given classes: 3 classes; at most 2 (core/limits.py)"
+    assert problem == "the given classes: 3 classes; at most 2 (core/domain/limits.py)"
     [problem] = refused(engine, lambda: create_spec(actor=ADMIN, engine=engine, name="animals", task="detection",
                                                     classes=[ClassInput(c["name"]) for c in CATEGORIES]))
-    assert problem == "a label spec: 3 classes; at most 2 (core/limits.py)"
+    assert problem == "a label spec: 3 classes; at most 2 (core/domain/limits.py)"
 
     monkeypatch.setattr(limits, "MAX_CLASSES", 3)
     monkeypatch.setattr(limits, "MAX_IMAGES_PER_JOB", len(CLASSIFICATION_ROWS) - 1)
     [problem] = refused(engine, lambda: ingest.import_classification(
         actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path))
-    assert problem == f"{files.csv_path}: 4 rows (images); at most 3 (core/limits.py)"
+    assert problem == f"{files.csv_path}: 4 rows (images); at most 3 (core/domain/limits.py)"
     spec = create_spec(actor=ADMIN, engine=engine, name="fruit", task="classification",
                        classes=[ClassInput(n) for n in ("apple", "pear", "plum")])
     [problem] = refused(engine, lambda: create_manual_job(actor=ADMIN, engine=engine, name="labelling",
                                                           spec_id=spec.id, images_dir=files.images_dir))
-    assert problem == f"{files.images_dir}: 4 image files; at most 3 (core/limits.py)"
+    assert problem == f"{files.images_dir}: 4 image files; at most 3 (core/domain/limits.py)"

@@ -10,22 +10,23 @@ import zipfile
 import pytest
 from sqlalchemy import text
 
-from core import ingest
-from core.auto_jobs import import_auto_job
-from core.errors import BadInput, NotFound
-from core.expert_labels import (
+from core.jobs import ingest
+from core.jobs.auto import import_auto_job
+from core.domain.errors import BadInput, NotFound
+from core.jobs.expert_labels import (
     editor_state,
     labelling_progress,
     list_samples,
     save_expert_label,
     skip_sample,
 )
-from core.jobs import image_root, list_jobs
-from core.manual_jobs import create_manual_job, submit_job
-from core.results_frame import _cache_path, get_job, load_results
-from core.resultsets import create_resultset
-from core.stats import job_stats
-from core.uploads import uploads_dir
+from core.jobs.summaries import image_root, list_jobs
+from core.jobs.manual import create_manual_job, submit_job
+from core.analysis.results_frame import _cache_path, load_results
+from core.jobs.lookup import get_job
+from core.review.resultsets import create_resultset
+from core.analysis.stats import job_stats
+from core.files.uploads import uploads_dir
 from tests.builders import (
     ADMIN,
     EXPECTED_RESULTS,
@@ -267,7 +268,7 @@ def test_pre_labels_from_an_auto_job_must_fit(engine, tmp_path):
     with pytest.raises(BadInput, match="is a detection job; spec 'fruit' is for classification"):
         create_manual_job(engine=engine, name="m", spec_id=fruit.id, pre_labels=("auto_job", auto.id),
                           actor=as_admin("lead"))
-    from core.specs import ClassInput, create_spec
+    from core.jobs.specs import ClassInput, create_spec
 
     cats_only = create_spec(actor=ADMIN, engine=engine, name="cats", task="detection", classes=[ClassInput("cat")])
     with pytest.raises(BadInput) as refused:
@@ -406,7 +407,7 @@ def test_a_refused_zip_job_leaves_no_upload_behind(engine, tmp_path):
 
 
 def test_progress_survives_a_new_engine(store_url, tmp_path):
-    from core.db import get_engine
+    from core.store.db import get_engine
 
     files = write_detection_job(tmp_path / "in")
     engine = get_engine(store_url)

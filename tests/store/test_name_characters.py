@@ -10,14 +10,16 @@ import zipfile
 import pytest
 from sqlalchemy import text
 
-from core import cli, ingest
-from core.auto_jobs import import_auto_job
-from core.errors import BadInput
+from core import cli
+
+from core.jobs import ingest
+from core.jobs.auto import import_auto_job
+from core.domain.errors import BadInput
 from core.exports import build_download
-from core.manual_jobs import create_manual_job
-from core.names import name_problem
-from core.resultsets import create_resultset, rename_resultset
-from core.specs import ClassInput, create_spec, get_spec_classes, update_spec
+from core.jobs.manual import create_manual_job
+from core.domain.names import name_problem
+from core.review.resultsets import create_resultset, rename_resultset
+from core.jobs.specs import ClassInput, create_spec, get_spec_classes, update_spec
 from tests.builders import (
     ADMIN,
     CATEGORIES,

@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from core import exports, ingest, manual_jobs, resultsets, review, specs
-from core.errors import BadInput, NotFound
-from core.jobs import delete_job, list_jobs
+from core import exports
+
+from core.jobs import ingest
+
+from core.jobs import manual as manual_jobs
+
+from core.review import resultsets
+
+from core.review import decisions as review
+
+from core.jobs import specs
+from core.domain.errors import BadInput, NotFound
+from core.jobs.summaries import delete_job, list_jobs
 from tests.builders import (
     ADMIN,
     as_reviewer,

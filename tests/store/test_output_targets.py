@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import cli
-from core.backup import backup_sqlite
+from core.ops.backup import backup_sqlite
 from core.exports import write_export
 from tests.builders import ADMIN
 from tests.store.test_datalog import resultset  # noqa: F401  (the fixture: ResultSet 'all' of the catalog job)

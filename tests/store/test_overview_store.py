@@ -17,8 +17,14 @@ import polars as pl
 import pytest
 from sqlalchemy import text, update
 
-from core import ingest, models, overview, review
-from core.errors import BadInput
+from core.jobs import ingest
+
+from core.store import models
+
+from core.analysis import overview
+
+from core.review import decisions as review
+from core.domain.errors import BadInput
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.resultset_builders import (
     import_catalog_job,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core import ingest, results_frame
-from core.results_frame import get_job, load_results
+from core.jobs import ingest
+
+from core.analysis import results_frame
+from core.analysis.results_frame import load_results
+from core.jobs.lookup import get_job
+from core.settings import get_settings
 from tests.builders import ADMIN, write_detection_job
 
 
@@ -28,7 +32,7 @@ def test_a_fresh_read_of_the_job_finds_the_frame_written_at_import(engine, impor
 
 def test_the_import_frame_equals_the_frame_rebuilt_from_the_store(engine, imported):
     written = load_results(engine, get_job(engine, imported.id))
-    for path in results_frame.get_settings().cache_dir.glob("*.parquet"):
+    for path in get_settings().cache_dir.glob("*.parquet"):
         path.unlink()
     rebuilt = load_results(engine, get_job(engine, imported.id))
     assert written.columns == rebuilt.columns

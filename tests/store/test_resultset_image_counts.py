@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core import db
-from core.db import init_db, schema_version
-from core.resultsets import create_resultset, get_resultset, list_resultsets
+from core.store import db
+from core.store.db import init_db, schema_version
+from core.review.resultsets import create_resultset, get_resultset, list_resultsets
 from tests.builders import as_admin
 from tests.complete_image_builders import import_partial_job, saved_resultset
 from tests.resultset_builders import set_state

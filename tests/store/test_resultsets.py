@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, text
 
-from core import db
-from core.db import init_db, make_engine, schema_version
-from core.errors import BadInput, NotFound
+from core.store import db
+from core.store.db import init_db, make_engine, schema_version
+from core.domain.errors import BadInput, NotFound
 from core.exports import export_to_table, preview_datalog_table
-from core.resultsets import (
+from core.review.resultsets import (
     FRAME_SCHEMA,
     create_resultset,
     delete_resultset,

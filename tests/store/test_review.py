@@ -8,11 +8,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
-from core import ingest, models, review
-from core.db import transaction
-from core.access import Actor, Role
-from core.errors import BadInput, Forbidden, NotFound
-from core.history import move_of, result_history
+from core.jobs import ingest
+
+from core.store import models
+
+from core.review import decisions as review
+from core.store.db import transaction
+from core.auth.access import Actor, Role
+from core.domain.errors import BadInput, Forbidden, NotFound
+from core.review.history import move_of, result_history
 from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
 from tests.resultset_builders import STATE_OF, WITH_STATE, stored_states
 

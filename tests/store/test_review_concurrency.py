@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from core import ingest, review
-from core.db import make_engine, transaction, write_transaction
-from core.history import move_of
+from core.jobs import ingest
+
+from core.review import decisions as review
+from core.store.db import make_engine, transaction, write_transaction
+from core.review.history import move_of
 from tests.builders import ADMIN, as_reviewer, write_csv
 from tests.resultset_builders import stored_states
 

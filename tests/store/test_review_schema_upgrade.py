@@ -6,8 +6,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from core import db, ingest, models, review
-from core.db import init_db, make_engine, schema_version, transaction
+from core.store import db
+
+from core.jobs import ingest
+
+from core.store import models
+
+from core.review import decisions as review
+from core.store.db import init_db, make_engine, schema_version, transaction
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 
 # reviewevent as schema version 2 (and 1) created it.

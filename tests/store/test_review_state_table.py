@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core import db, review
-from core.db import init_db, schema_version
-from core.jobs import delete_job
-from core.results_frame import review_states, state_counts
+from core.store import db
+
+from core.review import decisions as review
+from core.store.db import init_db, schema_version
+from core.jobs.summaries import delete_job
+from core.analysis.results_frame import review_states, state_counts
 from tests.builders import ADMIN, as_reviewer, job_rows
 from tests.resultset_builders import import_catalog_job, result_ids, stored_states
 

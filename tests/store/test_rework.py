@@ -1,5 +1,5 @@
 """Rework: rejected results sent back to an expert in a new manual label job, relabelled there as the Annotate page
-does (core.expert_labels), and brought back to the origin job as Pending Review when that job is submitted. The
+does (core.jobs.expert_labels), and brought back to the origin job as Pending Review when that job is submitted. The
 origin's event log still replays to every result's state. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,17 +10,19 @@ import pytest
 from sqlalchemy import text
 
 from bench.load_reconcile import reconcile
-from core import ingest, review
-from core.access import Actor, Role
-from core.errors import BadInput, Forbidden
+from core.jobs import ingest
+from core.review import decisions as review
+from core.auth.access import Actor, Role
+from core.domain.errors import BadInput, Forbidden
 from core.exports import build_download
-from core.expert_labels import editor_state, save_expert_label, skip_sample
-from core.history import move_of, result_history
-from core.jobs import delete_job
-from core.manual_jobs import submit_job
-from core.results_frame import get_job, load_results, review_states
-from core.resultsets import create_resultset
-from core.rework import create_rework_job, rework_notes
+from core.jobs.expert_labels import editor_state, save_expert_label, skip_sample
+from core.review.history import move_of, result_history
+from core.jobs.summaries import delete_job
+from core.jobs.manual import submit_job
+from core.analysis.results_frame import load_results, review_states
+from core.jobs.lookup import get_job
+from core.review.resultsets import create_resultset
+from core.jobs.rework import create_rework_job, rework_notes
 from tests.builders import ADMIN, as_reviewer, write_classification_job, write_detection_job
 from tests.manual_builders import sample_ids
 from tests.store.test_review_concurrency import _check_replay, states

@@ -6,12 +6,16 @@ from __future__ import annotations
 from sqlalchemy import MetaData, Table, inspect, text
 from sqlmodel import SQLModel
 
-from core import db, ingest, review
-from core.db import init_db, make_engine, schema_version
-from core.expert_labels import save_expert_label
-from core.manual_jobs import submit_job
-from core.results_frame import get_job
-from core.rework import create_rework_job
+from core.store import db
+
+from core.jobs import ingest
+
+from core.review import decisions as review
+from core.store.db import init_db, make_engine, schema_version
+from core.jobs.expert_labels import save_expert_label
+from core.jobs.manual import submit_job
+from core.jobs.lookup import get_job
+from core.jobs.rework import create_rework_job
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.manual_builders import sample_ids
 

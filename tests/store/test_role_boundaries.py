@@ -8,12 +8,26 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from core import exports, ingest, manual_jobs, models, resultsets, review, specs, users
-from core.access import Actor, Role
-from core.errors import Forbidden
-from core.expert_labels import reset_sample, save_expert_label, skip_sample
-from core.jobs import delete_job
-from core.specs import ClassInput
+from core import exports
+
+from core.jobs import ingest
+
+from core.jobs import manual as manual_jobs
+
+from core.store import models
+
+from core.review import resultsets
+
+from core.review import decisions as review
+
+from core.jobs import specs
+
+from core.auth import users
+from core.auth.access import Actor, Role
+from core.domain.errors import Forbidden
+from core.jobs.expert_labels import reset_sample, save_expert_label, skip_sample
+from core.jobs.summaries import delete_job
+from core.jobs.specs import ClassInput
 from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
 from tests.manual_builders import animals_spec, sample_ids
 from tests.resultset_builders import accept as accept_directly

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import db
-from core.db import StoreError, init_db, make_engine, schema_version
+from core.store import db
+from core.store.db import StoreError, init_db, make_engine, schema_version
 
 
 def test_a_new_store_is_at_the_current_version(store_url):

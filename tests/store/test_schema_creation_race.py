@@ -7,8 +7,8 @@ import threading
 
 from sqlalchemy import text
 
-from core import db
-from core.db import init_db, schema_version
+from core.store import db
+from core.store.db import init_db, schema_version
 
 
 def test_four_servers_initialising_one_empty_store_at_once_all_succeed(store_url):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from core import ingest
-from core.errors import BadInput, NotFound
-from core.expert_labels import next_unlabelled, save_expert_label
-from core.manual_jobs import create_manual_job
-from core.specs import (
+from core.jobs import ingest
+from core.domain.errors import BadInput, NotFound
+from core.jobs.expert_labels import next_unlabelled, save_expert_label
+from core.jobs.manual import create_manual_job
+from core.jobs.specs import (
     ClassInput,
     create_spec,
     find_spec,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from core.storage import remote
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 from tests.store.test_export_images import FILES, NESTED, export, import_job, root_of

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core import ingest
-from core.errors import BadInput
+from core.jobs import ingest
+from core.domain.errors import BadInput
 from tests.builders import ADMIN
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 from tests.store.test_label_formats_roundtrip import _close, imported_stats, written  # noqa: F401

@@ -11,9 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import models, users
-from core.access import Actor, Role
-from core.errors import BadInput, NotFound
+from core.store import models
+
+from core.auth import users
+from core.auth.access import Actor, Role
+from core.domain.errors import BadInput, NotFound
 from core.settings import load_settings
 from tests.builders import ADMIN
 

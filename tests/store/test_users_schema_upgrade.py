@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core import db, ingest, review, users
-from core.db import init_db, make_engine, schema_version
+from core.store import db
+
+from core.jobs import ingest
+
+from core.review import decisions as review
+
+from core.auth import users
+from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_reviewer, job_rows, write_detection_job
 
 FILTER_INDEXES = {

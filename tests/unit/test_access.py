@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import users
-from core.access import GRANTS, Actor, Permission, Role, least_role, operator, parse_role, require
-from core.errors import BadInput, Forbidden
+from core.auth import users
+from core.auth.access import GRANTS, Actor, Permission, Role, least_role, operator, parse_role, require
+from core.domain.errors import BadInput, Forbidden
 from core.settings import load_settings
 
 EXPECTED = {  # the table: viewer reads, reviewer reviews/labels/exports, admin also manages

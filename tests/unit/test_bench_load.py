@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from bench import load, load_reconcile, load_report
-from core import models
-from core.db import get_engine, transaction
+from core.store import models
+from core.store.db import get_engine, transaction
 from tests.resultset_builders import set_state
 
 

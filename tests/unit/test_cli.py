@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import ingest
-from core.db import get_engine
-from core.jobs import list_jobs
+from core.jobs import ingest
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from core.settings import PROJECT_ROOT
 from tests.builders import (
     ADMIN,

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from core.jobs import image_root
+from core.jobs.summaries import image_root
 from tests.resultset_builders import accept, import_catalog_job, result_ids
 from tests.unit.test_cli import run
 from tests.unit.test_cli_resultsets import create

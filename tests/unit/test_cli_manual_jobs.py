@@ -7,8 +7,8 @@ import json
 import zipfile
 
 from core import cli
-from core.db import get_engine
-from core.jobs import list_jobs
+from core.store.db import get_engine
+from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.builders import IMAGES, write_detection_job
 from tests.manual_builders import label_like_the_expert_file

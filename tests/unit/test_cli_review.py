@@ -9,7 +9,14 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core import cli, ingest, results_frame, review
+from core import cli
+
+from core.jobs import ingest
+
+from core.analysis import results_frame
+from core.jobs.lookup import get_job
+
+from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.unit.test_cli import run
 from tests.resultset_builders import STATE_OF, WITH_STATE
@@ -66,7 +73,7 @@ def test_review_moves_the_results_the_filters_select_and_records_the_selection(e
 
 
 def test_review_reports_results_that_changed_since_they_were_selected(engine, store_url, job, capsys, monkeypatch):
-    ids = sorted(results_frame.load_results(engine, results_frame.get_job(engine, job))["result_id"])
+    ids = sorted(results_frame.load_results(engine, get_job(engine, job))["result_id"])
     review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("bob"))
     # The CLI's view of the states is taken before bob's action lands: all six still look pending.
     stale = pl.DataFrame(schema={"result_id": pl.Int64, "review_state": pl.String})

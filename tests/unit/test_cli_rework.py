@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from core.results_frame import get_job
+from core.jobs.lookup import get_job
 from tests.unit.test_cli import import_detection_args, run
 from tests.unit.test_cli_review import core, job  # noqa: F401  (the standard detection job, imported)
 

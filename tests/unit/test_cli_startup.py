@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from core.store_urls import parse_store_url
+from core.store.urls import parse_store_url
 from tests.builders import ADMIN, write_detection_job
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +39,8 @@ def test_help_imports_none_of_them_either():
 
 @pytest.fixture
 def store_with_a_job(data_dir, tmp_path) -> tuple[str, int]:
-    from core import ingest
-    from core.db import get_engine
+    from core.jobs import ingest
+    from core.store.db import get_engine
 
     url = f"sqlite:///{data_dir / 'store.db'}"
     files = write_detection_job(tmp_path / "in")

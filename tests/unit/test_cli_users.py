@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from core import cli, users
+from core import cli
+
+from core.auth import users
 from tests.unit.test_cli import run
 
 

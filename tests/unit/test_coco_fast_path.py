@@ -1,5 +1,5 @@
-"""The COCO reader's fast path (core/coco_json.py): what it accepts, it reads to the very frames the careful reader
-(core.label_files.records_frame) makes; what it does not, it leaves to the careful reader, whose messages stay the
+"""The COCO reader's fast path (core/labels/coco_json.py): what it accepts, it reads to the very frames the careful reader
+(core.labels.label_files.records_frame) makes; what it does not, it leaves to the careful reader, whose messages stay the
 file's answer. A pre-label file is parsed once, and the garbage collector is left as it was found."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from core import coco, coco_json
-from core.errors import BadInput
+from core.labels import coco
+
+from core.labels import coco_json
+from core.domain.errors import BadInput
 
 IMAGES = [{"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
           {"id": 7, "file_name": "sub/b é.jpg", "width": 100, "height": 50, "extra": [1, {"x": None}]}]

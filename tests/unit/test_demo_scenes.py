@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.demo_scenes import (  # the underscored names: the drawers, below the public API
+from core.demo.scenes import (  # the underscored names: the drawers, below the public API
     _OBJECT_KINDS,
     CLASSIFICATION_CLASSES,
     DETECTION_CLASSES,

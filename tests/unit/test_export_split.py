@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from core.exports.split import SplitSpec, assign_splits, parse_split, rarest_class, split_sizes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

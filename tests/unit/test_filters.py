@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core.filters import ResultFilter, Slice, from_query_params, parse_state, to_query_params
+from core.analysis.filters import ResultFilter, Slice, from_query_params, parse_state, to_query_params
 
 # The six results of a small detection job, one of each interesting shape (see tests/builders.py's standard job):
 # an unchanged box, a relabeled one, a resized one, an added one (no pre box: no factor, IoU or confidence),

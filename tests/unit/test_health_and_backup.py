@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import cli, review
-from core.backup import backup_sqlite
-from core.db import SCHEMA_VERSION, get_engine
-from core.errors import BadInput
-from core.health import health
+from core import cli
+
+from core.review import decisions as review
+from core.ops.backup import backup_sqlite
+from core.store.db import SCHEMA_VERSION, get_engine
+from core.domain.errors import BadInput
+from core.ops.health import health
 from core.settings import load_settings
 from tests.builders import as_reviewer, job_rows
 from tests.resultset_builders import import_catalog_job, result_ids

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from core.errors import BadInput
-from core.image_files import folder_images
-from core.manual_jobs import data_folder, image_folders_in_data_dir
-from core.orientation import EXIF_ORIENTATION
+from core.domain.errors import BadInput
+from core.images.image_files import folder_images
+from core.jobs.manual import data_folder, image_folders_in_data_dir
+from core.images.orientation import EXIF_ORIENTATION
 from tests.builders import (
     ROTATED_SIZE,
     ROTATED_STORED_SIZE,

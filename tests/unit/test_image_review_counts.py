@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.queries import image_review_counts
+from core.analysis.queries import image_review_counts
 
 # image 1: all accepted; 2: one accepted, one pending; 3: all pending; 4: one rejected, one pending; 5: all rejected
 JOB = pl.DataFrame({

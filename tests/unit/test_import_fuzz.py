@@ -22,12 +22,12 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from PIL import Image
 
-from core.coco import load_dataset, load_pre_labels
-from core.errors import BadInput
-from core.image_files import check_images
-from core.labels_csv import load_classification_csv
-from core.metrics import detection_results
-from core.uploads import UploadLimits, extract_image_zip, uploads_dir
+from core.labels.coco import load_dataset, load_pre_labels
+from core.domain.errors import BadInput
+from core.images.image_files import check_images
+from core.labels.csv_labels import load_classification_csv
+from core.analysis.metrics import detection_results
+from core.files.uploads import UploadLimits, extract_image_zip, uploads_dir
 from tests.builders import (
     CATEGORIES,
     EXPERT_ANNOTATIONS,
@@ -61,7 +61,7 @@ CHANGE_KINDS = ("added", "removed", "relabeled", "adjusted", "unchanged")
 
 def read_detection(expert_path: Path, pre_path: Path, images_dir: Path, *,
                    check_image_files: bool = True) -> pl.DataFrame:
-    """What core.ingest.import_detection reads and computes before it writes."""
+    """What core.jobs.ingest.import_detection reads and computes before it writes."""
     expert = load_dataset(expert_path)
     pre = load_pre_labels(pre_path, expert=expert)
     if check_image_files:
@@ -71,7 +71,7 @@ def read_detection(expert_path: Path, pre_path: Path, images_dir: Path, *,
 
 def read_classification(csv_path: Path, images_dir: Path, *, classes: tuple[str, ...] | None,
                         check_image_files: bool = True) -> pl.DataFrame:
-    """What core.ingest.import_classification reads before it writes."""
+    """What core.jobs.ingest.import_classification reads before it writes."""
     rows = load_classification_csv(csv_path, classes=None if classes is None else list(classes))
     if check_image_files:
         listed = rows.select(pl.col("line").alias("image_id"), pl.col("file_path").alias("file_name"))

@@ -19,8 +19,8 @@ import pytest
 from pycocotools import mask as coco_mask
 from sqlalchemy import text
 
-from core import ingest
-from core.stats import job_stats
+from core.jobs import ingest
+from core.analysis.stats import job_stats
 from tests.builders import ADMIN, coco_dataset, write_images, write_json
 
 IOU_THRESHOLD = 0.5

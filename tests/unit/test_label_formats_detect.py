@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from core.errors import BadInput
-from core.label_formats import detect_format
-from core.label_formats.label_studio import candidate_paths
+from core.domain.errors import BadInput
+from core.labels.formats import detect_format
+from core.labels.formats.label_studio import candidate_paths
 
 
 def test_formats_are_told_from_the_files(tmp_path):

@@ -9,8 +9,12 @@ import logging
 
 import pytest
 
-from core import ingest, review, users
-from core.logs import FIELDS, JsonLines, Text, configure_logging, log_event
+from core.jobs import ingest
+
+from core.review import decisions as review
+
+from core.auth import users
+from core.ops.logs import FIELDS, JsonLines, Text, configure_logging, log_event
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 
 

@@ -1,4 +1,4 @@
-"""Matching through candidate pairs (core.box_pairs) equals matching every pair of an image, in memory that grows
+"""Matching through candidate pairs (core.analysis.box_pairs) equals matching every pair of an image, in memory that grows
 with the boxes on one image, not with their square; copies of one box (a broken exporter's) match in time and memory
 that grow with their pairs, and an image with too many pairs is refused before any is made."""
 
@@ -15,9 +15,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core import box_pairs, limits, metrics
-from core.errors import BadInput
-from core.metrics import greedy_match, iou_expr, match_boxes
+from core.analysis import box_pairs
+
+from core.domain import limits
+
+from core.analysis import metrics
+from core.domain.errors import BadInput
+from core.analysis.metrics import greedy_match, iou_expr, match_boxes
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,9 +187,9 @@ def test_an_image_past_the_pairs_limit_is_refused_naming_it(monkeypatch):
     with pytest.raises(BadInput) as refused:
         match_boxes(expert, pre, iou_threshold=0.5, images=images)
     assert refused.value.problems == [
-        "image 1 'a.png': 9 expert x pre box pairs to compare; at most 8 (core/limits.py): "
+        "image 1 'a.png': 9 expert x pre box pairs to compare; at most 8 (core/domain/limits.py): "
         "is one box written many times over?",
-        "image 3 'c.png': 10 expert x pre box pairs to compare; at most 8 (core/limits.py): "
+        "image 3 'c.png': 10 expert x pre box pairs to compare; at most 8 (core/domain/limits.py): "
         "is one box written many times over?",
     ]
     with pytest.raises(BadInput, match=r"^image 1: 9 expert x pre box pairs"):
@@ -264,7 +268,7 @@ def reset_peak():
 SCALE_SCRIPT = PEAK_HELPERS + """
 import json, random, resource, sys
 import polars as pl
-from core.metrics import match_boxes
+from core.analysis.metrics import match_boxes
 
 boxes_per_side, limit = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -305,8 +309,8 @@ def test_sixteen_thousand_boxes_on_one_image_match_in_bounded_memory():
 COPIES_SCRIPT = PEAK_HELPERS + """
 import json, resource, sys, time
 import polars as pl
-from core.errors import BadInput
-from core.metrics import match_boxes
+from core.domain.errors import BadInput
+from core.analysis.metrics import match_boxes
 
 copies, limit = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -348,6 +352,6 @@ def test_copies_past_the_pairs_limit_are_refused_before_any_pair_is_made():
     measured = copies_on_one_image(limits.MAX_BOXES_PER_IMAGE)
     assert measured["refused"] == [
         f"image 1: {limits.MAX_BOXES_PER_IMAGE ** 2:,} expert x pre box pairs to compare; "
-        f"at most {limits.MAX_PAIRS_PER_IMAGE:,} (core/limits.py): is one box written many times over?"]
+        f"at most {limits.MAX_PAIRS_PER_IMAGE:,} (core/domain/limits.py): is one box written many times over?"]
     assert measured["seconds"] < 2, f"{measured['seconds']:.1f} s"
     assert measured["added"] < 128 * 1024**2, f"{measured['added'] / 1024**2:.0f} MiB"

@@ -1,4 +1,4 @@
-"""Matching and per-result metrics (core.metrics) against hand-computed numbers."""
+"""Matching and per-result metrics (core.analysis.metrics) against hand-computed numbers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import polars as pl
 import pytest
 
-from core.metrics import (
+from core.analysis.metrics import (
     RESULT_METRIC_COLUMNS,
     classification_results,
     detection_results,

@@ -1,4 +1,4 @@
-"""What a name may hold and how one that holds a refused character anyway is shown (core/names.py), and the CSV
+"""What a name may hold and how one that holds a refused character anyway is shown (core/domain/names.py), and the CSV
 export's formula guard (core/exports/csv_file.py)."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from core.exports.completeness import PartialImages
 from core.exports.csv_file import csv_bytes
-from core.names import escaped, frame_name_problems, name_problem, refuse_unsafe_name
-from core.resultsets import FRAME_SCHEMA
+from core.domain.names import escaped, frame_name_problems, name_problem, refuse_unsafe_name
+from core.review.resultsets import FRAME_SCHEMA
 
 REFUSED = {
     "tab": ("a\tb", "U+0009, a control character"),
@@ -62,7 +62,7 @@ def test_escaped_shows_each_refused_character_as_its_escape_and_keeps_what_it_is
 
 
 def items(**columns) -> pl.DataFrame:
-    """ResultSet items (core.resultsets.FRAME_SCHEMA), one row per value, the other columns empty."""
+    """ResultSet items (core.review.resultsets.FRAME_SCHEMA), one row per value, the other columns empty."""
     height = len(next(iter(columns.values())))
     return pl.DataFrame({name: columns.get(name, [None] * height) for name in FRAME_SCHEMA}, schema=FRAME_SCHEMA)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from core.orientation import EXIF_ORIENTATION, displayed_size, open_upright, orientation
+from core.images.orientation import EXIF_ORIENTATION, displayed_size, open_upright, orientation
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_image, write_rotated_photo
 
 

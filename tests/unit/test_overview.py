@@ -1,4 +1,4 @@
-"""The Overview's reshaping of frames (core/overview.py) on hand-built numbers, and its links (dashboard/overview.py):
+"""The Overview's reshaping of frames (core/analysis/overview.py) on hand-built numbers, and its links (dashboard/overview.py):
 each one, read back the way Visualize reads its URL, is exactly the view it promises."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import polars as pl
 import pytest
 
-from core import overview
-from core.filters import ResultFilter, Slice, from_query_params, parse_state
+from core.analysis import overview
+from core.analysis.filters import ResultFilter, Slice, from_query_params, parse_state
 from dashboard.overview import (
     activity_url,
     changed_as_expert_class_url,

@@ -1,4 +1,4 @@
-"""File names from label files stay under the image root, and export archives under their folder (core.paths)."""
+"""File names from label files stay under the image root, and export archives under their folder (core.files.paths)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from core.exports.archive import zip_bytes
-from core.paths import resolve_under, unsafe_reason
+from core.files.paths import resolve_under, unsafe_reason
 
 
 @pytest.mark.parametrize(

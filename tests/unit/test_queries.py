@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from core import queries
-from core.filters import ResultFilter, Slice
-from core.queries import View
+from core.analysis import queries
+from core.analysis.filters import ResultFilter, Slice
+from core.analysis.queries import View
 
 # Eight results on three images. Per expert class: cat 3 (1 changed), dog 3 (2 changed), (removed) 1, bird 1.
 FRAME = pl.DataFrame(

@@ -11,20 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from core.paths import regular_file
+from core.files.paths import regular_file
 from core.settings import PROJECT_ROOT
 from tests.builders import write_image
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 
 ATTEMPTS = {
-    "a folder's images": "from core.image_files import folder_images as f; f(root)",
-    "a label file's images": ("import polars as pl; from core.image_files import check_images as f; "
+    "a folder's images": "from core.images.image_files import folder_images as f; f(root)",
+    "a label file's images": ("import polars as pl; from core.images.image_files import check_images as f; "
                               "f(root=root, label_file=Path('labels.json'), "
                               "images=pl.DataFrame({'image_id': [1, 2], 'file_name': ['a.png', 'x.png']}))"),
-    "a label file": "from core.label_files import read_json as f; f(root / 'x.png')",
-    "a tile": "from core.thumbnails import open_image as f; f(root, 'x.png')",
-    "the annotator's image": "from core.orientation import open_upright as f; f(root / 'x.png', fit=(16, 16))",
+    "a label file": "from core.labels.label_files import read_json as f; f(root / 'x.png')",
+    "a tile": "from core.images.thumbnails import open_image as f; f(root, 'x.png')",
+    "the annotator's image": "from core.images.orientation import open_upright as f; f(root / 'x.png', fit=(16, 16))",
 }
 
 

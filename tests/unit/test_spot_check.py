@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core.spot_check import draw_sample, error_rate
+from core.review.spot_check import draw_sample, error_rate
 
 
 def test_the_sample_is_reproducible_and_within_the_slice():

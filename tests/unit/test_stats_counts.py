@@ -1,4 +1,4 @@
-"""core.stats counts the Class Changed table itself (core.queries imports SQLModel, which the CLI's `stats` skips)
+"""core.analysis.stats counts the Class Changed table itself (core.analysis.queries imports SQLModel, which the CLI's `stats` skips)
 and takes the three quartiles from one selection: both must give what the Visualize page's table and polars'
 median and quantiles give, ties, nulls and empty frames included."""
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from core.queries import class_changed_table
-from core.stats import stats_of
+from core.analysis.queries import class_changed_table
+from core.analysis.stats import stats_of
 
 JOB = SimpleNamespace(id=1, name="j", tag="M-LA-OD", status="READY", task="detection", image_count=3)
 FLOATS = ("area_px", "area_fraction", "adjustment_factor", "iou")

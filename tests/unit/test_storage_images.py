@@ -14,16 +14,16 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from core import cli, storage
-from core.errors import BadInput
-from core.expert_labels import editor_file
-from core.health import health
-from core.image_files import check_images, folder_images
-from core.jobs import image_root
-from core.models import LabelJob
+from core.domain.errors import BadInput
+from core.jobs.expert_labels import editor_file
+from core.ops.health import health
+from core.images.image_files import check_images, folder_images
+from core.jobs.summaries import image_root
+from core.store.models import LabelJob
 from core.settings import get_settings
 from core.storage import remote
-from core.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile
-from core.viewer_image import viewer_image
+from core.images.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile
+from core.images.viewer_image import viewer_image
 from tests.builders import ROTATED_SIZE, write_image, write_rotated_photo, write_truncated_image
 from tests.resultset_builders import import_catalog_job
 from tests.s3_server import s3_root, s3_server  # noqa: F401

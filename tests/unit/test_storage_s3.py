@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core import storage
-from core.errors import BadInput
+from core.domain.errors import BadInput
 from core.settings import get_settings, load_settings
 from core.storage import cache, remote
 from tests.s3_server import s3_root, s3_server  # noqa: F401

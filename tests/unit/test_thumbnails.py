@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from PIL import Image
 
-from core import thumbnails
-from core.image_files import image_size
+from core.images import thumbnails
+from core.images.image_files import image_size
 from core.settings import get_settings
-from core.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
-from core.tiles_ahead import render_tiles_ahead
+from core.images.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
+from core.images.tiles_ahead import render_tiles_ahead
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_rotated_photo
 
 BACKGROUND = (90, 140, 200)
@@ -252,7 +252,7 @@ def test_tiles_drawn_ahead_in_another_process_are_the_tiles_a_request_would_draw
 def test_no_class_colour_is_the_red_that_means_removed():
     import colorsys
 
-    from core.ingest import PALETTE
+    from core.jobs.ingest import PALETTE
 
     def hue_saturation(color: str) -> tuple[float, float]:
         h, _, s = colorsys.rgb_to_hls(*(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
@@ -268,7 +268,7 @@ def test_no_class_colour_is_the_red_that_means_removed():
 def test_only_the_newest_request_to_draw_ahead_is_drawn(root):
     import threading
 
-    from core import tiles_ahead
+    from core.images import tiles_ahead
 
     release = threading.Event()
     args = {"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.errors import BadInput
-from core.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
+from core.domain.errors import BadInput
+from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
 
 
 def png(width: int = 8, height: int = 6) -> bytes:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core import viewer_image as module
-from core.image_files import image_size
-from core.orientation import EXIF_ORIENTATION
-from core.thumbnails import ImageUnavailable
-from core.viewer_image import viewer_image
+from core.images import viewer_image as module
+from core.images.image_files import image_size
+from core.images.orientation import EXIF_ORIENTATION
+from core.images.thumbnails import ImageUnavailable
+from core.images.viewer_image import viewer_image
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_rotated_photo
 
 
