@@ -1,7 +1,7 @@
 """The limits of core/domain/limits.py: past one, a label file, a folder, a spec or a saved label is refused naming the file
 (an image with too many box pairs to match: the image) and the limit, before the work it would cost, and the store is
 unchanged. The limits are lowered here so small
-files meet them; the values themselves are checked against the README. SQLite and PostgreSQL."""
+files meet them; the values themselves are checked against docs/formats.md. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ from tests.unit.test_matching_scale import ADDRESS_SPACE_LIMIT
 
 
 def test_the_limits_are_the_documented_ones():
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| (classes of|images of|boxes on|box pairs)[^|]*\| ([\d,]+) \|", readme,
+    formats = (PROJECT_ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| (classes of|images of|boxes on|box pairs)[^|]*\| ([\d,]+) \|", formats,
                            flags=re.MULTILINE))
     assert rows == {"classes of": f"{limits.MAX_CLASSES:,}", "images of": f"{limits.MAX_IMAGES_PER_JOB:,}",
                     "boxes on": f"{limits.MAX_BOXES_PER_IMAGE:,}", "box pairs": f"{limits.MAX_PAIRS_PER_IMAGE:,}"}
