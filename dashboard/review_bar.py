@@ -21,7 +21,7 @@ from dashboard.rework_button import send_back_ui
 from dashboard.signed_in import read_only_note
 from dashboard.store import engine, store_problems_reported
 
-# The buttons each tab offers, as the seed names them: (target state, verb).
+# The buttons each tab offers, as the product names them: (target state, verb).
 ACTIONS = {
     "pending": (("accepted", "Accept"), ("rejected", "Reject")),
     "accepted": (("rejected", "Reject"), ("pending", "Move to pending")),

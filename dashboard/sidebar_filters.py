@@ -1,4 +1,4 @@
-"""The sidebar's Filters, as the seed lists them. The URL is the source of truth: a deep link fills the widgets,
+"""The sidebar's Filters, as the product page lists them. The URL is the source of truth: a deep link fills the widgets,
 Apply writes the URL, and a value the link got wrong is named in a notice, never a crash."""
 
 from __future__ import annotations

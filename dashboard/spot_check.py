@@ -1,4 +1,4 @@
-"""Spot check (the seed's "review sample jobs"): review a seeded random sample of the slice one by one, see the
+"""Spot check ("review sample jobs"): review a seeded random sample of the slice one by one, see the
 slice's estimated error rate, then accept or reject the rest of the slice in one action."""
 
 from __future__ import annotations

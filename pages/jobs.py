@@ -31,7 +31,7 @@ if not jobs and not any(filters.values()):
     st.info(
         "No label jobs yet. Seed the demo jobs with `python -m core demo`, or import a finished job with "
         "`python -m core import --task detection --name NAME --images DIR --pre PRE.json --expert EXPERT.json` "
-        "(see README).",
+        "(see docs/cli.md).",
         icon=":material/inventory_2:",
     )
 elif not jobs:

@@ -24,7 +24,7 @@ st.title("Overview")
 progress = overview.review_progress(engine=engine())
 if progress.is_empty():
     st.info("No READY manual label jobs yet: the Overview sums up their review once there are some. Seed the demo "
-            "jobs with `python -m core demo`, or import a finished job (see README).", icon=":material/dashboard:")
+            "jobs with `python -m core demo`, or import a finished job (see docs/cli.md).", icon=":material/dashboard:")
     st.stop()
 
 kpis_ui(overview.totals(progress))

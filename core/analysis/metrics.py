@@ -1,4 +1,4 @@
-"""Matching expert boxes to pre-label boxes and the per-result metrics of DESIGN.md, as polars expressions.
+"""Matching expert boxes to pre-label boxes and the per-result metrics of docs/glossary.md, as polars expressions.
 
 Inputs are frames of boxes with columns image_id, category_id, x, y, w, h (pre boxes also score); images have
 image_id, width, height. The output has one row per result, ready to be stored.

@@ -1,4 +1,4 @@
-"""The words of the product (see DESIGN.md), as constants shared by the store, services and UI."""
+"""The words of the product (docs/glossary.md defines them), as constants shared by the store, services and UI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spot checks (the seed's "review sample jobs"): a reproducible random sample of a slice, and the slice's error
+"""Spot checks ("review sample jobs"): a reproducible random sample of a slice, and the slice's error
 rate estimated from the sample's decisions."""
 
 from __future__ import annotations

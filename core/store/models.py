@@ -1,4 +1,4 @@
-"""SQLModel tables of the store. Names follow DESIGN.md's vocabulary."""
+"""SQLModel tables of the store. Names follow the glossary (docs/glossary.md)."""
 
 from __future__ import annotations
 

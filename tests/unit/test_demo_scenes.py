@@ -49,7 +49,7 @@ def _iou(a: list[float], b: list[float]) -> float:
 
 
 def _change_kinds(demo: DetectionDemo, threshold: float = 0.5) -> tuple[Counter[str], list[tuple[str, float]]]:
-    """What a reviewer will see: greedy matching per image, highest IoU first, as DESIGN.md specifies.
+    """What a reviewer will see: greedy matching per image, highest IoU first, as docs/glossary.md specifies.
     Also each pre box's change kind with its score."""
     kinds: Counter[str] = Counter()
     scored: list[tuple[str, float]] = []

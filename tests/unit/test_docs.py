@@ -82,8 +82,6 @@ def test_the_docs_point_at_nothing_outside_the_repository(path):
 
 
 @pytest.mark.skipif(not IS_GIT_CHECKOUT, reason="not a git checkout")
-@pytest.mark.skip(reason="a few core/ and tests/ docstrings still name that document; enabled once core/ is "
-                         "reorganised and they are rewritten")
 def test_no_tracked_python_file_points_at_documents_outside_the_repository():
     tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, check=True, capture_output=True,
                              text=True).stdout.split()

@@ -2,7 +2,7 @@
 that an independent computation gives.
 
 The independent side is plain Python: pycocotools' IoU (iscrowd all 0), a naive greedy matcher over pairs sorted
-by (-IoU, expert row, pre row), and the metric definitions of DESIGN.md written out one box at a time.
+by (-IoU, expert row, pre row), and the metric definitions of docs/glossary.md written out one box at a time.
 """
 
 from __future__ import annotations
