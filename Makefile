@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 ## run: install, seed the demo jobs when the store is empty, serve on http://localhost:8501
 run: $(VENV)/.installed
 	$(PY) -m core demo --if-empty
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
 
 ## test: install the test dependencies (Debian's Chromium included) and run every test
 test: $(VENV)/.installed-dev chromium deploy-deps

@@ -3,7 +3,7 @@
     python -m bench.browser [--store demo|1m|both] [--reps 20] [--rounds 3] [--label before] [--out bench/REPORT.md]
                             [--json bench/browser-LABEL.json] [--db URL] [--keep] [--workdir DIR]
 
-For each store: a fresh app process (`streamlit run streamlit_app.py` on a free port, its own LABELDECK_DATA_DIR
+For each store: a fresh app process (`streamlit run dashboard/app.py` on a free port, its own LABELDECK_DATA_DIR
 under the work dir), Chromium through Playwright at 1440 × 900, and the interactions of bench/browser_driver.py
 timed by bench/browser_settle.py. The section between `<!-- browser:start -->` and `<!-- browser:end -->` of
 bench/REPORT.md is replaced (or appended); the raw numbers go to bench/browser-LABEL.json.
@@ -253,7 +253,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
 # ------------------------------------------------------------------------------------------------------ the server
 
 class Server:
-    """`python -m streamlit run streamlit_app.py` on a free port, over a store."""
+    """`python -m streamlit run dashboard/app.py` on a free port, over a store."""
 
     def __init__(self, store: Store, python: str, log_path: Path) -> None:
         self.store = store
@@ -270,7 +270,7 @@ class Server:
         self.port = _free_port()
         self._log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [self.python, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
+            [self.python, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=REPO_ROOT, env=self.store.env, stdout=self._log, stderr=subprocess.STDOUT,
         )

@@ -27,7 +27,7 @@ from core.jobs.lookup import get_job
 from core.settings import get_settings
 from core.images.thumbnails import Overlay, render_tile
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 GRID_TILES = 24
 
 # Each step sets sidebar widgets, then presses Apply: one filter change, one rerun.

@@ -23,6 +23,7 @@ from dashboard.rework_notes import rework_notes_ui
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
+from dashboard.navigation import VISUALIZE_PAGE
 
 SHOWN_UNLABELLED = 12
 EDITOR_WIDTH = 900
@@ -154,4 +155,4 @@ def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
     except BadInput as problem:
         st.error(md(problem))
         return
-    st.switch_page("pages/visualize.py", query_params={"job": str(job.id)})
+    st.switch_page(VISUALIZE_PAGE, query_params={"job": str(job.id)})

@@ -22,10 +22,10 @@ from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, t
 from dashboard.job_data import JobData, job_data
 from dashboard.store import engine
 from dashboard.text import md
+from dashboard.navigation import VISUALIZE_PAGE
 
 PAGE_SIZE = 24
 PAGE_KEY = "catalog_image_page"
-VISUALIZE_PAGE = "pages/visualize.py"
 # On Visualize a tile size shares its row with the Class Changed table; here the grid has the page's whole width:
 # more columns keep a tile about as wide as its thumbnail is drawn (medium: 4 columns of 256 px thumbnails).
 COLUMN_FACTOR = 1.4

@@ -13,8 +13,8 @@ from dashboard.import_check import CHECKED, Checked
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
+from dashboard.navigation import VISUALIZE_PAGE
 
-VISUALIZE_PAGE = "pages/visualize.py"
 
 
 def import_ui(checked: Checked | None, user: Actor) -> None:

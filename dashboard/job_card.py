@@ -7,16 +7,13 @@ import streamlit as st
 from core.auth.access import Actor, Permission
 from core.jobs.summaries import JobSummary
 from dashboard.text import md
+from dashboard.navigation import ANNOTATE_PAGE, CATALOG_PAGE, NEW_JOB_PAGE, VISUALIZE_PAGE
 
 STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
 STATUS_ICONS = {"READY": ":material/check_circle:", "PROCESSING": ":material/hourglass_top:",
                 "IN_PROGRESS": ":material/edit:", "FAILED": ":material/error:"}
 MAX_CLASSES_SHOWN = 6
 
-VISUALIZE_PAGE = "pages/visualize.py"
-CATALOG_PAGE = "pages/catalog.py"
-ANNOTATE_PAGE = "pages/annotate.py"
-NEW_JOB_PAGE = "pages/new_job.py"
 
 
 def job_card(job: JobSummary, *, user: Actor) -> None:

@@ -12,11 +12,10 @@ from core.jobs.summaries import JobSummary, list_jobs
 from core.store.models import LabelJob
 from core.jobs.lookup import get_job
 from dashboard.job_card import STATUS_COLORS, tag_color
-from dashboard.navigation import JOB_PAGES
+from dashboard.navigation import ANNOTATE_PAGE, JOBS_PAGE, JOB_PAGES
 from dashboard.store import engine
 from dashboard.text import md
 
-JOBS_PAGE = "pages/jobs.py"
 
 
 def job_from_query_params(*, page: str, offers: Callable[[JobSummary], bool] = lambda job: True) -> LabelJob | None:
@@ -60,7 +59,7 @@ def job_header(job: LabelJob, *, page: str) -> None:
         st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
         st.caption(f"{job.image_count:,} images · {job.result_count:,} results")
         st.space("stretch")
-        pages = JOB_PAGES + ((("pages/annotate.py", "Annotate", ":material/edit:"),)
+        pages = JOB_PAGES + (((ANNOTATE_PAGE, "Annotate", ":material/edit:"),)
                              if job.status == "IN_PROGRESS" and job.kind == "manual" else ())
         for path, title, icon in pages:
             if title != page:

@@ -11,8 +11,8 @@ from core.domain.errors import BadInput
 from dashboard.job_data import JobData
 from dashboard.store import engine
 from dashboard.text import md
+from dashboard.navigation import RESULTSETS_PAGE
 
-RESULTSETS_PAGE = "pages/resultsets.py"
 
 
 def save_resultset_ui(*, data: JobData, user: Actor, shown: int) -> None:

@@ -1,5 +1,5 @@
-"""Who is signed in, by LABELDECK_AUTH: every page calls signed_in_user() after ensure_navigation() and acts as the
-Actor it returns. Until someone is signed in, the page shows how to sign in and stops there.
+"""Who is signed in, by LABELDECK_AUTH: every page calls signed_in_user() first and acts as the Actor it
+returns. Until someone is signed in, the page shows how to sign in and stops there.
 
 - none: one local demo user with every role, and a "Demo mode" badge (make run, stakeholder demos);
 - password: a LabelDeck account (python -m core users add ...), with lockout after repeated failures;
@@ -18,7 +18,7 @@ from core.auth import users
 from core.auth.access import Actor, Permission, Role, least_role
 from core.auth.access import DEMO_USER  # the demo data is made by the same local user
 from core.domain.errors import BadInput
-from core.settings import AUTH_MODES, get_settings
+from core.settings import get_settings
 from dashboard.store import engine
 from dashboard.text import md
 
@@ -36,12 +36,8 @@ def signed_in_user() -> Actor:
         user = _password_user()
     elif mode == "oidc":
         user = _oidc_user()
-    elif mode == "header":
+    else:  # header: the settings refused any other mode at start-up
         user = _header_user(settings.auth_header)
-    else:
-        st.error(f"LABELDECK_AUTH={mode!r} is not a sign-in mode; use one of {', '.join(AUTH_MODES)}.",
-                 icon=":material/lock:")
-        st.stop()
     _user_box(user, mode)
     return user
 

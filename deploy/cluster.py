@@ -126,7 +126,7 @@ class Cluster:
         try:
             env = replica_env(database_url=self.database_url, data_dir=self.data_dir, settings=self.settings)
             for name, port in zip(REPLICA_NAMES, self.ports, strict=True):
-                replica = Process(name, [self.python, "-m", "streamlit", "run", "streamlit_app.py",
+                replica = Process(name, [self.python, "-m", "streamlit", "run", "dashboard/app.py",
                                          "--server.port", str(port), "--server.address", "127.0.0.1",
                                          "--server.headless", "true"],
                                   env, self.log_dir / f"{name}.log")

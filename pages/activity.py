@@ -8,12 +8,11 @@ from core.review import decisions as review
 from core.store.models import as_utc
 from core.domain.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_context import job_from_query_params, job_header
-from dashboard.navigation import ensure_navigation
+from dashboard.navigation import ACTIVITY_PAGE
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 from dashboard.url_state import describe_selection, url_day
 
-ensure_navigation()
 signed_in_user()
 
 job = job_from_query_params(page="Activity")
@@ -30,7 +29,7 @@ reviewers = sorted({e.reviewer for e in events})
 day = url_day()
 if day is not None:
     st.caption(f"On {day:%d %b %Y} (UTC) only.")
-    st.page_link("pages/activity.py", label="Every day", icon=":material/calendar_month:",
+    st.page_link(ACTIVITY_PAGE, label="Every day", icon=":material/calendar_month:",
                  query_params={"job": str(job.id)})
     events = [e for e in events if as_utc(e.created_at).date() == day]
     if not events:

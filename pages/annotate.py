@@ -8,12 +8,11 @@ from core.jobs import expert_labels
 from core.auth.access import Permission
 from dashboard.annotator import annotator_ui, submit_ui
 from dashboard.job_context import job_from_query_params, job_header
-from dashboard.navigation import ensure_navigation
+from dashboard.navigation import VISUALIZE_PAGE
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
 
-ensure_navigation()
 expert = signed_in_user()
 
 job = job_from_query_params(page="Annotate", offers=lambda j: j.kind == "manual" and j.status == "IN_PROGRESS")
@@ -24,7 +23,7 @@ if job.kind != "manual" or job.status != "IN_PROGRESS":
     st.info(f"{md(job.name)} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
             icon=":material/edit_off:")
     if job.status == "READY" and job.kind == "manual":
-        st.page_link("pages/visualize.py", label="Review it on Visualize", icon=":material/insights:",
+        st.page_link(VISUALIZE_PAGE, label="Review it on Visualize", icon=":material/insights:",
                      query_params={"job": str(job.id)})
     st.stop()
 

@@ -5,20 +5,17 @@ import polars as pl
 import streamlit as st
 
 from core import exports
-
 from core.analysis import queries
-
 from core.review import resultsets
 from dashboard.catalog_images import catalog_images_ui, catalog_page, shows_images
 from dashboard.job_context import job_from_query_params, job_header
-from dashboard.navigation import ensure_navigation
+from dashboard.navigation import RESULTSETS_PAGE
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
 
 PAGE_SIZE = 50
 
-ensure_navigation()
 signed_in_user()
 
 job = job_from_query_params(page="Catalog")
@@ -55,7 +52,7 @@ with left:
                                    "saved by": [r.created_by for r in saved]}), hide_index=True)
     else:
         st.caption("None yet.")
-    st.page_link("pages/resultsets.py", label="Open ResultSets", icon=":material/inventory:",
+    st.page_link(RESULTSETS_PAGE, label="Open ResultSets", icon=":material/inventory:",
                  query_params={"job": str(job.id)})
 with right:
     st.subheader("Datalog tables")

@@ -8,10 +8,8 @@ from core.auth.access import Permission
 from dashboard.import_check import check_ui
 from dashboard.import_form import import_form_ui
 from dashboard.import_save import import_ui
-from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import read_only_note, signed_in_user
 
-ensure_navigation()
 user = signed_in_user()
 
 st.title("Import finished job")

@@ -6,11 +6,10 @@ from core.auth.access import Permission
 from core.jobs.summaries import list_jobs
 from dashboard.job_card import job_card
 from dashboard.job_filters import job_filters_ui
-from dashboard.navigation import ensure_navigation
+from dashboard.navigation import IMPORT_JOB_PAGE, NEW_JOB_PAGE, SPECS_PAGE
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
-ensure_navigation()
 user = signed_in_user()
 
 CARDS_PER_ROW = 3
@@ -18,12 +17,12 @@ CARDS_PER_ROW = 3
 title, actions = st.columns([2, 3], vertical_alignment="center")
 title.title("Labeling Jobs")
 with actions.container(horizontal=True, horizontal_alignment="right"):
-    st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
+    st.page_link(SPECS_PAGE, label="Label specs", icon=":material/label:")
     if user.can(Permission.MANAGE):
         if st.button("Import finished job", icon=":material/upload_file:", key="import_job"):
-            st.switch_page("pages/import_job.py")
+            st.switch_page(IMPORT_JOB_PAGE)
         if st.button("New manual label job", icon=":material/add:", type="primary", key="new_job"):
-            st.switch_page("pages/new_job.py")
+            st.switch_page(NEW_JOB_PAGE)
 filters = job_filters_ui()
 jobs = list_jobs(engine=engine(), **filters)
 

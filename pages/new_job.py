@@ -4,14 +4,13 @@ pre-labels (from an auto label job, an uploaded COCO or CSV, or none). The job s
 import streamlit as st
 
 from core.jobs import manual as manual_jobs
-
 from core.jobs import specs
 from core.auth.access import Permission
 from core.domain.errors import BadInput, NotFound
 from core.jobs.summaries import list_jobs
 from core.jobs.lookup import get_job
 from dashboard.image_source import forget_extracted_zip, image_root, image_source_ui
-from dashboard.navigation import ensure_navigation
+from dashboard.navigation import ANNOTATE_PAGE, SPECS_PAGE
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
@@ -20,7 +19,6 @@ from dashboard.uploads import saved_upload
 AUTO_IMAGES = "The auto label job's images"
 
 
-ensure_navigation()
 creator = signed_in_user()
 
 st.title("New manual label job")
@@ -30,7 +28,7 @@ auto_jobs = [j for j in list_jobs(engine=engine(), tags=["LA-OD", "LA-CL"]) if j
 wanted_auto = st.query_params.get("from_auto")
 if not all_specs:
     st.info("Create a label spec first.", icon=":material/label:")
-    st.page_link("pages/specs.py", label="Label specs", icon=":material/label:")
+    st.page_link(SPECS_PAGE, label="Label specs", icon=":material/label:")
     st.stop()
 
 name = st.text_input("Job name", key="new_job_name", placeholder="e.g. street-scenes-refined")
@@ -80,4 +78,4 @@ if st.button("Create job", type="primary", key="create_job"):
         st.error(md(problem))
     else:
         forget_extracted_zip(discard=False)  # the job's image root now
-        st.switch_page("pages/annotate.py", query_params={"job": str(job.id)})
+        st.switch_page(ANNOTATE_PAGE, query_params={"job": str(job.id)})

@@ -5,7 +5,6 @@ to the results behind its numbers."""
 import streamlit as st
 
 from core.analysis import overview
-from dashboard.navigation import ensure_navigation
 from dashboard.overview import (
     class_changed_ui,
     decisions_ui,
@@ -17,7 +16,6 @@ from dashboard.overview import (
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
-ensure_navigation()
 signed_in_user()
 
 st.title("Overview")

@@ -5,12 +5,10 @@ import streamlit as st
 
 from core.review import resultsets
 from dashboard.job_context import job_from_query_params, job_header
-from dashboard.navigation import ensure_navigation
 from dashboard.resultset_panel import resultset_panel_ui
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
-ensure_navigation()
 user = signed_in_user()
 
 job = job_from_query_params(page="ResultSets")

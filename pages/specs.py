@@ -8,13 +8,11 @@ from core.auth.access import Permission
 from core.domain.errors import BadInput
 from core.domain.vocabulary import TASKS
 from dashboard.class_chips import class_chips_html
-from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import read_only_note, signed_in_user
 from dashboard.spec_editor import class_editor_ui, classes_from_text
 from dashboard.store import engine
 from dashboard.text import md
 
-ensure_navigation()
 user = signed_in_user()
 can_manage = user.can(Permission.MANAGE)
 

@@ -6,12 +6,10 @@ import streamlit as st
 from core.auth import users
 from core.auth.access import Permission
 from core.settings import get_settings
-from dashboard.navigation import ensure_navigation
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.users_admin import account_ui, accounts_table_ui, new_account_ui, show_last_change
 
-ensure_navigation()
 admin = signed_in_user()
 
 st.title("Users")

@@ -9,7 +9,6 @@ from core.analysis.queries import View
 from dashboard.class_changed_table import class_changed_section_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.job_data import job_data
-from dashboard.navigation import ensure_navigation
 from dashboard.resultset_form import save_resultset_ui
 from dashboard.review_bar import show_last_outcome
 from dashboard.review_stats import review_stats_ui
@@ -32,7 +31,6 @@ from dashboard.view_data import result_ids_in_order, view_data
 from dashboard.viewer import page_caught_up, viewer_dialog
 from dashboard.workspace import charts_ui, images_panel_dialog, images_workspace_ui, workspace_switch_ui
 
-ensure_navigation()
 filters_area = st.sidebar.container()  # the Filters first in the sidebar, above who is signed in
 user = signed_in_user()
 

@@ -14,6 +14,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from core.settings import load_settings
+
 FIELDS = "labeldeck_fields"
 _CONFIGURED = "_labeldeck_configured"
 
@@ -48,13 +50,14 @@ def configure_logging(environ: dict[str, str] | None = None) -> logging.Logger:
     root = logging.getLogger("labeldeck")
     if getattr(root, _CONFIGURED, False):
         return root
+    settings = load_settings(dict(env))
     handler = logging.StreamHandler(sys.stderr)
-    if (env.get("LABELDECK_LOG_FORMAT") or "json").lower() == "text":
+    if settings.log_format == "text":
         handler.setFormatter(Text("%(asctime)s %(levelname)s %(name)s %(message)s"))
     else:
         handler.setFormatter(JsonLines())
     root.addHandler(handler)
-    root.setLevel((env.get("LABELDECK_LOG_LEVEL") or "INFO").upper())
+    root.setLevel(settings.log_level)
     root.propagate = False  # Streamlit's own handlers would print each line a second time
     setattr(root, _CONFIGURED, True)
     return root

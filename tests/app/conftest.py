@@ -124,3 +124,24 @@ def send_widget_state(at: AppTest, widget_id: str, **value) -> AppTest:
     tree.get_widget_states = collect
     assert not at.exception, at.exception
     return at
+
+
+
+def _every_page_registered() -> None:
+    """An entrypoint that registers every page whoever is signed in, so a page's own role check can be reached."""
+    import streamlit as st
+
+    from dashboard.navigation import app_pages
+
+    st.navigation(app_pages(None), position="hidden").run()
+
+
+def page_alone(page: str, name: str, role: str, **params: str) -> AppTest:
+    """pages/<page>.py for `name` of `role`, past the navigation: how a page's own role check is tested. Through the
+    entrypoint a page a role may not use is never run (the navigation does not register it for that role)."""
+    at = AppTest.from_function(_every_page_registered, default_timeout=30)
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(str(Path(__file__).resolve().parents[2] / "pages" / f"{page}.py"))
+    return sign_in_as(at, name, role)

@@ -19,11 +19,11 @@ from core.demo.seed import seed_demo
 from core.jobs.lookup import get_job
 from core.settings import get_settings
 from dashboard import annotator, detection_editor
-from tests.app.conftest import plain, sign_in_as
+from tests.app.conftest import page_alone, plain, sign_in_as
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, as_admin, as_reviewer, write_csv, write_rotated_photo
 from tests.manual_builders import fruit_spec
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def progress_text(at: AppTest) -> str:
 
 
 def test_the_editor_opens_on_the_first_unlabelled_image_with_its_pre_labels(store, manual_job):
-    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    at = open_page("../pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
     state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
     assert state.source == "pre" and state.bboxes
@@ -64,7 +64,7 @@ def test_the_editor_opens_on_the_first_unlabelled_image_with_its_pre_labels(stor
 
 
 def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
-    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    at = open_page("../pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
     state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
     boxes = [{"bbox": box, "label_id": label, "label": state.label_list[label]}
@@ -82,7 +82,7 @@ def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
 
 
 def test_an_invalid_box_from_the_component_is_refused_and_nothing_saved(store, manual_job):
-    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    at = open_page("../pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
     at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [{"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0,
                                                                 "label": "Car"}]
@@ -93,7 +93,7 @@ def test_an_invalid_box_from_the_component_is_refused_and_nothing_saved(store, m
 
 
 def test_skip_and_submit_turn_the_job_ready(store, manual_job):
-    at = open_page("pages/annotate.py", job=str(manual_job.id))
+    at = open_page("../pages/annotate.py", job=str(manual_job.id))
     samples = expert_labels.list_samples(engine=store, job_id=manual_job.id)["sample_id"].to_list()
     for sample_id in samples[1:]:
         expert_labels.skip_sample(engine=store, job_id=manual_job.id, sample_id=sample_id, actor=as_reviewer("erin"))
@@ -113,12 +113,12 @@ def test_skip_and_submit_turn_the_job_ready(store, manual_job):
 
 
 def test_a_ready_job_is_not_annotated(store):
-    at = open_page("pages/annotate.py", job="2")
+    at = open_page("../pages/annotate.py", job="2")
     assert "only IN_PROGRESS manual label jobs are annotated here" in at.info[0].value
 
 
 def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
-    at = open_page("pages/specs.py", user="adam", role="admin")
+    at = open_page("../pages/specs.py", user="adam", role="admin")
     listed = [plain(m.value) for m in at.markdown if m.value.startswith("**")]
     assert any(s.spec.name in " ".join(listed) for s in specs.list_specs(engine=store))
     at.text_input(key="new_spec_name").input("fruit-2")
@@ -130,7 +130,7 @@ def test_the_spec_page_lists_specs_and_refuses_a_bad_one(store):
 
 def create_spec_on_the_page(name: str, classes: str) -> AppTest:
     """An admin fills in the New label spec form (classification) and creates it."""
-    at = open_page("pages/specs.py", user="adam", role="admin")
+    at = open_page("../pages/specs.py", user="adam", role="admin")
     at.text_input(key="new_spec_name").input(name)
     at.radio(key="new_spec_task").set_value("classification")
     at.text_area(key="new_spec_classes").input(classes)
@@ -150,7 +150,7 @@ def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
 def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir):
     job = manual_jobs.create_manual_job(engine=store, name="blank", spec_id=get_job(store, 2).spec_id,
                                         images_dir=data_dir / "demo" / "street" / "images", actor=as_admin("t"))
-    at = open_page("pages/annotate.py", job=str(job.id))
+    at = open_page("../pages/annotate.py", job=str(job.id))
     assert any("showing the image without labels" in c.value for c in at.caption)
     first = expert_labels.next_unlabelled(engine=store, job_id=job.id)
     at.session_state[f"annotate_{job.id}_{first}_0"] = []  # Complete with nothing drawn: "nothing here"
@@ -184,7 +184,7 @@ def test_a_rotated_photo_is_edited_upright_with_its_boxes_on_it(store, tmp_path,
                     header=("file_path", "label", "x", "y", "w", "h", "score"))
     job = portraits_job(store, get_job(store, 2).spec_id, pre_labels=("csv", pre))
     shown = watch(monkeypatch, detection_editor, "_component_func")
-    at = open_page("pages/annotate.py", job=str(job.id))
+    at = open_page("../pages/annotate.py", job=str(job.id))
     assert not at.exception, at.exception
     assert tuple(shown["image_size"]) == ROTATED_SIZE  # the photo upright, as the boxes' coordinates have it
     assert [box["bbox"] for box in shown["bbox_info"]] == [ROTATED_BLOCK]
@@ -201,13 +201,13 @@ def test_a_rotated_photo_is_edited_upright_with_its_boxes_on_it(store, tmp_path,
 def test_a_rotated_photo_is_classified_upright_too(store, monkeypatch):
     job = portraits_job(store, fruit_spec(store).id)
     shown = watch(monkeypatch, annotator, "classification")
-    at = open_page("pages/annotate.py", job=str(job.id))
+    at = open_page("../pages/annotate.py", job=str(job.id))
     assert not at.exception, at.exception
     assert shown["image_path"].size == ROTATED_SIZE
 
 
 def test_a_viewer_is_not_offered_the_editor(store, manual_job):
-    at = open_page("pages/annotate.py", user="lee", role="viewer", job=str(manual_job.id))
+    at = page_alone("annotate", "lee", "viewer", job=str(manual_job.id))
     assert [i.value for i in at.info] == ["Labelling images needs the reviewer role; you are signed in as **lee**, a "
                                           "viewer. An admin can change your role."]
     assert not [b for b in at.button if b.key in ("submit_job", "annotate_skip", "complete_class")]

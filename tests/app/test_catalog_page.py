@@ -19,7 +19,7 @@ from core.settings import get_settings
 from tests.resultset_builders import set_state
 from dashboard.text import md
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE_SIZE = 24
 CAPTION = re.compile(r'^<div title="[^"]*" style="[^"]*">(.*)</div>$', re.S)
 
@@ -33,7 +33,7 @@ def open_catalog(job: int) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.query_params["job"] = str(job)
-    at.switch_page("pages/catalog.py").run()
+    at.switch_page("../pages/catalog.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -68,7 +68,7 @@ def open_page(page: str, /, **params: str) -> AppTest:
     at.run()
     for key, value in params.items():
         at.query_params[key] = value
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

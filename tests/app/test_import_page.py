@@ -18,7 +18,7 @@ from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from core.analysis.stats import job_stats
-from tests.app.conftest import plain, sign_in_as
+from tests.app.conftest import page_alone, plain, sign_in_as
 from dashboard.image_source import FOLDER, ZIP, ImageSource, forget_extracted_zip
 from dashboard.import_check import run_check
 from dashboard.import_form import FROM_LABEL_FILES, ImportInputs, LabelSource
@@ -37,7 +37,7 @@ from tests.builders import (
 )
 from tests.store.test_label_formats_roundtrip import by_file, write_cvat
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def store():
@@ -54,7 +54,7 @@ def import_page(monkeypatch, role: str = "admin") -> AppTest:
     monkeypatch.setenv("LABELDECK_AUTH", "password")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/import_job.py").run()
+    at.switch_page("../pages/import_job.py").run()
     return sign_in_as(at, "lead", role)
 
 
@@ -216,7 +216,8 @@ def test_classification_from_a_csv(data_dir, monkeypatch):
 
 @pytest.mark.parametrize("role", ["viewer", "reviewer"])
 def test_others_than_admins_see_no_form(role, monkeypatch):
-    at = import_page(monkeypatch, role)
+    monkeypatch.setenv("LABELDECK_AUTH", "password")
+    at = page_alone("import_job", "lead", role)
     assert [c.value for c in at.caption if "Read-only" in c.value] == [
         f":material/visibility: Read-only: you are signed in as a {role}; importing a job needs the admin role."]
     assert not at.text_input and [b.key for b in at.button] == ["sign_out"]

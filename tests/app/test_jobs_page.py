@@ -12,7 +12,7 @@ from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.app.conftest import plain, sign_in_as
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def run_app() -> AppTest:
@@ -115,11 +115,11 @@ def test_empty_store_says_how_to_start():
 def test_unknown_job_id_is_a_message_not_a_traceback(demo_store):
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["job"] = "9999"
-    at.switch_page("pages/visualize.py").run()
+    at.switch_page("../pages/visualize.py").run()
     assert not at.exception
     assert "There is no job with id '9999'." in at.error[0].value
     at.query_params["job"] = "abc"
-    at.switch_page("pages/catalog.py").run()
+    at.switch_page("../pages/catalog.py").run()
     assert "There is no job with id 'abc'." in at.error[0].value
 
 
@@ -128,6 +128,6 @@ def test_visualize_refuses_a_job_that_is_not_ready(demo_store):
                       if j.status == "PROCESSING")
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["job"] = str(processing.id)
-    at.switch_page("pages/visualize.py").run()
+    at.switch_page("../pages/visualize.py").run()
     assert not at.exception
     assert "Visualize is for READY manual label jobs" in at.warning[0].value

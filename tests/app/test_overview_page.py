@@ -35,7 +35,7 @@ def open_overview() -> AppTest:
     """The Overview, reached from the entrypoint as a browser reaches it once the app runs."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("../pages/overview.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -47,7 +47,7 @@ def open_link(url: str) -> AppTest:
     at.run()
     for key, values in parse_qs(parts.query).items():
         at.query_params[key] = values if len(values) > 1 else values[0]
-    at.switch_page(f"pages/{parts.path}.py").run()
+    at.switch_page(f"../pages/{parts.path}.py").run()
     assert not at.exception, at.exception
     return at
 

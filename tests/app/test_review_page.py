@@ -72,7 +72,7 @@ def open_page(page: str, job: int, *, user: str = ANA, **params: str) -> AppTest
     at.query_params["job"] = str(job)
     for key, value in params.items():
         at.query_params[key] = value
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"../pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -167,10 +167,10 @@ def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_t
         "bulk_accepted": ("Accept 43 shown", False), "bulk_rejected": ("Reject 43 shown", False),
         "undo": ("Undo my last action", False),
     }
-    at.switch_page("pages/activity.py").run()
+    at.switch_page("../pages/activity.py").run()
     assert plain(at.title[0].value) == "Activity · street-scenes"
     assert f"**{ANA}** · reviewer" in [m.value.split(" ", 1)[1] for m in at.sidebar.markdown if " " in m.value]
-    at.switch_page("pages/visualize.py").run()
+    at.switch_page("../pages/visualize.py").run()
     click(at, "bulk_accepted")
     assert [(e.reviewer, e.result_count) for e in events(street)] == [(ANA, 43)]
 

@@ -62,7 +62,7 @@ def test_the_rejected_tab_sends_its_results_back_for_relabelling(store):  # noqa
 def test_the_annotator_of_a_rework_job_sees_why_each_result_was_sent_back(store):  # noqa: F811
     street = store["street-scenes"]
     rework = first_result_sent_back(street, reason="a *cyclist*, not a pedestrian", name="street again")
-    at = open_annotate("pages/annotate.py", job=str(rework.id))
+    at = open_annotate("../pages/annotate.py", job=str(rework.id))
     assert not at.exception, at.exception
     [note] = [w.value for w in at.warning if w.value.startswith("Sent back for relabelling")]
     assert note.startswith(f"Sent back for relabelling from job #{street}:\n- **")

@@ -17,14 +17,14 @@ from tests.builders import write_detection_job
 from tests.manual_builders import animals_spec
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def new_job_page(monkeypatch) -> AppTest:
     monkeypatch.setenv("LABELDECK_AUTH", "password")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/new_job.py").run()
+    at.switch_page("../pages/new_job.py").run()
     return sign_in_as(at, "lead", "admin")
 
 

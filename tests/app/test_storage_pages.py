@@ -15,7 +15,7 @@ from core.storage import remote
 from tests.resultset_builders import import_catalog_job
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 def bucket_job(s3_root, tmp_path) -> int:
@@ -46,18 +46,18 @@ def grid_tiles(at: AppTest) -> list[dict]:
 def test_the_grid_of_a_bucket_job_draws_every_tile_and_a_second_view_makes_no_request(s3_root, tmp_path):
     job_id = bucket_job(s3_root, tmp_path)
     remote.requests.clear()
-    tiles = grid_tiles(open_page("pages/visualize.py", job_id))
+    tiles = grid_tiles(open_page("../pages/visualize.py", job_id))
     assert tiles and all("src" in tile and "warning" not in tile for tile in tiles), tiles
     fetched = remote.requests["cat"]
     assert 0 < fetched <= len(tiles)  # each original at most once, however many of its results are tiles
-    again = grid_tiles(open_page("pages/visualize.py", job_id))
+    again = grid_tiles(open_page("../pages/visualize.py", job_id))
     assert [t["src"] for t in again] == [t["src"] for t in tiles]
     assert remote.requests["cat"] == fetched
 
 
 def test_the_catalog_of_a_bucket_job_shows_its_images(s3_root, tmp_path):
     job_id = bucket_job(s3_root, tmp_path)
-    at = open_page("pages/catalog.py", job_id)
+    at = open_page("../pages/catalog.py", job_id)
     assert not [w.value for w in at.warning if "Image unavailable" in w.value]
     assert remote.requests["cat"] > 0
 
@@ -83,7 +83,7 @@ def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.query_params["job"] = str(job.id)
-    at.switch_page("pages/annotate.py").run()
+    at.switch_page("../pages/annotate.py").run()
     at = sign_in_as(at, "erin", "reviewer")
     assert not at.exception, at.exception
     first = expert_labels.next_unlabelled(engine=engine, job_id=job.id)

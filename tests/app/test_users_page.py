@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from core.auth import users
 from core.store.db import get_engine
 from core.settings import get_settings
-from tests.app.conftest import click_in_dialog, sign_in_as
+from tests.app.conftest import click_in_dialog, page_alone, sign_in_as
 from tests.app.test_visualize_page import APP
 
 
@@ -26,7 +26,7 @@ def open_users(name: str, role: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     at = sign_in_as(at, name, role)
-    at.switch_page("pages/users.py").run()
+    at.switch_page("../pages/users.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -75,7 +75,7 @@ def test_an_admin_cannot_remove_their_own_account():
 
 @pytest.mark.parametrize("role", ["viewer", "reviewer"])
 def test_the_page_is_for_admins_only(role):
-    at = open_users("lee", role)
+    at = page_alone("users", "lee", role)
     assert [i.value for i in at.info] == [f"Managing users needs the admin role; you are signed in as **lee**, a "
                                           f"{role}. An admin can change your role."]
     assert not at.get("arrow_data_frame") and not at.dataframe

@@ -30,7 +30,7 @@ from tests.builders import ADMIN
 from tests.resultset_builders import STATE_OF, WITH_STATE, set_state
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "streamlit_app.py")
+APP = str(ROOT / "dashboard" / "app.py")
 NO_MATCH = "No results match this tab, these filters and this slice."
 
 
@@ -51,7 +51,7 @@ def open_visualize(job: int | str | None, *, user: str | None = None, **params: 
         at.query_params["job"] = str(job)
     for key, value in params.items():
         at.query_params[key] = value
-    at.switch_page("pages/visualize.py").run()
+    at.switch_page("../pages/visualize.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -215,7 +215,9 @@ def test_the_current_actor_is_read_again_from_the_store_and_the_settings(engine)
     users.remove_user(engine=engine, name="ann", actor=ADMIN)
     assert users.current_actor(engine=engine, actor=drawn_for, settings=password) is None
     # Behind a proxy the role lists count, and leaving them takes the role away.
-    listed = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_REVIEWERS": "ann", "LABELDECK_DEFAULT_ROLE": "none"})
+    listed = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-User", "LABELDECK_REVIEWERS": "ann",
+                            "LABELDECK_DEFAULT_ROLE": "none"})
     assert users.current_actor(engine=engine, actor=drawn_for, settings=listed) == drawn_for
-    unlisted = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_DEFAULT_ROLE": "none"})
+    unlisted = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-User",
+                              "LABELDECK_DEFAULT_ROLE": "none"})
     assert users.current_actor(engine=engine, actor=drawn_for, settings=unlisted) is None

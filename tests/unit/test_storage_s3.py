@@ -11,7 +11,7 @@ import pytest
 
 from core import storage
 from core.domain.errors import BadInput
-from core.settings import get_settings, load_settings
+from core.settings import SettingsError, get_settings, load_settings
 from core.storage import cache, remote
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 
@@ -111,7 +111,7 @@ def test_unknown_schemes_and_missing_packages_are_named():
 
 def test_a_bad_cache_bound_is_refused():
     assert load_settings({"LABELDECK_CACHE_MAX_GB": "0.5"}).cache_max_bytes == 2**29
-    with pytest.raises(ValueError, match="LABELDECK_CACHE_MAX_GB"):
+    with pytest.raises(SettingsError, match="LABELDECK_CACHE_MAX_GB"):
         load_settings({"LABELDECK_CACHE_MAX_GB": "lots"})
 
 
