@@ -51,17 +51,14 @@ def register(sub, parents: Parents) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    """Select results as the Visualize page does (filters over the results frame with its review states), then
-    one review action on them."""
-    import polars as pl
-
-    from core.analysis.filters import ResultFilter, to_query_params
-    from core.analysis.queries import with_states
-    from core.analysis.results_frame import load_results, review_states
+    """Select results as the Visualize page does (core.review.selection: the filters over the results frame with
+    its review states), then one review action on them."""
+    from core.analysis.filters import ResultFilter
     from core.domain.vocabulary import REMOVED_ROW
     from core.jobs.lookup import get_job
     from core.jobs.summaries import spec_classes
     from core.review import decisions as review
+    from core.review.selection import select_results
     from core.store.db import get_engine
 
     engine = get_engine(args.db)
@@ -75,12 +72,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise BadInput(f"--from and --to are both {args.to_state}: nothing would move")
     changed = None if args.changed is None else args.changed == "true"
     result_filter = ResultFilter(classes=classes, class_changed=changed)
-    results = with_states(load_results(engine, job, columns=["result_id", "class_row", "class_changed"]),
-                          review_states(engine, job.id))
-    seen = (pl.col("review_state") == args.from_state) if args.from_state else (pl.col("review_state") != args.to_state)
-    ids = results.filter(result_filter.expr() & seen)["result_id"].to_list()
-    tab = {"tab": args.from_state} if args.from_state else {}
-    selection = {"via": "cli", **tab, **to_query_params(result_filter)}
+    ids, selection = select_results(engine=engine, job=job, result_filter=result_filter, from_state=args.from_state,
+                                    to_state=args.to_state, via="cli")
     outcome = review.move(engine=engine, job_id=job.id, result_ids=ids, from_state=args.from_state,
                           to_state=args.to_state, actor=operator(args.reviewer), reason=args.reason,
                           selection=selection)
