@@ -14,6 +14,7 @@ from core.analysis import queries
 from core.analysis.filters import to_query_params
 from core.analysis.queries import View
 from core.analysis.stats import change_kind_counts
+from core.review.selection import select_shown
 from dashboard.job_data import JobData
 
 
@@ -55,19 +56,19 @@ def _view_key(view: View) -> str:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _cached(job_key: tuple, view_key: str, *, _data: JobData, _view: View) -> ViewData:
-    # A filter that keeps everything, or a tab that holds everything under it, is the frame itself, not a copy of
-    # it: a fresh 1M-result job's default view costs no memory beyond the job's frame.
-    filtered = _data.results if _view.filter.is_empty else _data.results.filter(_view.filter.expr())
-    tab_counts = queries.tab_counts(filtered)
-    in_tab = filtered if tab_counts[_view.state] == filtered.height else queries.in_tab(filtered, _view)
+    # The selection the CLI's `review` makes too (core.review.selection). A filter that keeps everything, or a tab
+    # that holds everything under it, is the frame itself, not a copy of it: a fresh 1M-result job's default view
+    # costs no memory beyond the job's frame.
+    selected = select_shown(_data.results, result_filter=_view.filter, state=_view.state, slice=_view.slice)
+    filtered = selected.filtered
     return ViewData(
         filtered=filtered.height,
         changed=int(filtered["class_changed"].sum()),
         change_kinds=change_kind_counts(filtered),
-        tab_counts=tab_counts,
-        in_tab=in_tab,
-        table=queries.class_changed_table(in_tab, _view.group_column),
-        shown=queries.in_slice(in_tab, _view),
+        tab_counts=selected.tab_counts,
+        in_tab=selected.in_tab,
+        table=queries.class_changed_table(selected.in_tab, _view.group_column),
+        shown=selected.shown,
     )
 
 
