@@ -16,6 +16,7 @@ from core.cli import demo, imports, jobs, ops, resultsets, review, specs, users
 from core.cli.common import escaped, make_parents
 from core.domain.errors import BadInput, NotFound
 from core.ops.logs import configure_logging
+from core.settings import load_settings
 
 __all__ = ["build_parser", "main"]
 
@@ -35,10 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging()
     args.db = getattr(args, "db", None)
     args.quiet = getattr(args, "quiet", False)
     try:
+        load_settings()  # a wrong LABELDECK_* value stops every command before it starts, naming the variable
+        configure_logging()
         return args.func(args)
     except (BadInput, NotFound) as exc:
         print("error: " + escaped(str(exc), keep="\n"), file=sys.stderr)
