@@ -35,8 +35,9 @@ from sqlalchemy import create_engine, text
 from bench import browser_report as report
 from bench.browser_driver import VisualizeDriver
 from bench.browser_settle import LostClick, Settler, Step, Timing
+from bench.context import BenchContext, _redact, db_kind, display_command, flush_to_disk
 from bench.report import load_average, machine_info
-from bench.run import BenchContext, _redact, bench_generate, bench_import, db_kind, display_command, flush_to_disk
+from bench.run_sections import bench_generate, bench_import
 from bench.synth import SynthSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

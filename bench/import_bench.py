@@ -29,9 +29,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.context import REPO_ROOT, _redact, db_kind, flush_to_disk, log
 from bench.measure import ChildRun, run_child
 from bench.report import GIB, keep_block, machine_info
-from bench.run import REPO_ROOT, _redact, db_kind, flush_to_disk, log
 from bench.synth import SynthFiles, SynthSpec, write_job
 
 _BLOCK = re.compile(r"<!-- import:start -->.*?<!-- import:end -->\n?", re.S)
