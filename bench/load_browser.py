@@ -44,7 +44,7 @@ from pathlib import Path
 import psutil
 
 from bench import load_report
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from bench.browser_processes import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from bench.browser_driver import VisualizeDriver
 from bench.browser_report import percentile
 from bench.browser_settle import LostClick, Settler
