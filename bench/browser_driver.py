@@ -1,7 +1,8 @@
 """LabelDeck's UI as the browser benchmark drives it: every selector, URL and "how to do interaction X" is in this
 module and nowhere else. The review workspace of issue 10 (top navigation, the viewer dialog, keyboard review) is
 driven here; the UI before it was driven by this module as of commit be8b3b0, which made bench/browser-before.json.
-bench/browser.py (the timing, the repetitions and their resets) and bench/browser_report.py stay as they are.
+bench/browser_scenarios.py (the timing, the repetitions and their resets) and bench/browser_report.py stay as they
+are.
 
 A method named after an interaction returns a `Step`: how to fire the click (the element is found, scrolled into
 view and checked to be the topmost element at the point clicked, all before the timed span), and a JavaScript

@@ -29,9 +29,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.context import REPO_ROOT, _redact, db_kind, flush_to_disk, log
 from bench.measure import ChildRun, run_child
 from bench.report import GIB, keep_block, machine_info
-from bench.run import REPO_ROOT, _redact, db_kind, flush_to_disk, log
 from bench.synth import SynthFiles, SynthSpec, write_job
 
 _BLOCK = re.compile(r"<!-- import:start -->.*?<!-- import:end -->\n?", re.S)
@@ -142,7 +142,8 @@ def _fresh_store(workdir: Path, backend: str, url: str | None) -> str:
         return f"sqlite:///{path}"
     parsed = make_url(url)
     if "bench" not in (parsed.database or ""):  # it is dropped: never `test`, never someone's store
-        raise _Failed(f"--pg: the database name must contain 'bench' (it is dropped and created), got {parsed.database}")
+        raise _Failed("--pg: the database name must contain 'bench' (it is dropped and created), "
+                      f"got {parsed.database}")
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -269,10 +270,10 @@ NOTES = [
     "- before: the figures of issue 14 (the standard library's json.loads with the garbage collector on, a "
     "COCO-dataset pre-label file parsed twice, columns from list comprehensions, executemany over iter_rows, every "
     "written id read back); the results-list figure is bench.run's of 2026-11-25.",
-    "- now: msgspec decodes each file once into typed structs the garbage collector does not track (core/labels/coco_json.py), "
-    "numpy lifts the columns out, no collection runs during the parse; box messages are formatted for the bad rows "
-    "only; SQLite gets one prepared multi-row INSERT over column batches, PostgreSQL COPY; the ids of the written "
-    "rows are one range read by an aggregate (core/store/bulk.py, inserted_ids).",
+    "- now: msgspec decodes each file once into typed structs the garbage collector does not track "
+    "(core/labels/coco_json.py), numpy lifts the columns out, no collection runs during the parse; box messages are "
+    "formatted for the bad rows only; SQLite gets one prepared multi-row INSERT over column batches, PostgreSQL "
+    "COPY; the ids of the written rows are one range read by an aggregate (core/store/bulk.py, inserted_ids).",
     "- PostgreSQL's write is bound by the per-row foreign-key triggers of `result`, not by the client. The 1M "
     "result rows COPYed by psql into copies of the table (2026-11-29, load ~2): 3.7 s without foreign keys, 6.3 s "
     "with the job's alone, 15.1 s with all four (job, sample, expert class, pre class). Since schema 9 only the "

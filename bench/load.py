@@ -33,11 +33,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bench.context import REPO_ROOT, BenchContext, db_kind, display_command, log
 from bench.load_reconcile import WorkerReport, baseline, read_worker_report, reconcile
 from bench.load_report import load_section, store_note, update_report
 from bench.measure import CommandFailed
 from bench.report import format_value, machine_info
-from bench.run import REPO_ROOT, BenchContext, bench_generate, bench_import, bench_review, db_kind, display_command, log
+from bench.run_sections import bench_generate, bench_import, bench_review
 from bench.synth import SynthSpec
 from core.store.db import get_engine
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from bench.browser_driver import VisualizeDriver
+from bench.browser_processes import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from bench.browser_settle import LostClick, Settler, Step
 from deploy.cluster import REPLICA_HEADER, STICKY_COOKIE
 

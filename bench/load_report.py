@@ -115,9 +115,9 @@ def _method_notes(args: argparse.Namespace, reports: Sequence[WorkerReport], che
         f"reread after {args.refresh_rate:.0%} of actions, the others act on the view they hold, which the other "
         "reviewers' actions have made stale; "
         + (f"think time {args.think_ms:g} ms on average" if args.think_ms else "no think time"),
-        ("latency is one `core.review.decisions` call in the reviewer's process, commit included: review actions of a job "
-         "queue on the job's row lock (PostgreSQL) or the write lock (SQLite), so it includes waiting for the others; "
-         "throughput is over the whole load"),
+        ("latency is one `core.review.decisions` call in the reviewer's process, commit included: review actions of a "
+         "job queue on the job's row lock (PostgreSQL) or the write lock (SQLite), so it includes waiting for the "
+         "others; throughput is over the whole load"),
         ("reconciliation replays every review event of the job in id order from all-pending (each move must leave "
          "the state the replay has the result in, so no result is decided twice) and compares the result with every "
          "result's review_state and reviewed_by; each event of the load must be exactly one reported action: its "

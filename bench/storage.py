@@ -64,8 +64,9 @@ def run(images: int, work: Path) -> tuple[list[tuple[str, str, str]], list[str]]
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}"
     _wait_for(port)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                       "LABELDECK_S3_ENDPOINT_URL": endpoint, "LABELDECK_DATA_DIR": str(work / "data")})
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1", "LABELDECK_S3_ENDPOINT_URL": endpoint,
+                       "LABELDECK_DATA_DIR": str(work / "data")})
     from core import storage
     from core.images.image_files import check_images
     from core.storage import remote
@@ -149,8 +150,8 @@ def _wait_for(port: int) -> None:
 
 def section(rows: list[tuple[str, str, str]], notes: list[str], images: int) -> str:
     lines = ["<!-- storage:start -->", "## Images in object storage (python -m bench.storage)", "",
-             f"moto's S3 server on 127.0.0.1 (a process of its own); {images:,} 64x48 JPEGs for the checks, {PAGE} 640x480 JPEGs for the "
-             "grid page.", "", "| what | time | requests |", "| --- | --- | --- |"]
+             f"moto's S3 server on 127.0.0.1 (a process of its own); {images:,} 64x48 JPEGs for the checks, "
+             f"{PAGE} 640x480 JPEGs for the grid page.", "", "| what | time | requests |", "| --- | --- | --- |"]
     lines += [f"| {what} | {took} | {requests} |" for what, took, requests in rows]
     lines += [""] + [f"- {note}" for note in notes] + ["<!-- storage:end -->", ""]
     return "\n".join(lines)
@@ -171,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     block = section(rows, notes, args.images)
     old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     found = _BLOCK.search(old)
-    new = old[:found.start()] + block + old[found.end():] if found else (old.rstrip("\n") + "\n\n" if old else "") + block
+    if found:
+        new = old[:found.start()] + block + old[found.end():]
+    else:
+        new = (old.rstrip("\n") + "\n\n" if old else "") + block
     args.out.write_text(new, encoding="utf-8")
     print(block)
     return 0

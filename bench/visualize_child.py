@@ -49,7 +49,7 @@ def bench_page(url: str, job_id: int) -> dict:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["job"] = str(job_id)
     started = time.perf_counter()
-    at.switch_page("pages/visualize.py").run()
+    at.switch_page("../pages/visualize.py").run()  # pages/ is beside dashboard/, not in it
     first_open = time.perf_counter() - started
     _check(at)
     reruns = {}
@@ -104,7 +104,8 @@ def bench_grid(url: str, job_id: int) -> dict:
     job = get_job(engine, job_id)
     results = load_results(engine, job)
     classes = spec_classes(engine=engine, spec_id=job.spec_id)
-    overlay = Overlay(colors={c.name: c.color for c in classes}, display_names={c.name: c.display_name for c in classes})
+    overlay = Overlay(colors={c.name: c.color for c in classes},
+                      display_names={c.name: c.display_name for c in classes})
     page = results.head(GRID_TILES)
     boxes = results.filter(results["sample_id"].is_in(page["sample_id"].implode()))
     root = image_root(job)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from bench.run import REPO_ROOT
+from bench.context import REPO_ROOT
 
 LOAD_BLOCK = "<!-- load:start:postgresql -->\n## Concurrent review load on PostgreSQL\n(kept)\n<!-- load:end:postgresql -->\n"
 
