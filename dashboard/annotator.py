@@ -24,6 +24,7 @@ from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.navigation import VISUALIZE_PAGE
+from core.domain.plural import plural
 
 SHOWN_UNLABELLED = 12
 EDITOR_WIDTH = 900
@@ -125,7 +126,7 @@ def _navigation(job: LabelJob, order: list[int], position: int, *, expert: Actor
 
 def submit_ui(*, job: LabelJob, expert: Actor, unlabelled: int) -> None:
     st.divider()
-    label = "Submit job" if not unlabelled else f"Submit job ({unlabelled:,} images unlabelled)"
+    label = "Submit job" if not unlabelled else f"Submit job ({plural(unlabelled, 'image')} unlabelled)"
     if st.button(label, key="submit_job", type="primary", icon=":material/send:"):
         if unlabelled:
             _confirm_submit(job, expert)
@@ -137,7 +138,7 @@ def submit_ui(*, job: LabelJob, expert: Actor, unlabelled: int) -> None:
 def _confirm_submit(job: LabelJob, expert: Actor) -> None:
     expert = still_signed_in(expert)
     waiting = expert_labels.list_samples(engine=engine(), job_id=job.id, status="unlabelled")
-    st.write(f"{waiting.height:,} images have no expert label. Submitting marks them skipped: they contribute no "
+    st.write(f"{plural(waiting.height, 'image')} have no expert label. Submitting marks them skipped: they contribute no "
              "results.")
     # A few names as text, not a data grid: the dialog opens at once (the grid's canvas took ~300 ms to appear).
     names = waiting["file_path"].head(SHOWN_UNLABELLED).to_list()

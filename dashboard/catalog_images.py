@@ -23,6 +23,7 @@ from dashboard.job_data import JobData, job_data
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.navigation import VISUALIZE_PAGE
+from core.domain.plural import plural
 
 PAGE_SIZE = 24
 PAGE_KEY = "catalog_image_page"
@@ -68,7 +69,7 @@ def catalog_images_ui(job: LabelJob, *, search: str) -> None:
                                     label_visibility="collapsed") or "medium"
         st.pagination(pages, key=PAGE_KEY)
         if total:
-            st.caption(f"{(page - 1) * PAGE_SIZE + 1:,}–{min(page * PAGE_SIZE, total):,} of {total:,} images")
+            st.caption(f"{(page - 1) * PAGE_SIZE + 1:,}–{min(page * PAGE_SIZE, total):,} of {plural(total, 'image')}")
     if samples.is_empty():
         st.info("No image matches this search." if search.strip() else "This job has no images.",
                 icon=":material/search_off:")

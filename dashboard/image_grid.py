@@ -25,6 +25,7 @@ from dashboard.review_bar import picked_ids, toggle_pick
 from dashboard.tile_grid import tile_grid
 from dashboard.text import html_text, md
 from dashboard.url_state import PAGE_SIZES, set_sort
+from core.domain.plural import plural
 
 CHANGED_COLOR = "#F58518"  # the charts' Class Changed: True
 
@@ -204,7 +205,7 @@ def caption_line_ui(text: str, *, changed: bool = False) -> None:
 
 def tile_caption(data: JobData, tile: dict, per_image: bool = False) -> str:
     if per_image:
-        return f"{tile['file_path']} · {tile['results']} results · {tile['changed']} changed"
+        return f"{tile['file_path']} · {plural(tile['results'], 'result')} · {tile['changed']} changed"
     pre = data.display(tile["pre_class_row"])
     expert = data.display(tile["class_row"])
     text = f"{pre} → {expert}" if tile["class_changed"] else expert

@@ -23,6 +23,7 @@ from dashboard.import_form import CLASSIFICATION, ImportInputs, LabelSource
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.uploads import saved_upload
+from core.domain.plural import plural
 
 CHECKED = "import_checked"
 MAX_PROBLEMS_SHOWN = 1_000
@@ -122,11 +123,11 @@ def report_ui(checked: Checked) -> None:
                 height=min(40 + 22 * len(shown), 400), wrap_lines=True)
         return
     report = checked.report
-    st.success(f"Check passed: {md(checked.inputs.name)} would have {report.images:,} images, {report.results:,} "
-               f"results and {len(report.classes):,} classes. Nothing is written until you import.",
+    st.success(f"Check passed: {md(checked.inputs.name)} would have {plural(report.images, 'image')}, {report.results:,} "
+               f"results and {plural(len(report.classes), 'class')}. Nothing is written until you import.",
                icon=":material/check_circle:")
     kinds = " · ".join(f"{kind} {n:,}" for kind, n in report.change_kinds.items())
-    st.markdown(f"**Class Changed** {report.class_changed:,} of {report.results:,} results "
+    st.markdown(f"**Class Changed** {report.class_changed:,} of {plural(report.results, 'result')} "
                 f"({report.class_changed_share:.1%}) · {kinds}")
     draft = checked.draft
     st.caption(f"Classes: {md(', '.join(report.classes))} · images from "

@@ -14,6 +14,7 @@ from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.navigation import VISUALIZE_PAGE
+from core.domain.plural import plural
 
 
 
@@ -25,7 +26,7 @@ def import_ui(checked: Checked | None, user: Actor) -> None:
     replace = False
     if existing is not None:
         st.warning(f"A job named **{md(existing.name)}** already exists: #{existing.id}, {existing.tag}, "
-                   f"{existing.images:,} images, {existing.results:,} results, {_reviewed(existing):,} reviewed.",
+                   f"{plural(existing.images, 'image')}, {plural(existing.results, 'result')}, {_reviewed(existing):,} reviewed.",
                    icon=":material/warning:")
         replace = st.checkbox(f"Replace it: delete job #{existing.id} with its results, reviews and ResultSets, and "
                               "import this one in its place", key="import_replace")

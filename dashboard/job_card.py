@@ -8,6 +8,7 @@ from core.auth.access import Actor, Permission
 from core.jobs.summaries import JobSummary
 from dashboard.text import md
 from dashboard.navigation import ANNOTATE_PAGE, CATALOG_PAGE, NEW_JOB_PAGE, VISUALIZE_PAGE
+from core.domain.plural import plural
 
 STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
 STATUS_ICONS = {"READY": ":material/check_circle:", "PROCESSING": ":material/hourglass_top:",
@@ -35,7 +36,7 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
         if job.labelling:
             done = job.labelling["labelled"] + job.labelling["skipped"]
             st.progress(done / job.labelling["total"] if job.labelling["total"] else 0.0,
-                        text=f"{done:,} of {job.labelling['total']:,} images labelled or skipped")
+                        text=f"{done:,} of {plural(job.labelling['total'], 'image')} labelled or skipped")
         if job.kind == "manual" and job.status == "IN_PROGRESS" and user.can(Permission.LABEL):
             if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary",
                          width="stretch"):
@@ -57,10 +58,10 @@ def tag_color(kind: str) -> str:
 
 
 def _counts_line(job: JobSummary) -> str:
-    parts = [f"{job.images:,} images"]
+    parts = [f"{plural(job.images, 'image')}"]
     if job.kind == "manual":
-        parts.append(f"{job.results:,} results")
-    parts.append(f"{len(job.classes)} classes")
+        parts.append(f"{plural(job.results, 'result')}")
+    parts.append(f"{plural(len(job.classes), 'class')}")
     return " · ".join(parts) + f" · {job.task}"
 
 

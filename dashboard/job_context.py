@@ -15,6 +15,7 @@ from dashboard.job_card import STATUS_COLORS, tag_color
 from dashboard.navigation import ANNOTATE_PAGE, JOBS_PAGE, JOB_PAGES
 from dashboard.store import engine
 from dashboard.text import md
+from core.domain.plural import plural
 
 
 
@@ -46,7 +47,7 @@ def job_picker_ui(*, page: str, offers: Callable[[JobSummary], bool]) -> None:
                 st.markdown(f"**{md(job.name)}**", width="stretch")
                 st.badge(job.tag, color=tag_color(job.kind))
                 st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
-                st.caption(f"{job.images:,} images · {job.results:,} results", width=190)
+                st.caption(f"{plural(job.images, 'image')} · {plural(job.results, 'result')}", width=190)
                 if st.button("Open", key=f"pick_job_{job.id}", icon=":material/arrow_forward:", type="tertiary"):
                     st.query_params["job"] = str(job.id)
                     st.rerun()
@@ -57,7 +58,7 @@ def job_header(job: LabelJob, *, page: str) -> None:
         st.title(f"{page} · {md(job.name)}", anchor=False)
         st.badge(job.tag, color=tag_color(job.kind))
         st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
-        st.caption(f"{job.image_count:,} images · {job.result_count:,} results")
+        st.caption(f"{plural(job.image_count, 'image')} · {plural(job.result_count, 'result')}")
         st.space("stretch")
         pages = JOB_PAGES + (((ANNOTATE_PAGE, "Annotate", ":material/edit:"),)
                              if job.status == "IN_PROGRESS" and job.kind == "manual" else ())

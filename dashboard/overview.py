@@ -25,6 +25,7 @@ from dashboard.overview_charts import (
     reasons_figure,
 )
 from dashboard.text import md
+from core.domain.plural import plural
 
 VISUALIZE_URL = "visualize"
 ACTIVITY_URL = "activity"
@@ -81,7 +82,7 @@ def kpis_ui(totals: overview.Totals) -> None:
     jobs.metric("Jobs READY", f"{totals.jobs:,}", help="READY manual label jobs: the jobs with results to review")
     results.metric("Results", f"{totals.results:,}")
     reviewed.metric("Reviewed", f"{totals.reviewed_share:.1%}",
-                    help=f"{totals.reviewed:,} of {totals.results:,} results accepted or rejected")
+                    help=f"{totals.reviewed:,} of {plural(totals.results, 'result')} accepted or rejected")
     share = totals.rejected_share
     rejected.metric("Rejected share", "–" if share is None else f"{share:.1%}",
                     help=f"Of the {totals.reviewed:,} reviewed results, {totals.rejected:,} rejected")
@@ -162,7 +163,7 @@ def class_changed_ui(by_job: pl.DataFrame) -> None:
                "its expert class; a removed pre-label box under the pre-label's class. Click a bar to list that "
                "class's jobs below.")
     if rates.height > MAX_BARS:
-        st.caption(f"The chart shows the {MAX_BARS} worst of {rates.height} classes; the table lists them all.")
+        st.caption(f"The chart shows the {MAX_BARS} worst of {plural(rates.height, 'class')}; the table lists them all.")
     clicked = chart_ui(class_rates_figure(rates), key="overview_class_chart")
     if clicked:
         by_job = by_job.filter(pl.col("class_name") == clicked[0])

@@ -23,6 +23,7 @@ from dashboard.job_data import job_data
 from dashboard.signed_in import read_only_note, still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
+from core.domain.plural import plural
 
 FORMAT_LABELS = {"coco": "COCO JSON", "yolo": "YOLO (zip)", "voc": "Pascal VOC (zip)", "csv": "CSV"}
 GRID_PAGE = 24
@@ -88,7 +89,7 @@ def _manage(resultset: ResultSet, *, user: Actor) -> None:
 @st.dialog("Delete ResultSet")
 def _confirm_delete(resultset: ResultSet, user: Actor) -> None:
     user = still_signed_in(user)
-    st.write(f"Delete **{md(resultset.name)}** ({resultset.item_count:,} results)? The review decisions stay; only "
+    st.write(f"Delete **{md(resultset.name)}** ({plural(resultset.item_count, 'result')})? The review decisions stay; only "
              "this snapshot goes. Datalog tables exported from it are kept.")
     if st.button("Delete", type="primary", key="confirm_delete"):
         resultsets.delete_resultset(engine=engine(), resultset_id=resultset.id, actor=user)
@@ -287,7 +288,7 @@ def _to_datalog_table(resultset: ResultSet, *, user: Actor, include_partial: boo
             else:
                 left_out = (f" {exports.image_count(created.left_out_images, 'partially reviewed')} left out."
                             if created.left_out_images else "")
-                st.success(f"Exported {created.row_count:,} rows to the datalog table {created.name}; the Catalog "
+                st.success(f"Exported {plural(created.row_count, 'row')} to the datalog table {created.name}; the Catalog "
                            f"lists it.{left_out}")
 
 

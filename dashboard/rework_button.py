@@ -13,6 +13,7 @@ from core.jobs.rework import create_rework_job
 from dashboard.job_data import JobData
 from dashboard.store import engine, store_problems_reported
 from dashboard.text import md
+from core.domain.plural import plural
 
 
 def send_back_ui(*, data: JobData, ids: Sequence[int], scope: str, user: Actor, disabled: bool, key: str) -> bool:
@@ -39,7 +40,7 @@ def send_back_ui(*, data: JobData, ids: Sequence[int], scope: str, user: Actor, 
             return False
     st.session_state["last_outcome"] = (
         f"Sent {made.results:,} result{'s' if made.results != 1 else ''} back for relabelling in job "
-        f"#{made.job.id} {md(made.job.name)} ({made.job.image_count:,} images)"
+        f"#{made.job.id} {md(made.job.name)} ({plural(made.job.image_count, 'image')})"
         + (f" · {made.already_sent_back:,} were in a rework job already" if made.already_sent_back else "")
     )
     st.session_state.pop(f"{key}rework_name", None)

@@ -12,6 +12,7 @@ from dashboard.navigation import ACTIVITY_PAGE
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 from dashboard.url_state import describe_selection, url_day
+from core.domain.plural import plural
 
 signed_in_user()
 
@@ -65,5 +66,5 @@ st.dataframe(
     column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss"),
                    "results": st.column_config.NumberColumn("results", format="localized")},
 )
-st.caption(f"{len(shown):,} of {len(events):,} events · "
-           f"{sum(e.result_count for e in shown):,} decisions")
+st.caption(f"{len(shown):,} of {plural(len(events), 'event')} · "
+           f"{plural(sum(e.result_count for e in shown), 'decision')}")

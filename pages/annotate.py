@@ -12,6 +12,7 @@ from dashboard.navigation import VISUALIZE_PAGE
 from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
+from core.domain.plural import plural
 
 expert = signed_in_user()
 
@@ -31,7 +32,7 @@ require_permission(expert, Permission.LABEL, what="Labelling images")
 progress = expert_labels.labelling_progress(engine=engine(), job_id=job.id)
 done = progress.labelled + progress.skipped
 st.progress(done / progress.total if progress.total else 0.0,
-            text=f"{done:,} of {progress.total:,} images done · {progress.labelled:,} labelled · "
+            text=f"{done:,} of {plural(progress.total, 'image')} done · {progress.labelled:,} labelled · "
                  f"{progress.skipped:,} skipped · {progress.unlabelled:,} to go")
 annotator_ui(job=job, expert=expert)
 submit_ui(job=job, expert=expert, unlabelled=progress.unlabelled)

@@ -15,6 +15,7 @@ from dashboard.signed_in import require_permission, signed_in_user
 from dashboard.store import engine
 from dashboard.text import md
 from dashboard.uploads import saved_upload
+from core.domain.plural import plural
 
 AUTO_IMAGES = "The auto label job's images"
 
@@ -39,10 +40,10 @@ if pre_choice == "From an auto label job":
     ids = [j.id for j in auto_jobs]
     default = ids.index(int(wanted_auto)) if wanted_auto and wanted_auto.isdigit() and int(wanted_auto) in ids else 0
     auto = st.selectbox("Auto label job", auto_jobs, index=default if auto_jobs else None, key="new_job_auto",
-                        format_func=lambda j: f"#{j.id} {j.name} ({j.tag}, {j.images:,} images)")
+                        format_func=lambda j: f"#{j.id} {j.name} ({j.tag}, {plural(j.images, 'image')})")
     if not auto_jobs:
         st.warning("There is no READY auto label job.")
-spec_names = {s.spec.id: f"{s.spec.name} ({s.spec.task}, {len(s.classes)} classes)" for s in all_specs}
+spec_names = {s.spec.id: f"{s.spec.name} ({s.spec.task}, {plural(len(s.classes), 'class')})" for s in all_specs}
 spec_ids = list(spec_names)
 spec_default = None
 if auto is not None:
@@ -72,7 +73,7 @@ if st.button("Create job", type="primary", key="create_job"):
                 iou_threshold=iou, actor=creator,
                 progress=lambda stage, fraction: status.update(label=f"{stage} ({fraction:.0%})"),
             )
-            status.update(label=f"Created {md(job.name)}: {job.image_count:,} images", state="complete")
+            status.update(label=f"Created {md(job.name)}: {plural(job.image_count, 'image')}", state="complete")
     except (BadInput, NotFound) as problem:
         forget_extracted_zip(discard=True)  # no job was made of it
         st.error(md(problem))

@@ -12,6 +12,7 @@ from dashboard.signed_in import read_only_note, signed_in_user
 from dashboard.spec_editor import class_editor_ui, classes_from_text
 from dashboard.store import engine
 from dashboard.text import md
+from core.domain.plural import plural
 
 user = signed_in_user()
 can_manage = user.can(Permission.MANAGE)
@@ -34,7 +35,7 @@ if can_manage:
             except BadInput as problem:
                 st.error(md(problem))
             else:
-                st.success(f"Created label spec {md(repr(created.name))} with {len(classes)} classes.")
+                st.success(f"Created label spec {md(repr(created.name))} with {plural(len(classes), 'class')}.")
                 st.rerun()
 else:
     read_only_note(user, Permission.MANAGE, what="creating or editing label specs")
@@ -46,7 +47,7 @@ if not existing:
 for summary in existing:
     spec = summary.spec
     with st.container(border=True, key=f"spec_{spec.id}"):
-        st.markdown(f"**{md(spec.name)}** · {spec.task} · {len(summary.classes)} classes · used by "
+        st.markdown(f"**{md(spec.name)}** · {spec.task} · {plural(len(summary.classes), 'class')} · used by "
                     f"{summary.jobs} job(s)")
         rows = [{"name": c.name, "display_name": c.display_name, "color": c.color} for c in summary.classes]
         if can_manage:

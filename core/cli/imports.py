@@ -10,6 +10,7 @@ from core.auth.access import operator
 from core.cli.common import Parents, image_root, names, progress_printer
 from core.domain.errors import BadInput
 from core.domain.vocabulary import TASKS
+from core.domain.plural import plural
 
 # The label formats `import` reads, as core/labels/formats names them (FORMATS there, which imports polars and
 # Pillow: too heavy for the parser every command builds; tests/unit/test_cli_choices.py keeps the two equal).
@@ -88,8 +89,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "images": job.image_count,
                           "results": job.result_count}))
     else:
-        print(f"imported job {job.id} {job.name!r} ({job.tag}): {job.image_count:,} images, "
-              f"{job.result_count:,} results")
+        print(f"imported job {job.id} {job.name!r} ({job.tag}): {plural(job.image_count, 'image')}, "
+              f"{plural(job.result_count, 'result')}")
     return 0
 
 
@@ -109,5 +110,5 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
         print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "status": job.status,
                           "images": job.image_count}))
     else:
-        print(f"imported auto label job {job.id} {job.name!r} ({job.tag}, {job.status}): {job.image_count:,} images")
+        print(f"imported auto label job {job.id} {job.name!r} ({job.tag}, {job.status}): {plural(job.image_count, 'image')}")
     return 0

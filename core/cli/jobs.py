@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.auth.access import operator
 from core.cli.common import Parents, default_reviewer, escaped, image_root, progress_printer
+from core.domain.plural import plural
 
 
 def register(sub, parents: Parents) -> None:
@@ -71,7 +72,7 @@ def cmd_job_create(args: argparse.Namespace) -> int:
         print(json.dumps({"id": job.id, "name": job.name, "tag": job.tag, "status": job.status,
                           "images": job.image_count}))
     else:
-        print(f"created job {job.id} {job.name!r} ({job.tag}, {job.status}): {job.image_count:,} images, "
+        print(f"created job {job.id} {job.name!r} ({job.tag}, {job.status}): {plural(job.image_count, 'image')}, "
               f"pre-labels: {escaped(job.pre_label_source)}")
     return 0
 
@@ -85,7 +86,7 @@ def cmd_job_progress(args: argparse.Namespace) -> int:
         print(json.dumps({"job_id": args.job_id, **progress.to_json()}))
         return 0
     print(f"job {args.job_id}: {progress.labelled:,} labelled, {progress.skipped:,} skipped, "
-          f"{progress.unlabelled:,} unlabelled of {progress.total:,} images ({progress.done_share:.0%} done)")
+          f"{progress.unlabelled:,} unlabelled of {plural(progress.total, 'image')} ({progress.done_share:.0%} done)")
     return 0
 
 
@@ -98,7 +99,7 @@ def cmd_job_submit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"id": job.id, "name": job.name, "status": job.status, "results": job.result_count}))
     else:
-        print(f"submitted job {job.id} {job.name!r}: {job.status}, {job.result_count:,} results")
+        print(f"submitted job {job.id} {job.name!r}: {job.status}, {plural(job.result_count, 'result')}")
     return 0
 
 
@@ -125,7 +126,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(json.dumps(jobs, indent=2))
         return 0
     for j in jobs:
-        print(f"{j['id']:>5}  {j['tag']:<8} {j['status']:<12} {j['images']:>9,} images {j['results']:>10,} results  "
+        print(f"{j['id']:>5}  {j['tag']:<8} {j['status']:<12} {plural(j['images'], 'image'):>16} {plural(j['results'], 'result'):>18}  "
               f"{escaped(j['name'])}")
     return 0
 
@@ -143,7 +144,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, indent=2))
         return 0
     print(f"job {stats['job_id']} {escaped(stats['name'])} ({stats['tag']}, {stats['status']}): "
-          f"{stats['results']:,} results, {stats['class_changed_share']:.1%} class changed")
+          f"{plural(stats['results'], 'result')}, {stats['class_changed_share']:.1%} class changed")
     print("  by state:     " + " · ".join(f"{k} {v:,}" for k, v in stats["by_state"].items()))
     print("  change kinds: " + " · ".join(f"{k} {v:,}" for k, v in stats["change_kinds"].items()))
     print(f"  {'class':<24}{'True':>10}{'False':>10}")

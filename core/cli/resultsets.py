@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from core.auth.access import operator
 from core.cli.common import Parents, escaped, progress_printer
 from core.domain.errors import BadInput
+from core.domain.plural import plural
 
 if TYPE_CHECKING:
     from core.exports.split import SplitSpec
@@ -100,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
                                         replace=args.replace, include_partial=args.include_partial,
                                         actor=operator(args.created_by))
-        done = f"datalog table {table.name}: {table.row_count:,} rows from ResultSet {table.resultset_id}"
+        done = f"datalog table {table.name}: {plural(table.row_count, 'row')} from ResultSet {table.resultset_id}"
         written = {"table": table.name, "rows": table.row_count}
     else:
         if not args.format or not args.out:

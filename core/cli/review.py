@@ -10,6 +10,7 @@ from core.auth.access import operator
 from core.cli.common import Parents, default_reviewer, escaped
 from core.domain.errors import BadInput
 from core.domain.vocabulary import REVIEW_STATES
+from core.domain.plural import plural
 
 CLASS_HELP = "expert review class, repeatable ((removed) for removed boxes)"
 
@@ -102,7 +103,7 @@ def cmd_rework(args: argparse.Namespace) -> int:
                           "already_sent_back": made.already_sent_back}))
     else:
         print(f"rework job {job.id} {job.name!r} ({job.tag}, {job.status}): {made.results:,} rejected results of "
-              f"job {job.origin_job_id} on {job.image_count:,} images sent back for relabelling"
+              f"job {job.origin_job_id} on {plural(job.image_count, 'image')} sent back for relabelling"
               + (f"; {made.already_sent_back:,} already in a rework job, left out" if made.already_sent_back
                  else ""))
     return 0
@@ -120,7 +121,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
         print(f"job {args.job_id}: {args.reviewer} has no review action left to undo")
         return 0
     print(f"job {args.job_id}: undid {args.reviewer}'s last action (event {outcome.event_id}): moved "
-          f"{outcome.moved:,} of {outcome.requested:,} results back"
+          f"{outcome.moved:,} of {plural(outcome.requested, 'result')} back"
           + (f"; {outcome.changed_elsewhere:,} had changed elsewhere since, left as they are"
              if outcome.changed_elsewhere else ""))
     return 0
@@ -146,7 +147,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         notes += [f"undoes {e.undoes_event_id}"] if e.undoes_event_id else []
         notes += [f"undone by {undone_by[e.id]}"] if e.id in undone_by else []
         print(f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.reviewer:<12} {e.from_state or 'mixed':>8} → "
-              f"{e.to_state or 'mixed':<8} {e.result_count:>10,} results  {'  '.join(notes)}".rstrip())
+              f"{e.to_state or 'mixed':<8} {plural(e.result_count, 'result'):>18}  {'  '.join(notes)}".rstrip())
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from core.auth.access import operator
+from core.domain.plural import plural
 from core.cli.common import Parents, escaped, names
 from core.domain.vocabulary import TASKS
 
@@ -47,6 +48,6 @@ def cmd_spec_list(args: argparse.Namespace) -> int:
                                        for c in s.classes]} for s in specs], indent=2))
         return 0
     for s in specs:
-        print(f"{s.spec.id:>5}  {s.spec.task:<15} {s.jobs:>3} jobs  {escaped(s.spec.name)}: "
+        print(f"{s.spec.id:>5}  {s.spec.task:<15} {plural(s.jobs, 'job'):>8}  {escaped(s.spec.name)}: "
               + ", ".join(escaped(c.name) for c in s.classes))
     return 0

@@ -33,6 +33,7 @@ from core.domain.errors import BadInput, NotFound
 from core.exports.completeness import PARTIAL_SAMPLES
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
 from core.store.models import utcnow
+from core.domain.plural import plural
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 RESERVED_WORDS = frozenset(POSTGRESQL_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)
@@ -93,7 +94,7 @@ def export_to_table(
                 raise BadInput(f"datalog table name {name!r}: {kind} of that name exists in the database and is "
                                "not a LabelDeck datalog table")
             if registered is not None and not replace:
-                raise BadInput(f"datalog table {name!r} exists ({registered.row_count:,} rows from ResultSet "
+                raise BadInput(f"datalog table {name!r} exists ({plural(registered.row_count, 'row')} from ResultSet "
                                f"{registered.resultset_name!r}); pass --replace (replace=True) to replace its rows")
             _fresh_table(conn, name, exists=exists)
             quoted = conn.dialect.identifier_preparer.quote(name)
@@ -160,7 +161,7 @@ def list_datalog_tables(*, engine: Engine, job_id: int) -> list[models.DatalogTa
 def preview_datalog_table(*, engine: Engine, name: str, limit: int = 20) -> pl.DataFrame:
     """The first `limit` rows by result_id. Only a name in the registry reaches SQL."""
     if not 1 <= limit <= PREVIEW_MAX_ROWS:
-        raise BadInput(f"preview limit {limit}: give 1 to {PREVIEW_MAX_ROWS} rows")
+        raise BadInput(f"preview limit {limit}: give 1 to {plural(PREVIEW_MAX_ROWS, 'row')}")
     with Session(engine) as session:
         registered = session.exec(select(models.DatalogTable.name).where(models.DatalogTable.name == name)).first()
     if registered is None:

@@ -41,6 +41,7 @@ from core.exports.source import ExportSource
 from core.jobs.summaries import image_root
 from core.files.paths import regular_file, resolve_under
 from core.storage import cache
+from core.domain.plural import plural
 
 STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 SHOWN_PROBLEMS = 20
@@ -80,7 +81,7 @@ def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
                 problems.append(f"image {file_path!r} (under {root}): {exc}")
     if problems:
         more = len(problems) - SHOWN_PROBLEMS
-        raise BadInput([f"cannot export with images: {len(problems):,} of {images.height:,} images cannot be read:",
+        raise BadInput([f"cannot export with images: {len(problems):,} of {plural(images.height, 'image')} cannot be read:",
                         *problems[:SHOWN_PROBLEMS], *([f"... and {more:,} more"] if more > 0 else [])])
     return found
 

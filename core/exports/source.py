@@ -26,6 +26,7 @@ from core.exports.completeness import PartialImages, count_partial_images, parti
 from core.exports.split import SplitSpec, assign_splits, rarest_class
 from core.review.resultsets import resultset_frame
 from core.domain.vocabulary import REWORKED
+from core.domain.plural import plural
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
 CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": pl.Int64}
@@ -140,7 +141,7 @@ def require_detection(source: ExportSource, format_name: str) -> None:
 def readme_text(source: ExportSource, *, title: str, images: int, body: str) -> str:
     """A zip's README.txt: what the archive is, `body` on its files, and what it says about partial images."""
     return (f"{title} of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
-            f"{source.job.name!r}: {images} images, {source.boxes.height} boxes.\n{body}"
+            f"{source.job.name!r}: {plural(images, 'image')}, {plural(source.boxes.height, 'box')}.\n{body}"
             f"{source.partial_images.note()}\n")
 
 

@@ -22,6 +22,7 @@ from core.domain.errors import BadInput
 from core.images.image_files import IMAGE_SUFFIXES
 from core.files.paths import resolve_under, unsafe_reason
 from core.settings import get_settings
+from core.domain.plural import plural
 
 _CHUNK = 1 << 20
 # Archivers' by-products, skipped without a word (as are hidden files): not images, not the user's mistake.
@@ -102,7 +103,7 @@ def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits,
     seen: set[str] = set()
     infos = archive.infolist()
     if len(infos) > limits.max_files:
-        raise BadInput(f"{label}: {len(infos):,} entries; uploads are limited to {limits.max_files:,} files")
+        raise BadInput(f"{label}: {plural(len(infos), 'entry', 'entries')}; uploads are limited to {plural(limits.max_files, 'file')}")
     for info in infos:
         name = info.filename.replace("\\", "/")
         where = f"{label}: member {info.filename!r}"

@@ -31,6 +31,7 @@ from core.domain.names import refuse_unsafe_name, unsafe_name_problems
 from core.analysis.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.settings import get_settings
 from core.domain.vocabulary import job_tag
+from core.domain.plural import plural
 
 # Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec. No reds: red means
 # "removed by the expert" in every view (core.images.thumbnails.REMOVED_COLOR).
@@ -266,7 +267,7 @@ def _save_draft(
         session.add(job)
         session.flush()
         sample_ids = _add_samples(session, job_id=job.id, images=draft.images)
-        progress(f"writing {job.result_count:,} results", 0.8)
+        progress(f"writing {plural(job.result_count, 'result')}", 0.8)
         frame = None
         if draft.results is not None:
             frame = store_results(session, job=job, results=draft.results, images=draft.images,

@@ -44,6 +44,7 @@ from core.jobs.rework_return import return_to_origin
 from core.settings import get_settings
 from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
 from core.domain.vocabulary import job_tag
+from core.domain.plural import plural
 
 NO_PRE_LABELS = "none"
 ANNOTATION_SCHEMA = {"sample_id": pl.Int64, "source": pl.String, "class_id": pl.Int64, "x": pl.Float64,
@@ -149,7 +150,7 @@ def submit_job(
             raise BadInput(f"job #{job.id} {job.name!r}: no image has an expert label yet; nothing to submit")
         if unlabelled.height and not allow_unlabelled:
             raise BadInput(
-                [f"job #{job.id} {job.name!r}: {unlabelled.height:,} of {samples.height:,} images have no expert "
+                [f"job #{job.id} {job.name!r}: {unlabelled.height:,} of {plural(samples.height, 'image')} have no expert "
                  "label; label or skip them, or submit allowing unlabelled images (--allow-unlabelled) to leave "
                  "them out"]
                 + [f"unlabelled: {p}" for p in unlabelled["file_path"]]

@@ -6,6 +6,8 @@ The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 
 from __future__ import annotations
 
+from core.domain.plural import plural
+
 from collections.abc import Iterator
 from itertools import chain
 
@@ -86,7 +88,7 @@ def inserted_ids(session: Session, table: Table, *, job_id: int, count: int) -> 
         text(f"SELECT min(id), max(id), count(*) FROM {name} WHERE job_id = :job_id"), {"job_id": job_id}
     ).one()
     if rows != count:
-        raise RuntimeError(f"{table.name}: job {job_id} has {rows} rows, {count} were inserted")
+        raise RuntimeError(f"{table.name}: job {job_id} has {plural(rows, 'row')}, {count} were inserted")
     if count and high - low + 1 == count:
         return pl.int_range(low, high + 1, dtype=pl.Int64, eager=True)
     cursor = connection.connection.driver_connection.cursor()

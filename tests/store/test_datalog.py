@@ -202,7 +202,7 @@ def test_preview_reads_only_registered_tables(engine, resultset, name):
 def test_preview_limits_and_missing_resultsets(engine, resultset):
     export_to_table(engine=engine, resultset_id=resultset.id, table="alpha", actor=as_admin("lead"))
     for limit in (0, -1, 1001):
-        with pytest.raises(BadInput, match="give 1 to 1000 rows"):
+        with pytest.raises(BadInput, match="give 1 to 1,000 rows"):
             preview_datalog_table(engine=engine, name="alpha", limit=limit)
     with pytest.raises(NotFound, match="ResultSet"):
         export_to_table(engine=engine, resultset_id=resultset.id + 100, table="beta", actor=as_admin("lead"))

@@ -23,7 +23,7 @@ def test_rework_sends_the_rejected_results_of_a_class_back(engine, store_url, jo
     rc, out, _ = core(store_url, capsys, "rework", str(job), "--name", "the rest", "--reviewer", "rita")
     assert rc == 0
     assert out.strip() == (f"rework job {made['id'] + 1} 'the rest' (M-LA-OD, IN_PROGRESS): 1 rejected results of "
-                           f"job {job} on 1 images sent back for relabelling; 2 already in a rework job, left out")
+                           f"job {job} on 1 image sent back for relabelling; 2 already in a rework job, left out")
 
 
 def test_rework_refusals_exit_2_and_say_why(engine, store_url, job, capsys):  # noqa: F811

@@ -18,6 +18,7 @@ from core.domain.errors import BadInput
 from core.labels.formats import common, cvat, label_studio, voc, yolo
 from core.labels.formats.detect import FORMAT_NAMES, FORMATS, detect_format
 from core.labels.formats.parsed import ImageNames, Parsed, fixed_names, images_under
+from core.domain.plural import plural
 
 __all__ = ["FORMATS", "FORMAT_NAMES", "ExpertLabels", "detect_format", "load_classification", "load_expert",
            "load_pre"]
@@ -155,7 +156,7 @@ def _one_tag_each(path: Path, images: pl.DataFrame, tags: pl.DataFrame, *, what:
         pl.col("image_where").first(), pl.col("label").drop_nulls().alias("labels"))
     problems = [f"{w}: no {what} (a classification job takes one class per image)"
                 for w, in per_image.filter(pl.col("labels").list.len() == 0).select("image_where").iter_rows()]
-    problems += [f"{w}: {len(labels)} classes ({', '.join(map(repr, labels))}); a classification job takes one per "
+    problems += [f"{w}: {plural(len(labels), 'class')} ({', '.join(map(repr, labels))}); a classification job takes one per "
                  "image" for w, labels in per_image.filter(pl.col("labels").list.len() > 1)
                  .select("image_where", "labels").iter_rows()]
     if problems:

@@ -20,6 +20,7 @@ from core.labels.label_files import read_text
 from core.domain.names import frame_name_problems
 from core.images.orientation import displayed_size, orientation
 from core.files.paths import regular_file, resolve_under, unsafe_reason
+from core.domain.plural import plural
 
 # images: one row per image a label file describes; width and height null where the file does not say.
 IMAGE_SCHEMA = {"where": pl.String, "file_name": pl.String, "width": pl.Int64, "height": pl.Int64}
@@ -80,7 +81,7 @@ def parse_xml(path: Path):
 
 def class_listing(classes: list[str]) -> str:
     shown = ", ".join(classes[:_MAX_LISTED_CLASSES])
-    return shown + (f", ... ({len(classes):,} classes)" if len(classes) > _MAX_LISTED_CLASSES else "")
+    return shown + (f", ... ({plural(len(classes), 'class')})" if len(classes) > _MAX_LISTED_CLASSES else "")
 
 
 def categories_for(

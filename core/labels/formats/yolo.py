@@ -14,6 +14,7 @@ from core.domain.errors import BadInput
 from core.labels.label_files import read_text
 from core.labels.formats.common import TAG_SCHEMA, images_frame
 from core.labels.formats.parsed import ImageNames, Parsed
+from core.domain.plural import plural
 
 CLASS_FILES = ("data.yaml", "data.yml", "dataset.yaml", "classes.txt")
 
@@ -110,7 +111,7 @@ def read(*, path: Path, image_names: ImageNames) -> Parsed:
     values = values.filter(~pl.col("where").is_in(not_numbers["where"].implode()))
     bad_class = values.filter((pl.col("class") != pl.col("class").floor()) | (pl.col("class") < 0)
                               | (pl.col("class") >= len(classes)))
-    problems += [f"{w}: unknown class index {t!r} ({classes_at.name} names {len(classes)} classes, 0-{len(classes) - 1})"
+    problems += [f"{w}: unknown class index {t!r} ({classes_at.name} names {plural(len(classes), 'class')}, 0-{len(classes) - 1})"
                  for w, t in bad_class.select("where", "class_text").head(BadInput.MAX_SHOWN * 5).iter_rows()]
     bad_score = values.filter(pl.col("score_text").is_not_null() & pl.col("score").is_null())
     problems += [f"{w}: confidence {t!r} is not a number between 0 and 1"
