@@ -48,7 +48,7 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
                          icon=":material/add_circle:", width="stretch"):
                 st.switch_page(NEW_JOB_PAGE, query_params={"from_auto": str(job.id)})
         visualize, catalog = st.columns(2)
-        if visualize.button("Visualize", key=f"visualize_{job.id}", type="primary", disabled=not job.can_visualize,
+        if visualize.button("Visualize", key=f"visualize_{job.id}", type="primary", disabled=not job.is_reviewable,
                             help=_visualize_help(job), width="stretch"):
             st.switch_page(VISUALIZE_PAGE, query_params={"job": str(job.id)})
         if catalog.button("Catalog", key=f"catalog_{job.id}", width="stretch"):
@@ -80,7 +80,7 @@ def _progress_text(job: JobSummary) -> str:
 
 
 def _visualize_help(job: JobSummary) -> str:
-    if job.can_visualize:
+    if job.is_reviewable:
         return "Expert Review Stats, Class Changed table and the results of this job"
     if job.kind != "manual":
         return "Visualize is for manual label jobs; create a manual label job from these pre-labels to review them"
