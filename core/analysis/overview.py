@@ -256,8 +256,8 @@ def _latest_rejections(conn, job_ids: list[int], *, undone: bool) -> pl.DataFram
     was_undone = exists().where(undo.c.undoes_event_id == _EVENT.c.id)
     rows = conn.execute(
         select(_EVENT.c.id, _EVENT.c.reason, _EVENT.c.result_ids)
-        .where(_EVENT.c.job_id.in_(job_ids), _EVENT.c.to_state == ReviewState.REJECTED, _EVENT.c.undoes_event_id.is_(None),
-               was_undone if undone else ~was_undone)
+        .where(_EVENT.c.job_id.in_(job_ids), _EVENT.c.to_state == ReviewState.REJECTED,
+               _EVENT.c.undoes_event_id.is_(None), was_undone if undone else ~was_undone)
     ).all()
     events = pl.DataFrame(rows, schema={"event_id": pl.Int64, "reason": pl.String, "result_id": pl.List(pl.Int64)},
                           orient="row")

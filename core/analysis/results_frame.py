@@ -165,6 +165,7 @@ def result_state(engine: Engine, *, job_id: int, result_id: int) -> str | None:
     """The review state of one result as the store holds it now (the viewer's, which outlives the page's frame);
     None when the job has no such result."""
     with engine.connect() as conn:
-        return conn.execute(text(f"SELECT COALESCE(s.state, '{ReviewState.PENDING}') FROM result r LEFT JOIN reviewstate s "
-                                 "ON s.result_id = r.id WHERE r.id = :id AND r.job_id = :job_id"),
+        return conn.execute(text(f"SELECT COALESCE(s.state, '{ReviewState.PENDING}') FROM result r "
+                                 "LEFT JOIN reviewstate s ON s.result_id = r.id "
+                                 "WHERE r.id = :id AND r.job_id = :job_id"),
                             {"id": result_id, "job_id": job_id}).scalar_one_or_none()

@@ -34,7 +34,7 @@ from core.jobs.manual import add_manual_job, refusing_a_name_taken_meanwhile
 from core.domain.names import refuse_unsafe_name
 from core.labels.pre_labels import PRE_LABEL_SCHEMA
 from core.review.decisions import move_for_rework
-from core.domain.vocabulary import REMOVED_ROW, ReviewState
+from core.domain.vocabulary import REMOVED_ROW, JobStatus, ReviewState
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,13 @@ class ReworkCreated:
     already_sent_back: int  # rejected results of the selection left out: in a rework job still being labelled
 
 
-_REJECTED = text("""
+_REJECTED = text(f"""
     SELECT r.id, r.sample_id, s.file_path, s.width, s.height, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h,
            CASE WHEN EXISTS (SELECT 1 FROM reworkitem i JOIN labeljob j ON j.id = i.job_id
-                             WHERE i.result_id = r.id AND j.status = 'IN_PROGRESS') THEN 1 ELSE 0 END
+                             WHERE i.result_id = r.id AND j.status = '{JobStatus.IN_PROGRESS}') THEN 1 ELSE 0 END
     FROM reviewstate st JOIN result r ON r.id = st.result_id JOIN sample s ON s.id = r.sample_id
     LEFT JOIN labelclass c ON c.id = r.expert_class_id
-    WHERE st.job_id = :job_id AND st.state = 'rejected' ORDER BY r.id
+    WHERE st.job_id = :job_id AND st.state = '{ReviewState.REJECTED}' ORDER BY r.id
 """)
 _REJECTED_SCHEMA = {"result_id": pl.Int64, "origin_sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64,
                     "height": pl.Int64, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,

@@ -39,8 +39,8 @@ class ReworkReturn:
     kept_out: int  # images not brought back: skipped, or a result sent back was moved meanwhile
 
 
-_ITEMS = text("""
-    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, COALESCE(st.state, 'pending')
+_ITEMS = text(f"""
+    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, COALESCE(st.state, '{ReviewState.PENDING}')
     FROM reworkitem i JOIN sample s ON s.id = i.sample_id JOIN result r ON r.id = i.result_id
     LEFT JOIN reviewstate st ON st.result_id = i.result_id
     WHERE i.job_id = :job_id ORDER BY i.result_id
