@@ -5,12 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from core.auth.access import Actor, Permission
+from core.domain.vocabulary import JobKind, JobStatus, ReviewState
 from core.jobs.summaries import JobSummary
 from dashboard.text import md
 
-STATUS_COLORS = {"READY": "green", "PROCESSING": "blue", "IN_PROGRESS": "orange", "FAILED": "red"}
-STATUS_ICONS = {"READY": ":material/check_circle:", "PROCESSING": ":material/hourglass_top:",
-                "IN_PROGRESS": ":material/edit:", "FAILED": ":material/error:"}
+STATUS_COLORS = {JobStatus.READY: "green", JobStatus.PROCESSING: "blue", JobStatus.IN_PROGRESS: "orange",
+                 JobStatus.FAILED: "red"}
+STATUS_ICONS = {JobStatus.READY: ":material/check_circle:", JobStatus.PROCESSING: ":material/hourglass_top:",
+                JobStatus.IN_PROGRESS: ":material/edit:", JobStatus.FAILED: ":material/error:"}
 MAX_CLASSES_SHOWN = 6
 
 VISUALIZE_PAGE = "pages/visualize.py"
@@ -30,7 +32,7 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
             st.caption(f":red[{md(job.failure_reason)}]")
         st.markdown(_counts_line(job))
         st.caption(_classes_line(job))
-        source = "Pre-labels" if job.kind == "manual" else "Labels"
+        source = "Pre-labels" if job.is_manual else "Labels"
         st.caption(f"{source}: {md(job.pre_label_source)}  \nCreated by {md(job.created_by)} · "
                    f"{job.created_at:%d %b %Y %H:%M}")
         if job.results:
@@ -39,11 +41,11 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
             done = job.labelling["labelled"] + job.labelling["skipped"]
             st.progress(done / job.labelling["total"] if job.labelling["total"] else 0.0,
                         text=f"{done:,} of {job.labelling['total']:,} images labelled or skipped")
-        if job.kind == "manual" and job.status == "IN_PROGRESS" and user.can(Permission.LABEL):
+        if job.is_labellable and user.can(Permission.LABEL):
             if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary",
                          width="stretch"):
                 st.switch_page(ANNOTATE_PAGE, query_params={"job": str(job.id)})
-        if job.kind == "auto" and job.status == "READY" and user.can(Permission.MANAGE):
+        if job.gives_pre_labels and user.can(Permission.MANAGE):
             if st.button("Create manual label job from these pre-labels", key=f"from_auto_{job.id}",
                          icon=":material/add_circle:", width="stretch"):
                 st.switch_page(NEW_JOB_PAGE, query_params={"from_auto": str(job.id)})
@@ -56,12 +58,12 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
 
 
 def tag_color(kind: str) -> str:
-    return "violet" if kind == "manual" else "gray"
+    return "violet" if kind == JobKind.MANUAL else "gray"
 
 
 def _counts_line(job: JobSummary) -> str:
     parts = [f"{job.images:,} images"]
-    if job.kind == "manual":
+    if job.is_manual:
         parts.append(f"{job.results:,} results")
     parts.append(f"{len(job.classes)} classes")
     return " · ".join(parts) + f" · {job.task}"
@@ -75,15 +77,15 @@ def _classes_line(job: JobSummary) -> str:
 
 def _progress_text(job: JobSummary) -> str:
     s = job.by_state
-    return (f"{job.reviewed_share:.0%} reviewed · {s['accepted']:,} accepted · {s['rejected']:,} rejected · "
-            f"{s['pending']:,} pending")
+    return (f"{job.reviewed_share:.0%} reviewed · {s[ReviewState.ACCEPTED]:,} accepted · "
+            f"{s[ReviewState.REJECTED]:,} rejected · {s[ReviewState.PENDING]:,} pending")
 
 
 def _visualize_help(job: JobSummary) -> str:
     if job.is_reviewable:
         return "Expert Review Stats, Class Changed table and the results of this job"
-    if job.kind != "manual":
+    if not job.is_manual:
         return "Visualize is for manual label jobs; create a manual label job from these pre-labels to review them"
-    if job.status == "IN_PROGRESS":
+    if job.status == JobStatus.IN_PROGRESS:
         return "Visualize opens once the experts have labelled the images and the job is submitted (READY)"
     return f"Visualize opens once the job is READY (it is {job.status.replace('_', ' ')})"

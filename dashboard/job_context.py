@@ -61,7 +61,7 @@ def job_header(job: LabelJob, *, page: str) -> None:
         st.caption(f"{job.image_count:,} images · {job.result_count:,} results")
         st.space("stretch")
         pages = JOB_PAGES + ((("pages/annotate.py", "Annotate", ":material/edit:"),)
-                             if job.status == "IN_PROGRESS" and job.kind == "manual" else ())
+                             if job.is_labellable else ())
         for path, title, icon in pages:
             if title != page:
                 st.page_link(path, label=title, icon=icon, query_params={"job": str(job.id)})

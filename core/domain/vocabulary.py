@@ -4,7 +4,10 @@ by the store, services and UI.
 A StrEnum member is its string (`JobStatus.READY == "READY"`, f"{JobStatus.READY}" is "READY"), so the store and the
 results frame hold the same strings as before and a value read back from either compares equal to its member. The
 tuples below hold the plain strings, not the members: they name polars columns and fill frames (polars reads a list
-of members as an Enum dtype), widgets and dict keys, whose behaviour stays exactly as it was."""
+of members as an Enum dtype), widgets and dict keys, whose behaviour stays exactly as it was. For the same reason
+a polars Series is compared with `.value` (`results["review_state"] == ReviewState.ACCEPTED.value`): polars takes a
+member for a Python Enum and refuses to compare it with the frame's pl.Enum column; expressions (`pl.col(...) ==
+member`, `pl.lit(member)`) take the member as its string."""
 
 from __future__ import annotations
 

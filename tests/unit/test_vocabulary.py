@@ -84,6 +84,10 @@ def test_polars_compares_and_writes_members_as_strings():
     assert frame.filter(pl.col("change_kind").is_in(list(CLASS_CHANGING_KINDS))).height == 2
     written = frame.select(pl.lit(ReviewState.ACCEPTED).alias("state"))
     assert written.schema["state"] == pl.String and written.item() == "accepted"
+    # The results frame's review_state is a pl.Enum: an expression takes the member, a Series only its value.
+    states = frame["review_state"].cast(REVIEW_STATE)
+    assert frame.select(pl.col("review_state").cast(REVIEW_STATE) == ReviewState.PENDING).to_series().all()
+    assert (states == ReviewState.PENDING.value).all()
 
 
 # kind, status -> is_manual, is_auto, is_reviewable, is_labellable, gives_pre_labels, has_labels_to_draw
