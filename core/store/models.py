@@ -217,8 +217,10 @@ class ReviewEvent(SQLModel, table=True):
     job_id: int = _fk("labeljob.id", index=True)
     reviewer: str
     created_at: datetime = _timestamp()
-    from_state: vocab.ReviewState | None = _word(default=None)
-    to_state: vocab.ReviewState | None = _word(default=None)
+    # ReviewState values, annotated str: `python -m core events` prints events through model_dump, which warns when
+    # a field annotated with an enum holds the plain string read back from the store.
+    from_state: str | None = None
+    to_state: str | None = None
     result_count: int
     result_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     from_states: dict[str, list[int]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
