@@ -17,6 +17,7 @@ from core.jobs import manual as manual_jobs
 from core.auth.access import Actor
 from core.domain.errors import BadInput
 from core.store.models import LabelJob
+from core.domain.vocabulary import Task
 from core.images.orientation import open_upright
 from dashboard.detection_editor import detection_editor
 from dashboard.rework_notes import rework_notes_ui
@@ -62,7 +63,7 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
                f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
     rework_notes_ui(job=job, sample_id=sample_id)
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
-    if state.task == "detection":
+    if state.task == Task.DETECTION:
         boxes = detection_editor(image_path=state.image_path, label_list=state.label_list, colors=state.colors,
                                  bboxes=state.bboxes or [], labels=state.labels or [], width=EDITOR_WIDTH,
                                  height=EDITOR_HEIGHT, line_width=2, key=key)

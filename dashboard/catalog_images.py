@@ -17,6 +17,7 @@ from core.analysis import queries
 from core.jobs.summaries import image_root, spec_classes
 from core.labels.label_boxes import label_summary, pre_label_boxes, prediction_boxes, tile_boxes
 from core.store.models import LabelJob
+from core.domain.vocabulary import JobStatus, ReviewState, Task
 from core.images.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile, tile_path
 from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_image_ui
 from dashboard.job_data import JobData, job_data
@@ -30,12 +31,14 @@ PAGE_KEY = "catalog_image_page"
 # On Visualize a tile size shares its row with the Class Changed table; here the grid has the page's whole width:
 # more columns keep a tile about as wide as its thumbnail is drawn (medium: 4 columns of 256 px thumbnails).
 COLUMN_FACTOR = 1.4
+# The decisions a tile names, with their counts.
+DECIDED_STATES = (ReviewState.ACCEPTED.value, ReviewState.REJECTED.value)
 
 
 def shows_images(job: LabelJob) -> bool:
     """Whether the job has labels to draw: results (READY manual), predictions (READY auto), pre-labels
     (IN_PROGRESS manual)."""
-    return job.status == "READY" or (job.kind == "manual" and job.status == "IN_PROGRESS")
+    return job.has_labels_to_draw
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -76,9 +79,9 @@ def catalog_images_ui(job: LabelJob, *, search: str) -> None:
         return
     tile_size = TILE_SIZES[size]
     grid = st.columns(round(tile_size.columns * COLUMN_FACTOR), gap="small")
-    if job.kind == "manual" and job.status == "READY":
+    if job.is_reviewable:
         _result_tiles(job_data(job), samples, grid=grid, pixels=tile_size.pixels)
-    elif job.kind == "auto":
+    elif job.is_auto:
         boxes = prediction_boxes(engine=engine(), job_id=job.id, sample_ids=samples["sample_id"].to_list())
         _label_tiles(job, samples, boxes, noun="box", grid=grid, pixels=tile_size.pixels)
     else:
@@ -87,7 +90,7 @@ def catalog_images_ui(job: LabelJob, *, search: str) -> None:
 
 
 def _no_labels_note(job: LabelJob) -> None:
-    if job.status == "FAILED":
+    if job.status == JobStatus.FAILED:
         st.error(f"This job FAILED: {md(job.failure_reason or 'no reason given')}. It has no labels to draw; the "
                  "Table lists its images.", icon=":material/error:")
     else:
@@ -136,13 +139,13 @@ def result_caption(data: JobData, tile: dict) -> str:
     """detection: "file · 9 results · 2 changed · 3 accepted"; classification: "file · pre → expert · accepted"."""
     if not tile["results"]:
         return f"{tile['file_path']} · no results"
-    states = [f"{tile[state]:,} {state}" for state in ("accepted", "rejected") if tile[state]]
+    states = [f"{tile[state]:,} {state}" for state in DECIDED_STATES if tile[state]]
     if data.is_detection:
         return " · ".join([tile["file_path"], _count(tile["results"], "result"), f"{tile['changed']:,} changed",
                            *states])
     expert = data.display(tile["class_row"])
     label = f"{data.display(tile['pre_class_row'])} → {expert}" if tile["changed"] else expert
-    return " · ".join([tile["file_path"], label, *(state for state in ("accepted", "rejected") if tile[state])])
+    return " · ".join([tile["file_path"], label, *(state for state in DECIDED_STATES if tile[state])])
 
 
 # ---- an auto label job's predictions, an IN_PROGRESS manual job's pre-labels ------------------------------------
@@ -158,7 +161,7 @@ def _label_tiles(job: LabelJob, samples: pl.DataFrame, boxes: pl.DataFrame, *, n
     for i, tile in enumerate(tiles.iter_rows(named=True)):
         with grid[i % len(grid)], st.container(border=True, key=f"catalog_tile_{tile['sample_id']}", gap="xxsmall"):
             _label_tile_image(job, tile, by_sample.get(tile["sample_id"], drawn.clear()), overlay, pixels)
-            caption_line_ui(label_caption(tile, noun=noun, is_detection=job.task == "detection",
+            caption_line_ui(label_caption(tile, noun=noun, is_detection=job.task == Task.DETECTION,
                                           display=overlay.label))
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import streamlit as st
 
+from core.domain.vocabulary import Task
 from core.labels.formats import FORMAT_NAMES
 from dashboard.image_source import ImageSource, image_source_ui
 
-DETECTION, CLASSIFICATION = "detection", "classification"
+DETECTION, CLASSIFICATION = Task.DETECTION.value, Task.CLASSIFICATION.value
 UPLOAD, SERVER = "Upload", "A path under the data root"
 FROM_CSV, FROM_LABEL_FILES = "A CSV", "Expert labels and pre-labels (CVAT tags or Label Studio choices)"
 AUTO = "auto"

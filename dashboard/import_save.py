@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.jobs import ingest
 from core.auth.access import Actor
+from core.domain.vocabulary import ReviewState
 from core.domain.errors import BadInput
 from dashboard.image_source import forget_extracted_zip
 from dashboard.import_check import CHECKED, Checked
@@ -52,4 +53,4 @@ def import_ui(checked: Checked | None, user: Actor) -> None:
 
 
 def _reviewed(job) -> int:
-    return sum(n for state, n in job.by_state.items() if state != "pending")
+    return sum(n for state, n in job.by_state.items() if state != ReviewState.PENDING)

@@ -60,8 +60,7 @@ def job_header(job: LabelJob, *, page: str) -> None:
         st.badge(job.status.replace("_", " "), color=STATUS_COLORS.get(job.status, "gray"))
         st.caption(f"{plural(job.image_count, 'image')} · {plural(job.result_count, 'result')}")
         st.space("stretch")
-        pages = JOB_PAGES + (((ANNOTATE_PAGE, "Annotate", ":material/edit:"),)
-                             if job.status == "IN_PROGRESS" and job.kind == "manual" else ())
+        pages = JOB_PAGES + (((ANNOTATE_PAGE, "Annotate", ":material/edit:"),) if job.is_labellable else ())
         for path, title, icon in pages:
             if title != page:
                 st.page_link(path, label=title, icon=icon, query_params={"job": str(job.id)})

@@ -13,7 +13,7 @@ from core.jobs.summaries import spec_classes
 from core.store.models import LabelJob
 from core.analysis.results_frame import load_results, review_states
 from core.images.thumbnails import Overlay
-from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW
+from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, Task
 from dashboard.store import engine
 
 
@@ -32,7 +32,7 @@ class JobData:
 
     @property
     def is_detection(self) -> bool:
-        return self.job.task == "detection"
+        return self.job.task == Task.DETECTION
 
     def display(self, name: str) -> str:
         return self.overlay.display_names.get(name, name)
@@ -61,7 +61,7 @@ def job_data(job: LabelJob) -> JobData:
         colors={c.name: c.color for c in classes},
         display_names={c.name: c.display_name for c in classes} | {REMOVED_ROW: REMOVED_ROW, ADDED_ROW: ADDED_ROW},
     )
-    class_rows = [c.name for c in classes] + ([REMOVED_ROW] if job.task == "detection" else [])
+    class_rows = [c.name for c in classes] + ([REMOVED_ROW] if job.task == Task.DETECTION else [])
     return JobData(
         store=store, job=job, results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
         class_rows=class_rows, overlay=overlay, area_edges=area_edges, factor_edges=factor_edges,

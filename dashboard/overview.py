@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.analysis import overview
 from core.analysis.filters import GROUP_BYS, ResultFilter, Slice, to_query_params
-from core.domain.vocabulary import REMOVED_ROW
+from core.domain.vocabulary import REMOVED_ROW, ReviewState
 from dashboard.overview_charts import (
     MAX_BARS,
     chart_ui,
@@ -37,7 +37,7 @@ NO_FILTER = ResultFilter()
 # ---- links ---------------------------------------------------------------------------------------------------------
 
 
-def visualize_url(job_id: int, *, tab: str = "pending", result_filter: ResultFilter = NO_FILTER,
+def visualize_url(job_id: int, *, tab: str = ReviewState.PENDING, result_filter: ResultFilter = NO_FILTER,
                   group_by: str = GROUP_BYS[0], selected: Slice | None = None) -> str:
     """The Visualize page of a job on `tab`, with a filter, grouping and slice, in the query params it reads."""
     params: dict[str, str | list[str]] = {"job": str(job_id), "tab": tab, **to_query_params(result_filter)}
@@ -229,7 +229,7 @@ def rejections_ui(progress: pl.DataFrame, reasons: pl.DataFrame) -> None:
         .agg(pl.format("{} ({})", "reason", "results").head(TOP_REASONS_PER_JOB).str.join(" · ").alias("top"))
     )
     table = jobs.join(top, on="job_id", how="left", maintain_order="left").with_columns(
-        _links(jobs, lambda job_id: visualize_url(job_id, tab="rejected"), "job_id").alias("open"),
+        _links(jobs, lambda job_id: visualize_url(job_id, tab=ReviewState.REJECTED), "job_id").alias("open"),
     )
     with table_column:
         if clicked:

@@ -8,6 +8,7 @@ import streamlit as st
 from core.review import resultsets
 from core.auth.access import Actor
 from core.domain.errors import BadInput
+from core.domain.vocabulary import ReviewState
 from dashboard.job_data import JobData
 from dashboard.store import engine
 from dashboard.text import md
@@ -17,7 +18,7 @@ from dashboard.navigation import RESULTSETS_PAGE
 
 def save_resultset_ui(*, data: JobData, user: Actor, shown: int) -> None:
     """shown: the accepted results under the filters and slice, which a ResultSet does not narrow to: it says so."""
-    accepted = int((data.results["review_state"] == "accepted").sum())
+    accepted = int((data.results["review_state"] == ReviewState.ACCEPTED.value).sum())  # a Series: the string
     with st.popover(f"Save all {accepted:,} accepted results of the job as a ResultSet", icon=":material/inventory:",
                     disabled=not accepted, width="stretch"):
         if shown != accepted:

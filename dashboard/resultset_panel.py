@@ -17,6 +17,7 @@ from core.auth import users
 from core.auth.access import Actor, Permission
 from core.domain.errors import BadInput, Forbidden
 from core.store.models import LabelJob, ResultSet
+from core.domain.vocabulary import Task
 from core.settings import get_settings
 from dashboard.image_grid import boxes_by_sample, tile_caption, tile_image_ui
 from dashboard.job_data import job_data
@@ -183,7 +184,7 @@ def _images_ui(job: LabelJob, resultset: ResultSet, *, include_partial: bool) ->
 
 def _box_format_only(job: LabelJob, name: str, label: str) -> bool:
     """Draws YOLO and Pascal VOC disabled for a classification job; whether it did."""
-    if job.task == "classification" and name in ("yolo", "voc"):
+    if job.task == Task.CLASSIFICATION and name in ("yolo", "voc"):
         st.button(label, disabled=True, help="YOLO and Pascal VOC are box formats: detection jobs only",
                   key=f"download_{name}_disabled")
         return True

@@ -16,6 +16,7 @@ from core.analysis import queries
 from core.review import decisions as review
 from core.auth.access import Actor, Permission
 from core.review.decisions import ReviewOutcome
+from core.domain.vocabulary import ReviewState
 from dashboard.job_data import JobData
 from dashboard.rework_button import send_back_ui
 from dashboard.signed_in import read_only_note
@@ -23,11 +24,12 @@ from dashboard.store import engine, store_problems_reported
 
 # The buttons each tab offers, as the product names them: (target state, verb).
 ACTIONS = {
-    "pending": (("accepted", "Accept"), ("rejected", "Reject")),
-    "accepted": (("rejected", "Reject"), ("pending", "Move to pending")),
-    "rejected": (("accepted", "Accept"), ("pending", "Move to pending")),
+    ReviewState.PENDING: ((ReviewState.ACCEPTED, "Accept"), (ReviewState.REJECTED, "Reject")),
+    ReviewState.ACCEPTED: ((ReviewState.REJECTED, "Reject"), (ReviewState.PENDING, "Move to pending")),
+    ReviewState.REJECTED: ((ReviewState.ACCEPTED, "Accept"), (ReviewState.PENDING, "Move to pending")),
 }
-ICONS = {"accepted": ":material/check:", "rejected": ":material/close:", "pending": ":material/undo:"}
+ICONS = {ReviewState.ACCEPTED: ":material/check:", ReviewState.REJECTED: ":material/close:",
+         ReviewState.PENDING: ":material/undo:"}
 QUICK_REASONS = ("wrong class", "box too loose", "box too tight", "missed object", "not an object")
 PICKS = "picks"  # session state: the set of picked tiles' result ids
 
@@ -71,7 +73,8 @@ def act(*, data: JobData, ids: Sequence[int], from_state: str | None, to_state: 
 
 
 def describe(outcome: ReviewOutcome, to_state: str) -> str:
-    verb = {"accepted": "Accepted", "rejected": "Rejected", "pending": "Moved to pending"}[to_state]
+    verb = {ReviewState.ACCEPTED: "Accepted", ReviewState.REJECTED: "Rejected",
+            ReviewState.PENDING: "Moved to pending"}[to_state]
     text = f"{verb} {outcome.moved:,} result{'s' if outcome.moved != 1 else ''}"
     if outcome.changed_elsewhere:
         text += (f" · {outcome.changed_elsewhere:,} had been changed by someone else in the meantime and were left "
@@ -101,17 +104,17 @@ def review_bar_ui(*, data: JobData, state: str, shown: pl.DataFrame, per_image: 
     seen_ids = as_seen(f"{key}review_bar_seen", view, ids)
     with st.container(horizontal=True, vertical_alignment="center", key=f"{key}review_bar"):
         for to_state, verb in ACTIONS[state]:
-            if to_state == "rejected":
+            if to_state == ReviewState.REJECTED:
                 _reject_popover(data=data, ids=seen_ids, state=state, scope=scope, user=user,
                                 selection=selection, disabled=disabled, key=key)
             elif st.button(f"{verb} {scope}", key=f"{key}bulk_{to_state}", icon=ICONS[to_state], disabled=disabled,
-                           type="primary" if to_state == "accepted" else "secondary"):
+                           type="primary" if to_state == ReviewState.ACCEPTED else "secondary"):
                 act(data=data, ids=seen_ids, from_state=state, to_state=to_state, user=user,
                     selection=selection)
                 clear_picks(key)
                 st.rerun()
-        if state == "rejected" and send_back_ui(data=data, ids=seen_ids, scope=scope, user=user, disabled=disabled,
-                                                key=key):
+        if state == ReviewState.REJECTED and send_back_ui(data=data, ids=seen_ids, scope=scope, user=user,
+                                                          disabled=disabled, key=key):
             clear_picks(key)
             st.rerun()
         if picked and st.button("Clear picks", key=f"{key}clear_picks", type="tertiary"):
@@ -150,12 +153,13 @@ def _reject_popover(*, data: JobData, ids: Sequence[int], state: str, scope: str
         # Closed after a rejection: left open, its button would read "Reject N shown" once the picks are cleared,
         # one click from rejecting everything shown. A widget's state is set before the widget, in the next run.
         st.session_state[popover] = False
-    with st.popover(f"Reject {scope}", icon=ICONS["rejected"], disabled=disabled, key=popover, on_change="rerun"):
+    with st.popover(f"Reject {scope}", icon=ICONS[ReviewState.REJECTED], disabled=disabled, key=popover,
+                    on_change="rerun"):
         quick = st.pills("Reason", QUICK_REASONS, selection_mode="multi", key=f"{key}reject_quick")
         text = st.text_input("Other reason (optional)", key=f"{key}reject_text")
         if st.button(f"Reject {scope}", key=f"{key}bulk_rejected", type="primary", disabled=disabled):
             reason = "; ".join([*quick, *([text.strip()] if text.strip() else [])]) or None
-            act(data=data, ids=ids, from_state=state, to_state="rejected", user=user, reason=reason,
+            act(data=data, ids=ids, from_state=state, to_state=ReviewState.REJECTED, user=user, reason=reason,
                 selection=selection)
             clear_picks(key)
             for name in (f"{key}reject_quick", f"{key}reject_text"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.domain.vocabulary import CLASSIFICATION_KINDS
 from dashboard.view_data import ViewData
 
 BOX = ("display:inline-block;min-width:7.2rem;padding:0.35rem 0.75rem;margin:0 0.5rem 0.4rem 0;"
@@ -15,7 +16,7 @@ BOX = ("display:inline-block;min-width:7.2rem;padding:0.35rem 0.75rem;margin:0 0
 def review_stats(view: ViewData, *, is_detection: bool) -> list[tuple[str, str, str]]:
     """(label, value, share) of each figure shown."""
     total = view.filtered
-    kinds = view.change_kinds if is_detection else {k: view.change_kinds[k] for k in ("unchanged", "relabeled")}
+    kinds = view.change_kinds if is_detection else {k: view.change_kinds[k] for k in CLASSIFICATION_KINDS}
     return [("Results", f"{total:,}", ""),
             ("Class Changed", f"{view.changed / total:.1%}" if total else "–",
              f"{view.changed:,} result{'s' if view.changed != 1 else ''}"),

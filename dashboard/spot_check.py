@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from core.auth.access import Actor
+from core.domain.vocabulary import ReviewState
 from core.review.spot_check import draw_sample, error_rate
 from dashboard.image_grid import TILE_SIZES, boxes_by_sample, caption_line_ui, tile_caption, tile_image_ui
 from dashboard.job_data import JobData
@@ -49,8 +50,8 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
     sample = data.results.filter(pl.col("result_id").is_in(spot["ids"]))
     states = sample["review_state"].cast(pl.String)
     seen_states = as_seen("spot_seen", (key, tuple(spot["ids"])), dict(zip(sample["result_id"], states)))
-    reviewed = int((states != "pending").sum())
-    rejected = int((states == "rejected").sum())
+    reviewed = int((states != ReviewState.PENDING.value).sum())
+    rejected = int((states == ReviewState.REJECTED.value).sum())
     estimate = error_rate(rejected=rejected, reviewed=reviewed)
     summary, reviewed_column = st.columns(2)
     summary.metric(
@@ -80,14 +81,14 @@ def _review_sample(key: str, spot: dict, *, data: JobData, shown: pl.DataFrame, 
                    "rest of that slice, or end the spot check.", icon=":material/filter_alt:")
     accept, reject, end = st.columns(3)
     rest_selection = {**spot["selection"], "spot_check_rest_of_sample_seed": spot["seed"]}
-    if accept.button(f"Accept the rest ({len(rest):,})", key="spot_accept_rest", icon=ICONS["accepted"],
+    if accept.button(f"Accept the rest ({len(rest):,})", key="spot_accept_rest", icon=ICONS[ReviewState.ACCEPTED],
                      disabled=not rest, type="primary"):
-        act(data=data, ids=seen_rest, from_state="pending", to_state="accepted", user=user,
+        act(data=data, ids=seen_rest, from_state=ReviewState.PENDING, to_state=ReviewState.ACCEPTED, user=user,
             selection=rest_selection)
         st.rerun()
-    if reject.button(f"Reject the rest ({len(rest):,})", key="spot_reject_rest", icon=ICONS["rejected"],
+    if reject.button(f"Reject the rest ({len(rest):,})", key="spot_reject_rest", icon=ICONS[ReviewState.REJECTED],
                      disabled=not rest):
-        act(data=data, ids=seen_rest, from_state="pending", to_state="rejected", user=user,
+        act(data=data, ids=seen_rest, from_state=ReviewState.PENDING, to_state=ReviewState.REJECTED, user=user,
             reason="spot check: rest of the slice", selection=rest_selection)
         st.rerun()
     if end.button("End spot check", key="spot_end", type="tertiary"):
@@ -100,7 +101,7 @@ def _decide_one(data: JobData, tile: dict, *, user: Actor, selection: dict, seen
     with st.container(horizontal=True, gap="xxsmall", horizontal_alignment="distribute"):
         buttons = [(to_state, verb, st.button("", key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
                                                disabled=state == to_state, type="tertiary", help=verb))
-                   for to_state, verb in (("accepted", "Accept"), ("rejected", "Reject"))]
+                   for to_state, verb in ((ReviewState.ACCEPTED, "Accept"), (ReviewState.REJECTED, "Reject"))]
     for to_state, verb, clicked in buttons:
         if clicked:
             act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, user=user,

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.analysis.filters import ResultFilter, Slice, parse_state, to_query_params
 from core.analysis.queries import SORTS
+from core.domain.vocabulary import ReviewState
 
 PAGE_SIZES = (12, 24, 48, 96)
 WORKSPACE_VIEWS = ("images", "charts", "spot_check")
@@ -24,7 +25,7 @@ def url_tab() -> tuple[str, list[str]]:
 
 
 def set_tab(state: str) -> None:
-    _set_param("tab", state, default="pending")
+    _set_param("tab", state, default=ReviewState.PENDING)
     first_page()
 
 

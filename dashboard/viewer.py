@@ -20,7 +20,7 @@ from core.jobs.summaries import image_root
 from core.analysis.results_frame import result_state
 from core.images.thumbnails import ImageUnavailable
 from core.images.viewer_image import viewer_image
-from core.domain.vocabulary import RESULT_STATE_LABELS
+from core.domain.vocabulary import RESULT_STATE_LABELS, ReviewState
 from dashboard.job_data import JobData
 from dashboard.review_bar import ACTIONS, ICONS, QUICK_REASONS, act, as_seen, show_last_outcome
 from dashboard.signed_in import still_signed_in
@@ -32,8 +32,8 @@ from dashboard.viewer_figure import Layers, viewer_figure
 VIEWER_WIDTH = 1400  # px; a narrower window shrinks it to fit
 FIGURE_HEIGHT = 580
 LAYERS = {"expert": "Expert boxes", "pre": "Pre-label boxes", "others": "Other results"}
-VERBS = {"accepted": "Accept", "rejected": "Reject", "pending": "Move to pending"}
-KEYS = {"accepted": "A", "rejected": "X", "pending": "P"}
+VERBS = {ReviewState.ACCEPTED: "Accept", ReviewState.REJECTED: "Reject", ReviewState.PENDING: "Move to pending"}
+KEYS = {ReviewState.ACCEPTED: "A", ReviewState.REJECTED: "X", ReviewState.PENDING: "P"}
 
 
 def _closed() -> None:
@@ -140,18 +140,18 @@ def _decide(data: JobData, result_id: int, state: str, *, order: pl.Series, posi
     reasons: list[str] = st.session_state.setdefault("viewer_reasons", [])
     for to_state, _ in ACTIONS[state]:
         label = VERBS[to_state] + (f" ({len(reasons)} reason{'s' if len(reasons) != 1 else ''})"
-                                   if to_state == "rejected" and reasons else "")
+                                   if to_state == ReviewState.REJECTED and reasons else "")
         if st.button(label, key=f"viewer_{to_state}", icon=ICONS[to_state], shortcut=KEYS[to_state],
-                     type="primary" if to_state == "accepted" else "secondary", width="stretch"):
+                     type="primary" if to_state == ReviewState.ACCEPTED else "secondary", width="stretch"):
             act(data=data, ids=[result_id], from_state=seen_state, to_state=to_state, user=user,
-                reason="; ".join(reasons) if to_state == "rejected" and reasons else None,
+                reason="; ".join(reasons) if to_state == ReviewState.REJECTED and reasons else None,
                 selection={**selection, "result": result_id})
             st.session_state["viewer_reasons"] = []
             st.session_state["viewer_decided"] = True
             if after is not None:
                 open_result(int(after))  # the decided result is done: on to the next one
             _rerun_viewer()
-    if state != "rejected":
+    if state != ReviewState.REJECTED:
         st.caption("Reject reasons (keys 1–5)")
         with st.container(horizontal=True, gap="xxsmall", key="viewer_reasons_keys"):
             for number, reason in enumerate(QUICK_REASONS, start=1):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
+from core.domain.vocabulary import ChangeKind
 from core.images.thumbnails import REMOVED_COLOR, Overlay
 from core.images.viewer_image import ViewerImage
 from dashboard.text import plotly_text
@@ -65,17 +66,17 @@ def _draw_result(shapes: list[dict], labels: list[dict], row: dict, overlay: Ove
     opacity = layers.opacity if strong else layers.opacity * 0.55
     kind = row["change_kind"]
     if layers.pre and row.get("pre_x") is not None:
-        color = REMOVED_COLOR if kind == "removed" else overlay.color(row["pre_class"])
+        color = REMOVED_COLOR if kind == ChangeKind.REMOVED else overlay.color(row["pre_class"])
         shapes.append(_box(row, "pre_", color, width, dash="dash", opacity=opacity))
-        if kind == "removed":
+        if kind == ChangeKind.REMOVED:
             labels.append(_label(row, "pre_", f"✕ removed {overlay.label(row['pre_class'])}", REMOVED_COLOR, opacity))
     if layers.expert and row.get("expert_x") is not None:
         color = overlay.color(row["expert_class"])
         shapes.append(_box(row, "expert_", color, width, dash="solid", opacity=opacity))
         text = overlay.label(row["expert_class"])
-        if kind == "added":
+        if kind == ChangeKind.ADDED:
             text = f"+ {text} (added)"
-        elif kind == "relabeled":
+        elif kind == ChangeKind.RELABELED:
             text = f"{overlay.label(row['pre_class'])} → {text}"
         labels.append(_label(row, "expert_", text, color, opacity))
 

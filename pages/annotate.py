@@ -16,14 +16,14 @@ from core.domain.plural import plural
 
 expert = signed_in_user()
 
-job = job_from_query_params(page="Annotate", offers=lambda j: j.kind == "manual" and j.status == "IN_PROGRESS")
+job = job_from_query_params(page="Annotate", offers=lambda j: j.is_labellable)
 if job is None:
     st.stop()
 job_header(job, page="Annotate")
-if job.kind != "manual" or job.status != "IN_PROGRESS":
+if not job.is_labellable:
     st.info(f"{md(job.name)} is {job.status.replace('_', ' ')}: only IN_PROGRESS manual label jobs are annotated here.",
             icon=":material/edit_off:")
-    if job.status == "READY" and job.kind == "manual":
+    if job.is_reviewable:
         st.page_link(VISUALIZE_PAGE, label="Review it on Visualize", icon=":material/insights:",
                      query_params={"job": str(job.id)})
     st.stop()

@@ -22,7 +22,7 @@ job = job_from_query_params(page="Catalog")
 if job is None:
     st.stop()
 job_header(job, page="Catalog")
-st.caption(f"Images under {md(job.image_root)} · {'pre-labels' if job.kind == 'manual' else 'labels'}: "
+st.caption(f"Images under {md(job.image_root)} · {'pre-labels' if job.is_manual else 'labels'}: "
            f"{md(job.pre_label_source)}")
 
 st.subheader("Images")

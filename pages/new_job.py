@@ -9,6 +9,7 @@ from core.auth.access import Permission
 from core.domain.errors import BadInput, NotFound
 from core.jobs.summaries import list_jobs
 from core.jobs.lookup import get_job
+from core.domain.vocabulary import AUTO_TAGS
 from dashboard.image_source import forget_extracted_zip, image_root, image_source_ui
 from dashboard.navigation import ANNOTATE_PAGE, SPECS_PAGE
 from dashboard.signed_in import require_permission, signed_in_user
@@ -25,7 +26,7 @@ creator = signed_in_user()
 st.title("New manual label job")
 require_permission(creator, Permission.MANAGE, what="Creating label jobs")
 all_specs = specs.list_specs(engine=engine())
-auto_jobs = [j for j in list_jobs(engine=engine(), tags=["LA-OD", "LA-CL"]) if j.status == "READY"]
+auto_jobs = [j for j in list_jobs(engine=engine(), tags=list(AUTO_TAGS)) if j.gives_pre_labels]
 wanted_auto = st.query_params.get("from_auto")
 if not all_specs:
     st.info("Create a label spec first.", icon=":material/label:")

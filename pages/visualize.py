@@ -5,6 +5,7 @@ follows the sidebar filters; the URL holds the view, so a link reproduces it."""
 import streamlit as st
 
 from core.auth.access import Permission
+from core.domain.vocabulary import ReviewState
 from core.analysis.queries import View
 from dashboard.class_changed_table import class_changed_section_ui
 from dashboard.job_context import job_from_query_params, job_header
@@ -34,11 +35,11 @@ from dashboard.workspace import charts_ui, images_panel_dialog, images_workspace
 filters_area = st.sidebar.container()  # the Filters first in the sidebar, above who is signed in
 user = signed_in_user()
 
-job = job_from_query_params(page="Visualize", offers=lambda j: j.kind == "manual" and j.status == "READY")
+job = job_from_query_params(page="Visualize", offers=lambda j: j.is_reviewable)
 if job is None:
     st.stop()
 job_header(job, page="Visualize")
-if job.kind != "manual" or job.status != "READY":
+if not job.is_reviewable:
     st.warning(f"Visualize is for READY manual label jobs; this is a {job.tag} job that is "
                f"{job.status.replace('_', ' ')}.")
     st.stop()
@@ -69,10 +70,10 @@ table_column, work_column = st.columns([1.15, 2], gap="medium")
 with table_column:
     class_changed_section_ui(shown_data.table, group_column=view.group_column, current=current_slice,
                              display=data.display, state=state, described=described, shown=shown_data.shown.height)
-    if state == "accepted" and user.can(Permission.EXPORT):
+    if state == ReviewState.ACCEPTED and user.can(Permission.EXPORT):
         save_resultset_ui(data=data, user=user, shown=shown_data.shown.height)
 with work_column:
-    workspace = workspace_switch_ui(workspace, spot_check=state == "pending" and user.can(Permission.REVIEW))
+    workspace = workspace_switch_ui(workspace, spot_check=state == ReviewState.PENDING and user.can(Permission.REVIEW))
     if workspace == "charts":
         charts_ui(data=data, in_tab=shown_data.in_tab, view=view, on_range=lambda f: apply_filter(f, group_by))
     elif workspace == "spot_check":

@@ -11,7 +11,7 @@ from core.labels.label_boxes import predicted_classes
 from core.analysis.queries import with_states
 from core.analysis.results_frame import job_samples, load_results, review_states
 from core.jobs.lookup import get_job
-from core.domain.vocabulary import REVIEW_STATES
+from core.domain.vocabulary import REVIEW_STATES, JobKind
 
 CATALOG_SCHEMA = {
     "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
@@ -40,7 +40,7 @@ def catalog_samples(
         pl.len().alias("results"),
         *[(pl.col("review_state") == state).sum().alias(state) for state in REVIEW_STATES],
     )
-    if job.kind == "auto":  # its labels are the predictions: a search by class finds the images a model saw it in
+    if job.kind == JobKind.AUTO:  # its labels are the predictions: a search by class finds the images a model saw it in
         per_sample = predicted_classes(engine=engine, job_id=job_id).join(
             per_sample.drop("classes"), on="sample_id", how="left")
     samples = job_samples(engine, job_id).join(per_sample, on="sample_id", how="left").with_columns(

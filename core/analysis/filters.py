@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
-from core.domain.vocabulary import CHANGE_KINDS, REVIEW_STATES
+from core.domain.vocabulary import CHANGE_KINDS, REVIEW_STATES, ReviewState
 
 GROUP_BYS = ("expert review class", "pre-label class", "image")
 # Range filters: (attribute prefix, frame column). A result without the value (removed: no area) is outside any
@@ -201,5 +201,5 @@ def _last(params: Mapping[str, Sequence[str]], key: str) -> str | None:
 
 def parse_state(raw: str | None) -> tuple[str, str | None]:
     if raw is None or raw in REVIEW_STATES:
-        return raw or "pending", None
-    return "pending", f"ignored tab={raw!r} (expected one of {', '.join(REVIEW_STATES)})"
+        return raw or ReviewState.PENDING.value, None
+    return ReviewState.PENDING.value, f"ignored tab={raw!r} (expected one of {', '.join(REVIEW_STATES)})"

@@ -11,6 +11,7 @@ import polars as pl
 from core.domain import limits
 from core.analysis.box_pairs import boxes_per_image, candidate_pair_counts, candidate_pairs
 from core.domain.errors import BadInput
+from core.domain.vocabulary import CLASS_CHANGING_KINDS, ChangeKind, Task
 
 RESULT_METRIC_COLUMNS = (
     "image_id", "expert_category_id", "pre_category_id", "class_changed", "change_kind",
@@ -180,18 +181,18 @@ def with_detection_metrics(results: pl.DataFrame, images: pl.DataFrame) -> pl.Da
     has_expert = pl.col("expert_category_id").is_not_null()
     has_pre = pl.col("pre_category_id").is_not_null()
     change_kind = (
-        pl.when(~has_pre).then(pl.lit("added"))
-        .when(~has_expert).then(pl.lit("removed"))
-        .when(pl.col("expert_category_id") != pl.col("pre_category_id")).then(pl.lit("relabeled"))
-        .when(pl.col("iou") < 1.0 - SAME_BOX_TOLERANCE).then(pl.lit("adjusted"))
-        .otherwise(pl.lit("unchanged"))
+        pl.when(~has_pre).then(pl.lit(ChangeKind.ADDED))
+        .when(~has_expert).then(pl.lit(ChangeKind.REMOVED))
+        .when(pl.col("expert_category_id") != pl.col("pre_category_id")).then(pl.lit(ChangeKind.RELABELED))
+        .when(pl.col("iou") < 1.0 - SAME_BOX_TOLERANCE).then(pl.lit(ChangeKind.ADJUSTED))
+        .otherwise(pl.lit(ChangeKind.UNCHANGED))
     )
     area = pl.col("expert_w") * pl.col("expert_h")
     return (
         results.join(images.select("image_id", "width", "height"), on="image_id", how="left")
         .with_columns(change_kind.alias("change_kind"))
         .with_columns(
-            pl.col("change_kind").is_in(["relabeled", "added", "removed"]).alias("class_changed"),
+            pl.col("change_kind").is_in(list(CLASS_CHANGING_KINDS)).alias("class_changed"),
             area.alias("area_px"),
             (area / (pl.col("width") * pl.col("height"))).alias("area_fraction"),
             (area / (pl.col("pre_w") * pl.col("pre_h"))).alias("adjustment_factor"),
@@ -207,8 +208,9 @@ def classification_results(labels: pl.DataFrame) -> pl.DataFrame:
     changed = pl.col("expert_category_id").ne_missing(pl.col("pre_category_id"))
     return labels.with_columns(
         changed.alias("class_changed"),
-        pl.when(pl.col("pre_category_id").is_null()).then(pl.lit("added"))
-        .when(changed).then(pl.lit("relabeled")).otherwise(pl.lit("unchanged")).alias("change_kind"),
+        pl.when(pl.col("pre_category_id").is_null()).then(pl.lit(ChangeKind.ADDED))
+        .when(changed).then(pl.lit(ChangeKind.RELABELED)).otherwise(pl.lit(ChangeKind.UNCHANGED))
+        .alias("change_kind"),
         *[pl.lit(None, pl.Float64).alias(c) for c in RESULT_METRIC_COLUMNS if c.startswith(("expert_", "pre_")) and c[-2:] in ("_x", "_y", "_w", "_h")],
         *[pl.lit(None, pl.Float64).alias(c) for c in ("area_px", "area_fraction", "adjustment_factor", "iou")],
     ).select(RESULT_METRIC_COLUMNS)
@@ -220,7 +222,7 @@ def results_of_labels(
     """The results of labels drawn in LabelDeck (a submitted manual job, a returned rework): expert and pre labels
     keyed by image_id and category_id (x, y, w, h, score; no box for classification) on `images` (image_id,
     file_name, width, height). Classification: one result per image, its pre-label's score the confidence."""
-    if task == "detection":
+    if task == Task.DETECTION:
         return detection_results(expert=expert, pre=pre, images=images, iou_threshold=iou_threshold)
     return classification_results(
         images.select("image_id")

@@ -20,11 +20,12 @@ from sqlmodel import Session, col
 from core.store import models
 from core.domain.errors import BadInput
 from core.analysis.results_frame import load_results, state_counts
-from core.domain.vocabulary import REMOVED_ROW, REVIEW_STATES
+from core.domain.vocabulary import REMOVED_ROW, REVIEW_STATES, JobKind, JobStatus, ReviewState
 
 NO_REASON = "(no reason)"
 # What a review event did to its results, per reviewer per day: the state it moved them to, or an undo.
-DECISION_KINDS = ("accepted", "rejected", "pending", "undone")
+DECISION_KINDS = (ReviewState.ACCEPTED.value, ReviewState.REJECTED.value, ReviewState.PENDING.value,
+                  "undone")
 DEFAULT_DAYS = 30
 
 _JOB = models.LabelJob.__table__
@@ -42,7 +43,7 @@ def _ready_job_rows(engine: Engine) -> list[models.LabelJob]:
     """Every READY manual label job (the jobs with results to review), the newest first as on Labeling Jobs."""
     query = (
         select(models.LabelJob)
-        .where(models.LabelJob.kind == "manual", models.LabelJob.status == "READY")
+        .where(models.LabelJob.kind == JobKind.MANUAL, models.LabelJob.status == JobStatus.READY)
         .order_by(col(models.LabelJob.created_at).desc(), col(models.LabelJob.id).desc())
     )
     with Session(engine) as session:
@@ -124,8 +125,8 @@ def decisions_per_day(*, engine: Engine, days: int = DEFAULT_DAYS, today: date |
         select(_EVENT.c.created_at, _EVENT.c.reviewer, _EVENT.c.job_id, _JOB.c.name, _EVENT.c.to_state,
                _EVENT.c.undoes_event_id.is_not(None), _EVENT.c.result_count)
         .join(_JOB, _JOB.c.id == _EVENT.c.job_id)
-        .where(_EVENT.c.created_at >= start, _EVENT.c.created_at < end, _JOB.c.kind == "manual",
-               _JOB.c.status == "READY")
+        .where(_EVENT.c.created_at >= start, _EVENT.c.created_at < end, _JOB.c.kind == JobKind.MANUAL,
+               _JOB.c.status == JobStatus.READY)
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
@@ -230,7 +231,7 @@ def rejection_reasons(*, engine: Engine) -> pl.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(
             select(_STATE.c.result_id, _STATE.c.job_id)
-            .where(_STATE.c.job_id.in_(jobs["job_id"].to_list()), _STATE.c.state == "rejected")
+            .where(_STATE.c.job_id.in_(jobs["job_id"].to_list()), _STATE.c.state == ReviewState.REJECTED)
         ).all()
         rejected = pl.DataFrame(rows, schema={"result_id": pl.Int64, "job_id": pl.Int64}, orient="row")
         reasons = _latest_rejections(conn, rejected["job_id"].unique().to_list(), undone=False)
@@ -255,8 +256,8 @@ def _latest_rejections(conn, job_ids: list[int], *, undone: bool) -> pl.DataFram
     was_undone = exists().where(undo.c.undoes_event_id == _EVENT.c.id)
     rows = conn.execute(
         select(_EVENT.c.id, _EVENT.c.reason, _EVENT.c.result_ids)
-        .where(_EVENT.c.job_id.in_(job_ids), _EVENT.c.to_state == "rejected", _EVENT.c.undoes_event_id.is_(None),
-               was_undone if undone else ~was_undone)
+        .where(_EVENT.c.job_id.in_(job_ids), _EVENT.c.to_state == ReviewState.REJECTED,
+               _EVENT.c.undoes_event_id.is_(None), was_undone if undone else ~was_undone)
     ).all()
     events = pl.DataFrame(rows, schema={"event_id": pl.Int64, "reason": pl.String, "result_id": pl.List(pl.Int64)},
                           orient="row")

@@ -10,13 +10,14 @@ import polars as pl
 
 from core.analysis.filters import ResultFilter, Slice
 from core.analysis.results_frame import REVIEW_STATE
-from core.domain.vocabulary import REVIEW_STATES
+from core.domain.vocabulary import REVIEW_STATES, ChangeKind, ReviewState
 
 GROUP_COLUMNS = {"expert review class": "class_row", "pre-label class": "pre_class_row", "image": "file_path"}
 HISTOGRAM_BINS = 40
 # The grid's sort orders, by their URL name: (label, key expression, descending). "table" keeps the Class Changed
 # table's order; the others put the most likely mistakes first (results without the value last).
-SEVERITY = ("removed", "added", "relabeled", "adjusted", "unchanged")
+SEVERITY = tuple(kind.value for kind in (ChangeKind.REMOVED, ChangeKind.ADDED, ChangeKind.RELABELED,
+                                          ChangeKind.ADJUSTED, ChangeKind.UNCHANGED))
 SORTS: dict[str, tuple[str, pl.Expr | None, bool]] = {
     "table": ("Class Changed table order", None, False),
     "iou": ("Lowest IoU", pl.col("iou"), False),
@@ -32,7 +33,7 @@ SORTS: dict[str, tuple[str, pl.Expr | None, bool]] = {
 
 @dataclass(frozen=True)
 class View:
-    state: str = "pending"
+    state: str = ReviewState.PENDING.value
     filter: ResultFilter = ResultFilter()
     group_by: str = "expert review class"
     slice: Slice | None = None
@@ -49,7 +50,7 @@ def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
     frame gets a new 1M-value column per review action, not a new frame."""
     state = (
         results.select("result_id").join(states, on="result_id", how="left", maintain_order="left")
-        .select(pl.col("review_state").cast(REVIEW_STATE).fill_null("pending"))
+        .select(pl.col("review_state").cast(REVIEW_STATE).fill_null(ReviewState.PENDING.value))
         .to_series()
     )
     return results.with_columns(state)
@@ -83,7 +84,8 @@ def image_review_counts(results: pl.DataFrame, shown: pl.DataFrame) -> dict[str,
     state = pl.col("review_state")
     complete, untouched, images = (
         of_images.group_by("sample_id")
-        .agg((state == "accepted").all().alias("complete"), (state == "pending").all().alias("untouched"))
+        .agg((state == ReviewState.ACCEPTED).all().alias("complete"),
+             (state == ReviewState.PENDING).all().alias("untouched"))
         .select(pl.col("complete").sum(), pl.col("untouched").sum(), pl.len())
         .row(0)
     )

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select, text
 
 from core.store import models
 from core.analysis.frame_cache import results_cache_path
-from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED
+from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED, ReviewState
 
 
 RESULT_COLUMNS = {
@@ -118,7 +118,7 @@ def _fetch_classes(engine: Engine, job: models.LabelJob) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"class_id": pl.Int64, "name": pl.String}, orient="row")
 
 
-REVIEW_STATE = pl.Enum(["pending", "accepted", "rejected"])
+REVIEW_STATE = pl.Enum(list(REVIEW_STATES))
 
 
 def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
@@ -130,7 +130,7 @@ def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
         try:
             cursor.execute(*_driver_query(
                 conn, "SELECT result_id, state FROM reviewstate WHERE job_id = :job_id "
-                "AND state IN ('accepted', 'rejected')", job_id
+                f"AND state IN ('{ReviewState.ACCEPTED}', '{ReviewState.REJECTED}')", job_id
             ))
             rows = cursor.fetchall()
         finally:
@@ -152,11 +152,12 @@ def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, 
         totals, decided = totals.where(job.c.id.in_(job_ids)), decided.where(state.c.job_id.in_(job_ids))
     with engine.connect() as conn:
         totals, decided = conn.execute(totals).all(), conn.execute(decided).all()
-    counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), "pending": total} for job_id, total in totals}
+    counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: total}
+              for job_id, total in totals}
     for job_id, state, n in decided:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
             counts[job_id][state] = n
-            counts[job_id]["pending"] -= n
+            counts[job_id][ReviewState.PENDING] -= n
     return {job_id: c for job_id, c in counts.items() if sum(c.values())}
 
 
@@ -164,6 +165,7 @@ def result_state(engine: Engine, *, job_id: int, result_id: int) -> str | None:
     """The review state of one result as the store holds it now (the viewer's, which outlives the page's frame);
     None when the job has no such result."""
     with engine.connect() as conn:
-        return conn.execute(text("SELECT COALESCE(s.state, 'pending') FROM result r LEFT JOIN reviewstate s "
-                                 "ON s.result_id = r.id WHERE r.id = :id AND r.job_id = :job_id"),
+        return conn.execute(text(f"SELECT COALESCE(s.state, '{ReviewState.PENDING}') FROM result r "
+                                 "LEFT JOIN reviewstate s ON s.result_id = r.id "
+                                 "WHERE r.id = :id AND r.job_id = :job_id"),
                             {"id": result_id, "job_id": job_id}).scalar_one_or_none()

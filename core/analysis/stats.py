@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from core.domain.errors import BadInput
-from core.domain.vocabulary import CHANGE_KINDS, REMOVED_ROW
+from core.domain.vocabulary import CHANGE_KINDS, REMOVED_ROW, REVIEW_STATES, JobKind, Task
 
 if TYPE_CHECKING:  # the CLI's `stats` reads a cached job without SQLAlchemy (cached_job_stats)
     from sqlalchemy import Engine
@@ -22,12 +22,12 @@ SUMMARY_COLUMNS = {"px": "area_px", "fraction": "area_fraction", "factor": "adju
 SUMMARY_STATS = ("count", "min", "p25", "median", "p75", "max", "mean")
 # polars' median is its linear 0.5 quantile: the three come from one selection of the column, not three.
 QUARTILES = {"p25": 0.25, "median": 0.5, "p75": 0.75}
-NO_DECISIONS = {"pending": 0, "accepted": 0, "rejected": 0}
+NO_DECISIONS = dict.fromkeys(REVIEW_STATES, 0)
 
 
 def stats_columns(task: str) -> tuple[str, ...]:
     """The results frame's columns the stats of a job of `task` read."""
-    return STATS_COLUMNS if task == "detection" else STATS_COLUMNS[:3]
+    return STATS_COLUMNS if task == Task.DETECTION else STATS_COLUMNS[:3]
 
 
 def change_kind_counts(results: pl.DataFrame) -> dict[str, int]:
@@ -99,7 +99,7 @@ def cached_job_stats(*, url: str | None, job_id: int) -> dict[str, Any] | None:
 
 
 def _refuse_auto_job(job: LabelJob | JobRow) -> None:
-    if job.kind != "manual":
+    if job.kind != JobKind.MANUAL:
         raise BadInput(f"job {job.id} {job.name!r} is an auto label job ({job.tag}); Expert Review Stats are for "
                        "manual label jobs")
 
@@ -108,7 +108,7 @@ def stats_of(job: LabelJob | JobRow, results: pl.LazyFrame, by_state: dict[str, 
     """The stats of `job` from its results frame (stats_columns) and its review states' counts. The frame's
     aggregations run as one query, in parallel, reading each column once."""
     totals = [pl.len().alias("results"), pl.col("class_changed").sum().alias("changed")]
-    if job.task == "detection":
+    if job.task == Task.DETECTION:
         totals += _summary_exprs(SUMMARY_COLUMNS)
     # The in-memory engine, as DataFrame.select: the streaming one sums in another order, and a mean then differs
     # in its last digit from the one the stats always showed.
@@ -118,7 +118,7 @@ def stats_of(job: LabelJob | JobRow, results: pl.LazyFrame, by_state: dict[str, 
     )
     row = total.row(0, named=True)
     class_changed = {group: {"true": true, "false": false} for group, true, false in by_class.iter_rows()}
-    if job.task == "detection":
+    if job.task == Task.DETECTION:
         class_changed.setdefault(REMOVED_ROW, {"true": 0, "false": 0})
     count = row["results"]
     stats: dict[str, Any] = {
@@ -134,7 +134,7 @@ def stats_of(job: LabelJob | JobRow, results: pl.LazyFrame, by_state: dict[str, 
         "class_changed": class_changed,
         "class_changed_share": int(row["changed"] or 0) / count if count else 0.0,
     }
-    if job.task == "detection":
+    if job.task == Task.DETECTION:
         summary = _summaries(row, SUMMARY_COLUMNS)
         stats["expert_review_area"] = {"px": summary["px"], "fraction": summary["fraction"]}
         stats["adjustment_factor"] = summary["factor"]

@@ -18,6 +18,8 @@ from typing import Any, Final
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from core.domain.vocabulary import CHANGE_KINDS, ChangeKind
+
 Color = tuple[int, int, int]
 Box = list[float]  # COCO [x, y, w, h] in pixels
 Rng = np.random.Generator
@@ -561,15 +563,15 @@ def _pre_label(ann: dict[str, Any], others: list[Box], image: dict[str, Any], ca
                rng: Rng) -> tuple[dict[str, Any] | None, str]:
     """The auto label job's box for one expert object (None when it missed it), and the change the expert made."""
     if rng.random() < P_MISSED:
-        return None, "added"
+        return None, ChangeKind.ADDED
     name = DETECTION_CLASSES[ann["category_id"] - 1]
     if rng.random() < P_WRONG_CLASS:
         name = _confused(name, DETECTION_CLASSES, _DETECTION_CONFUSIONS, rng)
     bbox = _pre_box(ann["bbox"], others, image["width"], image["height"], rng)
     if name != DETECTION_CLASSES[ann["category_id"] - 1]:
-        kind, score = "relabeled", _score(rng, 0.1, 0.75, 2.0, 2.5)
+        kind, score = ChangeKind.RELABELED, _score(rng, 0.1, 0.75, 2.0, 2.5)
     else:
-        kind = "unchanged" if bbox == ann["bbox"] else "adjusted"
+        kind = ChangeKind.UNCHANGED if bbox == ann["bbox"] else ChangeKind.ADJUSTED
         score = _score(rng, 0.3, 0.99, 6.0, 1.5)
     return {"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox, "score": score}, kind
 
@@ -597,7 +599,7 @@ def _pre_labels(image: dict[str, Any], annotations: list[dict[str, Any]], catego
         if result is not None:
             results.append(result)
     spurious = _spurious_pre_labels(boxes, image, category_ids, rng)
-    planted["removed"] += len(spurious)
+    planted[ChangeKind.REMOVED] += len(spurious)
     results += spurious
     results.sort(key=lambda r: -r["score"])  # as a detector emits them
     return results, planted
@@ -628,7 +630,7 @@ def render_detection_scenes(
         pre += results
         planted += counts
     expert = {"images": images, "categories": categories, "annotations": annotations}
-    kinds = ("unchanged", "adjusted", "relabeled", "added", "removed")
+    kinds = CHANGE_KINDS
     return DetectionDemo(images_dir=images_dir, expert=expert, pre=pre, planted={k: planted[k] for k in kinds})
 
 

@@ -18,6 +18,7 @@ from core.jobs import manual as manual_jobs
 from core.store import models
 from core.auth.access import DEMO_USER, operator
 from core.domain.progress import Progress, quiet
+from core.domain.vocabulary import JobStatus
 from core.jobs.summaries import delete_job
 from core.settings import get_settings
 
@@ -58,7 +59,7 @@ def seed_demo(
     if STREET_NEXT in wanted:
         created.append(ingest.import_auto_predictions(
             **common, name=STREET_NEXT, images_dir=street.images_dir, predictions_path=street.predictions,
-            status="PROCESSING",
+            status=JobStatus.PROCESSING,
         ))
     if FRUIT in wanted:
         progress("drawing fruit-stand products", 0.6)

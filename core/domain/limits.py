@@ -16,8 +16,8 @@ MAX_IMAGES_PER_JOB = 2_000_000
 
 # Boxes on one image, in each of the expert labels, the pre-labels and the predictions. Dense scenes (crowds,
 # cells, satellite tiles) run to a few thousand. Matching pairs only boxes that overlap at a like size
-# (core/analysis/box_pairs.py), so its work grows with the boxes, not their square (its tests go to 16,000 boxes on one image)
-# unless they are copies of one box: MAX_PAIRS_PER_IMAGE bounds that.
+# (core/analysis/box_pairs.py), so its work grows with the boxes, not their square (its tests go to 16,000 boxes on
+# one image) unless they are copies of one box: MAX_PAIRS_PER_IMAGE bounds that.
 MAX_BOXES_PER_IMAGE = 20_000
 
 # Expert x pre box pairs that matching compares on one image (core/analysis/box_pairs.py), counted before any is made.

@@ -23,6 +23,7 @@ import polars as pl
 from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource
 from core.store.models import as_utc
+from core.domain.vocabulary import Task
 
 
 def coco_bytes(source: ExportSource) -> bytes:
@@ -37,7 +38,7 @@ def coco_bytes(source: ExportSource) -> bytes:
         .with_row_index("id", offset=1)
         .with_columns(pl.col("id").cast(pl.Int64), (pl.col("position") + 1).alias("category_id"))
     )
-    if source.task == "detection":
+    if source.task == Task.DETECTION:
         annotations = boxes.select(
             "id", "image_id", "category_id", pl.concat_list("x", "y", "w", "h").alias("bbox"),
             (pl.col("w") * pl.col("h")).alias("area"), pl.lit(0).alias("iscrowd"), "result_id",

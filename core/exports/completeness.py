@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
-from core.domain.vocabulary import REWORKED
+from core.domain.vocabulary import REWORKED, ReviewState
 
-REASONS = ("rejected", "pending", "accepted_since_saved")
+REASONS = (ReviewState.REJECTED.value, ReviewState.PENDING.value, "accepted_since_saved")
 COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
 
 # The job's results on the ResultSet's images that its snapshot does not hold, when it is saved.
@@ -54,7 +54,7 @@ _IMAGE_COUNTS = text("""
 # Why each partial image is partial now: the states of its results that the snapshot does not hold.
 _MISSING_BY_STATE = text(f"""
     SELECT p.sample_id,
-           SUM(CASE WHEN st.state = 'rejected' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN st.state = '{ReviewState.REJECTED}' THEN 1 ELSE 0 END),
            SUM(CASE WHEN r.id IS NOT NULL AND st.state IS NULL THEN 1 ELSE 0 END)
     FROM ({PARTIAL_SAMPLES}) p
     LEFT JOIN result r ON r.sample_id = p.sample_id
@@ -125,8 +125,8 @@ def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
         rows = conn.execute(_MISSING_BY_STATE, {"resultset_id": resultset_id}).all()
     counts = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "rejected": pl.Int64, "pending": pl.Int64},
                           orient="row")
-    reason = (pl.when(pl.col("rejected") > 0).then(pl.lit("rejected"))
-              .when(pl.col("pending") > 0).then(pl.lit("pending"))
+    reason = (pl.when(pl.col("rejected") > 0).then(pl.lit(ReviewState.REJECTED))
+              .when(pl.col("pending") > 0).then(pl.lit(ReviewState.PENDING))
               .otherwise(pl.lit("accepted_since_saved")))
     return counts.select("sample_id", reason.alias("reason")).cast(COMPLETENESS_SCHEMA).sort("sample_id")
 

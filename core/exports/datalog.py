@@ -33,16 +33,17 @@ from core.domain.errors import BadInput, NotFound
 from core.exports.completeness import PARTIAL_SAMPLES
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
 from core.store.models import utcnow
+from core.domain.vocabulary import ReviewState
 from core.domain.plural import plural
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 RESERVED_WORDS = frozenset(POSTGRESQL_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)
 PREVIEW_MAX_ROWS = 1000
 
-_ROWS_SELECT = """
+_ROWS_SELECT = f"""
     SELECT i.result_id, s.file_path, s.width, s.height, i.class_name, pc.name, r.change_kind, r.class_changed,
            i.x, i.y, i.w, i.h, r.iou, r.area_px, r.area_fraction, r.adjustment_factor, r.pre_confidence,
-           'accepted', i.reviewed_by
+           '{ReviewState.ACCEPTED}', i.reviewed_by
     FROM resultsetitem i
     JOIN result r ON r.id = i.result_id
     JOIN sample s ON s.id = i.sample_id

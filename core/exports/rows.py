@@ -23,6 +23,8 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy import BigInteger, Boolean, Column, Double, Integer, MetaData, Table, Text
 
+from core.domain.vocabulary import ReviewState
+
 ROW_COLUMNS: dict[str, tuple[pl.DataType, object, bool]] = {
     # name: (polars dtype, SQL type, nullable)
     "result_id": (pl.Int64, BigInteger, False),
@@ -51,7 +53,7 @@ ROW_SCHEMA = {name: dtype for name, (dtype, _, _) in ROW_COLUMNS.items()}
 def export_rows(items: pl.DataFrame) -> pl.DataFrame:
     """ROW_SCHEMA from core.review.resultsets.resultset_frame."""
     return items.with_columns(
-        pl.lit("accepted").alias("review_state"), pl.col("reviewed_by").alias("reviewer")
+        pl.lit(ReviewState.ACCEPTED).alias("review_state"), pl.col("reviewed_by").alias("reviewer")
     ).select([pl.col(name).cast(dtype) for name, dtype in ROW_SCHEMA.items()])
 
 

@@ -25,7 +25,7 @@ from core.domain.errors import BadInput, NotFound
 from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
 from core.exports.split import SplitSpec, assign_splits, rarest_class
 from core.review.resultsets import resultset_frame
-from core.domain.vocabulary import REWORKED
+from core.domain.vocabulary import REWORKED, Task
 from core.domain.plural import plural
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
@@ -133,7 +133,7 @@ def export_summary(*, engine: Engine, resultset_id: int, include_partial: bool =
 
 
 def require_detection(source: ExportSource, format_name: str) -> None:
-    if source.task != "detection":
+    if source.task != Task.DETECTION:
         raise BadInput(f"{format_name} export is for detection only: ResultSet {source.resultset.id} "
                        f"({source.resultset.name!r}) is of a {source.task} job; use CSV, COCO or a datalog table")
 

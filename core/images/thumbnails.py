@@ -19,6 +19,7 @@ from typing import BinaryIO
 import polars as pl
 from PIL import Image, ImageDraw, ImageFont
 
+from core.domain.vocabulary import ChangeKind
 from core.images.image_files import refuse_bomb
 from core.images.orientation import upright
 from core import storage
@@ -191,17 +192,17 @@ def draw_overlays(
         width = max(2, round(3 * scale)) if strong else max(1, round(1.5 * scale))
         kind = row["change_kind"]
         if row.get("pre_x") is not None:
-            color = REMOVED_COLOR if kind == "removed" else overlay.color(row["pre_class"])
+            color = REMOVED_COLOR if kind == ChangeKind.REMOVED else overlay.color(row["pre_class"])
             _dashed_rectangle(draw, xyxy(row, "pre_"), color, width, dash=round(7 * scale), size=image.size)
-            if kind == "removed":
+            if kind == ChangeKind.REMOVED:
                 _tag(draw, xyxy(row, "pre_"), f"x removed {overlay.label(row['pre_class'])}", REMOVED_COLOR, font)
         if row.get("expert_x") is not None:
             color = overlay.color(row["expert_class"])
             draw.rectangle(xyxy(row, "expert_"), outline=color, width=width)
             text = overlay.label(row["expert_class"])
-            if kind == "added":
+            if kind == ChangeKind.ADDED:
                 text = f"+ {text} (added)"
-            elif kind == "relabeled":
+            elif kind == ChangeKind.RELABELED:
                 text = f"{overlay.label(row['pre_class'])} -> {text}"  # the bundled font has no arrow glyph
             _tag(draw, xyxy(row, "expert_"), text, color, font)
 

@@ -22,6 +22,7 @@ from core.store import models
 from core.auth.access import Actor, Permission, require
 from core.labels.coco import load_image_list, load_pre_labels
 from core.domain.errors import BadInput
+from core.domain.vocabulary import JobKind, JobStatus, Task
 from core.images.image_files import check_images, folder_images
 from core.jobs.ingest import JobDraft, _refuse_existing, import_auto_predictions, refuse_bad_class_list, save_job
 from core.domain.progress import Progress, quiet
@@ -36,19 +37,19 @@ from core.labels.pre_labels import (
 
 
 def import_auto_job(
-    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, task: str = "detection",
-    image_list: Path | None = None, classes: list[str] | None = None, status: str = "READY", replace: bool = False,
-    check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
+    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, task: str = Task.DETECTION,
+    image_list: Path | None = None, classes: list[str] | None = None, status: str = JobStatus.READY,
+    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job of `task` (status READY, or PROCESSING: a job whose model has not finished, no
     predictions stored) from the predictions file."""
     require(actor, Permission.MANAGE, to="import an auto label job")
     refuse_bad_class_list(classes)
-    if task == "classification":
+    if task == Task.CLASSIFICATION:
         return _import_classification(engine=engine, name=name, images_dir=images_dir, csv_path=predictions_path,
                                       classes=classes, status=status, replace=replace, actor=actor,
                                       progress=progress)
-    if task != "detection":
+    if task != Task.DETECTION:
         raise BadInput(f"task {task!r}: detection or classification")
     if isinstance(read_json(predictions_path), dict):
         if image_list is not None or classes:
@@ -78,9 +79,9 @@ def import_auto_job(
     reference = reference_dataset(path=image_list or images_dir, images=images, categories=categories)
     predictions = load_pre_labels(predictions_path, expert=reference)
     draft = JobDraft(
-        name=name, kind="auto", task="detection", status=status, images_dir=images_dir,
+        name=name, kind=JobKind.AUTO, task=Task.DETECTION, status=status, images_dir=images_dir,
         pre_label_source=f"model predictions: {predictions_path.name}", classes=categories, images=images,
-        predictions=predictions.boxes if status == "READY" else None,
+        predictions=predictions.boxes if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
@@ -93,12 +94,12 @@ def _import_classification(
     progress("reading the images", 0.1)
     samples = folder_images(images_dir).rename({"file_name": "file_path"})
     progress("reading the predictions", 0.4)
-    labels = read_label_csv(csv_path, task="classification")
+    labels = read_label_csv(csv_path, task=Task.CLASSIFICATION)
     if not classes:
         classes = labels["class_name"].unique(maintain_order=True).to_list()
         if too_many := limits.too_many(len(classes), limits.MAX_CLASSES, "distinct classes"):
             raise BadInput(f"{csv_path}: {too_many}")
-    labels = checked_labels(labels, task="classification", samples=samples, classes=classes)
+    labels = checked_labels(labels, task=Task.CLASSIFICATION, samples=samples, classes=classes)
     if len(classes) < 2:
         raise BadInput(f"{csv_path}: a classification spec needs at least 2 classes, got {', '.join(classes)}")
     images, categories = numbered_images(samples), numbered_classes(classes)
@@ -108,8 +109,8 @@ def _import_classification(
         .select("image_id", "category_id", "x", "y", "w", "h", "score")
     )
     draft = JobDraft(
-        name=name, kind="auto", task="classification", status=status, images_dir=images_dir,
+        name=name, kind=JobKind.AUTO, task=Task.CLASSIFICATION, status=status, images_dir=images_dir,
         pre_label_source=f"model predictions: {csv_path.name}", classes=categories, images=images,
-        predictions=predictions if status == "READY" else None,
+        predictions=predictions if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)

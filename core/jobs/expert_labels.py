@@ -32,6 +32,7 @@ from core.auth.access import Actor, Permission, require
 from core.labels.boxes import box_problem, clipped_box
 from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
+from core.domain.vocabulary import Task
 from core.jobs.summaries import LABEL_STATUSES, LabellingProgress, image_root, labelling_counts
 from core.jobs.manual import NO_PRE_LABELS, locked_job_in_progress
 from core.files.paths import resolve_under
@@ -73,7 +74,7 @@ class EditorState:
 
     def component_args(self) -> dict[str, Any]:
         """Keyword arguments for streamlit-image-annotation's detection() or classification()."""
-        if self.task == "detection":
+        if self.task == Task.DETECTION:
             return {"label_list": self.label_list, "bboxes": self.bboxes, "labels": self.labels}
         return {"label_list": self.label_list, "default_label_index": self.class_index}
 
@@ -135,7 +136,7 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
         source=source, label_list=[c.display_name for c in classes], class_names=[c.name for c in classes],
         colors=[c.color for c in classes],
     )
-    if job.task == "detection":
+    if job.task == Task.DETECTION:
         return EditorState(**state, bboxes=[[r.x, r.y, r.w, r.h] for r in rows],
                            labels=[index[r.class_id] for r in rows],
                            scores=[r.score if source == "pre" else None for r in rows])
@@ -169,7 +170,7 @@ def save_expert_label(
         job = locked_job_in_progress(session, job_id, exclusive=False)
         sample = _locked_sample(session, job, sample_id)
         classes = _spec_classes(session, job.spec_id)
-        if job.task == "detection":
+        if job.task == Task.DETECTION:
             if boxes is None or class_name is not None:
                 raise BadInput(f"job #{job.id} is a detection job: save boxes, not a class")
             wanted, clipped = _checked_boxes(boxes, sample, classes)

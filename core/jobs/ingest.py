@@ -30,7 +30,7 @@ from core.analysis.metrics import classification_results, detection_results
 from core.domain.names import refuse_unsafe_name, unsafe_name_problems
 from core.analysis.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.settings import get_settings
-from core.domain.vocabulary import job_tag
+from core.domain.vocabulary import JobKind, JobStatus, Task, job_tag
 from core.domain.plural import plural
 
 # Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec. No reds: red means
@@ -91,7 +91,7 @@ def draft_detection(
     progress("matching boxes and computing metrics", 0.45)
     results = detection_results(expert=expert.boxes, pre=pre.boxes, images=images, iou_threshold=iou_threshold)
     draft = JobDraft(
-        name=name, kind="manual", task="detection", status="READY", images_dir=images_dir,
+        name=name, kind=JobKind.MANUAL, task=Task.DETECTION, status=JobStatus.READY, images_dir=images_dir,
         pre_label_source=f"auto job #{source_job.id} {source_job.name}" if source_job else f"import: {pre_path.name}",
         source_job_id=source_job.id if source_job else None,
         classes=pre.categories, images=images, results=results, iou_threshold=iou_threshold,
@@ -150,7 +150,7 @@ def draft_classification(
         pl.col("confidence").alias("pre_confidence"),
     )
     draft = JobDraft(
-        name=name, kind="manual", task="classification", status="READY", images_dir=images_dir,
+        name=name, kind=JobKind.MANUAL, task=Task.CLASSIFICATION, status=JobStatus.READY, images_dir=images_dir,
         pre_label_source=f"import: {(csv_path or pre_path).name}", classes=categories, images=images,
         results=classification_results(labels),
     )
@@ -158,7 +158,7 @@ def draft_classification(
 
 
 def import_auto_predictions(
-    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, status: str = "READY",
+    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, status: str = JobStatus.READY,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job (LA-OD) from predictions in the COCO dataset format (annotations may carry a score).
@@ -168,9 +168,9 @@ def import_auto_predictions(
     dataset = load_dataset(predictions_path)
     images = _checked_images(dataset, images_dir, check_image_files, progress)
     draft = JobDraft(
-        name=name, kind="auto", task="detection", status=status, images_dir=images_dir,
+        name=name, kind=JobKind.AUTO, task=Task.DETECTION, status=status, images_dir=images_dir,
         pre_label_source=f"model predictions: {predictions_path.name}", classes=dataset.categories, images=images,
-        predictions=dataset.boxes if status == "READY" else None,
+        predictions=dataset.boxes if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 

@@ -43,7 +43,7 @@ from core.analysis.results_frame import job_samples, write_cached_results
 from core.jobs.rework_return import return_to_origin
 from core.settings import get_settings
 from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
-from core.domain.vocabulary import job_tag
+from core.domain.vocabulary import JobKind, JobStatus, job_tag
 from core.domain.plural import plural
 
 NO_PRE_LABELS = "none"
@@ -171,7 +171,7 @@ def submit_job(
         )
         if job.origin_job_id is not None:
             return_to_origin(session, rework_job=job, submitted_by=submitted_by)
-        job.status = "READY"
+        job.status = JobStatus.READY
         job.result_count = results.height
         job.data_revision += 1
         job.submitted_by, job.submitted_at = submitted_by, models.utcnow()
@@ -185,7 +185,7 @@ def locked_job_in_progress(session: Session, job_id: int, *, exclusive: bool) ->
     """The job, locked for the transaction (shared: labelling; exclusive: submitting, which must not interleave
     with a save), and refused unless it is a manual job still being labelled."""
     job = lock_job(session, job_id, shared=not exclusive)
-    if job.kind != "manual" or job.status != "IN_PROGRESS":
+    if not job.is_labellable:
         raise BadInput(f"job #{job.id} {job.name!r} is a {job.status} {job.tag} job: labels change only while a "
                        "manual label job is IN_PROGRESS")
     return job
@@ -263,7 +263,8 @@ def add_manual_job(
         raise NotFound(f"label spec {spec.id} not found")
     _refuse_taken_name_in(session, name)
     job = models.LabelJob(
-        name=name, kind="manual", task=spec.task, tag=job_tag("manual", spec.task), status="IN_PROGRESS",
+        name=name, kind=JobKind.MANUAL, task=spec.task, tag=job_tag(JobKind.MANUAL, spec.task),
+        status=JobStatus.IN_PROGRESS,
         spec_id=spec.id, image_root=image_root, pre_label_source=pre_label_source, source_job_id=source_job_id,
         iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
         origin_job_id=origin_job_id,

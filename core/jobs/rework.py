@@ -34,7 +34,7 @@ from core.jobs.manual import add_manual_job, refusing_a_name_taken_meanwhile
 from core.domain.names import refuse_unsafe_name
 from core.labels.pre_labels import PRE_LABEL_SCHEMA
 from core.review.decisions import move_for_rework
-from core.domain.vocabulary import REMOVED_ROW
+from core.domain.vocabulary import REMOVED_ROW, JobStatus, ReviewState
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,13 @@ class ReworkCreated:
     already_sent_back: int  # rejected results of the selection left out: in a rework job still being labelled
 
 
-_REJECTED = text("""
+_REJECTED = text(f"""
     SELECT r.id, r.sample_id, s.file_path, s.width, s.height, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h,
            CASE WHEN EXISTS (SELECT 1 FROM reworkitem i JOIN labeljob j ON j.id = i.job_id
-                             WHERE i.result_id = r.id AND j.status = 'IN_PROGRESS') THEN 1 ELSE 0 END
+                             WHERE i.result_id = r.id AND j.status = '{JobStatus.IN_PROGRESS}') THEN 1 ELSE 0 END
     FROM reviewstate st JOIN result r ON r.id = st.result_id JOIN sample s ON s.id = r.sample_id
     LEFT JOIN labelclass c ON c.id = r.expert_class_id
-    WHERE st.job_id = :job_id AND st.state = 'rejected' ORDER BY r.id
+    WHERE st.job_id = :job_id AND st.state = '{ReviewState.REJECTED}' ORDER BY r.id
 """)
 _REJECTED_SCHEMA = {"result_id": pl.Int64, "origin_sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64,
                     "height": pl.Int64, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,
@@ -69,19 +69,19 @@ _REJECTED_SCHEMA = {"result_id": pl.Int64, "origin_sample_id": pl.Int64, "file_p
 
 def create_rework_job(
     *, engine: Engine, job_id: int, name: str, actor: Actor, result_ids: Sequence[int] | None = None,
-    from_state: str = "rejected", classes: Sequence[str] | None = None,
+    from_state: str = ReviewState.REJECTED, classes: Sequence[str] | None = None,
 ) -> ReworkCreated:
     """A rework job named `name` on the images of the job's rejected results: those among `result_ids` (picked
     results), else every rejected one; `classes` keeps the results of those expert classes ((removed) included).
     Refused (BadInput) when nothing rejected is left to send back."""
     sender = require(actor, Permission.REVIEW, to="send results back for relabelling")
-    if from_state != "rejected":
+    if from_state != ReviewState.REJECTED:
         raise BadInput(f"from {from_state!r}: only rejected results are sent back for relabelling")
     name = checked_job_name(name)
     refuse_unsafe_name(name, what="job name")
     with refusing_a_name_taken_meanwhile(name), write_transaction(engine) as session:
         origin = lock_job(session, job_id)
-        if origin.kind != "manual" or origin.status != "READY":
+        if not origin.is_reviewable:
             raise BadInput(f"job #{origin.id} {origin.name!r} is a {origin.status} {origin.tag} job: only the "
                            "rejected results of a READY manual label job can be sent back")
         chosen = _chosen(session, origin, result_ids=result_ids, classes=classes)
@@ -101,7 +101,8 @@ def create_rework_job(
         insert_frame(session, models.ReworkItem.__table__, sending.join(samples, on="file_path").join(
             reasons, on="result_id", how="left").select(pl.lit(job.id).alias("job_id"), "result_id", "sample_id",
                                                         "reason"))
-        move_for_rework(session, job_id=origin.id, moves=[("rejected", "rejected", sending["result_id"].to_list())],
+        sent = sending["result_id"].to_list()
+        move_for_rework(session, job_id=origin.id, moves=[(ReviewState.REJECTED, ReviewState.REJECTED, sent)],
                         reviewer=sender, rework_job_id=job.id,
                         reason=f"sent back for relabelling in job #{job.id} {job.name}")
     return ReworkCreated(job=job, results=sending.height, already_sent_back=chosen.height - sending.height)
@@ -163,10 +164,11 @@ def _reject_reasons(session: Session, job_id: int, result_ids: pl.Series) -> pl.
         select(models.ReviewEvent.id, models.ReviewEvent.result_ids, models.ReviewEvent.to_state,
                models.ReviewEvent.to_states, models.ReviewEvent.reason)
         .where(models.ReviewEvent.job_id == job_id, models.ReviewEvent.rework_job_id.is_(None))
-        .where((models.ReviewEvent.to_state == "rejected") | models.ReviewEvent.to_state.is_(None))
+        .where((models.ReviewEvent.to_state == ReviewState.REJECTED) | models.ReviewEvent.to_state.is_(None))
     ).all()
     moved = pl.DataFrame(
-        [(event_id, ids if to_state == "rejected" else (to_states or {}).get("rejected", []), reason)
+        [(event_id, ids if to_state == ReviewState.REJECTED else (to_states or {}).get(ReviewState.REJECTED, []),
+          reason)
          for event_id, ids, to_state, to_states, reason in events],
         schema={"event_id": pl.Int64, "result_id": pl.List(pl.Int64), "reason": pl.String}, orient="row",
     )

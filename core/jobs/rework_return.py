@@ -28,7 +28,7 @@ from core.jobs.ingest import insert_results
 from core.jobs.summaries import lock_job
 from core.analysis.metrics import results_of_labels
 from core.review.decisions import move_for_rework
-from core.domain.vocabulary import REWORKED
+from core.domain.vocabulary import JobStatus, ReviewState
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class ReworkReturn:
     kept_out: int  # images not brought back: skipped, or a result sent back was moved meanwhile
 
 
-_ITEMS = text("""
-    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, COALESCE(st.state, 'pending')
+_ITEMS = text(f"""
+    SELECT i.result_id, i.sample_id, s.label_status, r.sample_id, COALESCE(st.state, '{ReviewState.PENDING}')
     FROM reworkitem i JOIN sample s ON s.id = i.sample_id JOIN result r ON r.id = i.result_id
     LEFT JOIN reviewstate st ON st.result_id = i.result_id
     WHERE i.job_id = :job_id ORDER BY i.result_id
@@ -55,9 +55,10 @@ def return_to_origin(session: Session, *, rework_job: models.LabelJob, submitted
     conn = session.connection()
     items = pl.DataFrame(conn.execute(_ITEMS, {"job_id": rework_job.id}).all(), schema=_ITEM_SCHEMA, orient="row")
     by_image = items.group_by("rework_sample_id", "sample_id").agg(
-        ((pl.col("label_status") == "labelled") & (pl.col("review_state") == "rejected")).all().alias("returns"))
+        ((pl.col("label_status") == "labelled") & (pl.col("review_state") == ReviewState.REJECTED)).all()
+        .alias("returns"))
     returning = by_image.filter("returns")
-    if origin.status != "READY" or returning.is_empty():
+    if origin.status != JobStatus.READY or returning.is_empty():
         return ReworkReturn(images=0, replaced=0, arrived=0, kept_out=by_image.height)
     replaced = items.join(returning.select("rework_sample_id"), on="rework_sample_id")["result_id"]
     results = _new_results(session, origin=origin, rework_job=rework_job, returning=returning, replaced=replaced)
@@ -71,7 +72,8 @@ def return_to_origin(session: Session, *, rework_job: models.LabelJob, submitted
                            {"j": origin.id, "before": before}).scalars().all()
     move_for_rework(
         session, job_id=origin.id, reviewer=submitted_by, rework_job_id=rework_job.id,
-        moves=[("rejected", REWORKED, replaced.to_list()), ("pending", "pending", arrived)],
+        moves=[(ReviewState.REJECTED, ReviewState.REWORKED, replaced.to_list()),
+               (ReviewState.PENDING, ReviewState.PENDING, arrived)],
         reason=f"relabelled in rework job #{rework_job.id} {rework_job.name}",
     )
     origin.data_revision += 1  # new result rows: the cached results frame of the old revision is never read again

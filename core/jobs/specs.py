@@ -22,7 +22,7 @@ from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
 from core.jobs.ingest import PALETTE
 from core.domain.names import name_problem, refuse_unsafe_name
-from core.domain.vocabulary import TASKS
+from core.domain.vocabulary import TASKS, Task
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 MAX_NAME = 100
@@ -182,7 +182,7 @@ def _checked_classes(
         if not COLOR.match(color):
             problems.append(f"{where}: colour {color!r} is not #RRGGBB")
         wanted.append({"name": name, "display_name": display, "color": color.upper()})
-    minimum = 2 if task == "classification" else 1
+    minimum = 2 if task == Task.CLASSIFICATION else 1
     if len(classes) < minimum:
         problems.append(f"a {task} spec needs at least {minimum} class{'es' if minimum > 1 else ''}, "
                         f"got {len(classes)}")

@@ -13,6 +13,7 @@ from core.store import models
 from core.auth.access import Actor, Permission, require
 from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
+from core.domain.vocabulary import REVIEW_STATES, JobKind, JobPredicates, JobStatus, ReviewState, Task
 from core.analysis.results_frame import state_counts
 from core.settings import get_settings
 from core.storage.urls import is_url
@@ -56,13 +57,13 @@ class LabellingProgress:
 
 
 @dataclass(frozen=True)
-class JobSummary:
+class JobSummary(JobPredicates):
     id: int
     name: str
     tag: str
-    kind: str
-    task: str
-    status: str
+    kind: JobKind
+    task: Task
+    status: JobStatus
     failure_reason: str | None
     images: int
     results: int
@@ -75,12 +76,9 @@ class JobSummary:
     labelling: dict[str, int | float] | None = None
 
     @property
-    def can_visualize(self) -> bool:
-        return self.kind == "manual" and self.status == "READY"
-
-    @property
     def reviewed_share(self) -> float:
-        return (self.by_state["accepted"] + self.by_state["rejected"]) / self.results if self.results else 0.0
+        reviewed = self.by_state[ReviewState.ACCEPTED] + self.by_state[ReviewState.REJECTED]
+        return reviewed / self.results if self.results else 0.0
 
     def to_json(self) -> dict:
         return {**asdict(self), "created_at": self.created_at.isoformat(), "reviewed_share": self.reviewed_share}
@@ -107,13 +105,13 @@ def list_jobs(
         ):
             classes.setdefault(spec_id, []).append(name)
     counts = state_counts(engine, [j.id for j in jobs])
-    labelling = labelling_counts(engine=engine, job_ids=[j.id for j in jobs if j.status == "IN_PROGRESS"])
+    labelling = labelling_counts(engine=engine, job_ids=[j.id for j in jobs if j.is_labellable])
     return [
         JobSummary(
             id=j.id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
             failure_reason=j.failure_reason, images=j.image_count, results=j.result_count,
             classes=classes.get(j.spec_id, []), pre_label_source=j.pre_label_source, created_by=j.created_by,
-            created_at=j.created_at, by_state=counts.get(j.id, {"pending": 0, "accepted": 0, "rejected": 0}),
+            created_at=j.created_at, by_state=counts.get(j.id, dict.fromkeys(REVIEW_STATES, 0)),
             labelling=labelling[j.id].to_json() if j.id in labelling else None,
         )
         for j in jobs
@@ -164,7 +162,7 @@ def remove_job(session: Session, job: models.LabelJob) -> None:
     made it (each import makes its own) and no other job uses it; a job made in LabelDeck (IN_PROGRESS, or
     submitted) was made on a spec someone chose or wrote by hand, which stays."""
     spec_id = job.spec_id
-    made_in_app = job.status == "IN_PROGRESS" or job.submitted_by is not None
+    made_in_app = job.status == JobStatus.IN_PROGRESS or job.submitted_by is not None
     # Review decisions have no foreign key to cascade them (models.ReviewState): deleted first, by their job index.
     session.exec(delete(models.ReviewState).where(models.ReviewState.job_id == job.id))
     session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))

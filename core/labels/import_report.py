@@ -7,10 +7,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.jobs.ingest import JobDraft
-from core.domain.vocabulary import REMOVED_ROW
+from core.domain.vocabulary import CHANGE_KINDS, CLASSIFICATION_KINDS, REMOVED_ROW, ChangeKind, Task
 
-DETECTION_KINDS = ("unchanged", "adjusted", "relabeled", "added", "removed")
-CLASSIFICATION_KINDS = ("unchanged", "relabeled")
+DETECTION_KINDS = CHANGE_KINDS
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,8 @@ def draft_report(draft: JobDraft) -> DraftReport:
         schema={"expert_category_id": pl.Int64, "class_changed": pl.Boolean, "change_kind": pl.String})
     kinds = dict(results.group_by("change_kind").len().iter_rows())
     # A classification result is `added` only without a pre-label: shown when there are such.
-    shown = DETECTION_KINDS if draft.task == "detection" else (*CLASSIFICATION_KINDS, *(["added"] if "added" in kinds
-                                                                                         else []))
+    added = [ChangeKind.ADDED.value] if ChangeKind.ADDED in kinds else []
+    shown = DETECTION_KINDS if draft.task == Task.DETECTION else (*CLASSIFICATION_KINDS, *added)
     names = draft.classes.select(pl.col("category_id").alias("expert_category_id"), pl.col("name").alias("class"))
     by_class = (
         results.join(names, on="expert_category_id", how="left")

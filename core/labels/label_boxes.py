@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import polars as pl
 from sqlalchemy import Engine, bindparam, text
 
+from core.domain.vocabulary import ChangeKind
+
 LABEL_BOX_SCHEMA = {
     "label_id": pl.Int64, "sample_id": pl.Int64, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64,
     "w": pl.Float64, "h": pl.Float64, "score": pl.Float64,
@@ -52,7 +54,7 @@ def tile_boxes(boxes: pl.DataFrame) -> pl.DataFrame:
     box (solid, in its class colour, with its display name), no pre box."""
     return boxes.select(
         pl.col("label_id").alias("result_id"), "sample_id",
-        pl.lit("unchanged").alias("change_kind"),
+        pl.lit(ChangeKind.UNCHANGED).alias("change_kind"),
         pl.col("class_name").alias("expert_class"),
         pl.lit(None, pl.String).alias("pre_class"),
         *[pl.col(c).alias(f"expert_{c}") for c in "xywh"],

@@ -34,6 +34,7 @@ from core.labels.coco import CocoDataset, load_dataset, load_pre_labels
 from core.domain.errors import BadInput, NotFound
 from core.labels.label_files import read_csv, read_json
 from core.domain.names import frame_name_problems
+from core.domain.vocabulary import JobStatus, Task
 
 PreLabelSource = tuple[Literal["auto_job"], int] | tuple[Literal["coco", "csv"], Path]
 
@@ -49,10 +50,10 @@ def auto_job_for_pre_labels(*, engine: Engine, job_id: int, task: str | None = N
         job = session.get(models.LabelJob, job_id)
     if job is None:
         raise NotFound(f"auto label job {job_id} not found")
-    if job.kind != "auto":
+    if not job.is_auto:
         raise BadInput(f"job #{job.id} {job.name!r} is a {job.tag} job, not an auto label job: its pre-labels "
                        "cannot be taken from it")
-    if job.status != "READY":
+    if job.status != JobStatus.READY:
         raise BadInput(f"auto label job #{job.id} {job.name!r} is {job.status}; its predictions can be taken as "
                        "pre-labels once it is READY")
     if task is not None and job.task != task:
@@ -69,7 +70,7 @@ def read_pre_labels(
     if kind == "auto_job":
         labels = _from_auto_job(engine, int(value), task)
     elif kind == "coco":
-        if task != "detection":
+        if task != Task.DETECTION:
             raise BadInput(f"{value}: COCO pre-labels are for detection; a classification job takes a CSV")
         labels = _from_coco(Path(value), samples, classes)
     elif kind == "csv":
@@ -92,7 +93,7 @@ def _from_auto_job(engine: Engine, job_id: int, task: str) -> pl.DataFrame:
         schema={**{k: v for k, v in PRE_LABEL_SCHEMA.items() if k != "where"}, "prediction_id": pl.Int64},
     ).with_columns(pl.format("auto label job #{} {}: prediction {}", pl.lit(job.id), pl.lit(repr(job.name)),
                              "prediction_id").alias("where"))
-    if task == "classification":  # a model's top-k: the best guess is the pre-label
+    if task == Task.CLASSIFICATION:  # a model's top-k: the best guess is the pre-label
         frame = frame.sort("score", descending=True, nulls_last=True, maintain_order=True).unique(
             "file_path", keep="first", maintain_order=True).sort("prediction_id")
     return frame.select(PRE_LABEL_SCHEMA.keys())
@@ -163,10 +164,10 @@ def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
     frame = read_csv(path)
     aliases = {"pre_label": "label", "confidence": "score"}
     frame = frame.rename({c: aliases[c] for c in frame.columns if c in aliases and aliases[c] not in frame.columns})
-    required = ["file_path", "label"] + (list("xywh") if task == "detection" else [])
+    required = ["file_path", "label"] + (list("xywh") if task == Task.DETECTION else [])
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        header = "file_path,label,x,y,w,h[,score]" if task == "detection" else "file_path,label[,score]"
+        header = "file_path,label,x,y,w,h[,score]" if task == Task.DETECTION else "file_path,label[,score]"
         raise BadInput(f"{path}: missing column(s) {', '.join(missing)}; expected a header {header}")
     numbers = [c for c in ("x", "y", "w", "h", "score") if c in frame.columns]
     frame = frame.select(
@@ -212,7 +213,7 @@ def checked_labels(labels: pl.DataFrame, *, task: str, samples: pl.DataFrame, cl
                                   pl.format("'{}'", "class_name"),
                                   pl.lit(", ".join(classes)))),
     ]
-    if task == "detection":
+    if task == Task.DETECTION:
         checks.append((pl.col("width").is_not_null(),
                        pl.format("{}: {}", "where", box_problem(clip_partial=False))))
     else:
@@ -224,7 +225,7 @@ def checked_labels(labels: pl.DataFrame, *, task: str, samples: pl.DataFrame, cl
     )["p"].explode().drop_nulls()
     if problems.len():
         raise BadInput(problems.to_list())
-    if task == "detection":
+    if task == Task.DETECTION:
         joined = joined.with_columns(clipped_box())
     else:
         joined = joined.with_columns(*[pl.lit(None, pl.Float64).alias(c) for c in ("x", "y", "w", "h")])

@@ -36,7 +36,7 @@ from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
 from core.jobs.summaries import lock_job
 from core.ops.logs import log_event
-from core.domain.vocabulary import REVIEW_STATES
+from core.domain.vocabulary import REVIEW_STATES, ReviewState
 
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
 # statement, and 500k single-row UPDATEs would be a Python loop over the store.
@@ -66,7 +66,7 @@ def move(
     if from_state is not None:
         _check_state("from_state", from_state)
         if from_state == to_state:
-            raise BadInput(f"from_state and to_state are both {to_state!r}: nothing would move")
+            raise BadInput(f"from_state and to_state are both {str(to_state)!r}: nothing would move")
     _check_json("selection", selection)
     ids = _distinct_ids(result_ids)
     # Each state left is its own conditional UPDATE, so the event knows which state every moved result left
@@ -98,24 +98,24 @@ def accept(
     *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="accepted",
-                actor=actor, reason=reason, selection=selection)
+    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
+                to_state=ReviewState.ACCEPTED, actor=actor, reason=reason, selection=selection)
 
 
 def reject(
     *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="rejected",
-                actor=actor, reason=reason, selection=selection)
+    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
+                to_state=ReviewState.REJECTED, actor=actor, reason=reason, selection=selection)
 
 
 def move_to_pending(
     *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
     reason: str | None = None, selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state, to_state="pending",
-                actor=actor, reason=reason, selection=selection)
+    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
+                to_state=ReviewState.PENDING, actor=actor, reason=reason, selection=selection)
 
 
 def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | None:
@@ -208,7 +208,7 @@ def _log(event: str, outcome: ReviewOutcome, started: float, **fields: Any) -> N
 def _locked_job(session: Session, job_id: int) -> models.LabelJob:
     """The job, its row locked on PostgreSQL until commit (SQLite's transaction holds the write lock already)."""
     job = lock_job(session, job_id)
-    if job.kind != "manual" or job.status != "READY":
+    if not job.is_reviewable:
         raise BadInput(f"job {job_id} ({job.name}, {job.tag}, {job.status}) has no results to review: only READY "
                        "manual label jobs do")
     return job
@@ -256,13 +256,13 @@ def _update_states(
     loaded = f"SELECT id FROM {_ACTION_IDS.name}"
     still_pending = (f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
                      "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)")
-    if from_state == "pending" and to_state == "pending":
+    if from_state == ReviewState.PENDING and to_state == ReviewState.PENDING:
         statement, params = f"SELECT a.id {still_pending}", (job_id,)
-    elif from_state == "pending":
+    elif from_state == ReviewState.PENDING:
         statement = (f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
                      f"SELECT a.id, r.job_id, {mark}, {mark}, {mark} {still_pending} RETURNING result_id")
         params = (to_state, reviewer, at, job_id)
-    elif to_state == "pending":
+    elif to_state == ReviewState.PENDING:
         statement = (f"DELETE FROM reviewstate WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) "
                      "RETURNING result_id")
         params = (job_id, from_state)

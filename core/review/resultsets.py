@@ -21,17 +21,18 @@ from sqlmodel import Session, col, select
 from core.store import models
 from core.auth.access import Actor, Permission, require
 from core.store.db import write_transaction
+from core.domain.vocabulary import ReviewState
 from core.domain.errors import BadInput, NotFound
 from core.domain.names import refuse_unsafe_name
 
 NAME_MAX_CHARS = 100
 
 # One statement copies every accepted result of the job: the snapshot is what the database held at that moment.
-_SNAPSHOT = text("""
+_SNAPSHOT = text(f"""
     INSERT INTO resultsetitem (resultset_id, result_id, sample_id, class_name, x, y, w, h, reviewed_by)
     SELECT :resultset_id, r.id, r.sample_id, c.name, r.expert_x, r.expert_y, r.expert_w, r.expert_h, st.reviewed_by
     FROM reviewstate st JOIN result r ON r.id = st.result_id LEFT JOIN labelclass c ON c.id = r.expert_class_id
-    WHERE st.job_id = :job_id AND st.state = 'accepted'
+    WHERE st.job_id = :job_id AND st.state = '{ReviewState.ACCEPTED}'
 """)
 
 FRAME_SCHEMA = {

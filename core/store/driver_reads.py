@@ -4,8 +4,9 @@ psycopg) rather than SQLAlchemy, SQLModel and pydantic, whose imports were most 
 Only a store that can be read as it is goes this way: an SQLite file, or PostgreSQL through psycopg, at this
 LabelDeck's schema version. For any other (no store yet, an older or a newer one, another driver, a URL this module
 does not read as SQLAlchemy does) `open_store` yields None and the command goes the usual way, where get_engine
-creates, upgrades or refuses the store. The queries are those of core/jobs/summaries.py (list_jobs) and core/analysis/results_frame.py
-(get_job, state_counts, the cache path); tests/store/test_driver_reads.py holds the two ways equal."""
+creates, upgrades or refuses the store. The queries are those of core/jobs/summaries.py (list_jobs) and
+core/analysis/results_frame.py (get_job, state_counts, the cache path); tests/store/test_driver_reads.py holds the two
+ways equal."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from core.domain.errors import NotFound
 from core.store.schema_version import SCHEMA_VERSION
 from core.settings import get_settings
 from core.store.urls import StoreUrl, parse_store_url
-from core.domain.vocabulary import REVIEW_STATES
+from core.domain.vocabulary import REVIEW_STATES, JobStatus, ReviewState
 
-# As core.store.db's engines: how long a read waits for a writer's lock on SQLite, and for a PostgreSQL server to answer.
+# As core.store.db's engines: how long a read waits for a writer's lock on SQLite, and for a PostgreSQL server to
+# answer.
 LOCK_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 10
 
@@ -170,18 +172,18 @@ def get_job(store: StoreReader, job_id: int) -> JobRow:
 
 
 def state_counts(store: StoreReader, jobs: Sequence[JobRow]) -> dict[int, dict[str, int]]:
-    """core.analysis.results_frame.state_counts of `jobs`: the decisions counted on the (job_id, state) index, pending the
-    rest of each job's results."""
+    """core.analysis.results_frame.state_counts of `jobs`: the decisions counted on the (job_id, state) index,
+    pending the rest of each job's results."""
     if not jobs:
         return {}
     marks = ", ".join("?" for _ in jobs)
     decided = store.rows(f"SELECT job_id, state, COUNT(*) FROM reviewstate WHERE job_id IN ({marks}) "
                          "GROUP BY job_id, state", [j.id for j in jobs])
-    counts = {j.id: {**dict.fromkeys(REVIEW_STATES, 0), "pending": j.result_count} for j in jobs}
+    counts = {j.id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: j.result_count} for j in jobs}
     for job_id, state, n in decided:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
             counts[job_id][state] = n
-            counts[job_id]["pending"] -= n
+            counts[job_id][ReviewState.PENDING] -= n
     return {job_id: c for job_id, c in counts.items() if sum(c.values())}
 
 
@@ -197,19 +199,19 @@ def job_summaries(store: StoreReader) -> list[dict[str, Any]]:
     labelling: dict[int, dict[str, int]] = {}
     for job_id, status, n in store.rows(
         "SELECT job_id, label_status, COUNT(*) FROM sample WHERE job_id IN "
-        "(SELECT id FROM labeljob WHERE status = 'IN_PROGRESS') GROUP BY job_id, label_status"
+        f"(SELECT id FROM labeljob WHERE status = '{JobStatus.IN_PROGRESS}') GROUP BY job_id, label_status"
     ):
         labelling.setdefault(job_id, dict.fromkeys(("unlabelled", "labelled", "skipped"), 0))[status] = n
     summaries = []
     for j in jobs:
-        by_state = counts.get(j.id, {"pending": 0, "accepted": 0, "rejected": 0})
+        by_state = counts.get(j.id, dict.fromkeys(REVIEW_STATES, 0))
         summaries.append({
             "id": j.id, "name": j.name, "tag": j.tag, "kind": j.kind, "task": j.task, "status": j.status,
             "failure_reason": j.failure_reason, "images": j.image_count, "results": j.result_count,
             "classes": classes.get(j.spec_id, []), "pre_label_source": j.pre_label_source,
             "created_by": j.created_by, "created_at": j.created_at.isoformat(), "by_state": by_state,
             "labelling": _labelling_json(labelling[j.id]) if j.id in labelling else None,
-            "reviewed_share": ((by_state["accepted"] + by_state["rejected"]) / j.result_count
+            "reviewed_share": ((by_state[ReviewState.ACCEPTED] + by_state[ReviewState.REJECTED]) / j.result_count
                                if j.result_count else 0.0),
         })
     return summaries

@@ -14,7 +14,9 @@ from sqlalchemy import (
     Integer,
     UniqueConstraint,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
+
+from core.domain import vocabulary as vocab
 
 
 def utcnow() -> datetime:
@@ -36,6 +38,13 @@ def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
     )
 
 
+def _word(**kwargs: Any) -> Any:
+    """A column holding a vocabulary StrEnum (core/domain/vocabulary.py) as the plain string it was always stored
+    as: the column type a `str` field gets, not the SQL ENUM SQLModel would make of the annotation. A value read back
+    is that string, equal to its member."""
+    return Field(sa_type=AutoString, **kwargs)
+
+
 def _timestamp() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
@@ -49,7 +58,7 @@ class SchemaVersion(SQLModel, table=True):
 class LabelSpec(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
-    task: str
+    task: vocab.Task = _word()
     created_at: datetime = _timestamp()
 
 
@@ -64,13 +73,15 @@ class LabelClass(SQLModel, table=True):
     position: int
 
 
-class LabelJob(SQLModel, table=True):
+class LabelJob(vocab.JobPredicates, SQLModel, table=True):
+    """A label job; what it may be used for (reviewed, labelled, a source of pre-labels) is vocab.JobPredicates."""
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
-    kind: str
-    task: str
+    kind: vocab.JobKind = _word()
+    task: vocab.Task = _word()
     tag: str = Field(index=True)
-    status: str = Field(index=True)
+    status: vocab.JobStatus = _word(index=True)
     failure_reason: str | None = None
     spec_id: int = Field(foreign_key="labelspec.id")
     image_root: str
@@ -125,7 +136,7 @@ class Result(SQLModel, table=True):
     expert_class_id: int | None = None
     pre_class_id: int | None = None
     class_changed: bool
-    change_kind: str
+    change_kind: vocab.ChangeKind = _word()
     expert_x: float | None = None
     expert_y: float | None = None
     expert_w: float | None = None
@@ -154,7 +165,7 @@ class ReviewState(SQLModel, table=True):
     # The result's id as this table's key: SQLite's rowid itself, so a decision is one b-tree entry.
     result_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     job_id: int = Field(sa_column=Column(Integer, nullable=False))
-    state: str
+    state: vocab.ReviewState = _word()
     reviewed_by: str | None = None  # None only for a decision recorded before LabelDeck kept its reviewer
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
@@ -206,6 +217,8 @@ class ReviewEvent(SQLModel, table=True):
     job_id: int = _fk("labeljob.id", index=True)
     reviewer: str
     created_at: datetime = _timestamp()
+    # ReviewState values, annotated str: `python -m core events` prints events through model_dump, which warns when
+    # a field annotated with an enum holds the plain string read back from the store.
     from_state: str | None = None
     to_state: str | None = None
     result_count: int

@@ -328,11 +328,11 @@ def test_list_jobs_summaries(engine, three_jobs):
     assert (s.id, s.tag, s.status, s.images, s.results) == (street.id, "M-LA-OD", "READY", 2, 6)
     assert s.classes == ["cat", "dog", "bird"]
     assert s.by_state == {"pending": 3, "accepted": 2, "rejected": 1}
-    assert s.reviewed_share == 0.5 and s.can_visualize
+    assert s.reviewed_share == 0.5 and s.is_reviewable
     f = by_name["fruit-stand"]
     assert (f.tag, f.images, f.results, f.classes) == ("M-LA-CL", 4, 4, ["apple", "pear", "plum"])
     a = by_name["street-autolabel"]
-    assert (a.tag, a.status, a.results, a.can_visualize) == ("LA-OD", "PROCESSING", 0, False)
+    assert (a.tag, a.status, a.results, a.is_reviewable) == ("LA-OD", "PROCESSING", 0, False)
     assert a.by_state == {"pending": 0, "accepted": 0, "rejected": 0} and a.reviewed_share == 0.0
     json_keys = set(s.to_json())
     assert {"id", "name", "tag", "status", "images", "results", "reviewed_share"} <= json_keys

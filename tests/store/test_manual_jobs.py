@@ -153,7 +153,7 @@ def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_pat
     job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
                             images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
     [card] = list_jobs(engine=engine)
-    assert (card.status, card.can_visualize) == ("IN_PROGRESS", False)
+    assert (card.status, card.is_reviewable) == ("IN_PROGRESS", False)
     assert card.labelling == {"total": 2, "labelled": 0, "skipped": 0, "unlabelled": 2, "done_share": 0.0}
     label_like_the_expert_file(engine, job.id, files=["a.png"])
     assert list_jobs(engine=engine)[0].labelling["labelled"] == 1
@@ -162,7 +162,7 @@ def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_pat
 
     assert _cache_path(engine, ready).exists()  # written as the importer writes it
     [card] = list_jobs(engine=engine)
-    assert (card.status, card.can_visualize, card.results, card.labelling) == ("READY", True, 3, None)
+    assert (card.status, card.is_reviewable, card.results, card.labelling) == ("READY", True, 3, None)
     frame = load_results(engine, get_job(engine, job.id))
     assert frame["class_row"].to_list() == ["cat", "dog", "cat"]
     stats = job_stats(engine=engine, job_id=job.id)
