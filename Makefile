@@ -26,9 +26,10 @@ run: $(VENV)/.installed
 	$(PY) -m core demo --if-empty
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
-## test: install the test dependencies (Debian's Chromium included) and run every test
+## test: install the test dependencies (Debian's Chromium included) and run every test, one worker per core
+## (pytest-xdist; the e2e tests stay together on one worker: one server and one Chromium)
 test: $(VENV)/.installed-dev chromium deploy-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 ## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one);
 ## the same job in a browser: make bench-browser

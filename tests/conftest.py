@@ -62,3 +62,12 @@ def engine(store_url: str) -> Engine:
 @pytest.fixture
 def sqlite_engine(data_dir: Path) -> Engine:
     return get_engine(f"sqlite:///{data_dir / 'labeldeck.db'}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (make test: -n auto --dist loadgroup) the e2e tests run on one worker, so that one
+    LabelDeck server (the session's app_url) and one Chromium serve them all; the other tests spread over every
+    worker. Without xdist the mark does nothing."""
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
