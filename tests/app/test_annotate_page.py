@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from core import expert_labels, manual_jobs, specs
 from core.db import get_engine
-from core.demo import seed_demo
 from core.results_frame import get_job
 from core.settings import get_settings
 from dashboard import annotator, detection_editor
@@ -23,13 +22,13 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 @pytest.fixture
-def store(store_url, monkeypatch):
-    """The demo, drawn small, in this test's store: SQLite, and PostgreSQL when configured."""
+def store(store_url, monkeypatch, copy_demo):
+    """The demo, drawn small, in this test's store: SQLite, and PostgreSQL when configured (a copy of the demo
+    seeded once: copy_demo)."""
     monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # the expert labels under their own name
-    engine = get_engine(get_settings().database_url)
-    seed_demo(engine=engine, detection_images=6, classification_images=4)
-    return engine
+    copy_demo(store_url, detection_images=6, classification_images=4)
+    return get_engine(get_settings().database_url)
 
 
 @pytest.fixture
