@@ -64,10 +64,18 @@ def sqlite_engine(data_dir: Path) -> Engine:
     return get_engine(f"sqlite:///{data_dir / 'labeldeck.db'}")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (make test: -n auto --dist loadgroup) the e2e tests run on one worker, so that one
-    LabelDeck server (the session's app_url) and one Chromium serve them all; the other tests spread over every
-    worker. Without xdist the mark does nothing."""
-    for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """make test (pytest -n auto --dist loadgroup): the e2e tests form one group that one worker runs, so that one
+    LabelDeck server (the session's app_url) and one Chromium serve them all; every other test is a unit of its
+    own, spread over the workers as --dist load spreads them. xdist's own loadgroup renames each marked test's node
+    id, which pytest 9.2's read-only node ids ignore (xdist 3.8), so the groups are made here from the path."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class E2EOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return E2EOnOneWorker(config, log)
