@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
 ## test: install the test dependencies (Debian's Chromium included) and run every test, one worker per core
-## (pytest-xdist; the e2e tests stay together on one worker: one server and one Chromium)
+## (pytest-xdist; each e2e module on one worker, its server started once: tests/conftest.py)
 test: $(VENV)/.installed-dev chromium deploy-deps
 	$(PY) -m pytest -n auto --dist loadgroup
 
