@@ -26,9 +26,10 @@ run: $(VENV)/.installed
 	$(PY) -m core demo --if-empty
 	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
 
-## test: install the test dependencies (Debian's Chromium included) and run every test
+## test: install the test dependencies (Debian's Chromium included) and run every test, one worker per core
+## (pytest-xdist; each e2e module on one worker, its server started once: tests/conftest.py)
 test: $(VENV)/.installed-dev chromium deploy-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
 
 ## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one);
 ## the same job in a browser: make bench-browser

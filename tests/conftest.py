@@ -62,3 +62,32 @@ def engine(store_url: str) -> Engine:
 @pytest.fixture
 def sqlite_engine(data_dir: Path) -> Engine:
     return get_engine(f"sqlite:///{data_dir / 'labeldeck.db'}")
+
+
+def _e2e(nodeid: str) -> bool:
+    return nodeid.startswith("tests/e2e/")
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """make test (pytest -n auto --dist loadgroup): each e2e module is one unit of work that one worker runs, so
+    that its module-scoped LabelDeck server is started once; every other test is a unit of its own, spread over
+    the workers as --dist load spreads them. (xdist's own loadgroup renames each marked test's node id, which
+    pytest 9.2's read-only node ids ignore in xdist 3.8: the units are made here, from the path.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class E2EModulesAsUnits(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid.split("::", 1)[0] if _e2e(nodeid) else nodeid
+
+    return E2EModulesAsUnits(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker of make test: the e2e tests first (each worker collects in this same order), so that the
+    longest units, the e2e modules, are handed out round robin at the start rather than last, which would leave one
+    worker running them alone at the end."""
+    if getattr(config.option, "loadgroup", False):
+        items.sort(key=lambda item: not _e2e(item.nodeid))

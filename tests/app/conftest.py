@@ -1,14 +1,19 @@
 """A small demo store shared by the page tests (read-only), built once per session on SQLite and on PostgreSQL
-when configured; signing a user in."""
+when configured; copies of a demo seeded once per session for the tests that write (copy_demo); signing a user
+in."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
+from sqlmodel import SQLModel
 from streamlit.testing.v1 import AppTest, local_script_runner
 
 from core.auth import users
@@ -46,6 +51,95 @@ def demo_store(demo_data: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("LABELDECK_DATA_DIR", str(folder))
     monkeypatch.setenv("LABELDECK_DATABASE_URL", url)
     return folder
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, int, int], tuple[Path, str]]]:
+    """(data folder, store URL) of a demo seeded at a given size on "sqlite" or "postgresql", made the first time a
+    test of this session (of this xdist worker) asks for it; never written to: copy_demo copies it."""
+    made: dict[tuple[str, int, int], tuple[Path, str]] = {}
+    schemas: list[Iterator[str]] = []
+
+    def template(backend: str, detection_images: int, classification_images: int) -> tuple[Path, str]:
+        key = (backend, detection_images, classification_images)
+        if key not in made:
+            folder = tmp_path_factory.mktemp(f"demo-template-{backend}-{detection_images}-{classification_images}")
+            folder = folder / "data"
+            if backend == "sqlite":
+                url = f"sqlite:///{folder / 'labeldeck.db'}"
+            else:
+                schema = _pg_schema_url(os.environ[PG_URL_ENV])
+                url = next(schema)
+                schemas.append(schema)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("LABELDECK_DATA_DIR", str(folder))
+                seed_demo(engine=get_engine(url), detection_images=detection_images,
+                          classification_images=classification_images)
+            made[key] = (folder, url)
+        return made[key]
+
+    yield template
+    for schema in schemas:
+        next(schema, None)  # drops the PostgreSQL schema
+
+
+def _copy_sqlite(template_url: str, url: str) -> None:
+    """The template's store, page by page (SQLite's backup API: whole, even if the target is open already)."""
+    source = sqlite3.connect(make_url(template_url).database)
+    target = sqlite3.connect(make_url(url).database)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def _schema(url: str) -> str:
+    return make_url(url).query["options"].split("search_path=")[1]
+
+
+def _copy_postgresql(template_url: str, url: str) -> None:
+    """The template schema's rows into the test's schema, made by init_db as a new store's is (every constraint,
+    index and sequence of its own), in one transaction; each sequence then continues where the template's stands,
+    so that the ids a test makes are those a store seeded in place would give."""
+    source, target = _schema(template_url), _schema(url)
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        def names(query: str, schema: str) -> list[str]:
+            return list(conn.execute(text(query), {"s": schema}).scalars())
+
+        tables_query = ("SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                        "AND table_type = 'BASE TABLE'")
+        tables = names(tables_query, source)
+        assert set(tables) == set(names(tables_query, target)), "the template and the new store differ in tables"
+        order = [t.name for t in SQLModel.metadata.sorted_tables if t.name in tables]
+        order += sorted(set(tables) - set(order))
+        conn.execute(text(f"TRUNCATE {', '.join(f'{target}.{t}' for t in order)} CASCADE"))
+        for table in order:
+            columns = ", ".join(f'"{c}"' for c in conn.execute(text(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
+                "ORDER BY ordinal_position"), {"s": target, "t": table}).scalars())
+            conn.execute(text(f"INSERT INTO {target}.{table} ({columns}) SELECT {columns} FROM {source}.{table}"))
+        for sequence in names("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s",
+                              source):
+            conn.execute(text(f"SELECT setval('{target}.{sequence}', last_value, is_called) "
+                              f"FROM {source}.{sequence}"))
+
+
+@pytest.fixture
+def copy_demo(data_dir: Path, demo_templates) -> Callable[..., None]:
+    """copy_demo(url, detection_images=, classification_images=): this test's store at `url` (SQLite or PostgreSQL)
+    and data folder become a copy of the demo seeded at that size (seed_demo, once per session and size): the same
+    rows and ids, and the demo's image files under this test's data folder, where the jobs' relative image roots
+    find them. The results-frame cache is left out (its files are keyed by the template's store URL)."""
+    def copy(url: str, *, detection_images: int, classification_images: int) -> None:
+        backend = "sqlite" if url.startswith("sqlite") else "postgresql"
+        folder, template_url = demo_templates(backend, detection_images, classification_images)
+        shutil.copytree(folder, data_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache"))
+        (_copy_sqlite if backend == "sqlite" else _copy_postgresql)(template_url, url)
+
+    return copy
 
 
 def signed_in_session(at: AppTest, name: str, role: str = "reviewer") -> AppTest:

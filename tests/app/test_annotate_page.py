@@ -10,12 +10,9 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from core.jobs import expert_labels
-
 from core.jobs import manual as manual_jobs
-
 from core.jobs import specs
 from core.store.db import get_engine
-from core.demo.seed import seed_demo
 from core.jobs.lookup import get_job
 from core.settings import get_settings
 from dashboard import annotator, detection_editor
@@ -27,13 +24,13 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
 
 @pytest.fixture
-def store(store_url, monkeypatch):
-    """The demo, drawn small, in this test's store: SQLite, and PostgreSQL when configured."""
+def store(store_url, monkeypatch, copy_demo):
+    """The demo, drawn small, in this test's store: SQLite, and PostgreSQL when configured (a copy of the demo
+    seeded once: copy_demo)."""
     monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # the expert labels under their own name
-    engine = get_engine(get_settings().database_url)
-    seed_demo(engine=engine, detection_images=6, classification_images=4)
-    return engine
+    copy_demo(store_url, detection_images=6, classification_images=4)
+    return get_engine(get_settings().database_url)
 
 
 @pytest.fixture

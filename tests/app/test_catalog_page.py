@@ -13,7 +13,6 @@ from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from core.store.db import get_engine
-from core.demo.seed import seed_demo
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
 from tests.resultset_builders import set_state
@@ -228,12 +227,12 @@ def test_a_processing_job_opens_on_its_table_and_says_why_there_are_no_images(de
 
 
 @pytest.fixture
-def own_store(store_url, monkeypatch) -> Engine:
-    """The demo with 30 street images, in this test's store: more than a page of tiles; states may change."""
+def own_store(store_url, monkeypatch, copy_demo) -> Engine:
+    """The demo with 30 street images, in this test's store (a copy of the demo seeded once: copy_demo): more than
+    a page of tiles; states may change."""
     monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
-    engine = get_engine(get_settings().database_url)
-    seed_demo(engine=engine, detection_images=30, classification_images=4)
-    return engine
+    copy_demo(store_url, detection_images=30, classification_images=4)
+    return get_engine(get_settings().database_url)
 
 
 def test_pages_of_24_tiles_and_the_review_states_in_the_captions(own_store):

@@ -16,7 +16,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.review import decisions as review
-from core.demo.seed import seed_demo
 from tests.app.conftest import plain, send_widget_state, stats
 from tests.app.test_visualize_page import (
     APP,
@@ -200,7 +199,7 @@ def test_an_empty_store_says_how_to_get_jobs():
 
 
 @pytest.fixture
-def reviewed(store_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def reviewed(store_url: str, monkeypatch: pytest.MonkeyPatch, copy_demo) -> dict[str, int]:
     """The demo jobs drawn small (street-scenes 43 results: person 16, bicycle 11, dog 8, car 7, traffic_light 1;
     fruit-stand 6, two of them changed to orange) in this test's own store, reviewed today:
 
@@ -208,8 +207,8 @@ def reviewed(store_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     dogs without a reason (8); cy rejects fruit-stand's two changed results "Wrong label". SQLite, and PostgreSQL
     when configured."""
     monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
+    copy_demo(store_url, detection_images=8, classification_images=6)  # the demo seeded once, copied
     engine = store_engine()
-    seed_demo(engine=engine, detection_images=8, classification_images=6)
     street, fruit = job_id("street-scenes"), job_id("fruit-stand")
     street_frame, fruit_frame = frame_of(street), frame_of(fruit)
 

@@ -14,14 +14,10 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from core.analysis import catalog
-
 from core.review import resultsets
-
 from core.review import decisions as review
-
 from core.auth import users
 from core.auth.access import Actor, Role, operator
-from core.demo.seed import seed_demo
 from core.domain.errors import Forbidden
 from core.exports import list_datalog_tables
 from core.review.spot_check import draw_sample, error_rate
@@ -48,12 +44,13 @@ ANA, BO = "ana", "bo"  # the reviewer at the page, and someone else reviewing th
 
 
 @pytest.fixture
-def store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """The demo jobs, drawn small, in this test's own store (SQLite, and PostgreSQL when configured): street-scenes
-    has 43 results on 8 images, fruit-stand 6. Returns the job ids by name."""
+def store(store_url: str, monkeypatch: pytest.MonkeyPatch, copy_demo) -> dict[str, int]:
+    """The demo jobs, drawn small, in this test's own store (SQLite, and PostgreSQL when configured; a copy of the
+    demo seeded once: copy_demo): street-scenes has 43 results on 8 images, fruit-stand 6. Returns the job ids by
+    name."""
     monkeypatch.setenv("LABELDECK_DATABASE_URL", store_url)
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # reviewers by name, as on an internal URL
-    seed_demo(engine=store_engine(), detection_images=8, classification_images=6)
+    copy_demo(store_url, detection_images=8, classification_images=6)
     return {name: job_id(name) for name in ("street-scenes", "fruit-stand")}
 
 
@@ -877,11 +874,11 @@ def test_catalog_search_by_file_name_and_by_class(store):
     assert catalog_rows(at) == [] and "0 images match “zebra”" in [plain(c) for c in captions(at)]
 
 
-def test_a_new_catalog_search_starts_on_its_first_page(tmp_path, monkeypatch):
+def test_a_new_catalog_search_starts_on_its_first_page(tmp_path, monkeypatch, copy_demo):
     data = tmp_path / "data"
     monkeypatch.setenv("LABELDECK_DATA_DIR", str(data))
     monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{data / 'labeldeck.db'}")
-    seed_demo(engine=store_engine(), detection_images=55, classification_images=2)
+    copy_demo(f"sqlite:///{data / 'labeldeck.db'}", detection_images=55, classification_images=2)
     street = job_id("street-scenes")
     at = catalog_table(street)
     assert len(catalog_rows(at)) == 50 and "55 images" in captions(at)

@@ -6,9 +6,6 @@ the CLI's `stats --json`)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from core.settings import get_settings
 from tests.app.conftest import plain, send_widget_state, signed_in_session, stats, tile_captions
 from tests.builders import ADMIN
 from tests.resultset_builders import STATE_OF, WITH_STATE, set_state
+from tests.unit.test_cli import run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard" / "app.py")
@@ -235,8 +233,8 @@ def test_header_stats_tabs_and_table_of_the_street_scenes_job(demo_store):
 
 def test_class_changed_table_equals_the_cli_stats(demo_store):
     street = job_id("street-scenes")
-    done = subprocess.run([sys.executable, "-m", "core", "stats", str(street), "--json"], cwd=ROOT,
-                          env=dict(os.environ), capture_output=True, text=True, timeout=60, check=True)
+    done = run_in_process("stats", str(street), "--json")  # `python -m core stats`, in this process
+    assert done.returncode == 0, done.stderr
     stats = json.loads(done.stdout)
     assert stats["by_state"] == {"pending": 90, "accepted": 0, "rejected": 0}  # the Pending tab is the whole job
     names = display_names(street) | {"(removed)": "(removed)"}

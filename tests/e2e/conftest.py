@@ -186,3 +186,36 @@ def idle(page) -> None:
     """Wait until the script is not running and no element is left over from the run before (a stale copy of a
     button would make a locator see two)."""
     page.wait_for_function(IDLE)
+
+
+# Two animation frames of the component's iframe, then the canvas's box: what a read taken after a layout pass is.
+_AFTER_TWO_FRAMES = """c => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const r = c.getBoundingClientRect();
+  done([r.x, r.y, r.width, r.height]);
+})))"""
+# The image layer (Konva's first canvas) has the image drawn: its centre pixel is painted.
+_IMAGE_DRAWN = """c => c.width > 0 && c.height > 0
+  && c.getContext('2d').getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data[3] > 0"""
+
+
+def settled_canvas(page, editor, timeout_s: float = 15) -> dict:
+    """The box editor's drawing canvas (streamlit-image-annotation: a Konva stage, the image on its first layer, the
+    boxes on the last) once it shows its image where it stays: the script idle, the image drawn, and the canvas at
+    the same place and size in the page on two reads two animation frames apart (the iframe is resized to the image
+    after it loads). Returns its bounding box in page coordinates, for mouse actions."""
+    canvases = editor.locator("canvas")
+    expect(canvases.last).to_be_visible()
+    deadline = time.monotonic() + timeout_s
+    seen = None
+    while True:
+        idle(page)
+        drawn = canvases.first.evaluate(_IMAGE_DRAWN)
+        inside = canvases.last.evaluate(_AFTER_TWO_FRAMES)
+        box = canvases.last.bounding_box()
+        now = (inside, box)
+        if drawn and box and box["width"] > 0 and now == seen:
+            return box
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the editor's canvas did not settle within {timeout_s:.0f} s: drawn={drawn}, "
+                                 f"box={box}, before={seen}")
+        seen = now

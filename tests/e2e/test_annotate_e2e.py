@@ -10,9 +10,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
+from core.jobs import expert_labels
 from core.jobs import manual as manual_jobs
-from tests.builders import as_admin
-from tests.e2e.conftest import _serve, screenshot
+from core.store.db import get_engine
+from tests.builders import as_admin, as_reviewer
+from tests.e2e.conftest import _serve, screenshot, settled_canvas
 
 pytestmark = pytest.mark.e2e
 
@@ -68,10 +70,7 @@ def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
     editor = page.frame_locator("iframe[title*='st-detection'], iframe[title*='detection']").first
     # Mode "Transform" (the default) draws a new box of the chosen Class when dragging on empty image
     editor.locator("select").nth(1).select_option(label="Dog")
-    canvas = editor.locator("canvas").last
-    expect(canvas).to_be_visible()
-    page.wait_for_timeout(300)  # the new image's canvas settles after the rerun that loaded it
-    box = canvas.bounding_box()
+    box = settled_canvas(page, editor)  # the new image drawn, where it stays after the rerun that loaded it
     page.mouse.move(box["x"] + 20, box["y"] + 20)
     page.mouse.down()
     page.mouse.move(box["x"] + 90, box["y"] + 80, steps=6)
@@ -86,10 +85,21 @@ def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
 
 
 def test_submit_turns_the_job_ready_with_what_the_expert_did(annotate_app, page):
-    """Runs after the test above: two images labelled (one as pre-labelled, one with a dog added), the rest not."""
-    url, db_url, job_id = annotate_app
+    """A job of its own, labelled as the test above labels in the browser: two images (the first as pre-labelled,
+    the second with a dog added), the rest not."""
+    url, db_url, _ = annotate_app
+    engine = get_engine(db_url)
+    job_id = manual_jobs.create_manual_job(engine=engine, name=f"{JOB}-submit", pre_labels=("auto_job", 1),
+                                           actor=as_admin("e2e")).id
+    first = expert_labels.next_unlabelled(engine=engine, job_id=job_id)
+    second = expert_labels.next_unlabelled(engine=engine, job_id=job_id, after_sample_id=first)
+    for sample_id, more in ((first, []), (second, [{"bbox": [20, 20, 70, 60], "label": "dog"}])):
+        shown = expert_labels.editor_state(engine=engine, job_id=job_id, sample_id=sample_id)
+        kept = [{"bbox": box, "label_id": label} for box, label in zip(shown.bboxes, shown.labels)]
+        expert_labels.save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, boxes=kept + more,
+                                        actor=as_reviewer("expert"))
     labelled = expert_boxes(db_url, job_id)
-    assert len(labelled) == 2
+    assert len(labelled) == 2 and sum(labelled.values()) > 1
     page.goto(f"{url}/annotate?job={job_id}")
     page.get_by_role("button", name=re.compile(r"Submit job \(\d+ images unlabelled\)")).click()
     dialog = page.get_by_role("dialog")

@@ -17,7 +17,7 @@ from bench.load_reconcile import reconcile
 from core.review import decisions as review
 from core.store.db import get_engine
 from core.jobs.rework import rework_notes
-from tests.e2e.conftest import _serve, idle, screenshot
+from tests.e2e.conftest import _serve, idle, screenshot, settled_canvas
 from tests.e2e.test_annotate_e2e import expert_boxes
 from tests.e2e.test_visualize_e2e import TILES, images_loaded, open_street_scenes, open_viewer, viewer, viewer_position
 from tests.store.test_review_concurrency import _check_replay
@@ -79,10 +79,7 @@ def relabel_one_box(page, db_url: str, job_id: int, sample_id: int) -> str:
     with engine.connect() as conn:
         width = conn.execute(text("SELECT width FROM sample WHERE id = :s"), {"s": sample_id}).scalar_one()
     editor = page.frame_locator(EDITOR).first
-    canvas = editor.locator("canvas").last
-    expect(canvas).to_be_visible()
-    page.wait_for_timeout(300)  # the canvas settles after the rerun that loaded the image
-    box = canvas.bounding_box()
+    box = settled_canvas(page, editor)  # the image drawn, where it stays after the rerun that loaded it
     scale = box["width"] / width
     x, y, w, h = note.box
     page.mouse.click(box["x"] + (x + w / 2) * scale, box["y"] + (y + h / 2) * scale)

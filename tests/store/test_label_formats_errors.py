@@ -4,18 +4,16 @@ an XML element, a task) and what is wrong, the command line exits 2, and the sto
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from core.jobs import ingest
 from core.domain.errors import BadInput
-from core.settings import PROJECT_ROOT
 from tests.builders import ADMIN, table_counts, write_json
+from tests.unit.test_cli import run_in_process
 from tests.store.test_label_formats_roundtrip import ls_rectangle, written  # noqa: F401  (the fixture)
 
 
@@ -197,8 +195,8 @@ def test_classification_needs_one_class_per_image(engine, tmp_path):
 # --- the command line: exit 2, a wrong --format named, nothing written --------------------------------------------
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ),
-                          capture_output=True, text=True, timeout=120)
+    """`python -m core` with this test's environment, in-process (tests/unit/test_cli.py: run_in_process)."""
+    return run_in_process(*args)
 
 
 @pytest.mark.parametrize(("fmt", "expected"), [

@@ -53,9 +53,26 @@ def test_a_version_3_store_gains_labelling_status_and_keeps_its_jobs(store_url, 
     engine.dispose()
 
 
-def test_the_step_leaves_columns_that_are_already_there(store_url):
+def test_the_step_leaves_columns_that_are_already_there(store_url, tmp_path):
     engine = make_engine(store_url)
     init_db(engine)
+    files = write_detection_job(tmp_path / "in")
+    job = ingest.import_detection(actor=ADMIN, engine=engine, name="current", images_dir=files.images_dir,
+                                  pre_path=files.pre_path, expert_path=files.expert_path)
+
+    def layout() -> dict[str, list[tuple[str, str, bool]]]:
+        found = inspect(engine)
+        return {table: [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)]
+                for table in sorted(found.get_table_names())}
+
+    tables, rows = layout(), job_rows(engine, job.id)
+    samples = list_samples(engine=engine, job_id=job.id)["label_status"].to_list()
     with engine.begin() as conn:
         db.UPGRADES[3](conn)  # a current store: nothing to add, nothing fails
+
+    assert layout() == tables  # no column added, dropped or changed, no table made or lost
+    assert "annotation" in tables and all(set(cols) <= {c[0] for c in tables[t]} for t, cols in NEW_COLUMNS.items())
+    assert job_rows(engine, job.id) == rows  # the job's rows as they were
+    assert list_samples(engine=engine, job_id=job.id)["label_status"].to_list() == samples == ["labelled"] * 2
+    assert schema_version(engine) == db.SCHEMA_VERSION
     engine.dispose()

@@ -123,10 +123,81 @@ def test_a_role_below_the_call_is_refused_and_nothing_changes(engine, world, cal
     assert not (world["tmp"] / "out.csv").exists()
 
 
+def _states(engine, ids: list[int]) -> list[str]:
+    """The review state of each result (no ReviewState row: pending)."""
+    with Session(engine) as session:
+        stored = dict(session.exec(select(models.ReviewState.result_id, models.ReviewState.state)).all())
+    return [stored.get(i, "pending") for i in ids]
+
+
+def _names(engine, column) -> set:
+    with Session(engine) as session:
+        return set(session.exec(select(column)).all())
+
+
+def _roles(engine) -> dict[str, str]:
+    with Session(engine) as session:
+        return {name: getattr(role, "value", role)
+                for name, role in session.exec(select(models.AppUser.name, models.AppUser.role)).all()}
+
+
+def _status(engine, world) -> str:
+    with Session(engine) as session:
+        return session.get(models.Sample, world["sample"]).label_status
+
+
+# Before a call whose effect needs something to act on: an action to undo, a label to reset.
+PREPARE: dict[str, Callable] = {
+    "review.undo_last": lambda e, w: review.reject(engine=e, job_id=w["job"].id, result_ids=w["ids"][2:3],
+                                                   from_state="pending", actor=REVIEWER),
+    "expert_labels.reset_sample": lambda e, w: save_expert_label(engine=e, job_id=w["manual"].id,
+                                                                 sample_id=w["sample"], boxes=[], actor=REVIEWER),
+}
+
+# What each call did, seen in the store (or in what it returned): (engine, world, returned) -> holds.
+EFFECTS: dict[str, Callable] = {
+    "review.accept": lambda e, w, r: r.moved == len(w["ids"]) - 2 and set(_states(e, w["ids"])) == {"accepted"},
+    "review.reject": lambda e, w, r: r.moved == len(w["ids"]) and set(_states(e, w["ids"])) == {"rejected"},
+    "review.move_to_pending": lambda e, w, r: r.moved == 2 and set(_states(e, w["ids"][:2])) == {"pending"},
+    "review.undo_last": lambda e, w, r: r is not None and r.moved == 1 and _states(e, w["ids"][2:3]) == ["pending"],
+    "resultsets.create_resultset": lambda e, w, r: _names(e, models.ResultSet.name) == {"kept", "again"},
+    "resultsets.rename_resultset": lambda e, w, r: _names(e, models.ResultSet.name) == {"renamed"},
+    "resultsets.delete_resultset": lambda e, w, r: _names(e, models.ResultSet.name) == set(),
+    "exports.build_download": lambda e, w, r: len(r.data) > 0 and r.file_name.endswith(".json"),
+    "exports.write_export": lambda e, w, r: (w["tmp"] / "out.csv").stat().st_size > 0,
+    "exports.export_to_table": lambda e, w, r: [t.name for t in exports.list_datalog_tables(
+        engine=e, job_id=w["job"].id)] == ["kept_rows"],
+    "expert_labels.save_expert_label": lambda e, w, r: _status(e, w) == "labelled",
+    "expert_labels.skip_sample": lambda e, w, r: _status(e, w) == "skipped",
+    "expert_labels.reset_sample": lambda e, w, r: r is True and _status(e, w) == "unlabelled",
+    "manual_jobs.submit_job": lambda e, w, r: r.status == "READY",
+    "manual_jobs.create_manual_job": lambda e, w, r: {"m", "m2"} <= _names(e, models.LabelJob.name),
+    "ingest.import_detection": lambda e, w, r: r.name == "imported" and "imported" in _names(e, models.LabelJob.name),
+    "specs.create_spec": lambda e, w, r: "shapes" in _names(e, models.LabelSpec.name),
+    "specs.update_spec": lambda e, w, r: "renamed" in _names(e, models.LabelSpec.name),
+    "jobs.delete_job": lambda e, w, r: "m" not in _names(e, models.LabelJob.name),
+    "users.add_user": lambda e, w, r: _roles(e) == {"ann": "viewer", "zed": "admin"},
+    "users.set_role": lambda e, w, r: _roles(e) == {"ann": "admin"},
+    "users.set_password": lambda e, w, r: users.authenticate(engine=e, name="ann",
+                                                             password="long enough password").name == "ann",
+    "users.remove_user": lambda e, w, r: "ann" not in _names(e, models.AppUser.name),
+}
+
+
+def test_every_call_has_its_effect_checked():
+    assert set(EFFECTS) == set(CALLS)
+
+
 @pytest.mark.parametrize("call", list(CALLS))
 def test_the_least_role_may_make_the_call(engine, world, call):
     least, make = CALLS[call]
-    make(engine, world, Actor(name="rita", role=least))  # no Forbidden
+    if call in PREPARE:
+        PREPARE[call](engine, world)
+    before = snapshot(engine)
+    returned = make(engine, world, Actor(name="rita", role=least))  # no Forbidden
+    assert EFFECTS[call](engine, world, returned), f"{call} as a {least.value} did not do its work"
+    if call not in ("exports.build_download", "exports.write_export", "users.set_password"):
+        assert snapshot(engine) != before  # it wrote to the store (the downloads and a password hash aside)
 
 
 def test_review_events_carry_the_signed_in_identity(engine, world):

@@ -1,8 +1,12 @@
-"""`python -m core` as a user runs it: a subprocess with the data folder in the environment."""
+"""`python -m core` as a user runs it, with the data folder in the environment: in-process through core.cli.main
+(run), and once as a real subprocess (test_python_m_core_in_a_subprocess)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -27,18 +31,54 @@ from tests.builders import (
 
 
 def run(*args: str, check_rc: int | None = 0, address_space: int | None = None) -> subprocess.CompletedProcess:
-    """Run the CLI with this test's environment (its data folder and default store come from conftest); with
-    `address_space` (bytes) capped, so that a command meant to refuse before costly work aborts if it starts it."""
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-
-    done = subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True,
-        timeout=120, preexec_fn=cap if address_space else None,
-    )
+    """Run the CLI with this test's environment (its data folder and default store come from conftest): in this
+    process, as `python -m core` would (see run_in_process); with `address_space` (bytes) capped, in a subprocess,
+    so that a command meant to refuse before costly work aborts if it starts it."""
+    done = run_in_process(*args) if address_space is None else run_subprocess(*args, address_space=address_space)
     if check_rc is not None:
         assert done.returncode == check_rc, f"rc {done.returncode}\nstdout: {done.stdout}\nstderr: {done.stderr}"
     return done
+
+
+def run_in_process(*args: str) -> subprocess.CompletedProcess:
+    """`core.cli.main(args)` as a fresh `python -m core` runs it, without paying for a new interpreter: from the
+    project folder, its stdout and stderr captured (its log lines too: the "labeldeck" logger is set up anew on the
+    captured stderr, then put back), argparse's exit as the return code, and no engine cached from an earlier call
+    (each call opens the store and checks its schema as a new process does)."""
+    from core import cli
+    from core.ops.logs import _CONFIGURED
+
+    out, err = io.StringIO(), io.StringIO()
+    logger = logging.getLogger("labeldeck")
+    saved = (logger.handlers[:], logger.level, logger.propagate, getattr(logger, _CONFIGURED, False))
+    logger.handlers.clear()
+    setattr(logger, _CONFIGURED, False)
+    get_engine.cache_clear()
+    try:
+        with contextlib.chdir(PROJECT_ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                returncode = cli.main(list(args))
+            except SystemExit as exit_:  # argparse: --help, or a usage error (2)
+                code = exit_.code
+                returncode = code if isinstance(code, int) else (0 if code is None else 1)
+                if isinstance(code, str):
+                    print(code, file=sys.stderr)
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
+        setattr(logger, _CONFIGURED, saved[3])
+        get_engine.cache_clear()
+    return subprocess.CompletedProcess(["python", "-m", "core", *args], returncode, out.getvalue(), err.getvalue())
+
+
+def run_subprocess(*args: str, address_space: int | None = None) -> subprocess.CompletedProcess:
+    """`python -m core` in a new interpreter, with this test's environment; `address_space` (bytes) caps it."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True,
+        timeout=120, preexec_fn=cap if address_space else None,
+    )
 
 
 def import_detection_args(root: Path, name: str = "street", **files_kwargs) -> list[str]:
@@ -165,3 +205,16 @@ def test_demo_if_empty_leaves_a_store_with_jobs_alone(tmp_path, data_dir, sqlite
     assert "nothing to do" in done.stdout
     assert [j.name for j in list_jobs(engine=sqlite_engine)] == ["street"]
     assert not (data_dir / "demo").exists()
+
+
+def test_python_m_core_in_a_subprocess(tmp_path, sqlite_engine):
+    """The one real `python -m core` of these tests (the rest call core.cli.main in-process): the entry point
+    imports, reads the store from the environment, writes JSON to stdout and exits with main's return code."""
+    imported = json.loads(run_subprocess(*import_detection_args(tmp_path / "in"), "--json").stdout)
+    assert (imported["name"], imported["images"], imported["results"]) == ("street", 2, 6)
+    listed = run_subprocess("jobs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [(j["id"], j["name"]) for j in json.loads(listed.stdout)] == [(imported["id"], "street")]
+    assert [j.name for j in list_jobs(engine=sqlite_engine)] == ["street"]
+    refused = run_subprocess("stats", "4242", "--json")
+    assert (refused.returncode, refused.stdout, refused.stderr.strip()) == (2, "", "error: job 4242 not found")

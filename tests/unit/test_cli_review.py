@@ -1,5 +1,5 @@
 """`python -m core review | undo | events`: in-process over SQLite and PostgreSQL (`--db`), and once as a user runs
-it (a subprocess on the default store)."""
+it (on the default store from the environment, through tests/unit/test_cli.py's run)."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def test_argument_errors_exit_2(store_url, job, capsys):
 
 
 def test_as_a_user_runs_it(tmp_path):
-    """A subprocess on the default store: import, review, undo, events; a bad class exits 2 with the reason."""
+    """As a user runs it, on the default store: import, review, undo, events; a bad class exits 2 with the reason."""
     files = write_detection_job(tmp_path / "in")
     imported = json.loads(run("import", "--task", "detection", "--name", "street", "--images", str(files.images_dir),
                               "--pre", str(files.pre_path), "--expert", str(files.expert_path), "--quiet",

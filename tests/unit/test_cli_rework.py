@@ -1,5 +1,5 @@
-"""`python -m core rework`: in-process over SQLite and PostgreSQL (`--db`), and once as a user runs it (a subprocess
-on the default store)."""
+"""`python -m core rework`: in-process over SQLite and PostgreSQL (`--db`), and once as a user runs it (on the default
+store from the environment, through tests/unit/test_cli.py's run)."""
 
 from __future__ import annotations
 
