@@ -28,7 +28,7 @@ CAPTION = re.compile(r'^<div title="[^"]*" style="[^"]*">(.*)</div>$', re.S)
 
 def open_catalog(job: int) -> AppTest:
     """The Catalog at ?job=…, reached as a browser reaches it once the app runs (the entrypoint first, so the
-    navigation is declared; see tests/app/test_visualize_page.py's open_visualize)."""
+    navigation is declared; see tests/app/visualize_helpers.py's open_visualize)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.query_params["job"] = str(job)

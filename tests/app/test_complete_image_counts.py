@@ -10,22 +10,19 @@ import polars as pl
 from core.review import resultsets
 
 from core.review import decisions as review
-from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)
+from tests.app.review_helpers import (  # noqa: F401  (store is a fixture)
     BO,
     captions,
     click,
     events,
-    frame_of,
     ids_where,
     open_page,
     open_visualize,
     sign_in,
     store,
-    store_engine,
-    tab_labels,
     toasts,
 )
-from tests.app.test_visualize_page import pick, tile_ids
+from tests.app.visualize_helpers import frame_of, pick, store_engine, tab_labels, tile_ids
 from tests.builders import as_admin, as_reviewer
 
 CARS_BY_IMAGE = {"classes": ["car"], "group_by": "image", "page_size": "12"}

@@ -23,7 +23,7 @@ from core.store.db import get_engine
 from core.settings import get_settings
 from dashboard.text import WORD_JOINER, plotly_text
 from tests.app.conftest import click_in_dialog, plain, send_widget_state
-from tests.app.test_visualize_page import APP
+from tests.app.visualize_helpers import APP
 from tests.hostile_builders import (
     ACCOUNT,
     ADMIN,

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.review import decisions as review
 from tests.app.conftest import plain, send_widget_state, stats
-from tests.app.test_visualize_page import (
+from tests.app.visualize_helpers import (
     APP,
     frame_of,
     job_id,

@@ -15,7 +15,8 @@ from dashboard import resultset_panel
 from dashboard.resultset_panel import download_data
 from dashboard.text import md
 from tests.app.test_resultset_exports_page import AT_THE_PAGE, some_complete_images
-from tests.app.test_review_page import captions, open_page, sign_in, store, store_engine  # noqa: F401
+from tests.app.review_helpers import captions, open_page, sign_in, store  # noqa: F401
+from tests.app.visualize_helpers import store_engine
 
 
 def job_root(job_id: int):

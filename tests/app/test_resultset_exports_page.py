@@ -15,18 +15,17 @@ from core.review import resultsets
 from core.review import decisions as review
 from core.exports import export_summary, list_datalog_tables, parse_split
 from dashboard.resultset_panel import PARTIAL_WARNING, download_data
-from tests.app.test_review_page import (  # noqa: F401  (store is a fixture)
+from tests.app.review_helpers import (  # noqa: F401  (store is a fixture)
     ANA,
     BO,
     captions,
     form_button,
-    frame_of,
     open_page,
     sign_in,
     store,
-    store_engine,
     widget_by_label,
 )
+from tests.app.visualize_helpers import frame_of, store_engine
 from tests.builders import as_admin, as_reviewer
 
 REVIEWER = as_reviewer(BO)

@@ -11,7 +11,7 @@ from tests.app.conftest import plain
 from tests.app.test_annotate_page import open_page as open_annotate
 from core.jobs.expert_labels import save_expert_label
 from core.jobs.manual import submit_job
-from tests.app.test_review_page import (  # noqa: F401  (store: the demo jobs, drawn small)
+from tests.app.review_helpers import (  # noqa: F401  (store: the demo jobs, drawn small)
     ANA,
     click,
     open_page,
@@ -21,7 +21,7 @@ from tests.app.test_review_page import (  # noqa: F401  (store: the demo jobs, d
     store,
     toasts,
 )
-from tests.app.test_visualize_page import frame_of, store_engine
+from tests.app.visualize_helpers import frame_of, store_engine
 from tests.builders import as_reviewer
 from tests.manual_builders import sample_ids
 

@@ -12,7 +12,7 @@ from core.auth.access import operator
 from core.store.db import get_engine
 from core.settings import get_settings
 from tests.app.conftest import plain, sign_in_as
-from tests.app.test_visualize_page import APP
+from tests.app.visualize_helpers import APP
 
 PASSWORD = "correct horse battery"
 

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 from core.store import db
 from core.store.db import get_engine, make_engine, store_unavailable
 from core.settings import get_settings
-from tests.app.test_review_page import events, open_visualize, store  # noqa: F401  (store: the fixture)
-from tests.app.test_visualize_page import APP, pick, tab_labels, tile_ids
+from tests.app.review_helpers import events, open_visualize, store  # noqa: F401  (store: the fixture)
+from tests.app.visualize_helpers import APP, pick, tab_labels, tile_ids
 from tests.store_locks import sqlite_write_lock
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/labeldeck"  # nothing listens on port 1

@@ -9,7 +9,7 @@ from core.auth import users
 from core.store.db import get_engine
 from core.settings import get_settings
 from tests.app.conftest import click_in_dialog, page_alone, sign_in_as
-from tests.app.test_visualize_page import APP
+from tests.app.visualize_helpers import APP
 
 
 @pytest.fixture(autouse=True)
