@@ -21,16 +21,14 @@ from core.store import models
 from core.auth.access import operator
 from core.domain.errors import BadInput
 from tests.builders import PRE_RESULTS, table_counts
-from tests.fuzz_inputs import (
+from tests.fuzz_inputs import FUZZ, mutated_csv, mutated_json
+from tests.malformed_corpus import (
     CORPUS,
-    FUZZ,
     SPEC_CLASSES,
     CorpusCase,
     StandardFiles,
     assert_names_where,
     files_of,
-    mutated_csv,
-    mutated_json,
     valid_dataset,
     valid_pre_dataset,
     write_standard_files,

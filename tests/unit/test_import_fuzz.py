@@ -37,17 +37,15 @@ from tests.builders import (
     write_images,
     write_json,
 )
-from tests.fuzz_inputs import (
+from tests.fuzz_inputs import FUZZ, mutated_csv, mutated_json
+from tests.malformed_corpus import (
     CORPUS,
     CORPUS_DIR,
-    FUZZ,
     SPEC_CLASSES,
     CorpusCase,
     StandardFiles,
     assert_names_where,
     files_of,
-    mutated_csv,
-    mutated_json,
     valid_dataset,
     valid_pre_dataset,
     write_standard_files,
