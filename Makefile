@@ -6,7 +6,7 @@ PORT ?= 8501
 BENCH_ARGS ?=
 BROWSER_ARGS ?=
 
-.PHONY: run test bench bench-load bench-browser bench-storage demo install install-dev chromium clean
+.PHONY: run test lint bench bench-load bench-browser bench-storage demo install install-dev chromium clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ run: $(VENV)/.installed
 ## (pytest-xdist; each e2e module on one worker, its server started once: tests/conftest.py)
 test: $(VENV)/.installed-dev chromium deploy-deps
 	$(PY) -m pytest -n auto --dist loadgroup
+
+## lint: ruff (lint and format) over the repository and mypy over core/ (pyproject.toml); CI runs it before the tests
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## bench: the 1M-result import/stats benchmark; writes bench/REPORT.md (BENCH_ARGS="--images 2000" for a quick one);
 ## the same job in a browser: make bench-browser

@@ -102,7 +102,7 @@ def _decide_one(data: JobData, tile: dict, *, user: Actor, selection: dict, seen
         buttons = [(to_state, verb, st.button("", key=f"spot_{to_state}_{tile['result_id']}", icon=ICONS[to_state],
                                                disabled=state == to_state, type="tertiary", help=verb))
                    for to_state, verb in ((ReviewState.ACCEPTED, "Accept"), (ReviewState.REJECTED, "Reject"))]
-    for to_state, verb, clicked in buttons:
+    for to_state, _verb, clicked in buttons:
         if clicked:
             act(data=data, ids=[tile["result_id"]], from_state=seen_state, to_state=to_state, user=user,
                 selection={**selection, "spot_check_sample": True})

@@ -125,8 +125,8 @@ def test_coco_with_images_is_a_zip_pycocotools_reads_and_every_file_name_is_in_i
     zipfile.ZipFile(io.BytesIO(download.data)).extractall(tmp_path / "coco")
     parts = {"": "instances.json"} if split is None else {s: f"instances_{s}.json" for s in ("train", "val")}
     found = []
-    for part, annotations in parts.items():
-        coco = COCO(str(tmp_path / "coco" / "annotations" / annotations))
+    for part, annotation_file in parts.items():
+        coco = COCO(str(tmp_path / "coco" / "annotations" / annotation_file))
         folder = tmp_path / "coco" / "images" / part  # the image root a COCO reader is given with this JSON
         for image in coco.loadImgs(coco.getImgIds()):
             assert (folder / image["file_name"]).read_bytes() == (root_of(engine, resultset) / image["file_name"]

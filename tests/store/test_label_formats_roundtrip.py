@@ -83,8 +83,8 @@ def write_cvat(path: Path, *, boxes: dict[str, list[tuple]] | None = None, tags:
         for label, *score in (tags or {}).get(name, []):
             attributes = f'<attribute name="score">{score[0]}</attribute>' if score else ""
             inner.append(f'<tag label="{label}" source="manual">{attributes}</tag>')
-        inner.append('<polygon label="%s" source="manual" occluded="0" points="1.0,1.0;3.0,1.0;2.0,3.0" '
-                     'z_order="0"/>' % classes[0])
+        inner.append(f'<polygon label="{classes[0]}" source="manual" occluded="0" points="1.0,1.0;3.0,1.0;2.0,3.0" '
+                     'z_order="0"/>')
         body.append(f'<image id="{k}" name={quoteattr(name)} width="{image["width"]}" height="{image["height"]}">'
                     + "".join(inner) + "</image>")
     path.parent.mkdir(parents=True, exist_ok=True)
