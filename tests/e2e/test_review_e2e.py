@@ -76,7 +76,7 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     page.get_by_test_id("stMainBlockContainer").get_by_role("link", name="Activity").click()
     expect(page.get_by_role("heading", name=re.compile("Activity"))).to_be_visible()
     expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
-    expect(page.get_by_text(f"1 of 1 events · {slice_size:,} decisions")).to_be_visible()
+    expect(page.get_by_text(f"1 of 1 event · {slice_size:,} decisions")).to_be_visible()
     page.wait_for_timeout(500)
     screenshot(page, "activity-page")
 
