@@ -21,7 +21,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         log(f"{CHROMIUM} not found: apt-get install -y chromium (Playwright's own browsers are never used)")
         return 2
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     machine = machine_info(db_kind="see the stores", repo_root=REPO_ROOT)
     named_workdir = args.workdir is not None
     if named_workdir:
@@ -59,8 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: dict = {
         "label": args.label,
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "command": shlex_join_redacted(["python", "-m", "bench.browser", *(sys.argv[1:] if argv is None else argv)],
-                                       args.db),
+        "command": shlex_join_redacted(
+            ["python", "-m", "bench.browser", *(sys.argv[1:] if argv is None else argv)], args.db
+        ),
         "machine": machine,
         "viewport": f"{VIEWPORT['width']} × {VIEWPORT['height']}",
         "reps": args.reps,
@@ -75,12 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         usage = CpuUsage()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            run["browser"] = (f"Debian's Chromium {browser.version} (headless), Playwright "
-                              f"{metadata.version('playwright')}")
+            run["browser"] = (
+                f"Debian's Chromium {browser.version} (headless), Playwright {metadata.version('playwright')}"
+            )
             try:
                 for store in stores:
-                    result = run_store(store, browser=browser, python=args.python, reps=args.reps,
-                                       rounds=args.rounds, shots=workdir / "failures" / store.key)
+                    result = run_store(
+                        store,
+                        browser=browser,
+                        python=args.python,
+                        reps=args.reps,
+                        rounds=args.rounds,
+                        shots=workdir / "failures" / store.key,
+                    )
                     run["stores"][store.key] = result
                     failures += [f"{store.key}: {f}" for f in result["failures"]]
             finally:
@@ -90,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc(file=sys.stderr)
         log(f"FAILED; report not written; work dir kept: {workdir}")
         return 1
-    run["finished"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    run["finished"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run["load_at_end"] = load_average()
     run["notes"] = method_notes(args) + [usage.note()]
 
@@ -149,8 +157,10 @@ def _log_summary(run: dict) -> None:
             entry = result["interactions"].get(interaction.key)
             s = report.entry_stats(entry)
             if s:
-                log(f"  {store:4} {interaction.key:18} median {s.median:8.0f} ms  p95 {s.p95:8.0f} ms  n {s.n:3} "
-                    f"{report.verdict(interaction.key, store, entry)}")
+                log(
+                    f"  {store:4} {interaction.key:18} median {s.median:8.0f} ms  p95 {s.p95:8.0f} ms  n {s.n:3} "
+                    f"{report.verdict(interaction.key, store, entry)}"
+                )
             elif entry and entry.get("na"):
                 log(f"  {store:4} {interaction.key:18} n/a: {entry['na']}")
 
@@ -159,15 +169,20 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.splitlines()[0])
     parser.add_argument("--store", choices=("demo", "1m", "both"), default="both", help="which store(s) (both)")
     parser.add_argument("--reps", type=int, default=20, help="repetitions of each in-page interaction (20)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="app processes per store: one cold open each, Submit once each on the demo (3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="app processes per store: one cold open each, Submit once each on the demo (3)",
+    )
     parser.add_argument("--label", default="before", help="names this run's figures: before, after, ... (before)")
     parser.add_argument("--out", type=Path, help="report path (default bench/REPORT.md)")
     parser.add_argument("--json", type=Path, help="raw numbers (default bench/browser-LABEL.json)")
     parser.add_argument("--db", help="database URL of the 1M store (default: a SQLite file in the work dir)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (stores, server logs)")
-    parser.add_argument("--workdir", type=Path,
-                        help="work dir (kept; its stores are reused); default: a new one under bench/.work")
+    parser.add_argument(
+        "--workdir", type=Path, help="work dir (kept; its stores are reused); default: a new one under bench/.work"
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the app and the CLI (this one)")
     args = parser.parse_args(argv)
     if args.reps < 1 or args.rounds < 1:

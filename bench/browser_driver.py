@@ -123,11 +123,20 @@ class VisualizeDriver:
     def back_to_jobs(self) -> Step:
         """As a person does: the top bar's Labeling Jobs link (same session). Untimed, a reset."""
         link = self.page.locator('[data-testid="stTopNavLink"]', has_text="Labeling Jobs").first
-        return Step(fire=self._aim(link), done="() => location.pathname.replace(/\\/$/, '') === '' "
-                    "&& document.querySelector('[class*=\"st-key-job_card_\"]') !== null")
+        return Step(
+            fire=self._aim(link),
+            done="() => location.pathname.replace(/\\/$/, '') === '' "
+            "&& document.querySelector('[class*=\"st-key-job_card_\"]') !== null",
+        )
 
-    def goto_visualize(self, job_id: int, *, slice_of: tuple[str, bool] | None = None, result: int | None = None,
-                       tab: str | None = None) -> None:
+    def goto_visualize(
+        self,
+        job_id: int,
+        *,
+        slice_of: tuple[str, bool] | None = None,
+        result: int | None = None,
+        tab: str | None = None,
+    ) -> None:
         """A view by its link (a new session). slice_of: (class_row value, class_changed)."""
         params = [f"job={job_id}"]
         if tab and tab != "pending":
@@ -169,19 +178,24 @@ class VisualizeDriver:
     def open_from_card(self, job_id: int) -> Step:
         """On Labeling Jobs: the job card's Visualize button → the job's Visualize page, drawn."""
         button = self._button(f"visualize_{job_id}")
-        return Step(fire=self._aim(button), ctx={"job": str(job_id)},
-                    done="(ctx) => location.pathname.endsWith('/visualize') && window.__ui.param('job') === ctx.job "
-                         "&& window.__ui.showing() !== null && (window.__ui.tiles().length > 0 "
-                         "|| window.__ui.noResults())")
+        return Step(
+            fire=self._aim(button),
+            ctx={"job": str(job_id)},
+            done="(ctx) => location.pathname.endsWith('/visualize') && window.__ui.param('job') === ctx.job "
+            "&& window.__ui.showing() !== null && (window.__ui.tiles().length > 0 "
+            "|| window.__ui.noResults())",
+        )
 
     def select_class_changed_cell(self, row: int, column: str = "True") -> Step:
         """A cell of the Class Changed table (a component: an HTML table; before, an st.dataframe on a canvas)."""
         cell = self.page.locator(f'.ld-cct td[data-row="{row}"][data-column="{column}"]')
         x, y = self._point(cell, _centre)
-        return Step(fire=lambda: self.page.mouse.click(x, y),
-                    ctx={"showing": self.showing(), "slice": self.page.evaluate("location.search")},
-                    done="(ctx) => location.search.includes('slice=') && location.search !== ctx.slice "
-                         "&& window.__ui.showing() !== null && window.__ui.showing() !== ctx.showing")
+        return Step(
+            fire=lambda: self.page.mouse.click(x, y),
+            ctx={"showing": self.showing(), "slice": self.page.evaluate("location.search")},
+            done="(ctx) => location.search.includes('slice=') && location.search !== ctx.slice "
+            "&& window.__ui.showing() !== null && window.__ui.showing() !== ctx.showing",
+        )
 
     def apply_filter(self, class_changed: bool) -> Step:
         """Sidebar: Class Changed Condition True or False (untimed: the form does not rerun), then Apply (timed).
@@ -190,83 +204,111 @@ class VisualizeDriver:
         value = "True" if class_changed else "False"
         sidebar.get_by_test_id("stRadio").get_by_text(value, exact=True).click()
         apply = sidebar.get_by_role("button", name="Apply")
-        grid = ("(ctx) => { const t = window.__ui.tiles(); return t.length === 24 "
-                "&& t.every((k) => !ctx.tiles.includes(k)) && window.__ui.tileImagesLoaded(24); }")
-        return Step(fire=self._aim(apply),
-                    ctx={"param": value.lower(), "text": f"Class Changed = {value}",
-                         "tiles": [str(t) for t in self.tiles()]},
-                    done="(ctx) => window.__ui.param('class_changed') === ctx.param "
-                         "&& (window.__ui.showing() || '').includes(ctx.text)",
-                    milestones=(("grid", grid),))
+        grid = (
+            "(ctx) => { const t = window.__ui.tiles(); return t.length === 24 "
+            "&& t.every((k) => !ctx.tiles.includes(k)) && window.__ui.tileImagesLoaded(24); }"
+        )
+        return Step(
+            fire=self._aim(apply),
+            ctx={"param": value.lower(), "text": f"Class Changed = {value}", "tiles": [str(t) for t in self.tiles()]},
+            done="(ctx) => window.__ui.param('class_changed') === ctx.param "
+            "&& (window.__ui.showing() || '').includes(ctx.text)",
+            milestones=(("grid", grid),),
+        )
 
     def switch_tab(self, tab: str) -> Step:
         """tab: pending, accepted or rejected (the segmented control over the table)."""
         label = {"pending": "Pending Review", "accepted": "Accepted", "rejected": "Rejected"}[tab]
         button = self.page.locator('.st-key-tab [role="radio"]').filter(has_text=re.compile(rf"^{label} [\d,]+$"))
-        return Step(fire=self._aim(button), ctx={"label": label, "tab": None if tab == "pending" else tab,
-                                                 "showing": self.showing()},
-                    done="(ctx) => { const t = window.__ui.tabs()[ctx.label]; return t && t.checked "
-                         "&& window.__ui.param('tab') === ctx.tab && window.__ui.showing() !== null; }")
+        return Step(
+            fire=self._aim(button),
+            ctx={"label": label, "tab": None if tab == "pending" else tab, "showing": self.showing()},
+            done="(ctx) => { const t = window.__ui.tabs()[ctx.label]; return t && t.checked "
+            "&& window.__ui.param('tab') === ctx.tab && window.__ui.showing() !== null; }",
+        )
 
     def next_grid_page(self) -> Step:
         button = self.page.locator('[data-testid="stMain"] [data-testid="stPaginationNext"]')
-        return Step(fire=self._aim(button),
-                    ctx={"page": self.page.evaluate("window.__ui.activePage()"),
-                         "tiles": [str(t) for t in self.tiles()]},
-                    done="(ctx) => window.__ui.activePage() === ctx.page + 1 "
-                         "&& window.__ui.param('page') === String(ctx.page + 1) "
-                         "&& window.__ui.tiles().length > 0 && !window.__ui.tiles().some((k) => ctx.tiles.includes(k))")
+        return Step(
+            fire=self._aim(button),
+            ctx={"page": self.page.evaluate("window.__ui.activePage()"), "tiles": [str(t) for t in self.tiles()]},
+            done="(ctx) => window.__ui.activePage() === ctx.page + 1 "
+            "&& window.__ui.param('page') === String(ctx.page + 1) "
+            "&& window.__ui.tiles().length > 0 && !window.__ui.tiles().some((k) => ctx.tiles.includes(k))",
+        )
 
     def pick_tile(self, index: int = 0, *, on: bool = True) -> Step:
         """Tick (or untick) a tile's Pick checkbox; done when the review bar offers the picked tile."""
         tile = self._tile(index)
         checkbox = tile.locator(".ld-pick")
-        return Step(fire=self._aim(checkbox), ctx={"on": on},
-                    done="(ctx) => { const bar = window.__ui.reviewBar(); "
-                         "return ctx.on ? bar.includes('Accept 1 picked') : (bar !== '' && !bar.includes('picked')); }")
+        return Step(
+            fire=self._aim(checkbox),
+            ctx={"on": on},
+            done="(ctx) => { const bar = window.__ui.reviewBar(); "
+            "return ctx.on ? bar.includes('Accept 1 picked') : (bar !== '' && !bar.includes('picked')); }",
+        )
 
     def open_viewer(self, index: int = 0) -> Step:
         """A tile's open button → the viewer dialog with its canvas drawn."""
         tile = self._tile(index)
         result = int(tile.get_attribute("data-result"))
         button = tile.locator(".ld-open")
-        return Step(fire=self._aim(button), ctx={"result": result},
-                    done="(ctx) => window.__ui.viewerResult() === ctx.result "
-                         "&& window.__ui.param('result') === String(ctx.result) && window.__ui.viewerReady()")
+        return Step(
+            fire=self._aim(button),
+            ctx={"result": result},
+            done="(ctx) => window.__ui.viewerResult() === ctx.result "
+            "&& window.__ui.param('result') === String(ctx.result) && window.__ui.viewerReady()",
+        )
 
     def close_viewer(self) -> Step:
         """Esc. When a decision was made in the viewer, the page reruns to catch up (not awaited here: the
         Settler waits for the script to be done)."""
-        return Step(fire=lambda: self.page.keyboard.press("Escape"), rerun=False,
-                    done="() => window.__ui.viewer() === null && window.__ui.param('result') === null")
+        return Step(
+            fire=lambda: self.page.keyboard.press("Escape"),
+            rerun=False,
+            done="() => window.__ui.viewer() === null && window.__ui.param('result') === null",
+        )
 
     def viewer_next(self) -> Step:
         """→ in the viewer: the next result of the slice, its canvas drawn."""
-        return Step(fire=lambda: self.page.keyboard.press("ArrowRight"), ctx={"result": self.viewer_result()},
-                    done="(ctx) => { const r = window.__ui.viewerResult(); return r !== null && r !== ctx.result "
-                         "&& window.__ui.param('result') === String(r) && window.__ui.viewerReady(); }")
+        return Step(
+            fire=lambda: self.page.keyboard.press("ArrowRight"),
+            ctx={"result": self.viewer_result()},
+            done="(ctx) => { const r = window.__ui.viewerResult(); return r !== null && r !== ctx.result "
+            "&& window.__ui.param('result') === String(r) && window.__ui.viewerReady(); }",
+        )
 
     def accept_one(self) -> Step:
         """A in the viewer: the result on screen is accepted and the viewer shows the next one (the page behind
         catches up when the viewer closes)."""
-        return Step(fire=lambda: self.page.keyboard.press("a"), ctx={"result": self.viewer_result()},
-                    done="(ctx) => { const r = window.__ui.viewerResult(); const p = window.__ui.viewerPosition(); "
-                         "return r !== null && r !== ctx.result && !!p && p.state === 'Pending Review' "
-                         "&& window.__ui.viewerReady(); }")
+        return Step(
+            fire=lambda: self.page.keyboard.press("a"),
+            ctx={"result": self.viewer_result()},
+            done="(ctx) => { const r = window.__ui.viewerResult(); const p = window.__ui.viewerPosition(); "
+            "return r !== null && r !== ctx.result && !!p && p.state === 'Pending Review' "
+            "&& window.__ui.viewerReady(); }",
+        )
 
     def accept_slice(self) -> Step:
         """The review bar's `Accept N shown` for everything shown (the selected slice, all pages)."""
         shown = self.shown_count()
-        button = self.page.locator(".st-key-review_bar").get_by_role("button", name=f"Accept {shown:,} shown",
-                                                                     exact=True)
-        return Step(fire=self._aim(button), ctx={"pending": self.pending(), "shown": shown},
-                    done="(ctx) => window.__ui.pending() === ctx.pending - ctx.shown && window.__ui.noResults()")
+        button = self.page.locator(".st-key-review_bar").get_by_role(
+            "button", name=f"Accept {shown:,} shown", exact=True
+        )
+        return Step(
+            fire=self._aim(button),
+            ctx={"pending": self.pending(), "shown": shown},
+            done="(ctx) => window.__ui.pending() === ctx.pending - ctx.shown && window.__ui.noResults()",
+        )
 
     def undo(self) -> Step:
         """The review bar's `Undo my last action`; done when the Pending Review count is back up."""
         button = self.page.locator(".st-key-review_bar").get_by_role("button", name="Undo my last action")
-        return Step(fire=self._aim(button), ctx={"pending": self.pending()},
-                    done="(ctx) => window.__ui.pending() > ctx.pending && window.__ui.showing() !== null")
+        return Step(
+            fire=self._aim(button),
+            ctx={"pending": self.pending()},
+            done="(ctx) => window.__ui.pending() > ctx.pending && window.__ui.showing() !== null",
+        )
 
     def annotate_complete(self) -> Step:
         """Annotate: the Complete button inside streamlit-image-annotation's iframe; done when the images-done
@@ -278,27 +320,37 @@ class VisualizeDriver:
         button.wait_for(state="visible")
         # the iframe is the topmost element at the point, the button's box is in page coordinates
         x, y = self._point(frame, lambda _: _centre(button.bounding_box()))
-        return Step(fire=lambda: self.page.mouse.click(x, y),
-                    ctx={"done": self.page.evaluate("window.__ui.annotateDone()"),
-                         "file": self.page.evaluate("window.__ui.annotateFile()"),
-                         "key": self.page.evaluate("window.__ui.editorKey()")},
-                    done="(ctx) => window.__ui.annotateDone() > ctx.done && window.__ui.annotateFile() !== null "
-                         "&& window.__ui.annotateFile() !== ctx.file && window.__ui.editorKey() !== ctx.key "
-                         "&& window.__ui.editorReady()")
+        return Step(
+            fire=lambda: self.page.mouse.click(x, y),
+            ctx={
+                "done": self.page.evaluate("window.__ui.annotateDone()"),
+                "file": self.page.evaluate("window.__ui.annotateFile()"),
+                "key": self.page.evaluate("window.__ui.editorKey()"),
+            },
+            done="(ctx) => window.__ui.annotateDone() > ctx.done && window.__ui.annotateFile() !== null "
+            "&& window.__ui.annotateFile() !== ctx.file && window.__ui.editorKey() !== ctx.key "
+            "&& window.__ui.editorReady()",
+        )
 
     def submit(self) -> Step:
         """Annotate: Submit job (with unlabelled images, a confirmation dialog opens)."""
         button = self._button("submit_job")
-        return Step(fire=self._aim(button), ctx={"text": SUBMIT_CONFIRM_TEXT},
-                    done="(ctx) => { const d = window.__ui.dialog(); return d !== null "
-                         "&& [...d.querySelectorAll('button')].some((b) => b.innerText.trim() === ctx.text); }")
+        return Step(
+            fire=self._aim(button),
+            ctx={"text": SUBMIT_CONFIRM_TEXT},
+            done="(ctx) => { const d = window.__ui.dialog(); return d !== null "
+            "&& [...d.querySelectorAll('button')].some((b) => b.innerText.trim() === ctx.text); }",
+        )
 
     def submit_confirm(self, job_id: int) -> Step:
         """The confirmation's Submit anyway → the job is READY and its Visualize page is drawn."""
         button = self.page.get_by_role("dialog").get_by_role("button", name=SUBMIT_CONFIRM_TEXT)
-        return Step(fire=self._aim(button), ctx={"job": str(job_id)},
-                    done="(ctx) => location.pathname.endsWith('/visualize') && window.__ui.param('job') === ctx.job "
-                         "&& window.__ui.showing() !== null && window.__ui.dialog() === null")
+        return Step(
+            fire=self._aim(button),
+            ctx={"job": str(job_id)},
+            done="(ctx) => location.pathname.endsWith('/visualize') && window.__ui.param('job') === ctx.job "
+            "&& window.__ui.showing() !== null && window.__ui.dialog() === null",
+        )
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -338,8 +390,10 @@ class VisualizeDriver:
             self.page.mouse.move(x, y)
             self.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
             if locator.bounding_box() == box and locator.evaluate(
-                    "(el, [x, y]) => { const top = document.elementFromPoint(x, y); "
-                    "return !!top && (el === top || el.contains(top)); }", [x, y]):
+                "(el, [x, y]) => { const top = document.elementFromPoint(x, y); "
+                "return !!top && (el === top || el.contains(top)); }",
+                [x, y],
+            ):
                 return x, y
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{locator} did not stand still, uncovered, within {timeout_s:.0f} s")

@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from bench.browser_stores import Store
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 
 
@@ -50,9 +56,23 @@ class Server:
         self.port = free_port()
         self._log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [self.python, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=REPO_ROOT, env=self.store.env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                self.python,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=REPO_ROOT,
+            env=self.store.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -151,7 +171,8 @@ class CpuUsage:
         wall, busy, own = self.wall, self.busy_s, self.own_s
         other = max(busy - own, 0.0)
         cores = os.cpu_count() or 1
-        return (f"CPU while the browser part ran ({wall / 60:.1f} min on {cores} cores): this benchmark's processes "
-                f"(app servers, Chromium, driver) {own:,.0f} s, other processes {other:,.0f} s "
-                f"({other / (wall * cores):.0%} of the machine)")
-
+        return (
+            f"CPU while the browser part ran ({wall / 60:.1f} min on {cores} cores): this benchmark's processes "
+            f"(app servers, Chromium, driver) {own:,.0f} s, other processes {other:,.0f} s "
+            f"({other / (wall * cores):.0%} of the machine)"
+        )

@@ -37,10 +37,12 @@ class Interaction:
 
 
 INTERACTIONS: tuple[Interaction, ...] = (
-    Interaction("open_first", "Visualize from a job card, cold: the job's first open (fresh app process, no "
-                              "thumbnails drawn yet)", "open-cold"),
-    Interaction("open_cold", "Visualize from a job card, cold: fresh app process (thumbnails on disk)",
-                "open-cold"),
+    Interaction(
+        "open_first",
+        "Visualize from a job card, cold: the job's first open (fresh app process, no thumbnails drawn yet)",
+        "open-cold",
+    ),
+    Interaction("open_cold", "Visualize from a job card, cold: fresh app process (thumbnails on disk)", "open-cold"),
     Interaction("open_warm", "Visualize from a job card, warm (back to Labeling Jobs, Visualize again)", "open-warm"),
     Interaction("select_cell", "Select a Class Changed cell (the slice's grid shown)", "in-page"),
     Interaction("apply_filter", "Apply a filter (Class Changed True ⇄ False)", "in-page"),
@@ -61,6 +63,7 @@ BY_KEY = {i.key: i for i in INTERACTIONS}
 
 
 # ---------------------------------------------------------------------------------------------------- statistics
+
 
 def percentile(values: Sequence[float], p: float) -> float:
     """The p-th percentile, linear interpolation between order statistics (numpy's default method)."""
@@ -94,14 +97,14 @@ def stats(samples: Sequence[float] | None) -> Stats | None:
 
 # ---------------------------------------------------------------------------------------------------- targets
 
+
 @dataclass(frozen=True)
 class Target:
     median_ms: float | None = None
     p95_ms: float | None = None
 
     def met(self, s: Stats) -> bool:
-        return ((self.median_ms is None or s.median < self.median_ms)
-                and (self.p95_ms is None or s.p95 < self.p95_ms))
+        return (self.median_ms is None or s.median < self.median_ms) and (self.p95_ms is None or s.p95 < self.p95_ms)
 
     def describe(self) -> str:
         parts = []
@@ -115,8 +118,7 @@ class Target:
 def target(key: str, store: str) -> Target | None:
     kind = BY_KEY[key].kind
     if kind == "in-page":
-        return (Target(IN_PAGE_DEMO_MEDIAN_MS, IN_PAGE_DEMO_P95_MS) if store == "demo"
-                else Target(IN_PAGE_1M_MEDIAN_MS))
+        return Target(IN_PAGE_DEMO_MEDIAN_MS, IN_PAGE_DEMO_P95_MS) if store == "demo" else Target(IN_PAGE_1M_MEDIAN_MS)
     if kind == "open-warm":
         return Target(OPEN_WARM_MS)
     if kind == "open-cold":
@@ -135,6 +137,7 @@ def target_text(key: str, stores: Sequence[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- the JSON
+
 
 def interaction_entry(run: dict, store: str, key: str) -> dict | None:
     return run.get("stores", {}).get(store, {}).get("interactions", {}).get(key)
@@ -158,6 +161,7 @@ def read_json(path: Path) -> dict | None:
 
 
 # ---------------------------------------------------------------------------------------------------- rendering
+
 
 def ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
@@ -207,8 +211,13 @@ def results_table(current: dict, before: dict | None = None) -> list[str]:
     header = ["interaction", "target"]
     for store in stores:
         name = STORE_TITLES[store]
-        header += [f"{name} median {old}", f"{name} median {label}", f"{name} p95 {old}", f"{name} p95 {label}",
-                   f"{name} n {label}"]
+        header += [
+            f"{name} median {old}",
+            f"{name} median {label}",
+            f"{name} p95 {old}",
+            f"{name} p95 {label}",
+            f"{name} n {label}",
+        ]
     header.append(f"result ({label})")
     rows = [_row(header), "| --- | --- |" + " ---: |" * (5 * len(stores)) + " :---: |"]
     for interaction in INTERACTIONS:
@@ -216,8 +225,7 @@ def results_table(current: dict, before: dict | None = None) -> list[str]:
         for store in stores:
             was = interaction_entry(before, store, interaction.key)
             now = interaction_entry(current, store, interaction.key)
-            cells += [_cell(was, "median"), _cell(now, "median"), _cell(was, "p95"), _cell(now, "p95"),
-                      _cell(now, "n")]
+            cells += [_cell(was, "median"), _cell(now, "median"), _cell(was, "p95"), _cell(now, "p95"), _cell(now, "n")]
         cells.append(_verdicts(interaction.key, stores, current))
         rows.append(_row(cells))
     return rows
@@ -278,8 +286,13 @@ def render_block(current: dict, before: dict | None = None) -> str:
         "",
         f"Run {current.get('started', '?')} with `{current.get('command', 'python -m bench.browser')}`, label "
         f"**{current.get('label', '?')}**"
-        + (f", beside **{before.get('label', 'before')}** of {before.get('started', '?')} (commit "
-           f"{before.get('machine', {}).get('commit', '?')})" if before else "") + ".",
+        + (
+            f", beside **{before.get('label', 'before')}** of {before.get('started', '?')} (commit "
+            f"{before.get('machine', {}).get('commit', '?')})"
+            if before
+            else ""
+        )
+        + ".",
         "",
         "| | |",
         "| --- | --- |",
@@ -318,7 +331,7 @@ def with_browser_block(report: str, block: str) -> str:
     """`report` with its browser section replaced by `block`, or `block` appended; the rest is left as it is."""
     found = _BLOCK.search(report)
     if found:
-        return report[:found.start()] + block + report[found.end():]
+        return report[: found.start()] + block + report[found.end() :]
     return (report.rstrip("\n") + "\n\n" if report.strip() else "") + block
 
 

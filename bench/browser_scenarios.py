@@ -39,8 +39,9 @@ class Recorder:
         if breakdown is not None:
             entry["breakdown"].append({k: (round(v, 1) if isinstance(v, float) else v) for k, v in breakdown.items()})
 
-    def time(self, key: str, settler: Settler, make: Callable[[], Step], *,
-             milestone_of: dict[str, str] | None = None) -> None:
+    def time(
+        self, key: str, settler: Settler, make: Callable[[], Step], *, milestone_of: dict[str, str] | None = None
+    ) -> None:
         """Time a step; a lost click (no rerun at all) is dropped and the step made and timed again."""
         self.add(key, self._retrying(key, lambda: settler.time(make())), milestone_of=milestone_of)
 
@@ -83,8 +84,15 @@ def timed(recorder: Recorder, keys: Sequence[str], body: Callable[[], None], *, 
             recorder.na(key, f"failed in this run: {first_line}")
 
 
-def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int, rec: Recorder,
-              shots: Path, rss: Callable[[], float]) -> None:
+def run_suite(
+    driver: VisualizeDriver,
+    settler: Settler,
+    store: Store,
+    reps: int,
+    rec: Recorder,
+    shots: Path,
+    rss: Callable[[], float],
+) -> None:
     """Every in-page interaction, `reps` times each, after the first (cold) open of this app process."""
     job = store.job_id
     page = driver.page
@@ -108,8 +116,12 @@ def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int
         progress("apply_filter")
         driver.goto_visualize(job)
         for i in range(reps):
-            rec.time("apply_filter", settler, lambda: driver.apply_filter(class_changed=i % 2 == 0),
-                     milestone_of={"grid": "grid_after_filter"})
+            rec.time(
+                "apply_filter",
+                settler,
+                lambda: driver.apply_filter(class_changed=i % 2 == 0),
+                milestone_of={"grid": "grid_after_filter"},
+            )
 
     def switch_tab() -> None:
         progress("switch_tab")
@@ -168,11 +180,18 @@ def run_suite(driver: VisualizeDriver, settler: Settler, store: Store, reps: int
         for _ in range(reps):
             rec.time("annotate_complete", settler, driver.annotate_complete)
 
-    for keys, body in ((("open_warm",), open_warm), (("select_cell",), select_cell),
-                       (("apply_filter", "grid_after_filter"), apply_filter), (("switch_tab",), switch_tab),
-                       (("next_page",), next_page), (("pick_tile",), pick_tile), (("open_viewer",), open_viewer),
-                       (("viewer_next",), viewer_next), (("accept_one",), accept_one),
-                       (("accept_slice", "undo"), accept_slice_and_undo)):
+    for keys, body in (
+        (("open_warm",), open_warm),
+        (("select_cell",), select_cell),
+        (("apply_filter", "grid_after_filter"), apply_filter),
+        (("switch_tab",), switch_tab),
+        (("next_page",), next_page),
+        (("pick_tile",), pick_tile),
+        (("open_viewer",), open_viewer),
+        (("viewer_next",), viewer_next),
+        (("accept_one",), accept_one),
+        (("accept_slice", "undo"), accept_slice_and_undo),
+    ):
         timed(rec, keys, body, page=page, shots=shots)
         rec.rss[keys[-1]] = round(rss())
     if store.has_annotate:
@@ -196,16 +215,19 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
         settler = Settler(page, cpu=cpu_reader(server))
         driver = VisualizeDriver(page, settler, server.url)
         try:
+
             def cold_open() -> None:
                 driver.goto_jobs()
-                rec.time("open_first" if index == 0 else "open_cold", settler,
-                         lambda: driver.open_from_card(store.job_id))
+                rec.time(
+                    "open_first" if index == 0 else "open_cold", settler, lambda: driver.open_from_card(store.job_id)
+                )
 
             timed(rec, ("open_first" if index == 0 else "open_cold",), cold_open, page=page, shots=shots)
             if index == 0:
                 rec.rss["open_first"] = round(server.rss_mib())
                 run_suite(driver, settler, store, reps, rec, shots, server.rss_mib)
             if store.has_annotate:
+
                 def submit() -> None:
                     driver.goto_annotate(store.refine_job_id)
                     rec.time("submit_dialog", settler, driver.submit)
@@ -223,17 +245,30 @@ def run_store(store: Store, *, browser, python: str, reps: int, rounds: int, sho
             rec.na(key, "the synthetic job is imported READY: there is no IN_PROGRESS job to annotate or submit")
     notes = list(store.notes)
     if store.has_annotate:
-        notes.append(f"Annotate's Complete labels the next unlabelled image each time ({reps} in the first app "
-                     "process, before its Submit); Submit turns the job READY, so it is timed once per app process, "
-                     "each over a fresh copy of the seeded database")
+        notes.append(
+            f"Annotate's Complete labels the next unlabelled image each time ({reps} in the first app "
+            "process, before its Submit); Submit turns the job READY, so it is timed once per app process, "
+            "each over a fresh copy of the seeded database"
+        )
     if rss:
         notes.append(f"app server RSS after each app process's run: {', '.join(f'{r:,.0f}' for r in rss)} MiB")
     if rec.rss:
-        notes.append("app server RSS in the first app process, after each interaction's repetitions (MiB): "
-                     + ", ".join(f"{key} {mib:,.0f}" for key, mib in rec.rss.items()))
+        notes.append(
+            "app server RSS in the first app process, after each interaction's repetitions (MiB): "
+            + ", ".join(f"{key} {mib:,.0f}" for key, mib in rec.rss.items())
+        )
     if rec.lost:
-        notes.append(f"{len(rec.lost)} click(s) started no rerun and were done again, untimed attempt dropped: "
-                     + ", ".join(sorted(set(rec.lost))))
-    return {"description": store.description, "db": db_kind(store.db_url), "job_id": store.job_id,
-            "interactions": rec.as_json(), "notes": notes, "failures": rec.failures, "rss_mib_after": rec.rss,
-            "lost_clicks": rec.lost}
+        notes.append(
+            f"{len(rec.lost)} click(s) started no rerun and were done again, untimed attempt dropped: "
+            + ", ".join(sorted(set(rec.lost)))
+        )
+    return {
+        "description": store.description,
+        "db": db_kind(store.db_url),
+        "job_id": store.job_id,
+        "interactions": rec.as_json(),
+        "notes": notes,
+        "failures": rec.failures,
+        "rss_mib_after": rec.rss,
+        "lost_clicks": rec.lost,
+    }

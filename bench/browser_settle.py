@@ -112,8 +112,14 @@ class Timing:
     browser_cpu_ms: float | None = None
 
     def breakdown(self) -> dict:
-        return {"queue_ms": self.queue_ms, "script_ms": self.script_ms, "render_ms": self.render_ms,
-                "runs": self.runs, "server_cpu_ms": self.server_cpu_ms, "browser_cpu_ms": self.browser_cpu_ms}
+        return {
+            "queue_ms": self.queue_ms,
+            "script_ms": self.script_ms,
+            "render_ms": self.render_ms,
+            "runs": self.runs,
+            "server_cpu_ms": self.server_cpu_ms,
+            "browser_cpu_ms": self.browser_cpu_ms,
+        }
 
 
 class Settler:
@@ -121,8 +127,16 @@ class Settler:
     of the app server and of the browser ({"server": {pid: s}, "browser": {pid: s}}); it is read outside the timed
     span."""
 
-    def __init__(self, page: Page, *, frames: int = 2, timeout_ms: float = 300_000, lost_click_ms: float = 30_000,
-                 cpu: Callable[[], dict[str, dict[int, float]]] | None = None, polling: str | float = "raf") -> None:
+    def __init__(
+        self,
+        page: Page,
+        *,
+        frames: int = 2,
+        timeout_ms: float = 300_000,
+        lost_click_ms: float = 30_000,
+        cpu: Callable[[], dict[str, dict[int, float]]] | None = None,
+        polling: str | float = "raf",
+    ) -> None:
         self.page = page
         self.lost_click_ms = lost_click_ms
         self.polling = polling
@@ -138,20 +152,23 @@ class Settler:
     def wait(self, done: str = "() => true", ctx: Any = None, *, runs: int | None = None) -> None:
         """Until settled with `done(ctx)` true; with `runs`, only after a rerun started beyond that count."""
         arg = {"ctx": ctx, "rerun": runs is not None, "runs": runs or 0, "frames": self.frames}
-        self.page.wait_for_function(f"(arg) => window.__bench.settled(arg, ({done}))", arg=arg, polling=self.polling,
-                                    timeout=self.timeout_ms)
+        self.page.wait_for_function(
+            f"(arg) => window.__bench.settled(arg, ({done}))", arg=arg, polling=self.polling, timeout=self.timeout_ms
+        )
 
     def wait_for(self, predicate: str, ctx: Any = None) -> None:
         """Until `predicate(ctx)` holds (no settling): a milestone."""
-        self.page.wait_for_function(f"(ctx) => !!(({predicate})(ctx))", arg=ctx, polling=self.polling,
-                                    timeout=self.timeout_ms)
+        self.page.wait_for_function(
+            f"(ctx) => !!(({predicate})(ctx))", arg=ctx, polling=self.polling, timeout=self.timeout_ms
+        )
 
     def _rerun_started(self, step: Step, runs: int) -> None:
         if not step.rerun:
             return
         try:
-            self.page.wait_for_function("(runs) => window.__bench.runs > runs", arg=runs, polling=self.polling,
-                                        timeout=self.lost_click_ms)
+            self.page.wait_for_function(
+                "(runs) => window.__bench.runs > runs", arg=runs, polling=self.polling, timeout=self.lost_click_ms
+            )
         except PlaywrightTimeout:
             raise LostClick(f"no rerun within {self.lost_click_ms / 1000:.0f} s of the click") from None
 

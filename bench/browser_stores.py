@@ -48,8 +48,13 @@ class Store:
         return {**clean, "LABELDECK_DATA_DIR": str(self.data_dir), "LABELDECK_DATABASE_URL": self.db_url}
 
     def core(self, *args: str) -> str:
-        run = subprocess.run([self.python, "-m", "core", *args, "--db", self.db_url], cwd=REPO_ROOT, env=self.env,
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [self.python, "-m", "core", *args, "--db", self.db_url],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
         if run.returncode:
             raise RuntimeError(f"python -m core {' '.join(args)} failed ({run.returncode}): {run.stderr[-2000:]}")
         return run.stdout
@@ -96,9 +101,11 @@ class DemoStore(Store):
         self.job_id = jobs[DEMO_JOB]["id"]
         self.refine_job_id = jobs[DEMO_REFINE_JOB]["id"]
         street, refine = jobs[DEMO_JOB], jobs[DEMO_REFINE_JOB]
-        self.description = (f"`python -m core demo` (SQLite): Visualize on {DEMO_JOB} ({street['images']:,} images, "
-                            f"{street['results']:,} results, 640 × 480 JPEGs); Annotate on {DEMO_REFINE_JOB} "
-                            f"({refine['labelling']['labelled']:,} of {refine['images']:,} images labelled)")
+        self.description = (
+            f"`python -m core demo` (SQLite): Visualize on {DEMO_JOB} ({street['images']:,} images, "
+            f"{street['results']:,} results, 640 × 480 JPEGs); Annotate on {DEMO_REFINE_JOB} "
+            f"({refine['labelling']['labelled']:,} of {refine['images']:,} images labelled)"
+        )
 
     def _restore(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -133,9 +140,11 @@ class BigStore(Store):
         by_state = job.get("by_state", {})
         if by_state.get("pending") != job["results"]:
             self.notes.append(f"the job was not all pending at the start: {by_state}")
-        self.description = (f"bench.run's synthetic job on {db_kind(self.db_url)}: {job['images']:,} images, "
-                            f"{job['results']:,} results; {DISTINCT_IMAGES} distinct 1280 × 720 JPEGs hard-linked "
-                            "under its file names")
+        self.description = (
+            f"bench.run's synthetic job on {db_kind(self.db_url)}: {job['images']:,} images, "
+            f"{job['results']:,} results; {DISTINCT_IMAGES} distinct 1280 × 720 JPEGs hard-linked "
+            "under its file names"
+        )
 
     def _reusable(self) -> int | None:
         if not self.marker.exists():
@@ -155,8 +164,7 @@ class BigStore(Store):
         self.root.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(exist_ok=True)
         ensure_database(self.db_url)
-        ctx = BenchContext(python=self.python, db_url=self.db_url, workdir=self.root, env=self.env,
-                           job_name=BIG_JOB)
+        ctx = BenchContext(python=self.python, db_url=self.db_url, workdir=self.root, env=self.env, job_name=BIG_JOB)
         bench_generate(ctx, SynthSpec())
         bench_import(ctx)
         started = time.perf_counter()
@@ -173,8 +181,11 @@ def link_images(db_url: str, job_id: int, images_dir: Path, *, distinct: int = D
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            names = conn.execute(text("SELECT file_path FROM sample WHERE job_id = :j ORDER BY id"),
-                                 {"j": job_id}).scalars().all()
+            names = (
+                conn.execute(text("SELECT file_path FROM sample WHERE job_id = :j ORDER BY id"), {"j": job_id})
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
     sources = images_dir.parent / "jpeg"
@@ -202,8 +213,9 @@ def write_jpeg(path: Path, seed: int, size: tuple[int, int] = (1280, 720)) -> Pa
     for y in range(height):
         share = y / height
         draw.line([(0, y), (width, y)], fill=tuple(int(a + (b - a) * share) for a, b in zip(top, bottom)))
-    draw.polygon([(0, height), (width * 0.4, height * 0.55), (width * 0.6, height * 0.55), (width, height)],
-                 fill=(70, 70, 75))
+    draw.polygon(
+        [(0, height), (width * 0.4, height * 0.55), (width * 0.6, height * 0.55), (width, height)], fill=(70, 70, 75)
+    )
     for _ in range(40):
         x, y = rng.randint(0, width - 40), rng.randint(height // 3, height - 40)
         w, h = rng.randint(20, 200), rng.randint(20, 160)
@@ -218,4 +230,3 @@ def _sqlite_copy(source: Path, target: Path) -> None:
         src.backup(dst)
     src.close()
     dst.close()
-

@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import text
 
 from core.auth.access import Actor, Role
-from core.store.db import get_engine
 from core.exports import export_to_table, write_export
 from core.review.resultsets import create_resultset
+from core.store.db import get_engine
 
 BENCH = Actor(name="bench", role=Role.REVIEWER)
 
@@ -30,11 +30,14 @@ ACCEPT = 100_000
 
 def accept_every_tenth(engine, job_id: int, limit: int) -> int:
     with engine.begin() as conn:
-        return conn.execute(text(
-            "INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
-            "SELECT id, job_id, 'accepted', 'bench', CURRENT_TIMESTAMP FROM result "
-            "WHERE job_id = :job_id AND id % 10 = 0 ORDER BY id LIMIT :limit"
-        ), {"job_id": job_id, "limit": limit}).rowcount
+        return conn.execute(
+            text(
+                "INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
+                "SELECT id, job_id, 'accepted', 'bench', CURRENT_TIMESTAMP FROM result "
+                "WHERE job_id = :job_id AND id % 10 = 0 ORDER BY id LIMIT :limit"
+            ),
+            {"job_id": job_id, "limit": limit},
+        ).rowcount
 
 
 def timed(work):
@@ -51,13 +54,29 @@ def bench_exports(url: str, job_id: int, limit: int) -> dict:
     out: dict = {"accepted": accepted, "items": resultset.item_count, "create_s": create_s, "files": {}}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as folder:
         for fmt in ("coco", "csv", "yolo", "voc"):
-            path, seconds = timed(lambda: write_export(engine=engine, resultset_id=resultset.id, format=fmt,
-                                                       out=Path(folder), include_partial=True, actor=BENCH))
+            path, seconds = timed(
+                lambda: write_export(
+                    engine=engine,
+                    resultset_id=resultset.id,
+                    format=fmt,
+                    out=Path(folder),
+                    include_partial=True,
+                    actor=BENCH,
+                )
+            )
             out["files"][fmt] = {"s": seconds, "bytes": path.stat().st_size}
             if fmt == "coco":
                 out["images"] = len(json.loads(path.read_bytes())["images"])
-    table, table_s = timed(lambda: export_to_table(engine=engine, resultset_id=resultset.id, table="bench_labels",
-                                                   replace=True, include_partial=True, actor=BENCH))
+    table, table_s = timed(
+        lambda: export_to_table(
+            engine=engine,
+            resultset_id=resultset.id,
+            table="bench_labels",
+            replace=True,
+            include_partial=True,
+            actor=BENCH,
+        )
+    )
     out.update(table_s=table_s, table_rows=table.row_count)
     return out
 

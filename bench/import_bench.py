@@ -23,7 +23,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -46,6 +46,8 @@ RSS_TARGETS_GIB = {1: 1.0, 3: 3.0}
 def _target_size(size: float) -> int:
     """A quick run below 1M is held to the 1M targets, anything above 1M to the 3M ones."""
     return 1 if size <= 1 else 3
+
+
 # The figures before issue 14's import work (the issue's own, quiet runs on this machine, minimum of several; the
 # results-list one from bench.run's report of 2026-11-25).
 BEFORE = {
@@ -76,7 +78,7 @@ BEFORE_PROFILE = {
     "expert file: parse + checks": "5.64",
     "pre-label file: parse + checks + alignment": "7.97",
     "  of which JSON decoding into columns (both files)": "12.48 (json.loads 8.26, the pre file twice; dict "
-                                                          "records to columns 4.22)",
+    "records to columns 4.22)",
     "matching and metrics": "0.83",
     "samples written (and their ids)": "0.38",
     "bulk writes (samples and results)": "4.25 (results; 1.63 of it in iter_rows)",
@@ -98,7 +100,7 @@ class ImportRun:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     load_at_start = os.getloadavg()
     args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="import-", dir=args.workdir))
@@ -142,8 +144,9 @@ def _fresh_store(workdir: Path, backend: str, url: str | None) -> str:
         return f"sqlite:///{path}"
     parsed = make_url(url)
     if "bench" not in (parsed.database or ""):  # it is dropped: never `test`, never someone's store
-        raise _Failed("--pg: the database name must contain 'bench' (it is dropped and created), "
-                      f"got {parsed.database}")
+        raise _Failed(
+            f"--pg: the database name must contain 'bench' (it is dropped and created), got {parsed.database}"
+        )
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -156,12 +159,29 @@ def _fresh_store(workdir: Path, backend: str, url: str | None) -> str:
 
 def _import_argv(files: SynthFiles, pre_format: str, db_url: str) -> list[str]:
     pre = files.pre_dataset_path if pre_format == "dataset" else files.pre_path
-    return ["-m", "core", "import", "--task", "detection", "--name", "bench-import", "--images", str(files.images_dir),
-            "--pre", str(pre), "--expert", str(files.expert_path), "--skip-image-check", "--db", db_url]
+    return [
+        "-m",
+        "core",
+        "import",
+        "--task",
+        "detection",
+        "--name",
+        "bench-import",
+        "--images",
+        str(files.images_dir),
+        "--pre",
+        str(pre),
+        "--expert",
+        str(files.expert_path),
+        "--skip-image-check",
+        "--db",
+        db_url,
+    ]
 
 
-def _import(workdir: Path, files: SynthFiles, backend: str, url: str | None, size: float, pre_format: str, *,
-            python: str) -> ImportRun:
+def _import(
+    workdir: Path, files: SynthFiles, backend: str, url: str | None, size: float, pre_format: str, *, python: str
+) -> ImportRun:
     db_url = _fresh_store(workdir, backend, url)
     flush_to_disk()
     stage_log = workdir / "stages.log"
@@ -186,8 +206,11 @@ def _profile(workdir: Path, files: SynthFiles, url: str | None, *, python: str) 
     out = workdir / f"import-{backend}.prof"
     env = {**os.environ, "LABELDECK_DATA_DIR": str(workdir / "data")}
     log(f"$ {backend}, under cProfile")
-    run = run_child([python, "-m", "cProfile", "-o", str(out), *_import_argv(files, "dataset", db_url), "--quiet"],
-                    cwd=REPO_ROOT, env=env)
+    run = run_child(
+        [python, "-m", "cProfile", "-o", str(out), *_import_argv(files, "dataset", db_url), "--quiet"],
+        cwd=REPO_ROOT,
+        env=env,
+    )
     if not run.ok:
         raise _Failed(f"profiled import exited {run.returncode}")
     stats = pstats.Stats(str(out)).stats
@@ -197,8 +220,9 @@ def _profile(workdir: Path, files: SynthFiles, url: str | None, *, python: str) 
             if name == function and filename.endswith(suffix):
                 cumulative[label] = cumulative.get(label, 0.0) + ct
     total = max((ct for (_f, _l, name), (_cc, _nc, _tt, ct, _c) in stats.items() if name == "<module>"), default=0)
-    return [("whole command (under cProfile)", total)] + [(label, cumulative.get(label, 0.0))
-                                                            for _s, _f, label in PROFILED]
+    return [("whole command (under cProfile)", total)] + [
+        (label, cumulative.get(label, 0.0)) for _s, _f, label in PROFILED
+    ]
 
 
 def _quote(value: str) -> str:
@@ -210,8 +234,13 @@ def _quote(value: str) -> str:
 def _stage_durations(stages: list[tuple[str, float]], wall_s: float) -> dict[str, float]:
     """Seconds between progress lines, folded into the import's phases."""
     phases = {"read expert": 0.0, "read pre-labels": 0.0, "match + metrics": 0.0, "write": 0.0, "cache frame": 0.0}
-    kinds = (("reading expert", "read expert"), ("reading pre", "read pre-labels"), ("matching", "match + metrics"),
-             ("writing", "write"), ("caching", "cache frame"))
+    kinds = (
+        ("reading expert", "read expert"),
+        ("reading pre", "read pre-labels"),
+        ("matching", "match + metrics"),
+        ("writing", "write"),
+        ("caching", "cache frame"),
+    )
     for (stage, at), (_next, until) in zip(stages, stages[1:] + [("end", stages[-1][1] if stages else 0.0)]):
         phase = next((p for prefix, p in kinds if stage.startswith(prefix)), None)
         if phase:
@@ -220,8 +249,15 @@ def _stage_durations(stages: list[tuple[str, float]], wall_s: float) -> dict[str
     return phases
 
 
-def render(runs: list[ImportRun], profiles: dict[str, list[tuple[str, float]]], *, started: datetime,
-           load: tuple[float, float, float], pg: str | None, python: str) -> str:
+def render(
+    runs: list[ImportRun],
+    profiles: dict[str, list[tuple[str, float]]],
+    *,
+    started: datetime,
+    load: tuple[float, float, float],
+    pg: str | None,
+    python: str,
+) -> str:
     machine = machine_info(db_kind="SQLite + PostgreSQL" if pg else db_kind("sqlite://"), repo_root=REPO_ROOT)
     lines = [
         "<!-- import:start -->",
@@ -244,24 +280,37 @@ def render(runs: list[ImportRun], profiles: dict[str, list[tuple[str, float]]], 
         lines.append(
             f"| {r.size:g}M | {r.backend} | {PRE_FORMATS[r.pre_format]} | {r.results or 0:,} | {r.run.wall_s:.1f} s "
             f"| < {time_target:g} s | {rss:.2f} GiB | < {rss_target:g} GiB | {verdict} "
-            f"| {BEFORE.get((r.backend, r.size, r.pre_format), '')} |")
+            f"| {BEFORE.get((r.backend, r.size, r.pre_format), '')} |"
+        )
     lines += ["", "Where the wall time goes, from the import's progress lines (seconds):", ""]
     phases = list(_stage_durations(runs[0].stages, runs[0].run.wall_s)) if runs else []
-    lines += ["| size | backend | pre-labels | " + " | ".join(phases) + " |",
-              "| ---: | --- | --- | " + " | ".join("---:" for _ in phases) + " |"]
+    lines += [
+        "| size | backend | pre-labels | " + " | ".join(phases) + " |",
+        "| ---: | --- | --- | " + " | ".join("---:" for _ in phases) + " |",
+    ]
     for r in runs:
         durations = _stage_durations(r.stages, r.run.wall_s)
-        lines.append(f"| {r.size:g}M | {r.backend} | {PRE_FORMATS[r.pre_format]} | "
-                     + " | ".join(f"{durations[p]:.1f}" for p in phases) + " |")
+        lines.append(
+            f"| {r.size:g}M | {r.backend} | {PRE_FORMATS[r.pre_format]} | "
+            + " | ".join(f"{durations[p]:.1f}" for p in phases)
+            + " |"
+        )
     if profiles:
         backends = list(profiles)
-        lines += ["", f"cProfile of the {runs[0].size:g}M import with COCO-dataset pre-labels (cumulative seconds; "
-                  "cProfile's own overhead inflates Python-heavy parts):", "",
-                  "| function | " + " | ".join(backends) + " | before, sqlite (pyinstrument) |",
-                  "| --- | " + " | ".join("---:" for _ in backends) + " | --- |"]
+        lines += [
+            "",
+            f"cProfile of the {runs[0].size:g}M import with COCO-dataset pre-labels (cumulative seconds; "
+            "cProfile's own overhead inflates Python-heavy parts):",
+            "",
+            "| function | " + " | ".join(backends) + " | before, sqlite (pyinstrument) |",
+            "| --- | " + " | ".join("---:" for _ in backends) + " | --- |",
+        ]
         for i, (label, _seconds) in enumerate(profiles[backends[0]]):
-            lines.append(f"| {label} | " + " | ".join(f"{profiles[b][i][1]:.2f}" for b in backends)
-                         + f" | {BEFORE_PROFILE.get(label, '')} |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join(f"{profiles[b][i][1]:.2f}" for b in backends)
+                + f" | {BEFORE_PROFILE.get(label, '')} |"
+            )
     lines += ["", *NOTES, "<!-- import:end -->", ""]
     return "\n".join(lines)
 

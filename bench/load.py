@@ -65,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_generate(ctx, spec)
             imported = bench_import(ctx)
             import_s = next(m.value for m in imported.measurements if m.name == "import wall time")
-            run_notes.append(f"job imported by `python -m core import --skip-image-check` in {import_s:.1f} s "
-                             f"({args.images:,} images × {args.boxes_per_image:g} boxes, seed {args.seed})")
+            run_notes.append(
+                f"job imported by `python -m core import --skip-image-check` in {import_s:.1f} s "
+                f"({args.images:,} images × {args.boxes_per_image:g} boxes, seed {args.seed})"
+            )
         else:
             ctx.job_id = args.job_id
             run_notes.append(f"existing job {args.job_id} (--job-id), its earlier review history kept")
@@ -79,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     job_id = int(ctx.job_id)
     before = reconcile(engine, job_id)
     if not before.ok:
-        log(f"FAILED: job {job_id}'s review states do not match its event log before the load (changed outside "
-            "review events, e.g. by bench.export_child's untimed UPDATE); use a freshly imported job")
+        log(
+            f"FAILED: job {job_id}'s review states do not match its event log before the load (changed outside "
+            "review events, e.g. by bench.export_child's untimed UPDATE); use a freshly imported job"
+        )
         for example in before.examples:
             log(f"  {example}")
         return 1
@@ -104,17 +108,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     check = reconcile(engine, job_id, since=since, reports=reports)
     reconcile_s = time.perf_counter() - t0
-    log(f"reconciliation {'PASS' if check.ok else 'FAIL'} in {reconcile_s:.1f} s: {check.events:,} events replayed "
-        f"over {check.results:,} results")
+    log(
+        f"reconciliation {'PASS' if check.ok else 'FAIL'} in {reconcile_s:.1f} s: {check.events:,} events replayed "
+        f"over {check.results:,} results"
+    )
     for example in check.examples:
         log(f"  {example}")
     if args.bulk_review:
         run_notes.append(time_bulk_review(ctx, "after the load"))
 
     command = display_command(["python", "-m", "bench.load", *(sys.argv[1:] if argv is None else argv)], db_url)
-    section = load_section(args=args, command=command, engine=engine, job_id=job_id, reports=reports, check=check,
-                           wall_s=wall_s, reconcile_s=reconcile_s, started=started, machine=machine,
-                           run_notes=run_notes)
+    section = load_section(
+        args=args,
+        command=command,
+        engine=engine,
+        job_id=job_id,
+        reports=reports,
+        check=check,
+        wall_s=wall_s,
+        reconcile_s=reconcile_s,
+        started=started,
+        machine=machine,
+        run_notes=run_notes,
+    )
     out = args.out if args.out is not None else REPO_ROOT / "bench" / "REPORT.md"
     update_report(out, engine.dialect.name, section)
     log(f"report section load:{engine.dialect.name} written to {out}")
@@ -142,25 +158,53 @@ def time_bulk_review(ctx: BenchContext, when: str) -> str:
     return f"bench.run's review action {when} (`python -m bench.review_child`, on this job): {timings}"
 
 
-def run_workers(ctx: BenchContext, *, job_id: int, names: Sequence[str], args: argparse.Namespace,
-                ) -> tuple[list[WorkerReport], float]:
+def run_workers(
+    ctx: BenchContext, *, job_id: int, names: Sequence[str], args: argparse.Namespace
+) -> tuple[list[WorkerReport], float]:
     """Start the reviewers, the first alone (it builds the job's frame cache the others read), release them together
     and wait. Returns their reports and the wall time from the start signal to the last one's exit."""
-    common = ["--seed", str(args.seed), "--min-slice", str(args.min_slice), "--max-slice", str(args.max_slice),
-              "--undo-rate", str(args.undo_rate), "--refresh-rate", str(args.refresh_rate),
-              "--hot-share", str(args.hot_share), "--hot-fraction", str(args.hot_fraction),
-              "--think-ms", str(args.think_ms)]
+    common = [
+        "--seed",
+        str(args.seed),
+        "--min-slice",
+        str(args.min_slice),
+        "--max-slice",
+        str(args.max_slice),
+        "--undo-rate",
+        str(args.undo_rate),
+        "--refresh-rate",
+        str(args.refresh_rate),
+        "--hot-share",
+        str(args.hot_share),
+        "--hot-fraction",
+        str(args.hot_fraction),
+        "--think-ms",
+        str(args.think_ms),
+    ]
     common += ["--actions", str(args.actions)] if args.actions is not None else ["--duration", str(args.duration)]
     outs = [ctx.workdir / f"{name}.json" for name in names]
     processes: list[subprocess.Popen] = []
     try:
         for name, out in zip(names, outs, strict=True):
-            argv = [ctx.python, "-m", "bench.load_worker", ctx.db_url, str(job_id), "--name", name, "--out", str(out),
-                    *common]
+            argv = [
+                ctx.python,
+                "-m",
+                "bench.load_worker",
+                ctx.db_url,
+                str(job_id),
+                "--name",
+                name,
+                "--out",
+                str(out),
+                *common,
+            ]
             if not processes:
                 log(f"$ {display_command(argv, ctx.db_url)} (and {len(names) - 1} more)")
-            processes.append(subprocess.Popen(argv, cwd=REPO_ROOT, env=ctx.env, stdin=subprocess.PIPE,
-                                              stdout=subprocess.PIPE, text=True))
+            processes.append(
+                subprocess.Popen(
+                    argv, cwd=REPO_ROOT, env=ctx.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+            )
             if len(processes) == 1:
                 _await_ready(processes[:1], READY_TIMEOUT_S)
         _await_ready(processes[1:], READY_TIMEOUT_S)
@@ -183,8 +227,10 @@ def run_workers(ctx: BenchContext, *, job_id: int, names: Sequence[str], args: a
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    reports = [read_worker_report(out, name=name, returncode=process.returncode)
-               for name, out, process in zip(names, outs, processes, strict=True)]
+    reports = [
+        read_worker_report(out, name=name, returncode=process.returncode)
+        for name, out, process in zip(names, outs, processes, strict=True)
+    ]
     return reports, wall_s
 
 
@@ -227,7 +273,6 @@ def ensure_database(url: str) -> bool:
     return True
 
 
-
 def settle(engine: Engine) -> str | None:
     """Untimed, before the load, on PostgreSQL: VACUUM ANALYZE the result table, so that the load starts from the
     same state whatever came before it (earlier loads and bulk reviews leave dead rows, and autovacuum may be off or
@@ -259,14 +304,20 @@ def _database_kind(engine: Engine, url: str) -> str:
     return db_kind(url)
 
 
-
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database URL (default: a fresh SQLite file in the work dir); a PostgreSQL "
-                        "database that does not exist yet is created")
+    parser.add_argument(
+        "--db",
+        help="database URL (default: a fresh SQLite file in the work dir); a PostgreSQL "
+        "database that does not exist yet is created",
+    )
     parser.add_argument("--job-id", type=int, help="load an existing job of --db instead of importing one")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
-                        help=f"reviewer processes (default {DEFAULT_WORKERS}, at most {MAX_WORKERS})")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"reviewer processes (default {DEFAULT_WORKERS}, at most {MAX_WORKERS})",
+    )
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--actions", type=int, help="review actions per reviewer, instead of --duration")
     parser.add_argument("--images", type=int, default=100_000, help="images of the generated job (default 100000)")
@@ -276,18 +327,30 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--min-slice", type=int, default=100, help="fewest results in a slice (100)")
     parser.add_argument("--max-slice", type=int, default=20_000, help="most results in a slice (20000)")
     parser.add_argument("--undo-rate", type=float, default=0.05, help="share of actions that are undos (0.05)")
-    parser.add_argument("--refresh-rate", type=float, default=0.5,
-                        help="share of actions after which a reviewer rereads the states (0.5)")
+    parser.add_argument(
+        "--refresh-rate",
+        type=float,
+        default=0.5,
+        help="share of actions after which a reviewer rereads the states (0.5)",
+    )
     parser.add_argument("--hot-share", type=float, default=0.5, help="share of slices in the hot part (0.5)")
     parser.add_argument("--hot-fraction", type=float, default=0.05, help="the hot part: share of the job (0.05)")
     parser.add_argument("--think-ms", type=float, default=0.0, help="mean pause between actions (0)")
-    parser.add_argument("--bulk-review", action="store_true", help="also time bench.run's review action (500k "
-                        "results accepted in one action, then undone) on the job before and after the load")
+    parser.add_argument(
+        "--bulk-review",
+        action="store_true",
+        help="also time bench.run's review action (500k "
+        "results accepted in one action, then undone) on the job before and after the load",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="with --actions: kill reviewers after (s)")
     parser.add_argument("--out", type=Path, help="report path (default bench/REPORT.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir")
-    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / ".work",
-                        help="parent of the temporary work dir (default bench/.work, git-ignored)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=REPO_ROOT / "bench" / ".work",
+        help="parent of the temporary work dir (default bench/.work, git-ignored)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the children (this one)")
     args = parser.parse_args(argv)
     if not 1 <= args.workers <= MAX_WORKERS:

@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import load_report
@@ -58,8 +58,14 @@ def log(message: str) -> None:
 
 
 def core_json(env: dict[str, str], *args: str):
-    out = subprocess.run([sys.executable, "-m", "core", *args, "--json"], cwd=REPO_ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "core", *args, "--json"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -82,10 +88,32 @@ def start_workers(args, cluster: Cluster, job_id: int, password: str, workdir: P
         out = workdir / f"session{i + 1}.json"
         err = (workdir / f"session{i + 1}.log").open("w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.load_browser_worker", "--url", cluster.url, "--replica", replica,
-             "--user", f"load{i + 1}", "--password", password, "--job-id", str(job_id),
-             "--duration", str(args.duration), "--out", str(out), "--slot", str(i)],
-            cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.load_browser_worker",
+                "--url",
+                cluster.url,
+                "--replica",
+                replica,
+                "--user",
+                f"load{i + 1}",
+                "--password",
+                password,
+                "--job-id",
+                str(job_id),
+                "--duration",
+                str(args.duration),
+                "--out",
+                str(out),
+                "--slot",
+                str(i),
+            ],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
             start_new_session=True,
         )
         workers.append((proc, out, err, replica))
@@ -96,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=8, help="concurrent Chromium sessions (default 8)")
     parser.add_argument("--duration", type=float, default=60, help="seconds of reviewing (default 60)")
-    parser.add_argument("--pg", default=os.environ.get("LABELDECK_BENCH_PG", DEFAULT_PG),
-                        help="a PostgreSQL server URL; the bench makes a database of its own on it")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("LABELDECK_BENCH_PG", DEFAULT_PG),
+        help="a PostgreSQL server URL; the bench makes a database of its own on it",
+    )
     parser.add_argument("--database", default="labeldeck_bench_browser")
     parser.add_argument("--job", default="street-scenes", help="the demo job the sessions review")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "REPORT.md")
@@ -113,10 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="load-browser-", dir=REPO_ROOT / "bench" / ".work"))
     data_dir = workdir / "data"
     log(f"work dir {workdir}")
-    run: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "sessions": args.sessions,
-                 "duration": args.duration, "job": args.job,
-                 "command": " ".join(["python -m bench.load_browser", *(sys.argv[1:] if argv is None else argv)]),
-                 "machine": machine_info(db_kind="postgresql", repo_root=REPO_ROOT), "load_start": load_average()}
+    run: dict = {
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "sessions": args.sessions,
+        "duration": args.duration,
+        "job": args.job,
+        "command": " ".join(["python -m bench.load_browser", *(sys.argv[1:] if argv is None else argv)]),
+        "machine": machine_info(db_kind="postgresql", repo_root=REPO_ROOT),
+        "load_start": load_average(),
+    }
     database_url = ensure_database(args.pg, args.database)
     seed(database_url, data_dir, reset=True)
     password = secrets.token_urlsafe(12)
@@ -125,9 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     job = next(j for j in jobs if j["name"] == args.job)
     run["job_results"] = job["results"]
 
-    cluster = Cluster(database_url=database_url, data_dir=data_dir, log_dir=workdir / "logs",
-                      proxy_port=free_port(), ports=(free_port(), free_port()),
-                      settings={"LABELDECK_AUTH": "password"})
+    cluster = Cluster(
+        database_url=database_url,
+        data_dir=data_dir,
+        log_dir=workdir / "logs",
+        proxy_port=free_port(),
+        ports=(free_port(), free_port()),
+        settings={"LABELDECK_AUTH": "password"},
+    )
     workers: list[tuple] = []
     ok = True
     try:
@@ -135,8 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         replicas = Replicas(cluster)
         rss = {"idle": replicas.rss()}
         log("memory per open job (probe sessions)")
-        run["jobs_memory"] = memory_per_job(cluster, replicas, [j for j in jobs if j["status"] == "READY"], password,
-                                           workdir)
+        run["jobs_memory"] = memory_per_job(
+            cluster, replicas, [j for j in jobs if j["status"] == "READY"], password, workdir
+        )
         rss["jobs_opened"] = replicas.rss()
         log(f"starting {args.sessions} sessions")
         workers = start_workers(args, cluster, job["id"], password, workdir)

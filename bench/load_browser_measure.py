@@ -90,8 +90,9 @@ def run_untimed(settler: Settler, make, *, shot: Path, attempts: int = 3) -> Non
                 raise
 
 
-def memory_per_job(cluster: Cluster, replicas: Replicas, jobs: list[dict], password: str,
-                   workdir: Path) -> dict[str, list]:
+def memory_per_job(
+    cluster: Cluster, replicas: Replicas, jobs: list[dict], password: str, workdir: Path
+) -> dict[str, list]:
     """On each replica, a probe session opens Visualize of every job in turn: (job, results, RSS after) rows."""
     from playwright.sync_api import sync_playwright
 
@@ -119,8 +120,11 @@ def memory_per_job(cluster: Cluster, replicas: Replicas, jobs: list[dict], passw
                     button = page.locator(f".st-key-visualize_{job['id']} button").filter(visible=True)
                     if not button.count() or button.first.is_disabled():
                         continue  # Visualize is for manual label jobs
-                    run_untimed(settler, lambda j=job: driver.open_from_card(j["id"]),
-                                shot=workdir / f"probe-{name}-{job['id']}.png")
+                    run_untimed(
+                        settler,
+                        lambda j=job: driver.open_from_card(j["id"]),
+                        shot=workdir / f"probe-{name}-{job['id']}.png",
+                    )
                     rows[name].append((job["name"], job["results"], replicas.rss()[name]))
                     run_untimed(settler, driver.back_to_jobs, shot=workdir / f"probe-{name}-back.png")
                 context.close()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
+from core.analysis.results_frame import review_states
 from core.review import decisions as review
 from core.review.history import move_of
-from core.analysis.results_frame import review_states
 
 
 def replay_problems(engine: Engine, job_id: int) -> tuple[list, list[str]]:
@@ -22,21 +22,27 @@ def replay_problems(engine: Engine, job_id: int) -> tuple[list, list[str]]:
     replay: dict[int, str] = {}
     for event in events:
         if not event.result_count == len(event.result_ids) == len(set(event.result_ids)):
-            problems.append(f"event {event.id}: result_count {event.result_count}, {len(event.result_ids)} ids, "
-                            f"{len(set(event.result_ids))} distinct")
+            problems.append(
+                f"event {event.id}: result_count {event.result_count}, {len(event.result_ids)} ids, "
+                f"{len(set(event.result_ids))} distinct"
+            )
         for result_id in event.result_ids:
             left, reached = move_of(event, result_id)
             if replay.get(result_id, "pending") != left:
-                problems.append(f"event {event.id} ({event.reviewer}) moved result {result_id} from {left}, the "
-                                f"log has it {replay.get(result_id, 'pending')}")
+                problems.append(
+                    f"event {event.id} ({event.reviewer}) moved result {result_id} from {left}, the "
+                    f"log has it {replay.get(result_id, 'pending')}"
+                )
             replay[result_id] = reached
     decided = {i: s for i, s in replay.items() if s != "pending"}
     stored = {i: str(s) for i, s in review_states(engine, job_id).select("result_id", "review_state").iter_rows()}
     differs = sorted(set(decided.items()) ^ set(stored.items()))
     if differs:
-        problems.append(f"{len({i for i, _ in differs})} results whose state differs from the replayed log, e.g. "
-                        f"result {differs[0][0]}: log {decided.get(differs[0][0], 'pending')}, store "
-                        f"{stored.get(differs[0][0], 'pending')}")
+        problems.append(
+            f"{len({i for i, _ in differs})} results whose state differs from the replayed log, e.g. "
+            f"result {differs[0][0]}: log {decided.get(differs[0][0], 'pending')}, store "
+            f"{stored.get(differs[0][0], 'pending')}"
+        )
     with engine.connect() as conn:
         revision = conn.execute(text("SELECT review_revision FROM labeljob WHERE id = :j"), {"j": job_id}).scalar()
     if revision != len(events):

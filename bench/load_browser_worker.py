@@ -33,8 +33,9 @@ STEP_TIMEOUT_MS = 30_000  # a step slower than this is an error, not a latency
 
 
 class Session:
-    def __init__(self, page, base_url: str, user: str, password: str, job_id: int, *, slot: int = 0,
-                 shots: Path | None = None) -> None:
+    def __init__(
+        self, page, base_url: str, user: str, password: str, job_id: int, *, slot: int = 0, shots: Path | None = None
+    ) -> None:
         self.page = page
         self.base_url = base_url
         self.user, self.password, self.job_id = user, password, job_id
@@ -111,8 +112,9 @@ class Session:
         try:
             self.recover()
         except Exception as error:  # noqa: BLE001
-            self.errors.append({"key": "recover", "message": f"{type(error).__name__}: {str(error)[:200]}",
-                                "at": time.time()})
+            self.errors.append(
+                {"key": "recover", "message": f"{type(error).__name__}: {str(error)[:200]}", "at": time.time()}
+            )
 
     def reject_picked(self) -> Step:
         """The review bar's Reject popover (opened untimed: no rerun), its `Reject 1 picked`."""
@@ -201,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         VisualizeDriver.install(context)
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
-        session = Session(page, args.url, args.user, args.password, args.job_id, slot=args.slot,
-                          shots=args.out.with_suffix(""))
+        session = Session(
+            page, args.url, args.user, args.password, args.job_id, slot=args.slot, shots=args.out.with_suffix("")
+        )
         rounds = 0
         try:
             session.sign_in()
@@ -222,10 +225,16 @@ def main(argv: list[str] | None = None) -> int:
             report["fatal"] = traceback.format_exc(limit=3)
             print("ready", flush=True)  # never leave the driver waiting
         finally:
-            report.update(samples=session.samples, errors=session.errors, lost_clicks=session.lost, rounds=rounds,
-                          decided_elsewhere=session.decided_elsewhere, unobserved=session.unobserved,
-                          replicas_seen=sorted(session.replicas_seen),
-                          cookie=next((c["value"] for c in context.cookies() if c["name"] == STICKY_COOKIE), None))
+            report.update(
+                samples=session.samples,
+                errors=session.errors,
+                lost_clicks=session.lost,
+                rounds=rounds,
+                decided_elsewhere=session.decided_elsewhere,
+                unobserved=session.unobserved,
+                replicas_seen=sorted(session.replicas_seen),
+                cookie=next((c["value"] for c in context.cookies() if c["name"] == STICKY_COOKIE), None),
+            )
             args.out.write_text(json.dumps(report), encoding="utf-8")
             context.close()
             browser.close()

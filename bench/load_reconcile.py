@@ -17,8 +17,8 @@ import numpy as np
 from sqlalchemy import Engine, select, text
 
 from bench.load_worker import ACTION_NAMES
-from core.store import models
 from core.domain.vocabulary import RESULT_STATES
+from core.store import models
 
 # Every state a result row can be in: a reworked result (core/jobs/rework_return.py) is replayed like any other.
 STATE_CODES = {state: code for code, state in enumerate(RESULT_STATES)}
@@ -110,7 +110,7 @@ def baseline(engine: Engine, job_id: int) -> Baseline:
 
 
 def reconcile(
-    engine: Engine, job_id: int, *, since: Baseline | None = None, reports: Sequence[WorkerReport] | None = None,
+    engine: Engine, job_id: int, *, since: Baseline | None = None, reports: Sequence[WorkerReport] | None = None
 ) -> Reconciliation:
     """Replay every review event of the job in id order from all-pending: each move must leave the state the replay
     has the result in, and the replay must end in the store's review_state (and reviewed_by) of every result. With
@@ -143,14 +143,19 @@ def reconcile(
         pos = np.searchsorted(ids, unique)
         in_job = (pos < ids.size) & (ids[np.minimum(pos, ids.size - 1)] == unique)
         if unique.size != moved.size or event.result_count != moved.size or not in_job.all():
-            check.flag("event_ids", f"event {event.id}: result_count {event.result_count}, {moved.size} ids, "
-                       f"{unique.size} distinct, {int((~in_job).sum())} not of job {job_id}")
+            check.flag(
+                "event_ids",
+                f"event {event.id}: result_count {event.result_count}, {moved.size} ids, "
+                f"{unique.size} distinct, {int((~in_job).sum())} not of job {job_id}",
+            )
         unique, pos = unique[in_job], pos[in_job]
         left = _codes(unique, event.from_state, event.from_states)
         reached = _codes(unique, event.to_state, event.to_states)
         if (left < 0).any() or (reached < 0).any():
-            check.flag("event_ids", f"event {event.id}: {int(((left < 0) | (reached < 0)).sum())} results have no "
-                       "from-state or to-state")
+            check.flag(
+                "event_ids",
+                f"event {event.id}: {int(((left < 0) | (reached < 0)).sum())} results have no from-state or to-state",
+            )
             keep = (left >= 0) & (reached >= 0)
             unique, pos, left, reached = unique[keep], pos[keep], left[keep], reached[keep]
 
@@ -166,8 +171,12 @@ def reconcile(
         wrong = state[pos] != left
         if wrong.any():
             first = int(unique[np.argmax(wrong)])
-            check.flag("from_state", f"event {event.id} ({event.reviewer}) moved {int(wrong.sum())} results from a "
-                       f"state they were not in, e.g. result {first}", int(wrong.sum()))
+            check.flag(
+                "from_state",
+                f"event {event.id} ({event.reviewer}) moved {int(wrong.sum())} results from a "
+                f"state they were not in, e.g. result {first}",
+                int(wrong.sum()),
+            )
         state[pos] = reached
         who = reviewer_index.setdefault(event.reviewer, len(reviewers))
         if who == len(reviewers):
@@ -177,15 +186,22 @@ def reconcile(
     differs = state != stored_states
     if differs.any():
         first = int(np.argmax(differs))
-        check.flag("state", f"{int(differs.sum()):,} results, e.g. result {int(ids[first])}: store "
-                   f"{RESULT_STATES[stored_states[first]]}, log {RESULT_STATES[state[first]]}", int(differs.sum()))
+        check.flag(
+            "state",
+            f"{int(differs.sum()):,} results, e.g. result {int(ids[first])}: store "
+            f"{RESULT_STATES[stored_states[first]]}, log {RESULT_STATES[state[first]]}",
+            int(differs.sum()),
+        )
     expected_reviewer = np.array([None, *reviewers], dtype=object)[last_reviewer + 1]
     expected_reviewer[state == STATE_CODES["pending"]] = None  # a pending result keeps no decision, no reviewer
     wrong_reviewer = expected_reviewer != stored_reviewers
     if wrong_reviewer.any():
         first = int(np.argmax(wrong_reviewer))
-        check.flag("reviewed_by", f"result {int(ids[first])}: store {stored_reviewers[first]!r}, log "
-                   f"{expected_reviewer[first]!r}", int(wrong_reviewer.sum()))
+        check.flag(
+            "reviewed_by",
+            f"result {int(ids[first])}: store {stored_reviewers[first]!r}, log {expected_reviewer[first]!r}",
+            int(wrong_reviewer.sum()),
+        )
 
     if since is not None:
         revision = baseline(engine, job_id).review_revision - since.review_revision
@@ -198,8 +214,15 @@ def reconcile(
     return check
 
 
-def _check_against_report(check: Reconciliation, event, unique: np.ndarray, ids: np.ndarray, state: np.ndarray,
-                          by_event: dict, load_events: dict) -> None:
+def _check_against_report(
+    check: Reconciliation,
+    event,
+    unique: np.ndarray,
+    ids: np.ndarray,
+    state: np.ndarray,
+    by_event: dict,
+    load_events: dict,
+) -> None:
     """One event of the load against the action that reports it, before the replay applies the event."""
     if event.id not in by_event:
         check.flag("unreported", f"event {event.id} by {event.reviewer} ({event.result_count} results)")
@@ -212,19 +235,28 @@ def _check_against_report(check: Reconciliation, event, unique: np.ndarray, ids:
     if event.undoes_event_id is not None:
         target = load_events.get(event.undoes_event_id)
         if action["type"] != "undo_last" or target is None or target[2] != event.reviewer:
-            check.flag("undo", f"event {event.id} undoes event {event.undoes_event_id}, which is not an earlier "
-                       f"action of {event.reviewer} in this load (reported as {action['type']})")
+            check.flag(
+                "undo",
+                f"event {event.id} undoes event {event.undoes_event_id}, which is not an earlier "
+                f"action of {event.reviewer} in this load (reported as {action['type']})",
+            )
             return
         target_ids, put_in, _ = target
         still_there = target_ids[state[np.searchsorted(ids, target_ids)] == put_in]
         if not np.array_equal(still_there, unique):
-            check.flag("undo", f"event {event.id} moved {unique.size} results back, {still_there.size} were still "
-                       f"where event {event.undoes_event_id} put them")
+            check.flag(
+                "undo",
+                f"event {event.id} moved {unique.size} results back, {still_there.size} were still "
+                f"where event {event.undoes_event_id} put them",
+            )
         return
     to_state = TARGET_STATES.get(action["type"])
     if (event.from_state, event.to_state) != (action["from_state"], to_state):
-        check.flag("lost", f"event {event.id} moved {event.from_state} → {event.to_state}, {report.name} asked "
-                   f"{action['from_state']} → {to_state}")
+        check.flag(
+            "lost",
+            f"event {event.id} moved {event.from_state} → {event.to_state}, {report.name} asked "
+            f"{action['from_state']} → {to_state}",
+        )
         return
     asked = np.unique(requested)
     asked_pos = np.searchsorted(ids, asked)
@@ -234,8 +266,11 @@ def _check_against_report(check: Reconciliation, event, unique: np.ndarray, ids:
     if not np.array_equal(due, unique):
         lost = np.setdiff1d(due, unique).size
         extra = np.setdiff1d(unique, due).size
-        check.flag("lost", f"event {event.id} ({report.name}): {lost} requested results in "
-                   f"{action['from_state']} did not move, {extra} moved that were not due")
+        check.flag(
+            "lost",
+            f"event {event.id} ({report.name}): {lost} requested results in "
+            f"{action['from_state']} did not move, {extra} moved that were not due",
+        )
 
 
 def _check_reports(check: Reconciliation, reports: Sequence[WorkerReport], by_event: dict, seen: set[int]) -> None:
@@ -244,8 +279,10 @@ def _check_reports(check: Reconciliation, reports: Sequence[WorkerReport], by_ev
     moved = 0
     for report in reports:
         if not report.ok:
-            check.flag("workers", f"{report.name} exited with {report.returncode}"
-                       + ("" if report.actions else " and wrote no report"))
+            check.flag(
+                "workers",
+                f"{report.name} exited with {report.returncode}" + ("" if report.actions else " and wrote no report"),
+            )
         for action in report.actions:
             if action.get("error"):
                 check.flag("errors", f"{report.name} {action['type']}: {action['error']}")
@@ -254,8 +291,11 @@ def _check_reports(check: Reconciliation, reports: Sequence[WorkerReport], by_ev
             if action["event_id"] is None and action["moved"]:
                 check.flag("moved", f"{report.name} moved {action['moved']} results without an event")
             if action["changed_elsewhere"] != action["requested"] - action["moved"]:
-                check.flag("arithmetic", f"{report.name}: requested {action['requested']}, moved "
-                           f"{action['moved']}, changed elsewhere {action['changed_elsewhere']}")
+                check.flag(
+                    "arithmetic",
+                    f"{report.name}: requested {action['requested']}, moved "
+                    f"{action['moved']}, changed elsewhere {action['changed_elsewhere']}",
+                )
     if moved != check.load_moved:
         check.flag("totals", f"reviewers report {moved:,} results moved, the load's events list {check.load_moved:,}")
 
@@ -280,9 +320,11 @@ def result_table(engine: Engine, job_id: int) -> tuple[np.ndarray, np.ndarray, n
         cursor = conn.connection.driver_connection.cursor()
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         try:
-            cursor.execute("SELECT r.id, COALESCE(s.state, 'pending'), s.reviewed_by FROM result r "
-                           f"LEFT JOIN reviewstate s ON s.result_id = r.id WHERE r.job_id = {mark} ORDER BY r.id",
-                           (job_id,))
+            cursor.execute(
+                "SELECT r.id, COALESCE(s.state, 'pending'), s.reviewed_by FROM result r "
+                f"LEFT JOIN reviewstate s ON s.result_id = r.id WHERE r.job_id = {mark} ORDER BY r.id",
+                (job_id,),
+            )
             rows = cursor.fetchall()
         finally:
             cursor.close()
@@ -296,9 +338,19 @@ def review_events(engine: Engine, job_id: int) -> Iterator:
     """The job's review events in id order, streamed."""
     table = models.ReviewEvent.__table__
     query = (
-        select(table.c.id, table.c.reviewer, table.c.from_state, table.c.to_state, table.c.result_count,
-               table.c.result_ids, table.c.from_states, table.c.to_states, table.c.undoes_event_id)
-        .where(table.c.job_id == job_id).order_by(table.c.id)
+        select(
+            table.c.id,
+            table.c.reviewer,
+            table.c.from_state,
+            table.c.to_state,
+            table.c.result_count,
+            table.c.result_ids,
+            table.c.from_states,
+            table.c.to_states,
+            table.c.undoes_event_id,
+        )
+        .where(table.c.job_id == job_id)
+        .order_by(table.c.id)
     )
     with engine.connect() as conn:
         yield from conn.execution_options(stream_results=True, yield_per=200).execute(query)

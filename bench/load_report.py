@@ -30,27 +30,58 @@ def latency_rows(reports: Sequence[WorkerReport]) -> list[dict]:
         chosen = [a for a in actions if kind is None or a["type"] == kind]
         if not chosen:
             continue
-        rows.append(_latency_row("all review actions" if kind is None else kind, [a["latency_s"] for a in chosen],
-                                 moved=sum(a["moved"] for a in chosen),
-                                 requested=sum(a["requested"] for a in chosen),
-                                 elsewhere=sum(a["changed_elsewhere"] for a in chosen)))
+        rows.append(
+            _latency_row(
+                "all review actions" if kind is None else kind,
+                [a["latency_s"] for a in chosen],
+                moved=sum(a["moved"] for a in chosen),
+                requested=sum(a["requested"] for a in chosen),
+                elsewhere=sum(a["changed_elsewhere"] for a in chosen),
+            )
+        )
     refreshes = [s for r in reports for s in r.refresh_s]
     if refreshes:
         rows.append(_latency_row("page refresh (review_states + with_states)", refreshes))
     return rows
 
 
-def _latency_row(name: str, latencies: Sequence[float], *, moved: int | None = None, requested: int | None = None,
-                 elsewhere: int | None = None) -> dict:
+def _latency_row(
+    name: str,
+    latencies: Sequence[float],
+    *,
+    moved: int | None = None,
+    requested: int | None = None,
+    elsewhere: int | None = None,
+) -> dict:
     ms = np.asarray(latencies) * 1000
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-    return {"name": name, "count": len(ms), "requested": requested, "moved": moved, "elsewhere": elsewhere,
-            "p50": p50, "p95": p95, "p99": p99, "max": ms.max()}
+    return {
+        "name": name,
+        "count": len(ms),
+        "requested": requested,
+        "moved": moved,
+        "elsewhere": elsewhere,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "max": ms.max(),
+    }
 
 
-def load_section(*, args: argparse.Namespace, command: str, engine: Engine, job_id: int,
-                 reports: Sequence[WorkerReport], check: Reconciliation, wall_s: float, reconcile_s: float,
-                 started: datetime, machine: dict[str, str], run_notes: Sequence[str]) -> str:
+def load_section(
+    *,
+    args: argparse.Namespace,
+    command: str,
+    engine: Engine,
+    job_id: int,
+    reports: Sequence[WorkerReport],
+    check: Reconciliation,
+    wall_s: float,
+    reconcile_s: float,
+    started: datetime,
+    machine: dict[str, str],
+    run_notes: Sequence[str],
+) -> str:
     """The section, markers included. `run_notes` (how the job and the store were prepared, what was timed besides
     the load) come first in its notes."""
     backend = engine.dialect.name
@@ -67,18 +98,24 @@ def load_section(*, args: argparse.Namespace, command: str, engine: Engine, job_
         Measurement(name="throughput: review actions", value=len(done) / busy_s if busy_s else 0.0, unit="/s"),
         Measurement(name="throughput: results moved", value=moved / busy_s if busy_s else 0.0, unit="/s"),
         Measurement(name="p95 latency, all review actions", value=overall["p95"] if overall else 0.0, unit="ms"),
-        Measurement(name="results requested / moved / changed elsewhere",
-                    value=f"{sum(a['requested'] for a in done):,} / {moved:,} / "
-                          f"{sum(a['changed_elsewhere'] for a in done):,}"),
+        Measurement(
+            name="results requested / moved / changed elsewhere",
+            value=f"{sum(a['requested'] for a in done):,} / {moved:,} / {sum(a['changed_elsewhere'] for a in done):,}",
+        ),
         Measurement(name="review events recorded during the load", value=check.load_events),
         Measurement(name="review events replayed (the job's whole log)", value=check.events),
         Measurement(name="results reconciled", value=check.results),
-        *[Measurement(name=label, value=check.problems[name], ok=check.problems[name] == 0)
-          for name, label in CHECKS.items()],
+        *[
+            Measurement(name=label, value=check.problems[name], ok=check.problems[name] == 0)
+            for name, label in CHECKS.items()
+        ],
         Measurement(name="reconciliation time (driver)", value=reconcile_s, unit="s"),
     ]
-    verdict = ("PASS: the event log reconciles exactly with the review states, and every event is one reported "
-               "action" if check.ok else f"FAIL: {sum(check.problems.values()):,} problems, see the checks below")
+    verdict = (
+        "PASS: the event log reconciles exactly with the review states, and every event is one reported action"
+        if check.ok
+        else f"FAIL: {sum(check.problems.values()):,} problems, see the checks below"
+    )
     lines = [
         f"<!-- load:start:{backend} -->",
         f"## Concurrent review load on {'PostgreSQL' if backend == 'postgresql' else 'SQLite'} (python -m bench.load)",
@@ -94,9 +131,12 @@ def load_section(*, args: argparse.Namespace, command: str, engine: Engine, job_
         "",
         "| action | actions | results requested | moved | changed elsewhere | p50 | p95 | p99 | max |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        *[f"| {row['name']} | {row['count']:,} | {_count(row['requested'])} | {_count(row['moved'])} | "
-          f"{_count(row['elsewhere'])} | {format_value(row['p50'])} ms | {format_value(row['p95'])} ms | "
-          f"{format_value(row['p99'])} ms | {format_value(row['max'])} ms |" for row in rows],
+        *[
+            f"| {row['name']} | {row['count']:,} | {_count(row['requested'])} | {_count(row['moved'])} | "
+            f"{_count(row['elsewhere'])} | {format_value(row['p50'])} ms | {format_value(row['p95'])} ms | "
+            f"{format_value(row['p99'])} ms | {format_value(row['max'])} ms |"
+            for row in rows
+        ],
         "",
         *[f"- {note}" for note in [*run_notes, *_method_notes(args, reports, check)]],
         f"<!-- load:end:{backend} -->",
@@ -115,17 +155,24 @@ def _method_notes(args: argparse.Namespace, reports: Sequence[WorkerReport], che
         f"reread after {args.refresh_rate:.0%} of actions, the others act on the view they hold, which the other "
         "reviewers' actions have made stale; "
         + (f"think time {args.think_ms:g} ms on average" if args.think_ms else "no think time"),
-        ("latency is one `core.review.decisions` call in the reviewer's process, commit included: review actions of a "
-         "job queue on the job's row lock (PostgreSQL) or the write lock (SQLite), so it includes waiting for the "
-         "others; throughput is over the whole load"),
-        ("reconciliation replays every review event of the job in id order from all-pending (each move must leave "
-         "the state the replay has the result in, so no result is decided twice) and compares the result with every "
-         "result's review_state and reviewed_by; each event of the load must be exactly one reported action: its "
-         "requested ids that the replay has in the state the reviewer saw (none lost, none extra), an undo the "
-         "undone event's results still where it put them"),
-        (f"reviewer processes: frame loaded in {', '.join(f'{r.frame_load_s:.1f}' for r in reports)} s (not timed); "
-         f"{sum(r.empty_picks for r in reports):,} picks found nothing in the chosen state and were not actions"),
-        "failed actions: " + (", ".join(f"{n} × {e}" for e, n in errors.most_common()) if errors else "none")
+        (
+            "latency is one `core.review.decisions` call in the reviewer's process, commit included: review actions of a "
+            "job queue on the job's row lock (PostgreSQL) or the write lock (SQLite), so it includes waiting for the "
+            "others; throughput is over the whole load"
+        ),
+        (
+            "reconciliation replays every review event of the job in id order from all-pending (each move must leave "
+            "the state the replay has the result in, so no result is decided twice) and compares the result with every "
+            "result's review_state and reviewed_by; each event of the load must be exactly one reported action: its "
+            "requested ids that the replay has in the state the reviewer saw (none lost, none extra), an undo the "
+            "undone event's results still where it put them"
+        ),
+        (
+            f"reviewer processes: frame loaded in {', '.join(f'{r.frame_load_s:.1f}' for r in reports)} s (not timed); "
+            f"{sum(r.empty_picks for r in reports):,} picks found nothing in the chosen state and were not actions"
+        ),
+        "failed actions: "
+        + (", ".join(f"{n} × {e}" for e, n in errors.most_common()) if errors else "none")
         + "; no action is retried",
     ]
     if check.examples:
@@ -141,13 +188,17 @@ def store_note(engine: Engine) -> str:
         return note
     with engine.connect() as conn:
         autovacuum = conn.execute(text("SHOW autovacuum")).scalar()
-        stats = conn.execute(text(
-            "SELECT GREATEST(last_analyze, last_autoanalyze), GREATEST(last_vacuum, last_autovacuum), n_live_tup, "
-            "n_dead_tup FROM pg_stat_user_tables WHERE relid = 'result'::regclass"
-        )).first()
+        stats = conn.execute(
+            text(
+                "SELECT GREATEST(last_analyze, last_autoanalyze), GREATEST(last_vacuum, last_autovacuum), n_live_tup, "
+                "n_dead_tup FROM pg_stat_user_tables WHERE relid = 'result'::regclass"
+            )
+        ).first()
     analyzed, vacuumed, live, dead = stats or (None, None, 0, 0)
-    return (f"{note}; PostgreSQL autovacuum {autovacuum}, result table last analyzed {_when(analyzed)}, last "
-            f"vacuumed {_when(vacuumed)}, {dead:,} dead rows after the load (about {live:,} live)")
+    return (
+        f"{note}; PostgreSQL autovacuum {autovacuum}, result table last analyzed {_when(analyzed)}, last "
+        f"vacuumed {_when(vacuumed)}, {dead:,} dead rows after the load (about {live:,} live)"
+    )
 
 
 def _when(moment: datetime | None) -> str:
@@ -178,7 +229,7 @@ def update_report(path: Path, backend: str, block: str) -> None:
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     own = next((m for m in _BLOCK.finditer(old) if m.group("backend") == backend), None)
     if own:
-        new = old[:own.start()] + block + old[own.end():]
+        new = old[: own.start()] + block + old[own.end() :]
     else:
         new = (old.rstrip("\n") + "\n\n" if old.strip() else "") + block
     path.parent.mkdir(parents=True, exist_ok=True)

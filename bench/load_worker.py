@@ -29,20 +29,21 @@ import numpy as np
 import polars as pl
 
 from core.analysis import queries
-
-from core.review import decisions as review
-from core.auth.access import Actor, Role
-from core.store.db import get_engine
 from core.analysis.results_frame import load_results, review_states
-from core.jobs.lookup import get_job
+from core.auth.access import Actor, Role
 from core.domain.vocabulary import REVIEW_STATES
+from core.jobs.lookup import get_job
+from core.review import decisions as review
+from core.store.db import get_engine
 
 SLICE_KINDS = ("range", "class", "change_kind")
 SLICE_WEIGHTS = (0.5, 0.25, 0.25)
 # Most review work starts from the Pending Review tab; the other tabs are revisited to correct decisions.
 FROM_WEIGHTS = {"pending": 0.6, "accepted": 0.2, "rejected": 0.2}
 ACTIONS: dict[str, Callable[..., review.ReviewOutcome]] = {
-    "accepted": review.accept, "rejected": review.reject, "pending": review.move_to_pending,
+    "accepted": review.accept,
+    "rejected": review.reject,
+    "pending": review.move_to_pending,
 }
 ACTION_NAMES = {"accepted": "accept", "rejected": "reject", "pending": "move_to_pending"}
 ACTION_TYPES = (*ACTION_NAMES.values(), "undo_last")
@@ -51,8 +52,19 @@ FRAME_COLUMNS = ["result_id", "class_row", "change_kind"]
 
 
 class Reviewer:
-    def __init__(self, *, engine, job_id: int, actor: Actor, rng: random.Random, frame: pl.DataFrame,
-                 min_slice: int, max_slice: int, hot_share: float, hot_fraction: float) -> None:
+    def __init__(
+        self,
+        *,
+        engine,
+        job_id: int,
+        actor: Actor,
+        rng: random.Random,
+        frame: pl.DataFrame,
+        min_slice: int,
+        max_slice: int,
+        hot_share: float,
+        hot_fraction: float,
+    ) -> None:
         self.engine, self.job_id, self.actor, self.rng = engine, job_id, actor, rng
         self.frame = frame
         self.min_slice, self.max_slice = min_slice, max_slice
@@ -82,8 +94,11 @@ class Reviewer:
             start = self.rng.randrange(max(1, span - size + 1)) if span > size else 0
             window = self.view.slice(start, size)
             ids = window.filter(in_state)["result_id"]
-            selection = {"slice": "range", "first_id": int(window["result_id"][0]),
-                         "last_id": int(window["result_id"][-1])}
+            selection = {
+                "slice": "range",
+                "first_id": int(window["result_id"][0]),
+                "last_id": int(window["result_id"][-1]),
+            }
         else:
             column, values = ("class_row", self.classes) if kind == "class" else ("change_kind", self.kinds)
             value = self.rng.choice(values)
@@ -101,8 +116,14 @@ class Reviewer:
 
     def act(self, from_state: str, ids: Sequence[int], selection: dict) -> tuple[str, review.ReviewOutcome]:
         to_state = self.rng.choice([s for s in REVIEW_STATES if s != from_state])
-        outcome = ACTIONS[to_state](engine=self.engine, job_id=self.job_id, result_ids=ids, from_state=from_state,
-                                    actor=self.actor, selection=selection)
+        outcome = ACTIONS[to_state](
+            engine=self.engine,
+            job_id=self.job_id,
+            result_ids=ids,
+            from_state=from_state,
+            actor=self.actor,
+            selection=selection,
+        )
         return ACTION_NAMES[to_state], outcome
 
     def undo(self) -> review.ReviewOutcome | None:
@@ -115,9 +136,17 @@ def run(args: argparse.Namespace) -> int:
     rng = random.Random(f"{args.seed}/{args.name}")
     started = time.perf_counter()
     frame = load_results(engine, get_job(engine, args.job_id), columns=FRAME_COLUMNS)
-    reviewer = Reviewer(engine=engine, job_id=args.job_id, actor=actor, rng=rng, frame=frame,
-                        min_slice=args.min_slice, max_slice=args.max_slice, hot_share=args.hot_share,
-                        hot_fraction=args.hot_fraction)
+    reviewer = Reviewer(
+        engine=engine,
+        job_id=args.job_id,
+        actor=actor,
+        rng=rng,
+        frame=frame,
+        min_slice=args.min_slice,
+        max_slice=args.max_slice,
+        hot_share=args.hot_share,
+        hot_fraction=args.hot_fraction,
+    )
     load_s = time.perf_counter() - started
 
     print("ready", flush=True)
@@ -157,8 +186,10 @@ def run(args: argparse.Namespace) -> int:
             errors_in_a_row = 0
         except Exception as problem:  # noqa: BLE001 -- recorded, not fatal: the driver reports every failed action
             message = str(problem).strip().splitlines()
-            record |= {"latency_s": time.perf_counter() - t0 if t0 is not None else 0.0,
-                       "error": f"{type(problem).__name__}: {message[0][:300] if message else ''}"}
+            record |= {
+                "latency_s": time.perf_counter() - t0 if t0 is not None else 0.0,
+                "error": f"{type(problem).__name__}: {message[0][:300] if message else ''}",
+            }
             record.setdefault("type", "unknown")
             outcome = None
             errors_in_a_row += 1
@@ -182,12 +213,24 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     offsets = np.cumsum([0, *(len(r) for r in requested)], dtype=np.int64)
-    np.savez(out.with_suffix(".npz"), ids=np.concatenate(requested) if requested else np.empty(0, np.int64),
-             offsets=offsets)
-    out.write_text(json.dumps({
-        "name": args.name, "job_id": args.job_id, "frame_results": frame.height, "frame_load_s": load_s,
-        "elapsed_s": elapsed, "empty_picks": empty_picks, "refresh_s": refreshes, "actions": actions,
-    }), encoding="utf-8")
+    np.savez(
+        out.with_suffix(".npz"), ids=np.concatenate(requested) if requested else np.empty(0, np.int64), offsets=offsets
+    )
+    out.write_text(
+        json.dumps(
+            {
+                "name": args.name,
+                "job_id": args.job_id,
+                "frame_results": frame.height,
+                "frame_load_s": load_s,
+                "elapsed_s": elapsed,
+                "empty_picks": empty_picks,
+                "refresh_s": refreshes,
+                "actions": actions,
+            }
+        ),
+        encoding="utf-8",
+    )
     return 0
 
 

@@ -60,11 +60,7 @@ class CommandFailed(RuntimeError):
 
 
 def run_child(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    sample_interval_s: float = 0.05,
+    argv: Sequence[str], *, cwd: Path, env: dict[str, str] | None = None, sample_interval_s: float = 0.05
 ) -> ChildRun:
     """Run argv to completion; stdout is captured, stderr goes straight to ours so progress stays visible."""
     with tempfile.TemporaryDirectory(prefix="bench-run-") as scratch:

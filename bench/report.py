@@ -6,12 +6,12 @@ A benchmark adds a Section with its Measurements; render_report() lays out machi
 from __future__ import annotations
 
 import os
-import re
 import platform
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -85,7 +85,7 @@ def render_report(
     sections: Sequence[Section],
     started: datetime | None = None,
 ) -> str:
-    started = started or datetime.now(timezone.utc)
+    started = started or datetime.now(UTC)
     targeted = [m for s in sections for m in s.targeted]
     failed = [m for s in sections for m in s.failed]
     verdict = (

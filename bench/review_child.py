@@ -19,12 +19,11 @@ import time
 import polars as pl
 
 from core.analysis import queries
-
-from core.review import decisions as review
-from core.auth.access import Actor, Role
-from core.store.db import get_engine
 from core.analysis.results_frame import load_results, review_states
+from core.auth.access import Actor, Role
 from core.jobs.lookup import get_job
+from core.review import decisions as review
+from core.store.db import get_engine
 
 BENCH = Actor(name="bench", role=Role.REVIEWER)
 
@@ -36,8 +35,9 @@ def bench_review(url: str, job_id: int, results: int) -> dict:
     ids = shown.filter(pl.col("review_state") == "pending")["result_id"].head(results).to_list()
 
     started = time.perf_counter()
-    outcome = review.accept(engine=engine, job_id=job_id, result_ids=ids, from_state="pending", actor=BENCH,
-                            selection={"tab": "pending"})
+    outcome = review.accept(
+        engine=engine, job_id=job_id, result_ids=ids, from_state="pending", actor=BENCH, selection={"tab": "pending"}
+    )
     move_s = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -50,9 +50,16 @@ def bench_review(url: str, job_id: int, results: int) -> dict:
     started = time.perf_counter()
     undo = review.undo_last(engine=engine, job_id=job_id, actor=BENCH)
     undo_s = time.perf_counter() - started
-    return {"requested": outcome.requested, "moved": outcome.moved, "move_s": move_s, "refresh_s": refresh_s,
-            "accepted_after": accepted, "undo_moved": undo.moved if undo else 0, "undo_s": undo_s,
-            "job_results": frame.height}
+    return {
+        "requested": outcome.requested,
+        "moved": outcome.moved,
+        "move_s": move_s,
+        "refresh_s": refresh_s,
+        "accepted_after": accepted,
+        "undo_moved": undo.moved if undo else 0,
+        "undo_s": undo_s,
+        "job_results": frame.height,
+    }
 
 
 if __name__ == "__main__":

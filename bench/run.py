@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.browser_report import keep_browser_block
@@ -24,15 +24,23 @@ from bench.import_bench import keep_import_block
 from bench.load_report import with_load_blocks
 from bench.measure import CommandFailed
 from bench.report import Section, keep_block, machine_info, render_report
-from bench.run_sections import (STATS_RUNS, bench_export, bench_generate, bench_grid, bench_import, bench_review,
-                                bench_stats, bench_visualize)
+from bench.run_sections import (
+    STATS_RUNS,
+    bench_export,
+    bench_generate,
+    bench_grid,
+    bench_import,
+    bench_review,
+    bench_stats,
+    bench_visualize,
+)
 from bench.storage import keep_storage_block
 from bench.synth import SynthSpec
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
     db_url = args.db or f"sqlite:///{workdir / 'bench.db'}"
@@ -88,8 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = out.read_text(encoding="utf-8") if out.exists() else ""
     # the load test's sections, the browser benchmark's, the object storage one's, the import one's, the CLI
     # start-up one's and the scale summary stay
-    kept = keep_import_block(keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous),
-                                                previous), previous)
+    kept = keep_import_block(
+        keep_storage_block(keep_browser_block(with_load_blocks(report, previous), previous), previous), previous
+    )
     out.write_text(keep_block(keep_block(kept, previous, "cli-startup"), previous, "scale"), encoding="utf-8")
     log(f"report written to {out}")
     _log_summary(sections)
@@ -109,8 +118,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file in the work dir)")
     parser.add_argument("--out", type=Path, help="report path (default bench/REPORT.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (generated files and database)")
-    parser.add_argument("--workdir", type=Path, default=REPO_ROOT / "bench" / ".work",
-                        help="parent of the temporary work dir (default bench/.work, git-ignored)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=REPO_ROOT / "bench" / ".work",
+        help="parent of the temporary work dir (default bench/.work, git-ignored)",
+    )
     parser.add_argument("--job-name", default="bench-1m", help="name of the imported job (bench-1m)")
     parser.add_argument("--stats-runs", type=int, default=STATS_RUNS, help=f"stats repetitions ({STATS_RUNS})")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the CLI (this one)")

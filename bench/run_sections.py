@@ -91,8 +91,9 @@ def bench_import(ctx: BenchContext) -> Section:
     jobs_run = ctx.core("jobs", "--json")
     ctx.job = _find_job(jobs_run.stdout, ctx.job_name)
     ctx.job_id = ctx.job["id"]
-    log(f"  job {ctx.job_id}: {ctx.job.get('status')}, {ctx.job.get('images')} images, "
-        f"{ctx.job.get('results')} results")
+    log(
+        f"  job {ctx.job_id}: {ctx.job.get('status')}, {ctx.job.get('images')} images, {ctx.job.get('results')} results"
+    )
 
     section = Section(
         title="Import (python -m core import)",
@@ -102,8 +103,9 @@ def bench_import(ctx: BenchContext) -> Section:
             Measurement(name="job status", value=str(ctx.job.get("status"))),
             Measurement(name="job images", value=_int_or_str(ctx.job.get("images"))),
             Measurement(name="job results", value=_int_or_str(ctx.job.get("results"))),
-            Measurement(name="`core jobs --json` wall time (CLI start-up + one query)", value=jobs_run.wall_s,
-                        unit="s"),
+            Measurement(
+                name="`core jobs --json` wall time (CLI start-up + one query)", value=jobs_run.wall_s, unit="s"
+            ),
         ],
     )
     db_bytes = _sqlite_bytes(ctx.db_url)
@@ -132,11 +134,16 @@ def bench_stats(ctx: BenchContext, *, runs: int = STATS_RUNS) -> Section:
         measurements=[
             Measurement.below(f"stats wall time (median of {runs})", statistics.median(walls), "s", STATS_TARGET_S),
             Measurement.below("stats peak RSS", max(r.peak_rss_bytes for r in cli_runs) / GIB, "GiB", RSS_TARGET_GIB),
-            Measurement(name="stats wall time, each run (first: cold frame)",
-                        value=", ".join(f"{w:.2f}" for w in walls), unit="s"),
+            Measurement(
+                name="stats wall time, each run (first: cold frame)",
+                value=", ".join(f"{w:.2f}" for w in walls),
+                unit="s",
+            ),
         ],
-        notes=["CLI wall time is a fresh process: interpreter start-up, imports, engine, the job's results frame "
-               "(built from the store on the first run, read from the parquet cache after) and the stats"],
+        notes=[
+            "CLI wall time is a fresh process: interpreter start-up, imports, engine, the job's results frame "
+            "(built from the store on the first run, read from the parquet cache after) and the stats"
+        ],
     )
 
     argv = [ctx.python, "-c", _IN_PROCESS_STATS, ctx.db_url, str(ctx.job_id), str(runs)]
@@ -148,8 +155,11 @@ def bench_stats(ctx: BenchContext, *, runs: int = STATS_RUNS) -> Section:
         return section
     section.measurements += [
         Measurement(name="job_stats() in-process, cold (frame from the store)", value=timings["cold_s"], unit="s"),
-        Measurement(name=f"job_stats() in-process, warm (median of {runs})",
-                    value=statistics.median(timings["warm_s"]), unit="s"),
+        Measurement(
+            name=f"job_stats() in-process, warm (median of {runs})",
+            value=statistics.median(timings["warm_s"]),
+            unit="s",
+        ),
         Measurement(name="in-process peak RSS", value=run.peak_rss_bytes / GIB, unit="GiB"),
     ]
     return section
@@ -158,26 +168,41 @@ def bench_stats(ctx: BenchContext, *, runs: int = STATS_RUNS) -> Section:
 def bench_visualize(ctx: BenchContext) -> Section:
     """The Visualize page through AppTest on the big job: first open in a fresh process, then one rerun per
     filter change (script time), beside the raw polars work of the same filter (the floor)."""
-    run = ctx.run([ctx.python, "-m", "bench.visualize_child", "page", ctx.db_url, str(ctx.job_id)],
-                  shown=f"python -m bench.visualize_child page {_redact(ctx.db_url)} {ctx.job_id}")
+    run = ctx.run(
+        [ctx.python, "-m", "bench.visualize_child", "page", ctx.db_url, str(ctx.job_id)],
+        shown=f"python -m bench.visualize_child page {_redact(ctx.db_url)} {ctx.job_id}",
+    )
     timings = json.loads(run.stdout.strip().splitlines()[-1])
-    floor_run = ctx.run([ctx.python, "-m", "bench.visualize_child", "floor", ctx.db_url, str(ctx.job_id)],
-                        shown=f"python -m bench.visualize_child floor {_redact(ctx.db_url)} {ctx.job_id}")
+    floor_run = ctx.run(
+        [ctx.python, "-m", "bench.visualize_child", "floor", ctx.db_url, str(ctx.job_id)],
+        shown=f"python -m bench.visualize_child floor {_redact(ctx.db_url)} {ctx.job_id}",
+    )
     reruns = timings["rerun_s"]
     floors = json.loads(floor_run.stdout.strip().splitlines()[-1])["floor_s"]
     section = Section(
         title="Visualize page (AppTest, the job above)",
         measurements=[
-            Measurement.below("first open of the job (fresh process)", timings["first_open_s"], "s",
-                              FIRST_OPEN_TARGET_S),
-            Measurement.below(f"filter change rerun (median of {len(reruns)})", statistics.median(reruns.values()),
-                              "s", RERUN_TARGET_S),
+            Measurement.below(
+                "first open of the job (fresh process)", timings["first_open_s"], "s", FIRST_OPEN_TARGET_S
+            ),
+            Measurement.below(
+                f"filter change rerun (median of {len(reruns)})",
+                statistics.median(reruns.values()),
+                "s",
+                RERUN_TARGET_S,
+            ),
             Measurement.below("peak RSS of the page's process", run.peak_rss_bytes / GIB, "GiB", RSS_TARGET_GIB),
-            *[Measurement(name=f"rerun: {name} (raw polars floor {floors[name] * 1000:.0f} ms)", value=value,
-                          unit="s") for name, value in reruns.items()],
+            *[
+                Measurement(
+                    name=f"rerun: {name} (raw polars floor {floors[name] * 1000:.0f} ms)", value=value, unit="s"
+                )
+                for name, value in reruns.items()
+            ],
         ],
-        notes=["script time of AppTest.run() after pressing Apply, including Streamlit's own work and the charts; "
-               "the bench job has no image files, so its tiles are placeholders (the grid is timed below)"],
+        notes=[
+            "script time of AppTest.run() after pressing Apply, including Streamlit's own work and the charts; "
+            "the bench job has no image files, so its tiles are placeholders (the grid is timed below)"
+        ],
     )
     return section
 
@@ -185,25 +210,38 @@ def bench_visualize(ctx: BenchContext) -> Section:
 def bench_review(ctx: BenchContext) -> Section:
     """Accept the first 500k pending results of the big job in one action, as the review bar does, timing
     review.accept alone in a child; then the refresh of the page's review states, and the undo."""
-    run = ctx.run([ctx.python, "-m", "bench.review_child", ctx.db_url, str(ctx.job_id), "--results",
-                   str(REVIEW_RESULTS)],
-                  shown=f"python -m bench.review_child {_redact(ctx.db_url)} {ctx.job_id} --results {REVIEW_RESULTS}")
+    run = ctx.run(
+        [ctx.python, "-m", "bench.review_child", ctx.db_url, str(ctx.job_id), "--results", str(REVIEW_RESULTS)],
+        shown=f"python -m bench.review_child {_redact(ctx.db_url)} {ctx.job_id} --results {REVIEW_RESULTS}",
+    )
     timings = json.loads(run.stdout.strip().splitlines()[-1])
     return Section(
         title="Review action (core.review.decisions, the job above)",
         measurements=[
-            Measurement.below(f"accept {timings['moved']:,} results in one action, its event included",
-                              timings["move_s"], "s", REVIEW_TARGET_S),
-            Measurement(name="the page's refresh after it (review_states + with_states, no job reload)",
-                        value=timings["refresh_s"], unit="s"),
-            Measurement(name=f"undo of that action ({timings['undo_moved']:,} results back to pending)",
-                        value=timings["undo_s"], unit="s"),
+            Measurement.below(
+                f"accept {timings['moved']:,} results in one action, its event included",
+                timings["move_s"],
+                "s",
+                REVIEW_TARGET_S,
+            ),
+            Measurement(
+                name="the page's refresh after it (review_states + with_states, no job reload)",
+                value=timings["refresh_s"],
+                unit="s",
+            ),
+            Measurement(
+                name=f"undo of that action ({timings['undo_moved']:,} results back to pending)",
+                value=timings["undo_s"],
+                unit="s",
+            ),
             Measurement(name="peak RSS of the review process", value=run.peak_rss_bytes / GIB, unit="GiB"),
         ],
-        notes=[f"the first {timings['requested']:,} results of the Pending Review tab (of "
-               f"{timings['job_results']:,} results), as the page's frame lists them; one transaction: the ids "
-               "bulk-loaded into a temporary table (COPY on PostgreSQL), one conditional UPDATE ... RETURNING, one "
-               "review event with the moved ids"],
+        notes=[
+            f"the first {timings['requested']:,} results of the Pending Review tab (of "
+            f"{timings['job_results']:,} results), as the page's frame lists them; one transaction: the ids "
+            "bulk-loaded into a temporary table (COPY on PostgreSQL), one conditional UPDATE ... RETURNING, one "
+            "review event with the moved ids"
+        ],
     )
 
 
@@ -211,16 +249,23 @@ def bench_grid(ctx: BenchContext) -> Section:
     """24 tiles with overlays drawn by Pillow on the demo job (real images), cold and then from the disk cache."""
     ctx.core("demo", "--quiet")
     demo = _find_job(ctx.core("jobs", "--json").stdout, "street-scenes")
-    run = ctx.run([ctx.python, "-m", "bench.visualize_child", "grid", ctx.db_url, str(demo["id"])],
-                  shown=f"python -m bench.visualize_child grid {_redact(ctx.db_url)} {demo['id']}")
+    run = ctx.run(
+        [ctx.python, "-m", "bench.visualize_child", "grid", ctx.db_url, str(demo["id"])],
+        shown=f"python -m bench.visualize_child grid {_redact(ctx.db_url)} {demo['id']}",
+    )
     timings = json.loads(run.stdout.strip().splitlines()[-1])
     return Section(
         title="Image grid (demo job street-scenes, 640×480 JPEGs)",
         measurements=[
-            Measurement.below(f"{timings['tiles']} tiles with overlays, cold", timings["cold_s"], "s",
-                              GRID_COLD_TARGET_S),
-            Measurement.below(f"{timings['tiles']} tiles with overlays, warm (disk cache, median of 5)",
-                              timings["warm_s"], "s", GRID_WARM_TARGET_S),
+            Measurement.below(
+                f"{timings['tiles']} tiles with overlays, cold", timings["cold_s"], "s", GRID_COLD_TARGET_S
+            ),
+            Measurement.below(
+                f"{timings['tiles']} tiles with overlays, warm (disk cache, median of 5)",
+                timings["warm_s"],
+                "s",
+                GRID_WARM_TARGET_S,
+            ),
         ],
     )
 
@@ -228,8 +273,10 @@ def bench_grid(ctx: BenchContext) -> Section:
 def bench_export(ctx: BenchContext) -> Section:
     """A ResultSet of up to 100k accepted results of the big job (accepted by one untimed UPDATE), then its
     exports, timed inside one child process."""
-    run = ctx.run([ctx.python, "-m", "bench.export_child", ctx.db_url, str(ctx.job_id), str(EXPORT_ACCEPTED)],
-                  shown=f"python -m bench.export_child {_redact(ctx.db_url)} {ctx.job_id} {EXPORT_ACCEPTED}")
+    run = ctx.run(
+        [ctx.python, "-m", "bench.export_child", ctx.db_url, str(ctx.job_id), str(EXPORT_ACCEPTED)],
+        shown=f"python -m bench.export_child {_redact(ctx.db_url)} {ctx.job_id} {EXPORT_ACCEPTED}",
+    )
     timings = json.loads(run.stdout.strip().splitlines()[-1])
     files = timings["files"]
     return Section(
@@ -238,14 +285,22 @@ def bench_export(ctx: BenchContext) -> Section:
             Measurement(name="create_resultset (one INSERT ... SELECT)", value=timings["create_s"], unit="s"),
             Measurement.below("COCO export, written to a file", files["coco"]["s"], "s", COCO_EXPORT_TARGET_S),
             Measurement(name="datalog table export (one INSERT ... SELECT)", value=timings["table_s"], unit="s"),
-            *[Measurement(name=f"{fmt.upper()} export, written to a file ({files[fmt]['bytes'] / MIB:,.1f} MiB)",
-                          value=files[fmt]["s"], unit="s") for fmt in ("csv", "yolo", "voc")],
+            *[
+                Measurement(
+                    name=f"{fmt.upper()} export, written to a file ({files[fmt]['bytes'] / MIB:,.1f} MiB)",
+                    value=files[fmt]["s"],
+                    unit="s",
+                )
+                for fmt in ("csv", "yolo", "voc")
+            ],
             Measurement(name="COCO file size", value=files["coco"]["bytes"] / MIB, unit="MiB"),
             Measurement(name="datalog table rows", value=timings["table_rows"]),
             Measurement.below("peak RSS of the export process", run.peak_rss_bytes / GIB, "GiB", RSS_TARGET_GIB),
         ],
-        notes=[f"one UPDATE (untimed) accepted every 10th result of the job, {timings['accepted']:,} in all, spread "
-               "over the images as review work would be; each export reads the ResultSet from the store"],
+        notes=[
+            f"one UPDATE (untimed) accepted every 10th result of the job, {timings['accepted']:,} in all, spread "
+            "over the images as review work would be; each export reads the ResultSet from the store"
+        ],
     )
 
 

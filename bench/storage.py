@@ -42,8 +42,9 @@ def log(text: str) -> None:
 
 def _jpeg(i: int, size: tuple[int, int]) -> bytes:
     image = Image.new("RGB", size, (40 + i % 180, 90, 140))
-    ImageDraw.Draw(image).rectangle((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2),
-                                    fill=(200, 180 - i % 90, 60))
+    ImageDraw.Draw(image).rectangle(
+        (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(200, 180 - i % 90, 60)
+    )
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -60,17 +61,26 @@ def run(images: int, work: Path) -> tuple[list[tuple[str, str, str]], list[str]]
 
     port = _free_port()
     # A process of its own: in this one, the server's request handling would share the GIL with the client's.
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     _wait_for(port)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "LABELDECK_S3_ENDPOINT_URL": endpoint,
-                       "LABELDECK_DATA_DIR": str(work / "data")})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "LABELDECK_S3_ENDPOINT_URL": endpoint,
+            "LABELDECK_DATA_DIR": str(work / "data"),
+        }
+    )
     from core import storage
     from core.images.image_files import check_images
-    from core.storage import remote
     from core.images.thumbnails import Overlay, fetch_originals, render_tile
+    from core.storage import remote
 
     rows: list[tuple[str, str, str]] = []
     notes: list[str] = []
@@ -101,37 +111,65 @@ def run(images: int, work: Path) -> tuple[list[tuple[str, str, str]], list[str]]
         took, _ = timed(lambda: check_images(root=folder, label_file=label, images=frame))
         rows.append((f"image checks, {images:,} images, local folder", f"{took:.2f} s", "0"))
         took, requests = timed(lambda: check_images(root="s3://bench/checks", label_file=label, images=frame))
-        rows.append((f"image checks, {images:,} images, bucket, cold", f"{took:.2f} s ({images / took:,.0f}/s)",
-                     f"{requests:,}"))
+        rows.append(
+            (
+                f"image checks, {images:,} images, bucket, cold",
+                f"{took:.2f} s ({images / took:,.0f}/s)",
+                f"{requests:,}",
+            )
+        )
         took, requests = timed(lambda: check_images(root="s3://bench/checks", label_file=label, images=frame))
         rows.append((f"image checks, {images:,} images, bucket, warm (disk cache)", f"{took:.2f} s", f"{requests:,}"))
 
-        empty = pl.DataFrame(schema={"result_id": pl.Int64, "change_kind": pl.String, "expert_class": pl.String,
-                                     "pre_class": pl.String,
-                                     **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"}})
+        empty = pl.DataFrame(
+            schema={
+                "result_id": pl.Int64,
+                "change_kind": pl.String,
+                "expert_class": pl.String,
+                "pre_class": pl.String,
+                **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"},
+            }
+        )
         overlay = Overlay(colors={}, display_names={})
 
         def draw_page(job_id: int, root: str, *, at_once: bool) -> None:
             if at_once:
                 fetch_originals(root, page_names)
             for i, name in enumerate(page_names):
-                render_tile(job_id=job_id, revision=1, root=root, sample={"sample_id": i, "file_path": name},
-                            boxes=empty, overlay=overlay, size=256, square=True)
+                render_tile(
+                    job_id=job_id,
+                    revision=1,
+                    root=root,
+                    sample={"sample_id": i, "file_path": name},
+                    boxes=empty,
+                    overlay=overlay,
+                    size=256,
+                    square=True,
+                )
 
         took, requests = timed(lambda: draw_page(1, "s3://bench/page", at_once=False))
         rows.append((f"grid page, {PAGE} tiles, cold, one fetch per tile", f"{took * 1000:.0f} ms", f"{requests}"))
         shutil.rmtree(work / "data", ignore_errors=True)
         took, requests = timed(lambda: draw_page(2, "s3://bench/page", at_once=True))
-        rows.append((f"grid page, {PAGE} tiles, cold, originals fetched at once (as the grid does)",
-                     f"{took * 1000:.0f} ms", f"{requests}"))
+        rows.append(
+            (
+                f"grid page, {PAGE} tiles, cold, originals fetched at once (as the grid does)",
+                f"{took * 1000:.0f} ms",
+                f"{requests}",
+            )
+        )
         took, requests = timed(lambda: draw_page(2, "s3://bench/page", at_once=True))
         rows.append((f"grid page, {PAGE} tiles, second view", f"{took * 1000:.0f} ms", f"{requests}"))
-        notes.append(f"{storage.FETCH_WORKERS} requests at a time; requests are those LabelDeck's storage layer "
-                     "made (core/storage/remote.py counts them): a check lists the prefix once (is it there?) "
-                     "before it reads the objects, the one request of the warm check.")
+        notes.append(
+            f"{storage.FETCH_WORKERS} requests at a time; requests are those LabelDeck's storage layer "
+            "made (core/storage/remote.py counts them): a check lists the prefix once (is it there?) "
+            "before it reads the objects, the one request of the warm check."
+        )
         notes.append("moto is the bound here: it answers about 300 GETs a second on this machine, whoever asks.")
-        notes.append("Loopback: no network latency. Against a real endpoint each GET waits tens of milliseconds, "
-                     "which the concurrent fetches overlap and one fetch per tile pays in turn.")
+        notes.append(
+            "Loopback: no network latency. Against a real endpoint each GET waits tens of milliseconds, "
+            "which the concurrent fetches overlap and one fetch per tile pays in turn."
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -149,9 +187,16 @@ def _wait_for(port: int) -> None:
 
 
 def section(rows: list[tuple[str, str, str]], notes: list[str], images: int) -> str:
-    lines = ["<!-- storage:start -->", "## Images in object storage (python -m bench.storage)", "",
-             f"moto's S3 server on 127.0.0.1 (a process of its own); {images:,} 64x48 JPEGs for the checks, "
-             f"{PAGE} 640x480 JPEGs for the grid page.", "", "| what | time | requests |", "| --- | --- | --- |"]
+    lines = [
+        "<!-- storage:start -->",
+        "## Images in object storage (python -m bench.storage)",
+        "",
+        f"moto's S3 server on 127.0.0.1 (a process of its own); {images:,} 64x48 JPEGs for the checks, "
+        f"{PAGE} 640x480 JPEGs for the grid page.",
+        "",
+        "| what | time | requests |",
+        "| --- | --- | --- |",
+    ]
     lines += [f"| {what} | {took} | {requests} |" for what, took, requests in rows]
     lines += [""] + [f"- {note}" for note in notes] + ["<!-- storage:end -->", ""]
     return "\n".join(lines)
@@ -173,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
     found = _BLOCK.search(old)
     if found:
-        new = old[:found.start()] + block + old[found.end():]
+        new = old[: found.start()] + block + old[found.end() :]
     else:
         new = (old.rstrip("\n") + "\n\n" if old else "") + block
     args.out.write_text(new, encoding="utf-8")

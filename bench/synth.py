@@ -16,16 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-CATEGORIES: tuple[str, ...] = (
-    "car",
-    "person",
-    "bicycle",
-    "truck",
-    "bus",
-    "traffic_light",
-    "dog",
-    "motorcycle",
-)
+CATEGORIES: tuple[str, ...] = ("car", "person", "bicycle", "truck", "bus", "traffic_light", "dog", "motorcycle")
 
 # Geometry is generated in half-pixel units (integers), then divided by two.
 _HALF = 2
@@ -190,12 +181,7 @@ def write_job(spec: SynthSpec, out_dir: Path) -> SynthFiles:
 
 def write_coco_dataset(job: SynthJob, path: Path) -> None:
     annotations = job.expert.select(
-        "id",
-        "image_id",
-        "category_id",
-        _bbox_expr(),
-        area=pl.col("w") * pl.col("h"),
-        iscrowd=pl.lit(0, dtype=pl.Int8),
+        "id", "image_id", "category_id", _bbox_expr(), area=pl.col("w") * pl.col("h"), iscrowd=pl.lit(0, dtype=pl.Int8)
     )
     info = {"description": f"LabelDeck benchmark, synthetic, seed {job.spec.seed}", "version": "1.0"}
     _write_dataset(job, path, annotations, info)
@@ -254,13 +240,7 @@ def _random_boxes(
 
 
 def _jitter(
-    rng: np.random.Generator,
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    h: np.ndarray,
-    width2: int,
-    height2: int,
+    rng: np.random.Generator, x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray, width2: int, height2: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Move the centre by a few percent of the box size and resize each side by ~10%, staying in the image."""
     n = len(x)

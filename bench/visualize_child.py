@@ -19,13 +19,13 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from core.analysis import queries
-from core.store.db import get_engine
 from core.analysis.filters import ResultFilter
-from core.jobs.summaries import image_root, spec_classes
 from core.analysis.results_frame import load_results, review_states
-from core.jobs.lookup import get_job
-from core.settings import get_settings
 from core.images.thumbnails import Overlay, render_tile
+from core.jobs.lookup import get_job
+from core.jobs.summaries import image_root, spec_classes
+from core.settings import get_settings
+from core.store.db import get_engine
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 GRID_TILES = 24
@@ -36,10 +36,16 @@ FILTER_STEPS = [
     ("+ Class Changed True", {"f_changed": "True"}, ResultFilter(classes=("car",), class_changed=True)),
     ("all classes, changed", {"f_classes": []}, ResultFilter(class_changed=True)),
     ("+ area >= 2000 px²", {"f_area_min": 2000.0}, ResultFilter(class_changed=True, area_min=2000.0)),
-    ("changed = All, factor 0.8-1.25", {"f_changed": "All", "f_area_min": None, "f_factor_min": 0.8,
-                                        "f_factor_max": 1.25}, ResultFilter(factor_min=0.8, factor_max=1.25)),
-    ("classes person, bicycle", {"f_classes": ["person", "bicycle"]},
-     ResultFilter(classes=("person", "bicycle"), factor_min=0.8, factor_max=1.25)),
+    (
+        "changed = All, factor 0.8-1.25",
+        {"f_changed": "All", "f_area_min": None, "f_factor_min": 0.8, "f_factor_max": 1.25},
+        ResultFilter(factor_min=0.8, factor_max=1.25),
+    ),
+    (
+        "classes person, bicycle",
+        {"f_classes": ["person", "bicycle"]},
+        ResultFilter(classes=("person", "bicycle"), factor_min=0.8, factor_max=1.25),
+    ),
     ("no filter", {"f_classes": [], "f_factor_min": None, "f_factor_max": None}, ResultFilter()),
 ]
 
@@ -104,8 +110,9 @@ def bench_grid(url: str, job_id: int) -> dict:
     job = get_job(engine, job_id)
     results = load_results(engine, job)
     classes = spec_classes(engine=engine, spec_id=job.spec_id)
-    overlay = Overlay(colors={c.name: c.color for c in classes},
-                      display_names={c.name: c.display_name for c in classes})
+    overlay = Overlay(
+        colors={c.name: c.color for c in classes}, display_names={c.name: c.display_name for c in classes}
+    )
     page = results.head(GRID_TILES)
     boxes = results.filter(results["sample_id"].is_in(page["sample_id"].implode()))
     root = image_root(job)
@@ -114,8 +121,16 @@ def bench_grid(url: str, job_id: int) -> dict:
         started = time.perf_counter()
         by_sample = {k[0]: f for k, f in boxes.partition_by("sample_id", as_dict=True).items()}
         for tile in page.iter_rows(named=True):
-            render_tile(job_id=job.id, revision=job.data_revision, root=root, sample=tile,
-                        boxes=by_sample[tile["sample_id"]], overlay=overlay, focus=tile["result_id"], size=256)
+            render_tile(
+                job_id=job.id,
+                revision=job.data_revision,
+                root=root,
+                sample=tile,
+                boxes=by_sample[tile["sample_id"]],
+                overlay=overlay,
+                focus=tile["result_id"],
+                size=256,
+            )
         return time.perf_counter() - started
 
     shutil.rmtree(get_settings().thumbnail_dir, ignore_errors=True)

@@ -11,21 +11,20 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_image_annotation import classification
 
-from core.jobs import expert_labels
-
-from core.jobs import manual as manual_jobs
 from core.auth.access import Actor
 from core.domain.errors import BadInput
-from core.store.models import LabelJob
+from core.domain.plural import plural
 from core.domain.vocabulary import Task
 from core.images.orientation import open_upright
+from core.jobs import expert_labels
+from core.jobs import manual as manual_jobs
+from core.store.models import LabelJob
 from dashboard.detection_editor import detection_editor
+from dashboard.navigation import VISUALIZE_PAGE
 from dashboard.rework_notes import rework_notes_ui
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
-from dashboard.navigation import VISUALIZE_PAGE
-from core.domain.plural import plural
 
 SHOWN_UNLABELLED = 12
 EDITOR_WIDTH = 900
@@ -59,34 +58,51 @@ def annotator_ui(*, job: LabelJob, expert: Actor) -> None:
     position = order.index(sample_id)
     _navigation(job, order, position, expert=expert)
     who = f" by {md(state.labelled_by)}" if state.labelled_by else ""
-    st.caption(f"**{md(state.file_path)}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
-               f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}")
+    st.caption(
+        f"**{md(state.file_path)}** · image {position + 1:,} of {len(order):,} · {state.label_status}{who} · "
+        f"showing the {'expert label' if state.source == 'expert' else 'pre-labels' if state.source == 'pre' else 'image without labels'}"
+    )
     rework_notes_ui(job=job, sample_id=sample_id)
     key = f"annotate_{job.id}_{sample_id}_{st.session_state.get('annotate_visit', 0)}"
     if state.task == Task.DETECTION:
-        boxes = detection_editor(image_path=state.image_path, label_list=state.label_list, colors=state.colors,
-                                 bboxes=state.bboxes or [], labels=state.labels or [], width=EDITOR_WIDTH,
-                                 height=EDITOR_HEIGHT, line_width=2, key=key)
+        boxes = detection_editor(
+            image_path=state.image_path,
+            label_list=state.label_list,
+            colors=state.colors,
+            bboxes=state.bboxes or [],
+            labels=state.labels or [],
+            width=EDITOR_WIDTH,
+            height=EDITOR_HEIGHT,
+            line_width=2,
+            key=key,
+        )
         if boxes is not None:
             _save(job, sample_id, order, expert=expert, boxes=boxes)
     else:
         image, _ = open_upright(state.image_path, fit=(EDITOR_WIDTH, EDITOR_HEIGHT))
-        picked = classification(image_path=image, label_list=state.label_list,
-                                default_label_index=state.class_index, width=EDITOR_WIDTH, height=EDITOR_HEIGHT,
-                                key=key)
+        picked = classification(
+            image_path=image,
+            label_list=state.label_list,
+            default_label_index=state.class_index,
+            width=EDITOR_WIDTH,
+            height=EDITOR_HEIGHT,
+            key=key,
+        )
         # The component reports a choice as it is made; Complete is ours.
-        chosen = picked["label"] if picked else (state.label_list[state.class_index]
-                                                 if state.class_index is not None else None)
-        if st.button("Complete", key="complete_class", type="primary", disabled=chosen is None,
-                     shortcut="Enter"):
-            _save(job, sample_id, order, expert=expert,
-                  class_name=state.class_names[state.label_list.index(chosen)])
+        chosen = (
+            picked["label"]
+            if picked
+            else (state.label_list[state.class_index] if state.class_index is not None else None)
+        )
+        if st.button("Complete", key="complete_class", type="primary", disabled=chosen is None, shortcut="Enter"):
+            _save(job, sample_id, order, expert=expert, class_name=state.class_names[state.label_list.index(chosen)])
 
 
 def _save(job: LabelJob, sample_id: int, order: list[int], *, expert: Actor, **label) -> None:
     try:
-        saved = expert_labels.save_expert_label(engine=engine(), job_id=job.id, sample_id=sample_id,
-                                                actor=expert, **label)
+        saved = expert_labels.save_expert_label(
+            engine=engine(), job_id=job.id, sample_id=sample_id, actor=expert, **label
+        )
     except BadInput as problem:
         st.error(md(problem))
         return
@@ -102,24 +118,39 @@ def _navigation(job: LabelJob, order: list[int], position: int, *, expert: Actor
         st.toast(message, icon=":material/save:")
     sample_id = order[position]
     with st.container(horizontal=True, vertical_alignment="center", key="annotate_nav"):
-        if st.button("Previous", key="annotate_previous", icon=":material/chevron_left:", shortcut="Left",
-                     disabled=position == 0):
+        if st.button(
+            "Previous", key="annotate_previous", icon=":material/chevron_left:", shortcut="Left", disabled=position == 0
+        ):
             _go_to(order[position - 1])
             st.rerun()
-        if st.button("Next", key="annotate_next", icon=":material/chevron_right:", shortcut="Right",
-                     disabled=position == len(order) - 1):
+        if st.button(
+            "Next",
+            key="annotate_next",
+            icon=":material/chevron_right:",
+            shortcut="Right",
+            disabled=position == len(order) - 1,
+        ):
             _go_to(order[position + 1])
             st.rerun()
         if st.button("Next unlabelled", key="annotate_next_unlabelled", icon=":material/skip_next:"):
             _go_to(expert_labels.next_unlabelled(engine=engine(), job_id=job.id, after_sample_id=sample_id))
             st.rerun()
-        if st.button("Skip", key="annotate_skip", icon=":material/block:",
-                     help="No expert label for this image: it will contribute no results"):
+        if st.button(
+            "Skip",
+            key="annotate_skip",
+            icon=":material/block:",
+            help="No expert label for this image: it will contribute no results",
+        ):
             expert_labels.skip_sample(engine=engine(), job_id=job.id, sample_id=sample_id, actor=expert)
             _go_to(expert_labels.next_unlabelled(engine=engine(), job_id=job.id, after_sample_id=sample_id))
             st.rerun()
-        if st.button("Reset", key="annotate_reset", icon=":material/restart_alt:", type="tertiary",
-                     help="Drop this image's expert label and show its pre-labels again"):
+        if st.button(
+            "Reset",
+            key="annotate_reset",
+            icon=":material/restart_alt:",
+            type="tertiary",
+            help="Drop this image's expert label and show its pre-labels again",
+        ):
             expert_labels.reset_sample(engine=engine(), job_id=job.id, sample_id=sample_id, actor=expert)
             _go_to(sample_id)
             st.rerun()
@@ -139,8 +170,10 @@ def submit_ui(*, job: LabelJob, expert: Actor, unlabelled: int) -> None:
 def _confirm_submit(job: LabelJob, expert: Actor) -> None:
     expert = still_signed_in(expert)
     waiting = expert_labels.list_samples(engine=engine(), job_id=job.id, status="unlabelled")
-    st.write(f"{plural(waiting.height, 'image')} have no expert label. Submitting marks them skipped: they contribute no "
-             "results.")
+    st.write(
+        f"{plural(waiting.height, 'image')} have no expert label. Submitting marks them skipped: they contribute no "
+        "results."
+    )
     # A few names as text, not a data grid: the dialog opens at once (the grid's canvas took ~300 ms to appear).
     names = waiting["file_path"].head(SHOWN_UNLABELLED).to_list()
     more = waiting.height - len(names)
@@ -151,8 +184,9 @@ def _confirm_submit(job: LabelJob, expert: Actor) -> None:
 
 def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
     try:
-        with st.spinner("Submitting: matching the expert boxes to the pre-labels and writing the results…",
-                        show_time=True):
+        with st.spinner(
+            "Submitting: matching the expert boxes to the pre-labels and writing the results…", show_time=True
+        ):
             manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
     except BadInput as problem:
         st.error(md(problem))

@@ -19,16 +19,23 @@ GROUP_LABELS = {"class_row": "Expert Review Class", "pre_class_row": "Pre-label 
 TABLE_MAX_HEIGHT = 390
 
 
-def class_changed_section_ui(table: pl.DataFrame, *, group_column: str, current: Slice | None, display,
-                             state: str, described: str, shown: int) -> None:
+def class_changed_section_ui(
+    table: pl.DataFrame, *, group_column: str, current: Slice | None, display, state: str, described: str, shown: int
+) -> None:
     """table: group, True, False, Total (core.analysis.queries.class_changed_table) of the tab's results.
     described: the slice and the filters in words; shown: how many results they select."""
     with st.container(horizontal=True, vertical_alignment="center", key="class_changed_head"):
         st.subheader("Class Changed", anchor=False)
         st.caption(f"{REVIEW_STATE_LABELS[state]} tab")
         st.space("stretch")
-        if st.button("", icon=":material/photo_library:", key="images_panel_icon", type="tertiary",
-                     disabled=not shown, help=f"Open the {shown:,} selected results' images in a side panel"):
+        if st.button(
+            "",
+            icon=":material/photo_library:",
+            key="images_panel_icon",
+            type="tertiary",
+            disabled=not shown,
+            help=f"Open the {shown:,} selected results' images in a side panel",
+        ):
             open_panel(True)
             st.rerun()
     class_changed_table_ui(table, group_column=group_column, current=current, display=display)
@@ -37,10 +44,13 @@ def class_changed_section_ui(table: pl.DataFrame, *, group_column: str, current:
 
 def showing_bar_ui(*, current: Slice | None, described: str, shown: int) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="showing_bar", gap="small"):
-        st.markdown(f"**Showing:** {md(described or 'all results')} · {shown:,} result{'s' if shown != 1 else ''}",
-                    width="content")
-        if current is not None and st.button("Clear", icon=":material/close:", type="tertiary", key="clear_slice",
-                                             help="Clear the selected cell"):
+        st.markdown(
+            f"**Showing:** {md(described or 'all results')} · {shown:,} result{'s' if shown != 1 else ''}",
+            width="content",
+        )
+        if current is not None and st.button(
+            "Clear", icon=":material/close:", type="tertiary", key="clear_slice", help="Clear the selected cell"
+        ):
             set_slice(None)
             st.rerun()
 
@@ -65,11 +75,18 @@ def class_changed_table_ui(table: pl.DataFrame, *, group_column: str, current: S
         set_slice(Slice(tuple(conditions)))
 
     _CLASS_CHANGED_TABLE(
-        data={"header": GROUP_LABELS[group_column],
-              "rows": [{"label": display(group), "True": t, "False": f, "Total": n}
-                       for group, t, f, n in table.select("group", "True", "False", "Total").iter_rows()],
-              "selected": _selected_cell(current, group_column, groups), "max_height": TABLE_MAX_HEIGHT},
-        key=key, on_cell_change=on_cell)
+        data={
+            "header": GROUP_LABELS[group_column],
+            "rows": [
+                {"label": display(group), "True": t, "False": f, "Total": n}
+                for group, t, f, n in table.select("group", "True", "False", "Total").iter_rows()
+            ],
+            "selected": _selected_cell(current, group_column, groups),
+            "max_height": TABLE_MAX_HEIGHT,
+        },
+        key=key,
+        on_cell_change=on_cell,
+    )
 
 
 def _selected_cell(current: Slice | None, group_column: str, groups: list[str]) -> list | None:
@@ -139,5 +156,4 @@ export default function (component) {
 """
 
 # Not in a shadow root, like the tile grid: the page's tests and the browser bench click its cells.
-_CLASS_CHANGED_TABLE = st.components.v2.component("labeldeck.class_changed_table", css=CSS, js=JS,
-                                                  isolate_styles=False)
+_CLASS_CHANGED_TABLE = st.components.v2.component("labeldeck.class_changed_table", css=CSS, js=JS, isolate_styles=False)

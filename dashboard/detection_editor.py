@@ -17,18 +17,41 @@ from core.images.orientation import open_upright
 JPEG = "JPEG"
 
 
-def detection_editor(*, image_path: Path, label_list: list[str], colors: list[str], bboxes: list[list[float]],
-                     labels: list[int], width: int, height: int, line_width: float, key: str) -> list[dict] | None:
+def detection_editor(
+    *,
+    image_path: Path,
+    label_list: list[str],
+    colors: list[str],
+    bboxes: list[list[float]],
+    labels: list[int],
+    width: int,
+    height: int,
+    line_width: float,
+    key: str,
+) -> list[dict] | None:
     """The boxes the expert completed ([{"bbox": [x, y, w, h] in image px, "label_id", "label"}]), or None until
     Complete is pressed. colors: one per entry of label_list."""
     image, scale = open_upright(image_path, fit=(width, height))
-    url = image_to_url(image, LayoutConfig(width=image.width, height=image.height), True, "RGB", JPEG,
-                       f"detection-{key}")
-    bbox_info = [{"bbox": [v / scale for v in box], "label_id": label, "label": label_list[label]}
-                 for box, label in zip(bboxes, labels)]
-    value = _component_func(image_url=url, image_size=image.size, label_list=label_list, bbox_info=bbox_info,
-                            color_map=dict(zip(label_list, colors)), line_width=line_width, use_space=False, key=key)
+    url = image_to_url(
+        image, LayoutConfig(width=image.width, height=image.height), True, "RGB", JPEG, f"detection-{key}"
+    )
+    bbox_info = [
+        {"bbox": [v / scale for v in box], "label_id": label, "label": label_list[label]}
+        for box, label in zip(bboxes, labels)
+    ]
+    value = _component_func(
+        image_url=url,
+        image_size=image.size,
+        label_list=label_list,
+        bbox_info=bbox_info,
+        color_map=dict(zip(label_list, colors)),
+        line_width=line_width,
+        use_space=False,
+        key=key,
+    )
     if value is None:
         return None
-    return [{"bbox": [v * scale for v in item["bbox"]], "label_id": item["label_id"], "label": item["label"]}
-            for item in value]
+    return [
+        {"bbox": [v * scale for v in item["bbox"]], "label_id": item["label_id"], "label": item["label"]}
+        for item in value
+    ]

@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from core.jobs import manual as manual_jobs
 from core.domain.errors import BadInput
 from core.files.import_sources import bucket_prefix
+from core.files.uploads import discard_upload, extract_image_zip
+from core.jobs import manual as manual_jobs
 from core.settings import get_settings
 from core.storage import Root
-from core.files.uploads import discard_upload, extract_image_zip
 from dashboard.text import md
 
 LabelVisibility = Literal["visible", "hidden", "collapsed"]
@@ -32,25 +32,41 @@ class ImageSource:
     upload: Any = field(default=None, compare=False, repr=False)
 
 
-def image_source_ui(key: str, *, other_choices: tuple[str, ...] = (),
-                    label_visibility: LabelVisibility = "visible") -> ImageSource:
+def image_source_ui(
+    key: str, *, other_choices: tuple[str, ...] = (), label_visibility: LabelVisibility = "visible"
+) -> ImageSource:
     """The choice of images, widget keys starting with `key`. `other_choices` come first, for the page to handle
     (ImageSource(how=that choice): image_root does not know them)."""
-    how = st.radio("Images", [*other_choices, FOLDER, BUCKET, ZIP], horizontal=True, key=f"{key}_images",
-                   label_visibility=label_visibility)
+    how = st.radio(
+        "Images",
+        [*other_choices, FOLDER, BUCKET, ZIP],
+        horizontal=True,
+        key=f"{key}_images",
+        label_visibility=label_visibility,
+    )
     if how in other_choices:
         return ImageSource(how=how)
     if how == BUCKET:
-        bucket = st.text_input("Bucket prefix", key=f"{key}_bucket", placeholder="s3://bucket/prefix",
-                               help="Every image under this prefix, read with the server's own credentials "
-                                    "(environment, profile or instance role); never put credentials in the URL")
+        bucket = st.text_input(
+            "Bucket prefix",
+            key=f"{key}_bucket",
+            placeholder="s3://bucket/prefix",
+            help="Every image under this prefix, read with the server's own credentials "
+            "(environment, profile or instance role); never put credentials in the URL",
+        )
         return ImageSource(how=how, text=bucket.strip())
     if how == FOLDER:
         data_dir = get_settings().data_dir
         found = [str(f.relative_to(data_dir)) for f in manual_jobs.image_folders_in_data_dir()]
-        folder = st.selectbox("Folder", found, key=f"{key}_folder", accept_new_options=True, index=None,
-                              placeholder="Choose or type a folder",
-                              help=f"A folder of images under {md(data_dir)}; type another path relative to it")
+        folder = st.selectbox(
+            "Folder",
+            found,
+            key=f"{key}_folder",
+            accept_new_options=True,
+            index=None,
+            placeholder="Choose or type a folder",
+            help=f"A folder of images under {md(data_dir)}; type another path relative to it",
+        )
         return ImageSource(how=how, text=(folder or "").strip())
     upload = st.file_uploader("Images (zip)", type=["zip"], key=f"{key}_zip")
     return ImageSource(how=how, upload_id=upload.file_id if upload else "", upload=upload)

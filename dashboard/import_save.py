@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.jobs import ingest
 from core.auth.access import Actor
-from core.domain.vocabulary import ReviewState
 from core.domain.errors import BadInput
+from core.domain.plural import plural
+from core.domain.vocabulary import ReviewState
+from core.jobs import ingest
 from dashboard.image_source import forget_extracted_zip
 from dashboard.import_check import CHECKED, Checked
+from dashboard.navigation import VISUALIZE_PAGE
 from dashboard.signed_in import still_signed_in
 from dashboard.store import engine
 from dashboard.text import md
-from dashboard.navigation import VISUALIZE_PAGE
-from core.domain.plural import plural
-
 
 
 def import_ui(checked: Checked | None, user: Actor) -> None:
@@ -26,23 +25,39 @@ def import_ui(checked: Checked | None, user: Actor) -> None:
     existing = checked.existing if ready else None
     replace = False
     if existing is not None:
-        st.warning(f"A job named **{md(existing.name)}** already exists: #{existing.id}, {existing.tag}, "
-                   f"{plural(existing.images, 'image')}, {plural(existing.results, 'result')}, {_reviewed(existing):,} reviewed.",
-                   icon=":material/warning:")
-        replace = st.checkbox(f"Replace it: delete job #{existing.id} with its results, reviews and ResultSets, and "
-                              "import this one in its place", key="import_replace")
+        st.warning(
+            f"A job named **{md(existing.name)}** already exists: #{existing.id}, {existing.tag}, "
+            f"{plural(existing.images, 'image')}, {plural(existing.results, 'result')}, {_reviewed(existing):,} reviewed.",
+            icon=":material/warning:",
+        )
+        replace = st.checkbox(
+            f"Replace it: delete job #{existing.id} with its results, reviews and ResultSets, and "
+            "import this one in its place",
+            key="import_replace",
+        )
     label = "Replace job" if existing is not None else "Import"
-    clicked = st.button(label, type="primary", key="import_button", icon=":material/upload:",
-                        disabled=not ready or (existing is not None and not replace),
-                        help=None if ready else "Check the inputs first: Import writes what a passed check read")
+    clicked = st.button(
+        label,
+        type="primary",
+        key="import_button",
+        icon=":material/upload:",
+        disabled=not ready or (existing is not None and not replace),
+        help=None if ready else "Check the inputs first: Import writes what a passed check read",
+    )
     if not clicked:
         return
     user = still_signed_in(user)
     bar = st.progress(0.0, text="Importing…")
     try:
-        job = ingest.save_job(engine=engine(), draft=checked.draft, replace=replace, actor=user,
-                              progress=lambda stage, fraction: bar.progress(
-                                  max(0.0, min((fraction - 0.7) / 0.3, 1.0)), text=md(stage.capitalize())))
+        job = ingest.save_job(
+            engine=engine(),
+            draft=checked.draft,
+            replace=replace,
+            actor=user,
+            progress=lambda stage, fraction: bar.progress(
+                max(0.0, min((fraction - 0.7) / 0.3, 1.0)), text=md(stage.capitalize())
+            ),
+        )
     except BadInput as problem:  # a job of that name made meanwhile, say
         bar.empty()
         st.error(md(problem), icon=":material/error:")

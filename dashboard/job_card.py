@@ -5,18 +5,25 @@ from __future__ import annotations
 import streamlit as st
 
 from core.auth.access import Actor, Permission
+from core.domain.plural import plural
 from core.domain.vocabulary import JobKind, JobStatus, ReviewState
 from core.jobs.summaries import JobSummary
-from dashboard.text import md
 from dashboard.navigation import ANNOTATE_PAGE, CATALOG_PAGE, NEW_JOB_PAGE, VISUALIZE_PAGE
-from core.domain.plural import plural
+from dashboard.text import md
 
-STATUS_COLORS = {JobStatus.READY: "green", JobStatus.PROCESSING: "blue", JobStatus.IN_PROGRESS: "orange",
-                 JobStatus.FAILED: "red"}
-STATUS_ICONS = {JobStatus.READY: ":material/check_circle:", JobStatus.PROCESSING: ":material/hourglass_top:",
-                JobStatus.IN_PROGRESS: ":material/edit:", JobStatus.FAILED: ":material/error:"}
+STATUS_COLORS = {
+    JobStatus.READY: "green",
+    JobStatus.PROCESSING: "blue",
+    JobStatus.IN_PROGRESS: "orange",
+    JobStatus.FAILED: "red",
+}
+STATUS_ICONS = {
+    JobStatus.READY: ":material/check_circle:",
+    JobStatus.PROCESSING: ":material/hourglass_top:",
+    JobStatus.IN_PROGRESS: ":material/edit:",
+    JobStatus.FAILED: ":material/error:",
+}
 MAX_CLASSES_SHOWN = 6
-
 
 
 def job_card(job: JobSummary, *, user: Actor) -> None:
@@ -24,32 +31,45 @@ def job_card(job: JobSummary, *, user: Actor) -> None:
         title, tag = st.columns([3, 1], vertical_alignment="center")
         title.markdown(f"**{md(job.name)}**")
         tag.badge(job.tag, color=tag_color(job.kind))
-        st.badge(job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status,
-                                                                                                          "gray"))
+        st.badge(
+            job.status.replace("_", " "), icon=STATUS_ICONS.get(job.status), color=STATUS_COLORS.get(job.status, "gray")
+        )
         if job.failure_reason:
             st.caption(f":red[{md(job.failure_reason)}]")
         st.markdown(_counts_line(job))
         st.caption(_classes_line(job))
         source = "Pre-labels" if job.is_manual else "Labels"
-        st.caption(f"{source}: {md(job.pre_label_source)}  \nCreated by {md(job.created_by)} · "
-                   f"{job.created_at:%d %b %Y %H:%M}")
+        st.caption(
+            f"{source}: {md(job.pre_label_source)}  \nCreated by {md(job.created_by)} · {job.created_at:%d %b %Y %H:%M}"
+        )
         if job.results:
             st.progress(job.reviewed_share, text=_progress_text(job))
         if job.labelling:
             done = job.labelling["labelled"] + job.labelling["skipped"]
-            st.progress(done / job.labelling["total"] if job.labelling["total"] else 0.0,
-                        text=f"{done:,} of {plural(job.labelling['total'], 'image')} labelled or skipped")
+            st.progress(
+                done / job.labelling["total"] if job.labelling["total"] else 0.0,
+                text=f"{done:,} of {plural(job.labelling['total'], 'image')} labelled or skipped",
+            )
         if job.is_labellable and user.can(Permission.LABEL):
-            if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary",
-                         width="stretch"):
+            if st.button("Annotate", key=f"annotate_{job.id}", icon=":material/edit:", type="primary", width="stretch"):
                 st.switch_page(ANNOTATE_PAGE, query_params={"job": str(job.id)})
         if job.gives_pre_labels and user.can(Permission.MANAGE):
-            if st.button("Create manual label job from these pre-labels", key=f"from_auto_{job.id}",
-                         icon=":material/add_circle:", width="stretch"):
+            if st.button(
+                "Create manual label job from these pre-labels",
+                key=f"from_auto_{job.id}",
+                icon=":material/add_circle:",
+                width="stretch",
+            ):
                 st.switch_page(NEW_JOB_PAGE, query_params={"from_auto": str(job.id)})
         visualize, catalog = st.columns(2)
-        if visualize.button("Visualize", key=f"visualize_{job.id}", type="primary", disabled=not job.is_reviewable,
-                            help=_visualize_help(job), width="stretch"):
+        if visualize.button(
+            "Visualize",
+            key=f"visualize_{job.id}",
+            type="primary",
+            disabled=not job.is_reviewable,
+            help=_visualize_help(job),
+            width="stretch",
+        ):
             st.switch_page(VISUALIZE_PAGE, query_params={"job": str(job.id)})
         if catalog.button("Catalog", key=f"catalog_{job.id}", width="stretch"):
             st.switch_page(CATALOG_PAGE, query_params={"job": str(job.id)})
@@ -75,8 +95,10 @@ def _classes_line(job: JobSummary) -> str:
 
 def _progress_text(job: JobSummary) -> str:
     s = job.by_state
-    return (f"{job.reviewed_share:.0%} reviewed · {s[ReviewState.ACCEPTED]:,} accepted · "
-            f"{s[ReviewState.REJECTED]:,} rejected · {s[ReviewState.PENDING]:,} pending")
+    return (
+        f"{job.reviewed_share:.0%} reviewed · {s[ReviewState.ACCEPTED]:,} accepted · "
+        f"{s[ReviewState.REJECTED]:,} rejected · {s[ReviewState.PENDING]:,} pending"
+    )
 
 
 def _visualize_help(job: JobSummary) -> str:

@@ -8,15 +8,14 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.domain.errors import NotFound
+from core.domain.plural import plural
+from core.jobs.lookup import get_job
 from core.jobs.summaries import JobSummary, list_jobs
 from core.store.models import LabelJob
-from core.jobs.lookup import get_job
 from dashboard.job_card import STATUS_COLORS, tag_color
-from dashboard.navigation import ANNOTATE_PAGE, JOBS_PAGE, JOB_PAGES
+from dashboard.navigation import ANNOTATE_PAGE, JOB_PAGES, JOBS_PAGE
 from dashboard.store import engine
 from dashboard.text import md
-from core.domain.plural import plural
-
 
 
 def job_from_query_params(*, page: str, offers: Callable[[JobSummary], bool] = lambda job: True) -> LabelJob | None:

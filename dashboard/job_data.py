@@ -9,13 +9,12 @@ import polars as pl
 import streamlit as st
 
 from core.analysis import queries
+from core.analysis.results_frame import load_results, review_states
+from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, Task
+from core.images.thumbnails import Overlay
 from core.jobs.summaries import spec_classes
 from core.store.models import LabelJob
-from core.analysis.results_frame import load_results, review_states
-from core.images.thumbnails import Overlay
-from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, Task
 from dashboard.store import engine
-
 
 CATEGORICAL = ("change_kind", "expert_class", "pre_class", "class_row", "pre_class_row")
 
@@ -44,12 +43,17 @@ def _immutable(store: str, job_id: int, data_revision: int, _job: LabelJob) -> t
     # of 90, an equality filter 15 ms instead of 60 (the bench's 1M-result job). Only the page's copy: the frame
     # core hands to the CLI, the exports and the Overview keeps its strings.
     frame = load_results(engine(), _job).with_columns(pl.col(*CATEGORICAL).cast(pl.Categorical))
-    return (frame, queries.bin_edges(frame["area_px"], log=True),
-            queries.bin_edges(frame["adjustment_factor"], log=True))
+    return (
+        frame,
+        queries.bin_edges(frame["area_px"], log=True),
+        queries.bin_edges(frame["adjustment_factor"], log=True),
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _with_states(store: str, job_id: int, data_revision: int, review_revision: int, _frame: pl.DataFrame) -> pl.DataFrame:
+def _with_states(
+    store: str, job_id: int, data_revision: int, review_revision: int, _frame: pl.DataFrame
+) -> pl.DataFrame:
     return queries.with_states(_frame, review_states(engine(), job_id))
 
 
@@ -63,6 +67,11 @@ def job_data(job: LabelJob) -> JobData:
     )
     class_rows = [c.name for c in classes] + ([REMOVED_ROW] if job.task == Task.DETECTION else [])
     return JobData(
-        store=store, job=job, results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
-        class_rows=class_rows, overlay=overlay, area_edges=area_edges, factor_edges=factor_edges,
+        store=store,
+        job=job,
+        results=_with_states(store, job.id, job.data_revision, job.review_revision, frame),
+        class_rows=class_rows,
+        overlay=overlay,
+        area_edges=area_edges,
+        factor_edges=factor_edges,
     )

@@ -62,8 +62,7 @@ def app_pages(role: Role | None) -> dict[str, list]:
     sections: dict[str, list] = {}
     for section, file, title, icon, needs in PAGES:
         if role is None or needs in GRANTS[role]:
-            sections.setdefault(section, []).append(
-                st.Page(file, title=title, icon=icon, default=file == JOBS_PAGE))
+            sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, default=file == JOBS_PAGE))
     return sections
 
 

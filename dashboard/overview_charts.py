@@ -27,17 +27,25 @@ def decisions_figure(per_reviewer_day: pl.DataFrame, *, days: int, today: date) 
     for index, reviewer in enumerate(per_reviewer_day["reviewer"].unique().sort()):
         rows = per_reviewer_day.filter(pl.col("reviewer") == reviewer).sort("day")
         figure.add_bar(
-            x=rows["day"].to_list(), y=rows["decisions"].to_list(), name=plotly_text(reviewer),
-            marker_color=REVIEWER_COLORS[index % len(REVIEWER_COLORS)], width=DAY_MS * 0.8,
-            customdata=rows.select(pl.col("day").cast(pl.String), "reviewer", "accepted", "rejected", "pending",
-                                   "undone").rows(),
+            x=rows["day"].to_list(),
+            y=rows["decisions"].to_list(),
+            name=plotly_text(reviewer),
+            marker_color=REVIEWER_COLORS[index % len(REVIEWER_COLORS)],
+            width=DAY_MS * 0.8,
+            customdata=rows.select(
+                pl.col("day").cast(pl.String), "reviewer", "accepted", "rejected", "pending", "undone"
+            ).rows(),
             hovertemplate="%{fullData.name} · %{x|%d %b %Y}<br>%{y:,} decisions: %{customdata[2]:,} accepted, "
-                          "%{customdata[3]:,} rejected, %{customdata[4]:,} back to pending<br>"
-                          "%{customdata[5]:,} undone<extra></extra>",
+            "%{customdata[3]:,} rejected, %{customdata[4]:,} back to pending<br>"
+            "%{customdata[5]:,} undone<extra></extra>",
         )
     first = today - timedelta(days=days - 1)
     figure.update_layout(
-        **_LAYOUT, barmode="stack", height=320, dragmode=False, legend_traceorder="normal",
+        **_LAYOUT,
+        barmode="stack",
+        height=320,
+        dragmode=False,
+        legend_traceorder="normal",
         xaxis=dict(type="date", range=[str(first - timedelta(hours=12)), str(today) + " 12:00"]),
         yaxis=dict(title="decisions"),
     )
@@ -47,17 +55,24 @@ def decisions_figure(per_reviewer_day: pl.DataFrame, *, days: int, today: date) 
 def class_rates_figure(rates: pl.DataFrame) -> go.Figure:
     """Class Changed rate per class across jobs (core.analysis.overview.class_changed_rates), the worst on top."""
     shown = rates.head(MAX_BARS)
-    figure = go.Figure(go.Bar(
-        x=shown["rate"].to_list(), y=_plotly_texts(shown["class_name"]), orientation="h",
-        marker_color=CHANGED_COLORS[True],
-        text=[f"{c:,} of {n:,}" for c, n in zip(shown["class_changed"], shown["results"], strict=True)],
-        textposition="auto",
-        customdata=shown.select("class_name", "jobs", "removed").rows(),
-        hovertemplate="%{y}: %{x:.1%} Class Changed (%{text} results, %{customdata[2]:,} of them "
-                      "removed pre-labels) in %{customdata[1]} job(s)<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=shown["rate"].to_list(),
+            y=_plotly_texts(shown["class_name"]),
+            orientation="h",
+            marker_color=CHANGED_COLORS[True],
+            text=[f"{c:,} of {n:,}" for c, n in zip(shown["class_changed"], shown["results"], strict=True)],
+            textposition="auto",
+            customdata=shown.select("class_name", "jobs", "removed").rows(),
+            hovertemplate="%{y}: %{x:.1%} Class Changed (%{text} results, %{customdata[2]:,} of them "
+            "removed pre-labels) in %{customdata[1]} job(s)<extra></extra>",
+        )
+    )
     figure.update_layout(
-        **_LAYOUT, height=_bar_height(shown.height), showlegend=False, dragmode=False,
+        **_LAYOUT,
+        height=_bar_height(shown.height),
+        showlegend=False,
+        dragmode=False,
         xaxis=dict(title="Class Changed rate", tickformat=".0%", rangemode="tozero"),
         yaxis=dict(autorange="reversed", type="category"),
     )
@@ -67,22 +82,32 @@ def class_rates_figure(rates: pl.DataFrame) -> go.Figure:
 def reasons_figure(reasons: pl.DataFrame) -> go.Figure:
     """Rejected results per reason across jobs (core.analysis.overview.top_reasons), the most frequent on top."""
     shown = reasons.head(MAX_BARS)
-    figure = go.Figure(go.Bar(
-        x=shown["results"].to_list(), y=_plotly_texts(shown["reason"]), orientation="h", marker_color=REJECTED_COLOR,
-        customdata=shown.select("reason", "jobs").rows(),
-        hovertemplate="%{y}: %{x:,} rejected results in %{customdata[1]} job(s)<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=shown["results"].to_list(),
+            y=_plotly_texts(shown["reason"]),
+            orientation="h",
+            marker_color=REJECTED_COLOR,
+            customdata=shown.select("reason", "jobs").rows(),
+            hovertemplate="%{y}: %{x:,} rejected results in %{customdata[1]} job(s)<extra></extra>",
+        )
+    )
     figure.update_layout(
-        **_LAYOUT, height=_bar_height(shown.height), showlegend=False, dragmode=False,
-        xaxis=dict(title="rejected results", rangemode="tozero"), yaxis=dict(autorange="reversed", type="category"),
+        **_LAYOUT,
+        height=_bar_height(shown.height),
+        showlegend=False,
+        dragmode=False,
+        xaxis=dict(title="rejected results", rangemode="tozero"),
+        yaxis=dict(autorange="reversed", type="category"),
     )
     return figure
 
 
 def chart_ui(figure: go.Figure, *, key: str) -> list | None:
     """Draw a figure; the customdata of the bar the user clicked, or None."""
-    event = st.plotly_chart(figure, key=key, on_select="rerun", selection_mode=("points",),
-                            config={"displaylogo": False})
+    event = st.plotly_chart(
+        figure, key=key, on_select="rerun", selection_mode=("points",), config={"displaylogo": False}
+    )
     points = event.selection.points if event else []
     return list(points[0]["customdata"]) if points and "customdata" in points[0] else None
 

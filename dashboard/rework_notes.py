@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.store.models import LabelJob
 from core.jobs.rework import rework_notes
+from core.store.models import LabelJob
 from dashboard.store import engine
 from dashboard.text import md
 
@@ -18,9 +18,12 @@ def rework_notes_ui(*, job: LabelJob, sample_id: int) -> None:
     if not notes:
         return
     lines = [
-        f"- **{md(n.class_name)}**" + (f" at [{', '.join(f'{v:g}' for v in n.box)}]" if n.box else "")
+        f"- **{md(n.class_name)}**"
+        + (f" at [{', '.join(f'{v:g}' for v in n.box)}]" if n.box else "")
         + f": {md(n.reason) if n.reason else 'rejected without a reason'}"
         for n in notes
     ]
-    st.warning(f"Sent back for relabelling from job #{job.origin_job_id}:\n" + "\n".join(lines),
-               icon=":material/assignment_return:")
+    st.warning(
+        f"Sent back for relabelling from job #{job.origin_job_id}:\n" + "\n".join(lines),
+        icon=":material/assignment_return:",
+    )

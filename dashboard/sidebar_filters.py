@@ -26,8 +26,12 @@ def url_lists() -> dict[str, list[str]]:
 def url_filter(data: JobData) -> tuple[ResultFilter, str, list[str]]:
     result_filter, notices = from_query_params(url_lists(), known_classes=data.class_rows)
     if not data.is_detection:
-        boxed = {f"{name}_{end}": None for name in BOX_RANGES for end in ("min", "max")
-                 if getattr(result_filter, f"{name}_{end}") is not None}
+        boxed = {
+            f"{name}_{end}": None
+            for name in BOX_RANGES
+            for end in ("min", "max")
+            if getattr(result_filter, f"{name}_{end}") is not None
+        }
         if boxed:
             notices.append(f"ignored {', '.join(boxed)}: a classification job has no boxes")
             result_filter = replace(result_filter, **boxed)
@@ -47,8 +51,10 @@ def _seed_widgets(result_filter: ResultFilter, group_by: str) -> None:
         state[f"f_{name}_max"] = getattr(result_filter, f"{name}_max")
     state["f_change_kinds"] = list(result_filter.change_kinds)
     state["f_group_by"] = group_by
-    if any(getattr(result_filter, f) not in (None, ()) for f in
-           ("iou_min", "iou_max", "change_kinds", "confidence_min", "confidence_max")):
+    if any(
+        getattr(result_filter, f) not in (None, ())
+        for f in ("iou_min", "iou_max", "change_kinds", "confidence_min", "confidence_max")
+    ):
         state["f_advanced"] = True
 
 
@@ -61,8 +67,9 @@ def _widget_filter(*, is_detection: bool) -> tuple[ResultFilter, list[str]]:
     }
     problems = []
     for name in ("area", "factor", "iou", "confidence"):
-        shown = (is_detection or name not in BOX_RANGES) and (name not in ("iou", "confidence")
-                                                             or state.get("f_advanced"))
+        shown = (is_detection or name not in BOX_RANGES) and (
+            name not in ("iou", "confidence") or state.get("f_advanced")
+        )
         low = state.get(f"f_{name}_min") if shown else None
         high = state.get(f"f_{name}_max") if shown else None
         if low is not None and high is not None and low > high:
@@ -94,20 +101,27 @@ def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
     st.header("Filters", anchor=False)
     st.toggle("Show Advanced Filter", key="f_advanced")
     with st.form("filters", border=False):
-        st.multiselect("Expert Review Class", data.class_rows, key="f_classes", format_func=data.display,
-                       placeholder="All classes")
+        st.multiselect(
+            "Expert Review Class", data.class_rows, key="f_classes", format_func=data.display, placeholder="All classes"
+        )
         st.radio("Class Changed Condition", list(CHANGED_OPTIONS), key="f_changed", horizontal=True)
         if data.is_detection:
-            _range_inputs("Expert Review Area (px²)", "area", step=100.0,
-                          help="Area of the expert box in px², min and max")
-            _range_inputs("Adjustment Factor", "factor", step=0.1,
-                          help="Current to Auto/Pre Label Adjustment Factor: area(expert box) / area(pre-label "
-                               "box); 1.0 is the same size, 0.5 half, 2.0 double")
+            _range_inputs(
+                "Expert Review Area (px²)", "area", step=100.0, help="Area of the expert box in px², min and max"
+            )
+            _range_inputs(
+                "Adjustment Factor",
+                "factor",
+                step=0.1,
+                help="Current to Auto/Pre Label Adjustment Factor: area(expert box) / area(pre-label "
+                "box); 1.0 is the same size, 0.5 half, 2.0 double",
+            )
         if st.session_state.get("f_advanced"):
             st.caption("Advanced")
             if data.is_detection:
-                _range_inputs("IoU", "iou", step=0.05, help="Intersection over union of the expert box and its "
-                                                           "pre-label box")
+                _range_inputs(
+                    "IoU", "iou", step=0.05, help="Intersection over union of the expert box and its pre-label box"
+                )
                 st.multiselect("Change kind", CHANGE_KINDS, key="f_change_kinds", placeholder="All kinds")
             _range_inputs("Pre-label confidence", "confidence", step=0.05)
         st.selectbox("Group by", GROUP_BYS, key="f_group_by")
@@ -125,7 +139,23 @@ def _range_inputs(label: str, name: str, *, step: float, help: str | None = None
     """One short label over a min and a max input (labelled Min/Max … for screen readers and tests)."""
     st.markdown(f"<small>{label}</small>", unsafe_allow_html=True, help=help)
     low, high = st.columns(2, gap="small")
-    low.number_input(f"Min {label}", key=f"f_{name}_min", value=None, min_value=0.0, step=step,
-                     placeholder="min", format="%g", label_visibility="collapsed")
-    high.number_input(f"Max {label}", key=f"f_{name}_max", value=None, min_value=0.0, step=step,
-                      placeholder="max", format="%g", label_visibility="collapsed")
+    low.number_input(
+        f"Min {label}",
+        key=f"f_{name}_min",
+        value=None,
+        min_value=0.0,
+        step=step,
+        placeholder="min",
+        format="%g",
+        label_visibility="collapsed",
+    )
+    high.number_input(
+        f"Max {label}",
+        key=f"f_{name}_max",
+        value=None,
+        min_value=0.0,
+        step=step,
+        placeholder="max",
+        format="%g",
+        label_visibility="collapsed",
+    )

@@ -15,16 +15,24 @@ from __future__ import annotations
 import streamlit as st
 
 from core.auth import users
-from core.auth.access import Actor, Permission, Role, least_role
-from core.auth.access import DEMO_USER  # the demo data is made by the same local user
+from core.auth.access import (
+    DEMO_USER,  # the demo data is made by the same local user
+    Actor,
+    Permission,
+    Role,
+    least_role,
+)
 from core.domain.errors import BadInput
 from core.settings import get_settings
 from dashboard.store import engine
 from dashboard.text import md
 
 SESSION_KEY = "signed_in_name"
-ROLE_ICONS = {Role.VIEWER: ":material/visibility:", Role.REVIEWER: ":material/fact_check:",
-              Role.ADMIN: ":material/shield_person:"}
+ROLE_ICONS = {
+    Role.VIEWER: ":material/visibility:",
+    Role.REVIEWER: ":material/fact_check:",
+    Role.ADMIN: ":material/shield_person:",
+}
 
 
 def signed_in_user() -> Actor:
@@ -79,14 +87,19 @@ def still_signed_in(user: Actor) -> Actor:
 def require_permission(user: Actor, permission: Permission, *, what: str) -> None:
     """Stop the page, saying why, when the user's role cannot do what the page is for."""
     if not user.can(permission):
-        st.info(f"{what} needs the {least_role(permission).value} role; you are signed in as **{md(user.name)}**, a "
-                f"{user.role.value}. An admin can change your role.", icon=":material/lock:")
+        st.info(
+            f"{what} needs the {least_role(permission).value} role; you are signed in as **{md(user.name)}**, a "
+            f"{user.role.value}. An admin can change your role.",
+            icon=":material/lock:",
+        )
         st.stop()
 
 
 def read_only_note(user: Actor, permission: Permission, *, what: str) -> None:
-    st.caption(f":material/visibility: Read-only: you are signed in as a {user.role.value}; {what} needs the "
-               f"{least_role(permission).value} role.")
+    st.caption(
+        f":material/visibility: Read-only: you are signed in as a {user.role.value}; {what} needs the "
+        f"{least_role(permission).value} role."
+    )
 
 
 def _user_box(user: Actor, mode: str) -> None:
@@ -96,8 +109,9 @@ def _user_box(user: Actor, mode: str) -> None:
             st.caption("No sign-in: everyone acts as **demo**, with every role.")
             return
         st.markdown(f"{ROLE_ICONS[user.role]} **{md(user.name)}** · {user.role.value}")
-        if mode in ("password", "oidc") and st.button("Sign out", key="sign_out", icon=":material/logout:",
-                                                       type="tertiary"):
+        if mode in ("password", "oidc") and st.button(
+            "Sign out", key="sign_out", icon=":material/logout:", type="tertiary"
+        ):
             st.session_state.pop(SESSION_KEY, None)
             if mode == "oidc":
                 st.logout()
@@ -121,8 +135,9 @@ def _sign_in_form() -> None:
         st.title("Sign in to LabelDeck")
         with st.form("sign_in"):
             name = st.text_input("User name", key="sign_in_name", autocomplete="username")
-            password = st.text_input("Password", type="password", key="sign_in_password",
-                                     autocomplete="current-password")
+            password = st.text_input(
+                "Password", type="password", key="sign_in_password", autocomplete="current-password"
+            )
             submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
         if submitted:
             try:
@@ -140,8 +155,13 @@ def _oidc_user() -> Actor:
         _, middle, _ = st.columns([1, 2, 1])
         with middle:
             st.title("Sign in to LabelDeck")
-            st.button("Sign in with your company account", type="primary", icon=":material/login:",
-                      on_click=st.login, key="oidc_sign_in")
+            st.button(
+                "Sign in with your company account",
+                type="primary",
+                icon=":material/login:",
+                on_click=st.login,
+                key="oidc_sign_in",
+            )
         st.stop()
     identity = st.user.get("email") or st.user.get("name") or ""
     return _known_identity(identity, source="your identity provider", can_sign_out=True)
@@ -149,8 +169,11 @@ def _oidc_user() -> Actor:
 
 def _header_user(header: str | None) -> Actor:
     if not header:
-        st.error("LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER: the request header in which the sign-in proxy "
-                 "passes the user name (e.g. X-Forwarded-User).", icon=":material/lock:")
+        st.error(
+            "LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER: the request header in which the sign-in proxy "
+            "passes the user name (e.g. X-Forwarded-User).",
+            icon=":material/lock:",
+        )
         st.stop()
     try:
         identity = _header_identity(header)
@@ -158,8 +181,10 @@ def _header_user(header: str | None) -> Actor:
         st.error(f"The sign-in proxy's request is refused: {md(problem)}.", icon=":material/lock:")
         st.stop()
     if not identity:
-        st.error(f"No {header} header on this request: LabelDeck is reached here without its sign-in proxy.",
-                 icon=":material/lock:")
+        st.error(
+            f"No {header} header on this request: LabelDeck is reached here without its sign-in proxy.",
+            icon=":material/lock:",
+        )
         st.stop()
     return _known_identity(identity, source="the sign-in proxy", can_sign_out=False)
 
@@ -175,8 +200,11 @@ def _known_identity(identity: str, *, source: str, can_sign_out: bool) -> Actor:
         st.error(f"{source} sent an identity LabelDeck cannot use: {md(problem)}", icon=":material/lock:")
         st.stop()
     if user is None:
-        st.error(f"{md(identity)} is signed in through {source} but has no LabelDeck role. An admin can add it "
-                 f"with `python -m core users add NAME --role viewer --no-password`.", icon=":material/lock:")
+        st.error(
+            f"{md(identity)} is signed in through {source} but has no LabelDeck role. An admin can add it "
+            f"with `python -m core users add NAME --role viewer --no-password`.",
+            icon=":material/lock:",
+        )
         if can_sign_out:
             st.button("Sign out", on_click=st.logout, key="sign_out_unknown")
         st.stop()

@@ -12,7 +12,11 @@ from dashboard.url_state import set_tab
 def state_tabs_ui(counts: dict[str, int], *, state: str) -> str:
     st.session_state["tab"] = state  # the URL is the source of truth; a click reaches it through on_change first
     return st.segmented_control(
-        "Review state", REVIEW_STATES, required=True, key="tab",
+        "Review state",
+        REVIEW_STATES,
+        required=True,
+        key="tab",
         on_change=lambda: set_tab(st.session_state["tab"]),
-        format_func=lambda s: f"{REVIEW_STATE_LABELS[s]} {counts[s]:,}", label_visibility="collapsed",
+        format_func=lambda s: f"{REVIEW_STATE_LABELS[s]} {counts[s]:,}",
+        label_visibility="collapsed",
     )

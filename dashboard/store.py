@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.store.db import get_engine, store_unavailable
 from core.settings import get_settings
+from core.store.db import get_engine, store_unavailable
 
 log = logging.getLogger("labeldeck.store")
 

@@ -122,12 +122,16 @@ class TileGridEvents:
     opened: int | None  # the result id of the tile whose viewer button was clicked
 
 
-def tile_grid(*, tiles: list[dict], columns: int, pickable: bool, key: str, prefetch: list[str] = (),
-              on_toggle=None) -> TileGridEvents:
+def tile_grid(
+    *, tiles: list[dict], columns: int, pickable: bool, key: str, prefetch: list[str] = (), on_toggle=None
+) -> TileGridEvents:
     """tiles: {id, src (a media URL) or warning, caption, changed, picked}. prefetch: media URLs the browser loads
     ahead (the next page's). on_toggle: called before the run that reports a toggle, with
     st.session_state[key].toggle set (so what is drawn above the grid sees the pick)."""
-    result = _TILE_GRID(data={"tiles": tiles, "columns": columns, "pickable": pickable, "prefetch": list(prefetch)},
-                        key=key,
-                        on_toggle_change=on_toggle or (lambda: None), on_open_change=lambda: None)
+    result = _TILE_GRID(
+        data={"tiles": tiles, "columns": columns, "pickable": pickable, "prefetch": list(prefetch)},
+        key=key,
+        on_toggle_change=on_toggle or (lambda: None),
+        on_open_change=lambda: None,
+    )
     return TileGridEvents(toggled=result.get("toggle"), opened=result.get("open"))

@@ -126,8 +126,12 @@ def url_day() -> date | None:
 
 def view_selection(*, state: str, result_filter: ResultFilter, group_by: str, current_slice: Slice | None) -> dict:
     """What selected the results of a review action, as the event records it (the same words as the URL)."""
-    return {"tab": state, "filter": to_query_params(result_filter), "group_by": group_by,
-            "slice": current_slice.to_params() if current_slice else []}
+    return {
+        "tab": state,
+        "filter": to_query_params(result_filter),
+        "group_by": group_by,
+        "slice": current_slice.to_params() if current_slice else [],
+    }
 
 
 def describe_selection(selection: dict | None) -> str:

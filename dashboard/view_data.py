@@ -50,8 +50,10 @@ def _key(data: JobData) -> tuple:
 
 
 def _view_key(view: View) -> str:
-    return json.dumps([to_query_params(view.filter), view.state, view.group_by,
-                       view.slice.to_params() if view.slice else []], sort_keys=True)
+    return json.dumps(
+        [to_query_params(view.filter), view.state, view.group_by, view.slice.to_params() if view.slice else []],
+        sort_keys=True,
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

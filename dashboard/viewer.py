@@ -14,13 +14,13 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core.analysis import queries
-from core.auth.access import Actor, Permission
-from core.review.history import move_of, result_history
-from core.jobs.summaries import image_root
 from core.analysis.results_frame import result_state
+from core.auth.access import Actor, Permission
+from core.domain.vocabulary import RESULT_STATE_LABELS, ReviewState
 from core.images.thumbnails import ImageUnavailable
 from core.images.viewer_image import viewer_image
-from core.domain.vocabulary import RESULT_STATE_LABELS, ReviewState
+from core.jobs.summaries import image_root
+from core.review.history import move_of, result_history
 from dashboard.job_data import JobData
 from dashboard.review_bar import ACTIONS, ICONS, QUICK_REASONS, act, as_seen, show_last_outcome
 from dashboard.signed_in import still_signed_in
@@ -75,8 +75,11 @@ def viewer_dialog(data: JobData, order: pl.Series, *, user: Actor, selection: di
         _canvas(data, row)
     with side:
         st.markdown(f"**{md(row['file_path'])}**  \nresult {result_id}")
-        st.caption(f"{position + 1:,} of {order.len():,} shown · {RESULT_STATE_LABELS[state]}" if position >= 0
-                   else f"Not among the results shown · {RESULT_STATE_LABELS[state]}")
+        st.caption(
+            f"{position + 1:,} of {order.len():,} shown · {RESULT_STATE_LABELS[state]}"
+            if position >= 0
+            else f"Not among the results shown · {RESULT_STATE_LABELS[state]}"
+        )
         if user.can(Permission.REVIEW) and state in ACTIONS:  # a reworked result is replaced: nothing to decide
             _decide(data, result_id, state, order=order, position=position, user=user, selection=selection)
         _steps(order, position)
@@ -106,46 +109,101 @@ def _position(order: pl.Series, result_id: int) -> int:
 def _canvas(data: JobData, row: dict) -> None:
     focus = row["result_id"] if data.is_detection else None
     with st.container(horizontal=True, vertical_alignment="center", key="viewer_layers", gap="small"):
-        shown = st.pills("Show", list(LAYERS), default=list(LAYERS), selection_mode="multi", key="viewer_layers_on",
-                         format_func=LAYERS.get, label_visibility="collapsed")
-        opacity = st.slider("Box opacity", 0.2, 1.0, 0.9, 0.1, key="viewer_opacity", width=170,
-                            label_visibility="collapsed", format="opacity %.1f")
+        shown = st.pills(
+            "Show",
+            list(LAYERS),
+            default=list(LAYERS),
+            selection_mode="multi",
+            key="viewer_layers_on",
+            format_func=LAYERS.get,
+            label_visibility="collapsed",
+        )
+        opacity = st.slider(
+            "Box opacity",
+            0.2,
+            1.0,
+            0.9,
+            0.1,
+            key="viewer_opacity",
+            width=170,
+            label_visibility="collapsed",
+            format="opacity %.1f",
+        )
         st.space("stretch")
         zoomed = st.session_state.get("viewer_zoom", False)
         if data.is_detection:
-            st.button("Whole image" if zoomed else "Zoom to this box", key="viewer_zoom_box", shortcut="Z",
-                      icon=":material/zoom_out_map:" if zoomed else ":material/zoom_in:", type="tertiary",
-                      on_click=lambda: st.session_state.update(viewer_zoom=not zoomed))
+            st.button(
+                "Whole image" if zoomed else "Zoom to this box",
+                key="viewer_zoom_box",
+                shortcut="Z",
+                icon=":material/zoom_out_map:" if zoomed else ":material/zoom_in:",
+                type="tertiary",
+                on_click=lambda: st.session_state.update(viewer_zoom=not zoomed),
+            )
     try:
-        image = viewer_image(root=image_root(data.job), file_path=row["file_path"], job_id=data.job.id,
-                             sample_id=row["sample_id"])
+        image = viewer_image(
+            root=image_root(data.job), file_path=row["file_path"], job_id=data.job.id, sample_id=row["sample_id"]
+        )
     except ImageUnavailable as exc:
         st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
         return
     boxes = queries.few_rows(data.results, data.results["sample_id"] == row["sample_id"])
     layers = Layers(expert="expert" in shown, pre="pre" in shown, others="others" in shown, opacity=opacity)
-    figure = viewer_figure(image, boxes, data.overlay, focus=focus, layers=layers,
-                           zoom_to_box=zoomed and data.is_detection, height=FIGURE_HEIGHT)
-    st.plotly_chart(figure, key="viewer_canvas", width="stretch",
-                    config={"scrollZoom": True, "displaylogo": False, "doubleClick": "reset",
-                            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"]})
-    st.caption("Wheel to zoom, drag to pan, double-click for the whole image. "
-               "Solid: expert label · dashed: pre-label · red dashed ✕: removed by the expert.")
+    figure = viewer_figure(
+        image,
+        boxes,
+        data.overlay,
+        focus=focus,
+        layers=layers,
+        zoom_to_box=zoomed and data.is_detection,
+        height=FIGURE_HEIGHT,
+    )
+    st.plotly_chart(
+        figure,
+        key="viewer_canvas",
+        width="stretch",
+        config={
+            "scrollZoom": True,
+            "displaylogo": False,
+            "doubleClick": "reset",
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"],
+        },
+    )
+    st.caption(
+        "Wheel to zoom, drag to pan, double-click for the whole image. "
+        "Solid: expert label · dashed: pre-label · red dashed ✕: removed by the expert."
+    )
 
 
-def _decide(data: JobData, result_id: int, state: str, *, order: pl.Series, position: int, user: Actor,
-            selection: dict) -> None:
+def _decide(
+    data: JobData, result_id: int, state: str, *, order: pl.Series, position: int, user: Actor, selection: dict
+) -> None:
     seen_state = as_seen("viewer_seen", (data.job.id, result_id), state)  # what the reviewer had on screen
     after = order[position + 1] if 0 <= position < order.len() - 1 else None
     reasons: list[str] = st.session_state.setdefault("viewer_reasons", [])
     for to_state, _ in ACTIONS[state]:
-        label = VERBS[to_state] + (f" ({len(reasons)} reason{'s' if len(reasons) != 1 else ''})"
-                                   if to_state == ReviewState.REJECTED and reasons else "")
-        if st.button(label, key=f"viewer_{to_state}", icon=ICONS[to_state], shortcut=KEYS[to_state],
-                     type="primary" if to_state == ReviewState.ACCEPTED else "secondary", width="stretch"):
-            act(data=data, ids=[result_id], from_state=seen_state, to_state=to_state, user=user,
+        label = VERBS[to_state] + (
+            f" ({len(reasons)} reason{'s' if len(reasons) != 1 else ''})"
+            if to_state == ReviewState.REJECTED and reasons
+            else ""
+        )
+        if st.button(
+            label,
+            key=f"viewer_{to_state}",
+            icon=ICONS[to_state],
+            shortcut=KEYS[to_state],
+            type="primary" if to_state == ReviewState.ACCEPTED else "secondary",
+            width="stretch",
+        ):
+            act(
+                data=data,
+                ids=[result_id],
+                from_state=seen_state,
+                to_state=to_state,
+                user=user,
                 reason="; ".join(reasons) if to_state == ReviewState.REJECTED and reasons else None,
-                selection={**selection, "result": result_id})
+                selection={**selection, "result": result_id},
+            )
             st.session_state["viewer_reasons"] = []
             st.session_state["viewer_decided"] = True
             if after is not None:
@@ -156,10 +214,15 @@ def _decide(data: JobData, result_id: int, state: str, *, order: pl.Series, posi
         with st.container(horizontal=True, gap="xxsmall", key="viewer_reasons_keys"):
             for number, reason in enumerate(QUICK_REASONS, start=1):
                 picked = reason in reasons
-                if st.button(f"{number} {reason}", key=f"viewer_reason_{number}", shortcut=str(number),
-                             type="primary" if picked else "tertiary"):
-                    st.session_state["viewer_reasons"] = ([r for r in reasons if r != reason] if picked
-                                                          else [*reasons, reason])
+                if st.button(
+                    f"{number} {reason}",
+                    key=f"viewer_reason_{number}",
+                    shortcut=str(number),
+                    type="primary" if picked else "tertiary",
+                ):
+                    st.session_state["viewer_reasons"] = (
+                        [r for r in reasons if r != reason] if picked else [*reasons, reason]
+                    )
                     _rerun_viewer()
 
 
@@ -167,12 +230,19 @@ def _steps(order: pl.Series, position: int) -> None:
     before = order[position - 1] if position > 0 else None
     after = order[position + 1] if 0 <= position < order.len() - 1 else None
     with st.container(horizontal=True, key="viewer_steps", gap="small"):
-        for target, key, icon, shortcut, text in ((before, "viewer_previous", ":material/chevron_left:", "Left",
-                                                   "Previous result (←)"),
-                                                  (after, "viewer_next", ":material/chevron_right:", "Right",
-                                                   "Next result (→)")):
-            if st.button(text.split(" (")[0], key=key, icon=icon, shortcut=shortcut, disabled=target is None,
-                         help=text, width="stretch"):
+        for target, key, icon, shortcut, text in (
+            (before, "viewer_previous", ":material/chevron_left:", "Left", "Previous result (←)"),
+            (after, "viewer_next", ":material/chevron_right:", "Right", "Next result (→)"),
+        ):
+            if st.button(
+                text.split(" (")[0],
+                key=key,
+                icon=icon,
+                shortcut=shortcut,
+                disabled=target is None,
+                help=text,
+                width="stretch",
+            ):
                 open_result(int(target))
                 _rerun_viewer()
 
@@ -190,8 +260,9 @@ def _metrics(data: JobData, row: dict) -> None:
         items |= {
             "Change kind": row["change_kind"],
             "IoU": fmt(row["iou"], ".3f"),
-            "Expert Review Area": "–" if row["area_px"] is None else
-            f"{row['area_px']:,.0f} px² ({row['area_fraction']:.2%})",
+            "Expert Review Area": "–"
+            if row["area_px"] is None
+            else f"{row['area_px']:,.0f} px² ({row['area_fraction']:.2%})",
             "Adjustment Factor": fmt(row["adjustment_factor"], ".3f"),
         }
     items["Pre-label confidence"] = fmt(row["pre_confidence"], ".2f")
@@ -208,5 +279,7 @@ def _history(data: JobData, result_id: int) -> None:
         before, after = move_of(event, result_id)
         reason = f" · “{md(event.reason)}”" if event.reason else ""
         undo = " (undo)" if event.undoes_event_id else ""
-        st.caption(f"{event.created_at:%d %b %H:%M} · {md(event.reviewer)}: {RESULT_STATE_LABELS[before]} → "
-                   f"{RESULT_STATE_LABELS[after]}{undo}{reason}")
+        st.caption(
+            f"{event.created_at:%d %b %H:%M} · {md(event.reviewer)}: {RESULT_STATE_LABELS[before]} → "
+            f"{RESULT_STATE_LABELS[after]}{undo}{reason}"
+        )

@@ -28,8 +28,16 @@ class Layers:
     opacity: float = 0.9
 
 
-def viewer_figure(image: ViewerImage, boxes: pl.DataFrame, overlay: Overlay, *, focus: int | None,
-                  layers: Layers, zoom_to_box: bool, height: int) -> go.Figure:
+def viewer_figure(
+    image: ViewerImage,
+    boxes: pl.DataFrame,
+    overlay: Overlay,
+    *,
+    focus: int | None,
+    layers: Layers,
+    zoom_to_box: bool,
+    height: int,
+) -> go.Figure:
     """boxes: the image's results (result_id, change_kind, expert_class, pre_class, expert_x.., pre_x..);
     focus: the result viewed (None: the whole image, as for classification). The shapes and labels are built as
     plain dicts and handed to Plotly once: adding them one by one validates each (0.27 s for 20 boxes, not 15 ms)."""
@@ -44,23 +52,43 @@ def viewer_figure(image: ViewerImage, boxes: pl.DataFrame, overlay: Overlay, *, 
     focused = next((r for r in rows if r["result_id"] == focus), None)
     if zoom_to_box and focused is not None:
         x_range, y_range = _zoom_ranges(focused)
-    return go.Figure(layout=dict(
-        height=height, margin=dict(l=0, r=0, t=0, b=0), dragmode="pan", hovermode=False, showlegend=False,
-        paper_bgcolor=CANVAS, plot_bgcolor=CANVAS,
-        images=[dict(source=f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}", xref="x",
-                     yref="y", x=0, y=0, sizex=width_px, sizey=height_px, sizing="stretch", layer="below")],
-        shapes=shapes, annotations=labels,
-        # A new result or a zoom command resets the view; a layer toggle keeps the reviewer's own zoom.
-        uirevision=f"{focus}-{zoom_to_box}",
-        # Square pixels; the ranges grow to fill the canvas (never the canvas shrinking to the ranges), so a zoomed
-        # box shows its surroundings out to the canvas' edges.
-        xaxis=dict(range=x_range, visible=False, constrain="range"),
-        yaxis=dict(range=y_range, visible=False, scaleanchor="x", scaleratio=1, constrain="range"),
-    ))
+    return go.Figure(
+        layout=dict(
+            height=height,
+            margin=dict(l=0, r=0, t=0, b=0),
+            dragmode="pan",
+            hovermode=False,
+            showlegend=False,
+            paper_bgcolor=CANVAS,
+            plot_bgcolor=CANVAS,
+            images=[
+                dict(
+                    source=f"data:{image.mime};base64,{base64.b64encode(image.data).decode()}",
+                    xref="x",
+                    yref="y",
+                    x=0,
+                    y=0,
+                    sizex=width_px,
+                    sizey=height_px,
+                    sizing="stretch",
+                    layer="below",
+                )
+            ],
+            shapes=shapes,
+            annotations=labels,
+            # A new result or a zoom command resets the view; a layer toggle keeps the reviewer's own zoom.
+            uirevision=f"{focus}-{zoom_to_box}",
+            # Square pixels; the ranges grow to fill the canvas (never the canvas shrinking to the ranges), so a zoomed
+            # box shows its surroundings out to the canvas' edges.
+            xaxis=dict(range=x_range, visible=False, constrain="range"),
+            yaxis=dict(range=y_range, visible=False, scaleanchor="x", scaleratio=1, constrain="range"),
+        )
+    )
 
 
-def _draw_result(shapes: list[dict], labels: list[dict], row: dict, overlay: Overlay, *, strong: bool,
-                 layers: Layers) -> None:
+def _draw_result(
+    shapes: list[dict], labels: list[dict], row: dict, overlay: Overlay, *, strong: bool, layers: Layers
+) -> None:
     # The viewed result stands out: thick and opaque; its neighbours are context, thin and faded.
     width = 3.5 if strong else 1.2
     opacity = layers.opacity if strong else layers.opacity * 0.55
@@ -83,14 +111,34 @@ def _draw_result(shapes: list[dict], labels: list[dict], row: dict, overlay: Ove
 
 def _box(row: dict, prefix: str, color: str, width: float, *, dash: str, opacity: float) -> dict:
     x, y, w, h = (row[f"{prefix}{c}"] for c in "xywh")
-    return dict(type="rect", x0=x, y0=y, x1=x + w, y1=y + h, xref="x", yref="y", opacity=opacity,
-                line=dict(color=color, width=width, dash=dash))
+    return dict(
+        type="rect",
+        x0=x,
+        y0=y,
+        x1=x + w,
+        y1=y + h,
+        xref="x",
+        yref="y",
+        opacity=opacity,
+        line=dict(color=color, width=width, dash=dash),
+    )
 
 
 def _label(row: dict, prefix: str, text: str, color: str, opacity: float) -> dict:
-    return dict(x=row[f"{prefix}x"], y=row[f"{prefix}y"], xref="x", yref="y", text=plotly_text(text), showarrow=False,
-                xanchor="left", yanchor="bottom", bgcolor=color, opacity=opacity, font=dict(color="white", size=12),
-                borderpad=2)
+    return dict(
+        x=row[f"{prefix}x"],
+        y=row[f"{prefix}y"],
+        xref="x",
+        yref="y",
+        text=plotly_text(text),
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+        bgcolor=color,
+        opacity=opacity,
+        font=dict(color="white", size=12),
+        borderpad=2,
+    )
 
 
 def _zoom_ranges(row: dict) -> tuple[list[float], list[float]]:

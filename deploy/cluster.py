@@ -28,15 +28,21 @@ REPLICA_NAMES = ("app1", "app2")  # the `server` lines of haproxy.cfg, in order
 
 
 def haproxy_binary() -> str:
-    found = shutil.which("haproxy") or next((p for p in ("/usr/sbin/haproxy", "/sbin/haproxy") if Path(p).exists()),
-                                            None)
+    found = shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/sbin/haproxy") if Path(p).exists()), None
+    )
     if found is None:
         raise FileNotFoundError("haproxy not found: make deploy-deps (apt-get install -y haproxy)")
     return found
 
 
-def replica_env(*, database_url: str, data_dir: Path, settings: Mapping[str, str] | None = None,
-                base: Mapping[str, str] | None = None) -> dict[str, str]:
+def replica_env(
+    *,
+    database_url: str,
+    data_dir: Path,
+    settings: Mapping[str, str] | None = None,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The environment of every replica: the caller's without its LABELDECK_* settings, then the shared store and
     data folder, then `settings` (sign-in mode...)."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("LABELDECK_")}
@@ -71,8 +77,9 @@ class Process:
         try:
             # a session of its own: Ctrl-C in the terminal reaches the launcher only, which stops the processes in
             # order (the proxy first, so no request reaches a replica on its way down)
-            self.popen = subprocess.Popen(self.argv, cwd=REPO_ROOT, env=self.env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            self.popen = subprocess.Popen(
+                self.argv, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         finally:
             log.close()
 
@@ -126,18 +133,36 @@ class Cluster:
         try:
             env = replica_env(database_url=self.database_url, data_dir=self.data_dir, settings=self.settings)
             for name, port in zip(REPLICA_NAMES, self.ports, strict=True):
-                replica = Process(name, [self.python, "-m", "streamlit", "run", "dashboard/app.py",
-                                         "--server.port", str(port), "--server.address", "127.0.0.1",
-                                         "--server.headless", "true"],
-                                  env, self.log_dir / f"{name}.log")
+                replica = Process(
+                    name,
+                    [
+                        self.python,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        "dashboard/app.py",
+                        "--server.port",
+                        str(port),
+                        "--server.address",
+                        "127.0.0.1",
+                        "--server.headless",
+                        "true",
+                    ],
+                    env,
+                    self.log_dir / f"{name}.log",
+                )
                 replica.start()
                 self.replicas.append(replica)
             for index, replica in enumerate(self.replicas):
                 self._wait(lambda i=index: _healthy(self.replica_url(i))[0], replica, timeout)
-            proxy_env = {**os.environ, "LABELDECK_PROXY_BIND": f"127.0.0.1:{self.proxy_port}",
-                         **{f"LABELDECK_REPLICA_{i + 1}": f"127.0.0.1:{port}" for i, port in enumerate(self.ports)}}
-            self.proxy = Process("haproxy", [haproxy_binary(), "-f", str(HAPROXY_CONFIG), "-db"], proxy_env,
-                                 self.log_dir / "haproxy.log")
+            proxy_env = {
+                **os.environ,
+                "LABELDECK_PROXY_BIND": f"127.0.0.1:{self.proxy_port}",
+                **{f"LABELDECK_REPLICA_{i + 1}": f"127.0.0.1:{port}" for i, port in enumerate(self.ports)},
+            }
+            self.proxy = Process(
+                "haproxy", [haproxy_binary(), "-f", str(HAPROXY_CONFIG), "-db"], proxy_env, self.log_dir / "haproxy.log"
+            )
             self.proxy.start()
             # up when the proxy has sent a request to each replica (round robin, no cookie): its health checks
             # found both
@@ -159,8 +184,9 @@ class Cluster:
         while time.monotonic() < deadline:
             if not process.alive():
                 code = process.popen.returncode if process.popen else None
-                raise RuntimeError(f"{process.name} exited with {code}; see {process.log_path}:\n"
-                                   + _tail(process.log_path))
+                raise RuntimeError(
+                    f"{process.name} exited with {code}; see {process.log_path}:\n" + _tail(process.log_path)
+                )
             if ready():
                 return
             time.sleep(0.25)

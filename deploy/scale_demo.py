@@ -46,17 +46,25 @@ def ensure_database(server_url: str, database: str) -> str:
 def seed(database_url: str, data_dir: Path, *, reset: bool, python: str = sys.executable) -> None:
     """The demo jobs, once: by the CLI, as `make run` does, so the replicas find the schema made."""
     env = replica_env(database_url=database_url, data_dir=data_dir)
-    subprocess.run([python, "-m", "core", "demo", "--reset" if reset else "--if-empty"], cwd=REPO_ROOT, env=env,
-                   check=True)
+    subprocess.run(
+        [python, "-m", "core", "demo", "--reset" if reset else "--if-empty"], cwd=REPO_ROOT, env=env, check=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", default=os.environ.get("LABELDECK_SCALE_DEMO_PG", DEFAULT_PG),
-                        help="a PostgreSQL server URL (any database of it); the demo makes a database of its own")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("LABELDECK_SCALE_DEMO_PG", DEFAULT_PG),
+        help="a PostgreSQL server URL (any database of it); the demo makes a database of its own",
+    )
     parser.add_argument("--database", default="labeldeck_scale_demo")
-    parser.add_argument("--data-dir", type=Path, default=REPO_ROOT / "data" / "scale-demo",
-                        help="LABELDECK_DATA_DIR of every replica (thumbnails, caches, demo images)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO_ROOT / "data" / "scale-demo",
+        help="LABELDECK_DATA_DIR of every replica (thumbnails, caches, demo images)",
+    )
     parser.add_argument("--proxy-port", type=int, default=8500)
     parser.add_argument("--ports", default="8511,8512", help="the two replicas' ports")
     parser.add_argument("--reset", action="store_true", help="seed the demo jobs anew")
@@ -72,12 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (systemd, a CI runner) stops as Ctrl-C does
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     ports = [int(p) for p in args.ports.split(",")]
-    cluster = Cluster(database_url=database_url, data_dir=data_dir, log_dir=data_dir / "logs",
-                      proxy_port=args.proxy_port, ports=ports)
+    cluster = Cluster(
+        database_url=database_url, data_dir=data_dir, log_dir=data_dir / "logs", proxy_port=args.proxy_port, ports=ports
+    )
     try:
         cluster.start()
-        print(f"[scale-demo] open {cluster.url}  (replicas {', '.join(cluster.replica_url(i) for i in range(2))};"
-              f" logs in {data_dir / 'logs'}). Ctrl-C stops.", flush=True)
+        print(
+            f"[scale-demo] open {cluster.url}  (replicas {', '.join(cluster.replica_url(i) for i in range(2))};"
+            f" logs in {data_dir / 'logs'}). Ctrl-C stops.",
+            flush=True,
+        )
         while not (dead := cluster.dead()):
             time.sleep(1)
         print(f"[scale-demo] {', '.join(dead)} exited; stopping the rest", file=sys.stderr, flush=True)

@@ -4,15 +4,15 @@
 import polars as pl
 import streamlit as st
 
+from core.domain.plural import plural
+from core.domain.vocabulary import REVIEW_STATE_LABELS
 from core.review import decisions as review
 from core.store.models import as_utc
-from core.domain.vocabulary import REVIEW_STATE_LABELS
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.navigation import ACTIVITY_PAGE
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 from dashboard.url_state import describe_selection, url_day
-from core.domain.plural import plural
 
 signed_in_user()
 
@@ -30,20 +30,28 @@ reviewers = sorted({e.reviewer for e in events})
 day = url_day()
 if day is not None:
     st.caption(f"On {day:%d %b %Y} (UTC) only.")
-    st.page_link(ACTIVITY_PAGE, label="Every day", icon=":material/calendar_month:",
-                 query_params={"job": str(job.id)})
+    st.page_link(ACTIVITY_PAGE, label="Every day", icon=":material/calendar_month:", query_params={"job": str(job.id)})
     events = [e for e in events if as_utc(e.created_at).date() == day]
     if not events:
         st.info(f"No review actions on {day:%d %b %Y}.", icon=":material/event_busy:")
         st.stop()
 who, to_state = st.columns(2)
-chosen = who.multiselect("Reviewer", reviewers, placeholder="Everyone",
-                         default=[r for r in st.query_params.get_all("reviewer") if r in reviewers])
-target = to_state.multiselect("Moved to", list(REVIEW_STATE_LABELS), format_func=REVIEW_STATE_LABELS.get,
-                              placeholder="Any state")
+chosen = who.multiselect(
+    "Reviewer",
+    reviewers,
+    placeholder="Everyone",
+    default=[r for r in st.query_params.get_all("reviewer") if r in reviewers],
+)
+target = to_state.multiselect(
+    "Moved to", list(REVIEW_STATE_LABELS), format_func=REVIEW_STATE_LABELS.get, placeholder="Any state"
+)
 # An undo that sent its results back to several states has no single to_state; it reached each of its to_states.
-shown = [e for e in events if (not chosen or e.reviewer in chosen)
-         and (not target or e.to_state in target or any(s in target for s in e.to_states or {}))]
+shown = [
+    e
+    for e in events
+    if (not chosen or e.reviewer in chosen)
+    and (not target or e.to_state in target or any(s in target for s in e.to_states or {}))
+]
 
 st.dataframe(
     pl.DataFrame(
@@ -63,8 +71,11 @@ st.dataframe(
         schema_overrides={"results": pl.Int64},
     ),
     hide_index=True,
-    column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss"),
-                   "results": st.column_config.NumberColumn("results", format="localized")},
+    column_config={
+        "when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss"),
+        "results": st.column_config.NumberColumn("results", format="localized"),
+    },
 )
-st.caption(f"{len(shown):,} of {plural(len(events), 'event')} · "
-           f"{plural(sum(e.result_count for e in shown), 'decision')}")
+st.caption(
+    f"{len(shown):,} of {plural(len(events), 'event')} · {plural(sum(e.result_count for e in shown), 'decision')}"
+)

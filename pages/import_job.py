@@ -16,8 +16,10 @@ st.title("Import finished job")
 if not user.can(Permission.MANAGE):
     read_only_note(user, Permission.MANAGE, what="importing a job")
     st.stop()
-st.caption("A manual label job labelled elsewhere, brought in with its images, expert labels and pre-labels. "
-           "`python -m core import` does the same from the server's shell.")
+st.caption(
+    "A manual label job labelled elsewhere, brought in with its images, expert labels and pre-labels. "
+    "`python -m core import` does the same from the server's shell."
+)
 inputs = import_form_ui()
 st.divider()
 checked = check_ui(inputs, user)

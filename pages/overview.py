@@ -5,14 +5,7 @@ to the results behind its numbers."""
 import streamlit as st
 
 from core.analysis import overview
-from dashboard.overview import (
-    class_changed_ui,
-    decisions_ui,
-    decisions_window_ui,
-    kpis_ui,
-    progress_ui,
-    rejections_ui,
-)
+from dashboard.overview import class_changed_ui, decisions_ui, decisions_window_ui, kpis_ui, progress_ui, rejections_ui
 from dashboard.signed_in import signed_in_user
 from dashboard.store import engine
 
@@ -21,8 +14,11 @@ signed_in_user()
 st.title("Overview")
 progress = overview.review_progress(engine=engine())
 if progress.is_empty():
-    st.info("No READY manual label jobs yet: the Overview sums up their review once there are some. Seed the demo "
-            "jobs with `python -m core demo`, or import a finished job (see docs/cli.md).", icon=":material/dashboard:")
+    st.info(
+        "No READY manual label jobs yet: the Overview sums up their review once there are some. Seed the demo "
+        "jobs with `python -m core demo`, or import a finished job (see docs/cli.md).",
+        icon=":material/dashboard:",
+    )
     st.stop()
 
 kpis_ui(overview.totals(progress))

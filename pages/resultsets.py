@@ -18,25 +18,42 @@ job_header(job, page="ResultSets")
 
 saved = resultsets.list_resultsets(engine=engine(), job_id=job.id)
 if not saved:
-    st.info("No ResultSets yet: accept results on the Visualize page, then use Save as ResultSet on its Accepted "
-            "tab.", icon=":material/inventory:")
+    st.info(
+        "No ResultSets yet: accept results on the Visualize page, then use Save as ResultSet on its Accepted tab.",
+        icon=":material/inventory:",
+    )
     st.stop()
 
-table = pl.DataFrame({
-    "ResultSet": [r.name for r in saved], "results": [r.item_count for r in saved],
-    # when saved (core/exports/completeness.py): complete images are what a model can train on
-    "complete images": [r.complete_images for r in saved], "partial images": [r.partial_images for r in saved],
-    "saved by": [r.created_by for r in saved], "saved at": [r.created_at for r in saved],
-    "note": [r.note or "" for r in saved],
-})
+table = pl.DataFrame(
+    {
+        "ResultSet": [r.name for r in saved],
+        "results": [r.item_count for r in saved],
+        # when saved (core/exports/completeness.py): complete images are what a model can train on
+        "complete images": [r.complete_images for r in saved],
+        "partial images": [r.partial_images for r in saved],
+        "saved by": [r.created_by for r in saved],
+        "saved at": [r.created_at for r in saved],
+        "note": [r.note or "" for r in saved],
+    }
+)
 ids = [r.id for r in saved]
 wanted = st.query_params.get("resultset")
 current = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
-picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="resultsets",
-                      selection_default={"selection": {"rows": [current]}},
-                      column_config={**{column: st.column_config.NumberColumn(format="localized")
-                                        for column in ("results", "complete images", "partial images")},
-                                     "saved at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")})
+picked = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="resultsets",
+    selection_default={"selection": {"rows": [current]}},
+    column_config={
+        **{
+            column: st.column_config.NumberColumn(format="localized")
+            for column in ("results", "complete images", "partial images")
+        },
+        "saved at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+    },
+)
 rows = picked.selection.rows
 chosen = saved[rows[0] if rows else current]
 st.query_params["resultset"] = str(chosen.id)

@@ -16,8 +16,10 @@ st.title("Users")
 require_permission(admin, Permission.MANAGE, what="Managing users")
 show_last_change()
 if get_settings().auth_mode == "none":
-    st.info("Sign-in is off (LABELDECK_AUTH=none): accounts take effect once it is `password`, `oidc` or `header`.",
-            icon=":material/info:")
+    st.info(
+        "Sign-in is off (LABELDECK_AUTH=none): accounts take effect once it is `password`, `oidc` or `header`.",
+        icon=":material/info:",
+    )
 accounts = users.list_users(engine=engine())
 accounts_table_ui(accounts)
 new_account_ui(admin)

@@ -4,9 +4,9 @@ follows the sidebar filters; the URL holds the view, so a link reproduces it."""
 
 import streamlit as st
 
+from core.analysis.queries import View
 from core.auth.access import Permission
 from core.domain.vocabulary import ReviewState
-from core.analysis.queries import View
 from dashboard.class_changed_table import class_changed_section_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.job_data import job_data
@@ -40,8 +40,9 @@ if job is None:
     st.stop()
 job_header(job, page="Visualize")
 if not job.is_reviewable:
-    st.warning(f"Visualize is for READY manual label jobs; this is a {job.tag} job that is "
-               f"{job.status.replace('_', ' ')}.")
+    st.warning(
+        f"Visualize is for READY manual label jobs; this is a {job.tag} job that is {job.status.replace('_', ' ')}."
+    )
     st.stop()
 
 data = job_data(job)
@@ -52,8 +53,9 @@ current_slice, slice_notices = url_slice()
 sort, sort_notices = url_sort()
 workspace, workspace_notices = url_workspace()
 open_result_id, result_notices = url_result()
-for notice in notices + tab_notices + slice_notices + sort_notices + workspace_notices + result_notices + \
-        url_grid_notices():
+for notice in (
+    notices + tab_notices + slice_notices + sort_notices + workspace_notices + result_notices + url_grid_notices()
+):
     st.warning(md(notice), icon=":material/link_off:")  # they quote the link's values
 
 show_last_outcome()  # of the action that reran the page
@@ -63,13 +65,21 @@ shown_data = view_data(data, view)
 review_stats_ui(shown_data, is_detection=data.is_detection, filtered=not result_filter.is_empty)
 state = state_tabs_ui(shown_data.tab_counts, state=state)
 selection = view_selection(state=state, result_filter=result_filter, group_by=group_by, current_slice=current_slice)
-described = " · ".join(([current_slice.describe(data.display)] if current_slice else [])
-                       + result_filter.describe(data.display))
+described = " · ".join(
+    ([current_slice.describe(data.display)] if current_slice else []) + result_filter.describe(data.display)
+)
 
 table_column, work_column = st.columns([1.15, 2], gap="medium")
 with table_column:
-    class_changed_section_ui(shown_data.table, group_column=view.group_column, current=current_slice,
-                             display=data.display, state=state, described=described, shown=shown_data.shown.height)
+    class_changed_section_ui(
+        shown_data.table,
+        group_column=view.group_column,
+        current=current_slice,
+        display=data.display,
+        state=state,
+        described=described,
+        shown=shown_data.shown.height,
+    )
     if state == ReviewState.ACCEPTED and user.can(Permission.EXPORT):
         save_resultset_ui(data=data, user=user, shown=shown_data.shown.height)
 with work_column:
@@ -84,5 +94,11 @@ with work_column:
 if open_result_id is not None:
     viewer_dialog(data, result_ids_in_order(data, view, shown_data.shown), user=user, selection=selection)
 elif url_panel():
-    images_panel_dialog(data=data, shown=shown_data.shown, view=view, user=user, selection=selection,
-                        described=described or "All results")
+    images_panel_dialog(
+        data=data,
+        shown=shown_data.shown,
+        view=view,
+        user=user,
+        selection=selection,
+        described=described or "All results",
+    )

@@ -24,8 +24,8 @@ from PIL import Image
 from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
-from core.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from core.auth.access import Actor, Role
+from core.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 # Who acts in the store tests: services take the acting user, and refuse a role that may not act.
 ADMIN = Actor(name="test-admin", role=Role.ADMIN)
@@ -117,8 +117,7 @@ def write_rotated_photo(path: Path) -> Path:
     return path
 
 
-def write_cut_image(path: Path, *, keep: float, width: int = 320, height: int = 240,
-                    **save_options: Any) -> Path:
+def write_cut_image(path: Path, *, keep: float, width: int = 320, height: int = 240, **save_options: Any) -> Path:
     """An image of a busy picture (so most of the file is compressed data, not headers), its format from the suffix,
     cut after `keep` of its bytes: its header, and so its size, reads as a whole file's would."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,12 +169,19 @@ def write_detection_job(
 def pre_as_dataset(*, extra_class: bool = False) -> dict[str, Any]:
     """The standard pre-labels as a COCO dataset with its own image and category ids (matched by file name and
     class name); with `extra_class`, one more box of a class the expert file does not know ("truck")."""
-    images = [{"id": 10 + im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"]}
-              for im in reversed(IMAGES)]
+    images = [
+        {"id": 10 + im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"]}
+        for im in reversed(IMAGES)
+    ]
     categories = [{"id": 20 + c["id"], "name": c["name"]} for c in CATEGORIES]
     annotations = [
-        {"id": 100 + i, "image_id": 10 + r["image_id"], "category_id": 20 + r["category_id"], "bbox": r["bbox"],
-         "score": r["score"]}
+        {
+            "id": 100 + i,
+            "image_id": 10 + r["image_id"],
+            "category_id": 20 + r["category_id"],
+            "bbox": r["bbox"],
+            "score": r["score"],
+        }
         for i, r in enumerate(PRE_RESULTS, 1)
     ]
     if extra_class:
@@ -199,8 +205,12 @@ class ClassificationFiles:
     csv_path: Path
 
 
-def write_csv(path: Path, rows: Iterable[Sequence[str]], *,
-              header: Sequence[str] = ("file_path", "pre_label", "expert_label", "confidence")) -> Path:
+def write_csv(
+    path: Path,
+    rows: Iterable[Sequence[str]],
+    *,
+    header: Sequence[str] = ("file_path", "pre_label", "expert_label", "confidence"),
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -210,8 +220,11 @@ def write_csv(path: Path, rows: Iterable[Sequence[str]], *,
 
 
 def write_classification_job(
-    root: Path, *, rows: Sequence[Sequence[str]] = CLASSIFICATION_ROWS,
-    header: Sequence[str] = ("file_path", "pre_label", "expert_label", "confidence"), size: tuple[int, int] = (32, 24),
+    root: Path,
+    *,
+    rows: Sequence[Sequence[str]] = CLASSIFICATION_ROWS,
+    header: Sequence[str] = ("file_path", "pre_label", "expert_label", "confidence"),
+    size: tuple[int, int] = (32, 24),
 ) -> ClassificationFiles:
     """labels.csv and one 32x24 image per distinct file_path (safe names only)."""
     images_dir = root / "images"
@@ -224,15 +237,21 @@ def write_classification_job(
 def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of every table of the store: a snapshot to compare before and after a refused import."""
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in SQLModel.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in SQLModel.metadata.sorted_tables
+        }
 
 
 def job_rows(engine: Engine, job_id: int) -> dict[str, list[tuple]]:
     """Everything stored for one job (the job row, its samples, results and review decisions), to show it is
     intact."""
-    tables = {"labeljob": models.LabelJob.__table__, "sample": models.Sample.__table__,
-              "result": models.Result.__table__, "reviewstate": models.ReviewState.__table__}
+    tables = {
+        "labeljob": models.LabelJob.__table__,
+        "sample": models.Sample.__table__,
+        "result": models.Result.__table__,
+        "reviewstate": models.ReviewState.__table__,
+    }
     out = {}
     with engine.connect() as conn:
         for name, table in tables.items():

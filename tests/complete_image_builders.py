@@ -17,9 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from core.jobs import ingest
-
-from core.store import models
 from core.review.resultsets import create_resultset
+from core.store import models
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import set_state
 
@@ -33,10 +32,15 @@ _IMAGES = [
 _CATEGORIES = [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
 # (image id, category id, box): boxes of one image far apart, so each expert box pairs with its own pre box
 _BOXES = [
-    (1, 2, [2, 10, 15, 15]), *[(1, 1, [2 + 22 * i, 50, 15, 15]) for i in range(1, 9)],
-    (2, 1, [2, 2, 10, 10]), (2, 2, [25, 25, 10, 10]),
-    (3, 1, [2, 2, 10, 10]), (3, 2, [25, 25, 10, 10]),
-    (4, 1, [2, 2, 10, 10]), (4, 2, [25, 25, 10, 10]), (4, 1, [2, 30, 10, 10]),
+    (1, 2, [2, 10, 15, 15]),
+    *[(1, 1, [2 + 22 * i, 50, 15, 15]) for i in range(1, 9)],
+    (2, 1, [2, 2, 10, 10]),
+    (2, 2, [25, 25, 10, 10]),
+    (3, 1, [2, 2, 10, 10]),
+    (3, 2, [25, 25, 10, 10]),
+    (4, 1, [2, 2, 10, 10]),
+    (4, 2, [25, 25, 10, 10]),
+    (4, 1, [2, 30, 10, 10]),
 ]
 
 
@@ -48,16 +52,30 @@ class PartialJob:
 
 def import_partial_job(engine: Engine, root: Path, *, name: str = "scenes") -> PartialJob:
     files = write_detection_job(
-        root, images=_IMAGES, categories=_CATEGORIES,
-        expert_annotations=[{"id": i, "image_id": img, "category_id": c, "bbox": b}
-                            for i, (img, c, b) in enumerate(_BOXES, 1)],
+        root,
+        images=_IMAGES,
+        categories=_CATEGORIES,
+        expert_annotations=[
+            {"id": i, "image_id": img, "category_id": c, "bbox": b} for i, (img, c, b) in enumerate(_BOXES, 1)
+        ],
         pre=[{"image_id": img, "category_id": c, "bbox": b, "score": 0.9} for img, c, b in _BOXES],
     )
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT s.file_path, r.id FROM result r JOIN sample s ON s.id = r.sample_id "
-                                 "WHERE r.job_id = :j ORDER BY r.id"), {"j": job.id}).all()
+        rows = conn.execute(
+            text(
+                "SELECT s.file_path, r.id FROM result r JOIN sample s ON s.id = r.sample_id "
+                "WHERE r.job_id = :j ORDER BY r.id"
+            ),
+            {"j": job.id},
+        ).all()
     results: dict[str, list[int]] = {}
     for file, rid in rows:
         results.setdefault(file, []).append(rid)

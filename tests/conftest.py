@@ -21,8 +21,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "data"
     monkeypatch.setenv("LABELDECK_DATA_DIR", str(folder))
     monkeypatch.setenv("LABELDECK_DATABASE_URL", f"sqlite:///{folder / 'labeldeck.db'}")
-    for setting in ("LABELDECK_AUTH", "LABELDECK_AUTH_HEADER", "LABELDECK_ADMINS", "LABELDECK_REVIEWERS",
-                    "LABELDECK_DEFAULT_ROLE"):  # sign-in as make run has it, whatever the shell says
+    for setting in (
+        "LABELDECK_AUTH",
+        "LABELDECK_AUTH_HEADER",
+        "LABELDECK_ADMINS",
+        "LABELDECK_REVIEWERS",
+        "LABELDECK_DEFAULT_ROLE",
+    ):  # sign-in as make run has it, whatever the shell says
         monkeypatch.delenv(setting, raising=False)
     return folder
 

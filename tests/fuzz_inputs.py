@@ -20,7 +20,10 @@ from tests.malformed_corpus import CSV_HEADER, CSV_ROWS
 
 # Bounded and repeatable: the same examples on every run, nothing kept between runs, no deadline on a slow CI.
 FUZZ = settings(
-    deadline=None, derandomize=True, database=None, print_blob=False,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -28,17 +31,66 @@ FUZZ = settings(
 # ---- mutations of a COCO file ----------------------------------------------------------------------------------
 
 BAD_NUMBERS = (
-    -1, 0, -0.0, 0.5, 3.0, 1e-320, 2**31, 2**53 + 1, 2**63 - 2, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30,
-    1e308, -1e308, math.nan, math.inf, -math.inf,
+    -1,
+    0,
+    -0.0,
+    0.5,
+    3.0,
+    1e-320,
+    2**31,
+    2**53 + 1,
+    2**63 - 2,
+    2**63 - 1,
+    2**63,
+    -(2**63) - 1,
+    2**64,
+    10**30,
+    1e308,
+    -1e308,
+    math.nan,
+    math.inf,
+    -math.inf,
 )
 
-JUNK_VALUES = ("7", "", " ", None, [], {}, True, False, [1, 2, 3], [1, 2, 3, 4, 5], {"id": 1}, "a.png", "\ud800",
-               "c\x00t")
+JUNK_VALUES = (
+    "7",
+    "",
+    " ",
+    None,
+    [],
+    {},
+    True,
+    False,
+    [1, 2, 3],
+    [1, 2, 3, 4, 5],
+    {"id": 1},
+    "a.png",
+    "\ud800",
+    "c\x00t",
+)
 
 PATH_ESCAPES = (
-    "../a.png", "../../etc/passwd", "/etc/passwd", "/tmp", "C:\\a.png", "C:a.png", "\\\\server\\share\\a.png",
-    "sub/../../a.png", "sub\\..\\..\\a.png", "..", ".", "./a.png", "a.png\x00", "", "   ", "a.png/", "~/a.png",
-    "%2e%2e/a.png", "a.png\n", "b.png", "c.png",
+    "../a.png",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "/tmp",
+    "C:\\a.png",
+    "C:a.png",
+    "\\\\server\\share\\a.png",
+    "sub/../../a.png",
+    "sub\\..\\..\\a.png",
+    "..",
+    ".",
+    "./a.png",
+    "a.png\x00",
+    "",
+    "   ",
+    "a.png/",
+    "~/a.png",
+    "%2e%2e/a.png",
+    "a.png\n",
+    "b.png",
+    "c.png",
 )
 ID_KEYS = ("id", "image_id", "category_id")
 
@@ -68,8 +120,9 @@ def mutated_json(draw: st.DrawFn, base: Any) -> bytes:
     junk, escapes = JUNK_VALUES, PATH_ESCAPES
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(doc))
-        op = draw(st.sampled_from(["drop", "swap type", "corrupt number", "shuffle id", "path escape", "duplicate",
-                                   "wrap"]))
+        op = draw(
+            st.sampled_from(["drop", "swap type", "corrupt number", "shuffle id", "path escape", "duplicate", "wrap"])
+        )
         if not paths or op == "wrap":
             doc = draw(st.sampled_from([[doc], {"data": doc}, {}, [], None, "COCO"]))
             continue
@@ -123,10 +176,45 @@ def _as_bytes(draw: st.DrawFn, text: str) -> bytes:
 # ---- mutations of a classification CSV -------------------------------------------------------------------------
 
 CSV_CELLS = (
-    "", " ", "cow", "apple", "pear", "plum", "APPLE", " pear ", "nan", "NaN", "-0.1", "1.5", "0", "1", "inf",
-    "1e-400", "0x1", "=1+1", '=HYPERLINK("http://evil.example/","x")', "@SUM(A1)", "+1", "-1", "=cmd|' /C calc'!A0",
-    "../c1.png", "/etc/passwd", "C:\\c1.png", "c1.png", "c2.png", "c9.png", "./c1.png", "c1.png/", "x" * 5000, '"',
-    'a,b', "a\nb", "p\u00eache", "\t", "\x00", "pe\x00ar",
+    "",
+    " ",
+    "cow",
+    "apple",
+    "pear",
+    "plum",
+    "APPLE",
+    " pear ",
+    "nan",
+    "NaN",
+    "-0.1",
+    "1.5",
+    "0",
+    "1",
+    "inf",
+    "1e-400",
+    "0x1",
+    "=1+1",
+    '=HYPERLINK("http://evil.example/","x")',
+    "@SUM(A1)",
+    "+1",
+    "-1",
+    "=cmd|' /C calc'!A0",
+    "../c1.png",
+    "/etc/passwd",
+    "C:\\c1.png",
+    "c1.png",
+    "c2.png",
+    "c9.png",
+    "./c1.png",
+    "c1.png/",
+    "x" * 5000,
+    '"',
+    "a,b",
+    "a\nb",
+    "p\u00eache",
+    "\t",
+    "\x00",
+    "pe\x00ar",
 )
 CSV_HEADER_CELLS = ("", "File Path", "x", "label", "confidence", "pre label", "expert")
 
@@ -139,8 +227,21 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
     cells = CSV_CELLS
     delimiter = ","
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["drop column", "swap columns", "rename column", "case header", "set cell",
-                                   "add row", "delete row", "ragged row", "delimiter"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "drop column",
+                    "swap columns",
+                    "rename column",
+                    "case header",
+                    "set cell",
+                    "add row",
+                    "delete row",
+                    "ragged row",
+                    "delimiter",
+                ]
+            )
+        )
         width = len(header)
         if op == "drop column" and width:
             j = draw(st.integers(0, width - 1))
@@ -165,9 +266,12 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
             if r:
                 r[draw(st.integers(0, len(r) - 1))] = draw(st.sampled_from(cells))
         elif op == "add row":
-            rows.insert(draw(st.integers(0, len(rows))),
-                        list(draw(st.sampled_from(rows))) if rows and draw(st.booleans())
-                        else [draw(st.sampled_from(cells)) for _ in range(width)])
+            rows.insert(
+                draw(st.integers(0, len(rows))),
+                list(draw(st.sampled_from(rows)))
+                if rows and draw(st.booleans())
+                else [draw(st.sampled_from(cells)) for _ in range(width)],
+            )
         elif op == "delete row" and rows:
             rows.pop(draw(st.integers(0, len(rows) - 1)))
         elif op == "ragged row" and rows:

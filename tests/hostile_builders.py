@@ -10,19 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from core.jobs import expert_labels
-
-from core.jobs import ingest
-
-from core.jobs import manual as manual_jobs
-
-from core.review import resultsets
-
-from core.review import decisions as review
-
 from core.auth import users
 from core.auth.access import Actor, Role, operator
+from core.jobs import expert_labels, ingest
+from core.jobs import manual as manual_jobs
 from core.jobs.specs import ClassInput, create_spec
+from core.review import decisions as review
+from core.review import resultsets
 from tests.builders import CATEGORIES, EXPERT_ANNOTATIONS, IMAGES, coco_dataset, write_detection_job, write_json
 
 EVIL_HOST = "evil.example"
@@ -68,34 +62,71 @@ def seed_hostile(engine: Engine, root: Path) -> HostileStore:
     images = [{**IMAGES[0], "file_name": HOSTILE_FILE}, IMAGES[1]]
     categories = [{**CATEGORIES[0], "name": CAT}, {**CATEGORIES[1], "name": DOG}, CATEGORIES[2]]
     files = write_detection_job(root / "detection", images=images, categories=categories)
-    job = ingest.import_detection(engine=engine, name=JOB, images_dir=files.images_dir, pre_path=files.pre_path,
-                                  expert_path=files.expert_path, actor=ADMIN)
+    job = ingest.import_detection(
+        engine=engine,
+        name=JOB,
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+        actor=ADMIN,
+    )
     with engine.connect() as conn:
         ids = conn.execute(text("SELECT id FROM result WHERE job_id = :j ORDER BY id"), {"j": job.id}).scalars().all()
-    review.move(engine=engine, job_id=job.id, result_ids=ids[:2], from_state="pending", to_state="accepted",
-                actor=REVIEWER)
-    review.move(engine=engine, job_id=job.id, result_ids=ids[2:4], from_state="pending", to_state="rejected",
-                actor=REVIEWER, reason=REASON)
+    review.move(
+        engine=engine, job_id=job.id, result_ids=ids[:2], from_state="pending", to_state="accepted", actor=REVIEWER
+    )
+    review.move(
+        engine=engine,
+        job_id=job.id,
+        result_ids=ids[2:4],
+        from_state="pending",
+        to_state="rejected",
+        actor=REVIEWER,
+        reason=REASON,
+    )
     resultset = resultsets.create_resultset(engine=engine, job_id=job.id, name=RESULTSET, note=NOTE, actor=REVIEWER)
 
-    predictions = write_json(root / f"[p]({EVIL_HOST}) predictions.json",
-                             coco_dataset(images, EXPERT_ANNOTATIONS, categories))
-    auto = ingest.import_auto_predictions(engine=engine, name=AUTO_JOB, images_dir=files.images_dir,
-                                          predictions_path=predictions, actor=ADMIN)
-    failed = ingest.import_auto_predictions(engine=engine, name=FAILED_JOB, images_dir=files.images_dir,
-                                            predictions_path=predictions, status="PROCESSING", actor=ADMIN)
+    predictions = write_json(
+        root / f"[p]({EVIL_HOST}) predictions.json", coco_dataset(images, EXPERT_ANNOTATIONS, categories)
+    )
+    auto = ingest.import_auto_predictions(
+        engine=engine, name=AUTO_JOB, images_dir=files.images_dir, predictions_path=predictions, actor=ADMIN
+    )
+    failed = ingest.import_auto_predictions(
+        engine=engine,
+        name=FAILED_JOB,
+        images_dir=files.images_dir,
+        predictions_path=predictions,
+        status="PROCESSING",
+        actor=ADMIN,
+    )
     with engine.begin() as conn:  # as a model run that failed leaves it
-        conn.execute(text("UPDATE labeljob SET status = 'FAILED', failure_reason = :why WHERE id = :j"),
-                     {"why": FAILURE, "j": failed.id})
+        conn.execute(
+            text("UPDATE labeljob SET status = 'FAILED', failure_reason = :why WHERE id = :j"),
+            {"why": FAILURE, "j": failed.id},
+        )
 
-    spec = create_spec(engine=engine, name=SPEC, task="detection", actor=ADMIN,
-                       classes=[ClassInput(SPEC_CLASS, display_name=SPEC_DISPLAY), ClassInput("plain")])
-    manual = manual_jobs.create_manual_job(engine=engine, name=MANUAL_JOB, spec_id=spec.id,
-                                           images_dir=files.images_dir, actor=ADMIN)
+    spec = create_spec(
+        engine=engine,
+        name=SPEC,
+        task="detection",
+        actor=ADMIN,
+        classes=[ClassInput(SPEC_CLASS, display_name=SPEC_DISPLAY), ClassInput("plain")],
+    )
+    manual = manual_jobs.create_manual_job(
+        engine=engine, name=MANUAL_JOB, spec_id=spec.id, images_dir=files.images_dir, actor=ADMIN
+    )
     first = int(expert_labels.list_samples(engine=engine, job_id=manual.id)["sample_id"][0])
-    expert_labels.save_expert_label(engine=engine, job_id=manual.id, sample_id=first, actor=EXPERT,
-                                    boxes=[{"bbox": [2, 2, 10, 10], "label_id": 0}])
+    expert_labels.save_expert_label(
+        engine=engine, job_id=manual.id, sample_id=first, actor=EXPERT, boxes=[{"bbox": [2, 2, 10, 10], "label_id": 0}]
+    )
 
     users.add_user(engine=engine, name=ACCOUNT, role="viewer", password=None, actor=operator())
-    return HostileStore(job=job.id, auto_job=auto.id, manual_job=manual.id, labelled_sample=first,
-                        rejected_result=ids[2], resultset=resultset.id)
+    return HostileStore(
+        job=job.id,
+        auto_job=auto.id,
+        manual_job=manual.id,
+        labelled_sample=first,
+        rejected_result=ids[2],
+        resultset=resultset.id,
+    )

@@ -90,23 +90,32 @@ CORPUS: tuple[CorpusCase, ...] = (
     CorpusCase("coco_annotation_not_an_object.json", "dataset", ("annotations[2]", "expected an object")),
     CorpusCase("coco_bbox_as_string.json", "dataset", ("annotations[1] (id 2)", "'bbox' must be a list of 4 numbers")),
     CorpusCase("coco_bbox_three_numbers.json", "dataset", ("annotations[1] (id 2)", "got [50, 10, 20]")),
-    CorpusCase("coco_bbox_negative_width.json", "dataset",
-               ("annotation 3 (image 1 'a.png')", "non-positive width or height")),
+    CorpusCase(
+        "coco_bbox_negative_width.json", "dataset", ("annotation 3 (image 1 'a.png')", "non-positive width or height")
+    ),
     CorpusCase("coco_bbox_nan.json", "dataset", ("annotations[2] (id 3)", "got [0, 30, NaN, 10]")),
     CorpusCase("coco_bbox_infinity.json", "dataset", ("annotations[3] (id 4)", "got [0, 0, Infinity, 10]")),
-    CorpusCase("coco_bbox_huge_coordinates.json", "dataset",
-               ("annotation 2 (image 1 'a.png')", "lies outside the 100x50 image")),
+    CorpusCase(
+        "coco_bbox_huge_coordinates.json",
+        "dataset",
+        ("annotation 2 (image 1 'a.png')", "lies outside the 100x50 image"),
+    ),
     CorpusCase("coco_bbox_boolean_coordinate.json", "dataset", ("annotations[4] (id 5)", "list of 4 numbers")),
-    CorpusCase("coco_box_outside_image.json", "dataset",
-               ("annotation 4 (image 2 'b.png')", "lies outside the 40x40 image")),
+    CorpusCase(
+        "coco_box_outside_image.json", "dataset", ("annotation 4 (image 2 'b.png')", "lies outside the 40x40 image")
+    ),
     CorpusCase("coco_id_beyond_64_bits.json", "dataset", ("annotations[0]", "'id' must be a 64-bit integer")),
     CorpusCase("coco_image_id_as_string.json", "dataset", ("annotations[4] (id 5)", "'image_id' must be a 64-bit")),
-    CorpusCase("coco_width_overflows_to_infinity.json", "dataset",
-               ("images[1] (id 2)", "'width' must be a 64-bit integer, got Infinity")),
+    CorpusCase(
+        "coco_width_overflows_to_infinity.json",
+        "dataset",
+        ("images[1] (id 2)", "'width' must be a 64-bit integer, got Infinity"),
+    ),
     CorpusCase("coco_image_zero_width.json", "dataset", ("image 2 'b.png'", "width and height must be positive")),
     CorpusCase("coco_unknown_image_id.json", "dataset", ("annotation 5 (image 77)", "unknown image id 77")),
-    CorpusCase("coco_unknown_category_id.json", "dataset",
-               ("annotation 1 (image 1 'a.png')", "unknown category id 99")),
+    CorpusCase(
+        "coco_unknown_category_id.json", "dataset", ("annotation 1 (image 1 'a.png')", "unknown category id 99")
+    ),
     CorpusCase("coco_duplicate_image_ids.json", "dataset", ("image id 2 appears more than once",)),
     CorpusCase("coco_duplicate_annotation_ids.json", "dataset", ("annotation id 3 appears more than once",)),
     CorpusCase("coco_duplicate_file_names.json", "dataset", ("file name 'a.png' appears more than once",)),
@@ -120,12 +129,19 @@ CORPUS: tuple[CorpusCase, ...] = (
     CorpusCase("coco_file_name_nul_byte.json", "dataset", ("images[1] (id 2)", "without NUL bytes")),
     CorpusCase("coco_file_name_missing_on_disk.json", "dataset", ("image 2 'missing.png'", "file not found")),
     CorpusCase("coco_file_name_is_a_folder.json", "dataset", ("image 2 '.'", "is a folder, not an image")),
-    CorpusCase("coco_size_differs_from_image_file.json", "dataset",
-               ("image 1 'a.png'", "the file is 100x50 but the label file says 640x480")),
+    CorpusCase(
+        "coco_size_differs_from_image_file.json",
+        "dataset",
+        ("image 1 'a.png'", "the file is 100x50 but the label file says 640x480"),
+    ),
     # COCO dataset: once passed the parser and failed in PostgreSQL's insert; refused before any write now
     CorpusCase("coco_category_name_nul_byte.json", "dataset", ("categories[", "without NUL bytes")),
-    CorpusCase("coco_width_beyond_32_bits.json", "dataset", ("image 1 'a.png'", "no side may exceed 1,000,000 px"),
-               check_image_files=False),
+    CorpusCase(
+        "coco_width_beyond_32_bits.json",
+        "dataset",
+        ("image 1 'a.png'", "no side may exceed 1,000,000 px"),
+        check_image_files=False,
+    ),
     # COCO results format (pre-labels)
     CorpusCase("results_truncated.json", "pre", ("not valid JSON", "line 3")),
     CorpusCase("results_not_a_list.json", "pre", ("'results'", "expected a list, got int")),
@@ -135,25 +151,33 @@ CORPUS: tuple[CorpusCase, ...] = (
     CorpusCase("results_score_as_string.json", "pre", ("results[1]", "'score' must be a finite number")),
     CorpusCase("results_score_nan.json", "pre", ("results[1]", "'score' must be a finite number, got NaN")),
     CorpusCase("results_unknown_image_id.json", "pre", ("annotation 1 (image 9)", "unknown image id 9")),
-    CorpusCase("results_unknown_category_id.json", "pre",
-               ("annotation 4 (image 2 'b.png')", "unknown category id 42")),
+    CorpusCase("results_unknown_category_id.json", "pre", ("annotation 4 (image 2 'b.png')", "unknown category id 42")),
     CorpusCase("results_empty_list.json", "pre", outcome="accepted"),
     # COCO dataset format as pre-labels
     CorpusCase("pre_dataset_image_not_in_expert.json", "pre", ("image 13 'c.png' is not among the expert's images",)),
     CorpusCase("pre_dataset_other_image_size.json", "pre", ("image 11 'a.png' is 1000x1000 here but 100x50",)),
     # classification CSV
-    CorpusCase("csv_unknown_classes.csv", "csv",
-               ("line 3: unknown class 'cow' in expert_label", "line 5: unknown class 'banana' in pre_label")),
+    CorpusCase(
+        "csv_unknown_classes.csv",
+        "csv",
+        ("line 3: unknown class 'cow' in expert_label", "line 5: unknown class 'banana' in pre_label"),
+    ),
     CorpusCase("csv_missing_expert_label_column.csv", "csv", ("missing column(s) expert_label",)),
     CorpusCase("csv_empty_file.csv", "csv", ("not a readable CSV",)),
     CorpusCase("csv_header_only.csv", "csv", ("no rows",)),
     CorpusCase("csv_semicolon_delimiter.csv", "csv", ("missing column(s) file_path, pre_label, expert_label",)),
     CorpusCase("csv_tab_delimiter.csv", "csv", ("missing column(s) file_path, pre_label, expert_label",)),
-    CorpusCase("csv_duplicate_rows.csv", "csv", ("line 3: file_path 'c2.png' appears more than once",
-                                                 "line 6: file_path 'c2.png' appears more than once")),
+    CorpusCase(
+        "csv_duplicate_rows.csv",
+        "csv",
+        ("line 3: file_path 'c2.png' appears more than once", "line 6: file_path 'c2.png' appears more than once"),
+    ),
     CorpusCase("csv_latin1_bytes.csv", "csv", ("not UTF-8", "byte 0xea", "line 6")),
-    CorpusCase("csv_formula_injection_labels.csv", "csv", ("line 3: unknown class '=HYPERLINK(", "line 4",
-                                                           "line 5: unknown class '+1' in pre_label")),
+    CorpusCase(
+        "csv_formula_injection_labels.csv",
+        "csv",
+        ("line 3: unknown class '=HYPERLINK(", "line 4", "line 5: unknown class '+1' in pre_label"),
+    ),
     CorpusCase("csv_formula_injection_file_path.csv", "csv", ("line 3 \"=cmd|' /C calc'!A0\"", "file not found")),
     CorpusCase("csv_very_long_line.csv", "csv", ("line 3: unknown class 'pearpear",)),
     CorpusCase("csv_ragged_rows.csv", "csv", ("not a readable CSV",)),
@@ -161,11 +185,15 @@ CORPUS: tuple[CorpusCase, ...] = (
     CorpusCase("csv_confidence_not_a_number.csv", "csv", ("line 2: confidence 'high' is not a number",)),
     CorpusCase("csv_confidence_out_of_range.csv", "csv", ("line 5: confidence '1.5' is not a number between 0 and 1",)),
     CorpusCase("csv_empty_label.csv", "csv", ("line 4: empty expert_label",)),
-    CorpusCase("csv_file_path_escapes_root.csv", "csv", ("line 6: file_path '../c1.png'", "escape the image root",
-                                                         "line 7: file_path '/etc/passwd': absolute path")),
+    CorpusCase(
+        "csv_file_path_escapes_root.csv",
+        "csv",
+        ("line 6: file_path '../c1.png'", "escape the image root", "line 7: file_path '/etc/passwd': absolute path"),
+    ),
     CorpusCase("csv_missing_image_file.csv", "csv", ("line 6 'c9.png'", "file not found")),
-    CorpusCase("csv_header_duplicated_after_case_folding.csv", "csv",
-               ("line 1: the header names 'file_path' more than once",)),
+    CorpusCase(
+        "csv_header_duplicated_after_case_folding.csv", "csv", ("line 1: the header names 'file_path' more than once",)
+    ),
     CorpusCase("csv_valid_with_bom_and_crlf.csv", "csv", outcome="accepted"),
     CorpusCase("csv_label_nul_byte.csv", "csv", ("a cell holds a NUL byte",), classes=None),
 )
@@ -206,8 +234,18 @@ def valid_pre_dataset() -> dict[str, Any]:
 # ---- where a refusal points ------------------------------------------------------------------------------------
 
 # A problem about the file as a whole names only the file; any other names a record or a section of it.
-WHOLE_FILE = ("not valid JSON", "not UTF-8", "expected a COCO", "not a COCO dataset", "file not found",
-              "cannot be read", "not a readable CSV", "missing column(s)", "no rows", "image folder not found")
+WHOLE_FILE = (
+    "not valid JSON",
+    "not UTF-8",
+    "expected a COCO",
+    "not a COCO dataset",
+    "file not found",
+    "cannot be read",
+    "not a readable CSV",
+    "missing column(s)",
+    "no rows",
+    "image folder not found",
+)
 RECORD = re.compile(
     r"(images|annotations|categories|results)\[\d+\]"
     r"|annotation (id )?-?\d+|image (id )?-?\d+|category (id |name )?"
@@ -228,5 +266,8 @@ def files_of(directory: Path) -> dict[Path, int]:
     """Every file under `directory` with its size, stores' own files left out: what a refused import must not add."""
     if not directory.exists():
         return {}
-    return {p: p.stat().st_size for p in directory.rglob("*")
-            if p.is_file() and not p.name.endswith((".db", ".db-journal", ".db-wal", ".db-shm"))}
+    return {
+        p: p.stat().st_size
+        for p in directory.rglob("*")
+        if p.is_file() and not p.name.endswith((".db", ".db-journal", ".db-wal", ".db-shm"))
+    }

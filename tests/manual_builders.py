@@ -9,15 +9,7 @@ from sqlalchemy import Engine, text
 
 from core.jobs.expert_labels import list_samples, save_expert_label
 from core.jobs.specs import ClassInput, create_spec
-from tests.builders import (
-    ADMIN,
-    CATEGORIES,
-    CLASSIFICATION_ROWS,
-    EXPERT_ANNOTATIONS,
-    IMAGES,
-    as_reviewer,
-    write_csv,
-)
+from tests.builders import ADMIN, CATEGORIES, CLASSIFICATION_ROWS, EXPERT_ANNOTATIONS, IMAGES, as_reviewer, write_csv
 
 ANIMALS = [c["name"] for c in CATEGORIES]  # cat, dog, bird: category ids 1, 2, 3 are their positions + 1
 FRUIT = ["apple", "pear", "plum"]
@@ -40,13 +32,15 @@ def results_of(engine: Engine, job_id: int) -> list[tuple]:
 
 
 def animals_spec(engine: Engine, name: str = "animals"):
-    return create_spec(actor=ADMIN, engine=engine, name=name, task="detection",
-                       classes=[ClassInput(n) for n in ANIMALS])
+    return create_spec(
+        actor=ADMIN, engine=engine, name=name, task="detection", classes=[ClassInput(n) for n in ANIMALS]
+    )
 
 
 def fruit_spec(engine: Engine, name: str = "fruit"):
-    return create_spec(actor=ADMIN, engine=engine, name=name, task="classification",
-                       classes=[ClassInput(n) for n in FRUIT])
+    return create_spec(
+        actor=ADMIN, engine=engine, name=name, task="classification", classes=[ClassInput(n) for n in FRUIT]
+    )
 
 
 def sample_ids(engine: Engine, job_id: int) -> dict[str, int]:
@@ -56,25 +50,33 @@ def sample_ids(engine: Engine, job_id: int) -> dict[str, int]:
 def expert_boxes(file_name: str) -> list[dict]:
     """The standard expert file's boxes of one image, in file order, as the editor returns them."""
     image_id = next(i["id"] for i in IMAGES if i["file_name"] == file_name)
-    return [{"bbox": a["bbox"], "label_id": a["category_id"] - 1, "label": ANIMALS[a["category_id"] - 1]}
-            for a in EXPERT_ANNOTATIONS if a["image_id"] == image_id]
+    return [
+        {"bbox": a["bbox"], "label_id": a["category_id"] - 1, "label": ANIMALS[a["category_id"] - 1]}
+        for a in EXPERT_ANNOTATIONS
+        if a["image_id"] == image_id
+    ]
 
 
 def label_like_the_expert_file(engine: Engine, job_id: int, *, by: str = "ada", files: list[str] | None = None) -> None:
     for file_name, sample_id in sample_ids(engine, job_id).items():
         if files is None or file_name in files:
-            save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, actor=as_reviewer(by),
-                              boxes=expert_boxes(file_name))
+            save_expert_label(
+                engine=engine, job_id=job_id, sample_id=sample_id, actor=as_reviewer(by), boxes=expert_boxes(file_name)
+            )
 
 
 def label_like_the_fruit_csv(engine: Engine, job_id: int, *, by: str = "ada") -> None:
     ids = sample_ids(engine, job_id)
     for file_path, _pre, expert, _confidence in CLASSIFICATION_ROWS:
-        save_expert_label(engine=engine, job_id=job_id, sample_id=ids[file_path], actor=as_reviewer(by),
-                          class_name=expert)
+        save_expert_label(
+            engine=engine, job_id=job_id, sample_id=ids[file_path], actor=as_reviewer(by), class_name=expert
+        )
 
 
 def fruit_pre_csv(path: Path) -> Path:
     """The standard fruit CSV's pre-labels as a pre-label CSV: file_path,label,confidence."""
-    return write_csv(path, [(f, pre, conf) for f, pre, _expert, conf in CLASSIFICATION_ROWS],
-                     header=("file_path", "label", "confidence"))
+    return write_csv(
+        path,
+        [(f, pre, conf) for f, pre, _expert, conf in CLASSIFICATION_ROWS],
+        header=("file_path", "label", "confidence"),
+    )

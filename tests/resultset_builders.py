@@ -17,7 +17,6 @@ from pathlib import Path
 from sqlalchemy import DateTime, Engine, bindparam, text
 
 from core.jobs import ingest
-
 from core.store import models
 from tests.builders import (
     ADMIN,
@@ -29,8 +28,11 @@ from tests.builders import (
     write_detection_job,
 )
 
-CATALOG_IMAGES = [*IMAGES, {"id": 3, "file_name": "c.png", "width": 30, "height": 20},
-                  {"id": 4, "file_name": "d.png", "width": 60, "height": 40}]
+CATALOG_IMAGES = [
+    *IMAGES,
+    {"id": 3, "file_name": "c.png", "width": 30, "height": 20},
+    {"id": 4, "file_name": "d.png", "width": 60, "height": 40},
+]
 CATALOG_EXPERT = [*EXPERT_ANNOTATIONS, {"id": 6, "image_id": 4, "category_id": 1, "bbox": [5, 5, 10, 10]}]
 CATALOG_PRE = [*PRE_RESULTS, {"image_id": 4, "category_id": 1, "bbox": [5, 5, 10, 10], "score": 0.95}]
 
@@ -49,16 +51,28 @@ CLASS_NAMES = [c["name"] for c in CATEGORIES]
 
 def import_catalog_job(engine: Engine, root: Path, *, name: str = "street", replace: bool = False) -> models.LabelJob:
     files = write_detection_job(root, images=CATALOG_IMAGES, expert_annotations=CATALOG_EXPERT, pre=CATALOG_PRE)
-    return ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
-                                   pre_path=files.pre_path,
-                                   expert_path=files.expert_path, replace=replace)
+    return ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+        replace=replace,
+    )
 
 
 def import_fruit_job(engine: Engine, root: Path, *, name: str = "fruit") -> models.LabelJob:
     """tests/builders.py's CLASSIFICATION_ROWS: c1 apple, c2 pear, c3 pear, c4 apple (expert labels)."""
     files = write_classification_job(root)
-    return ingest.import_classification(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
-                                        csv_path=files.csv_path, classes=["apple", "pear", "plum"])
+    return ingest.import_classification(
+        actor=ADMIN,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        csv_path=files.csv_path,
+        classes=["apple", "pear", "plum"],
+    )
 
 
 # SQL for a result `r` and its review state: `SELECT r.id, {STATE_OF} FROM result r {WITH_STATE}`.
@@ -81,17 +95,23 @@ def set_state(engine: Engine, ids: list[int], state: str, reviewer: str | None =
     with engine.begin() as conn:
         conn.execute(text(f"DELETE FROM reviewstate WHERE result_id IN ({marks})"), params)
         if state != "pending":
-            conn.execute(text(f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
-                              f"SELECT id, job_id, :state, :reviewer, :at FROM result WHERE id IN ({marks})")
-                         .bindparams(bindparam("at", type_=DateTime(timezone=True))),
-                         {"state": state, "reviewer": reviewer, "at": models.utcnow(), **params})
+            conn.execute(
+                text(
+                    f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
+                    f"SELECT id, job_id, :state, :reviewer, :at FROM result WHERE id IN ({marks})"
+                ).bindparams(bindparam("at", type_=DateTime(timezone=True))),
+                {"state": state, "reviewer": reviewer, "at": models.utcnow(), **params},
+            )
 
 
 def stored_states(engine: Engine, job_id: int) -> dict[int, str]:
     """Each result of the job (reworked ones too) and its review state as the store holds it."""
     with engine.connect() as conn:
-        return dict(conn.execute(text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"),
-                                 {"j": job_id}).all())
+        return dict(
+            conn.execute(
+                text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"), {"j": job_id}
+            ).all()
+        )
 
 
 def accept(engine: Engine, ids: list[int], reviewer: str = "ann") -> None:

@@ -18,9 +18,9 @@ from streamlit.testing.v1 import AppTest, local_script_runner
 
 from core.auth import users
 from core.auth.access import operator
-from core.store.db import get_engine
 from core.demo.seed import seed_demo
 from core.settings import get_settings
+from core.store.db import get_engine
 from dashboard.signed_in import SESSION_KEY
 from dashboard.text import WORD_JOINER
 from tests.conftest import PG_URL_ENV, _pg_schema_url
@@ -73,8 +73,11 @@ def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
                 schemas.append(schema)
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("LABELDECK_DATA_DIR", str(folder))
-                seed_demo(engine=get_engine(url), detection_images=detection_images,
-                          classification_images=classification_images)
+                seed_demo(
+                    engine=get_engine(url),
+                    detection_images=detection_images,
+                    classification_images=classification_images,
+                )
             made[key] = (folder, url)
         return made[key]
 
@@ -105,25 +108,34 @@ def _copy_postgresql(template_url: str, url: str) -> None:
     source, target = _schema(template_url), _schema(url)
     engine = get_engine(url)
     with engine.begin() as conn:
+
         def names(query: str, schema: str) -> list[str]:
             return list(conn.execute(text(query), {"s": schema}).scalars())
 
-        tables_query = ("SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
-                        "AND table_type = 'BASE TABLE'")
+        tables_query = (
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+        )
         tables = names(tables_query, source)
         assert set(tables) == set(names(tables_query, target)), "the template and the new store differ in tables"
         order = [t.name for t in SQLModel.metadata.sorted_tables if t.name in tables]
         order += sorted(set(tables) - set(order))
         conn.execute(text(f"TRUNCATE {', '.join(f'{target}.{t}' for t in order)} CASCADE"))
         for table in order:
-            columns = ", ".join(f'"{c}"' for c in conn.execute(text(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
-                "ORDER BY ordinal_position"), {"s": target, "t": table}).scalars())
+            columns = ", ".join(
+                f'"{c}"'
+                for c in conn.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
+                        "ORDER BY ordinal_position"
+                    ),
+                    {"s": target, "t": table},
+                ).scalars()
+            )
             conn.execute(text(f"INSERT INTO {target}.{table} ({columns}) SELECT {columns} FROM {source}.{table}"))
-        for sequence in names("SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s",
-                              source):
-            conn.execute(text(f"SELECT setval('{target}.{sequence}', last_value, is_called) "
-                              f"FROM {source}.{sequence}"))
+        for sequence in names(
+            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s", source
+        ):
+            conn.execute(text(f"SELECT setval('{target}.{sequence}', last_value, is_called) FROM {source}.{sequence}"))
 
 
 @pytest.fixture
@@ -132,11 +144,16 @@ def copy_demo(data_dir: Path, demo_templates) -> Callable[..., None]:
     and data folder become a copy of the demo seeded at that size (seed_demo, once per session and size): the same
     rows and ids, and the demo's image files under this test's data folder, where the jobs' relative image roots
     find them. The results-frame cache is left out (its files are keyed by the template's store URL)."""
+
     def copy(url: str, *, detection_images: int, classification_images: int) -> None:
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
         folder, template_url = demo_templates(backend, detection_images, classification_images)
-        shutil.copytree(folder, data_dir, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache"))
+        shutil.copytree(
+            folder,
+            data_dir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache"),
+        )
         (_copy_sqlite if backend == "sqlite" else _copy_postgresql)(template_url, url)
 
     return copy
@@ -165,8 +182,11 @@ def click_in_dialog(at: AppTest, key: str, monkeypatch: pytest.MonkeyPatch) -> A
     # The dialog is the last fragment the run registered (a page may have others, such as Visualize's grid).
     fragment_id = list(at._fragment_storage._fragments)[-1]
     plain = local_script_runner.RerunData
-    monkeypatch.setattr(local_script_runner, "RerunData",
-                        lambda **kw: plain(**kw, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True))
+    monkeypatch.setattr(
+        local_script_runner,
+        "RerunData",
+        lambda **kw: plain(**kw, fragment_id_queue=[fragment_id], is_fragment_scoped_rerun=True),
+    )
     at.button(key=key).click().run()
     monkeypatch.setattr(local_script_runner, "RerunData", plain)
     assert not at.exception, at.exception
@@ -195,8 +215,7 @@ def tile_captions(at: AppTest) -> list[str]:
     grids = [json.loads(e.proto.json) for e in at.get("bidi_component") if (e.key or "").endswith("tile_grid")]
     if grids:
         return [tile["caption"] for grid in grids for tile in grid["tiles"]]
-    return [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown
-            if m.value.startswith('<div title="')]
+    return [html.unescape(re.sub(r"<[^>]+>", "", m.value)) for m in at.markdown if m.value.startswith('<div title="')]
 
 
 def send_widget_state(at: AppTest, widget_id: str, **value) -> AppTest:
@@ -218,7 +237,6 @@ def send_widget_state(at: AppTest, widget_id: str, **value) -> AppTest:
     tree.get_widget_states = collect
     assert not at.exception, at.exception
     return at
-
 
 
 def _every_page_registered() -> None:

@@ -13,11 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.review import decisions as review
 from tests.app.conftest import sign_in_as, signed_in_session
-from tests.app.visualize_helpers import (
-    APP,
-    job_id,
-    store_engine,
-)
+from tests.app.visualize_helpers import APP, job_id, store_engine
 from tests.app.visualize_helpers import open_visualize as visualize_page
 
 ANA, BO = "ana", "bo"  # the reviewer at the page, and someone else reviewing the same job meanwhile
@@ -89,8 +85,15 @@ def events(job: int) -> list:
 
 def reviewed_by(job: int) -> dict[int, str | None]:
     with store_engine().connect() as conn:
-        return dict(conn.execute(text("SELECT r.id, st.reviewed_by FROM result r LEFT JOIN reviewstate st "
-                                      "ON st.result_id = r.id WHERE r.job_id = :j"), {"j": job}).all())
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT r.id, st.reviewed_by FROM result r LEFT JOIN reviewstate st "
+                    "ON st.result_id = r.id WHERE r.job_id = :j"
+                ),
+                {"j": job},
+            ).all()
+        )
 
 
 def ids_where(frame: pl.DataFrame, condition: pl.Expr) -> list[int]:
@@ -99,8 +102,11 @@ def ids_where(frame: pl.DataFrame, condition: pl.Expr) -> list[int]:
 
 def keyed_ids(at: AppTest, prefix: str) -> list[int]:
     """The ids in the keys of the containers keyed `<prefix><id>` (a container's id ends with its key)."""
-    return sorted(int(c.proto.id.rsplit("-", 1)[-1].removeprefix(prefix)) for c in at.container
-                  if c.proto.id.rsplit("-", 1)[-1].startswith(prefix))
+    return sorted(
+        int(c.proto.id.rsplit("-", 1)[-1].removeprefix(prefix))
+        for c in at.container
+        if c.proto.id.rsplit("-", 1)[-1].startswith(prefix)
+    )
 
 
 def form_button(at: AppTest, label: str):
@@ -118,6 +124,10 @@ def widget_by_label(widgets, label: str):
 # The slice of the first review tests: Person and Bicycle (a filter), Class Changed = False (a slice): 24 results,
 # two grid pages of 12.
 PERSON_BICYCLE = {"classes": ["person", "bicycle"], "slice": "class_changed:false", "page_size": "12"}
-PERSON_BICYCLE_SELECTION = {"tab": "pending", "filter": {"classes": ["person", "bicycle"]},
-                            "group_by": "expert review class", "slice": ["class_changed:false"]}
+PERSON_BICYCLE_SELECTION = {
+    "tab": "pending",
+    "filter": {"classes": ["person", "bicycle"]},
+    "group_by": "expert review class",
+    "slice": ["class_changed:false"],
+}
 IN_PERSON_BICYCLE = pl.col("class_row").is_in(["person", "bicycle"]) & ~pl.col("class_changed")

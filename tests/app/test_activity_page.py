@@ -16,14 +16,10 @@ from tests.app.review_helpers import (
     ids_where,
     open_page,
     sign_in,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    frame_of,
-    store_engine,
-)
+from tests.app.visualize_helpers import frame_of, store_engine
 from tests.builders import as_reviewer
-
 
 # ---- the Activity page -----------------------------------------------------------------------------------------
 
@@ -33,13 +29,24 @@ def test_activity_lists_the_events_newest_first_and_filters_them(store):
     frame = frame_of(street)
     engine = store_engine()
     person = ids_where(frame, pl.col("class_row") == "person")
-    review.accept(engine=engine, job_id=street, result_ids=person, from_state="pending", actor=as_reviewer(BO),
-                  selection={"tab": "pending", "filter": {"classes": ["person"]}, "group_by": "expert review class",
-                             "slice": []})
+    review.accept(
+        engine=engine,
+        job_id=street,
+        result_ids=person,
+        from_state="pending",
+        actor=as_reviewer(BO),
+        selection={"tab": "pending", "filter": {"classes": ["person"]}, "group_by": "expert review class", "slice": []},
+    )
     # ANA rejects 8 of BO's accepted ones and 3 pending cars: their results leave two states.
     cars = ids_where(frame, pl.col("class_row") == "car")[:3]
-    review.reject(engine=engine, job_id=street, result_ids=person[:8] + cars, from_state=None, actor=as_reviewer(ANA),
-                  reason="wrong class")
+    review.reject(
+        engine=engine,
+        job_id=street,
+        result_ids=person[:8] + cars,
+        from_state=None,
+        actor=as_reviewer(ANA),
+        reason="wrong class",
+    )
     review.undo_last(engine=engine, job_id=street, actor=as_reviewer(ANA))  # back to accepted and to pending
 
     at = sign_in(open_page("activity", street))
@@ -49,8 +56,7 @@ def test_activity_lists_the_events_newest_first_and_filters_them(store):
         [ANA, "several", "Rejected", 11, "wrong class", ""],
         [BO, "Pending Review", "Accepted", 16, "", ""],
     ]
-    assert listed["selected by"].tolist() == [
-        "", "", "tab=pending · classes=person · group_by=expert review class"]
+    assert listed["selected by"].tolist() == ["", "", "tab=pending · classes=person · group_by=expert review class"]
     assert list(listed["when"]) == sorted(listed["when"], reverse=True)
     assert "3 of 3 events · 38 decisions" in captions(at)
 
@@ -84,10 +90,20 @@ def test_activity_narrowed_by_reviewer_and_day_from_the_url(store):
     street = store["street-scenes"]
     frame = frame_of(street)
     engine = store_engine()
-    review.accept(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "person"),
-                  from_state="pending", actor=as_reviewer(BO))
-    review.reject(engine=engine, job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "car")[:3],
-                  from_state="pending", actor=as_reviewer(ANA))
+    review.accept(
+        engine=engine,
+        job_id=street,
+        result_ids=ids_where(frame, pl.col("class_row") == "person"),
+        from_state="pending",
+        actor=as_reviewer(BO),
+    )
+    review.reject(
+        engine=engine,
+        job_id=street,
+        result_ids=ids_where(frame, pl.col("class_row") == "car")[:3],
+        from_state="pending",
+        actor=as_reviewer(ANA),
+    )
     today = events(street)[0].created_at.date().isoformat()
     at = open_page("activity", street, reviewer=BO, day=today)
     assert at.multiselect[0].value == [BO]

@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core.jobs import expert_labels
+from core.jobs import expert_labels, specs
 from core.jobs import manual as manual_jobs
-from core.jobs import specs
-from core.store.db import get_engine
 from core.jobs.lookup import get_job
 from core.settings import get_settings
+from core.store.db import get_engine
 from dashboard import annotator, detection_editor
 from tests.app.conftest import page_alone, plain, sign_in_as
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, as_admin, as_reviewer, write_csv, write_rotated_photo
@@ -64,8 +63,10 @@ def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
     at = open_page("../pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
     state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first)
-    boxes = [{"bbox": box, "label_id": label, "label": state.label_list[label]}
-             for box, label in zip(state.bboxes[1:], state.labels[1:])]  # the expert deleted the first box
+    boxes = [
+        {"bbox": box, "label_id": label, "label": state.label_list[label]}
+        for box, label in zip(state.bboxes[1:], state.labels[1:])
+    ]  # the expert deleted the first box
     boxes.append({"bbox": [1.0, 2.0, 30.0, 40.0], "label_id": 0, "label": state.label_list[0]})  # and added one
     at.session_state[f"annotate_{manual_job.id}_{first}_0"] = boxes
     at.run()
@@ -81,12 +82,12 @@ def test_complete_saves_the_component_value_and_moves_on(store, manual_job):
 def test_an_invalid_box_from_the_component_is_refused_and_nothing_saved(store, manual_job):
     at = open_page("../pages/annotate.py", job=str(manual_job.id))
     first = expert_labels.next_unlabelled(engine=store, job_id=manual_job.id)
-    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [{"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0,
-                                                                "label": "Car"}]
+    at.session_state[f"annotate_{manual_job.id}_{first}_0"] = [
+        {"bbox": [10.0, 10.0, 0.0, 5.0], "label_id": 0, "label": "Car"}
+    ]
     at.run()
     assert at.error and "box" in at.error[0].value
-    assert expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first).label_status == \
-        "unlabelled"
+    assert expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=first).label_status == "unlabelled"
 
 
 def test_skip_and_submit_turn_the_job_ready(store, manual_job):
@@ -96,16 +97,18 @@ def test_skip_and_submit_turn_the_job_ready(store, manual_job):
         expert_labels.skip_sample(engine=store, job_id=manual_job.id, sample_id=sample_id, actor=as_reviewer("erin"))
     at.run()
     state = expert_labels.editor_state(engine=store, job_id=manual_job.id, sample_id=samples[0])
-    at.session_state[f"annotate_{manual_job.id}_{samples[0]}_0"] = [{"bbox": b, "label_id": lab,
-                                                                     "label": state.label_list[lab]} for b, lab in zip(state.bboxes, state.labels)]
+    at.session_state[f"annotate_{manual_job.id}_{samples[0]}_0"] = [
+        {"bbox": b, "label_id": lab, "label": state.label_list[lab]} for b, lab in zip(state.bboxes, state.labels)
+    ]
     at.run()
     at.button(key="submit_job").click().run()
     assert not at.exception, at.exception
     job = get_job(store, manual_job.id)
     assert job.status == "READY" and job.result_count == len(state.bboxes)
     with store.connect() as conn:
-        kinds = conn.execute(text("SELECT change_kind, COUNT(*) FROM result WHERE job_id = :j GROUP BY change_kind"),
-                             {"j": job.id}).all()
+        kinds = conn.execute(
+            text("SELECT change_kind, COUNT(*) FROM result WHERE job_id = :j GROUP BY change_kind"), {"j": job.id}
+        ).all()
     assert dict(kinds) == {"unchanged": len(state.bboxes)}
 
 
@@ -145,8 +148,13 @@ def test_the_spec_page_creates_a_spec_from_a_list_of_classes(store):
 
 
 def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir):
-    job = manual_jobs.create_manual_job(engine=store, name="blank", spec_id=get_job(store, 2).spec_id,
-                                        images_dir=data_dir / "demo" / "street" / "images", actor=as_admin("t"))
+    job = manual_jobs.create_manual_job(
+        engine=store,
+        name="blank",
+        spec_id=get_job(store, 2).spec_id,
+        images_dir=data_dir / "demo" / "street" / "images",
+        actor=as_admin("t"),
+    )
     at = open_page("../pages/annotate.py", job=str(job.id))
     assert any("showing the image without labels" in c.value for c in at.caption)
     first = expert_labels.next_unlabelled(engine=store, job_id=job.id)
@@ -160,8 +168,14 @@ def test_an_image_without_pre_labels_opens_with_an_empty_editor(store, data_dir)
 def portraits_job(store, spec_id: int, pre_labels=None):
     """A manual job over the rotated photo (data/portraits/p.jpg)."""
     write_rotated_photo(get_settings().data_dir / "portraits" / "p.jpg")
-    return manual_jobs.create_manual_job(engine=store, name="portraits", spec_id=spec_id, pre_labels=pre_labels,
-                                         images_dir=get_settings().data_dir / "portraits", actor=as_admin("t"))
+    return manual_jobs.create_manual_job(
+        engine=store,
+        name="portraits",
+        spec_id=spec_id,
+        pre_labels=pre_labels,
+        images_dir=get_settings().data_dir / "portraits",
+        actor=as_admin("t"),
+    )
 
 
 def watch(monkeypatch, module, component: str) -> dict:
@@ -177,8 +191,11 @@ def watch(monkeypatch, module, component: str) -> dict:
 
 
 def test_a_rotated_photo_is_edited_upright_with_its_boxes_on_it(store, tmp_path, monkeypatch):
-    pre = write_csv(tmp_path / "pre.csv", [("p.jpg", "car", *ROTATED_BLOCK, 0.9)],
-                    header=("file_path", "label", "x", "y", "w", "h", "score"))
+    pre = write_csv(
+        tmp_path / "pre.csv",
+        [("p.jpg", "car", *ROTATED_BLOCK, 0.9)],
+        header=("file_path", "label", "x", "y", "w", "h", "score"),
+    )
     job = portraits_job(store, get_job(store, 2).spec_id, pre_labels=("csv", pre))
     shown = watch(monkeypatch, detection_editor, "_component_func")
     at = open_page("../pages/annotate.py", job=str(job.id))
@@ -187,12 +204,14 @@ def test_a_rotated_photo_is_edited_upright_with_its_boxes_on_it(store, tmp_path,
     assert [box["bbox"] for box in shown["bbox_info"]] == [ROTATED_BLOCK]
     # Complete with a box in the lower half, which only the upright photo has: saved as drawn, not clipped.
     [sample_id] = expert_labels.list_samples(engine=store, job_id=job.id)["sample_id"]
-    at.session_state[f"annotate_{job.id}_{sample_id}_0"] = [{"bbox": [4.0, 40.0, 20.0, 20.0], "label_id": 0,
-                                                            "label": shown["label_list"][0]}]
+    at.session_state[f"annotate_{job.id}_{sample_id}_0"] = [
+        {"bbox": [4.0, 40.0, 20.0, 20.0], "label_id": 0, "label": shown["label_list"][0]}
+    ]
     at.run()
     assert not at.exception, at.exception
     assert expert_labels.editor_state(engine=store, job_id=job.id, sample_id=sample_id).bboxes == [
-        [4.0, 40.0, 20.0, 20.0]]
+        [4.0, 40.0, 20.0, 20.0]
+    ]
 
 
 def test_a_rotated_photo_is_classified_upright_too(store, monkeypatch):
@@ -205,8 +224,10 @@ def test_a_rotated_photo_is_classified_upright_too(store, monkeypatch):
 
 def test_a_viewer_is_not_offered_the_editor(store, manual_job):
     at = page_alone("annotate", "lee", "viewer", job=str(manual_job.id))
-    assert [i.value for i in at.info] == ["Labelling images needs the reviewer role; you are signed in as **lee**, a "
-                                          "viewer. An admin can change your role."]
+    assert [i.value for i in at.info] == [
+        "Labelling images needs the reviewer role; you are signed in as **lee**, a "
+        "viewer. An admin can change your role."
+    ]
     assert not [b for b in at.button if b.key in ("submit_job", "annotate_skip", "complete_class")]
     assert not at.get("progress")
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
-from tests.resultset_builders import set_state
+from core.store.db import get_engine
 from dashboard.text import md
+from tests.resultset_builders import set_state
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 PAGE_SIZE = 24
@@ -77,13 +77,18 @@ def plural(n: int, noun: str) -> str:
 
 def expected_result_captions(job: int) -> dict[str, str]:
     """Per image of a detection job: results, Class Changed and the reviewed ones, counted by SQL."""
-    counts = {f: (n, changed, accepted, rejected) for f, n, changed, accepted, rejected in rows(
-        "SELECT s.file_path, COUNT(r.id), "
-        "SUM(CASE WHEN r.class_changed THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN st.state = 'accepted' THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN st.state = 'rejected' THEN 1 ELSE 0 END) "
-        "FROM sample s JOIN result r ON r.sample_id = s.id LEFT JOIN reviewstate st ON st.result_id = r.id "
-        "WHERE s.job_id = :j GROUP BY s.file_path", j=job)}
+    counts = {
+        f: (n, changed, accepted, rejected)
+        for f, n, changed, accepted, rejected in rows(
+            "SELECT s.file_path, COUNT(r.id), "
+            "SUM(CASE WHEN r.class_changed THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN st.state = 'accepted' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN st.state = 'rejected' THEN 1 ELSE 0 END) "
+            "FROM sample s JOIN result r ON r.sample_id = s.id LEFT JOIN reviewstate st ON st.result_id = r.id "
+            "WHERE s.job_id = :j GROUP BY s.file_path",
+            j=job,
+        )
+    }
     expected = {}
     for f in files(job):
         if f not in counts:
@@ -98,9 +103,14 @@ def expected_result_captions(job: int) -> dict[str, str]:
 def expected_label_captions(job: int, table: str, noun: str) -> dict[str, str]:
     """Per image: how many labels of `table` (prediction, or annotation pre-labels) and their top score."""
     source = " AND t.source = 'pre'" if table == "annotation" else ""
-    counts = {f: (n, top) for f, n, top in rows(
-        f"SELECT s.file_path, COUNT(t.id), MAX(t.score) FROM sample s JOIN {table} t ON t.sample_id = s.id "
-        f"WHERE s.job_id = :j{source} GROUP BY s.file_path", j=job)}
+    counts = {
+        f: (n, top)
+        for f, n, top in rows(
+            f"SELECT s.file_path, COUNT(t.id), MAX(t.score) FROM sample s JOIN {table} t ON t.sample_id = s.id "
+            f"WHERE s.job_id = :j{source} GROUP BY s.file_path",
+            j=job,
+        )
+    }
     expected = {}
     for f in files(job):
         n, top = counts.get(f, (0, None))
@@ -133,9 +143,14 @@ def test_search_narrows_the_tiles_by_file_name_or_class(demo_store):
     at = search(open_catalog(street), "SCENE_000")
     assert captions(at) == {f: c for f, c in expected.items() if "scene_000" in f.lower()}
     assert 0 < len(captions(at)) < 16
-    with_bicycle = {f for (f,) in rows(
-        "SELECT DISTINCT s.file_path FROM sample s JOIN result r ON r.sample_id = s.id "
-        "JOIN labelclass c ON c.id = r.expert_class_id WHERE s.job_id = :j AND c.name = 'bicycle'", j=street)}
+    with_bicycle = {
+        f
+        for (f,) in rows(
+            "SELECT DISTINCT s.file_path FROM sample s JOIN result r ON r.sample_id = s.id "
+            "JOIN labelclass c ON c.id = r.expert_class_id WHERE s.job_id = :j AND c.name = 'bicycle'",
+            j=street,
+        )
+    }
     assert 0 < len(with_bicycle) < 16
     search(at, "bicycle")
     assert captions(at) == {f: expected[f] for f in with_bicycle}
@@ -149,14 +164,19 @@ def test_a_tiles_open_button_opens_the_image_on_visualize(demo_store):
     # The last image by name with several results: neither the job's first result nor the image's only one.
     sample_id, first_result, last_result = rows(
         "SELECT s.id, MIN(r.id), MAX(r.id) FROM sample s JOIN result r ON r.sample_id = s.id WHERE s.job_id = :j "
-        "GROUP BY s.file_path, s.id HAVING COUNT(r.id) > 1 ORDER BY s.file_path DESC LIMIT 1", j=street)[0]
+        "GROUP BY s.file_path, s.id HAVING COUNT(r.id) > 1 ORDER BY s.file_path DESC LIMIT 1",
+        j=street,
+    )[0]
     assert min(r for (r,) in rows("SELECT id FROM result WHERE job_id = :j", j=street)) < first_result < last_result
     at = open_catalog(street)
     at.button(key=f"catalog_open_{sample_id}").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == f"Visualize · {md('street-scenes')}"
     assert {k: at.query_params[k] for k in ("job", "group_by", "result")} == {
-        "job": str(street), "group_by": "image", "result": str(first_result)}
+        "job": str(street),
+        "group_by": "image",
+        "result": str(first_result),
+    }
 
 
 def test_the_table_view_still_lists_the_samples(demo_store):
@@ -167,8 +187,13 @@ def test_the_table_view_still_lists_the_samples(demo_store):
     assert captions(at) == {}
     table = at.dataframe[0].value
     assert list(table["file_path"]) == files(street)
-    results = dict(rows("SELECT s.file_path, COUNT(r.id) FROM sample s JOIN result r ON r.sample_id = s.id "
-                        "WHERE s.job_id = :j GROUP BY s.file_path", j=street))
+    results = dict(
+        rows(
+            "SELECT s.file_path, COUNT(r.id) FROM sample s JOIN result r ON r.sample_id = s.id "
+            "WHERE s.job_id = :j GROUP BY s.file_path",
+            j=street,
+        )
+    )
     assert dict(zip(table["file_path"], table["results"], strict=True)) == {f: results.get(f, 0) for f in files(street)}
 
 
@@ -177,9 +202,12 @@ def test_the_table_view_still_lists_the_samples(demo_store):
 
 def test_a_classification_jobs_tiles_name_the_expert_class_and_the_change(demo_store):
     fruit = job_id("fruit-stand")
-    labels = rows("SELECT s.file_path, e.display_name, p.display_name, r.class_changed FROM result r "
-                  "JOIN sample s ON s.id = r.sample_id JOIN labelclass e ON e.id = r.expert_class_id "
-                  "JOIN labelclass p ON p.id = r.pre_class_id WHERE r.job_id = :j", j=fruit)
+    labels = rows(
+        "SELECT s.file_path, e.display_name, p.display_name, r.class_changed FROM result r "
+        "JOIN sample s ON s.id = r.sample_id JOIN labelclass e ON e.id = r.expert_class_id "
+        "JOIN labelclass p ON p.id = r.pre_class_id WHERE r.job_id = :j",
+        j=fruit,
+    )
     expected = {f: f"{f} · {pre} → {expert}" if changed else f"{f} · {expert}" for f, expert, pre, changed in labels}
     assert any("→" in c for c in expected.values())
     at = open_catalog(fruit)
@@ -195,13 +223,20 @@ def test_an_auto_jobs_tiles_count_its_predicted_boxes(demo_store):
     at = open_catalog(auto)
     expected = expected_label_captions(auto, "prediction", "box")
     assert captions(at) == first_page(expected)
-    assert sum(int(c.split(" · ")[1].split()[0]) for c in captions(at).values()) == \
-        rows("SELECT COUNT(*) FROM prediction WHERE job_id = :j", j=auto)[0][0]
+    assert (
+        sum(int(c.split(" · ")[1].split()[0]) for c in captions(at).values())
+        == rows("SELECT COUNT(*) FROM prediction WHERE job_id = :j", j=auto)[0][0]
+    )
     assert not [b for b in at.button if b.key and b.key.startswith("catalog_open_")]  # nothing to review
     search(at, "person")  # its predicted classes are searched, as a READY job's expert classes are
-    with_person = {f for (f,) in rows(
-        "SELECT DISTINCT s.file_path FROM sample s JOIN prediction t ON t.sample_id = s.id "
-        "JOIN labelclass c ON c.id = t.class_id WHERE s.job_id = :j AND c.name = 'person'", j=auto)}
+    with_person = {
+        f
+        for (f,) in rows(
+            "SELECT DISTINCT s.file_path FROM sample s JOIN prediction t ON t.sample_id = s.id "
+            "JOIN labelclass c ON c.id = t.class_id WHERE s.job_id = :j AND c.name = 'person'",
+            j=auto,
+        )
+    }
     assert captions(at) == {f: expected[f] for f in with_person}
 
 

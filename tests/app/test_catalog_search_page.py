@@ -15,15 +15,10 @@ from tests.app.review_helpers import (
     captions,
     ids_where,
     open_page,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    frame_of,
-    job_id,
-    store_engine,
-)
+from tests.app.visualize_helpers import frame_of, job_id, store_engine
 from tests.builders import as_reviewer
-
 
 # ---- the Catalog page ------------------------------------------------------------------------------------------
 
@@ -43,15 +38,22 @@ def catalog_rows(at: AppTest) -> list[tuple]:
 
 def expected_catalog(job: int, search: str = "") -> list[tuple]:
     samples, _ = catalog.catalog_samples(engine=store_engine(), job_id=job, search=search)
-    return [(s["file_path"], ", ".join(s["classes"]), s["results"], s["pending"], s["accepted"], s["rejected"])
-            for s in samples.iter_rows(named=True)]
+    return [
+        (s["file_path"], ", ".join(s["classes"]), s["results"], s["pending"], s["accepted"], s["rejected"])
+        for s in samples.iter_rows(named=True)
+    ]
 
 
 def test_catalog_search_by_file_name_and_by_class(store):
     street = store["street-scenes"]
     frame = frame_of(street)
-    review.accept(engine=store_engine(), job_id=street, result_ids=ids_where(frame, pl.col("class_row") == "dog"),
-                  from_state="pending", actor=as_reviewer(BO))
+    review.accept(
+        engine=store_engine(),
+        job_id=street,
+        result_ids=ids_where(frame, pl.col("class_row") == "dog"),
+        from_state="pending",
+        actor=as_reviewer(BO),
+    )
     at = catalog_table(street)
     assert catalog_rows(at) == expected_catalog(street)
     assert len(catalog_rows(at)) == 8 and "8 images" in captions(at)

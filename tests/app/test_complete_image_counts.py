@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.review import resultsets
-
 from core.review import decisions as review
+from core.review import resultsets
 from tests.app.review_helpers import (  # noqa: F401  (store is a fixture)
     BO,
     captions,
@@ -62,8 +61,9 @@ def test_grouped_by_image_the_grid_counts_the_shown_images_complete_partial_and_
     first, second = car_images[:2]
     whole = ids_where(frame, pl.col("sample_id") == first)
     one = ids_where(frame, (pl.col("sample_id") == second) & (pl.col("class_row") == "car"))[:1]
-    review.accept(engine=store_engine(), job_id=street, result_ids=whole + one, from_state="pending",
-                  actor=as_reviewer(BO))
+    review.accept(
+        engine=store_engine(), job_id=street, result_ids=whole + one, from_state="pending", actor=as_reviewer(BO)
+    )
     at = sign_in(open_visualize(street, **CARS_BY_IMAGE, tab="accepted"))
     # the Accepted tab shows the cars of two images: one complete, one with pending results left
     assert image_counts(at) == ["Images: 1 complete · 1 partial · 0 untouched"]
@@ -75,17 +75,26 @@ def test_the_resultsets_page_lists_complete_and_partial_images_when_saved(store)
     street = store["street-scenes"]
     frame = frame_of(street)
     first, second, third = frame["sample_id"].unique().sort().head(3).to_list()
-    accepted = ids_where(frame, pl.col("sample_id").is_in([first, second])) + ids_where(
-        frame, pl.col("sample_id") == third)[:1]
-    review.accept(engine=store_engine(), job_id=street, result_ids=accepted, from_state="pending",
-                  actor=as_reviewer(BO))
-    saved = resultsets.create_resultset(engine=store_engine(), job_id=street, name="two and a bit",
-                                        actor=as_admin(BO))
-    review.accept(engine=store_engine(), job_id=street, result_ids=ids_where(frame, pl.col("sample_id") == third),
-                  from_state="pending", actor=as_reviewer(BO))  # completes the third image after the save
+    accepted = (
+        ids_where(frame, pl.col("sample_id").is_in([first, second]))
+        + ids_where(frame, pl.col("sample_id") == third)[:1]
+    )
+    review.accept(
+        engine=store_engine(), job_id=street, result_ids=accepted, from_state="pending", actor=as_reviewer(BO)
+    )
+    saved = resultsets.create_resultset(engine=store_engine(), job_id=street, name="two and a bit", actor=as_admin(BO))
+    review.accept(
+        engine=store_engine(),
+        job_id=street,
+        result_ids=ids_where(frame, pl.col("sample_id") == third),
+        from_state="pending",
+        actor=as_reviewer(BO),
+    )  # completes the third image after the save
 
     at = sign_in(open_page("resultsets", street))
     table = at.dataframe(key="resultsets").value
     assert table[["ResultSet", "complete images", "partial images"]].values.tolist() == [["two and a bit", 2, 1]]
-    assert any(c.startswith(f"{saved.item_count:,} accepted results · 2 complete images, 1 partial when saved · ")
-               for c in captions(at))
+    assert any(
+        c.startswith(f"{saved.item_count:,} accepted results · 2 complete images, 1 partial when saved · ")
+        for c in captions(at)
+    )

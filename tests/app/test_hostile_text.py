@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.settings import get_settings
+from core.store.db import get_engine
 from dashboard.text import WORD_JOINER, plotly_text
 from tests.app.conftest import click_in_dialog, plain, send_widget_state
 from tests.app.visualize_helpers import APP
@@ -50,8 +50,20 @@ from tests.hostile_builders import (
 # The fields of an element's message that Streamlit renders as Markdown.
 MARKDOWN_FIELDS = frozenset({"body", "label", "help", "text", "title", "options", "content"})
 # Elements whose texts are not Markdown: tables and components (text by construction), HTML, Plotly (checked below).
-NOT_MARKDOWN = frozenset({"dataframe", "arrow_data_frame", "plotly_chart", "bidi_component", "html", "code", "text",
-                          "exception", "json", "image"})
+NOT_MARKDOWN = frozenset(
+    {
+        "dataframe",
+        "arrow_data_frame",
+        "plotly_chart",
+        "bidi_component",
+        "html",
+        "code",
+        "text",
+        "exception",
+        "json",
+        "image",
+    }
+)
 PLAIN_OPTIONS = frozenset({"selectbox", "multiselect"})  # their options are plain text
 PHISH = f"x [**Your session expired: sign in again here**](http://{EVIL_HOST}/phish)"
 BARE_WEB_ADDRESS = re.compile(rf"(?<!{WORD_JOINER})(https?\\?:|www\\?\.)", re.IGNORECASE)
@@ -104,8 +116,9 @@ def leaks(at: AppTest) -> list[str]:
     found = []
     for kind, source, is_html in markdown_sources(at):
         if is_html:
-            unsafe = EVIL_HOST in source and (not source.startswith("<div") or "\n" in source
-                                              or re.search(r"<(a|img)\b", source))
+            unsafe = EVIL_HOST in source and (
+                not source.startswith("<div") or "\n" in source or re.search(r"<(a|img)\b", source)
+            )
         else:
             unsafe = EVIL_HOST in source or BARE_WEB_ADDRESS.search(source)
         if unsafe:
@@ -115,8 +128,10 @@ def leaks(at: AppTest) -> list[str]:
 
 def as_read(at: AppTest) -> str:
     """The page's Markdown sources as the reader sees their text: escapes taken out of Markdown, tags out of HTML."""
-    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", source)) if is_html else plain(source)
-                     for _, source, is_html in markdown_sources(at))
+    return "\n".join(
+        html.unescape(re.sub(r"<[^>]+>", "", source)) if is_html else plain(source)
+        for _, source, is_html in markdown_sources(at)
+    )
 
 
 def page_visits(store: HostileStore) -> list[tuple[str, str, dict[str, str], list[str]]]:
@@ -128,18 +143,30 @@ def page_visits(store: HostileStore) -> list[tuple[str, str, dict[str, str], lis
         ("job picker", "visualize", {}, [JOB]),
         ("visualize", "visualize", {"job": job}, [JOB]),
         ("charts", "visualize", {"job": job, "view": "charts"}, [JOB]),
-        ("viewer", "visualize", {"job": job, "tab": "rejected", "result": str(store.rejected_result)},
-         [HOSTILE_FILE, CAT, REVIEWER.name, REASON]),
-        ("panel", "visualize", {"job": job, "classes": CAT, "slice": f"file_path:{HOSTILE_FILE}", "panel": "images"},
-         [HOSTILE_FILE, CAT]),
+        (
+            "viewer",
+            "visualize",
+            {"job": job, "tab": "rejected", "result": str(store.rejected_result)},
+            [HOSTILE_FILE, CAT, REVIEWER.name, REASON],
+        ),
+        (
+            "panel",
+            "visualize",
+            {"job": job, "classes": CAT, "slice": f"file_path:{HOSTILE_FILE}", "panel": "images"},
+            [HOSTILE_FILE, CAT],
+        ),
         ("by image", "visualize", {"job": job, "group_by": "image"}, [JOB]),
         ("catalog", "catalog", {"job": job}, [JOB, HOSTILE_FILE]),
         ("catalog in progress", "catalog", {"job": manual}, [MANUAL_JOB, HOSTILE_FILE]),
         ("catalog auto", "catalog", {"job": auto}, [AUTO_JOB, HOSTILE_FILE]),
         ("resultsets", "resultsets", {"job": job}, [RESULTSET, NOTE, REVIEWER.name, CAT]),
         ("activity", "activity", {"job": job}, [JOB]),
-        ("annotate", "annotate", {"job": manual, "sample": str(store.labelled_sample)},
-         [MANUAL_JOB, HOSTILE_FILE, EXPERT.name]),
+        (
+            "annotate",
+            "annotate",
+            {"job": manual, "sample": str(store.labelled_sample)},
+            [MANUAL_JOB, HOSTILE_FILE, EXPERT.name],
+        ),
         ("annotate ready", "annotate", {"job": job}, [f"{JOB} is READY"]),
         ("new job", "new_job", {"from_auto": auto}, []),  # select boxes only: their options are plain text
         ("specs", "specs", {}, [SPEC, SPEC_DISPLAY]),
@@ -179,6 +206,7 @@ def test_a_link_value_quoted_in_a_notice_is_text(store):
 def figure_texts(at: AppTest) -> dict[str, list[str]]:
     """Every string each Plotly figure on the page shows, by the chart's key. Not its customdata: the names a click
     reports, which the figure shows only where a template names them (the hover templates name numbers only)."""
+
     def strings(value) -> Iterator[str]:
         if isinstance(value, str):
             yield value
@@ -190,17 +218,23 @@ def figure_texts(at: AppTest) -> dict[str, list[str]]:
             for item in value:
                 yield from strings(item)
 
-    return {chart.proto.id.rsplit("-", 1)[-1]: list(strings(json.loads(chart.proto.spec)))
-            for chart in at.get("plotly_chart")}
+    return {
+        chart.proto.id.rsplit("-", 1)[-1]: list(strings(json.loads(chart.proto.spec)))
+        for chart in at.get("plotly_chart")
+    }
 
 
 def test_names_in_plotly_figures_are_text(store):
     overview = figure_texts(open_page("overview"))
     charts = figure_texts(open_page("visualize", job=str(store.job), view="charts"))
-    viewer = figure_texts(open_page("visualize", job=str(store.job), tab="rejected",
-                                    result=str(store.rejected_result)))
-    expected = {"overview_class_chart": DOG, "overview_reasons_chart": REASON,
-                "overview_decisions_chart": REVIEWER.name, "confusion_pending": DOG, "viewer_canvas": CAT}
+    viewer = figure_texts(open_page("visualize", job=str(store.job), tab="rejected", result=str(store.rejected_result)))
+    expected = {
+        "overview_class_chart": DOG,
+        "overview_reasons_chart": REASON,
+        "overview_decisions_chart": REVIEWER.name,
+        "confusion_pending": DOG,
+        "viewer_canvas": CAT,
+    }
     figures = overview | charts | viewer
     for key, name in expected.items():
         assert plotly_text(name) in figures[key], key  # shown, escaped
@@ -210,18 +244,38 @@ def test_names_in_plotly_figures_are_text(store):
 
 def click_bar(at: AppTest, key: str, customdata: list) -> AppTest:
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
-    return send_widget_state(at, chart.proto.id, string_value=json.dumps({"selection": {
-        "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
-        "point_indices": [0], "box": [], "lasso": []}}))
+    return send_widget_state(
+        at,
+        chart.proto.id,
+        string_value=json.dumps(
+            {
+                "selection": {
+                    "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
+                    "point_indices": [0],
+                    "box": [],
+                    "lasso": [],
+                }
+            }
+        ),
+    )
 
 
-@pytest.mark.parametrize(("chart", "customdata", "caption"), [
-    ("overview_class_chart", [DOG, 1, 0], f"Showing {DOG}; click the bar again to show every class."),
-    ("overview_reasons_chart", [REASON, 1], f"Jobs with rejections for “{REASON}”; click the bar again to show "
-                                            "every job."),
-    ("overview_decisions_chart", ["TODAY", REVIEWER.name, 2, 2, 0, 0],
-     f"Showing {REVIEWER.name} on TODAY; click the bar again to show every day."),
-])
+@pytest.mark.parametrize(
+    ("chart", "customdata", "caption"),
+    [
+        ("overview_class_chart", [DOG, 1, 0], f"Showing {DOG}; click the bar again to show every class."),
+        (
+            "overview_reasons_chart",
+            [REASON, 1],
+            f"Jobs with rejections for “{REASON}”; click the bar again to show every job.",
+        ),
+        (
+            "overview_decisions_chart",
+            ["TODAY", REVIEWER.name, 2, 2, 0, 0],
+            f"Showing {REVIEWER.name} on TODAY; click the bar again to show every day.",
+        ),
+    ],
+)
 def test_a_clicked_bar_is_named_as_text(store, chart, customdata, caption):
     today = datetime.now(UTC).date().isoformat()
     customdata = [today if value == "TODAY" else value for value in customdata]

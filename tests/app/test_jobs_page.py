@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
+from core.store.db import get_engine
 from tests.app.conftest import plain, sign_in_as
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -60,7 +60,9 @@ def test_visualize_is_enabled_only_for_ready_manual_jobs(demo_store):
 def test_an_admin_is_offered_import_beside_new_job_and_import_opens_its_page(demo_store):
     at = run_app()  # no sign-in: the demo user, an admin
     assert (at.button(key="import_job").label, at.button(key="new_job").label) == (
-        "Import finished job", "New manual label job")
+        "Import finished job",
+        "New manual label job",
+    )
     at.button(key="import_job").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Import finished job"
@@ -97,8 +99,9 @@ def test_filters_narrow_the_cards(demo_store):
     assert card_keys(at) == {f"visualize_{jobs['street-scenes-v2-autolabel']}"}
     at.multiselect(key="jobs_status").set_value([]).run()
     at.multiselect(key="jobs_tag").set_value(["M-LA-CL", "M-LA-OD"]).run()
-    assert card_keys(at) == {f"visualize_{jobs[name]}" for name in ("fruit-stand", "street-scenes",
-                                                                     "street-scenes-refine")}
+    assert card_keys(at) == {
+        f"visualize_{jobs[name]}" for name in ("fruit-stand", "street-scenes", "street-scenes-refine")
+    }
     at.text_input(key="jobs_search").input("FRUIT").run()
     assert card_keys(at) == {f"visualize_{jobs['fruit-stand']}"}
     at.text_input(key="jobs_search").input("no such job").run()
@@ -124,8 +127,7 @@ def test_unknown_job_id_is_a_message_not_a_traceback(demo_store):
 
 
 def test_visualize_refuses_a_job_that_is_not_ready(demo_store):
-    processing = next(j for j in list_jobs(engine=get_engine(get_settings().database_url))
-                      if j.status == "PROCESSING")
+    processing = next(j for j in list_jobs(engine=get_engine(get_settings().database_url)) if j.status == "PROCESSING")
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["job"] = str(processing.id)
     at.switch_page("../pages/visualize.py").run()

@@ -17,14 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.review import decisions as review
 from tests.app.conftest import plain, send_widget_state, stats
-from tests.app.visualize_helpers import (
-    APP,
-    frame_of,
-    job_id,
-    showing,
-    store_engine,
-    tab_labels,
-)
+from tests.app.visualize_helpers import APP, frame_of, job_id, showing, store_engine, tab_labels
 from tests.builders import as_reviewer
 
 # ---- driving the page ----------------------------------------------------------------------------------------------
@@ -83,9 +76,20 @@ def click_bar(at: AppTest, key: str, customdata: list) -> AppTest:
     """Click a bar of a chart. AppTest cannot click a plotly chart, so the selection the browser would send is added
     to the next run's widget states."""
     chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key))
-    return send_widget_state(at, chart.proto.id, string_value=json.dumps({"selection": {
-        "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
-        "point_indices": [0], "box": [], "lasso": []}}))
+    return send_widget_state(
+        at,
+        chart.proto.id,
+        string_value=json.dumps(
+            {
+                "selection": {
+                    "points": [{"curve_number": 0, "point_number": 0, "point_index": 0, "customdata": customdata}],
+                    "point_indices": [0],
+                    "box": [],
+                    "lasso": [],
+                }
+            }
+        ),
+    )
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -121,13 +125,19 @@ DEMO_CLASSES = [
 def test_the_page_renders_every_section_with_the_demo_store(demo_store):
     at = open_overview()
     assert at.title[0].value == "Overview"
-    assert [s.value for s in at.subheader] == ["Review progress", "Decisions per reviewer per day",
-                                              "Class Changed rate per class", "Rejected share and top reasons"]
+    assert [s.value for s in at.subheader] == [
+        "Review progress",
+        "Decisions per reviewer per day",
+        "Class Changed rate per class",
+        "Rejected share and top reasons",
+    ]
     assert metrics(at) == {"Jobs READY": "2", "Results": "102", "Reviewed": "0.0%", "Rejected share": "–"}
 
     progress = table(at, PROGRESS)
     assert records(progress, "job", "tag", "results", "pending", "accepted", "rejected", "reviewed_share") == [
-        ("street-scenes", "M-LA-OD", 90, 90, 0, 0, 0.0), ("fruit-stand", "M-LA-CL", 12, 12, 0, 0, 0.0)]
+        ("street-scenes", "M-LA-OD", 90, 90, 0, 0, 0.0),
+        ("fruit-stand", "M-LA-CL", 12, 12, 0, 0, 0.0),
+    ]
     street, fruit = job_id("street-scenes"), job_id("fruit-stand")
     assert list(progress["open"]) == [f"visualize?job={street}&tab=pending", f"visualize?job={fruit}&tab=pending"]
 
@@ -141,8 +151,11 @@ def test_the_page_renders_every_section_with_the_demo_store(demo_store):
     assert list(classes["as_expert_class"]) == [c - r for _, _, _, c, r in DEMO_CLASSES]
     # The removed pre-labels have a table of their own, a row per class and job that has some.
     assert records(removed_table(at), "class_name", "job", "removed") == [
-        ("dog", "street-scenes", 1), ("traffic_light", "street-scenes", 1), ("bicycle", "street-scenes", 2),
-        ("car", "street-scenes", 2)]
+        ("dog", "street-scenes", 1),
+        ("traffic_light", "street-scenes", 1),
+        ("bicycle", "street-scenes", 2),
+        ("car", "street-scenes", 2),
+    ]
 
 
 def test_the_class_changed_figures_match_the_results_frames(demo_store):
@@ -221,10 +234,22 @@ def reviewed(store_url: str, monkeypatch: pytest.MonkeyPatch, copy_demo) -> dict
         (ids(street_frame, pl.col("class_row") == "bicycle"), review.reject, "bo", " blurry "),
         (ids(street_frame, pl.col("class_row") == "dog"), review.reject, "bo", None),
     ]:
-        to(engine=engine, job_id=street, result_ids=result_ids, from_state="pending", actor=as_reviewer(who),
-           reason=reason)
-    review.reject(engine=engine, job_id=fruit, result_ids=ids(fruit_frame, pl.col("class_changed")),
-                  from_state="pending", actor=as_reviewer("cy"), reason="Wrong label")
+        to(
+            engine=engine,
+            job_id=street,
+            result_ids=result_ids,
+            from_state="pending",
+            actor=as_reviewer(who),
+            reason=reason,
+        )
+    review.reject(
+        engine=engine,
+        job_id=fruit,
+        result_ids=ids(fruit_frame, pl.col("class_changed")),
+        from_state="pending",
+        actor=as_reviewer("cy"),
+        reason="Wrong label",
+    )
     return {"street-scenes": street, "fruit-stand": fruit}
 
 
@@ -232,7 +257,9 @@ def test_key_figures_and_progress_after_review(reviewed):
     at = open_overview()
     assert metrics(at) == {"Jobs READY": "2", "Results": "49", "Reviewed": "89.8%", "Rejected share": "63.6%"}
     assert records(table(at, PROGRESS), "job", "results", "pending", "accepted", "rejected") == [
-        ("street-scenes", 43, 1, 16, 26), ("fruit-stand", 6, 4, 0, 2)]
+        ("street-scenes", 43, 1, 16, 26),
+        ("fruit-stand", 6, 4, 0, 2),
+    ]
 
 
 def test_decisions_per_reviewer_today(reviewed):
@@ -244,9 +271,11 @@ def test_decisions_per_reviewer_today(reviewed):
         ("cy", "fruit-stand", 2, 0, 2, 0, 0),
     ]
     day = str(decisions["day"].iloc[0])[:10]
-    assert list(decisions["open"]) == [f"activity?job={reviewed['street-scenes']}&reviewer=ana&day={day}",
-                                       f"activity?job={reviewed['street-scenes']}&reviewer=bo&day={day}",
-                                       f"activity?job={reviewed['fruit-stand']}&reviewer=cy&day={day}"]
+    assert list(decisions["open"]) == [
+        f"activity?job={reviewed['street-scenes']}&reviewer=ana&day={day}",
+        f"activity?job={reviewed['street-scenes']}&reviewer=bo&day={day}",
+        f"activity?job={reviewed['fruit-stand']}&reviewer=cy&day={day}",
+    ]
     figure = charts(at)["overview_decisions_chart"]
     assert [(trace["name"], trace["y"]) for trace in figure["data"]] == [("ana", [16]), ("bo", [26]), ("cy", [2])]
     assert figure["layout"]["barmode"] == "stack"
@@ -277,7 +306,9 @@ def test_rejected_share_and_top_reasons(reviewed):
     ]
     figure = charts(at)["overview_reasons_chart"]
     assert (list(figure["data"][0]["y"]), list(figure["data"][0]["x"])) == (
-        ["blurry", "(no reason)", "wrong label"], [18, 8, 2])
+        ["blurry", "(no reason)", "wrong label"],
+        [18, 8, 2],
+    )
 
 
 def test_the_rejected_link_opens_the_rejected_tab_with_that_many_results(reviewed):

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
+from core.store.db import get_engine
 from dashboard.navigation import ANNOTATE_PAGE, JOB_PAGES, PAGES
 from tests.app.conftest import plain, signed_in_session
 
@@ -24,8 +24,11 @@ ADMIN_NAME = "smoke-admin"
 JOB_OF = {file: "street-scenes" for file, _title, _icon in JOB_PAGES} | {ANNOTATE_PAGE: "street-scenes-refine"}
 
 
-@pytest.mark.parametrize(("file", "title"), [(file, title) for _section, file, title, _icon, _needs in PAGES],
-                         ids=[Path(file).stem for _section, file, _title, _icon, _needs in PAGES])
+@pytest.mark.parametrize(
+    ("file", "title"),
+    [(file, title) for _section, file, title, _icon, _needs in PAGES],
+    ids=[Path(file).stem for _section, file, _title, _icon, _needs in PAGES],
+)
 def test_each_page_runs_for_an_admin_and_shows_its_title(demo_store, monkeypatch, file, title):
     monkeypatch.setenv("LABELDECK_AUTH", "password")  # a signed-in account of its own, not the demo user
     at = AppTest.from_file(APP, default_timeout=30)

@@ -4,18 +4,17 @@ downloads stay labels only; a missing image is named before anyone clicks. Throu
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 from sqlmodel import Session
 
-from core.store import models
 from core.jobs.summaries import image_root
+from core.store import models
 from dashboard import resultset_panel
 from dashboard.resultset_panel import download_data
 from dashboard.text import md
-from tests.app.test_resultset_exports_page import AT_THE_PAGE, some_complete_images
 from tests.app.review_helpers import captions, open_page, sign_in, store  # noqa: F401
+from tests.app.test_resultset_exports_page import AT_THE_PAGE, some_complete_images
 from tests.app.visualize_helpers import store_engine
 
 
@@ -37,14 +36,18 @@ def test_include_images_is_off_and_when_checked_the_zips_carry_them(store):
     assert any(c.startswith("The COCO, YOLO and Pascal VOC zips carry the images (") for c in captions(at))
     assert len(at.get("download_button")) == downloads - 3  # the three zips are prepared first; the CSV stays
     assert [b.label for b in at.button if b.key and b.key.startswith("prepare_")] == [
-        "Prepare COCO JSON with images", "Prepare YOLO (zip) with images", "Prepare Pascal VOC (zip) with images"]
+        "Prepare COCO JSON with images",
+        "Prepare YOLO (zip) with images",
+        "Prepare Pascal VOC (zip) with images",
+    ]
 
     at.button(key="prepare_yolo").click().run()
     assert not at.error
     path = at.session_state["prepared_yolo"]["path"]
     assert path.name.endswith("-yolo.zip") and len(at.get("download_button")) == downloads - 2
-    assert path.read_bytes() == download_data(resultset_id=resultset.id, format="yolo", user=AT_THE_PAGE,
-                                              include_images=True)  # what the CLI writes, byte for byte
+    assert path.read_bytes() == download_data(
+        resultset_id=resultset.id, format="yolo", user=AT_THE_PAGE, include_images=True
+    )  # what the CLI writes, byte for byte
     with zipfile.ZipFile(path) as archive:
         images = sorted(n.removeprefix("images/") for n in archive.namelist() if n.startswith("images/"))
         assert images == sorted(complete["file_path"].unique().to_list())
@@ -93,4 +96,8 @@ def test_a_prepared_zip_is_replaced_when_prepared_again_and_dropped_when_the_opt
 
 def test_the_image_data_reads_in_kilobytes_until_a_tenth_of_a_megabyte():
     assert [resultset_panel._data_size(n) for n in (300, 44_493, 104_857, 3_355_443)] == [
-        "1 KB", "43 KB", "0.1 MB", "3.2 MB"]
+        "1 KB",
+        "43 KB",
+        "0.1 MB",
+        "3.2 MB",
+    ]

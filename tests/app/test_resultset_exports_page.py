@@ -10,10 +10,9 @@ import zipfile
 
 import polars as pl
 
-from core.review import resultsets
-
-from core.review import decisions as review
 from core.exports import export_summary, list_datalog_tables, parse_split
+from core.review import decisions as review
+from core.review import resultsets
 from dashboard.resultset_panel import PARTIAL_WARNING, download_data
 from tests.app.review_helpers import (  # noqa: F401  (store is a fixture)
     ANA,
@@ -37,8 +36,13 @@ def some_complete_images(street: int):
     frame = frame_of(street)
     first_two = frame["sample_id"].unique().sort().head(2)
     accepted = frame.filter(pl.col("sample_id").is_in(first_two.implode()) | (pl.col("class_row") == "car"))
-    review.accept(engine=store_engine(), job_id=street, result_ids=accepted["result_id"].to_list(),
-                  from_state="pending", actor=REVIEWER)
+    review.accept(
+        engine=store_engine(),
+        job_id=street,
+        result_ids=accepted["result_id"].to_list(),
+        from_state="pending",
+        actor=REVIEWER,
+    )
     resultset = resultsets.create_resultset(engine=store_engine(), job_id=street, name="mixed", actor=as_admin(BO))
     return resultset, frame.filter(pl.col("sample_id").is_in(first_two.implode()))
 
@@ -49,7 +53,11 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     summary = export_summary(engine=store_engine(), resultset_id=resultset.id)
     # the demo's other cars share their images with pending results
     assert (summary.complete_images, summary.partial_images.counts(), complete.height, resultset.item_count) == (
-        2, {"pending": 3, "rejected": 0, "accepted_since_saved": 0}, 16, 20)
+        2,
+        {"pending": 3, "rejected": 0, "accepted_since_saved": 0},
+        16,
+        20,
+    )
 
     at = sign_in(open_page("resultsets", street))
     assert "Exports hold 2 complete images; 3 images still have pending results." in captions(at)
@@ -62,7 +70,8 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     widget_by_label(at.text_input, "Table name").input("complete_only")
     form_button(at, "Export").click().run()
     assert [(t.row_count, t.left_out_images) for t in list_datalog_tables(engine=store_engine(), job_id=street)] == [
-        (complete.height, 3)]
+        (complete.height, 3)
+    ]
     assert at.success[0].value.endswith("lists it. 3 partially reviewed images left out.")
 
     box.check().run()
@@ -71,15 +80,20 @@ def test_the_page_names_what_the_exports_leave_out_and_includes_it_when_asked(st
     assert everything.count(b"\n") - 1 == resultset.item_count
     widget_by_label(at.text_input, "Table name").input("everything")
     form_button(at, "Export").click().run()
-    assert {t.name: (t.row_count, t.left_out_images)
-            for t in list_datalog_tables(engine=store_engine(), job_id=street)} == {
-        "complete_only": (complete.height, 3), "everything": (resultset.item_count, 0)}
+    assert {
+        t.name: (t.row_count, t.left_out_images) for t in list_datalog_tables(engine=store_engine(), job_id=street)
+    } == {"complete_only": (complete.height, 3), "everything": (resultset.item_count, 0)}
 
 
 def test_a_resultset_of_complete_images_only_offers_no_choice(store):
     fruit = store["fruit-stand"]
-    review.accept(engine=store_engine(), job_id=fruit, result_ids=frame_of(fruit)["result_id"].to_list(),
-                  from_state="pending", actor=REVIEWER)
+    review.accept(
+        engine=store_engine(),
+        job_id=fruit,
+        result_ids=frame_of(fruit)["result_id"].to_list(),
+        from_state="pending",
+        actor=REVIEWER,
+    )
     resultsets.create_resultset(engine=store_engine(), job_id=fruit, name="fruit", actor=as_admin(BO))
     at = sign_in(open_page("resultsets", fruit))
     assert "Exports hold 6 complete images: every image of this ResultSet is complete." in captions(at)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.review import decisions as review
 from core.auth import users
 from core.auth.access import operator
+from core.review import decisions as review
 from tests.app.conftest import plain
 from tests.app.review_helpers import (
     ANA,
@@ -29,21 +29,11 @@ from tests.app.review_helpers import (
     popovers,
     reviewed_by,
     sign_in,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
     toasts,
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    frame_of,
-    grid_data,
-    pick,
-    picked,
-    showing,
-    store_engine,
-    tab_labels,
-    tile_ids,
-)
+from tests.app.visualize_helpers import frame_of, grid_data, pick, picked, showing, store_engine, tab_labels, tile_ids
 from tests.builders import as_reviewer
-
 
 # ---- who is reviewing ------------------------------------------------------------------------------------------
 
@@ -57,13 +47,15 @@ def test_a_viewer_sees_the_job_but_no_review_actions_and_a_reviewer_acts_under_t
     assert tab_labels(at) == ["Pending Review 43", "Accepted 0", "Rejected 0"]
     assert buttons(at, "bulk_", "undo") == {} and popovers(at) == {}
     assert "Read-only: you are signed in as a viewer; accepting and rejecting needs the reviewer role." in [
-        c.value.removeprefix(":material/visibility: ") for c in at.caption]
+        c.value.removeprefix(":material/visibility: ") for c in at.caption
+    ]
     assert list(at.segmented_control(key="workspace").options) == ["Images", "Charts"]  # no spot check to a viewer
     assert tile_ids(at) and grid_data(at)["pickable"] is False  # nothing to pick for
 
     at = open_visualize(street, page_size="12")
     assert buttons(at, "bulk_", "undo") == {
-        "bulk_accepted": ("Accept 43 shown", False), "bulk_rejected": ("Reject 43 shown", False),
+        "bulk_accepted": ("Accept 43 shown", False),
+        "bulk_rejected": ("Reject 43 shown", False),
         "undo": ("Undo my last action", False),
     }
     at.switch_page("../pages/activity.py").run()
@@ -92,7 +84,12 @@ def test_accept_acts_on_every_page_of_the_slice_and_filters(store):
     assert showing(at) == "Class Changed = False · Person, Bicycle · 0 results"
     [event] = events(street)
     assert (event.reviewer, event.from_state, event.to_state, event.result_ids, event.reason) == (
-        ANA, "pending", "accepted", expected, None)
+        ANA,
+        "pending",
+        "accepted",
+        expected,
+        None,
+    )
     assert event.selection == PERSON_BICYCLE_SELECTION
     states = frame_of(street)
     assert ids_where(states, pl.col("review_state") == "accepted") == expected
@@ -105,7 +102,12 @@ def test_reject_asks_for_a_reason_in_its_popover(store):
     at = sign_in(open_visualize(street, **PERSON_BICYCLE))
     assert popovers(at) == {"Reject 24 shown": False}
     assert at.pills(key="reject_quick").options == [
-        "wrong class", "box too loose", "box too tight", "missed object", "not an object"]
+        "wrong class",
+        "box too loose",
+        "box too tight",
+        "missed object",
+        "not an object",
+    ]
     at.pills(key="reject_quick").set_value(["wrong class", "box too tight"])
     at.text_input(key="reject_text").input("  partly hidden ")
     click(at, "bulk_rejected")
@@ -114,7 +116,11 @@ def test_reject_asks_for_a_reason_in_its_popover(store):
     assert tab_labels(at) == ["Pending Review 3", "Accepted 0", "Rejected 24"]
     [event] = events(street)
     assert (event.reviewer, event.from_state, event.to_state, event.result_ids) == (
-        ANA, "pending", "rejected", expected)
+        ANA,
+        "pending",
+        "rejected",
+        expected,
+    )
     assert event.reason == "wrong class; box too tight; partly hidden"
     assert event.selection == PERSON_BICYCLE_SELECTION
     # The reason is not carried over to the next rejection.
@@ -140,19 +146,25 @@ def test_the_accepted_and_rejected_tabs_offer_their_own_moves(store):
 
     at = sign_in(open_visualize(street, tab="accepted", page_size="12"))
     assert tab_labels(at) == ["Pending Review 16", "Accepted 16", "Rejected 11"]
-    assert buttons(at, "bulk_") == {"bulk_rejected": ("Reject 16 shown", False),
-                                    "bulk_pending": ("Move to pending 16 shown", False)}
-    assert popovers(at) == {"Reject 16 shown": False,
-                            "Save all 16 accepted results of the job as a ResultSet": False}
+    assert buttons(at, "bulk_") == {
+        "bulk_rejected": ("Reject 16 shown", False),
+        "bulk_pending": ("Move to pending 16 shown", False),
+    }
+    assert popovers(at) == {"Reject 16 shown": False, "Save all 16 accepted results of the job as a ResultSet": False}
     click(at, "bulk_pending")
     assert toasts(at) == ["Moved to pending 16 results"]
     assert tab_labels(at) == ["Pending Review 32", "Accepted 0", "Rejected 11"]
     assert (events(street)[0].from_state, events(street)[0].to_state, events(street)[0].result_ids) == (
-        "accepted", "pending", person)
+        "accepted",
+        "pending",
+        person,
+    )
 
     at.segmented_control(key="tab").set_value("rejected").run()
-    assert buttons(at, "bulk_") == {"bulk_accepted": ("Accept 11 shown", False),
-                                    "bulk_pending": ("Move to pending 11 shown", False)}
+    assert buttons(at, "bulk_") == {
+        "bulk_accepted": ("Accept 11 shown", False),
+        "bulk_pending": ("Move to pending 11 shown", False),
+    }
     assert popovers(at) == {"Send back 11 shown for relabelling": False}  # tests/app/test_rework_button.py
     click(at, "bulk_accepted")
     assert toasts(at) == ["Accepted 11 results"]
@@ -179,8 +191,10 @@ def test_picked_tiles_are_all_the_buttons_act_on(store):
         pick(at, result_id)
     assert picked(at) == chosen  # the boxes the grid ticks
     assert buttons(at, "bulk_", "clear_picks") == {
-        "bulk_accepted": ("Accept 3 picked", False), "bulk_rejected": ("Reject 3 picked", False),
-        "clear_picks": ("Clear picks", False)}
+        "bulk_accepted": ("Accept 3 picked", False),
+        "bulk_rejected": ("Reject 3 picked", False),
+        "clear_picks": ("Clear picks", False),
+    }
     assert popovers(at) == {"Reject 3 picked": False}
 
     click(at, "bulk_accepted")
@@ -188,8 +202,10 @@ def test_picked_tiles_are_all_the_buttons_act_on(store):
     assert events(street)[0].result_ids == sorted(chosen)
     assert tab_labels(at) == ["Pending Review 24", "Accepted 3", "Rejected 0"]
     # The picks are done with: the buttons act on the whole slice again.
-    assert buttons(at, "bulk_", "clear_picks") == {"bulk_accepted": ("Accept 21 shown", False),
-                                                   "bulk_rejected": ("Reject 21 shown", False)}
+    assert buttons(at, "bulk_", "clear_picks") == {
+        "bulk_accepted": ("Accept 21 shown", False),
+        "bulk_rejected": ("Reject 21 shown", False),
+    }
 
     pick(at, tile_ids(at)[0])
     assert at.button(key="bulk_accepted").label == "Accept 1 picked"
@@ -233,8 +249,9 @@ def test_results_changed_elsewhere_are_left_as_they_are_and_counted(store):
     review.reject(engine=store_engine(), job_id=street, result_ids=refused, from_state="pending", actor=as_reviewer(BO))
 
     click(at, "bulk_accepted")
-    assert toasts(at) == ["Accepted 19 results · 5 had been changed by someone else in the meantime and were left "
-                          "as they are"]
+    assert toasts(at) == [
+        "Accepted 19 results · 5 had been changed by someone else in the meantime and were left as they are"
+    ]
     assert tab_labels(at) == ["Pending Review 3", "Accepted 22", "Rejected 2"]
     mine = [i for i in expected if i not in taken + refused]
     assert events(street)[0].reviewer == ANA and events(street)[0].result_ids == mine
@@ -252,7 +269,8 @@ def test_a_picked_tile_decided_elsewhere_is_not_turned_into_the_whole_slice(stor
     review.reject(engine=store_engine(), job_id=street, result_ids=[tile], from_state="pending", actor=as_reviewer(BO))
 
     click(at, "bulk_accepted")
-    assert toasts(at) == ["Accepted 0 results · 1 had been changed by someone else in the meantime and were left "
-                          "as they are"]
+    assert toasts(at) == [
+        "Accepted 0 results · 1 had been changed by someone else in the meantime and were left as they are"
+    ]
     assert tab_labels(at) == ["Pending Review 26", "Accepted 0", "Rejected 1"]
     assert len(events(street)) == 1  # BO's; nothing moved, nothing recorded for ANA

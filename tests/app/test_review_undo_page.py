@@ -17,16 +17,11 @@ from tests.app.review_helpers import (
     ids_where,
     open_visualize,
     sign_in,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
     toasts,
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    frame_of,
-    store_engine,
-    tab_labels,
-)
+from tests.app.visualize_helpers import frame_of, store_engine, tab_labels
 from tests.builders import as_reviewer
-
 
 # ---- undo ------------------------------------------------------------------------------------------------------
 
@@ -49,7 +44,12 @@ def test_undo_moves_the_reviewers_last_action_back(store):
     assert tab_labels(at) == ["Pending Review 27", "Accepted 0", "Rejected 0"]
     undo, bo_action, accepted = events(street)
     assert (undo.reviewer, undo.undoes_event_id, undo.from_state, undo.to_state, undo.result_ids) == (
-        ANA, accepted.id, "accepted", "pending", expected)
+        ANA,
+        accepted.id,
+        "accepted",
+        "pending",
+        expected,
+    )
     # BO's rejection is BO's: ANA's undo does not touch it, and there is nothing more of ANA's to undo.
     assert ids_where(frame_of(street), pl.col("review_state") == "rejected") == others == bo_action.result_ids
     click(at, "undo")

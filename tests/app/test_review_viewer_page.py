@@ -26,18 +26,11 @@ from tests.app.review_helpers import (
     popovers,
     reviewed_by,
     sign_in,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
     toasts,
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    frame_of,
-    grid_event,
-    store_engine,
-    tab_labels,
-    tile_ids,
-)
+from tests.app.visualize_helpers import frame_of, grid_event, store_engine, tab_labels, tile_ids
 from tests.builders import as_reviewer
-
 
 # ---- the viewer ------------------------------------------------------------------------------------------------
 
@@ -54,10 +47,12 @@ def test_the_viewer_decides_one_result_and_moves_on_to_the_next(store, monkeypat
     at = open_visualize(street, **PERSON_BICYCLE)
     order = tile_ids(at)  # the first grid page, in grid order
     at = open_visualize(street, **PERSON_BICYCLE, result=str(order[0]))
-    assert buttons(at, "viewer_accepted", "viewer_rejected", "viewer_pending", "viewer_previous",
-                   "viewer_next") == {
-        "viewer_accepted": ("Accept", False), "viewer_rejected": ("Reject", False),
-        "viewer_previous": ("Previous result", True), "viewer_next": ("Next result", False)}
+    assert buttons(at, "viewer_accepted", "viewer_rejected", "viewer_pending", "viewer_previous", "viewer_next") == {
+        "viewer_accepted": ("Accept", False),
+        "viewer_rejected": ("Reject", False),
+        "viewer_previous": ("Previous result", True),
+        "viewer_next": ("Next result", False),
+    }
     file_path = frame.filter(pl.col("result_id") == order[0])["file_path"].item()
     assert f"**{file_path}**  \nresult {order[0]}" in [plain(m.value) for m in at.markdown]
     assert viewer_caption(at) == "1 of 24 shown · Pending Review"
@@ -77,7 +72,11 @@ def test_the_viewer_decides_one_result_and_moves_on_to_the_next(store, monkeypat
     assert viewer_caption(at) == "3 of 24 shown · Pending Review"
     [event] = events(street)
     assert (event.reviewer, event.from_state, event.to_state, event.result_ids) == (
-        ANA, "pending", "accepted", [order[1]])
+        ANA,
+        "pending",
+        "accepted",
+        [order[1]],
+    )
     assert event.selection == PERSON_BICYCLE_SELECTION | {"result": order[1]}
 
     # Quick reasons picked with 1–5, then X: the rejection carries them.
@@ -95,7 +94,9 @@ def test_the_viewer_decides_one_result_and_moves_on_to_the_next(store, monkeypat
     assert at.query_params["result"] == str(order[1])
     assert viewer_caption(at) == "2 of 24 shown · Accepted"
     assert buttons(at, "viewer_accepted", "viewer_rejected", "viewer_pending") == {
-        "viewer_rejected": ("Reject", False), "viewer_pending": ("Move to pending", False)}
+        "viewer_rejected": ("Reject", False),
+        "viewer_pending": ("Move to pending", False),
+    }
     history = [c for c in captions(at) if c.endswith("ana: Pending Review → Accepted")]
     assert len(history) == 1 and history[0].startswith(f"{event.created_at:%d %b %H:%M} · ")
 
@@ -106,8 +107,13 @@ def test_the_viewer_decides_one_result_and_moves_on_to_the_next(store, monkeypat
 
 def test_the_viewer_from_another_tab_and_a_result_outside_the_view(store):
     street = store["street-scenes"]
-    review.accept(engine=store_engine(), job_id=street, result_ids=ids_where(frame_of(street), IN_PERSON_BICYCLE)[:2],
-                  from_state="pending", actor=as_reviewer(BO))
+    review.accept(
+        engine=store_engine(),
+        job_id=street,
+        result_ids=ids_where(frame_of(street), IN_PERSON_BICYCLE)[:2],
+        from_state="pending",
+        actor=as_reviewer(BO),
+    )
     accepted = tile_ids(open_visualize(street, **PERSON_BICYCLE, tab="accepted"))  # in grid order
     assert len(accepted) == 2
     at = sign_in(open_visualize(street, **PERSON_BICYCLE, tab="accepted", result=str(accepted[0])))
@@ -133,12 +139,14 @@ def test_the_viewer_leaves_a_result_decided_elsewhere_as_it_is(store, monkeypatc
     target = tile_ids(at)[0]
     at = sign_in(open_visualize(street, **PERSON_BICYCLE, result=str(target)))
     assert viewer_caption(at) == "1 of 24 shown · Pending Review"
-    review.accept(engine=store_engine(), job_id=street, result_ids=[target], from_state="pending",
-                  actor=as_reviewer(BO))
+    review.accept(
+        engine=store_engine(), job_id=street, result_ids=[target], from_state="pending", actor=as_reviewer(BO)
+    )
 
     click_in_dialog(at, "viewer_rejected", monkeypatch)  # the reviewer saw it pending
-    assert toasts(at) == ["Rejected 0 results · 1 had been changed by someone else in the meantime and were left "
-                          "as they are"]
+    assert toasts(at) == [
+        "Rejected 0 results · 1 had been changed by someone else in the meantime and were left as they are"
+    ]
     assert reviewed_by(street)[target] == BO
     assert frame_of(street).filter(pl.col("result_id") == target)["review_state"].item() == "accepted"
     assert [e.reviewer for e in events(street)] == [BO]

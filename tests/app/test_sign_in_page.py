@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.auth import users
 from core.auth.access import operator
-from core.store.db import get_engine
 from core.settings import get_settings
+from core.store.db import get_engine
 from tests.app.conftest import plain, sign_in_as
 from tests.app.visualize_helpers import APP
 
@@ -139,8 +139,9 @@ def test_oidc_refuses_an_identity_without_a_role_when_the_default_is_none(monkey
     monkeypatch.setenv("LABELDECK_AUTH", "oidc")
     monkeypatch.setenv("LABELDECK_DEFAULT_ROLE", "none")
     at = open_app(is_logged_in=True, email="tom@elsewhere.example")
-    assert plain(at.error[0].value).startswith("tom@elsewhere.example is signed in through your identity provider but has "
-                                        "no LabelDeck role.")
+    assert plain(at.error[0].value).startswith(
+        "tom@elsewhere.example is signed in through your identity provider but has no LabelDeck role."
+    )
     assert not [t for t in at.title if t.value == "Labeling Jobs"]
 
 
@@ -150,5 +151,6 @@ def test_header_mode_needs_its_header_name_and_refuses_a_request_without_the_hea
     assert at.error[0].value.startswith("LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER")
     monkeypatch.setenv("LABELDECK_AUTH_HEADER", "X-Forwarded-User")
     at = open_app()
-    assert at.error[0].value == ("No X-Forwarded-User header on this request: LabelDeck is reached here without its "
-                                 "sign-in proxy.")
+    assert at.error[0].value == (
+        "No X-Forwarded-User header on this request: LabelDeck is reached here without its sign-in proxy."
+    )

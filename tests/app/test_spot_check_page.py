@@ -21,17 +21,10 @@ from tests.app.review_helpers import (
     keyed_ids,
     open_visualize,
     sign_in,
+    store,  # noqa: F401  (the fixture: the demo jobs, drawn small)
     toasts,
 )
-from tests.app.review_helpers import store  # noqa: F401  (the fixture: the demo jobs, drawn small)
-from tests.app.visualize_helpers import (
-    apply,
-    frame_of,
-    showing,
-    tab_labels,
-    tile_ids,
-)
-
+from tests.app.visualize_helpers import apply, frame_of, showing, tab_labels, tile_ids
 
 # ---- spot check ------------------------------------------------------------------------------------------------
 
@@ -59,7 +52,9 @@ def test_spot_check_estimates_the_error_rate_and_decides_the_rest(store):
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Estimated error rate"], metrics["Sample reviewed"]) == ("–", "0 of 6")
     assert buttons(at, "spot_accept_rest", "spot_reject_rest") == {
-        "spot_accept_rest": ("Accept the rest (18)", False), "spot_reject_rest": ("Reject the rest (18)", False)}
+        "spot_accept_rest": ("Accept the rest (18)", False),
+        "spot_reject_rest": ("Reject the rest (18)", False),
+    }
 
     # Reproducible: the same seed draws the same sample; another seed another one.
     click(at, "spot_end")
@@ -101,8 +96,7 @@ def test_spot_check_estimates_the_error_rate_and_decides_the_rest(store):
     rest_event, *sample_events = events(street)
     assert (rest_event.from_state, rest_event.to_state, rest_event.result_ids) == ("pending", "accepted", rest)
     assert rest_event.selection == PERSON_BICYCLE_SELECTION | {"spot_check_rest_of_sample_seed": 7}
-    assert [e.result_ids for e in sample_events] == [[sample[3]], [sample[3]], [sample[2]], [sample[1]],
-                                                     [sample[0]]]
+    assert [e.result_ids for e in sample_events] == [[sample[3]], [sample[3]], [sample[2]], [sample[1]], [sample[0]]]
     assert all(e.selection == PERSON_BICYCLE_SELECTION | {"spot_check_sample": True} for e in sample_events)
     # The two undecided sample results are what is left of the slice.
     assert showing(at) == "Class Changed = False · Person, Bicycle · 2 results"
@@ -120,7 +114,9 @@ def test_spot_check_does_not_decide_the_rest_of_another_slice(store):
     apply(at, f_classes=["dog"])  # another filter: the sample says nothing about it
     assert showing(at) == "Dog · 8 results"
     assert buttons(at, "spot_accept_rest", "spot_reject_rest") == {
-        "spot_accept_rest": ("Accept the rest (0)", True), "spot_reject_rest": ("Reject the rest (0)", True)}
+        "spot_accept_rest": ("Accept the rest (0)", True),
+        "spot_reject_rest": ("Reject the rest (0)", True),
+    }
     assert any(w.value.startswith("The filters or the slice changed since this sample was drawn") for w in at.warning)
     click(at, "spot_end")
     assert at.button(key="spot_draw").label == "Draw 8 of 8"  # a new spot check of this slice

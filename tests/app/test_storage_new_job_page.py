@@ -9,9 +9,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import get_settings
+from core.store.db import get_engine
 from tests.app.conftest import plain, sign_in_as
 from tests.builders import write_detection_job
 from tests.manual_builders import animals_spec
@@ -50,7 +50,8 @@ def test_a_prefix_that_is_not_a_url_or_carries_credentials_is_refused(s3_root, m
     at.text_input(key="new_job_bucket").input("my-bucket/images")
     at.button(key="create_job").click().run()
     assert [plain(e.value) for e in at.error] == [
-        "'my-bucket/images': a bucket prefix is a URL such as s3://bucket/prefix"]
+        "'my-bucket/images': a bucket prefix is a URL such as s3://bucket/prefix"
+    ]
     at.text_input(key="new_job_bucket").input("s3://AKIAEXAMPLE:very-secret@bucket/images")
     at.button(key="create_job").click().run()
     (error,) = [plain(e.value) for e in at.error]

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
 from core.settings import get_settings
 from core.storage import remote
+from core.store.db import get_engine
 from tests.resultset_builders import import_catalog_job
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 
@@ -39,8 +39,12 @@ def open_page(page: str, job_id: int) -> AppTest:
 
 
 def grid_tiles(at: AppTest) -> list[dict]:
-    return [tile for e in at.get("bidi_component") if (e.key or "").endswith("tile_grid")
-            for tile in json.loads(e.proto.json)["tiles"]]
+    return [
+        tile
+        for e in at.get("bidi_component")
+        if (e.key or "").endswith("tile_grid")
+        for tile in json.loads(e.proto.json)["tiles"]
+    ]
 
 
 def test_the_grid_of_a_bucket_job_draws_every_tile_and_a_second_view_makes_no_request(s3_root, tmp_path):
@@ -62,8 +66,9 @@ def test_the_catalog_of_a_bucket_job_shows_its_images(s3_root, tmp_path):
     assert remote.requests["cat"] > 0
 
 
-def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert_s_boxes(s3_root, tmp_path,
-                                                                                         monkeypatch):
+def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert_s_boxes(
+    s3_root, tmp_path, monkeypatch
+):
     """The annotator of a manual job whose images stay in the bucket: the page opens on the cached original (no
     request after the job's creation read each image once) and Complete saves the component's boxes."""
     from core.jobs import expert_labels
@@ -76,9 +81,14 @@ def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert
     engine = get_engine(get_settings().database_url)
     files = write_detection_job(tmp_path / "in")
     s3_root.put_folder(files.images_dir)
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=f"{s3_root.root}/", pre_labels=("coco", files.pre_path),
-                            actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=f"{s3_root.root}/",
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     remote.requests.clear()
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -93,7 +103,8 @@ def test_annotate_edits_a_bucket_job_s_image_from_the_cache_and_saves_the_expert
     assert remote.requests["cat"] == 0  # the creation's read is cached: the editor needs no second one
 
     at.session_state[f"annotate_{job.id}_{first}_0"] = [
-        {"bbox": [1.0, 2.0, 10.0, 12.0], "label_id": 0, "label": state.label_list[0]}]
+        {"bbox": [1.0, 2.0, 10.0, 12.0], "label_id": 0, "label": state.label_list[0]}
+    ]
     at.run()
     assert not at.exception, at.exception
     saved = expert_labels.editor_state(engine=engine, job_id=job.id, sample_id=first)

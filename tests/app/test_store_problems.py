@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
+from core.settings import get_settings
 from core.store import db
 from core.store.db import get_engine, make_engine, store_unavailable
-from core.settings import get_settings
 from tests.app.review_helpers import events, open_visualize, store  # noqa: F401  (store: the fixture)
 from tests.app.visualize_helpers import APP, pick, tab_labels, tile_ids
 from tests.store_locks import sqlite_write_lock
@@ -29,11 +29,15 @@ def test_a_locked_sqlite_store_and_an_unreachable_postgresql_are_told_apart(tmp_
     holder.execute("CREATE TABLE t (x)")
     holder.execute("BEGIN IMMEDIATE")
     engine = make_engine(f"sqlite:///{path}")
-    with pytest.raises(OperationalError) as busy, engine.connect().execution_options(**{"labeldeck_write": True}) as conn:
+    with (
+        pytest.raises(OperationalError) as busy,
+        engine.connect().execution_options(**{"labeldeck_write": True}) as conn,
+    ):
         conn.exec_driver_sql("PRAGMA busy_timeout = 50")
         conn.execute(text("INSERT INTO t VALUES (1)"))
-    assert store_unavailable(busy.value).startswith("The store is busy: another writer (an import, or a large "
-                                                    "review action) holds it. Nothing was changed")
+    assert store_unavailable(busy.value).startswith(
+        "The store is busy: another writer (an import, or a large review action) holds it. Nothing was changed"
+    )
     holder.execute("ROLLBACK")
 
     with pytest.raises(OperationalError) as down:

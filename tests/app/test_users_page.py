@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.auth import users
-from core.store.db import get_engine
 from core.settings import get_settings
+from core.store.db import get_engine
 from tests.app.conftest import click_in_dialog, page_alone, sign_in_as
 from tests.app.visualize_helpers import APP
 
@@ -76,6 +76,7 @@ def test_an_admin_cannot_remove_their_own_account():
 @pytest.mark.parametrize("role", ["viewer", "reviewer"])
 def test_the_page_is_for_admins_only(role):
     at = page_alone("users", "lee", role)
-    assert [i.value for i in at.info] == [f"Managing users needs the admin role; you are signed in as **lee**, a "
-                                          f"{role}. An admin can change your role."]
+    assert [i.value for i in at.info] == [
+        f"Managing users needs the admin role; you are signed in as **lee**, a {role}. An admin can change your role."
+    ]
     assert not at.get("arrow_data_frame") and not at.dataframe

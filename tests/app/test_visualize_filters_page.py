@@ -25,34 +25,53 @@ from tests.app.visualize_helpers import (
     warnings,
 )
 
-
 # ---- sidebar filters -------------------------------------------------------------------------------------------
 
 FILTER_CASES = {
-    "classes": ({"f_classes": ["car", "dog"]}, pl.col("class_row").is_in(["car", "dog"]),
-                {"classes": ["car", "dog"]}),
-    "removed class": ({"f_classes": ["(removed)"]}, pl.col("class_row") == "(removed)",
-                      {"classes": "(removed)"}),
+    "classes": ({"f_classes": ["car", "dog"]}, pl.col("class_row").is_in(["car", "dog"]), {"classes": ["car", "dog"]}),
+    "removed class": ({"f_classes": ["(removed)"]}, pl.col("class_row") == "(removed)", {"classes": "(removed)"}),
     "class changed": ({"f_changed": "True"}, pl.col("class_changed"), {"class_changed": "true"}),
     "class unchanged": ({"f_changed": "False"}, ~pl.col("class_changed"), {"class_changed": "false"}),
-    "area": ({"f_area_min": 1000.0, "f_area_max": 5000.0}, pl.col("area_px").is_between(1000, 5000),
-             {"area_min": "1000.0", "area_max": "5000.0"}),
-    "factor": ({"f_factor_min": 0.9, "f_factor_max": 1.1}, pl.col("adjustment_factor").is_between(0.9, 1.1),
-               {"factor_min": "0.9", "factor_max": "1.1"}),
+    "area": (
+        {"f_area_min": 1000.0, "f_area_max": 5000.0},
+        pl.col("area_px").is_between(1000, 5000),
+        {"area_min": "1000.0", "area_max": "5000.0"},
+    ),
+    "factor": (
+        {"f_factor_min": 0.9, "f_factor_max": 1.1},
+        pl.col("adjustment_factor").is_between(0.9, 1.1),
+        {"factor_min": "0.9", "factor_max": "1.1"},
+    ),
     "iou": ({"f_iou_max": 0.9}, pl.col("iou") <= 0.9, {"iou_max": "0.9"}),
-    "change kinds": ({"f_change_kinds": ["added", "removed"]}, pl.col("change_kind").is_in(["added", "removed"]),
-                     {"change_kinds": ["added", "removed"]}),
-    "confidence": ({"f_confidence_min": 0.5, "f_confidence_max": 0.9},
-                   pl.col("pre_confidence").is_between(0.5, 0.9),
-                   {"confidence_min": "0.5", "confidence_max": "0.9"}),
-    "combined": ({"f_classes": ["person", "bicycle"], "f_changed": "False", "f_area_min": 1000.0},
-                 pl.col("class_row").is_in(["person", "bicycle"]) & ~pl.col("class_changed")
-                 & (pl.col("area_px") >= 1000),
-                 {"classes": ["person", "bicycle"], "class_changed": "false", "area_min": "1000.0"}),
+    "change kinds": (
+        {"f_change_kinds": ["added", "removed"]},
+        pl.col("change_kind").is_in(["added", "removed"]),
+        {"change_kinds": ["added", "removed"]},
+    ),
+    "confidence": (
+        {"f_confidence_min": 0.5, "f_confidence_max": 0.9},
+        pl.col("pre_confidence").is_between(0.5, 0.9),
+        {"confidence_min": "0.5", "confidence_max": "0.9"},
+    ),
+    "combined": (
+        {"f_classes": ["person", "bicycle"], "f_changed": "False", "f_area_min": 1000.0},
+        pl.col("class_row").is_in(["person", "bicycle"]) & ~pl.col("class_changed") & (pl.col("area_px") >= 1000),
+        {"classes": ["person", "bicycle"], "class_changed": "false", "area_min": "1000.0"},
+    ),
 }
 # The independent counts, so a wrong expectation cannot hide behind a computed one.
-EXPECTED_COUNTS = {"classes": 33, "removed class": 6, "class changed": 17, "class unchanged": 73, "area": 37,
-                   "factor": 61, "iou": 40, "change kinds": 9, "confidence": 43, "combined": 33}
+EXPECTED_COUNTS = {
+    "classes": 33,
+    "removed class": 6,
+    "class changed": 17,
+    "class unchanged": 73,
+    "area": 37,
+    "factor": 61,
+    "iou": 40,
+    "change kinds": 9,
+    "confidence": 43,
+    "combined": 33,
+}
 
 
 @pytest.mark.parametrize("case", list(FILTER_CASES))

@@ -19,19 +19,29 @@ from tests.app.visualize_helpers import (
     warnings,
 )
 
-
 # ---- deep links ------------------------------------------------------------------------------------------------
 
 
 def test_a_deep_link_fills_the_widgets_and_the_view(demo_store):
     street = job_id("street-scenes")
     frame = frame_of(street)
-    expected = frame.filter(pl.col("class_row").is_in(["car", "person"]) & ~pl.col("class_changed")
-                            & (pl.col("area_px") >= 1000) & (pl.col("adjustment_factor") <= 1.1)
-                            & (pl.col("iou") <= 0.95))
+    expected = frame.filter(
+        pl.col("class_row").is_in(["car", "person"])
+        & ~pl.col("class_changed")
+        & (pl.col("area_px") >= 1000)
+        & (pl.col("adjustment_factor") <= 1.1)
+        & (pl.col("iou") <= 0.95)
+    )
     assert expected.height == 15
-    at = open_visualize(street, classes=["car", "person"], class_changed="false", area_min="1000",
-                        factor_max="1.1", iou_max="0.95", group_by="pre-label class")
+    at = open_visualize(
+        street,
+        classes=["car", "person"],
+        class_changed="false",
+        area_min="1000",
+        factor_max="1.1",
+        iou_max="0.95",
+        group_by="pre-label class",
+    )
 
     assert warnings(at) == []
     assert at.sidebar.multiselect(key="f_classes").value == ["car", "person"]
@@ -42,8 +52,10 @@ def test_a_deep_link_fills_the_widgets_and_the_view(demo_store):
     assert at.toggle(key="f_advanced").value is True  # an advanced value in the link opens the advanced filters
     assert at.sidebar.number_input(key="f_iou_max").value == 0.95
     assert at.sidebar.selectbox(key="f_group_by").value == "pre-label class"
-    assert showing(at) == ("Car, Person · Class Changed = False · Expert Review Area 1,000–… · "
-                           "Adjustment Factor …–1.1 · IoU …–0.95 · 15 results")
+    assert showing(at) == (
+        "Car, Person · Class Changed = False · Expert Review Area 1,000–… · "
+        "Adjustment Factor …–1.1 · IoU …–0.95 · 15 results"
+    )
     assert tab_labels(at)[0] == "Pending Review 15"
     names = display_names(street)
     assert table(at) == expected_table(expected, "pre_class_row", lambda c: names.get(c, c))
@@ -52,24 +64,36 @@ def test_a_deep_link_fills_the_widgets_and_the_view(demo_store):
 def test_bad_link_params_are_named_in_warnings_and_the_rest_applies(demo_store):
     street = job_id("street-scenes")
     at = open_visualize(
-        street, classes=["car", "zebra"], class_changed="maybe", area_min="abc", factor_min="nan", factor_max="inf",
-        iou_min="0.9", iou_max="0.2", change_kinds="deleted", group_by="colour", slice="bogus", result="xyz",
+        street,
+        classes=["car", "zebra"],
+        class_changed="maybe",
+        area_min="abc",
+        factor_min="nan",
+        factor_max="inf",
+        iou_min="0.9",
+        iou_max="0.2",
+        change_kinds="deleted",
+        group_by="colour",
+        slice="bogus",
+        result="xyz",
         confidence_min="-0.5",
     )
-    assert sorted(warnings(at)) == sorted([
-        "ignored unknown class(es) in the link: zebra",
-        "ignored unknown change kind(s): deleted",
-        "ignored class_changed='maybe' (expected true or false)",
-        "ignored area_min='abc' (not a number)",
-        "ignored factor_min='nan' (not a finite number)",
-        "ignored factor_max='inf' (not a finite number)",
-        "ignored iou_min/iou_max: the minimum 0.9 is above the maximum 0.2",
-        "ignored group_by='colour' (expected one of expert review class, pre-label class, image)",
-        "ignored slice='bogus' (expected column:value with a column of class_row, pre_class_row, file_path, "
-        "class_changed)",
-        "ignored result='xyz' (not a result id)",
-        "ignored confidence_min='-0.5' (below 0)",
-    ])
+    assert sorted(warnings(at)) == sorted(
+        [
+            "ignored unknown class(es) in the link: zebra",
+            "ignored unknown change kind(s): deleted",
+            "ignored class_changed='maybe' (expected true or false)",
+            "ignored area_min='abc' (not a number)",
+            "ignored factor_min='nan' (not a finite number)",
+            "ignored factor_max='inf' (not a finite number)",
+            "ignored iou_min/iou_max: the minimum 0.9 is above the maximum 0.2",
+            "ignored group_by='colour' (expected one of expert review class, pre-label class, image)",
+            "ignored slice='bogus' (expected column:value with a column of class_row, pre_class_row, file_path, "
+            "class_changed)",
+            "ignored result='xyz' (not a result id)",
+            "ignored confidence_min='-0.5' (below 0)",
+        ]
+    )
     assert showing(at) == "Car · 14 results"
     assert table(at) == [("Car", 0, 14, 14)]
     assert at.sidebar.multiselect(key="f_classes").value == ["car"]

@@ -27,10 +27,9 @@ from tests.app.visualize_helpers import (
     tab_labels,
     table,
     tile_ids,
+    tiny_job,  # noqa: F401  (the fixture: a job of five results of our own)
 )
-from tests.app.visualize_helpers import tiny_job  # noqa: F401  (the fixture: a job of five results of our own)
 from tests.unit.test_cli import run_in_process
-
 
 # ---- header, stats, tabs, table --------------------------------------------------------------------------------
 
@@ -51,12 +50,20 @@ def test_header_stats_tabs_and_table_of_the_street_scenes_job(demo_store):
     assert metrics == {
         "Results": "90",
         "Class Changed": f"{frame['class_changed'].sum() / 90:.1%}",
-        "Unchanged": str(kinds["unchanged"]), "Adjusted": str(kinds["adjusted"]),
-        "Relabeled": str(kinds["relabeled"]), "Added": str(kinds["added"]), "Removed": str(kinds["removed"]),
+        "Unchanged": str(kinds["unchanged"]),
+        "Adjusted": str(kinds["adjusted"]),
+        "Relabeled": str(kinds["relabeled"]),
+        "Added": str(kinds["added"]),
+        "Removed": str(kinds["removed"]),
     }
     assert metrics["Class Changed"] == "18.9%"
     assert (kinds["unchanged"], kinds["adjusted"], kinds["relabeled"], kinds["added"], kinds["removed"]) == (
-        28, 45, 8, 3, 6)
+        28,
+        45,
+        8,
+        3,
+        6,
+    )
 
     # Everything starts under Pending Review.
     assert tab_labels(at) == ["Pending Review 90", "Accepted 0", "Rejected 0"]
@@ -114,7 +121,8 @@ def test_a_job_that_cannot_be_visualized_is_a_warning(demo_store, name, status):
     at = open_visualize(job_id(name))
     assert plain(at.title[0].value) == f"Visualize · {name}"
     assert [w.value for w in at.warning] == [
-        f"Visualize is for READY manual label jobs; this is a LA-OD job that is {status}."]
+        f"Visualize is for READY manual label jobs; this is a LA-OD job that is {status}."
+    ]
     assert at.dataframe.len == 0 and at.segmented_control.len == 0
 
 
@@ -161,5 +169,7 @@ def test_a_missing_image_is_a_tile_warning_naming_the_file(tiny_job):
     # Grouped by image, the image tile warns once.
     apply(at, f_group_by="image")
     tiles = grid_data(at)["tiles"]
-    assert [t["warning"] for t in tiles if "warning" in t] == [f"Image unavailable: b.png: file not found under {images}"]
+    assert [t["warning"] for t in tiles if "warning" in t] == [
+        f"Image unavailable: b.png: file not found under {images}"
+    ]
     assert len([t for t in tiles if "src" in t]) == 1

@@ -40,8 +40,13 @@ def test_a_link_to_a_slice_shows_exactly_that_cell(demo_store):
 @pytest.mark.parametrize(
     ("row", "column", "url", "caption", "tiles"),
     [
-        (1, "True", ["class_row:dog", "class_changed:true"], "Dog · Class Changed = True · 5 results",
-         [16, 28, 34, 60, 96]),
+        (
+            1,
+            "True",
+            ["class_row:dog", "class_changed:true"],
+            "Dog · Class Changed = True · 5 results",
+            [16, 28, 34, 60, 96],
+        ),
         (3, "False", ["class_row:car", "class_changed:false"], "Car · Class Changed = False · 14 results", None),
         (4, "Total", "class_row:(removed)", "(removed) · 6 results", [76, 77, 78, 81, 85, 98]),
     ],

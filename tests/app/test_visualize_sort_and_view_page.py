@@ -8,15 +8,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.app.visualize_helpers import (
-    expected_tiles,
-    frame_of,
-    job_id,
-    open_visualize,
-    tile_ids,
-    warnings,
-)
-
+from tests.app.visualize_helpers import expected_tiles, frame_of, job_id, open_visualize, tile_ids, warnings
 
 # ---- sort and workspace views ----------------------------------------------------------------------------------
 
@@ -51,11 +43,17 @@ def test_choosing_a_sort_writes_the_url_and_goes_back_to_the_first_page(demo_sto
     assert tile_ids(at) == expected_tiles(frame)
 
 
-@pytest.mark.parametrize(("key", "raw", "notice"), [
-    ("sort", "newest", "ignored sort='newest' (expected one of table, iou, adjustment, area, confidence, "
-                       "change_kind, file)"),
-    ("view", "map", "ignored view='map' (expected one of images, charts, spot_check)"),
-])
+@pytest.mark.parametrize(
+    ("key", "raw", "notice"),
+    [
+        (
+            "sort",
+            "newest",
+            "ignored sort='newest' (expected one of table, iou, adjustment, area, confidence, change_kind, file)",
+        ),
+        ("view", "map", "ignored view='map' (expected one of images, charts, spot_check)"),
+    ],
+)
 def test_a_bad_sort_or_view_in_the_link_is_named(demo_store, key, raw, notice):
     at = open_visualize(job_id("street-scenes"), **{key: raw})
     assert notice in warnings(at)

@@ -14,8 +14,8 @@ from tests.app.visualize_helpers import (
     tab_labels,
     table,
     tile_ids,
+    tiny_job,  # noqa: F401  (the fixture: a job of five results of our own)
 )
-from tests.app.visualize_helpers import tiny_job  # noqa: F401  (the fixture: a job of five results of our own)
 
 
 def test_tabs_count_each_review_state_under_the_filters(tiny_job):

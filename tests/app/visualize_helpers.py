@@ -17,12 +17,12 @@ from sqlalchemy import Engine, text
 from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from streamlit.testing.v1 import AppTest
 
-from core.store.db import get_engine
-from core.jobs.ingest import import_detection
-from core.jobs.summaries import list_jobs, spec_classes
 from core.analysis.results_frame import load_results
+from core.jobs.ingest import import_detection
 from core.jobs.lookup import get_job
+from core.jobs.summaries import list_jobs, spec_classes
 from core.settings import get_settings
+from core.store.db import get_engine
 from tests.app.conftest import plain, send_widget_state, signed_in_session
 from tests.builders import ADMIN
 from tests.resultset_builders import STATE_OF, WITH_STATE, set_state
@@ -56,8 +56,13 @@ def open_visualize(job: int | str | None, *, user: str | None = None, **params: 
 
 def apply(at: AppTest, **widgets) -> AppTest:
     """Set sidebar widgets (by key) and press the form's Apply button."""
-    if any(key in widgets for key in ("f_iou_min", "f_iou_max", "f_change_kinds", "f_confidence_min",
-                                      "f_confidence_max")) and not at.toggle(key="f_advanced").value:
+    if (
+        any(
+            key in widgets
+            for key in ("f_iou_min", "f_iou_max", "f_change_kinds", "f_confidence_min", "f_confidence_max")
+        )
+        and not at.toggle(key="f_advanced").value
+    ):
         at.toggle(key="f_advanced").set_value(True).run()  # outside the form: shows the advanced inputs at once
     for key, value in widgets.items():
         _widget(at, key).set_value(value)
@@ -102,8 +107,11 @@ def table(at: AppTest) -> list[tuple[str, int, int, int]]:
 def select_cell(at: AppTest, row: int, column: str) -> AppTest:
     """Click a cell of the Class Changed table (a component): the trigger its click sends."""
     element = _table_element(at)
-    return send_widget_state(at, f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
-                             json_trigger_value=json.dumps([{"event": "cell", "value": [row, column]}]))
+    return send_widget_state(
+        at,
+        f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
+        json_trigger_value=json.dumps([{"event": "cell", "value": [row, column]}]),
+    )
 
 
 def selected_cell(at: AppTest) -> list | None:
@@ -134,8 +142,11 @@ def grid_event(at: AppTest, event: str, result_id: int, key: str = "tile_grid") 
     """A click in the tile grid: `toggle` (a Pick box) or `open` (the viewer button) of a tile. AppTest cannot click
     inside a component, so the trigger value the browser would send is added to the next run's widget states."""
     [element] = [e for e in at.get("bidi_component") if e.key == key]
-    return send_widget_state(at, f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
-                             json_trigger_value=json.dumps([{"event": event, "value": result_id}]))
+    return send_widget_state(
+        at,
+        f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events",
+        json_trigger_value=json.dumps([{"event": event, "value": result_id}]),
+    )
 
 
 def pick(at: AppTest, result_id: int, key: str = "tile_grid") -> AppTest:
@@ -162,11 +173,13 @@ def frame_of(job: int) -> pl.DataFrame:
     """The job's results with their review state, read without the page's code paths."""
     engine = store_engine()
     with engine.connect() as conn:
-        states = conn.execute(text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"),
-                              {"j": job}).all()
+        states = conn.execute(
+            text(f"SELECT r.id, {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j"), {"j": job}
+        ).all()
     states_frame = pl.DataFrame(states, schema={"result_id": pl.Int64, "review_state": pl.String}, orient="row")
-    return load_results(engine, get_job(engine, job)).join(states_frame, on="result_id", how="inner",
-                                                          maintain_order="left")
+    return load_results(engine, get_job(engine, job)).join(
+        states_frame, on="result_id", how="inner", maintain_order="left"
+    )
 
 
 def display_names(job: int) -> dict[str, str]:
@@ -196,8 +209,10 @@ def expected_tiles(frame: pl.DataFrame, column: str = "class_row", page_size: in
 
 # ---- a small store of our own: review states and a missing image -----------------------------------------------
 
-IMAGES = [{"id": 1, "file_name": "a.png", "width": 100, "height": 50},
-          {"id": 2, "file_name": "b.png", "width": 40, "height": 40}]
+IMAGES = [
+    {"id": 1, "file_name": "a.png", "width": 100, "height": 50},
+    {"id": 2, "file_name": "b.png", "width": 40, "height": 40},
+]
 CATEGORIES = [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
 EXPERT = [  # a.png: cat unchanged, dog relabeled from cat, cat resized; b.png: dog added, dog unchanged
     {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]},
@@ -225,9 +240,15 @@ def tiny_job(tmp_path: Path) -> tuple[int, Path]:
     expert.write_text(json.dumps({"images": IMAGES, "annotations": EXPERT, "categories": CATEGORIES}))
     pre = tmp_path / "tiny" / "pre.json"
     pre.write_text(json.dumps(PRE))
-    job = import_detection(actor=ADMIN, engine=store_engine(), name="tiny", images_dir=images, pre_path=pre,
-                           expert_path=expert,
-                           check_image_files=True)
+    job = import_detection(
+        actor=ADMIN,
+        engine=store_engine(),
+        name="tiny",
+        images_dir=images,
+        pre_path=pre,
+        expert_path=expert,
+        check_image_files=True,
+    )
     return job.id, images
 
 

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from playwright.sync_api import expect
 
 from core.auth import users
 from core.auth.access import operator
-from core.store.db import get_engine
 from core.demo.seed import seed_demo
+from core.store.db import get_engine
 
 # A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
 # page to show what it expects (it returns as soon as it does).
@@ -50,14 +49,18 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"LabelDeck did not come up at {url} within {timeout:.0f} s")
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None,
-           settings: dict[str, str] | None = None) -> Iterator[str]:
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None, settings: dict[str, str] | None = None
+) -> Iterator[str]:
     """A LabelDeck server over a fresh small demo store of its own; `prepare(engine)` adds to the store first;
     `settings`: more LABELDECK_* environment (sign-in mode and roles). Without them: LABELDECK_AUTH=none."""
     data_dir = tmp_path_factory.mktemp(name) / "data"
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("LABELDECK_")},
-           "LABELDECK_DATA_DIR": str(data_dir), "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}",
-           **(settings or {})}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LABELDECK_")},
+        "LABELDECK_DATA_DIR": str(data_dir),
+        "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}",
+        **(settings or {}),
+    }
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
         seed_demo(engine=get_engine(env["LABELDECK_DATABASE_URL"]), detection_images=24, classification_images=16)
@@ -66,9 +69,23 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None,
     port = _free_port()
     log = (data_dir.parent / "streamlit.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard/app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -142,9 +159,17 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
 
 
 # The navigation sits in the top bar: a page of a section is a link in that section's menu.
-SECTIONS = {"Visualize": "Review", "Catalog": "Review", "ResultSets": "Review", "Activity": "Review",
-            "Annotate": "Label", "New manual label job": "Label", "Import finished job": "Label",
-            "Label specs": "Label", "Users": "Admin"}
+SECTIONS = {
+    "Visualize": "Review",
+    "Catalog": "Review",
+    "ResultSets": "Review",
+    "Activity": "Review",
+    "Annotate": "Label",
+    "New manual label job": "Label",
+    "Import finished job": "Label",
+    "Label specs": "Label",
+    "Users": "Admin",
+}
 
 
 def nav_links(page, name: str):
@@ -216,6 +241,7 @@ def settled_canvas(page, editor, timeout_s: float = 15) -> dict:
         if drawn and box and box["width"] > 0 and now == seen:
             return box
         if time.monotonic() > deadline:
-            raise AssertionError(f"the editor's canvas did not settle within {timeout_s:.0f} s: drawn={drawn}, "
-                                 f"box={box}, before={seen}")
+            raise AssertionError(
+                f"the editor's canvas did not settle within {timeout_s:.0f} s: drawn={drawn}, box={box}, before={seen}"
+            )
         seen = now

@@ -36,18 +36,25 @@ def annotate_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 def expert_boxes(db_url: str, job_id: int) -> dict[str, int]:
     with create_engine(db_url).connect() as conn:
-        rows = conn.execute(text(
-            "SELECT s.file_path, COUNT(a.id) FROM sample s LEFT JOIN annotation a ON a.sample_id = s.id "
-            "AND a.source = 'expert' WHERE s.job_id = :j AND s.label_status = 'labelled' GROUP BY s.file_path"
-        ), {"j": job_id}).all()
+        rows = conn.execute(
+            text(
+                "SELECT s.file_path, COUNT(a.id) FROM sample s LEFT JOIN annotation a ON a.sample_id = s.id "
+                "AND a.source = 'expert' WHERE s.job_id = :j AND s.label_status = 'labelled' GROUP BY s.file_path"
+            ),
+            {"j": job_id},
+        ).all()
     return dict(rows)
 
 
 def pre_boxes(db_url: str, job_id: int, file_path: str) -> int:
     with create_engine(db_url).connect() as conn:
-        return conn.execute(text(
-            "SELECT COUNT(a.id) FROM annotation a JOIN sample s ON s.id = a.sample_id WHERE s.job_id = :j "
-            "AND s.file_path = :f AND a.source = 'pre'"), {"j": job_id, "f": file_path}).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT COUNT(a.id) FROM annotation a JOIN sample s ON s.id = a.sample_id WHERE s.job_id = :j "
+                "AND s.file_path = :f AND a.source = 'pre'"
+            ),
+            {"j": job_id, "f": file_path},
+        ).scalar_one()
 
 
 def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
@@ -89,15 +96,17 @@ def test_submit_turns_the_job_ready_with_what_the_expert_did(annotate_app, page)
     the second with a dog added), the rest not."""
     url, db_url, _ = annotate_app
     engine = get_engine(db_url)
-    job_id = manual_jobs.create_manual_job(engine=engine, name=f"{JOB}-submit", pre_labels=("auto_job", 1),
-                                           actor=as_admin("e2e")).id
+    job_id = manual_jobs.create_manual_job(
+        engine=engine, name=f"{JOB}-submit", pre_labels=("auto_job", 1), actor=as_admin("e2e")
+    ).id
     first = expert_labels.next_unlabelled(engine=engine, job_id=job_id)
     second = expert_labels.next_unlabelled(engine=engine, job_id=job_id, after_sample_id=first)
     for sample_id, more in ((first, []), (second, [{"bbox": [20, 20, 70, 60], "label": "dog"}])):
         shown = expert_labels.editor_state(engine=engine, job_id=job_id, sample_id=sample_id)
         kept = [{"bbox": box, "label_id": label} for box, label in zip(shown.bboxes, shown.labels)]
-        expert_labels.save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, boxes=kept + more,
-                                        actor=as_reviewer("expert"))
+        expert_labels.save_expert_label(
+            engine=engine, job_id=job_id, sample_id=sample_id, boxes=kept + more, actor=as_reviewer("expert")
+        )
     labelled = expert_boxes(db_url, job_id)
     assert len(labelled) == 2 and sum(labelled.values()) > 1
     page.goto(f"{url}/annotate?job={job_id}")
@@ -108,6 +117,7 @@ def test_submit_turns_the_job_ready_with_what_the_expert_did(annotate_app, page)
     expect(page).to_have_url(re.compile(rf"/visualize\?job={job_id}"))
     expect(page.get_by_text("Expert Review Stats")).to_be_visible()
     results = sum(labelled.values())
+
     def stat(name: str):
         return page.locator(f"[data-stat='{name}']")
 
@@ -131,8 +141,9 @@ def test_a_new_user_creates_a_spec_and_a_job_in_the_browser(writable_app_url, pa
     screenshot(page, "specs-created")
 
     page.goto(writable_app_url)
-    auto = page.locator("[class*='st-key-job_card_']").filter(has_text="street-scenes-autolabel").filter(
-        has_text="READY")
+    auto = (
+        page.locator("[class*='st-key-job_card_']").filter(has_text="street-scenes-autolabel").filter(has_text="READY")
+    )
     auto.get_by_role("button", name="Create manual label job from these pre-labels").click()
     expect(page).to_have_url(re.compile(r"/new_job\?from_auto=\d+"))
     page.get_by_role("textbox", name="Job name").fill("street-from-browser")

@@ -56,20 +56,32 @@ def visits(store: hostile.HostileStore) -> list[tuple[str, str, dict[str, str], 
     """(screenshot name, page path, query params, texts the page shows) for every page."""
     job, manual, auto = str(store.job), str(store.manual_job), str(store.auto_job)
     return [
-        ("jobs", "", {}, [hostile.JOB, hostile.AUTO_JOB, hostile.MANUAL_JOB, hostile.FAILURE, hostile.CAT,
-                          hostile.ADMIN.name]),
+        (
+            "jobs",
+            "",
+            {},
+            [hostile.JOB, hostile.AUTO_JOB, hostile.MANUAL_JOB, hostile.FAILURE, hostile.CAT, hostile.ADMIN.name],
+        ),
         ("overview", "overview", {}, []),  # tables (a canvas) and charts only: checked as SVG text below
         ("visualize", "visualize", {"job": job, "page": PHISH}, [hostile.JOB, f"ignored page={PHISH!r}"]),
         ("visualize-charts", "visualize", {"job": job, "view": "charts"}, [hostile.JOB]),
-        ("visualize-viewer", "visualize", {"job": job, "tab": "rejected", "result": str(store.rejected_result)},
-         [hostile.HOSTILE_FILE, hostile.REVIEWER.name, hostile.REASON]),
+        (
+            "visualize-viewer",
+            "visualize",
+            {"job": job, "tab": "rejected", "result": str(store.rejected_result)},
+            [hostile.HOSTILE_FILE, hostile.REVIEWER.name, hostile.REASON],
+        ),
         ("catalog", "catalog", {"job": job}, [hostile.JOB, hostile.HOSTILE_FILE]),
         ("catalog-in-progress", "catalog", {"job": manual}, [hostile.MANUAL_JOB, hostile.HOSTILE_FILE]),
         ("catalog-auto", "catalog", {"job": auto}, [hostile.AUTO_JOB, hostile.HOSTILE_FILE]),
         ("resultsets", "resultsets", {"job": job}, [hostile.RESULTSET, hostile.NOTE, hostile.REVIEWER.name]),
         ("activity", "activity", {"job": job, "reviewer": hostile.REVIEWER.name}, [hostile.JOB, hostile.REVIEWER.name]),
-        ("annotate", "annotate", {"job": manual, "sample": str(store.labelled_sample)},
-         [hostile.MANUAL_JOB, hostile.HOSTILE_FILE, hostile.EXPERT.name]),
+        (
+            "annotate",
+            "annotate",
+            {"job": manual, "sample": str(store.labelled_sample)},
+            [hostile.MANUAL_JOB, hostile.HOSTILE_FILE, hostile.EXPERT.name],
+        ),
         ("annotate-link", "annotate", {"job": manual, "sample": PHISH}, [f"ignored sample={PHISH!r}"]),
         ("new-job", "new_job", {"from_auto": auto}, []),  # the select box's value: checked below
         ("specs", "specs", {}, [hostile.SPEC, hostile.SPEC_DISPLAY]),

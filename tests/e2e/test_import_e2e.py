@@ -34,13 +34,13 @@ def bucket(s3_server) -> Bucket:  # noqa: F811
 def import_app_url(bucket: Bucket, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     images = write_detection_job(tmp_path_factory.mktemp("import-images")).images_dir
     bucket.put_folder(images)
-    settings = {"LABELDECK_AUTH": "password", "LABELDECK_S3_ENDPOINT_URL": bucket.server.endpoint,
-                **TEST_CREDENTIALS}
+    settings = {"LABELDECK_AUTH": "password", "LABELDECK_S3_ENDPOINT_URL": bucket.server.endpoint, **TEST_CREDENTIALS}
     with pytest.MonkeyPatch.context() as mp:  # the server's environment: the test credentials, nobody's profile
         for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
             mp.delenv(key, raising=False)
-        yield from _serve(tmp_path_factory, "e2e-import", settings=settings,
-                          prepare=lambda engine: add_accounts(engine, ida="admin"))
+        yield from _serve(
+            tmp_path_factory, "e2e-import", settings=settings, prepare=lambda engine: add_accounts(engine, ida="admin")
+        )
 
 
 def upload(page, key: str, path: Path) -> None:
@@ -60,10 +60,12 @@ def upload(page, key: str, path: Path) -> None:
 
 
 def test_an_admin_imports_a_bucket_job_with_cvat_and_yolo_labels_and_reviews_one_result(
-        import_app_url, bucket, page, tmp_path):
+    import_app_url, bucket, page, tmp_path
+):
     expert = write_cvat(tmp_path / "expert-cvat.xml", boxes=by_file(EXPERT_ANNOTATIONS))
-    broken = write_cvat(tmp_path / "expert-broken.xml", boxes={**by_file(EXPERT_ANNOTATIONS),
-                                                               "b.png": [("horse", 0, 0, 10, 10)]})
+    broken = write_cvat(
+        tmp_path / "expert-broken.xml", boxes={**by_file(EXPERT_ANNOTATIONS), "b.png": [("horse", 0, 0, 10, 10)]}
+    )
     pre = yolo_zip(tmp_path / "pre-yolo.zip")
     sign_in(page, import_app_url, "ida")
     nav_links(page, "Import finished job").click()  # the top bar's Label menu
@@ -93,10 +95,17 @@ def test_an_admin_imports_a_bucket_job_with_cvat_and_yolo_labels_and_reviews_one
     upload(page, "import_expert_file", expert)
     expect(page.get_by_text("check again before importing")).to_be_visible()
     page.get_by_role("button", name="Check").click()
-    expect(page.get_by_text("Check passed: street-from-bucket would have 2 images, 6 results and 3 classes."
-                            )).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Class Changed 3 of 6 results \(50\.0%\) · unchanged 1 · adjusted 2 · "
-                                       r"relabeled 1 · added 1 · removed 1"))).to_be_visible()
+    expect(
+        page.get_by_text("Check passed: street-from-bucket would have 2 images, 6 results and 3 classes.")
+    ).to_be_visible()
+    expect(
+        page.get_by_text(
+            re.compile(
+                r"Class Changed 3 of 6 results \(50\.0%\) · unchanged 1 · adjusted 2 · "
+                r"relabeled 1 · added 1 · removed 1"
+            )
+        )
+    ).to_be_visible()
     expect(page.get_by_text("pre-labels: import: pre-yolo.zip", exact=False)).to_be_visible()
     expect(import_button).to_be_enabled()
     idle(page)

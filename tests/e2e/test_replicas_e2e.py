@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.load_browser_replay import replay_problems
-from core.store.db import get_engine
 from core.demo.seed import seed_demo
+from core.store.db import get_engine
 from deploy.cluster import REPLICA_HEADER, REPLICA_NAMES, STICKY_COOKIE, Cluster, haproxy_binary
 from tests.conftest import PG_URL_ENV, _pg_schema_url
 from tests.e2e.conftest import _free_port, add_accounts, idle, screenshot
@@ -44,8 +44,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster,
         mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
         seed_demo(engine=get_engine(url), detection_images=24, classification_images=16)
         add_accounts(get_engine(url), ann="reviewer", ben="reviewer")
-    cluster = Cluster(database_url=url, data_dir=data_dir, log_dir=root / "logs", proxy_port=_free_port(),
-                      ports=(_free_port(), _free_port()), settings={"LABELDECK_AUTH": "password"})
+    cluster = Cluster(
+        database_url=url,
+        data_dir=data_dir,
+        log_dir=root / "logs",
+        proxy_port=_free_port(),
+        ports=(_free_port(), _free_port()),
+        settings={"LABELDECK_AUTH": "password"},
+    )
     try:
         cluster.start()
         yield cluster, url
@@ -60,8 +66,12 @@ def _replica_of_websockets(page) -> list[str]:
     seen: list[str] = []
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.on("Network.webSocketHandshakeResponseReceived", lambda event: seen.append(
-        {k.lower(): v for k, v in event["response"]["headers"].items()}.get(REPLICA_HEADER.lower(), "?")))
+    cdp.on(
+        "Network.webSocketHandshakeResponseReceived",
+        lambda event: seen.append(
+            {k.lower(): v for k, v in event["response"]["headers"].items()}.get(REPLICA_HEADER.lower(), "?")
+        ),
+    )
     return seen
 
 
@@ -90,7 +100,9 @@ def _tab_count(page, tab: str) -> int:
 
 
 def _expect_tab(page, tab: str, count: int) -> None:
-    expect(page.locator(".st-key-tab [role='radio']").filter(has_text=re.compile(rf"^{tab} {count:,}$"))).to_have_count(1)
+    expect(page.locator(".st-key-tab [role='radio']").filter(has_text=re.compile(rf"^{tab} {count:,}$"))).to_have_count(
+        1
+    )
 
 
 def _pick(page, count: int) -> list[int]:

@@ -30,8 +30,12 @@ def review_app_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
             pytest.skip(f"{PG_URL_ENV} is not set (.ci/run sets it)")
         schema = _pg_schema_url(base)
         settings["LABELDECK_DATABASE_URL"] = next(schema)
-    yield from _serve(tmp_path_factory, f"e2e-review-{request.param}", settings=settings,
-                      prepare=lambda engine: add_accounts(engine, dana="reviewer"))
+    yield from _serve(
+        tmp_path_factory,
+        f"e2e-review-{request.param}",
+        settings=settings,
+        prepare=lambda engine: add_accounts(engine, dana="reviewer"),
+    )
     next(schema, None)  # drops the PostgreSQL schema
 
 
@@ -51,7 +55,9 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     page.get_by_text(re.compile(r"^Accepted [\d,]+$")).click()
     expect(page).to_have_url(re.compile(r"tab=accepted"))
     # the slice's accepted results, once the rerun after the tab click has drawn them
-    expect(page.get_by_text(re.compile(rf"Showing: Car · Class Changed = False · {slice_size:,} results"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(rf"Showing: Car · Class Changed = False · {slice_size:,} results"))
+    ).to_be_visible()
     page.get_by_role("button", name=re.compile(r"accepted results of the job as a ResultSet")).click()
     page.get_by_label("Name").fill("cars kept")
     page.get_by_role("button", name="Save", exact=True).click()
@@ -61,7 +67,9 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     expect(page.get_by_role("heading", name="cars kept")).to_be_visible()
     screenshot(page, "resultsets-page")
     # the cars' images hold other objects still pending: partial images, left out unless included
-    expect(page.get_by_text(re.compile(r"^Exports hold [\d,]+ complete images; [\d,]+ images? still ha"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Exports hold [\d,]+ complete images; [\d,]+ images? still ha"))
+    ).to_be_visible()
     page.get_by_text("Include partially reviewed images").click()
     expect(page.get_by_role("checkbox", name="Include partially reviewed images")).to_be_checked()
     with page.expect_download() as download_info:
@@ -116,10 +124,12 @@ def test_grouped_by_image_a_picked_image_is_accepted_whole_and_counts_as_complet
     accept.click()
     expect(page.get_by_text(re.compile(r"^Accepted [\d,]+ results?"))).to_be_visible()
     fewer = re.compile(r"Images: ([\d,]+) complete · ([\d,]+) partial · ([\d,]+) untouched")
-    page.wait_for_function("""([pattern, total]) => [...document.querySelectorAll("p, span, div")].some(e => {
+    page.wait_for_function(
+        """([pattern, total]) => [...document.querySelectorAll("p, span, div")].some(e => {
         const m = e.textContent.match(new RegExp(pattern));
         return m && m.slice(1).reduce((s, n) => s + Number(n.replaceAll(",", "")), 0) === total; })""",
-                           arg=[fewer.pattern, sum(pending_before) - 1])
+        arg=[fewer.pattern, sum(pending_before) - 1],
+    )
     assert sum(image_counts(page, "Pending Review")) == sum(pending_before) - 1  # its every result left Pending Review
     screenshot(page, "review-by-image-counts")
 

@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from sqlalchemy import bindparam, text
 
 from bench.load_reconcile import reconcile
+from core.jobs.rework import rework_notes
 from core.review import decisions as review
 from core.store.db import get_engine
-from core.jobs.rework import rework_notes
 from tests.e2e.conftest import _serve, idle, screenshot, settled_canvas
 from tests.e2e.test_annotate_e2e import expert_boxes
 from tests.e2e.test_visualize_e2e import TILES, images_loaded, open_street_scenes, open_viewer, viewer, viewer_position
@@ -163,10 +163,16 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     images_loaded(page)
     screenshot(page, "rework-back", full_page=False)
     with engine.connect() as conn:
-        came_back = {file: (result_id, name) for result_id, file, name in conn.execute(text(
-            "SELECT r.id, s.file_path, c.name FROM result r JOIN sample s ON s.id = r.sample_id "
-            "JOIN labelclass c ON c.id = r.expert_class_id WHERE r.id IN :ids").bindparams(
-            bindparam("ids", expanding=True)), {"ids": new})}
+        came_back = {
+            file: (result_id, name)
+            for result_id, file, name in conn.execute(
+                text(
+                    "SELECT r.id, s.file_path, c.name FROM result r JOIN sample s ON s.id = r.sample_id "
+                    "JOIN labelclass c ON c.id = r.expert_class_id WHERE r.id IN :ids"
+                ).bindparams(bindparam("ids", expanding=True)),
+                {"ids": new},
+            )
+        }
     assert set(came_back) == set(rejected)
     [(file, other)] = relabelled.items()
     new_result, new_class = came_back[file]

@@ -17,17 +17,26 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def password_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(tmp_path_factory, "e2e-sign-in",
-                      prepare=lambda engine: add_accounts(engine, lee="viewer", dana="reviewer", mal="reviewer",
-                                                                     ada="admin"),
-                      settings={"LABELDECK_AUTH": "password"})
+    yield from _serve(
+        tmp_path_factory,
+        "e2e-sign-in",
+        prepare=lambda engine: add_accounts(engine, lee="viewer", dana="reviewer", mal="reviewer", ada="admin"),
+        settings={"LABELDECK_AUTH": "password"},
+    )
 
 
 @pytest.fixture(scope="module")
 def proxy_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(tmp_path_factory, "e2e-proxy", settings={
-        "LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-Forwarded-User",
-        "LABELDECK_REVIEWERS": "@labs.example", "LABELDECK_DEFAULT_ROLE": "viewer"})
+    yield from _serve(
+        tmp_path_factory,
+        "e2e-proxy",
+        settings={
+            "LABELDECK_AUTH": "header",
+            "LABELDECK_AUTH_HEADER": "X-Forwarded-User",
+            "LABELDECK_REVIEWERS": "@labs.example",
+            "LABELDECK_DEFAULT_ROLE": "viewer",
+        },
+    )
 
 
 def open_street_visualize(page) -> None:
@@ -83,8 +92,10 @@ def test_an_admin_manages_accounts_on_the_users_page(password_app_url, page):
 def test_wrong_passwords_lock_the_account(password_app_url, page):
     page.goto(password_app_url)
     form = page.get_by_test_id("stForm")
-    refused = ("Wrong user name or password, or the account is locked: 5 failed sign-ins in a row lock it for 15 "
-               "minutes (an admin can unlock it sooner).")
+    refused = (
+        "Wrong user name or password, or the account is locked: 5 failed sign-ins in a row lock it for 15 "
+        "minutes (an admin can unlock it sooner)."
+    )
     for attempt in range(1, 6):
         form.get_by_role("textbox", name="User name").fill("mal")
         form.get_by_label("Password", exact=True).fill(f"not it {attempt}")
@@ -101,8 +112,9 @@ def test_wrong_passwords_lock_the_account(password_app_url, page):
 
 
 def test_behind_the_proxy_the_header_names_the_user(proxy_app_url, browser):
-    reviewer = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                   extra_http_headers={"X-Forwarded-User": "rita@labs.example"})
+    reviewer = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, extra_http_headers={"X-Forwarded-User": "rita@labs.example"}
+    )
     page = reviewer.new_page()
     page.goto(proxy_app_url)
     expect(page.get_by_text("rita@labs.example · reviewer")).to_be_visible()
@@ -125,7 +137,10 @@ def test_behind_the_proxy_the_header_names_the_user(proxy_app_url, browser):
     doubled = browser.new_context(extra_http_headers={"X-Forwarded-User": "tom@elsewhere.example, ada"})
     page = doubled.new_page()
     page.goto(proxy_app_url)
-    expect(page.get_by_text(re.compile("The sign-in proxy's request is refused: the X-Forwarded-User header came "
-                                       "more than once"))).to_be_visible()
+    expect(
+        page.get_by_text(
+            re.compile("The sign-in proxy's request is refused: the X-Forwarded-User header came more than once")
+        )
+    ).to_be_visible()
     expect(page.get_by_text("tom@elsewhere.example · viewer")).to_have_count(0)
     doubled.close()

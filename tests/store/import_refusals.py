@@ -13,12 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from core.jobs import ingest
-from tests.builders import (
-    ADMIN,
-    EXPERT_ANNOTATIONS,
-    IMAGES,
-    DetectionFiles,
-)
+from tests.builders import ADMIN, EXPERT_ANNOTATIONS, IMAGES, DetectionFiles
 
 Attempt = Callable[[Engine], object]
 CASES: dict[str, Callable[[Path], tuple[Attempt, list[str]]]] = {}
@@ -30,15 +25,20 @@ def case(fn):
 
 
 def detection(files: DetectionFiles, *, name: str = "incoming", **kwargs) -> Attempt:
-    return lambda engine: ingest.import_detection(actor=ADMIN, 
-        engine=engine, name=name, images_dir=files.images_dir, pre_path=files.pre_path,
-        expert_path=files.expert_path, **kwargs,
+    return lambda engine: ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+        **kwargs,
     )
 
 
 def classification(files, *, name: str = "incoming", **kwargs) -> Attempt:
-    return lambda engine: ingest.import_classification(actor=ADMIN, 
-        engine=engine, name=name, images_dir=files.images_dir, csv_path=files.csv_path, **kwargs
+    return lambda engine: ingest.import_classification(
+        actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir, csv_path=files.csv_path, **kwargs
     )
 
 

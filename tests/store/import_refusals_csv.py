@@ -4,21 +4,15 @@ images, a CSV not in UTF-8 or without rows; a job name taken or blank."""
 
 from __future__ import annotations
 
-from tests.builders import (
-    CLASSIFICATION_ROWS,
-    write_classification_job,
-    write_detection_job,
-)
+from tests.builders import CLASSIFICATION_ROWS, write_classification_job, write_detection_job
 from tests.store.import_refusals import case, classification, detection
-
 
 # ---- classification CSV ----------------------------------------------------------------------------------------
 
 
 @case
 def csv_missing_a_column(root):
-    files = write_classification_job(root, rows=[r[:2] for r in CLASSIFICATION_ROWS],
-                                     header=("file_path", "pre_label"))
+    files = write_classification_job(root, rows=[r[:2] for r in CLASSIFICATION_ROWS], header=("file_path", "pre_label"))
     return classification(files), ["labels.csv", "missing column(s) expert_label"]
 
 
@@ -28,14 +22,20 @@ def csv_unknown_class(root):
     rows[1] = ("c2.png", "apple", "cow", "0.6")
     files = write_classification_job(root, rows=rows)
     return classification(files, classes=["apple", "pear", "plum"]), [
-        "labels.csv", "line 3", "unknown class 'cow' in expert_label"]
+        "labels.csv",
+        "line 3",
+        "unknown class 'cow' in expert_label",
+    ]
 
 
 @case
 def csv_unknown_pre_class(root):
     files = write_classification_job(root)
     return classification(files, classes=["apple", "pear"]), [
-        "labels.csv", "line 5", "unknown class 'plum' in pre_label"]
+        "labels.csv",
+        "line 5",
+        "unknown class 'plum' in pre_label",
+    ]
 
 
 @case
@@ -58,8 +58,11 @@ def csv_confidence_above_one(root):
 def csv_duplicate_file_path(root):
     rows = list(CLASSIFICATION_ROWS) + [("c2.png", "pear", "pear", "")]
     files = write_classification_job(root, rows=rows)
-    return classification(files), ["labels.csv", "line 3: file_path 'c2.png' appears more than once",
-                                   "line 6: file_path 'c2.png' appears more than once"]
+    return classification(files), [
+        "labels.csv",
+        "line 3: file_path 'c2.png' appears more than once",
+        "line 6: file_path 'c2.png' appears more than once",
+    ]
 
 
 @case

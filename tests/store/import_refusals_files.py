@@ -22,7 +22,6 @@ from tests.builders import (
 )
 from tests.store.import_refusals import anns_with, case, detection, images_with
 
-
 # ---- image files -----------------------------------------------------------------------------------------------
 
 
@@ -63,9 +62,12 @@ def rotated_photo_job(root: Path, *, labelled_size: tuple[int, int]) -> Detectio
     """The rotated photo, labelled at `labelled_size` with a box that fits either way round."""
     box = [4, 4, 8, 8]
     files = write_detection_job(
-        root, images=[{"id": 1, "file_name": "portrait.jpg", "width": labelled_size[0], "height": labelled_size[1]}],
+        root,
+        images=[{"id": 1, "file_name": "portrait.jpg", "width": labelled_size[0], "height": labelled_size[1]}],
         expert_annotations=[{"id": 1, "image_id": 1, "category_id": 1, "bbox": box}],
-        pre=[{"image_id": 1, "category_id": 1, "bbox": box, "score": 0.9}], image_files=[])
+        pre=[{"image_id": 1, "category_id": 1, "bbox": box, "score": 0.9}],
+        image_files=[],
+    )
     write_rotated_photo(files.images_dir / "portrait.jpg")
     return files
 
@@ -73,9 +75,12 @@ def rotated_photo_job(root: Path, *, labelled_size: tuple[int, int]) -> Detectio
 @case
 def rotated_photo_labelled_at_its_stored_size(root):
     files = rotated_photo_job(root, labelled_size=ROTATED_STORED_SIZE)
-    return detection(files), ["expert.json", "image 1 'portrait.jpg'",
-                              "the file is 32x64 as displayed (stored 64x32, EXIF orientation 6; labels refer to the "
-                              "displayed image) but the label file says 64x32"]
+    return detection(files), [
+        "expert.json",
+        "image 1 'portrait.jpg'",
+        "the file is 32x64 as displayed (stored 64x32, EXIF orientation 6; labels refer to the "
+        "displayed image) but the label file says 64x32",
+    ]
 
 
 @case
@@ -153,8 +158,12 @@ def annotation_without_bbox(root):
 @case
 def bbox_of_three_numbers(root):
     files = write_detection_job(root, expert_annotations=anns_with(change={2: {"bbox": [50, 10, 20]}}))
-    return detection(files), ["expert.json", "annotations[1] (id 2)", "'bbox' must be a list of 4 numbers",
-                              "got [50, 10, 20]"]
+    return detection(files), [
+        "expert.json",
+        "annotations[1] (id 2)",
+        "'bbox' must be a list of 4 numbers",
+        "got [50, 10, 20]",
+    ]
 
 
 @case

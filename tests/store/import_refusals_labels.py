@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import copy
 
-from tests.builders import (
-    CATEGORIES,
-    IMAGES,
-    PRE_RESULTS,
-    pre_as_dataset,
-    write_detection_job,
-    write_image,
-)
+from tests.builders import CATEGORIES, IMAGES, PRE_RESULTS, pre_as_dataset, write_detection_job, write_image
 from tests.store.import_refusals import anns_with, case, detection, images_with
-
 
 # ---- ids and boxes ---------------------------------------------------------------------------------------------
 
 
 @case
 def unknown_category_id_in_expert(root):
-    files = write_detection_job(root, expert_annotations=anns_with(
-        {"id": 6, "image_id": 1, "category_id": 99, "bbox": [1, 1, 5, 5]}))
+    files = write_detection_job(
+        root, expert_annotations=anns_with({"id": 6, "image_id": 1, "category_id": 99, "bbox": [1, 1, 5, 5]})
+    )
     return detection(files), ["expert.json", "annotation 6 (image 1 'a.png')", "unknown category id 99"]
 
 
@@ -35,8 +28,9 @@ def unknown_category_id_in_pre_results(root):
 
 @case
 def unknown_image_id_in_expert(root):
-    files = write_detection_job(root, expert_annotations=anns_with(
-        {"id": 6, "image_id": 77, "category_id": 1, "bbox": [1, 1, 5, 5]}))
+    files = write_detection_job(
+        root, expert_annotations=anns_with({"id": 6, "image_id": 77, "category_id": 1, "bbox": [1, 1, 5, 5]})
+    )
     return detection(files), ["expert.json", "annotation 6 (image 77)", "unknown image id 77"]
 
 
@@ -95,8 +89,9 @@ def duplicate_image_ids(root):
 
 @case
 def duplicate_annotation_ids(root):
-    files = write_detection_job(root, expert_annotations=anns_with(
-        {"id": 3, "image_id": 2, "category_id": 1, "bbox": [1, 1, 5, 5]}))
+    files = write_detection_job(
+        root, expert_annotations=anns_with({"id": 3, "image_id": 2, "category_id": 1, "bbox": [1, 1, 5, 5]})
+    )
     return detection(files), ["expert.json", "annotation id 3 appears more than once"]
 
 
@@ -116,8 +111,9 @@ def file_name_with_dot_dot(root):
 
 @case
 def file_name_with_dot_dot_and_backslashes(root):
-    files = write_detection_job(root, images=images_with({2: {"file_name": "sub\\..\\..\\b.png"}}),
-                                image_files=IMAGES[:1])
+    files = write_detection_job(
+        root, images=images_with({2: {"file_name": "sub\\..\\..\\b.png"}}), image_files=IMAGES[:1]
+    )
     return detection(files), ["expert.json", "image 2", "contains '..'"]
 
 

@@ -8,11 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from core.jobs import ingest
-from tests.builders import (
-    ADMIN,
-    write_classification_job,
-    write_detection_job,
-)
+from tests.builders import ADMIN, write_classification_job, write_detection_job
 from tests.resultset_builders import result_ids, set_state
 
 STORED_RESULTS = text("""
@@ -31,16 +27,27 @@ def stored_results(engine: Engine, job_id: int) -> list[tuple]:
 
 def stored_classes(engine: Engine, job_id: int) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT c.name, c.display_name, c.position FROM labelclass c JOIN labeljob j ON j.spec_id = c.spec_id "
-            "WHERE j.id = :job_id ORDER BY c.position"), {"job_id": job_id})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT c.name, c.display_name, c.position FROM labelclass c JOIN labeljob j ON j.spec_id = c.spec_id "
+                    "WHERE j.id = :job_id ORDER BY c.position"
+                ),
+                {"job_id": job_id},
+            )
+        ]
 
 
 def stored_samples(engine: Engine, job_id: int) -> list[tuple]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT file_path, width, height FROM sample WHERE job_id = :job_id ORDER BY file_path"),
-            {"job_id": job_id})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT file_path, width, height FROM sample WHERE job_id = :job_id ORDER BY file_path"),
+                {"job_id": job_id},
+            )
+        ]
 
 
 def assert_results(got: list[tuple], expected: list[tuple]) -> None:
@@ -55,15 +62,21 @@ def assert_results(got: list[tuple], expected: list[tuple]) -> None:
 
 def import_standard(engine: Engine, root, *, name: str = "street", pre=None, **kwargs):
     files = write_detection_job(root, **({} if pre is None else {"pre": pre}))
-    return ingest.import_detection(**{"actor": ADMIN, **kwargs}, engine=engine, name=name,
-                                   images_dir=files.images_dir, pre_path=files.pre_path,
-                                   expert_path=files.expert_path)
+    return ingest.import_detection(
+        **{"actor": ADMIN, **kwargs},
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
 
 
 def import_fruit(engine: Engine, root, *, name: str = "fruit", **kwargs):
     files = write_classification_job(root)
-    return ingest.import_classification(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
-                                        csv_path=files.csv_path, **kwargs)
+    return ingest.import_classification(
+        actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir, csv_path=files.csv_path, **kwargs
+    )
 
 
 def set_states(engine: Engine, job_id: int, states: dict[str, list[int]]) -> None:

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 
 from core.jobs import ingest
-
 from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.resultset_builders import STATE_OF, WITH_STATE, stored_states
@@ -24,9 +23,14 @@ def jobs(engine, tmp_path) -> tuple[int, int]:
     """Two copies of the standard detection job (6 results each)."""
     files = write_detection_job(tmp_path / "in")
     return tuple(
-        ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=files.images_dir,
-                                pre_path=files.pre_path,
-                                expert_path=files.expert_path).id
+        ingest.import_detection(
+            actor=ADMIN,
+            engine=engine,
+            name=name,
+            images_dir=files.images_dir,
+            pre_path=files.pre_path,
+            expert_path=files.expert_path,
+        ).id
         for name in ("street", "street-copy")
     )
 
@@ -47,8 +51,13 @@ def states(engine, job_id: int) -> dict[int, str]:
 
 def result_rows(engine, job_id: int) -> dict[int, tuple]:
     with engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT r.id, {STATE_OF}, st.reviewed_by, st.reviewed_at FROM result r {WITH_STATE} "
-                                 "WHERE r.job_id = :j"), {"j": job_id}).all()
+        rows = conn.execute(
+            text(
+                f"SELECT r.id, {STATE_OF}, st.reviewed_by, st.reviewed_at FROM result r {WITH_STATE} "
+                "WHERE r.job_id = :j"
+            ),
+            {"j": job_id},
+        ).all()
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -60,8 +69,14 @@ def revision(engine, job_id: int) -> int:
 def put(engine, job_id: int, ids: list[int], state: str) -> None:
     """Bring results to a state through the service (from pending)."""
     if state != "pending" and ids:
-        outcome = review.move(engine=engine, job_id=job_id, result_ids=ids, from_state="pending", to_state=state,
-                              actor=as_reviewer("setup"))
+        outcome = review.move(
+            engine=engine,
+            job_id=job_id,
+            result_ids=ids,
+            from_state="pending",
+            to_state=state,
+            actor=as_reviewer("setup"),
+        )
         assert outcome.moved == len(ids)
 
 

@@ -8,9 +8,7 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core.store import bulk
-
-from core.store import models
+from core.store import bulk, models
 from core.store.db import init_db, write_transaction
 
 
@@ -18,22 +16,41 @@ def _job(session, name: str) -> int:
     spec = models.LabelSpec(name=name, task="detection")
     session.add(spec)
     session.flush()
-    job = models.LabelJob(name=name, kind="manual", task="detection", tag="M-LA-OD", status="READY", spec_id=spec.id,
-                          image_root="/images", pre_label_source="test", created_by="test")
+    job = models.LabelJob(
+        name=name,
+        kind="manual",
+        task="detection",
+        tag="M-LA-OD",
+        status="READY",
+        spec_id=spec.id,
+        image_root="/images",
+        pre_label_source="test",
+        created_by="test",
+    )
     session.add(job)
     session.flush()
     return job.id
 
 
 def _samples(job_id: int, names: list[str], width: int = 64) -> pl.DataFrame:
-    return pl.DataFrame({"job_id": [job_id] * len(names), "file_path": names, "width": [width] * len(names),
-                         "height": [40 + i % 3 for i in range(len(names))]},
-                        schema={"job_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64})
+    return pl.DataFrame(
+        {
+            "job_id": [job_id] * len(names),
+            "file_path": names,
+            "width": [width] * len(names),
+            "height": [40 + i % 3 for i in range(len(names))],
+        },
+        schema={"job_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64},
+    )
 
 
 def _stored(session, job_id: int) -> list[tuple]:
-    return [tuple(r) for r in session.connection().execute(
-        text("SELECT id, file_path, width, height FROM sample WHERE job_id = :j ORDER BY id"), {"j": job_id})]
+    return [
+        tuple(r)
+        for r in session.connection().execute(
+            text("SELECT id, file_path, width, height FROM sample WHERE job_id = :j ORDER BY id"), {"j": job_id}
+        )
+    ]
 
 
 def test_rows_go_in_in_frame_order_and_their_ids_are_one_range(engine, monkeypatch):
@@ -49,8 +66,9 @@ def test_rows_go_in_in_frame_order_and_their_ids_are_one_range(engine, monkeypat
         ids = bulk.inserted_ids(session, models.Sample.__table__, job_id=job_id, count=frame.height)
         stored = _stored(session, job_id)
     assert ids.dtype == pl.Int64
-    assert [(i, n, w, h) for i, (n, w, h) in zip(ids, frame.select("file_path", "width", "height").iter_rows())] \
-        == stored
+    assert [
+        (i, n, w, h) for i, (n, w, h) in zip(ids, frame.select("file_path", "width", "height").iter_rows())
+    ] == stored
 
 
 def test_ids_another_jobs_rows_came_between_are_each_read(engine):

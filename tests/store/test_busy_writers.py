@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from core import cli
-
+from core.jobs.summaries import list_jobs
 from core.store import db
 from core.store.db import get_engine
-from core.jobs.summaries import list_jobs
 from tests.builders import table_counts, write_detection_job
 from tests.store.test_datalog import resultset  # noqa: F401  (the fixture: the catalog job's accepted results)
 from tests.store_locks import sqlite_write_lock
@@ -26,8 +25,16 @@ from tests.unit.test_cli import import_detection_args
 
 def import_auto_args(root: Path, name: str) -> list[str]:
     files = write_detection_job(root)
-    return ["import-auto", "--name", name, "--images", str(files.images_dir), "--predictions",
-            str(files.expert_path), "--quiet"]
+    return [
+        "import-auto",
+        "--name",
+        name,
+        "--images",
+        str(files.images_dir),
+        "--predictions",
+        str(files.expert_path),
+        "--quiet",
+    ]
 
 
 IMPORTS = {"import": import_detection_args, "import-auto": import_auto_args}
@@ -101,7 +108,13 @@ WRITERS = {
 
 @pytest.mark.parametrize("command", list(WRITERS))
 def test_a_writer_held_up_past_the_timeout_says_the_store_is_busy_exits_2_and_writes_nothing(
-    engine, store_url, resultset, tmp_path, capsys, monkeypatch, command,  # noqa: F811
+    engine,
+    store_url,
+    resultset,
+    tmp_path,
+    capsys,
+    monkeypatch,
+    command,  # noqa: F811
 ):
     args = WRITERS[command](resultset, tmp_path / "in")
     monkeypatch.setattr(db, "WRITE_LOCK_TIMEOUT_S", 0.5)
@@ -112,8 +125,10 @@ def test_a_writer_held_up_past_the_timeout_says_the_store_is_busy_exits_2_and_wr
         gave_up_while_held = other.released_at is None
     err = capsys.readouterr().err
     assert rc == 2, err
-    assert ("error: The store is busy: another writer (an import, or a large review action) holds it. Nothing was "
-            "changed; try again in a moment.") in err
+    assert (
+        "error: The store is busy: another writer (an import, or a large review action) holds it. Nothing was "
+        "changed; try again in a moment."
+    ) in err
     assert gave_up_while_held
     assert table_counts(engine) == before
     assert "held_labels" not in inspect(engine).get_table_names()

@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core.jobs.auto import import_auto_job
 from core.analysis.catalog import CATALOG_SCHEMA, catalog_samples
 from core.domain.errors import BadInput, NotFound
+from core.jobs.auto import import_auto_job
+from core.jobs.manual import create_manual_job
 from core.labels.label_boxes import (
     LABEL_BOX_SCHEMA,
     LABEL_SUMMARY_SCHEMA,
@@ -20,7 +21,6 @@ from core.labels.label_boxes import (
     prediction_boxes,
     tile_boxes,
 )
-from core.jobs.manual import create_manual_job
 from tests.builders import ADMIN, write_detection_job
 from tests.manual_builders import sample_ids
 from tests.resultset_builders import (
@@ -46,8 +46,7 @@ def job(engine, tmp_path):
 
 
 def rows(frame):
-    return frame.select("file_path", "width", "height", "classes", "results", "pending", "accepted",
-                        "rejected").rows()
+    return frame.select("file_path", "width", "height", "classes", "results", "pending", "accepted", "rejected").rows()
 
 
 A = ("a.png", 100, 50, ["cat", "dog"], 3, 1, 2, 0)
@@ -63,10 +62,20 @@ def test_every_sample_with_its_classes_and_states(engine, job):
     assert rows(frame) == [A, B, C, D]
 
 
-@pytest.mark.parametrize(("search", "expected"), [
-    ("DOG", [A, B]), ("  bird ", [B]), ("c.p", [C]), (".PNG", [A, B, C, D]), ("ca", [A, D]), ("zzz", []),
-    ("%", []), ("_", []), ("(removed)", []),
-])
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("DOG", [A, B]),
+        ("  bird ", [B]),
+        ("c.p", [C]),
+        (".PNG", [A, B, C, D]),
+        ("ca", [A, D]),
+        ("zzz", []),
+        ("%", []),
+        ("_", []),
+        ("(removed)", []),
+    ],
+)
 def test_search_matches_file_names_and_classes_case_insensitively(engine, job, search, expected):
     frame, total = catalog_samples(engine=engine, job_id=job.id, search=search)
     assert rows(frame) == expected
@@ -91,8 +100,7 @@ def test_states_follow_later_reviews(engine, job):
     accept(engine, [ids[6]])
     set_state(engine, ids[:2], "pending")
     frame, _ = catalog_samples(engine=engine, job_id=job.id, search="png")
-    assert rows(frame) == [("a.png", 100, 50, ["cat", "dog"], 3, 3, 0, 0), B, C,
-                           ("d.png", 60, 40, ["cat"], 1, 0, 1, 0)]
+    assert rows(frame) == [("a.png", 100, 50, ["cat", "dog"], 3, 3, 0, 0), B, C, ("d.png", 60, 40, ["cat"], 1, 0, 1, 0)]
 
 
 def test_classification_catalog(engine, tmp_path):
@@ -101,7 +109,9 @@ def test_classification_catalog(engine, tmp_path):
     frame, total = catalog_samples(engine=engine, job_id=fruit.id, search="PEAR")
     assert total == 2
     assert frame.select("file_path", "classes", "results", "accepted").rows() == [
-        ("c2.png", ["pear"], 1, 0), ("c3.png", ["pear"], 1, 1)]
+        ("c2.png", ["pear"], 1, 0),
+        ("c3.png", ["pear"], 1, 1),
+    ]
 
 
 def test_an_unknown_job_is_not_found(engine):
@@ -114,14 +124,21 @@ def test_an_unknown_job_is_not_found(engine):
 
 @pytest.fixture
 def auto_files(tmp_path):
-    return write_detection_job(tmp_path / "auto", images=CATALOG_IMAGES, expert_annotations=CATALOG_EXPERT,
-                               pre=CATALOG_PRE)
+    return write_detection_job(
+        tmp_path / "auto", images=CATALOG_IMAGES, expert_annotations=CATALOG_EXPERT, pre=CATALOG_PRE
+    )
 
 
 @pytest.fixture
 def auto_job(engine, auto_files):
-    return import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=auto_files.images_dir,
-                           predictions_path=auto_files.pre_path, classes=CLASS_NAMES)
+    return import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=auto_files.images_dir,
+        predictions_path=auto_files.pre_path,
+        classes=CLASS_NAMES,
+    )
 
 
 def boxes_in_file(pre_path, files: list[str]) -> list[tuple]:
@@ -129,13 +146,18 @@ def boxes_in_file(pre_path, files: list[str]) -> list[tuple]:
     classes' positions, as the importer reads them."""
     by_path = sorted(CATALOG_IMAGES, key=lambda image: image["file_name"])
     by_id = {i + 1: image["file_name"] for i, image in enumerate(by_path)}
-    return [(by_id[r["image_id"]], CLASS_NAMES[r["category_id"] - 1], *map(float, r["bbox"]), r["score"])
-            for r in json.loads(pre_path.read_text()) if by_id[r["image_id"]] in files]
+    return [
+        (by_id[r["image_id"]], CLASS_NAMES[r["category_id"] - 1], *map(float, r["bbox"]), r["score"])
+        for r in json.loads(pre_path.read_text())
+        if by_id[r["image_id"]] in files
+    ]
 
 
 def as_tuples(boxes, names: dict[int, str]) -> list[tuple]:
-    return [(names[s], c, x, y, w, h, score) for s, c, x, y, w, h, score in
-            boxes.select("sample_id", "class_name", "x", "y", "w", "h", "score").rows()]
+    return [
+        (names[s], c, x, y, w, h, score)
+        for s, c, x, y, w, h, score in boxes.select("sample_id", "class_name", "x", "y", "w", "h", "score").rows()
+    ]
 
 
 def test_prediction_boxes_of_chosen_samples_are_the_imported_ones(engine, auto_job, auto_files):
@@ -147,19 +169,33 @@ def test_prediction_boxes_of_chosen_samples_are_the_imported_ones(engine, auto_j
     assert as_tuples(boxes, names) == boxes_in_file(auto_files.pre_path, chosen)
     assert len(as_tuples(boxes, names)) == 4
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT id FROM prediction WHERE job_id = :j AND sample_id IN (:a, :d) ORDER BY id"),
-                              {"j": auto_job.id, "a": ids["a.png"], "d": ids["d.png"]}).scalars().all()
+        stored = (
+            conn.execute(
+                text("SELECT id FROM prediction WHERE job_id = :j AND sample_id IN (:a, :d) ORDER BY id"),
+                {"j": auto_job.id, "a": ids["a.png"], "d": ids["d.png"]},
+            )
+            .scalars()
+            .all()
+        )
     assert boxes["label_id"].to_list() == stored
     summary = label_summary(boxes).sort("sample_id")
     assert summary.schema == LABEL_SUMMARY_SCHEMA
     assert [(names[s], n, score, top) for s, n, score, top in summary.rows()] == [
-        ("a.png", 3, 0.9, "cat"), ("d.png", 1, 0.95, "cat")]
+        ("a.png", 3, 0.9, "cat"),
+        ("d.png", 1, 0.95, "cat"),
+    ]
 
 
 def test_prediction_boxes_of_no_samples_or_another_jobs_samples_are_none(engine, auto_job, auto_files, tmp_path):
     assert prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=[]).shape == (0, len(LABEL_BOX_SCHEMA))
-    other = import_auto_job(actor=ADMIN, engine=engine, name="other", images_dir=auto_files.images_dir,
-                            predictions_path=auto_files.pre_path, classes=CLASS_NAMES)
+    other = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="other",
+        images_dir=auto_files.images_dir,
+        predictions_path=auto_files.pre_path,
+        classes=CLASS_NAMES,
+    )
     theirs = list(sample_ids(engine, other.id).values())
     assert prediction_boxes(engine=engine, job_id=auto_job.id, sample_ids=theirs).is_empty()
     assert prediction_boxes(engine=engine, job_id=other.id, sample_ids=theirs).height == len(CATALOG_PRE)
@@ -180,16 +216,23 @@ def test_tile_boxes_draw_each_label_as_an_unchanged_expert_box(engine, auto_job)
     drawn = tile_boxes(boxes)
     assert drawn["result_id"].to_list() == boxes["label_id"].to_list()
     assert set(drawn["change_kind"]) == {"unchanged"}
-    assert drawn.select("expert_class", "expert_x", "expert_y", "expert_w", "expert_h").rows() == \
-        boxes.select("class_name", "x", "y", "w", "h").rows()
-    assert drawn.select(pl.col("pre_class", "pre_x", "pre_y", "pre_w", "pre_h").null_count()).row(0) == \
-        (boxes.height,) * 5
+    assert (
+        drawn.select("expert_class", "expert_x", "expert_y", "expert_w", "expert_h").rows()
+        == boxes.select("class_name", "x", "y", "w", "h").rows()
+    )
+    assert (
+        drawn.select(pl.col("pre_class", "pre_x", "pre_y", "pre_w", "pre_h").null_count()).row(0) == (boxes.height,) * 5
+    )
 
 
 def test_an_auto_jobs_catalog_lists_its_predicted_classes(engine, auto_job):
     frame, total = catalog_samples(engine=engine, job_id=auto_job.id)
     assert total == 4
     assert frame.select("file_path", "classes", "results").rows() == [
-        ("a.png", ["cat"], 0), ("b.png", ["dog"], 0), ("c.png", [], 0), ("d.png", ["cat"], 0)]
+        ("a.png", ["cat"], 0),
+        ("b.png", ["dog"], 0),
+        ("c.png", [], 0),
+        ("d.png", ["cat"], 0),
+    ]
     frame, total = catalog_samples(engine=engine, job_id=auto_job.id, search="DOG")
     assert (frame["file_path"].to_list(), total) == (["b.png"], 1)

@@ -35,7 +35,7 @@ NAMED = {
 
 @pytest.mark.parametrize("command", list(NAMED))
 def test_a_job_name_of_100k_characters_is_refused_with_exit_2_and_a_short_message(
-    engine, store_url, tmp_path, capsys, command,
+    engine, store_url, tmp_path, capsys, command
 ):
     args = NAMED[command](engine, tmp_path / "long", "x" * 100_000)
     before = table_counts(engine)
@@ -49,13 +49,22 @@ def test_a_job_name_of_100k_characters_is_refused_with_exit_2_and_a_short_messag
     assert [j.name for j in list_jobs(engine=engine)] == [longest]
 
 
-@pytest.mark.parametrize(("made_by", "name", "kind"), [
-    ("CREATE INDEX team_idx ON labeljob (name)", "team_idx", "an index"),
-    ("CREATE SEQUENCE team_seq", "team_seq", "a sequence"),
-    (None, "labeljob_pkey", "an index"),  # PostgreSQL's own name for the job table's primary key
-])
+@pytest.mark.parametrize(
+    ("made_by", "name", "kind"),
+    [
+        ("CREATE INDEX team_idx ON labeljob (name)", "team_idx", "an index"),
+        ("CREATE SEQUENCE team_seq", "team_seq", "a sequence"),
+        (None, "labeljob_pkey", "an index"),  # PostgreSQL's own name for the job table's primary key
+    ],
+)
 def test_a_datalog_table_named_like_an_index_or_a_sequence_is_refused_with_exit_2(
-    engine, store_url, resultset, capsys, made_by, name, kind,  # noqa: F811
+    engine,
+    store_url,
+    resultset,
+    capsys,
+    made_by,
+    name,
+    kind,  # noqa: F811
 ):
     if engine.dialect.name == "sqlite" and "INDEX" not in (made_by or ""):
         pytest.skip("SQLite has no sequences, and names its primary key indexes sqlite_autoindex_...")
@@ -66,10 +75,16 @@ def test_a_datalog_table_named_like_an_index_or_a_sequence_is_refused_with_exit_
     for replace in ([], ["--replace"]):
         rc = cli.main(["export", str(resultset.id), "--table", name, *replace, "--db", store_url])
         err = capsys.readouterr().err
-        assert (rc, err) == (2, f"error: datalog table name {name!r}: {kind} of that name exists in the database "
-                                "and is not a LabelDeck datalog table\n")
+        assert (rc, err) == (
+            2,
+            f"error: datalog table name {name!r}: {kind} of that name exists in the database "
+            "and is not a LabelDeck datalog table\n",
+        )
     assert table_counts(engine) == before
     inspector = inspect(engine)
-    kept = ({i["name"] for i in inspector.get_indexes("labeljob")} | {inspector.get_pk_constraint("labeljob")["name"]}
-            if kind == "an index" else set(inspector.get_sequence_names()))
+    kept = (
+        {i["name"] for i in inspector.get_indexes("labeljob")} | {inspector.get_pk_constraint("labeljob")["name"]}
+        if kind == "an index"
+        else set(inspector.get_sequence_names())
+    )
     assert name in kept and name not in inspector.get_table_names()

@@ -10,20 +10,25 @@ import json
 
 from sqlalchemy import text
 
-from core.jobs import ingest
 from core.exports import build_download, export_to_table
+from core.jobs import ingest
 from core.review.resultsets import create_resultset
 from tests.builders import ADMIN, write_detection_job
 from tests.resultset_builders import accept, result_ids
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example/\",\"x\")", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)"]
+FORMULAS = ['=HYPERLINK("http://evil.example/","x")', "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)"]
 
 
 def test_formula_class_names_are_neutralised_in_the_csv_export_only(engine, tmp_path):
-    files = write_detection_job(tmp_path / "in", categories=[{"id": i, "name": n} for i, n in enumerate(
-        FORMULAS, 1)])
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    files = write_detection_job(tmp_path / "in", categories=[{"id": i, "name": n} for i, n in enumerate(FORMULAS, 1)])
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     accept(engine, result_ids(engine, job.id), reviewer="=ann")
     resultset = create_resultset(actor=ADMIN, engine=engine, job_id=job.id, name="v1")
 

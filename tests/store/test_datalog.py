@@ -10,22 +10,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from core.domain.errors import BadInput, NotFound
-from core.exports import (
-    datalog,
-    export_to_table,
-    list_datalog_tables,
-    preview_datalog_table,
-)
+from core.exports import datalog, export_to_table, list_datalog_tables, preview_datalog_table
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, export_rows
 from core.review.resultsets import create_resultset, resultset_frame
 from tests.builders import as_admin, table_counts
-from tests.resultset_builders import (
-    accept,
-    import_catalog_job,
-    import_fruit_job,
-    result_ids,
-    set_state,
-)
+from tests.resultset_builders import accept, import_catalog_job, import_fruit_job, result_ids, set_state
 
 
 @pytest.fixture
@@ -45,12 +34,37 @@ def test_a_resultset_becomes_a_typed_table_with_the_csv_rows(engine, job, ids, r
     table = export_to_table(engine=engine, resultset_id=resultset.id, table="street_labels", actor=as_admin("lead"))
 
     assert (table.name, table.job_id, table.resultset_id, table.resultset_name, table.row_count, table.created_by) == (
-        "street_labels", job.id, resultset.id, "all", 7, "lead")
+        "street_labels",
+        job.id,
+        resultset.id,
+        "all",
+        7,
+        "lead",
+    )
     rows = table_rows(engine, "street_labels")
     assert rows.equals(export_rows(resultset_frame(engine=engine, resultset_id=resultset.id)))
     assert rows["result_id"].to_list() == ids
-    assert rows.row(5) == (ids[5], "b.png", 40, 40, None, "dog", "removed", True, None, None, None, None, None,
-                           None, None, None, 0.6, "accepted", "ann")
+    assert rows.row(5) == (
+        ids[5],
+        "b.png",
+        40,
+        40,
+        None,
+        "dog",
+        "removed",
+        True,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        0.6,
+        "accepted",
+        "ann",
+    )
     columns = inspect(engine).get_columns("street_labels")
     assert [c["name"] for c in columns] == list(ROW_COLUMNS)
     types = {c["name"]: type(c["type"]).__name__.upper() for c in columns}
@@ -59,22 +73,48 @@ def test_a_resultset_becomes_a_typed_table_with_the_csv_rows(engine, job, ids, r
     assert types["x"] in {"DOUBLE", "DOUBLE_PRECISION"}
     assert inspect(engine).get_pk_constraint("street_labels")["constrained_columns"] == ["result_id"]
     assert {c["name"] for c in columns if not c["nullable"]} == {
-        "result_id", "file_path", "width", "height", "change_kind", "class_changed", "review_state"}
+        "result_id",
+        "file_path",
+        "width",
+        "height",
+        "change_kind",
+        "class_changed",
+        "review_state",
+    }
 
 
 def test_a_classification_resultset_exports_too(engine, tmp_path):
     fruit = import_fruit_job(engine, tmp_path / "fruit")
     accept(engine, result_ids(engine, fruit.id)[:3])
     rs = create_resultset(engine=engine, job_id=fruit.id, name="fruit", actor=as_admin("lead"))
-    assert export_to_table(engine=engine, resultset_id=rs.id, table="fruit_labels",
-                           actor=as_admin("lead")).row_count == 3
+    assert (
+        export_to_table(engine=engine, resultset_id=rs.id, table="fruit_labels", actor=as_admin("lead")).row_count == 3
+    )
     assert table_rows(engine, "fruit_labels").select("file_path", "class_name", "x").rows() == [
-        ("c1.png", "apple", None), ("c2.png", "pear", None), ("c3.png", "pear", None)]
+        ("c1.png", "apple", None),
+        ("c2.png", "pear", None),
+        ("c3.png", "pear", None),
+    ]
 
 
 INJECTIONS = [
-    "x; drop table result", "x;drop table result", "labels' or '1'='1", 'labels"', "labels--", "a b", "a-b",
-    "Labels", "LABELS", "1labels", "_labels", "", "a" * 64, "labels\n", "l\u00e4bels", "public.labels", "x/*",
+    "x; drop table result",
+    "x;drop table result",
+    "labels' or '1'='1",
+    'labels"',
+    "labels--",
+    "a b",
+    "a-b",
+    "Labels",
+    "LABELS",
+    "1labels",
+    "_labels",
+    "",
+    "a" * 64,
+    "labels\n",
+    "l\u00e4bels",
+    "public.labels",
+    "x/*",
 ]
 
 
@@ -89,8 +129,9 @@ def test_names_that_are_not_plain_identifiers_are_refused(engine, resultset, nam
 
 
 def test_the_longest_name_is_63_characters(engine, resultset):
-    assert export_to_table(engine=engine, resultset_id=resultset.id, table="a" * 63,
-                           actor=as_admin("lead")).row_count == 7
+    assert (
+        export_to_table(engine=engine, resultset_id=resultset.id, table="a" * 63, actor=as_admin("lead")).row_count == 7
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SQLModel.metadata.tables))
@@ -101,10 +142,17 @@ def test_labeldeck_table_names_are_refused(engine, resultset, name):
     assert table_counts(engine) == before
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("select", "reserved word"), ("user", "reserved word"), ("order", "reserved word"), ("table", "reserved word"),
-    ("sqlite_master", "prefixes belong to the database"), ("pg_class", "prefixes belong to the database"),
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("select", "reserved word"),
+        ("user", "reserved word"),
+        ("order", "reserved word"),
+        ("table", "reserved word"),
+        ("sqlite_master", "prefixes belong to the database"),
+        ("pg_class", "prefixes belong to the database"),
+    ],
+)
 def test_reserved_names_are_refused(engine, resultset, name, problem):
     with pytest.raises(BadInput, match=problem):
         export_to_table(engine=engine, resultset_id=resultset.id, table=name, replace=True, actor=as_admin("lead"))
@@ -118,8 +166,9 @@ def test_an_existing_table_or_view_that_is_not_a_datalog_table_is_left_alone(eng
     for name in ("team_notes", "team_view"):
         for replace in (False, True):
             with pytest.raises(BadInput, match="exists in the database and is not a LabelDeck datalog table"):
-                export_to_table(engine=engine, resultset_id=resultset.id, table=name, replace=replace,
-                                actor=as_admin("lead"))
+                export_to_table(
+                    engine=engine, resultset_id=resultset.id, table=name, replace=replace, actor=as_admin("lead")
+                )
     with engine.connect() as conn:
         assert conn.execute(text("SELECT note FROM team_view")).all() == [("keep me",)]
     assert table_counts(engine)["datalogtable"] == 0
@@ -135,11 +184,16 @@ def test_a_second_export_is_refused_without_replace_and_replaces_cleanly_with_it
         export_to_table(engine=engine, resultset_id=smaller.id, table="labels", actor=as_admin("lead"))
     assert table_rows(engine, "labels").height == 7
 
-    replaced = export_to_table(engine=engine, resultset_id=smaller.id, table="labels", replace=True,
-                               actor=as_admin("bob"))
+    replaced = export_to_table(
+        engine=engine, resultset_id=smaller.id, table="labels", replace=True, actor=as_admin("bob")
+    )
 
     assert (replaced.resultset_id, replaced.resultset_name, replaced.row_count, replaced.created_by) == (
-        smaller.id, "two", 1, "bob")
+        smaller.id,
+        "two",
+        1,
+        "bob",
+    )
     assert table_rows(engine, "labels")["result_id"].to_list() == ids[6:]
     assert [(t.name, t.row_count) for t in list_datalog_tables(engine=engine, job_id=job.id)] == [("labels", 1)]
     assert table_counts(engine)["datalogtable"] == 1

@@ -10,16 +10,14 @@ import pytest
 from sqlalchemy import text
 
 from core import cli
-
-from core.store import driver_reads
-
-from core.jobs import ingest
-from core.store.db import get_engine
-from core.jobs.summaries import list_jobs
-from core.jobs.manual import create_manual_job
 from core.analysis.results_frame import _cache_path
-from core.jobs.lookup import get_job
 from core.analysis.stats import cached_job_stats, job_stats
+from core.jobs import ingest
+from core.jobs.lookup import get_job
+from core.jobs.manual import create_manual_job
+from core.jobs.summaries import list_jobs
+from core.store import driver_reads
+from core.store.db import get_engine
 from core.store.urls import parse_store_url
 from tests.builders import ADMIN, as_admin, pre_as_dataset, write_classification_job, write_detection_job, write_json
 from tests.manual_builders import animals_spec, label_like_the_expert_file
@@ -30,20 +28,36 @@ from tests.resultset_builders import result_ids, set_state
 def jobs(engine, tmp_path):
     """A reviewed detection job, a classification job, an auto job and a manual job half labelled in LabelDeck."""
     det = write_detection_job(tmp_path / "street")
-    street = ingest.import_detection(actor=ADMIN, engine=engine, name="Straße 🚗", images_dir=det.images_dir,
-                                     pre_path=det.pre_path, expert_path=det.expert_path)
+    street = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="Straße 🚗",
+        images_dir=det.images_dir,
+        pre_path=det.pre_path,
+        expert_path=det.expert_path,
+    )
     ids = result_ids(engine, street.id)
     set_state(engine, ids[:2], "accepted")
     set_state(engine, ids[2:3], "rejected")
     fruit_files = write_classification_job(tmp_path / "fruit")
-    fruit = ingest.import_classification(actor=ADMIN, engine=engine, name="fruit-stand",
-                                         images_dir=fruit_files.images_dir, csv_path=fruit_files.csv_path)
-    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="street-autolabel",
-                                          images_dir=det.images_dir,
-                                          predictions_path=write_json(tmp_path / "pred.json", pre_as_dataset()),
-                                          status="PROCESSING")
-    labelling = create_manual_job(engine=engine, name="labelling", spec_id=animals_spec(engine).id,
-                                  images_dir=det.images_dir, actor=as_admin("lead"))
+    fruit = ingest.import_classification(
+        actor=ADMIN, engine=engine, name="fruit-stand", images_dir=fruit_files.images_dir, csv_path=fruit_files.csv_path
+    )
+    auto = ingest.import_auto_predictions(
+        actor=ADMIN,
+        engine=engine,
+        name="street-autolabel",
+        images_dir=det.images_dir,
+        predictions_path=write_json(tmp_path / "pred.json", pre_as_dataset()),
+        status="PROCESSING",
+    )
+    labelling = create_manual_job(
+        engine=engine,
+        name="labelling",
+        spec_id=animals_spec(engine).id,
+        images_dir=det.images_dir,
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, labelling.id, files=["a.png"])
     return street, fruit, auto, labelling
 
@@ -62,7 +76,8 @@ def test_stats_from_the_cached_frame_are_job_stats_to_the_byte(engine, store_url
     for job in (street, fruit):
         with driver_reads.open_store(store_url) as store:
             assert driver_reads.results_cache_path(store, driver_reads.get_job(store, job.id)) == _cache_path(
-                engine, get_job(engine, job.id))
+                engine, get_job(engine, job.id)
+            )
         quick = cached_job_stats(url=store_url, job_id=job.id)
         assert json.dumps(quick, indent=2) == json.dumps(job_stats(engine=engine, job_id=job.id), indent=2)
     _cache_path(engine, get_job(engine, street.id)).unlink()

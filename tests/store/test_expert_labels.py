@@ -27,26 +27,31 @@ from tests.builders import (
     write_detection_job,
     write_image,
 )
-from tests.manual_builders import (
-    animals_spec,
-    expert_boxes,
-    fruit_pre_csv,
-    fruit_spec,
-    sample_ids,
-)
+from tests.manual_builders import animals_spec, expert_boxes, fruit_pre_csv, fruit_spec, sample_ids
 
 
 @pytest.fixture
 def job(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "c.png", 30, 20)
-    return create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                             images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    return create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
 
 
 def save(engine, job, file_name: str, boxes, by: str = "ada"):
-    return save_expert_label(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)[file_name],
-                             actor=as_reviewer(by), boxes=boxes)
+    return save_expert_label(
+        engine=engine,
+        job_id=job.id,
+        sample_id=sample_ids(engine, job.id)[file_name],
+        actor=as_reviewer(by),
+        boxes=boxes,
+    )
 
 
 def state_of(engine, job, file_name: str):
@@ -58,7 +63,9 @@ def test_the_editor_shows_pre_labels_until_an_expert_label_is_saved(engine, job)
     assert (before.source, before.label_status, before.width, before.height) == ("pre", "unlabelled", 100, 50)
     assert before.component_args() == {
         "label_list": ["cat", "dog", "bird"],
-        "bboxes": [[10, 10, 20, 20], [50, 10, 20, 20], [0, 30, 10, 10]], "labels": [0, 0, 0]}
+        "bboxes": [[10, 10, 20, 20], [50, 10, 20, 20], [0, 30, 10, 10]],
+        "labels": [0, 0, 0],
+    }
     assert before.scores == [0.9, 0.8, 0.7] and before.colors[0].startswith("#")
 
     saved = save(engine, job, "a.png", expert_boxes("a.png"))
@@ -82,8 +89,11 @@ def test_saving_the_same_label_again_changes_nothing(engine, job):
     assert save(engine, job, "a.png", again, by="bob").changed is False
     assert table_counts(engine) == counts
     second = state_of(engine, job, "a.png")
-    assert (second.labelled_by, second.labelled_at, second.bboxes) == (first.labelled_by, first.labelled_at,
-                                                                       first.bboxes)
+    assert (second.labelled_by, second.labelled_at, second.bboxes) == (
+        first.labelled_by,
+        first.labelled_at,
+        first.bboxes,
+    )
     assert save(engine, job, "a.png", boxes[:2], by="bob").changed  # a real change is saved
     assert state_of(engine, job, "a.png").labelled_by == "bob" and len(state_of(engine, job, "a.png").bboxes) == 2
 
@@ -98,17 +108,22 @@ def test_an_empty_list_means_nothing_here_and_is_a_label(engine, job):
 def test_invalid_boxes_are_refused_naming_the_box_and_nothing_is_written(engine, job):
     counts = table_counts(engine)
     with pytest.raises(BadInput) as refused:
-        save(engine, job, "a.png", [
-            {"bbox": [10, 10, 20, 20], "label_id": 0},
-            {"bbox": [10, 10, 0, 20], "label_id": 0},
-            {"bbox": [150, 10, 20, 20], "label_id": 1},
-            {"bbox": [-30, 0, 20, 20], "label_id": 1},
-            {"bbox": [10, 10, 5, 5], "label_id": 3},
-            {"bbox": [10, 10, 5, 5], "label": "truck"},
-            {"bbox": [10, 10, 5], "label_id": 0},
-            {"bbox": [10, 10, float("nan"), 5], "label_id": 0},
-            {"bbox": [10, 10, 5, 5], "label_id": True},
-        ])
+        save(
+            engine,
+            job,
+            "a.png",
+            [
+                {"bbox": [10, 10, 20, 20], "label_id": 0},
+                {"bbox": [10, 10, 0, 20], "label_id": 0},
+                {"bbox": [150, 10, 20, 20], "label_id": 1},
+                {"bbox": [-30, 0, 20, 20], "label_id": 1},
+                {"bbox": [10, 10, 5, 5], "label_id": 3},
+                {"bbox": [10, 10, 5, 5], "label": "truck"},
+                {"bbox": [10, 10, 5], "label_id": 0},
+                {"bbox": [10, 10, float("nan"), 5], "label_id": 0},
+                {"bbox": [10, 10, 5, 5], "label_id": True},
+            ],
+        )
     assert refused.value.problems == [
         "'a.png': box 5 [10, 10, 5, 5]: unknown class 3 (the spec has: cat, dog, bird)",
         "'a.png': box 6 [10, 10, 5, 5]: unknown class 'truck' (the spec has: cat, dog, bird)",
@@ -122,18 +137,28 @@ def test_invalid_boxes_are_refused_naming_the_box_and_nothing_is_written(engine,
     assert table_counts(engine) == counts
     assert state_of(engine, job, "a.png").label_status == "unlabelled"
     with pytest.raises(BadInput, match="save boxes, not a class"):
-        save_expert_label(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"],
-                          actor=as_reviewer("ada"), class_name="cat")
+        save_expert_label(
+            engine=engine,
+            job_id=job.id,
+            sample_id=sample_ids(engine, job.id)["a.png"],
+            actor=as_reviewer("ada"),
+            class_name="cat",
+        )
     with pytest.raises(BadInput, match="a user name is needed"):
         save(engine, job, "a.png", [], by=" ")
 
 
 def test_boxes_past_the_border_are_clipped_to_the_image(engine, job):
-    saved = save(engine, job, "a.png", [
-        {"bbox": [-0.5, 10, 20, 20], "label": "cat"},
-        {"bbox": [90, 40, 30, 30], "label": "dog"},  # well past the corner, still partly inside: clipped
-        {"bbox": [10, 10, 20, 20], "label": "dog"},
-    ])
+    saved = save(
+        engine,
+        job,
+        "a.png",
+        [
+            {"bbox": [-0.5, 10, 20, 20], "label": "cat"},
+            {"bbox": [90, 40, 30, 30], "label": "dog"},  # well past the corner, still partly inside: clipped
+            {"bbox": [10, 10, 20, 20], "label": "dog"},
+        ],
+    )
     assert saved.clipped == [1, 2]
     assert state_of(engine, job, "a.png").bboxes == [[0, 10, 19.5, 20], [90, 40, 10, 10], [10, 10, 20, 20]]
 
@@ -141,12 +166,19 @@ def test_boxes_past_the_border_are_clipped_to_the_image(engine, job):
 def test_classes_by_name_or_display_name_and_indices_follow_the_spec_order(engine, job):
     from core.jobs.specs import ClassInput, update_spec
 
-    update_spec(actor=ADMIN, engine=engine, spec_id=job.spec_id, classes=[
-        ClassInput("bird", "Bird"), ClassInput("cat", "Cat"), ClassInput("dog", "Dog")])
+    update_spec(
+        actor=ADMIN,
+        engine=engine,
+        spec_id=job.spec_id,
+        classes=[ClassInput("bird", "Bird"), ClassInput("cat", "Cat"), ClassInput("dog", "Dog")],
+    )
     save(engine, job, "b.png", [{"bbox": [0, 0, 10, 10], "label": "Bird"}, {"bbox": [0, 20, 10, 10], "label": "dog"}])
     state = state_of(engine, job, "b.png")
-    assert (state.label_list, state.class_names, state.labels) == (["Bird", "Cat", "Dog"], ["bird", "cat", "dog"],
-                                                                    [0, 2])
+    assert (state.label_list, state.class_names, state.labels) == (
+        ["Bird", "Cat", "Dog"],
+        ["bird", "cat", "dog"],
+        [0, 2],
+    )
 
 
 def test_skip_and_reset(engine, job):
@@ -166,7 +198,12 @@ def test_progress_and_the_next_unlabelled_image(engine, job):
     ids = sample_ids(engine, job.id)
     assert list(ids) == ["a.png", "b.png", "c.png"]  # file path order
     assert labelling_progress(engine=engine, job_id=job.id).to_json() == {
-        "total": 3, "labelled": 0, "skipped": 0, "unlabelled": 3, "done_share": 0.0}
+        "total": 3,
+        "labelled": 0,
+        "skipped": 0,
+        "unlabelled": 3,
+        "done_share": 0.0,
+    }
     assert next_unlabelled(engine=engine, job_id=job.id) == ids["a.png"]
     save(engine, job, "b.png", expert_boxes("b.png"))
     assert next_unlabelled(engine=engine, job_id=job.id, after_sample_id=ids["a.png"]) == ids["c.png"]
@@ -179,15 +216,19 @@ def test_progress_and_the_next_unlabelled_image(engine, job):
     assert next_unlabelled(engine=engine, job_id=job.id) is None
     listed = list_samples(engine=engine, job_id=job.id)
     assert listed.select("file_path", "label_status", "pre_labels", "expert_labels").rows() == [
-        ("a.png", "labelled", 3, 0), ("b.png", "labelled", 2, 2), ("c.png", "skipped", 0, 0)]
+        ("a.png", "labelled", 3, 0),
+        ("b.png", "labelled", 2, 2),
+        ("c.png", "skipped", 0, 0),
+    ]
     assert list_samples(engine=engine, job_id=job.id, offset=1, limit=1)["file_path"].to_list() == ["b.png"]
     with pytest.raises(BadInput, match="status 'done'"):
         list_samples(engine=engine, job_id=job.id, status="done")
 
 
 def test_a_sample_of_another_job_is_not_found(engine, job, tmp_path):
-    other = create_manual_job(engine=engine, name="other", spec_id=job.spec_id,
-                              images_dir=tmp_path / "in" / "images", actor=as_admin("lead"))
+    other = create_manual_job(
+        engine=engine, name="other", spec_id=job.spec_id, images_dir=tmp_path / "in" / "images", actor=as_admin("lead")
+    )
     foreign = sample_ids(engine, other.id)["a.png"]
     with pytest.raises(NotFound):
         save_expert_label(engine=engine, job_id=job.id, sample_id=foreign, actor=as_reviewer("ada"), boxes=[])
@@ -197,13 +238,20 @@ def test_a_sample_of_another_job_is_not_found(engine, job, tmp_path):
 
 def test_classification_labels(engine, tmp_path):
     files = write_classification_job(tmp_path / "fruit")
-    job = create_manual_job(engine=engine, name="fruit", spec_id=fruit_spec(engine).id, images_dir=files.images_dir,
-                            pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="fruit",
+        spec_id=fruit_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")),
+        actor=as_admin("lead"),
+    )
     c2 = sample_ids(engine, job.id)["c2.png"]
 
     def label(class_name):
-        return save_expert_label(engine=engine, job_id=job.id, sample_id=c2, actor=as_reviewer("ada"),
-                                 class_name=class_name)
+        return save_expert_label(
+            engine=engine, job_id=job.id, sample_id=c2, actor=as_reviewer("ada"), class_name=class_name
+        )
 
     assert editor_state(engine=engine, job_id=job.id, sample_id=c2).class_index == 0  # pre: apple
     assert label("pear").changed and label("pear").changed is False

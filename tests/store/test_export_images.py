@@ -18,13 +18,12 @@ import pytest
 from pycocotools.coco import COCO
 from sqlmodel import Session
 
-from core.jobs import ingest
-
-from core.store import models
 from core.domain.errors import BadInput
 from core.exports import build_download, parse_split, write_export
+from core.jobs import ingest
 from core.jobs.summaries import image_root
 from core.review.resultsets import create_resultset
+from core.store import models
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import accept, result_ids
 from tests.store.test_export_splits import assert_manifest_matches, entries, yolo_splits
@@ -43,8 +42,14 @@ def import_job(engine, root: Path, files: list[str], *, name: str = "street"):
     images = [{"id": i, "file_name": f, "width": 32, "height": 24} for i, f in enumerate(files, 1)]
     boxes = [{"id": i, "image_id": i, "category_id": 1, "bbox": [2, 2, 10, 8]} for i in range(1, len(files) + 1, 2)]
     job_files = write_detection_job(root, images=images, pre=[], expert_annotations=boxes)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name=name, images_dir=job_files.images_dir,
-                                  pre_path=job_files.pre_path, expert_path=job_files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name=name,
+        images_dir=job_files.images_dir,
+        pre_path=job_files.pre_path,
+        expert_path=job_files.expert_path,
+    )
     accept(engine, result_ids(engine, job.id))
     return create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
 
@@ -60,8 +65,14 @@ def root_of(engine, resultset) -> Path:
 
 
 def export(engine, resultset, fmt, split=None, **spec):
-    return build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt, include_images=True,
-                          split=parse_split(split, **spec) if split else None)
+    return build_download(
+        actor=ADMIN,
+        engine=engine,
+        resultset_id=resultset.id,
+        format=fmt,
+        include_images=True,
+        split=parse_split(split, **spec) if split else None,
+    )
 
 
 def sha256(data: bytes) -> str:
@@ -92,7 +103,8 @@ def test_yolo_with_images_holds_each_image_byte_for_byte_where_supervision_finds
     dataset = sv.DetectionDataset.from_yolo(
         images_directory_path=str(tmp_path / "yolo" / "images"),
         annotations_directory_path=str(tmp_path / "yolo" / "labels"),
-        data_yaml_path=str(tmp_path / "yolo" / "data.yaml"))
+        data_yaml_path=str(tmp_path / "yolo" / "data.yaml"),
+    )
     assert len(dataset) == len(FILES)
     assert sum(len(d) for _, _, d in dataset) == 4
 
@@ -111,13 +123,13 @@ def test_a_split_yolo_zip_puts_images_in_the_folders_data_yaml_names(engine, res
         dataset = sv.DetectionDataset.from_yolo(
             images_directory_path=str(tmp_path / "yolo" / "images" / split),
             annotations_directory_path=str(tmp_path / "yolo" / "labels" / split),
-            data_yaml_path=str(tmp_path / "yolo" / "data.yaml"))
+            data_yaml_path=str(tmp_path / "yolo" / "data.yaml"),
+        )
         assert len(dataset) == len(stems)
 
 
 @pytest.mark.parametrize("split", [None, "train=0.5,val=0.5"])
-def test_coco_with_images_is_a_zip_pycocotools_reads_and_every_file_name_is_in_it(engine, resultset, tmp_path,
-                                                                                  split):
+def test_coco_with_images_is_a_zip_pycocotools_reads_and_every_file_name_is_in_it(engine, resultset, tmp_path, split):
     download = export(engine, resultset, "coco", split, seed=2)
     assert (download.file_name, download.mime) == ("street-rs-coco.zip", "application/zip")
     files = entries(download.data)
@@ -129,8 +141,9 @@ def test_coco_with_images_is_a_zip_pycocotools_reads_and_every_file_name_is_in_i
         coco = COCO(str(tmp_path / "coco" / "annotations" / annotation_file))
         folder = tmp_path / "coco" / "images" / part  # the image root a COCO reader is given with this JSON
         for image in coco.loadImgs(coco.getImgIds()):
-            assert (folder / image["file_name"]).read_bytes() == (root_of(engine, resultset) / image["file_name"]
-                                                                  ).read_bytes()
+            assert (folder / image["file_name"]).read_bytes() == (
+                root_of(engine, resultset) / image["file_name"]
+            ).read_bytes()
             found.append(image["file_name"])
     assert sorted(found) == sorted(FILES)
     assert len([n for n in files if n.startswith("images/")]) == len(FILES)
@@ -156,8 +169,7 @@ def test_a_missing_image_refuses_the_export_naming_it_and_leaves_no_file(engine,
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(BadInput) as refused:
-        write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="yolo", out=out,
-                     include_images=True)
+        write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="yolo", out=out, include_images=True)
     message = str(refused.value)
     assert "2 of 8 images cannot be read" in message and "'s03.png'" in message and "'s07.jpg'" in message
     assert "file not found" in message
@@ -174,8 +186,11 @@ def test_a_csv_has_nowhere_to_put_images(engine, resultset):
 def test_without_images_nothing_changes(engine, resultset):
     plain = build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="coco")
     assert plain.file_name == "street-rs.json" and json.loads(plain.data)["images"]
-    assert not [n for n in entries(build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id,
-                                                  format="yolo").data) if n.startswith("images/")]
+    assert not [
+        n
+        for n in entries(build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="yolo").data)
+        if n.startswith("images/")
+    ]
 
 
 MEASURE = textwrap.dedent("""
@@ -210,8 +225,14 @@ def test_images_are_streamed_so_memory_does_not_grow_with_them(engine, store_url
         (root / name).write_bytes((root / name).read_bytes() + b"\0" * BIG_IMAGE_BYTES)
     out = tmp_path / "out"
     out.mkdir()
-    done = subprocess.run([sys.executable, "-c", MEASURE, store_url, str(resultset.id), str(out)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, store_url, str(resultset.id), str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     growth = int(done.stdout)
     written = (out / "big.zip").stat().st_size
     assert written > BIG_IMAGES * BIG_IMAGE_BYTES
@@ -229,12 +250,20 @@ def test_a_prepared_export_reports_its_progress_and_lives_in_a_folder_of_its_own
     from core.exports import prepare_export, prepared, remove_prepared
 
     told: list[tuple[str, float]] = []
-    path = prepare_export(engine=engine, resultset_id=resultset.id, format="voc", actor=ADMIN, include_images=True,
-                          progress=lambda stage, fraction: told.append((stage, fraction)))
+    path = prepare_export(
+        engine=engine,
+        resultset_id=resultset.id,
+        format="voc",
+        actor=ADMIN,
+        include_images=True,
+        progress=lambda stage, fraction: told.append((stage, fraction)),
+    )
     assert path.parent.name.startswith(prepared.PREFIX) and path.parent.parent == Path(tempfile.gettempdir())
     assert told == [(f"images {n}/8", n / 8) for n in range(1, 9)]
-    assert path.read_bytes() == build_download(engine=engine, resultset_id=resultset.id, format="voc",
-                                               actor=ADMIN, include_images=True).data
+    assert (
+        path.read_bytes()
+        == build_download(engine=engine, resultset_id=resultset.id, format="voc", actor=ADMIN, include_images=True).data
+    )
 
     os.utime(path.parent, (0, 0))  # as if prepared long ago and never downloaded
     (root_of(engine, resultset) / FILES[0]).unlink()

@@ -17,12 +17,11 @@ import yaml
 from pycocotools.coco import COCO
 from sqlmodel import Session
 
-from core.jobs import ingest
-
-from core.store import models
 from core.exports import build_download, parse_split, write_export
+from core.jobs import ingest
 from core.jobs.summaries import image_root
 from core.review.resultsets import create_resultset
+from core.store import models
 from tests.builders import ADMIN, as_admin, write_detection_job
 from tests.resultset_builders import accept, result_ids
 
@@ -41,18 +40,33 @@ def resultset(engine, tmp_path):
     images = [{"id": i, "file_name": f, "width": 32, "height": 32} for i, f in enumerate(FILES, 1)]
     boxes = [(i, 1, [2, 2, 10, 10]) for i in range(1, 17)] + [(i, 3, [15, 15, 8, 8]) for i in range(1, 5)]
     files = write_detection_job(
-        tmp_path / "split", images=images, pre=[],
-        expert_annotations=[{"id": n, "image_id": i, "category_id": c, "bbox": b}
-                            for n, (i, c, b) in enumerate(boxes, 1)])
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+        tmp_path / "split",
+        images=images,
+        pre=[],
+        expert_annotations=[
+            {"id": n, "image_id": i, "category_id": c, "bbox": b} for n, (i, c, b) in enumerate(boxes, 1)
+        ],
+    )
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     accept(engine, result_ids(engine, job.id))
     return create_resultset(engine=engine, job_id=job.id, name="rs", actor=as_admin("lead"))
 
 
 def export(engine, resultset, fmt, split=None, **spec):
-    return build_download(actor=ADMIN, engine=engine, resultset_id=resultset.id, format=fmt,
-                          split=parse_split(split, **spec) if split else None)
+    return build_download(
+        actor=ADMIN,
+        engine=engine,
+        resultset_id=resultset.id,
+        format=fmt,
+        split=parse_split(split, **spec) if split else None,
+    )
 
 
 def entries(data: bytes) -> dict[str, bytes]:
@@ -72,8 +86,9 @@ def yolo_splits(files: dict[str, bytes]) -> dict[str, set[str]]:
 
 def assert_manifest_matches(files: dict[str, bytes]) -> dict:
     manifest = json.loads(files["manifest.json"])
-    assert manifest["files"] == {name: hashlib.sha256(data).hexdigest()
-                                 for name, data in files.items() if name != "manifest.json"}
+    assert manifest["files"] == {
+        name: hashlib.sha256(data).hexdigest() for name, data in files.items() if name != "manifest.json"
+    }
     return manifest
 
 
@@ -84,26 +99,43 @@ def test_yolo_split_follows_ultralytics_layout_and_every_image_is_in_one_split(e
     assert {split: len(stems) for split, stems in splits.items()} == {"train": 14, "val": 4, "test": 2}
     assert sorted(stem for stems in splits.values() for stem in stems) == [f.removesuffix(".png") for f in FILES]
     data_yaml = yaml.safe_load(files["data.yaml"])
-    assert data_yaml == {"path": ".", "train": "images/train", "val": "images/val", "test": "images/test", "nc": 3,
-                         "names": ["cat", "dog", "bird"]}
+    assert data_yaml == {
+        "path": ".",
+        "train": "images/train",
+        "val": "images/val",
+        "test": "images/test",
+        "nc": 3,
+        "names": ["cat", "dog", "bird"],
+    }
 
     manifest = assert_manifest_matches(files)
-    assert manifest["split"] == {"fractions": {"train": 0.7, "val": 0.2, "test": 0.1}, "seed": 7, "stratify": False,
-                                 "by": "image", "stratum": None}
+    assert manifest["split"] == {
+        "fractions": {"train": 0.7, "val": 0.2, "test": 0.1},
+        "seed": 7,
+        "stratify": False,
+        "by": "image",
+        "stratum": None,
+    }
     assert {name: part["images"] for name, part in manifest["counts"].items()} == {"train": 14, "val": 4, "test": 2}
     assert sum(part["classes"]["cat"] for part in manifest["counts"].values()) == 16
     assert sum(part["labels"] for part in manifest["counts"].values()) == 20
-    assert (manifest["job"]["name"], manifest["resultset"]["name"], manifest["resultset"]["created_by"],
-            manifest["format"], manifest["include_partial"]) == ("street", "rs", "lead", "yolo", False)
+    assert (
+        manifest["job"]["name"],
+        manifest["resultset"]["name"],
+        manifest["resultset"]["created_by"],
+        manifest["format"],
+        manifest["include_partial"],
+    ) == ("street", "rs", "lead", "yolo", False)
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_another_split(engine, resultset):
     first = export(engine, resultset, "yolo", "train=0.8,val=0.2", seed=1).data
     assert export(engine, resultset, "yolo", "train=0.8,val=0.2", seed=1).data == first
-    assert export(engine, resultset, "coco", "train=0.8,val=0.2", seed=1).data == \
+    assert (
         export(engine, resultset, "coco", "train=0.8,val=0.2", seed=1).data
-    others = [yolo_splits(entries(export(engine, resultset, "yolo", "train=0.8,val=0.2", seed=s).data))
-              for s in (2, 3)]
+        == export(engine, resultset, "coco", "train=0.8,val=0.2", seed=1).data
+    )
+    others = [yolo_splits(entries(export(engine, resultset, "yolo", "train=0.8,val=0.2", seed=s).data)) for s in (2, 3)]
     assert any(other != yolo_splits(entries(first)) for other in others)
 
 
@@ -154,8 +186,10 @@ def test_supervision_reads_each_yolo_split(engine, resultset, tmp_path):
         for stem in stems:
             shutil.copy(root / f"{stem}.png", folder)
         dataset = sv.DetectionDataset.from_yolo(
-            images_directory_path=str(folder), annotations_directory_path=str(tmp_path / "yolo" / "labels" / split),
-            data_yaml_path=str(tmp_path / "yolo" / "data.yaml"))
+            images_directory_path=str(folder),
+            annotations_directory_path=str(tmp_path / "yolo" / "labels" / split),
+            data_yaml_path=str(tmp_path / "yolo" / "data.yaml"),
+        )
         assert len(dataset) == len(stems)
         total += sum(len(d) for _, _, d in dataset)
     assert total == 20
@@ -178,6 +212,9 @@ def test_voc_split_lists_image_sets_and_csv_gets_a_split_column(engine, resultse
 def test_an_unsplit_zip_carries_a_manifest_too(engine, resultset, tmp_path):
     path = write_export(actor=ADMIN, engine=engine, resultset_id=resultset.id, format="voc", out=tmp_path)
     manifest = assert_manifest_matches(entries(Path(path).read_bytes()))
-    assert manifest["split"] is None and manifest["left_out"] == {"pending": 0, "rejected": 0,
-                                                                  "accepted_since_saved": 0}
+    assert manifest["split"] is None and manifest["left_out"] == {
+        "pending": 0,
+        "rejected": 0,
+        "accepted_since_saved": 0,
+    }
     assert manifest["counts"] == {"all": {"images": 20, "labels": 20, "classes": {"cat": 16, "dog": 0, "bird": 4}}}

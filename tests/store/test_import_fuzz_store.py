@@ -15,11 +15,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from core.jobs import ingest
-
-from core.store import models
 from core.auth.access import operator
 from core.domain.errors import BadInput
+from core.jobs import ingest
+from core.store import models
 from tests.builders import PRE_RESULTS, table_counts
 from tests.fuzz_inputs import FUZZ, mutated_csv, mutated_json
 from tests.malformed_corpus import (
@@ -47,30 +46,59 @@ def standard(tmp_path: Path) -> StandardFiles:
 
 @pytest.fixture
 def existing(engine: Engine, standard: StandardFiles) -> models.LabelJob:
-    return ingest.import_detection(engine=engine, name="existing", images_dir=standard.images_dir,
-                                   pre_path=standard.pre_path, expert_path=standard.expert_path, actor=ACTOR)
+    return ingest.import_detection(
+        engine=engine,
+        name="existing",
+        images_dir=standard.images_dir,
+        pre_path=standard.pre_path,
+        expert_path=standard.expert_path,
+        actor=ACTOR,
+    )
 
 
-def detection(engine: Engine, files: StandardFiles, *, expert_path: Path | None = None, pre_path: Path | None = None,
-              check_image_files: bool = True) -> Attempt:
+def detection(
+    engine: Engine,
+    files: StandardFiles,
+    *,
+    expert_path: Path | None = None,
+    pre_path: Path | None = None,
+    check_image_files: bool = True,
+) -> Attempt:
     return lambda name, replace: ingest.import_detection(
-        engine=engine, name=name, images_dir=files.images_dir, expert_path=expert_path or files.expert_path,
-        pre_path=pre_path or files.pre_path, replace=replace, check_image_files=check_image_files, actor=ACTOR,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        expert_path=expert_path or files.expert_path,
+        pre_path=pre_path or files.pre_path,
+        replace=replace,
+        check_image_files=check_image_files,
+        actor=ACTOR,
     )
 
 
 def predictions(engine: Engine, files: StandardFiles, path: Path, *, check_image_files: bool = True) -> Attempt:
     return lambda name, replace: ingest.import_auto_predictions(
-        engine=engine, name=name, images_dir=files.images_dir, predictions_path=path, replace=replace,
-        check_image_files=check_image_files, actor=ACTOR,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        predictions_path=path,
+        replace=replace,
+        check_image_files=check_image_files,
+        actor=ACTOR,
     )
 
 
-def classification(engine: Engine, files: StandardFiles, path: Path, *, classes: tuple[str, ...] | None,
-                   check_image_files: bool = True) -> Attempt:
+def classification(
+    engine: Engine, files: StandardFiles, path: Path, *, classes: tuple[str, ...] | None, check_image_files: bool = True
+) -> Attempt:
     return lambda name, replace: ingest.import_classification(
-        engine=engine, name=name, images_dir=files.images_dir, csv_path=path,
-        classes=None if classes is None else list(classes), replace=replace, check_image_files=check_image_files,
+        engine=engine,
+        name=name,
+        images_dir=files.images_dir,
+        csv_path=path,
+        classes=None if classes is None else list(classes),
+        replace=replace,
+        check_image_files=check_image_files,
         actor=ACTOR,
     )
 
@@ -78,13 +106,16 @@ def classification(engine: Engine, files: StandardFiles, path: Path, *, classes:
 def store_state(engine: Engine, data_dir: Path) -> tuple:
     """Every row of the tables an import writes, every table's count, and the data folder's files."""
     with engine.connect() as conn:
-        rows = {m.__tablename__: [tuple(r) for r in conn.execute(select(m.__table__).order_by(m.__table__.c.id))]
-                for m in WATCHED}
+        rows = {
+            m.__tablename__: [tuple(r) for r in conn.execute(select(m.__table__).order_by(m.__table__.c.id))]
+            for m in WATCHED
+        }
     return rows, table_counts(engine), files_of(data_dir)
 
 
-def refused_or_imported(engine: Engine, data_dir: Path, attempt: Attempt, *, name: str,
-                        replace: bool = False) -> BadInput | models.LabelJob:
+def refused_or_imported(
+    engine: Engine, data_dir: Path, attempt: Attempt, *, name: str, replace: bool = False
+) -> BadInput | models.LabelJob:
     """Run `attempt`: a refusal must leave the store and the data folder as they were; an import adds one job
     whose samples and results are all there. Any other exception is let through, after checking that it, too,
     changed nothing."""
@@ -101,10 +132,12 @@ def refused_or_imported(engine: Engine, data_dir: Path, attempt: Attempt, *, nam
     assert counts["labeljob"] == before[1]["labeljob"] + (0 if replace else 1)
     with engine.connect() as conn:
         stored = conn.execute(select(models.LabelJob.__table__).where(models.LabelJob.__table__.c.name == name)).all()
-        samples = conn.execute(select(models.Sample.__table__.c.id)
-                               .where(models.Sample.__table__.c.job_id == job.id)).all()
-        results = conn.execute(select(models.Result.__table__.c.id)
-                               .where(models.Result.__table__.c.job_id == job.id)).all()
+        samples = conn.execute(
+            select(models.Sample.__table__.c.id).where(models.Sample.__table__.c.job_id == job.id)
+        ).all()
+        results = conn.execute(
+            select(models.Result.__table__.c.id).where(models.Result.__table__.c.job_id == job.id)
+        ).all()
     assert len(stored) == 1 and (len(samples), len(results)) == (job.image_count, job.result_count)
     return job
 
@@ -126,8 +159,9 @@ def corpus_attempt(case: CorpusCase, service: str, engine: Engine, standard: Sta
     return detection(engine, standard, expert_path=case.path, check_image_files=check)
 
 
-def check_corpus_case(case: CorpusCase, service: str, engine: Engine, standard: StandardFiles, data_dir: Path,
-                      name: str) -> None:
+def check_corpus_case(
+    case: CorpusCase, service: str, engine: Engine, standard: StandardFiles, data_dir: Path, name: str
+) -> None:
     outcome = refused_or_imported(engine, data_dir, corpus_attempt(case, service, engine, standard), name=name)
     if case.outcome == "accepted":
         assert isinstance(outcome, models.LabelJob), f"{case.file} was refused:\n{outcome}"
@@ -142,7 +176,12 @@ def check_corpus_case(case: CorpusCase, service: str, engine: Engine, standard: 
 
 @pytest.mark.parametrize(("role", "service"), SERVICES, ids=[f"{r}-{s}" for r, s in SERVICES])
 def test_every_corpus_file_imports_or_is_refused_changing_nothing(
-    role: str, service: str, engine: Engine, existing, standard: StandardFiles, data_dir: Path,
+    role: str,
+    service: str,
+    engine: Engine,
+    existing,
+    standard: StandardFiles,
+    data_dir: Path,
     subtests: pytest.Subtests,
 ):
     """One store for all the files of a role (a store per file costs a minute on PostgreSQL); a subtest each."""
@@ -171,11 +210,16 @@ def _record(outcome: BadInput | models.LabelJob) -> None:
 
 @settings(FUZZ, max_examples=40)
 @given(data=st.data())
-def test_a_mutated_coco_import_is_refused_changing_nothing(data: st.DataObject, engine: Engine, existing,
-                                                          standard: StandardFiles, data_dir: Path, tmp_path: Path):
+def test_a_mutated_coco_import_is_refused_changing_nothing(
+    data: st.DataObject, engine: Engine, existing, standard: StandardFiles, data_dir: Path, tmp_path: Path
+):
     which = data.draw(st.sampled_from(["expert", "pre results", "pre dataset", "predictions"]), label="mutated file")
-    base = {"expert": valid_dataset(), "predictions": valid_dataset(), "pre results": PRE_RESULTS,
-            "pre dataset": valid_pre_dataset()}[which]
+    base = {
+        "expert": valid_dataset(),
+        "predictions": valid_dataset(),
+        "pre results": PRE_RESULTS,
+        "pre dataset": valid_pre_dataset(),
+    }[which]
     folder, name = example_dir(tmp_path)
     path = folder / ("pre.json" if which.startswith("pre ") else f"{which}.json")
     path.write_bytes(data.draw(mutated_json(base), label="bytes"))
@@ -194,8 +238,9 @@ def test_a_mutated_coco_import_is_refused_changing_nothing(data: st.DataObject, 
 
 @settings(FUZZ, max_examples=40)
 @given(data=st.data())
-def test_a_mutated_csv_import_is_refused_changing_nothing(data: st.DataObject, engine: Engine, existing,
-                                                         standard: StandardFiles, data_dir: Path, tmp_path: Path):
+def test_a_mutated_csv_import_is_refused_changing_nothing(
+    data: st.DataObject, engine: Engine, existing, standard: StandardFiles, data_dir: Path, tmp_path: Path
+):
     folder, name = example_dir(tmp_path)
     path = folder / "labels.csv"
     path.write_bytes(data.draw(mutated_csv(), label="bytes"))
@@ -206,4 +251,3 @@ def test_a_mutated_csv_import_is_refused_changing_nothing(data: st.DataObject, e
     _record(outcome)
     if isinstance(outcome, BadInput):
         assert_names_where(outcome, [path, standard.images_dir])
-

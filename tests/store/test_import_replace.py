@@ -3,23 +3,12 @@ and without an existing job it just imports."""
 
 from __future__ import annotations
 
-from core.jobs import ingest
 from core.analysis.results_frame import load_results
-from core.jobs.lookup import get_job
 from core.analysis.stats import job_stats
-from tests.builders import (
-    ADMIN,
-    EXPERT_ANNOTATIONS,
-    job_rows,
-    table_counts,
-    write_detection_job,
-)
-from tests.store.import_store_helpers import (
-    import_fruit,
-    import_standard,
-    stored_results,
-)
-
+from core.jobs import ingest
+from core.jobs.lookup import get_job
+from tests.builders import ADMIN, EXPERT_ANNOTATIONS, job_rows, table_counts, write_detection_job
+from tests.store.import_store_helpers import import_fruit, import_standard, stored_results
 
 # ---- replace ---------------------------------------------------------------------------------------------------
 
@@ -29,11 +18,20 @@ def test_replace_swaps_the_job_for_the_new_one(engine, tmp_path):
     old_frame = load_results(engine, old)  # caches the old revision's frame on disk
     old_rows = job_rows(engine, old.id)
     files = write_detection_job(tmp_path / "new", expert_annotations=[a for a in EXPERT_ANNOTATIONS if a["id"] != 5])
-    new = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path, replace=True)
+    new = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+        replace=True,
+    )
     assert new.data_revision == old.data_revision + 1 == 2
     assert new.result_count == 6
-    assert job_rows(engine, old.id) == {"labeljob": [], "sample": [], "result": [], "reviewstate": []} or new.id == old.id
+    assert (
+        job_rows(engine, old.id) == {"labeljob": [], "sample": [], "result": [], "reviewstate": []} or new.id == old.id
+    )
     counts = table_counts(engine)
     assert (counts["labeljob"], counts["labelspec"], counts["labelclass"]) == (1, 1, 3)
     assert (counts["sample"], counts["result"]) == (2, 6)

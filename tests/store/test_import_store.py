@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs import ingest
-from core.domain.errors import BadInput
-from core.jobs.summaries import image_root
 from core.analysis.results_frame import load_results
-from core.jobs.lookup import get_job
 from core.analysis.stats import job_stats
+from core.domain.errors import BadInput
+from core.jobs import ingest
+from core.jobs.lookup import get_job
+from core.jobs.summaries import image_root
 from tests.builders import (
     ADMIN,
     CLASSIFICATION_ROWS,
@@ -36,7 +36,6 @@ from tests.store.import_store_helpers import (
     stored_samples,
 )
 
-
 # ---- detection -------------------------------------------------------------------------------------------------
 
 
@@ -60,7 +59,11 @@ def test_detection_import_with_dataset_format_pre_labels_gives_the_same_results(
 def test_pre_labels_with_an_extra_class_add_it_to_the_spec(engine, tmp_path):
     job = import_standard(engine, tmp_path / "in", pre=pre_as_dataset(extra_class=True))
     assert stored_classes(engine, job.id) == [
-        ("cat", "cat", 0), ("dog", "dog", 1), ("bird", "bird", 2), ("truck", "Truck", 3)]
+        ("cat", "cat", 0),
+        ("dog", "dog", 1),
+        ("bird", "bird", 2),
+        ("truck", "Truck", 3),
+    ]
     truck = ("a.png", "removed", None, "truck", True, None, None, None, None, 0.4)
     assert_results(stored_results(engine, job.id), EXPECTED_RESULTS[:3] + [truck] + EXPECTED_RESULTS[3:])
     stats = job_stats(engine=engine, job_id=job.id)
@@ -74,16 +77,23 @@ def test_the_iou_threshold_given_at_import_decides_the_matching(engine, tmp_path
     assert job.iou_threshold == 0.6
     kinds = [r[1] for r in stored_results(engine, job.id)]
     # The two IoU-0.5 pairs (a.png cat, b.png dog) no longer match: each is an added and a removed result.
-    assert sorted(kinds) == sorted(["unchanged", "relabeled", "added", "added", "added", "removed", "removed",
-                                    "removed"])
+    assert sorted(kinds) == sorted(
+        ["unchanged", "relabeled", "added", "added", "added", "removed", "removed", "removed"]
+    )
     assert job.result_count == 8
 
 
 def test_an_image_without_boxes_is_a_sample_without_results(engine, tmp_path):
     images = IMAGES + [{"id": 3, "file_name": "sub/c.png", "width": 30, "height": 20}]
     files = write_detection_job(tmp_path / "in", images=images)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     assert job.image_count == 3 and job.result_count == 6
     assert stored_samples(engine, job.id)[-1] == ("sub/c.png", 30, 20)
 
@@ -91,8 +101,14 @@ def test_an_image_without_boxes_is_a_sample_without_results(engine, tmp_path):
 def test_a_box_a_hair_past_the_border_is_clipped(engine, tmp_path):
     anns = EXPERT_ANNOTATIONS + [{"id": 6, "image_id": 1, "category_id": 1, "bbox": [95.5, -0.5, 5, 5]}]
     files = write_detection_job(tmp_path / "in", expert_annotations=anns)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     frame = load_results(engine, get_job(engine, job.id))
     clipped = frame.filter(frame["expert_x"] == 95.5).row(0, named=True)
     assert (clipped["expert_y"], clipped["expert_w"], clipped["expert_h"]) == (0.0, 4.5, 4.5)
@@ -123,8 +139,9 @@ def test_results_frame_matches_the_store(engine, tmp_path):
 def test_auto_label_job_stores_its_predictions(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     predictions = write_json(tmp_path / "in" / "predictions.json", pre_as_dataset())
-    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
-                                          predictions_path=predictions)
+    auto = ingest.import_auto_predictions(
+        actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir, predictions_path=predictions
+    )
     assert (auto.kind, auto.tag, auto.status, auto.result_count) == ("auto", "LA-OD", "READY", 0)
     assert table_counts(engine)["prediction"] == 5
     with pytest.raises(BadInput, match="auto label job"):
@@ -134,16 +151,28 @@ def test_auto_label_job_stores_its_predictions(engine, tmp_path):
 @pytest.mark.parametrize("pre_format", ["results", "dataset"])
 def test_tied_pre_boxes_match_in_file_order_in_both_formats(engine, tmp_path, pre_format):
     """Two pre boxes equal to the expert box (IoU 1 both): the first in the file wins, whatever its class."""
-    tied = [{"image_id": 1, "category_id": 2, "bbox": [10, 10, 20, 20], "score": 0.9},
-            {"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.8}]
-    pre = tied if pre_format == "results" else {
-        "images": list(reversed(IMAGES)), "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
-        "annotations": [{"id": i, **t} for i, t in enumerate(tied, 1)],
-    }
+    tied = [
+        {"image_id": 1, "category_id": 2, "bbox": [10, 10, 20, 20], "score": 0.9},
+        {"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.8},
+    ]
+    pre = (
+        tied
+        if pre_format == "results"
+        else {
+            "images": list(reversed(IMAGES)),
+            "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
+            "annotations": [{"id": i, **t} for i, t in enumerate(tied, 1)],
+        }
+    )
     files = write_detection_job(tmp_path / "in", expert_annotations=EXPERT_ANNOTATIONS[:1], pre=pre)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="tied", images_dir=files.images_dir,
-                                  pre_path=files.pre_path,
-                                  expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="tied",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     assert [r[1:4] for r in stored_results(engine, job.id)] == [("relabeled", "cat", "dog"), ("removed", None, "cat")]
 
 
@@ -156,19 +185,26 @@ def test_classification_import(engine, tmp_path):
     assert (job.image_count, job.result_count) == (4, 4)
     assert stored_samples(engine, job.id) == [(f"c{i}.png", 32, 24) for i in range(1, 5)]
     assert stored_classes(engine, job.id) == [("apple", "apple", 0), ("pear", "pear", 1), ("plum", "plum", 2)]
-    assert_results(stored_results(engine, job.id), [
-        ("c1.png", "unchanged", "apple", "apple", False, None, None, None, None, 0.9),
-        ("c2.png", "relabeled", "pear", "apple", True, None, None, None, None, 0.6),
-        ("c3.png", "unchanged", "pear", "pear", False, None, None, None, None, None),
-        ("c4.png", "relabeled", "apple", "plum", True, None, None, None, None, 0.3),
-    ])
+    assert_results(
+        stored_results(engine, job.id),
+        [
+            ("c1.png", "unchanged", "apple", "apple", False, None, None, None, None, 0.9),
+            ("c2.png", "relabeled", "pear", "apple", True, None, None, None, None, 0.6),
+            ("c3.png", "unchanged", "pear", "pear", False, None, None, None, None, None),
+            ("c4.png", "relabeled", "apple", "plum", True, None, None, None, None, 0.3),
+        ],
+    )
 
 
 def test_classification_classes_given_keep_their_order_and_unused_ones(engine, tmp_path):
     job = import_fruit(engine, tmp_path / "in", classes=["plum", "pear", "apple", "kiwi"])
     assert [c[0] for c in stored_classes(engine, job.id)] == ["plum", "pear", "apple", "kiwi"]
     assert [r[2:4] for r in stored_results(engine, job.id)] == [
-        ("apple", "apple"), ("pear", "apple"), ("pear", "pear"), ("apple", "plum")]
+        ("apple", "apple"),
+        ("pear", "apple"),
+        ("pear", "pear"),
+        ("apple", "plum"),
+    ]
 
 
 def test_classification_stats(engine, tmp_path):
@@ -186,6 +222,7 @@ def test_classification_stats(engine, tmp_path):
 def test_classification_import_into_a_data_folder_image_root(engine, data_dir):
     files = write_classification_job(data_dir / "fruit")
     write_image(files.images_dir / "unused.png", 5, 5)  # files the CSV does not name are simply not samples
-    job = ingest.import_classification(actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir,
-                                       csv_path=files.csv_path)
+    job = ingest.import_classification(
+        actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir, csv_path=files.csv_path
+    )
     assert job.image_root == "fruit/images" and job.image_count == len(CLASSIFICATION_ROWS)

@@ -10,22 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from core.jobs import ingest
-from core.domain.errors import BadInput
 from core.analysis.results_frame import job_samples
-from tests.builders import (
-    ADMIN,
-    IMAGES,
-    ROTATED_SIZE,
-    job_rows,
-    table_counts,
-    write_detection_job,
-)
+from core.domain.errors import BadInput
+from core.jobs import ingest
+from tests.builders import ADMIN, IMAGES, ROTATED_SIZE, job_rows, table_counts, write_detection_job
+
 # Imported for their @case functions, which fill CASES in this order (the order of the old single module).
-from tests.store import import_refusals_labels, import_refusals_files, import_refusals_csv  # noqa: F401
+from tests.store import import_refusals_csv, import_refusals_files, import_refusals_labels  # noqa: F401
 from tests.store.import_refusals import CASES, Attempt, anns_with, detection
 from tests.store.import_refusals_files import rotated_photo_job
-
 
 # ---- the tests -------------------------------------------------------------------------------------------------
 
@@ -33,8 +26,14 @@ from tests.store.import_refusals_files import rotated_photo_job
 @pytest.fixture
 def existing(engine: Engine, tmp_path: Path) -> int:
     files = write_detection_job(tmp_path / "existing")
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="existing", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="existing",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     return job.id
 
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.domain.errors import NotFound
 from core.analysis.stats import job_stats
-from tests.store.import_store_helpers import (
-    import_standard,
-    set_states,
-)
-
+from core.domain.errors import NotFound
+from tests.store.import_store_helpers import import_standard, set_states
 
 # ---- stats -----------------------------------------------------------------------------------------------------
 
@@ -25,7 +21,9 @@ def test_detection_stats_equal_hand_counts(engine, tmp_path):
     assert stats["by_state"] == {"pending": 2, "accepted": 3, "rejected": 1}
     assert stats["change_kinds"] == {"unchanged": 1, "adjusted": 2, "relabeled": 1, "added": 1, "removed": 1}
     assert stats["class_changed"] == {
-        "cat": {"true": 0, "false": 2}, "dog": {"true": 1, "false": 1}, "bird": {"true": 1, "false": 0},
+        "cat": {"true": 0, "false": 2},
+        "dog": {"true": 1, "false": 1},
+        "bird": {"true": 1, "false": 0},
         "(removed)": {"true": 1, "false": 0},
     }
     assert stats["class_changed_share"] == 0.5
@@ -42,8 +40,11 @@ def test_detection_stats_equal_hand_counts(engine, tmp_path):
 
 
 def test_detection_stats_keep_a_removed_row_when_nothing_was_removed(engine, tmp_path):
-    job = import_standard(engine, tmp_path / "in", pre=[r for r in [
-        {"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]])
+    job = import_standard(
+        engine,
+        tmp_path / "in",
+        pre=[r for r in [{"image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "score": 0.9}]],
+    )
     stats = job_stats(engine=engine, job_id=job.id)
     assert stats["class_changed"]["(removed)"] == {"true": 0, "false": 0}
     assert stats["change_kinds"] == {"unchanged": 1, "adjusted": 0, "relabeled": 0, "added": 4, "removed": 0}

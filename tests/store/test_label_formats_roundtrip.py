@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from core.analysis.stats import job_stats
 from core.jobs import ingest
 from core.labels.formats import detect_format
-from core.analysis.stats import job_stats
 from tests.builders import (
     ADMIN,
     CATEGORIES,
@@ -56,61 +56,98 @@ def write_with_supervision(root: Path, images_dir: Path, annotations: list[dict[
         rows = boxes_of(annotations, image["id"])
         xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in (a["bbox"] for a in rows)], dtype=float)
         detections[str(images_dir / image["file_name"])] = sv.Detections(
-            xyxy=xyxy.reshape(-1, 4), class_id=np.array([a["category_id"] - 1 for a in rows], dtype=int))
+            xyxy=xyxy.reshape(-1, 4), class_id=np.array([a["category_id"] - 1 for a in rows], dtype=int)
+        )
     dataset = sv.DetectionDataset(classes=CLASSES, images=list(detections), annotations=detections)
-    dataset.as_yolo(annotations_directory_path=str(root / "yolo" / "labels"),
-                    data_yaml_path=str(root / "yolo" / "data.yaml"))
+    dataset.as_yolo(
+        annotations_directory_path=str(root / "yolo" / "labels"), data_yaml_path=str(root / "yolo" / "data.yaml")
+    )
     dataset.as_pascal_voc(annotations_directory_path=str(root / "voc"))
 
 
-def write_cvat(path: Path, *, boxes: dict[str, list[tuple]] | None = None, tags: dict[str, list[tuple]] | None = None,
-               classes: list[str] = CLASSES, images: list[dict[str, Any]] = IMAGES, extra: str = "") -> Path:
+def write_cvat(
+    path: Path,
+    *,
+    boxes: dict[str, list[tuple]] | None = None,
+    tags: dict[str, list[tuple]] | None = None,
+    classes: list[str] = CLASSES,
+    images: list[dict[str, Any]] = IMAGES,
+    extra: str = "",
+) -> Path:
     """CVAT for images 1.1 as CVAT's own export writes it (cvat/apps/dataset_manager/formats/cvat.py): <version>,
     <meta><task> with its <labels>, one <image id name width height> per frame holding <box label occluded source
     xtl ytl xbr ybr z_order> with <attribute>s and <tag label source>; plus a polygon, which the reader ignores.
     boxes: file name -> (label, x, y, w, h[, score]); tags: file name -> (label[, score])."""
-    labels = "".join(f"<label><name>{n}</name><color>#33ddff</color><type>any</type><attributes/></label>"
-                     for n in classes)
+    labels = "".join(
+        f"<label><name>{n}</name><color>#33ddff</color><type>any</type><attributes/></label>" for n in classes
+    )
     body = []
     for k, image in enumerate(images):
         name = image["file_name"]
         inner = []
         for label, x, y, w, h, *score in (boxes or {}).get(name, []):
             attributes = '<attribute name="visibility">full</attribute>' + (
-                f'<attribute name="score">{score[0]}</attribute>' if score else "")
-            inner.append(f'<box label="{label}" source="manual" occluded="0" xtl="{x:.2f}" ytl="{y:.2f}" '
-                         f'xbr="{x + w:.2f}" ybr="{y + h:.2f}" z_order="0">{attributes}</box>')
+                f'<attribute name="score">{score[0]}</attribute>' if score else ""
+            )
+            inner.append(
+                f'<box label="{label}" source="manual" occluded="0" xtl="{x:.2f}" ytl="{y:.2f}" '
+                f'xbr="{x + w:.2f}" ybr="{y + h:.2f}" z_order="0">{attributes}</box>'
+            )
         for label, *score in (tags or {}).get(name, []):
             attributes = f'<attribute name="score">{score[0]}</attribute>' if score else ""
             inner.append(f'<tag label="{label}" source="manual">{attributes}</tag>')
-        inner.append(f'<polygon label="{classes[0]}" source="manual" occluded="0" points="1.0,1.0;3.0,1.0;2.0,3.0" '
-                     'z_order="0"/>')
-        body.append(f'<image id="{k}" name={quoteattr(name)} width="{image["width"]}" height="{image["height"]}">'
-                    + "".join(inner) + "</image>")
+        inner.append(
+            f'<polygon label="{classes[0]}" source="manual" occluded="0" points="1.0,1.0;3.0,1.0;2.0,3.0" z_order="0"/>'
+        )
+        body.append(
+            f'<image id="{k}" name={quoteattr(name)} width="{image["width"]}" height="{image["height"]}">'
+            + "".join(inner)
+            + "</image>"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta><task><id>7</id>'
         f"<name>street</name><size>{len(images)}</size><mode>annotation</mode><labels>{labels}</labels></task>"
         "<dumped>2026-11-29 16:00:00.000000+00:00</dumped></meta>" + "".join(body) + extra + "</annotations>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
-def ls_rectangle(label: str, x: float, y: float, w: float, h: float, width: int, height: int,
-                 score: float | None = None) -> dict[str, Any]:
+def ls_rectangle(
+    label: str, x: float, y: float, w: float, h: float, width: int, height: int, score: float | None = None
+) -> dict[str, Any]:
     """A rectanglelabels result as Label Studio exports it: x, y, width, height in percent of the image."""
-    result = {"id": f"r{label}{x}{y}", "type": "rectanglelabels", "from_name": "label", "to_name": "image",
-              "original_width": width, "original_height": height, "image_rotation": 0,
-              "value": {"x": 100 * x / width, "y": 100 * y / height, "width": 100 * w / width,
-                        "height": 100 * h / height, "rotation": 0, "rectanglelabels": [label]}}
+    result = {
+        "id": f"r{label}{x}{y}",
+        "type": "rectanglelabels",
+        "from_name": "label",
+        "to_name": "image",
+        "original_width": width,
+        "original_height": height,
+        "image_rotation": 0,
+        "value": {
+            "x": 100 * x / width,
+            "y": 100 * y / height,
+            "width": 100 * w / width,
+            "height": 100 * h / height,
+            "rotation": 0,
+            "rectanglelabels": [label],
+        },
+    }
     if score is not None:
         result["score"] = score
     return result
 
 
 def ls_choice(label: str, score: float | None = None) -> dict[str, Any]:
-    result = {"id": f"c{label}", "type": "choices", "from_name": "choice", "to_name": "image",
-              "value": {"choices": [label]}}
+    result = {
+        "id": f"c{label}",
+        "type": "choices",
+        "from_name": "choice",
+        "to_name": "image",
+        "value": {"choices": [label]},
+    }
     if score is not None:
         result["score"] = score
     return result
@@ -119,14 +156,26 @@ def ls_choice(label: str, score: float | None = None) -> dict[str, Any]:
 def ls_task(index: int, image: str, annotation: list | None, prediction: list | None) -> dict[str, Any]:
     """A task of Label Studio's JSON export, image uploaded through the UI (the /data/upload/<project>/<8 hex>-
     prefix Label Studio puts on uploads)."""
-    task: dict[str, Any] = {"id": 100 + index, "data": {"image": f"/data/upload/3/{index:08x}-{image}"},
-                            "annotations": [], "predictions": [], "meta": {}, "project": 3,
-                            "created_at": "2026-11-29T16:00:00.000000Z"}
+    task: dict[str, Any] = {
+        "id": 100 + index,
+        "data": {"image": f"/data/upload/3/{index:08x}-{image}"},
+        "annotations": [],
+        "predictions": [],
+        "meta": {},
+        "project": 3,
+        "created_at": "2026-11-29T16:00:00.000000Z",
+    }
     if annotation is not None:
         task["annotations"] = [
             {"id": 1, "result": [], "was_cancelled": True, "ground_truth": False},  # a skipped attempt: not read
-            {"id": 2, "completed_by": 1, "result": annotation, "was_cancelled": False, "ground_truth": False,
-             "lead_time": 12.5},
+            {
+                "id": 2,
+                "completed_by": 1,
+                "result": annotation,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "lead_time": 12.5,
+            },
         ]
     if prediction is not None:
         task["predictions"] = [{"id": 9, "model_version": "yolo-v1", "score": 0.5, "result": prediction}]
@@ -138,11 +187,17 @@ def write_label_studio(path: Path, *, expert: list[dict], pre: list[dict]) -> Pa
     tasks = []
     for k, image in enumerate(IMAGES):
         size = (image["width"], image["height"])
-        tasks.append(ls_task(k, image["file_name"],
-                             [ls_rectangle(class_name(a["category_id"]), *a["bbox"], *size)
-                              for a in boxes_of(expert, image["id"])],
-                             [ls_rectangle(class_name(a["category_id"]), *a["bbox"], *size, score=a.get("score"))
-                              for a in boxes_of(pre, image["id"])]))
+        tasks.append(
+            ls_task(
+                k,
+                image["file_name"],
+                [ls_rectangle(class_name(a["category_id"]), *a["bbox"], *size) for a in boxes_of(expert, image["id"])],
+                [
+                    ls_rectangle(class_name(a["category_id"]), *a["bbox"], *size, score=a.get("score"))
+                    for a in boxes_of(pre, image["id"])
+                ],
+            )
+        )
     return write_json(path, tasks)
 
 
@@ -151,7 +206,8 @@ def by_file(annotations: list[dict[str, Any]]) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for a in annotations:
         out.setdefault(names[a["image_id"]], []).append(
-            (class_name(a["category_id"]), *a["bbox"], *([a["score"]] if "score" in a else [])))
+            (class_name(a["category_id"]), *a["bbox"], *([a["score"]] if "score" in a else []))
+        )
     return out
 
 
@@ -166,8 +222,10 @@ def written(tmp_path):
         "coco": (files.expert_path, files.pre_path),
         "yolo": (tmp_path / "expert" / "yolo", tmp_path / "pre" / "yolo"),
         "voc": (tmp_path / "expert" / "voc", tmp_path / "pre" / "voc"),
-        "cvat": (write_cvat(tmp_path / "expert.xml", boxes=by_file(EXPERT_ANNOTATIONS)),
-                 write_cvat(tmp_path / "pre.xml", boxes=by_file(PRE_RESULTS))),
+        "cvat": (
+            write_cvat(tmp_path / "expert.xml", boxes=by_file(EXPERT_ANNOTATIONS)),
+            write_cvat(tmp_path / "pre.xml", boxes=by_file(PRE_RESULTS)),
+        ),
         "label_studio": (ls, ls),
     }
     return paths, files.images_dir
@@ -189,44 +247,59 @@ def _close(got: Any, expected: Any) -> bool:
 
 
 def imported_stats(engine, *, name: str, images_dir: Path, expert: Path, pre: Path, **kwargs) -> dict[str, Any]:
-    job = ingest.import_detection(engine=engine, name=name, images_dir=images_dir, expert_path=expert, pre_path=pre,
-                                  actor=ADMIN, **kwargs)
+    job = ingest.import_detection(
+        engine=engine, name=name, images_dir=images_dir, expert_path=expert, pre_path=pre, actor=ADMIN, **kwargs
+    )
     return job_stats(engine=engine, job_id=job.id)
 
 
 @pytest.mark.parametrize("fmt", ["yolo", "voc", "cvat", "label_studio"])
 def test_each_format_imports_to_the_stats_of_its_coco_import(engine, written, fmt):
     paths, images_dir = written
-    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0],
-                              pre=paths["coco"][1])
+    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0], pre=paths["coco"][1])
     expert, pre = paths[fmt]
     assert detect_format(expert) == fmt and detect_format(pre) == fmt
     _close(imported_stats(engine, name=fmt, images_dir=images_dir, expert=expert, pre=pre), expected)
-    named = imported_stats(engine, name=f"{fmt} named", images_dir=images_dir, expert=expert, pre=pre,
-                           expert_format=fmt, pre_format=fmt)
+    named = imported_stats(
+        engine, name=f"{fmt} named", images_dir=images_dir, expert=expert, pre=pre, expert_format=fmt, pre_format=fmt
+    )
     _close(named, expected)
 
 
 def test_formats_mix_cvat_expert_labels_with_yolo_pre_labels(engine, written):
     paths, images_dir = written
-    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0],
-                              pre=paths["coco"][1])
-    _close(imported_stats(engine, name="mixed", images_dir=images_dir, expert=paths["cvat"][0],
-                          pre=paths["yolo"][1]), expected)
-    _close(imported_stats(engine, name="mixed too", images_dir=images_dir, expert=paths["label_studio"][0],
-                          pre=paths["voc"][1]), expected)
+    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0], pre=paths["coco"][1])
+    _close(
+        imported_stats(engine, name="mixed", images_dir=images_dir, expert=paths["cvat"][0], pre=paths["yolo"][1]),
+        expected,
+    )
+    _close(
+        imported_stats(
+            engine, name="mixed too", images_dir=images_dir, expert=paths["label_studio"][0], pre=paths["voc"][1]
+        ),
+        expected,
+    )
 
 
 def pre_confidences(engine, job_id: int) -> list[float | None]:
     with engine.connect() as conn:
-        return list(conn.execute(text("SELECT pre_confidence FROM result WHERE job_id = :j ORDER BY id"),
-                                 {"j": job_id}).scalars())
+        return list(
+            conn.execute(
+                text("SELECT pre_confidence FROM result WHERE job_id = :j ORDER BY id"), {"j": job_id}
+            ).scalars()
+        )
 
 
 def test_pre_label_confidences_come_from_yolo_s_sixth_column_cvat_and_label_studio_scores(engine, written, tmp_path):
     paths, images_dir = written
-    coco = ingest.import_detection(engine=engine, name="coco", images_dir=images_dir, expert_path=paths["coco"][0],
-                                   pre_path=paths["coco"][1], actor=ADMIN)
+    coco = ingest.import_detection(
+        engine=engine,
+        name="coco",
+        images_dir=images_dir,
+        expert_path=paths["coco"][0],
+        pre_path=paths["coco"][1],
+        actor=ADMIN,
+    )
     expected = pre_confidences(engine, coco.id)
     assert expected == pytest.approx([0.9, 0.8, 0.7, None, 0.5, 0.6])
     labels = tmp_path / "pre" / "yolo" / "labels"
@@ -234,10 +307,17 @@ def test_pre_label_confidences_come_from_yolo_s_sixth_column_cvat_and_label_stud
         lines = (labels / f"{Path(image['file_name']).stem}.txt").read_text().splitlines()
         scores = [a["score"] for a in boxes_of(PRE_RESULTS, image["id"])]
         (labels / f"{Path(image['file_name']).stem}.txt").write_text(
-            "".join(f"{line} {s}\n" for line, s in zip(lines, scores)))
+            "".join(f"{line} {s}\n" for line, s in zip(lines, scores))
+        )
     for fmt in ("yolo", "cvat", "label_studio"):
-        job = ingest.import_detection(engine=engine, name=fmt, images_dir=images_dir, expert_path=paths["coco"][0],
-                                      pre_path=paths[fmt][1], actor=ADMIN)
+        job = ingest.import_detection(
+            engine=engine,
+            name=fmt,
+            images_dir=images_dir,
+            expert_path=paths["coco"][0],
+            pre_path=paths[fmt][1],
+            actor=ADMIN,
+        )
         assert pre_confidences(engine, job.id) == pytest.approx(expected), fmt
 
 
@@ -245,8 +325,7 @@ def test_yolo_reads_ultralytics_layout_classes_txt_and_skips_polygons(engine, wr
     """labels/ beside data.yaml, class names from classes.txt, a segmentation polygon line (ignored) and a label
     file in a subfolder matched to the image of the same relative path."""
     paths, images_dir = written
-    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0],
-                              pre=paths["coco"][1])
+    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0], pre=paths["coco"][1])
     pre = paths["yolo"][1]
     (pre / "data.yaml").unlink()
     (pre / "classes.txt").write_text("cat\ndog\nbird\n")
@@ -263,25 +342,29 @@ def classification_stats(engine, **kwargs) -> dict[str, Any]:
 def test_classification_from_cvat_tags_and_label_studio_choices_matches_the_csv(engine, tmp_path):
     files = write_classification_job(tmp_path / "job")
     expected = classification_stats(engine, name="csv", images_dir=files.images_dir, csv_path=files.csv_path)
-    images = [{"file_name": f, "width": w, "height": h}
-              for f, (w, h) in ((r[0], _size(files.images_dir / r[0])) for r in CLASSIFICATION_ROWS)]
+    images = [
+        {"file_name": f, "width": w, "height": h}
+        for f, (w, h) in ((r[0], _size(files.images_dir / r[0])) for r in CLASSIFICATION_ROWS)
+    ]
     expert = {f: [(e,)] for f, _p, e, _c in CLASSIFICATION_ROWS}
     pre = {f: [(p, float(c))] if c else [(p,)] for f, p, _e, c in CLASSIFICATION_ROWS}
     classes = sorted({r[1] for r in CLASSIFICATION_ROWS} | {r[2] for r in CLASSIFICATION_ROWS})
     cvat_expert = write_cvat(tmp_path / "expert.xml", tags=expert, classes=classes, images=images)
     cvat_pre = write_cvat(tmp_path / "pre.xml", tags=pre, classes=classes, images=images)
-    got = classification_stats(engine, name="cvat", images_dir=files.images_dir, expert_path=cvat_expert,
-                               pre_path=cvat_pre)
+    got = classification_stats(
+        engine, name="cvat", images_dir=files.images_dir, expert_path=cvat_expert, pre_path=cvat_pre
+    )
     _close(got, expected)
 
-    tasks = [ls_task(k, f, [ls_choice(e)], [ls_choice(p, float(c) if c else None)])
-             for k, (f, p, e, c) in enumerate(CLASSIFICATION_ROWS)]
+    tasks = [
+        ls_task(k, f, [ls_choice(e)], [ls_choice(p, float(c) if c else None)])
+        for k, (f, p, e, c) in enumerate(CLASSIFICATION_ROWS)
+    ]
     for task in tasks:
         task["predictions"][0].pop("score")
     ls = write_json(tmp_path / "ls.json", tasks)
     assert detect_format(ls) == "label_studio" and detect_format(cvat_expert) == "cvat"
-    _close(classification_stats(engine, name="ls", images_dir=files.images_dir, expert_path=ls, pre_path=ls),
-           expected)
+    _close(classification_stats(engine, name="ls", images_dir=files.images_dir, expert_path=ls, pre_path=ls), expected)
 
 
 def _size(path: Path) -> tuple[int, int]:
@@ -298,22 +381,33 @@ def test_label_studio_local_files_and_storage_urls_name_images_under_the_root(en
     write_image(images_dir / "street" / "a.png", 100, 50)
     write_image(images_dir / "b.png", 40, 40)
     tasks = [
-        {"data": {"image": "/data/local-files/?d=datasets/street/a.png"},
-         "annotations": [{"result": [ls_rectangle("cat", 10, 10, 20, 20, 100, 50)]}],
-         "predictions": [{"result": [ls_rectangle("cat", 10, 10, 20, 20, 100, 50, score=0.9)]}]},
-        {"data": {"image": "s3://bucket/prefix/b.png"},
-         "annotations": [{"result": [ls_rectangle("dog", 0, 0, 10, 10, 40, 40)]}],
-         "predictions": [{"result": []}]},
+        {
+            "data": {"image": "/data/local-files/?d=datasets/street/a.png"},
+            "annotations": [{"result": [ls_rectangle("cat", 10, 10, 20, 20, 100, 50)]}],
+            "predictions": [{"result": [ls_rectangle("cat", 10, 10, 20, 20, 100, 50, score=0.9)]}],
+        },
+        {
+            "data": {"image": "s3://bucket/prefix/b.png"},
+            "annotations": [{"result": [ls_rectangle("dog", 0, 0, 10, 10, 40, 40)]}],
+            "predictions": [{"result": []}],
+        },
     ]
     ls = write_json(tmp_path / "ls.json", tasks)
-    job = ingest.import_detection(engine=engine, name="ls", images_dir=images_dir, expert_path=ls, pre_path=ls,
-                                  actor=ADMIN)
+    job = ingest.import_detection(
+        engine=engine, name="ls", images_dir=images_dir, expert_path=ls, pre_path=ls, actor=ADMIN
+    )
     with engine.connect() as conn:
-        samples = conn.execute(text("SELECT file_path, width, height FROM sample WHERE job_id = :j ORDER BY "
-                                    "file_path"), {"j": job.id}).all()
+        samples = conn.execute(
+            text("SELECT file_path, width, height FROM sample WHERE job_id = :j ORDER BY file_path"), {"j": job.id}
+        ).all()
     assert [tuple(s) for s in samples] == [("b.png", 40, 40), ("street/a.png", 100, 50)]
     assert job_stats(engine=engine, job_id=job.id)["change_kinds"] == {
-        "unchanged": 1, "adjusted": 0, "relabeled": 0, "added": 1, "removed": 0}
+        "unchanged": 1,
+        "adjusted": 0,
+        "relabeled": 0,
+        "added": 1,
+        "removed": 0,
+    }
 
 
 def test_a_label_studio_file_without_predictions_gives_its_annotations_as_pre_labels(engine, written, tmp_path):
@@ -322,14 +416,23 @@ def test_a_label_studio_file_without_predictions_gives_its_annotations_as_pre_la
     for task in tasks:
         task["predictions"] = []
     only_annotations = write_json(tmp_path / "annotations.json", tasks)
-    stats = imported_stats(engine, name="ls", images_dir=images_dir, expert=paths["label_studio"][0],
-                           pre=only_annotations)
+    stats = imported_stats(
+        engine, name="ls", images_dir=images_dir, expert=paths["label_studio"][0], pre=only_annotations
+    )
     assert stats["change_kinds"]["unchanged"] == stats["results"] == len(EXPERT_ANNOTATIONS)
 
 
 def test_yolo_without_the_image_check_reads_the_sizes_from_the_image_headers(engine, written):
     paths, images_dir = written
-    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0],
-                              pre=paths["coco"][1])
-    _close(imported_stats(engine, name="yolo", images_dir=images_dir, expert=paths["yolo"][0], pre=paths["yolo"][1],
-                          check_image_files=False), expected)
+    expected = imported_stats(engine, name="coco", images_dir=images_dir, expert=paths["coco"][0], pre=paths["coco"][1])
+    _close(
+        imported_stats(
+            engine,
+            name="yolo",
+            images_dir=images_dir,
+            expert=paths["yolo"][0],
+            pre=paths["yolo"][1],
+            check_image_files=False,
+        ),
+        expected,
+    )

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core.store import db
-
 from core.jobs import ingest
-from core.store.db import init_db, make_engine, schema_version
 from core.jobs.expert_labels import list_samples
 from core.jobs.manual import create_manual_job, submit_job
+from core.store import db
+from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_admin, as_reviewer, job_rows, write_detection_job
 from tests.manual_builders import animals_spec, label_like_the_expert_file
 
@@ -22,9 +21,14 @@ def test_a_version_3_store_gains_labelling_status_and_keeps_its_jobs(store_url, 
     engine = make_engine(store_url)
     init_db(engine)
     files = write_detection_job(tmp_path / "in")
-    old = ingest.import_detection(actor=ADMIN, engine=engine, name="old", images_dir=files.images_dir,
-                                  pre_path=files.pre_path,
-                                  expert_path=files.expert_path)
+    old = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="old",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     kept = job_rows(engine, old.id)
     with engine.begin() as conn:  # back to version 3: no annotation table, sample and labeljob without the columns
         conn.execute(text("DROP TABLE annotation"))
@@ -43,12 +47,24 @@ def test_a_version_3_store_gains_labelling_status_and_keeps_its_jobs(store_url, 
     assert job_rows(engine, old.id) == kept  # the new columns read as an imported job's: labelled, never submitted
     assert list_samples(engine=engine, job_id=old.id)["label_status"].to_list() == ["labelled", "labelled"]
     # labelling works on the upgraded store, and so do imports
-    job = create_manual_job(engine=engine, name="new", spec_id=animals_spec(engine).id, images_dir=files.images_dir,
-                            pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="new",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, job.id)
     assert submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada")).result_count == 6
-    again = ingest.import_detection(actor=ADMIN, engine=engine, name="again", images_dir=files.images_dir,
-                                    pre_path=files.pre_path, expert_path=files.expert_path)
+    again = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="again",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     assert list_samples(engine=engine, job_id=again.id)["label_status"].to_list() == ["labelled", "labelled"]
     engine.dispose()
 
@@ -57,13 +73,21 @@ def test_the_step_leaves_columns_that_are_already_there(store_url, tmp_path):
     engine = make_engine(store_url)
     init_db(engine)
     files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="current", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="current",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
 
     def layout() -> dict[str, list[tuple[str, str, bool]]]:
         found = inspect(engine)
-        return {table: [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)]
-                for table in sorted(found.get_table_names())}
+        return {
+            table: [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)]
+            for table in sorted(found.get_table_names())
+        }
 
     tables, rows = layout(), job_rows(engine, job.id)
     samples = list_samples(engine=engine, job_id=job.id)["label_status"].to_list()

@@ -6,17 +6,8 @@ import pytest
 
 from core.jobs import ingest
 from core.jobs.summaries import list_jobs
-from tests.builders import (
-    ADMIN,
-    pre_as_dataset,
-    write_json,
-)
-from tests.store.import_store_helpers import (
-    import_fruit,
-    import_standard,
-    set_states,
-)
-
+from tests.builders import ADMIN, pre_as_dataset, write_json
+from tests.store.import_store_helpers import import_fruit, import_standard, set_states
 
 # ---- the jobs list ---------------------------------------------------------------------------------------------
 
@@ -26,9 +17,14 @@ def three_jobs(engine, tmp_path):
     street = import_standard(engine, tmp_path / "street", name="Street Scenes")
     fruit = import_fruit(engine, tmp_path / "fruit", name="fruit-stand")
     predictions = write_json(tmp_path / "predictions.json", pre_as_dataset())
-    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="street-autolabel",
-                                          images_dir=tmp_path / "street" / "images", predictions_path=predictions,
-                                          status="PROCESSING")
+    auto = ingest.import_auto_predictions(
+        actor=ADMIN,
+        engine=engine,
+        name="street-autolabel",
+        images_dir=tmp_path / "street" / "images",
+        predictions_path=predictions,
+        status="PROCESSING",
+    )
     return street, fruit, auto
 
 
@@ -64,7 +60,8 @@ def test_list_jobs_filters(engine, three_jobs):
     assert names(list_jobs(engine=engine, tags=["M-LA-CL"])) == ["fruit-stand"]
     assert names(list_jobs(engine=engine, tags=["M-LA-OD", "LA-OD"])) == ["Street Scenes", "street-autolabel"]
     assert names(list_jobs(engine=engine, name_contains="street", statuses=["READY"], tags=["M-LA-OD"])) == [
-        "Street Scenes"]
+        "Street Scenes"
+    ]
     assert names(list_jobs(engine=engine, name_contains="fruit", tags=["LA-OD"])) == []
 
 

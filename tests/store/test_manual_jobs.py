@@ -6,22 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from core.analysis.results_frame import _cache_path, load_results
+from core.analysis.stats import job_stats
+from core.domain.errors import BadInput, NotFound
 from core.jobs import ingest
 from core.jobs.auto import import_auto_job
-from core.domain.errors import BadInput, NotFound
-from core.jobs.expert_labels import (
-    editor_state,
-    labelling_progress,
-    list_samples,
-    save_expert_label,
-    skip_sample,
-)
-from core.jobs.summaries import image_root, list_jobs
-from core.jobs.manual import create_manual_job, submit_job
-from core.analysis.results_frame import _cache_path, load_results
+from core.jobs.expert_labels import editor_state, labelling_progress, list_samples, save_expert_label, skip_sample
 from core.jobs.lookup import get_job
+from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.summaries import image_root, list_jobs
 from core.review.resultsets import create_resultset
-from core.analysis.stats import job_stats
 from tests.builders import (
     ADMIN,
     EXPECTED_RESULTS,
@@ -51,8 +45,15 @@ from tests.resultset_builders import result_ids, set_state
 
 def imported_results(engine, files, **kwargs) -> list[tuple]:
     """What `import --task detection` gives for the standard expert file and the same pre-labels."""
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="imported", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path, **kwargs)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="imported",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+        **kwargs,
+    )
     return results_of(engine, job.id)
 
 
@@ -68,9 +69,14 @@ def pre_source(kind: str, engine, files, tmp_path):
         rows = [(names[r["image_id"]], classes[r["category_id"]], *r["bbox"], r["score"]) for r in PRE_RESULTS]
         header = ("file_path", "label", "x", "y", "w", "h", "score")
         return ("csv", write_csv(tmp_path / "pre.csv", rows, header=header))
-    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
-                           predictions_path=files.pre_path,
-                           image_list=files.expert_path)
+    auto = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+    )
     return ("auto_job", auto.id)
 
 
@@ -78,10 +84,22 @@ def pre_source(kind: str, engine, files, tmp_path):
 def test_submitted_results_equal_importing_the_same_expert_labels(engine, tmp_path, kind):
     files = write_detection_job(tmp_path / "in")
     spec = animals_spec(engine)
-    job = create_manual_job(engine=engine, name="street", spec_id=spec.id, images_dir=files.images_dir,
-                            pre_labels=pre_source(kind, engine, files, tmp_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=spec.id,
+        images_dir=files.images_dir,
+        pre_labels=pre_source(kind, engine, files, tmp_path),
+        actor=as_admin("lead"),
+    )
     assert (job.kind, job.task, job.tag, job.status, job.image_count, job.result_count) == (
-        "manual", "detection", "M-LA-OD", "IN_PROGRESS", 2, 0)
+        "manual",
+        "detection",
+        "M-LA-OD",
+        "IN_PROGRESS",
+        2,
+        0,
+    )
     assert table_counts(engine)["result"] == 0
     label_like_the_expert_file(engine, job.id)
 
@@ -96,9 +114,15 @@ def test_submitted_results_equal_importing_the_same_expert_labels(engine, tmp_pa
 
 def test_the_job_iou_threshold_decides_the_matching_on_submit(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), iou_threshold=0.6,
-                            actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        iou_threshold=0.6,
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, job.id)
     submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert results_of(engine, job.id) == imported_results(engine, files, iou_threshold=0.6)
@@ -107,25 +131,44 @@ def test_the_job_iou_threshold_decides_the_matching_on_submit(engine, tmp_path):
 
 def test_classification_submit_equals_the_classification_import(engine, tmp_path):
     files = write_classification_job(tmp_path / "in")
-    job = create_manual_job(engine=engine, name="fruit-m", spec_id=fruit_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")),
-                            actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="fruit-m",
+        spec_id=fruit_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("csv", fruit_pre_csv(tmp_path / "pre.csv")),
+        actor=as_admin("lead"),
+    )
     assert (job.tag, job.status) == ("M-LA-CL", "IN_PROGRESS")
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["c4.png"])
     assert (state.source, state.class_index, state.component_args()) == (
-        "pre", 2, {"label_list": ["apple", "pear", "plum"], "default_label_index": 2})
+        "pre",
+        2,
+        {"label_list": ["apple", "pear", "plum"], "default_label_index": 2},
+    )
     label_like_the_fruit_csv(engine, job.id)
     submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
-    imported = ingest.import_classification(actor=ADMIN, engine=engine, name="fruit", images_dir=files.images_dir,
-                                            csv_path=files.csv_path, classes=["apple", "pear", "plum"])
+    imported = ingest.import_classification(
+        actor=ADMIN,
+        engine=engine,
+        name="fruit",
+        images_dir=files.images_dir,
+        csv_path=files.csv_path,
+        classes=["apple", "pear", "plum"],
+    )
     assert results_of(engine, job.id) == results_of(engine, imported.id)
     assert len(results_of(engine, job.id)) == 4
 
 
 def test_without_pre_labels_every_expert_label_is_added(engine, tmp_path):
     det = write_detection_job(tmp_path / "det")
-    job = create_manual_job(engine=engine, name="from-scratch", spec_id=animals_spec(engine).id,
-                            images_dir=det.images_dir, actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="from-scratch",
+        spec_id=animals_spec(engine).id,
+        images_dir=det.images_dir,
+        actor=as_admin("lead"),
+    )
     assert job.pre_label_source == "none"
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["a.png"])
     assert (state.source, state.bboxes, state.labels) == ("none", [], [])
@@ -134,8 +177,13 @@ def test_without_pre_labels_every_expert_label_is_added(engine, tmp_path):
     assert {r[1] for r in results_of(engine, job.id)} == {"added"} and len(results_of(engine, job.id)) == 5
 
     fruit = write_classification_job(tmp_path / "fruit")
-    cl = create_manual_job(engine=engine, name="fruit-scratch", spec_id=fruit_spec(engine).id,
-                           images_dir=fruit.images_dir, actor=as_admin("lead"))
+    cl = create_manual_job(
+        engine=engine,
+        name="fruit-scratch",
+        spec_id=fruit_spec(engine).id,
+        images_dir=fruit.images_dir,
+        actor=as_admin("lead"),
+    )
     label_like_the_fruit_csv(engine, cl.id)
     submit_job(engine=engine, job_id=cl.id, actor=as_reviewer("ada"))
     assert {(r[1], r[3], r[4]) for r in results_of(engine, cl.id)} == {("added", None, True)}
@@ -143,8 +191,14 @@ def test_without_pre_labels_every_expert_label_is_added(engine, tmp_path):
 
 def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     [card] = list_jobs(engine=engine)
     assert (card.status, card.is_reviewable) == ("IN_PROGRESS", False)
     assert card.labelling == {"total": 2, "labelled": 0, "skipped": 0, "unlabelled": 2, "done_share": 0.0}
@@ -165,8 +219,14 @@ def test_a_submitted_job_is_visualize_ready_like_an_imported_one(engine, tmp_pat
 
 def test_labels_cannot_change_once_the_job_is_ready(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, job.id)
     submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     before = table_counts(engine)
@@ -176,15 +236,29 @@ def test_labels_cannot_change_once_the_job_is_ready(engine, tmp_path):
         lambda: skip_sample(engine=engine, job_id=job.id, sample_id=a, actor=as_reviewer("ada")),
         lambda: submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada")),
     ):
-        with pytest.raises(BadInput, match=r"is a READY M-LA-OD job: labels change only while a manual label job "
-                                           "is IN_PROGRESS"):
+        with pytest.raises(
+            BadInput,
+            match=r"is a READY M-LA-OD job: labels change only while a manual label job "
+            "is IN_PROGRESS",
+        ):
             change()
     assert table_counts(engine) == before
-    imported = ingest.import_detection(actor=ADMIN, engine=engine, name="imported", images_dir=files.images_dir,
-                                       pre_path=files.pre_path, expert_path=files.expert_path)
+    imported = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="imported",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     with pytest.raises(BadInput, match="READY"):
-        save_expert_label(engine=engine, job_id=imported.id, sample_id=sample_ids(engine, imported.id)["a.png"],
-                          actor=as_reviewer("ada"), boxes=[])
+        save_expert_label(
+            engine=engine,
+            job_id=imported.id,
+            sample_id=sample_ids(engine, imported.id)["a.png"],
+            actor=as_reviewer("ada"),
+            boxes=[],
+        )
     with pytest.raises(NotFound):
         submit_job(engine=engine, job_id=9999, actor=as_reviewer("ada"))
 
@@ -192,8 +266,14 @@ def test_labels_cannot_change_once_the_job_is_ready(engine, tmp_path):
 def test_submit_lists_the_unlabelled_images_unless_allowed_which_skips_them(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "zz" / "c.png", 30, 20)
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     with pytest.raises(BadInput, match="no image has an expert label yet"):
         submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"), allow_unlabelled=True)
     label_like_the_expert_file(engine, job.id, files=["a.png"])
@@ -201,7 +281,8 @@ def test_submit_lists_the_unlabelled_images_unless_allowed_which_skips_them(engi
         submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert refused.value.problems[0].endswith(
         "2 of 3 images have no expert label; label or skip them, or submit allowing unlabelled images "
-        "(--allow-unlabelled) to leave them out")
+        "(--allow-unlabelled) to leave them out"
+    )
     assert refused.value.problems[1:] == ["unlabelled: b.png", "unlabelled: zz/c.png"]
     assert get_job(engine, job.id).status == "IN_PROGRESS" and table_counts(engine)["result"] == 0
 
@@ -218,8 +299,14 @@ def test_a_skipped_image_is_left_out_of_results_and_exports(engine, tmp_path):
 
     files = write_detection_job(tmp_path / "in")
     write_image(files.images_dir / "c.png", 30, 20)
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     ids = sample_ids(engine, job.id)
     label_like_the_expert_file(engine, job.id, files=["a.png"])
     save_expert_label(engine=engine, job_id=job.id, sample_id=ids["c.png"], actor=as_reviewer("ada"), boxes=[])
@@ -233,15 +320,23 @@ def test_a_skipped_image_is_left_out_of_results_and_exports(engine, tmp_path):
 
 def test_a_job_from_an_auto_job_takes_its_images_and_spec(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
-                           predictions_path=files.pre_path,
-                           image_list=files.expert_path)
+    auto = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+    )
     job = create_manual_job(engine=engine, name="refined", pre_labels=("auto_job", auto.id), actor=as_admin("lead"))
     assert (job.spec_id, job.image_root, job.source_job_id) == (auto.spec_id, auto.image_root, auto.id)
     assert job.pre_label_source == f"auto job #{auto.id} auto"
     state = editor_state(engine=engine, job_id=job.id, sample_id=sample_ids(engine, job.id)["b.png"])
-    assert state.component_args() == {"label_list": ["cat", "dog", "bird"],
-                                      "bboxes": [[20, 20, 10, 10], [0, 20, 10, 20]], "labels": [1, 1]}
+    assert state.component_args() == {
+        "label_list": ["cat", "dog", "bird"],
+        "bboxes": [[20, 20, 10, 10], [0, 20, 10, 20]],
+        "labels": [1, 1],
+    }
     assert state.scores == [0.6, 0.5] and state.image_path == files.images_dir.resolve() / "b.png"
     label_like_the_expert_file(engine, job.id)
     submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
@@ -250,27 +345,47 @@ def test_a_job_from_an_auto_job_takes_its_images_and_spec(engine, tmp_path):
 
 def test_pre_labels_from_an_auto_job_must_fit(engine, tmp_path):
     files = write_detection_job(tmp_path / "in")
-    processing = import_auto_job(actor=ADMIN, engine=engine, name="running", images_dir=files.images_dir,
-                                 predictions_path=files.pre_path, image_list=files.expert_path, status="PROCESSING")
+    processing = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="running",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+        status="PROCESSING",
+    )
     with pytest.raises(BadInput, match="is PROCESSING; its predictions can be taken as pre-labels once it is READY"):
         create_manual_job(engine=engine, name="m", pre_labels=("auto_job", processing.id), actor=as_admin("lead"))
-    auto = import_auto_job(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
-                           predictions_path=files.pre_path,
-                           image_list=files.expert_path)
+    auto = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+    )
     fruit = fruit_spec(engine)
     with pytest.raises(BadInput, match="is a detection job; spec 'fruit' is for classification"):
-        create_manual_job(engine=engine, name="m", spec_id=fruit.id, pre_labels=("auto_job", auto.id),
-                          actor=as_admin("lead"))
+        create_manual_job(
+            engine=engine, name="m", spec_id=fruit.id, pre_labels=("auto_job", auto.id), actor=as_admin("lead")
+        )
     from core.jobs.specs import ClassInput, create_spec
 
     cats_only = create_spec(actor=ADMIN, engine=engine, name="cats", task="detection", classes=[ClassInput("cat")])
     with pytest.raises(BadInput) as refused:
-        create_manual_job(engine=engine, name="m", spec_id=cats_only.id, pre_labels=("auto_job", auto.id),
-                          actor=as_admin("lead"))
+        create_manual_job(
+            engine=engine, name="m", spec_id=cats_only.id, pre_labels=("auto_job", auto.id), actor=as_admin("lead")
+        )
     assert refused.value.problems[0] == (
-        f"auto label job #{auto.id} 'auto': prediction 4: class 'dog' is not in the label spec (cat)")
-    manual = create_manual_job(engine=engine, name="manual", spec_id=animals_spec(engine).id,
-                               images_dir=files.images_dir, actor=as_admin("lead"))
+        f"auto label job #{auto.id} 'auto': prediction 4: class 'dog' is not in the label spec (cat)"
+    )
+    manual = create_manual_job(
+        engine=engine,
+        name="manual",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        actor=as_admin("lead"),
+    )
     with pytest.raises(BadInput, match="is a M-LA-OD job, not an auto label job"):
         create_manual_job(engine=engine, name="m", pre_labels=("auto_job", manual.id), actor=as_admin("lead"))
     with pytest.raises(NotFound):
@@ -283,8 +398,14 @@ def test_progress_survives_a_new_engine(store_url, tmp_path):
 
     files = write_detection_job(tmp_path / "in")
     engine = get_engine(store_url)
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=files.images_dir, pre_labels=("coco", files.pre_path), actor=as_admin("lead"))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, job.id, files=["b.png"])
     get_engine.cache_clear()
     engine.dispose()
@@ -292,4 +413,8 @@ def test_progress_survives_a_new_engine(store_url, tmp_path):
     assert labelling_progress(engine=fresh, job_id=job.id).labelled == 1
     state = editor_state(engine=fresh, job_id=job.id, sample_id=sample_ids(fresh, job.id)["b.png"])
     assert (state.source, state.bboxes, state.labels, state.labelled_by) == (
-        "expert", [[0, 0, 10, 10], [0, 20, 10, 10]], [2, 1], "ada")
+        "expert",
+        [[0, 0, 10, 10], [0, 20, 10, 10]],
+        [2, 1],
+        "ada",
+    )

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from core import cli
-from core.ops.backup import backup_sqlite
 from core.exports import write_export
+from core.ops.backup import backup_sqlite
 from tests.builders import ADMIN
 from tests.store.test_datalog import resultset  # noqa: F401  (the fixture: ResultSet 'all' of the catalog job)
 
@@ -68,13 +68,22 @@ def _char_device(folder: Path) -> Path:
     return folder / "null"
 
 
-@pytest.mark.parametrize(("make_target", "kind"), [
-    (_fifo, "is a named pipe, not a regular file"),
-    (_link_to_fifo, "is a named pipe (through a symbolic link), not a regular file"),
-    (_char_device, "is a device, not a regular file"),
-])
+@pytest.mark.parametrize(
+    ("make_target", "kind"),
+    [
+        (_fifo, "is a named pipe, not a regular file"),
+        (_link_to_fifo, "is a named pipe (through a symbolic link), not a regular file"),
+        (_char_device, "is a device, not a regular file"),
+    ],
+)
 def test_export_to_a_device_or_a_pipe_is_refused_with_exit_2_and_left_alone(
-    engine, store_url, resultset, tmp_path, capsys, make_target, kind,  # noqa: F811
+    engine,
+    store_url,
+    resultset,
+    tmp_path,
+    capsys,
+    make_target,
+    kind,  # noqa: F811
 ):
     folder = tmp_path / "targets"
     folder.mkdir()
@@ -86,12 +95,14 @@ def test_export_to_a_device_or_a_pipe_is_refused_with_exit_2_and_left_alone(
     assert rc == 2, err
     assert f"error: --out {target}: {target} {kind}; name a new file or a folder" in err
     after = {p.name: os.lstat(p) for p in folder.iterdir()}
-    assert {n: (s.st_mode, s.st_ino) for n, s in after.items()} == {
-        n: (s.st_mode, s.st_ino) for n, s in before.items()}
+    assert {n: (s.st_mode, s.st_ino) for n, s in after.items()} == {n: (s.st_mode, s.st_ino) for n, s in before.items()}
 
 
 def test_export_into_a_folder_that_takes_no_file_is_refused_with_exit_2(
-    engine, store_url, resultset, capsys,  # noqa: F811
+    engine,
+    store_url,
+    resultset,
+    capsys,  # noqa: F811
 ):
     rc = cli.main(["export", str(resultset.id), "--format", "coco", "--out", "/proc/version", "--db", store_url])
     err = capsys.readouterr().err
@@ -99,8 +110,7 @@ def test_export_into_a_folder_that_takes_no_file_is_refused_with_exit_2(
     assert "error: --out /proc/version: cannot write a file in /proc (" in err
 
 
-def test_a_backup_never_writes_through_a_link_and_refuses_what_is_not_a_file(sqlite_engine, data_dir, tmp_path,
-                                                                              capsys):
+def test_a_backup_never_writes_through_a_link_and_refuses_what_is_not_a_file(sqlite_engine, data_dir, tmp_path, capsys):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     folder = tmp_path / "backups"
@@ -113,8 +123,10 @@ def test_a_backup_never_writes_through_a_link_and_refuses_what_is_not_a_file(sql
     assert victim.read_text() == "keep me" and planted.readlink() == victim
 
     pipe = _fifo(folder)
-    for target, message in ((pipe, f"{pipe} is a named pipe, not a regular file"),
-                            (Path("/proc/version"), "cannot write a file in /proc (")):
+    for target, message in (
+        (pipe, f"{pipe} is a named pipe, not a regular file"),
+        (Path("/proc/version"), "cannot write a file in /proc ("),
+    ):
         assert cli.main(["backup", "--out", str(target), "--db", url]) == 2
         assert f"error: --out {target}: {message}" in capsys.readouterr().err
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.jobs import ingest
-
 from core.analysis import results_frame
 from core.analysis.results_frame import load_results
+from core.jobs import ingest
 from core.jobs.lookup import get_job
 from core.settings import get_settings
 from tests.builders import ADMIN, write_detection_job
@@ -16,8 +15,14 @@ from tests.builders import ADMIN, write_detection_job
 @pytest.fixture
 def imported(engine, tmp_path):
     files = write_detection_job(tmp_path)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="frame", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="frame",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     return job
 
 

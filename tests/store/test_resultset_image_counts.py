@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
+from core.review.resultsets import create_resultset, get_resultset, list_resultsets
 from core.store import db
 from core.store.db import init_db, schema_version
-from core.review.resultsets import create_resultset, get_resultset, list_resultsets
 from tests.builders import as_admin
 from tests.complete_image_builders import import_partial_job, saved_resultset
 from tests.resultset_builders import set_state
@@ -71,8 +71,13 @@ def test_a_version_7_store_records_the_images_of_its_resultsets_on_upgrade(engin
     assert schema_version(engine) == db.SCHEMA_VERSION
     assert "left_out_images" in {c["name"] for c in inspect(engine).get_columns("datalogtable")}
     with engine.connect() as conn:
-        recorded = conn.execute(text("SELECT COUNT(*), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM resultsetimage "
-                                     "WHERE resultset_id = :id"), {"id": saved.id}).one()
+        recorded = conn.execute(
+            text(
+                "SELECT COUNT(*), SUM(CASE WHEN complete THEN 1 ELSE 0 END) FROM resultsetimage "
+                "WHERE resultset_id = :id"
+            ),
+            {"id": saved.id},
+        ).one()
     assert tuple(recorded) == (4, 1)
     assert counts(get_resultset(engine=engine, resultset_id=saved.id)) == (1, 3)
     with engine.begin() as conn:

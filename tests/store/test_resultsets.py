@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, text
 
-from core.store import db
-from core.store.db import init_db, make_engine, schema_version
 from core.domain.errors import BadInput, NotFound
 from core.exports import export_to_table, preview_datalog_table
 from core.review.resultsets import (
@@ -19,22 +17,24 @@ from core.review.resultsets import (
     rename_resultset,
     resultset_frame,
 )
+from core.store import db
+from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_admin, table_counts
-from tests.resultset_builders import (
-    FINAL_LABELS,
-    accept,
-    import_catalog_job,
-    import_fruit_job,
-    result_ids,
-    set_state,
-)
+from tests.resultset_builders import FINAL_LABELS, accept, import_catalog_job, import_fruit_job, result_ids, set_state
 
 
 def items(engine, resultset_id):
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(
-            "SELECT result_id, class_name, x, y, w, h, reviewed_by FROM resultsetitem WHERE resultset_id = :id "
-            "ORDER BY result_id"), {"id": resultset_id})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT result_id, class_name, x, y, w, h, reviewed_by FROM resultsetitem WHERE resultset_id = :id "
+                    "ORDER BY result_id"
+                ),
+                {"id": resultset_id},
+            )
+        ]
 
 
 def expected_item(ids, index, reviewer):
@@ -50,9 +50,15 @@ def test_a_resultset_holds_each_accepted_result_with_its_final_label_and_reviewe
     resultset = create_resultset(engine=engine, job_id=job.id, name="first", note="  week 1 ", actor=as_admin("lead"))
 
     assert (resultset.job_id, resultset.name, resultset.note, resultset.item_count, resultset.created_by) == (
-        job.id, "first", "week 1", 4, "lead")
+        job.id,
+        "first",
+        "week 1",
+        4,
+        "lead",
+    )
     assert items(engine, resultset.id) == [
-        expected_item(ids, 0, "ann"), expected_item(ids, 1, "ann"),
+        expected_item(ids, 0, "ann"),
+        expected_item(ids, 1, "ann"),
         expected_item(ids, 3, "bob"),
         (ids[5], None, None, None, None, None, "bob"),  # removed: "no box here", no class
     ]
@@ -92,9 +98,10 @@ def test_an_unknown_job_is_not_found(engine):
         create_resultset(engine=engine, job_id=999, name="x", actor=as_admin("lead"))
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("", "empty"), ("   ", "empty"), ("x" * 101, "101 characters, at most 100"), (" " + "y" * 101, "at most 100"),
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("", "empty"), ("   ", "empty"), ("x" * 101, "101 characters, at most 100"), (" " + "y" * 101, "at most 100")],
+)
 def test_bad_names_are_refused_naming_the_problem(engine, job, ids, name, problem):
     accept(engine, ids)
     with pytest.raises(BadInput, match=problem):
@@ -131,8 +138,9 @@ def test_rename(engine, job, ids):
 
     assert rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name="  golden  ").name == "golden"
     assert get_resultset(engine=engine, resultset_id=a.id).name == "golden"
-    assert rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id,
-                            name="golden").name == "golden"  # its own name
+    assert (
+        rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name="golden").name == "golden"
+    )  # its own name
     with pytest.raises(BadInput, match="already has a ResultSet of that name"):
         rename_resultset(actor=ADMIN, engine=engine, resultset_id=a.id, name="b")
     with pytest.raises(BadInput, match="empty"):
@@ -154,9 +162,9 @@ def test_delete_takes_the_items_and_leaves_the_datalog_tables_as_exported_data(e
     assert items(engine, gone.id) == []
     assert len(items(engine, keep.id)) == 7
     with engine.connect() as conn:
-        registry = conn.execute(text(
-            "SELECT job_id, resultset_id, resultset_name, row_count FROM datalogtable WHERE name = 'gone_labels'"
-        )).one()
+        registry = conn.execute(
+            text("SELECT job_id, resultset_id, resultset_name, row_count FROM datalogtable WHERE name = 'gone_labels'")
+        ).one()
     assert tuple(registry) == (job.id, None, "gone", 7)
     assert preview_datalog_table(engine=engine, name="gone_labels")["result_id"].to_list() == ids
     with pytest.raises(NotFound):
@@ -176,7 +184,10 @@ def test_replacing_the_job_deletes_its_resultsets_but_not_its_datalog_tables(eng
     assert (counts["resultset"], counts["resultsetitem"], counts["datalogtable"]) == (0, 0, 1)
     with engine.connect() as conn:
         assert tuple(conn.execute(text("SELECT job_id, resultset_id, resultset_name FROM datalogtable")).one()) == (
-            None, None, "rs")
+            None,
+            None,
+            "rs",
+        )
     assert preview_datalog_table(engine=engine, name="street_labels").height == 7
 
 
@@ -188,18 +199,50 @@ def test_the_frame_joins_items_with_their_samples_and_metrics(engine, job, ids):
 
     assert frame.schema == FRAME_SCHEMA
     assert frame["result_id"].to_list() == ids[1:7]
-    rows = frame.select("file_path", "width", "height", "class_name", "pre_class", "change_kind", "class_changed",
-                        "x", "y", "w", "h", "iou", "area_px", "area_fraction", "adjustment_factor",
-                        "pre_confidence", "reviewed_by").rows()
+    rows = frame.select(
+        "file_path",
+        "width",
+        "height",
+        "class_name",
+        "pre_class",
+        "change_kind",
+        "class_changed",
+        "x",
+        "y",
+        "w",
+        "h",
+        "iou",
+        "area_px",
+        "area_fraction",
+        "adjustment_factor",
+        "pre_confidence",
+        "reviewed_by",
+    ).rows()
     assert rows == [
         ("a.png", 100, 50, "dog", "cat", "relabeled", True, 50.0, 10.0, 20.0, 20.0, 1.0, 400.0, 0.08, 1.0, 0.8, "ann"),
         ("a.png", 100, 50, "cat", "cat", "adjusted", False, 0.0, 30.0, 20.0, 10.0, 0.5, 200.0, 0.04, 2.0, 0.7, "ann"),
         ("b.png", 40, 40, "bird", None, "added", True, 0.0, 0.0, 10.0, 10.0, None, 100.0, 0.0625, None, None, "ann"),
-        ("b.png", 40, 40, "dog", "dog", "adjusted", False, 0.0, 20.0, 10.0, 10.0, 0.5, 100.0, 0.0625, 0.5, 0.5,
-         "ann"),
+        ("b.png", 40, 40, "dog", "dog", "adjusted", False, 0.0, 20.0, 10.0, 10.0, 0.5, 100.0, 0.0625, 0.5, 0.5, "ann"),
         ("b.png", 40, 40, None, "dog", "removed", True, None, None, None, None, None, None, None, None, 0.6, "ann"),
-        ("d.png", 60, 40, "cat", "cat", "unchanged", False, 5.0, 5.0, 10.0, 10.0, 1.0, 100.0, 100 / 2400, 1.0, 0.95,
-         "ann"),
+        (
+            "d.png",
+            60,
+            40,
+            "cat",
+            "cat",
+            "unchanged",
+            False,
+            5.0,
+            5.0,
+            10.0,
+            10.0,
+            1.0,
+            100.0,
+            100 / 2400,
+            1.0,
+            0.95,
+            "ann",
+        ),
     ]
 
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from core.jobs import ingest
-
 from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer
-from tests.store.review_helpers import TRANSITIONS, naive_utc, put, result_ids, result_rows, revision, states
-from tests.store.review_helpers import job, jobs  # noqa: F401  (the fixtures: two copies of the standard job)
-
+from tests.store.review_helpers import TRANSITIONS, job, jobs, naive_utc, put, result_ids, result_rows, revision, states  # noqa: F401  (the fixtures: two copies of the standard job)
 
 # ---- transitions and the conditional update ------------------------------------------------------------------------
 
@@ -24,9 +21,16 @@ def test_every_transition_moves_exactly_the_results_in_the_from_state(engine, jo
     put(engine, job, chosen, from_state)
     before = revision(engine, job)
 
-    outcome = review.move(engine=engine, job_id=job, result_ids=chosen, from_state=from_state, to_state=to_state,
-                          actor=as_reviewer("ada"), reason="looks right", selection={"classes": ["cat"],
-                                                                                     "tab": from_state})
+    outcome = review.move(
+        engine=engine,
+        job_id=job,
+        result_ids=chosen,
+        from_state=from_state,
+        to_state=to_state,
+        actor=as_reviewer("ada"),
+        reason="looks right",
+        selection={"classes": ["cat"], "tab": from_state},
+    )
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 4, 0)
     after = states(engine, job)
@@ -35,18 +39,19 @@ def test_every_transition_moves_exactly_the_results_in_the_from_state(engine, jo
     assert revision(engine, job) == before + 1
     [event] = review.list_events(engine=engine, job_id=job, limit=1)
     assert event.id == outcome.event_id
-    assert (event.from_state, event.to_state, event.result_ids, event.result_count) == (from_state, to_state,
-                                                                                       chosen, 4)
+    assert (event.from_state, event.to_state, event.result_ids, event.result_count) == (from_state, to_state, chosen, 4)
 
 
-@pytest.mark.parametrize(("name", "to_state"), [("accept", "accepted"), ("reject", "rejected"),
-                                                ("move_to_pending", "pending")])
+@pytest.mark.parametrize(
+    ("name", "to_state"), [("accept", "accepted"), ("reject", "rejected"), ("move_to_pending", "pending")]
+)
 def test_the_named_actions_are_moves_to_their_state(engine, job, name, to_state):
     ids = result_ids(engine, job)
     put(engine, job, ids[:2], "rejected" if to_state != "rejected" else "accepted")
     from_state = states(engine, job)[ids[0]]
-    outcome = getattr(review, name)(engine=engine, job_id=job, result_ids=ids[:2], from_state=from_state,
-                                    actor=as_reviewer("ada"))
+    outcome = getattr(review, name)(
+        engine=engine, job_id=job, result_ids=ids[:2], from_state=from_state, actor=as_reviewer("ada")
+    )
     assert outcome.moved == 2
     assert [states(engine, job)[i] for i in ids[:2]] == [to_state, to_state]
 
@@ -56,8 +61,9 @@ def test_results_no_longer_in_the_from_state_are_skipped_and_counted(engine, job
     put(engine, job, ids[:2], "accepted")  # someone else accepted two while the reviewer looked at Pending
     before = result_rows(engine, job)
 
-    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:4], from_state="pending",
-                            actor=as_reviewer("ada"))
+    outcome = review.reject(
+        engine=engine, job_id=job, result_ids=ids[:4], from_state="pending", actor=as_reviewer("ada")
+    )
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 2, 2)
     after = result_rows(engine, job)
@@ -72,14 +78,16 @@ def test_nothing_moved_records_no_event_and_keeps_the_revision(engine, job):
     put(engine, job, ids[:2], "accepted")
     before, events = revision(engine, job), review.list_events(engine=engine, job_id=job)
 
-    outcome = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending",
-                            actor=as_reviewer("ada"))
+    outcome = review.accept(
+        engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("ada")
+    )
 
     assert outcome == review.ReviewOutcome(event_id=None, requested=2, moved=0, changed_elsewhere=2)
     assert revision(engine, job) == before
     assert review.list_events(engine=engine, job_id=job) == events
-    assert review.accept(engine=engine, job_id=job, result_ids=[], from_state="pending", actor=as_reviewer("ada")) == \
-        review.ReviewOutcome(event_id=None, requested=0, moved=0, changed_elsewhere=0)
+    assert review.accept(
+        engine=engine, job_id=job, result_ids=[], from_state="pending", actor=as_reviewer("ada")
+    ) == review.ReviewOutcome(event_id=None, requested=0, moved=0, changed_elsewhere=0)
 
 
 def test_ids_of_other_jobs_are_never_touched(engine, jobs):
@@ -87,8 +95,9 @@ def test_ids_of_other_jobs_are_never_touched(engine, jobs):
     mine, theirs = result_ids(engine, job), result_ids(engine, other)
     other_before, other_revision = result_rows(engine, other), revision(engine, other)
 
-    outcome = review.accept(engine=engine, job_id=job, result_ids=mine[:3] + theirs, from_state=None,
-                            actor=as_reviewer("ada"))
+    outcome = review.accept(
+        engine=engine, job_id=job, result_ids=mine[:3] + theirs, from_state=None, actor=as_reviewer("ada")
+    )
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (9, 3, 6)
     assert result_rows(engine, other) == other_before
@@ -100,24 +109,44 @@ def test_ids_of_other_jobs_are_never_touched(engine, jobs):
 
 def test_duplicate_ids_count_once(engine, job):
     ids = result_ids(engine, job)
-    outcome = review.accept(engine=engine, job_id=job, result_ids=[ids[1], ids[0], ids[1], ids[0]],
-                            from_state="pending", actor=as_reviewer("ada"))
+    outcome = review.accept(
+        engine=engine,
+        job_id=job,
+        result_ids=[ids[1], ids[0], ids[1], ids[0]],
+        from_state="pending",
+        actor=as_reviewer("ada"),
+    )
     assert (outcome.requested, outcome.moved) == (2, 2)
     assert review.list_events(engine=engine, job_id=job)[0].result_ids == ids[:2]
 
 
 def test_the_event_records_who_when_what_why_and_the_selection(engine, job):
     ids = result_ids(engine, job)
-    selection = {"tab": "pending", "classes": ["cat", "dog"], "class_changed": "true",
-                 "slice": ["class_row:cat", "class_changed:true"], "area_min": 100.0}
-    outcome = review.reject(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending",
-                            actor=as_reviewer("  ada  "),
-                            reason="box too loose", selection=selection)
+    selection = {
+        "tab": "pending",
+        "classes": ["cat", "dog"],
+        "class_changed": "true",
+        "slice": ["class_row:cat", "class_changed:true"],
+        "area_min": 100.0,
+    }
+    outcome = review.reject(
+        engine=engine,
+        job_id=job,
+        result_ids=ids[:3],
+        from_state="pending",
+        actor=as_reviewer("  ada  "),
+        reason="box too loose",
+        selection=selection,
+    )
 
     [event] = review.list_events(engine=engine, job_id=job)
     assert event.id == outcome.event_id and event.job_id == job
-    assert (event.reviewer, event.from_state, event.to_state, event.reason) == ("ada", "pending", "rejected",
-                                                                                "box too loose")
+    assert (event.reviewer, event.from_state, event.to_state, event.reason) == (
+        "ada",
+        "pending",
+        "rejected",
+        "box too loose",
+    )
     assert (event.result_ids, event.result_count, event.selection) == (ids[:3], 3, selection)
     assert (event.from_states, event.to_states, event.undoes_event_id) == (None, None, None)
     rows = result_rows(engine, job)
@@ -150,8 +179,9 @@ def test_a_move_from_any_state_records_the_state_each_result_left(engine, job):
     put(engine, job, ids[:2], "accepted")
     put(engine, job, ids[2:3], "rejected")
 
-    outcome = review.move_to_pending(engine=engine, job_id=job, result_ids=ids[:4], from_state=None,
-                                     actor=as_reviewer("ada"))
+    outcome = review.move_to_pending(
+        engine=engine, job_id=job, result_ids=ids[:4], from_state=None, actor=as_reviewer("ada")
+    )
 
     assert (outcome.requested, outcome.moved, outcome.changed_elsewhere) == (4, 3, 1)  # ids[3] was pending already
     event = review.list_events(engine=engine, job_id=job)[0]
@@ -174,8 +204,9 @@ def test_a_large_action_goes_through_the_bulk_path(engine, tmp_path):
 
     rows = [(f"img_{i:05d}.png", "cat", "cat" if i % 3 else "dog", "") for i in range(5000)]
     csv_path = write_csv(tmp_path / "big.csv", rows)
-    big = ingest.import_classification(actor=ADMIN, engine=engine, name="big", images_dir=tmp_path, csv_path=csv_path,
-                                       check_image_files=False).id
+    big = ingest.import_classification(
+        actor=ADMIN, engine=engine, name="big", images_dir=tmp_path, csv_path=csv_path, check_image_files=False
+    ).id
     ids = result_ids(engine, big)
     review.reject(engine=engine, job_id=big, result_ids=ids[::10], from_state="pending", actor=as_reviewer("bob"))
     outcome = review.accept(engine=engine, job_id=big, result_ids=ids, from_state="pending", actor=as_reviewer("ada"))

@@ -15,10 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from core.jobs import ingest
-
 from core.review import decisions as review
-from core.store.db import make_engine, transaction, write_transaction
 from core.review.history import move_of
+from core.store.db import make_engine, transaction, write_transaction
 from tests.builders import ADMIN, as_reviewer, write_csv
 from tests.resultset_builders import stored_states
 
@@ -42,8 +41,9 @@ ROUNDS = [
 def big_job(engine, tmp_path) -> int:
     rows = [(f"img_{i:05d}.png", "cat", "dog" if i % 4 == 0 else "cat", "") for i in range(RESULTS)]
     csv_path = write_csv(tmp_path / "labels.csv", rows)
-    return ingest.import_classification(actor=ADMIN, engine=engine, name="busy", images_dir=tmp_path, csv_path=csv_path,
-                                        check_image_files=False).id
+    return ingest.import_classification(
+        actor=ADMIN, engine=engine, name="busy", images_dir=tmp_path, csv_path=csv_path, check_image_files=False
+    ).id
 
 
 def states(engine, job_id: int) -> dict[int, str]:
@@ -60,16 +60,25 @@ def test_two_reviewers_at_once_never_lose_or_double_a_decision(engine, store_url
         barrier.wait()
         if to_state == "undo":
             return review.undo_last(engine=engines[reviewer], job_id=big_job, actor=as_reviewer(reviewer))
-        return review.move(engine=engines[reviewer], job_id=big_job, result_ids=chosen, from_state=from_state,
-                           to_state=to_state, actor=as_reviewer(reviewer), selection={"round": from_state})
+        return review.move(
+            engine=engines[reviewer],
+            job_id=big_job,
+            result_ids=chosen,
+            from_state=from_state,
+            to_state=to_state,
+            actor=as_reviewer(reviewer),
+            selection={"round": from_state},
+        )
 
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             for from_state, ada_to, bob_to in ROUNDS:
                 before = states(engine, big_job)
                 slices = {name: sorted(rng.sample(ids, k=int(RESULTS * 0.6))) for name in engines}
-                futures = {name: pool.submit(act, name, from_state, to, slices[name])
-                           for name, to in (("ada", ada_to), ("bob", bob_to))}
+                futures = {
+                    name: pool.submit(act, name, from_state, to, slices[name])
+                    for name, to in (("ada", ada_to), ("bob", bob_to))
+                }
                 outcomes = {name: future.result(timeout=120) for name, future in futures.items()}
                 if from_state is not None:
                     _check_round(engine, big_job, before, from_state, slices, outcomes)
@@ -113,8 +122,9 @@ def _check_replay(engine, job_id) -> None:
     assert replay == states(engine, job_id)
     assert sum(e.result_count for e in events) > 0
     with engine.connect() as conn:
-        reviewers = dict(conn.execute(text("SELECT result_id, reviewed_by FROM reviewstate WHERE job_id = :j"),
-                                      {"j": job_id}).all())
+        reviewers = dict(
+            conn.execute(text("SELECT result_id, reviewed_by FROM reviewstate WHERE job_id = :j"), {"j": job_id}).all()
+        )
         revision = conn.execute(text("SELECT review_revision FROM labeljob WHERE id = :j"), {"j": job_id}).scalar()
     by_id = {e.id: e for e in events}
     # a decided result keeps the reviewer of its last event; a pending one keeps no decision and no reviewer

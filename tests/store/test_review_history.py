@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.review import decisions as review
 from core.domain.errors import BadInput, NotFound
+from core.review import decisions as review
 from core.review.history import move_of, result_history
 from tests.builders import as_reviewer
-from tests.store.review_helpers import put, result_ids
-from tests.store.review_helpers import job, jobs  # noqa: F401  (the fixtures: two copies of the standard job)
-
+from tests.store.review_helpers import job, jobs, put, result_ids  # noqa: F401  (the fixtures: two copies of the standard job)
 
 # ---- history and listing -------------------------------------------------------------------------------------------
 
@@ -23,8 +21,11 @@ def test_result_history_shows_each_move_of_the_result(engine, job):
     review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
     history = result_history(engine=engine, job_id=job, result_id=ids[0])
-    assert [move_of(e, ids[0]) for e in history] == [("pending", "rejected"), ("rejected", "accepted"),
-                                                     ("accepted", "rejected")]
+    assert [move_of(e, ids[0]) for e in history] == [
+        ("pending", "rejected"),
+        ("rejected", "accepted"),
+        ("accepted", "rejected"),
+    ]
     history = result_history(engine=engine, job_id=job, result_id=ids[1])
     assert [move_of(e, ids[1]) for e in history] == [("pending", "accepted"), ("accepted", "pending")]
     assert result_history(engine=engine, job_id=job, result_id=ids[2]) == []

@@ -7,15 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core.jobs import ingest
-
-from core.review import decisions as review
 from core.auth.access import Actor, Role
 from core.domain.errors import BadInput, Forbidden, NotFound
+from core.jobs import ingest
+from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer, table_counts, write_detection_job
-from tests.store.review_helpers import result_ids, result_rows, revision, states
-from tests.store.review_helpers import job, jobs  # noqa: F401  (the fixtures: two copies of the standard job)
-
+from tests.store.review_helpers import job, jobs, result_ids, result_rows, revision, states  # noqa: F401  (the fixtures: two copies of the standard job)
 
 # ---- validation: refused before any write ------------------------------------------------------------------------
 
@@ -38,19 +35,34 @@ def test_a_refused_action_changes_nothing(engine, job, change, error, message):
     ids = result_ids(engine, job)
     review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
     before = (table_counts(engine), result_rows(engine, job), revision(engine, job))
-    arguments = dict(engine=engine, job_id=job, result_ids=ids, from_state="pending", to_state="rejected",
-                     actor=as_reviewer("ada")) | change
+    arguments = (
+        dict(
+            engine=engine,
+            job_id=job,
+            result_ids=ids,
+            from_state="pending",
+            to_state="rejected",
+            actor=as_reviewer("ada"),
+        )
+        | change
+    )
     with pytest.raises(error, match=message):
         review.move(**arguments)
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
 
 
-@pytest.mark.parametrize(("job_offset", "actor", "error"), [(0, Actor(name="vic", role=Role.VIEWER), Forbidden),
-                                                            (0, "ada", TypeError),
-                                                            (10_000, as_reviewer("ada"), NotFound)])
+@pytest.mark.parametrize(
+    ("job_offset", "actor", "error"),
+    [
+        (0, Actor(name="vic", role=Role.VIEWER), Forbidden),
+        (0, "ada", TypeError),
+        (10_000, as_reviewer("ada"), NotFound),
+    ],
+)
 def test_a_refused_undo_changes_nothing(engine, job, job_offset, actor, error):
-    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None,
-                  actor=as_reviewer("ada"))
+    review.accept(
+        engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None, actor=as_reviewer("ada")
+    )
     before = (table_counts(engine), result_rows(engine, job), revision(engine, job))
     with pytest.raises(error):
         review.undo_last(engine=engine, job_id=job + job_offset, actor=actor)
@@ -59,15 +71,26 @@ def test_a_refused_undo_changes_nothing(engine, job, job_offset, actor, error):
 
 def test_jobs_that_are_not_ready_manual_jobs_are_refused(engine, job, tmp_path):
     files = write_detection_job(tmp_path / "auto")
-    auto = ingest.import_auto_predictions(actor=ADMIN, engine=engine, name="auto", images_dir=files.images_dir,
-                                          predictions_path=files.expert_path, status="PROCESSING")
+    auto = ingest.import_auto_predictions(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=files.images_dir,
+        predictions_path=files.expert_path,
+        status="PROCESSING",
+    )
     with pytest.raises(BadInput, match="only READY manual label jobs"):
         review.accept(engine=engine, job_id=auto.id, result_ids=[1], from_state="pending", actor=as_reviewer("ada"))
     with engine.begin() as conn:
         conn.execute(text("UPDATE labeljob SET status = 'IN_PROGRESS' WHERE id = :j"), {"j": job})
     with pytest.raises(BadInput, match="IN_PROGRESS"):
-        review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state="pending",
-                      actor=as_reviewer("ada"))
+        review.accept(
+            engine=engine,
+            job_id=job,
+            result_ids=result_ids(engine, job),
+            from_state="pending",
+            actor=as_reviewer("ada"),
+        )
     assert set(states(engine, job).values()) == {"pending"}
 
 
@@ -83,5 +106,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(engine, job, mon
         review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", actor=as_reviewer("ada"))
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
     monkeypatch.undo()
-    assert review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending",
-                         actor=as_reviewer("ada")).moved == 6
+    assert (
+        review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", actor=as_reviewer("ada")).moved
+        == 6
+    )

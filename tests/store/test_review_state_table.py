@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core.store import db
-
-from core.review import decisions as review
-from core.store.db import init_db, schema_version
-from core.jobs.summaries import delete_job
 from core.analysis.results_frame import review_states, state_counts
+from core.jobs.summaries import delete_job
+from core.review import decisions as review
+from core.store import db
+from core.store.db import init_db, schema_version
 from tests.builders import ADMIN, as_reviewer, job_rows
 from tests.resultset_builders import import_catalog_job, result_ids, stored_states
 
-V8_COLUMNS = {"sqlite": ("VARCHAR NOT NULL DEFAULT 'pending'", "VARCHAR", "DATETIME"),
-              "postgresql": ("VARCHAR NOT NULL DEFAULT 'pending'", "VARCHAR", "TIMESTAMP WITH TIME ZONE")}
+V8_COLUMNS = {
+    "sqlite": ("VARCHAR NOT NULL DEFAULT 'pending'", "VARCHAR", "DATETIME"),
+    "postgresql": ("VARCHAR NOT NULL DEFAULT 'pending'", "VARCHAR", "TIMESTAMP WITH TIME ZONE"),
+}
 
 
 def test_a_version_8_store_moves_its_review_states_into_their_table(engine, tmp_path):
@@ -31,17 +32,29 @@ def test_a_version_8_store_moves_its_review_states_into_their_table(engine, tmp_
         conn.execute(text(f"ALTER TABLE result ADD COLUMN review_state {state}"))
         conn.execute(text(f"ALTER TABLE result ADD COLUMN reviewed_by {by}"))
         conn.execute(text(f"ALTER TABLE result ADD COLUMN reviewed_at {at}"))
-        conn.execute(text("UPDATE result SET review_state = s.state, reviewed_by = s.reviewed_by, "
-                          "reviewed_at = s.reviewed_at FROM reviewstate s WHERE s.result_id = result.id"))
+        conn.execute(
+            text(
+                "UPDATE result SET review_state = s.state, reviewed_by = s.reviewed_by, "
+                "reviewed_at = s.reviewed_at FROM reviewstate s WHERE s.result_id = result.id"
+            )
+        )
         conn.execute(text("DELETE FROM reviewstate"))
         conn.execute(text("DROP INDEX ix_result_job"))
         conn.execute(text("CREATE INDEX ix_result_job_state ON result (job_id, review_state)"))
         if engine.dialect.name == "postgresql":  # as version 8 made them; SQLite cannot add a constraint
-            conn.execute(text("ALTER TABLE result ADD CONSTRAINT result_sample_id_fkey FOREIGN KEY (sample_id) "
-                              "REFERENCES sample (id) ON DELETE CASCADE"))
+            conn.execute(
+                text(
+                    "ALTER TABLE result ADD CONSTRAINT result_sample_id_fkey FOREIGN KEY (sample_id) "
+                    "REFERENCES sample (id) ON DELETE CASCADE"
+                )
+            )
             for column in ("expert_class_id", "pre_class_id"):
-                conn.execute(text(f"ALTER TABLE result ADD CONSTRAINT result_{column}_fkey FOREIGN KEY ({column}) "
-                                  "REFERENCES labelclass (id)"))
+                conn.execute(
+                    text(
+                        f"ALTER TABLE result ADD CONSTRAINT result_{column}_fkey FOREIGN KEY ({column}) "
+                        "REFERENCES labelclass (id)"
+                    )
+                )
         conn.execute(text("UPDATE schemaversion SET version = 8"))
         assert conn.execute(text("SELECT COUNT(*) FROM result WHERE review_state <> 'pending'")).scalar() == 5
 
@@ -54,8 +67,9 @@ def test_a_version_8_store_moves_its_review_states_into_their_table(engine, tmp_
     # the job is the result's one foreign key: the others slowed every import's COPY on PostgreSQL
     assert [k["referred_table"] for k in inspect(engine).get_foreign_keys("result")] == ["labeljob"]
     assert job_rows(engine, job.id) == before  # every decision with its reviewer and time; nothing else changed
-    assert stored_states(engine, job.id) == {i: "accepted" if i in ids[:3] else "rejected" if i in ids[3:5]
-                                             else "pending" for i in ids}
+    assert stored_states(engine, job.id) == {
+        i: "accepted" if i in ids[:3] else "rejected" if i in ids[3:5] else "pending" for i in ids
+    }
     assert review_states(engine, job.id).height == 5
     assert state_counts(engine, [job.id])[job.id] == {"pending": len(ids) - 5, "accepted": 3, "rejected": 2}
     with engine.begin() as conn:
@@ -68,8 +82,13 @@ def test_deleting_or_replacing_a_job_deletes_its_decisions_and_no_others(engine,
     kept = import_catalog_job(engine, tmp_path / "kept", name="kept")
     gone = import_catalog_job(engine, tmp_path / "gone", name="gone")
     for job in (kept, gone):
-        review.accept(engine=engine, job_id=job.id, result_ids=result_ids(engine, job.id)[:4], from_state="pending",
-                      actor=as_reviewer("ada"))
+        review.accept(
+            engine=engine,
+            job_id=job.id,
+            result_ids=result_ids(engine, job.id)[:4],
+            from_state="pending",
+            actor=as_reviewer("ada"),
+        )
     kept_rows = job_rows(engine, kept.id)
 
     delete_job(engine=engine, job_id=gone.id, actor=ADMIN)

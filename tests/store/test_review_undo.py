@@ -8,14 +8,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError as SAIntegrityError
 
-from core.store import models
-
 from core.review import decisions as review
+from core.store import models
 from core.store.db import transaction
 from tests.builders import as_reviewer
-from tests.store.review_helpers import put, result_ids, revision, states
-from tests.store.review_helpers import job, jobs  # noqa: F401  (the fixtures: two copies of the standard job)
-
+from tests.store.review_helpers import job, jobs, put, result_ids, revision, states  # noqa: F401  (the fixtures: two copies of the standard job)
 
 # ---- undo --------------------------------------------------------------------------------------------------------
 
@@ -24,8 +21,9 @@ def test_undo_moves_the_last_action_back_and_says_which_event_it_undoes(engine, 
     ids = result_ids(engine, job)
     first = review.accept(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending", actor=as_reviewer("ada"))
     put(engine, job, ids[3:4], "rejected")  # someone else's action in between
-    second = review.reject(engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted",
-                           actor=as_reviewer("ada"))
+    second = review.reject(
+        engine=engine, job_id=job, result_ids=ids[:2], from_state="accepted", actor=as_reviewer("ada")
+    )
     before = revision(engine, job)
 
     undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
@@ -36,25 +34,33 @@ def test_undo_moves_the_last_action_back_and_says_which_event_it_undoes(engine, 
     event = review.list_events(engine=engine, job_id=job)[0]
     assert event.id == undo.event_id
     assert (event.undoes_event_id, event.reviewer, event.from_state, event.to_state, event.result_ids) == (
-        second.event_id, "ada", "rejected", "accepted", ids[:2])
+        second.event_id,
+        "ada",
+        "rejected",
+        "accepted",
+        ids[:2],
+    )
 
     again = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))  # the action before: the first accept
     assert again.moved == 3
     assert review.list_events(engine=engine, job_id=job)[0].undoes_event_id == first.event_id
     assert [states(engine, job)[i] for i in ids[:4]] == ["pending", "pending", "pending", "rejected"]
 
-    assert review.undo_last(engine=engine, job_id=job,
-                            actor=as_reviewer("ada")) is None  # nothing of ada's left to undo
+    assert (
+        review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada")) is None
+    )  # nothing of ada's left to undo
 
 
 def test_an_undo_is_never_undone_the_next_undo_goes_further_back(engine, job):
     ids = result_ids(engine, job)
     first = review.accept(engine=engine, job_id=job, result_ids=ids[:2], from_state="pending", actor=as_reviewer("ada"))
-    second = review.reject(engine=engine, job_id=job, result_ids=ids[2:4], from_state="pending",
-                           actor=as_reviewer("ada"))
+    second = review.reject(
+        engine=engine, job_id=job, result_ids=ids[2:4], from_state="pending", actor=as_reviewer("ada")
+    )
     review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))  # undoes second
-    third = review.accept(engine=engine, job_id=job, result_ids=ids[4:5], from_state="pending",
-                          actor=as_reviewer("ada"))
+    third = review.accept(
+        engine=engine, job_id=job, result_ids=ids[4:5], from_state="pending", actor=as_reviewer("ada")
+    )
 
     undone = [review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada")) for _ in range(3)]
 
@@ -62,7 +68,8 @@ def test_an_undo_is_never_undone_the_next_undo_goes_further_back(engine, job):
     events = {e.id: e for e in review.list_events(engine=engine, job_id=job)}
     assert [events[u.event_id].undoes_event_id for u in undone[:2]] == [third.event_id, first.event_id]
     assert sorted(e.undoes_event_id for e in events.values() if e.undoes_event_id) == sorted(
-        [first.event_id, second.event_id, third.event_id])
+        [first.event_id, second.event_id, third.event_id]
+    )
     assert set(states(engine, job).values()) == {"pending"}
 
 
@@ -71,8 +78,16 @@ def test_the_store_refuses_a_second_undo_of_the_same_event(engine, job):
     done = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
     undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
     with pytest.raises(SAIntegrityError), transaction(engine) as session:
-        session.add(models.ReviewEvent(job_id=job, actor=as_reviewer("ada"), from_state="pending", to_state="accepted",
-                                       result_count=0, undoes_event_id=done.event_id))
+        session.add(
+            models.ReviewEvent(
+                job_id=job,
+                actor=as_reviewer("ada"),
+                from_state="pending",
+                to_state="accepted",
+                result_count=0,
+                undoes_event_id=done.event_id,
+            )
+        )
     assert review.list_events(engine=engine, job_id=job)[0].id == undo.event_id
 
 
@@ -95,15 +110,20 @@ def test_a_partial_undo_leaves_what_someone_else_moved_since(engine, job):
 def test_an_undo_that_finds_nothing_left_still_marks_the_action_undone(engine, job):
     ids = result_ids(engine, job)
     first = review.accept(engine=engine, job_id=job, result_ids=ids[:1], from_state="pending", actor=as_reviewer("ada"))
-    second = review.accept(engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending",
-                           actor=as_reviewer("ada"))
+    second = review.accept(
+        engine=engine, job_id=job, result_ids=ids[1:2], from_state="pending", actor=as_reviewer("ada")
+    )
     review.reject(engine=engine, job_id=job, result_ids=ids[1:2], from_state="accepted", actor=as_reviewer("bob"))
 
     undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
     assert (undo.requested, undo.moved, undo.changed_elsewhere) == (1, 0, 1)
     event = review.list_events(engine=engine, job_id=job)[0]
     assert (event.undoes_event_id, event.result_ids, event.from_state, event.to_state) == (
-        second.event_id, [], "accepted", "pending")
+        second.event_id,
+        [],
+        "accepted",
+        "pending",
+    )
 
     assert review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada")).moved == 1  # then the first action
     assert review.list_events(engine=engine, job_id=job)[0].undoes_event_id == first.event_id
@@ -115,8 +135,9 @@ def test_undo_of_a_move_from_any_state_restores_each_results_own_state(engine, j
     put(engine, job, ids[2:4], "rejected")
     before = states(engine, job)
     review.move_to_pending(engine=engine, job_id=job, result_ids=ids, from_state=None, actor=as_reviewer("ada"))
-    review.accept(engine=engine, job_id=job, result_ids=ids[0:1], from_state="pending",
-                  actor=as_reviewer("bob"))  # since
+    review.accept(
+        engine=engine, job_id=job, result_ids=ids[0:1], from_state="pending", actor=as_reviewer("bob")
+    )  # since
 
     undo = review.undo_last(engine=engine, job_id=job, actor=as_reviewer("ada"))
 
@@ -129,8 +150,9 @@ def test_undo_of_a_move_from_any_state_restores_each_results_own_state(engine, j
 
 def test_undo_on_another_job_or_by_another_reviewer_finds_nothing(engine, jobs):
     job, other = jobs
-    review.accept(engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None,
-                  actor=as_reviewer("ada"))
+    review.accept(
+        engine=engine, job_id=job, result_ids=result_ids(engine, job), from_state=None, actor=as_reviewer("ada")
+    )
     assert review.undo_last(engine=engine, job_id=other, actor=as_reviewer("ada")) is None
     assert review.undo_last(engine=engine, job_id=job, actor=as_reviewer("bob")) is None
     assert set(states(engine, job).values()) == {"accepted"}

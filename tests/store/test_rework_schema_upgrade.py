@@ -6,16 +6,14 @@ from __future__ import annotations
 from sqlalchemy import MetaData, Table, inspect, text
 from sqlmodel import SQLModel
 
-from core.store import db
-
 from core.jobs import ingest
-
-from core.review import decisions as review
-from core.store.db import init_db, make_engine, schema_version
 from core.jobs.expert_labels import save_expert_label
-from core.jobs.manual import submit_job
 from core.jobs.lookup import get_job
+from core.jobs.manual import submit_job
 from core.jobs.rework import create_rework_job
+from core.review import decisions as review
+from core.store import db
+from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 from tests.manual_builders import sample_ids
 
@@ -38,13 +36,17 @@ def test_a_version_5_store_gains_the_rework_links(store_url, tmp_path):
     version_5_tables().create_all(engine)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO schemaversion (id, version, upgraded_at) VALUES (1, 5, CURRENT_TIMESTAMP)"))
-        conn.execute(text("INSERT INTO labelspec (name, task, created_at) VALUES ('old', 'detection', "
-                          "CURRENT_TIMESTAMP)"))
-        conn.execute(text(
-            "INSERT INTO labeljob (name, kind, task, tag, status, spec_id, image_root, pre_label_source, "
-            "iou_threshold, image_count, result_count, data_revision, review_revision, created_by, created_at) "
-            "SELECT 'old', 'manual', 'detection', 'M-LA-OD', 'READY', id, '/x', 'none', 0.5, 0, 0, 1, 0, 'me', "
-            "CURRENT_TIMESTAMP FROM labelspec"))
+        conn.execute(
+            text("INSERT INTO labelspec (name, task, created_at) VALUES ('old', 'detection', CURRENT_TIMESTAMP)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO labeljob (name, kind, task, tag, status, spec_id, image_root, pre_label_source, "
+                "iou_threshold, image_count, result_count, data_revision, review_revision, created_by, created_at) "
+                "SELECT 'old', 'manual', 'detection', 'M-LA-OD', 'READY', id, '/x', 'none', 0.5, 0, 0, 1, 0, 'me', "
+                "CURRENT_TIMESTAMP FROM labelspec"
+            )
+        )
     assert "origin_job_id" not in {c["name"] for c in inspect(engine).get_columns("labeljob")}
 
     init_db(engine)
@@ -57,11 +59,18 @@ def test_a_version_5_store_gains_the_rework_links(store_url, tmp_path):
         assert conn.execute(text("SELECT name, origin_job_id FROM labeljob")).all() == [("old", None)]
     # a rework round trip on the upgraded store
     files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     with engine.connect() as conn:
-        added = conn.execute(text("SELECT id FROM result WHERE job_id = :j AND change_kind = 'added'"),
-                             {"j": job.id}).scalar_one()
+        added = conn.execute(
+            text("SELECT id FROM result WHERE job_id = :j AND change_kind = 'added'"), {"j": job.id}
+        ).scalar_one()
     review.reject(engine=engine, job_id=job.id, result_ids=[added], from_state="pending", actor=as_reviewer("rita"))
     rework = create_rework_job(engine=engine, job_id=job.id, name="rework", actor=as_reviewer("rita")).job
     [sample] = sample_ids(engine, rework.id).values()
@@ -71,4 +80,3 @@ def test_a_version_5_store_gains_the_rework_links(store_url, tmp_path):
     with engine.begin() as conn:
         db.UPGRADES[5](conn)  # again, on a store that has the columns: nothing to add, nothing fails
     engine.dispose()
-

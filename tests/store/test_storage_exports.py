@@ -18,8 +18,9 @@ def test_a_bucket_job_exports_the_same_zip_as_its_folder(engine, tmp_path, s3_ro
     local = export(engine, resultset, fmt).data
     s3_root.put_folder(root_of(engine, resultset))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE labeljob SET image_root = :r WHERE id = :j"),
-                     {"r": s3_root.root, "j": resultset.job_id})
+        conn.execute(
+            text("UPDATE labeljob SET image_root = :r WHERE id = :j"), {"r": s3_root.root, "j": resultset.job_id}
+        )
     # A cache bound of about two images: the copy fetches a batch ahead, it never needs the whole export cached.
     monkeypatch.setenv("LABELDECK_CACHE_MAX_GB", str(2000 / 2**30))
     remote.requests.clear()
@@ -32,7 +33,8 @@ def test_a_missing_object_refuses_the_export_naming_it(engine, tmp_path, s3_root
     s3_root.put_folder(root_of(engine, resultset))
     s3_root.server.client().delete_object(Bucket=s3_root.name, Key=f"images/{FILES[0]}")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE labeljob SET image_root = :r WHERE id = :j"),
-                     {"r": s3_root.root, "j": resultset.job_id})
+        conn.execute(
+            text("UPDATE labeljob SET image_root = :r WHERE id = :j"), {"r": s3_root.root, "j": resultset.job_id}
+        )
     with pytest.raises(BadInput, match=f"image '{FILES[0]}' \\(under {s3_root.root}\\): file not found"):
         export(engine, resultset, "yolo")

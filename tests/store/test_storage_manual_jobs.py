@@ -20,9 +20,15 @@ def test_a_job_on_a_bucket_prefix_is_made_labelled_and_submitted_like_a_folder_j
     s3_root.put_folder(files.images_dir)
     remote.requests.clear()
     steps = []
-    job = create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                            images_dir=f"{s3_root.root}/", pre_labels=("coco", files.pre_path),
-                            actor=as_admin("lead"), progress=lambda text, share: steps.append(text))
+    job = create_manual_job(
+        engine=engine,
+        name="street",
+        spec_id=animals_spec(engine).id,
+        images_dir=f"{s3_root.root}/",
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+        progress=lambda text, share: steps.append(text),
+    )
     assert job.image_root == s3_root.root and job.image_count == 2
     assert any("of 2" in step for step in steps)
     assert remote.requests["cat"] == 2  # each image read once, for its size
@@ -33,9 +39,14 @@ def test_a_job_on_a_bucket_prefix_is_made_labelled_and_submitted_like_a_folder_j
     submitted = submit_job(engine=engine, job_id=job.id, actor=as_reviewer("ada"))
     assert submitted.status == "READY" and len(results_of(engine, job.id)) == 6
 
-    folder = create_manual_job(engine=engine, name="street-local", spec_id=animals_spec(engine, "animals2").id,
-                               images_dir=files.images_dir, pre_labels=("coco", files.pre_path),
-                               actor=as_admin("lead"))
+    folder = create_manual_job(
+        engine=engine,
+        name="street-local",
+        spec_id=animals_spec(engine, "animals2").id,
+        images_dir=files.images_dir,
+        pre_labels=("coco", files.pre_path),
+        actor=as_admin("lead"),
+    )
     label_like_the_expert_file(engine, folder.id)
     submit_job(engine=engine, job_id=folder.id, actor=as_reviewer("ada"))
     assert results_of(engine, folder.id) == results_of(engine, job.id)
@@ -43,8 +54,13 @@ def test_a_job_on_a_bucket_prefix_is_made_labelled_and_submitted_like_a_folder_j
 
 def test_a_bucket_url_with_credentials_is_refused_before_anything_is_read(engine):
     with pytest.raises(BadInput, match="credentials") as refused:
-        create_manual_job(engine=engine, name="street", spec_id=animals_spec(engine).id,
-                          images_dir="s3://AKIAEXAMPLE:very-secret@bucket/images", actor=as_admin("lead"))
+        create_manual_job(
+            engine=engine,
+            name="street",
+            spec_id=animals_spec(engine).id,
+            images_dir="s3://AKIAEXAMPLE:very-secret@bucket/images",
+            actor=as_admin("lead"),
+        )
     assert "very-secret" not in str(refused.value)
 
 

@@ -8,17 +8,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from core.store.db import SCHEMA_VERSION, StoreError, init_db, schema_version
 from core.jobs.lookup import get_job
-from tests.builders import (
-    job_rows,
-    table_counts,
-)
-from tests.store.import_store_helpers import (
-    import_fruit,
-    import_standard,
-)
-
+from core.store.db import SCHEMA_VERSION, StoreError, init_db, schema_version
+from tests.builders import job_rows, table_counts
+from tests.store.import_store_helpers import import_fruit, import_standard
 
 # ---- schema and integrity --------------------------------------------------------------------------------------
 
@@ -57,10 +50,13 @@ def test_foreign_keys_are_enforced(engine, tmp_path):
     job = import_standard(engine, tmp_path / "in")
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
-            conn.execute(text(  # a result's job is a foreign key (its sample and classes are not: models.Result)
-                "INSERT INTO result (job_id, sample_id, class_changed, change_kind) "
-                "VALUES (999999, :sample, false, 'added')"),
-                {"sample": conn.execute(text("SELECT MIN(id) FROM sample WHERE job_id = :j"), {"j": job.id}).scalar()})
+            conn.execute(
+                text(  # a result's job is a foreign key (its sample and classes are not: models.Result)
+                    "INSERT INTO result (job_id, sample_id, class_changed, change_kind) "
+                    "VALUES (999999, :sample, false, 'added')"
+                ),
+                {"sample": conn.execute(text("SELECT MIN(id) FROM sample WHERE job_id = :j"), {"j": job.id}).scalar()},
+            )
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO sample (job_id, file_path, width, height) VALUES (999999, 'x.png', 1, 1)"))
@@ -71,5 +67,6 @@ def test_a_file_path_is_unique_within_a_job(engine, tmp_path):
     job = import_standard(engine, tmp_path / "in")
     with pytest.raises(IntegrityError):
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO sample (job_id, file_path, width, height) VALUES (:j, 'a.png', 1, 1)"),
-                         {"j": job.id})
+            conn.execute(
+                text("INSERT INTO sample (job_id, file_path, width, height) VALUES (:j, 'a.png', 1, 1)"), {"j": job.id}
+            )

@@ -11,12 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core.store import models
-
 from core.auth import users
 from core.auth.access import Actor, Role
 from core.domain.errors import BadInput, NotFound
 from core.settings import load_settings
+from core.store import models
 from tests.builders import ADMIN
 
 PASSWORD = "correct horse battery"
@@ -42,8 +41,10 @@ def test_an_account_signs_in_with_its_password_and_keeps_only_a_salted_slow_hash
     assert summary.last_signed_in_at is not None and summary.failed_attempts == 0
 
 
-@pytest.mark.parametrize(("name", "password"), [("ann", "wrong password!"), ("nobody", PASSWORD), ("", PASSWORD),
-                                                ("ann", ""), ("ann", PASSWORD.upper())])
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [("ann", "wrong password!"), ("nobody", PASSWORD), ("", PASSWORD), ("ann", ""), ("ann", PASSWORD.upper())],
+)
 def test_a_wrong_name_or_password_gets_the_same_answer(engine, name, password):
     add(engine)
     with pytest.raises(users.SignInRefused, match=f"^{re.escape(users.REFUSED)}$"):
@@ -67,8 +68,9 @@ def test_five_failures_in_a_row_lock_the_account_even_for_the_right_password(eng
         users.authenticate(engine=engine, name="ann", password=PASSWORD, now=now + timedelta(minutes=14))
     assert locks(engine)[0] == 5  # an attempt during the lock is not counted, and does not extend it
     # The lock runs out; the right password then signs in and clears the count.
-    assert users.authenticate(engine=engine, name="ann", password=PASSWORD,
-                              now=now + timedelta(minutes=16)).name == "ann"
+    assert (
+        users.authenticate(engine=engine, name="ann", password=PASSWORD, now=now + timedelta(minutes=16)).name == "ann"
+    )
     assert locks(engine) == (0, None)
 
 
@@ -215,9 +217,16 @@ def test_the_current_actor_is_read_again_from_the_store_and_the_settings(engine)
     users.remove_user(engine=engine, name="ann", actor=ADMIN)
     assert users.current_actor(engine=engine, actor=drawn_for, settings=password) is None
     # Behind a proxy the role lists count, and leaving them takes the role away.
-    listed = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-User", "LABELDECK_REVIEWERS": "ann",
-                            "LABELDECK_DEFAULT_ROLE": "none"})
+    listed = load_settings(
+        {
+            "LABELDECK_AUTH": "header",
+            "LABELDECK_AUTH_HEADER": "X-User",
+            "LABELDECK_REVIEWERS": "ann",
+            "LABELDECK_DEFAULT_ROLE": "none",
+        }
+    )
     assert users.current_actor(engine=engine, actor=drawn_for, settings=listed) == drawn_for
-    unlisted = load_settings({"LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-User",
-                              "LABELDECK_DEFAULT_ROLE": "none"})
+    unlisted = load_settings(
+        {"LABELDECK_AUTH": "header", "LABELDECK_AUTH_HEADER": "X-User", "LABELDECK_DEFAULT_ROLE": "none"}
+    )
     assert users.current_actor(engine=engine, actor=drawn_for, settings=unlisted) is None

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from core.store import db
-
-from core.jobs import ingest
-
-from core.review import decisions as review
-
 from core.auth import users
+from core.jobs import ingest
+from core.review import decisions as review
+from core.store import db
 from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_reviewer, job_rows, write_detection_job
 
@@ -34,8 +31,14 @@ def test_a_version_4_store_loses_the_filter_indexes_and_gains_accounts(store_url
     init_db(engine)
     assert result_indexes(engine) == {"ix_result_job", "ix_result_sample_id"}
     files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="old", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="old",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     ids = [r[0] for r in job_rows(engine, job.id)["result"]]
     review.accept(engine=engine, job_id=job.id, result_ids=ids[:2], from_state="pending", actor=as_reviewer("ada"))
     before = job_rows(engine, job.id)

@@ -31,8 +31,7 @@ def test_a_refusal_names_the_user_the_role_and_the_role_needed():
     with pytest.raises(Forbidden, match="that needs the admin role"):
         require(Actor(name="rita", role=Role.REVIEWER), Permission.MANAGE, to="create a label spec")
     assert require(Actor(name="rita", role=Role.REVIEWER), Permission.REVIEW, to="accept") == "rita"
-    assert [least_role(p) for p in Permission] == [Role.VIEWER, Role.REVIEWER, Role.REVIEWER, Role.REVIEWER,
-                                                   Role.ADMIN]
+    assert [least_role(p) for p in Permission] == [Role.VIEWER, Role.REVIEWER, Role.REVIEWER, Role.REVIEWER, Role.ADMIN]
 
 
 def test_only_an_actor_acts():
@@ -40,9 +39,16 @@ def test_only_an_actor_acts():
         require("admin", Permission.READ, to="read")  # a bare name would skip the role
 
 
-@pytest.mark.parametrize(("name", "message"), [("", "a user name is needed"), ("   ", "a user name is needed"),
-                                               ("a" * 121, "longer than 120"), ("ann\x00", "control characters"),
-                                               ("ann\nbob", "control characters")])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "a user name is needed"),
+        ("   ", "a user name is needed"),
+        ("a" * 121, "longer than 120"),
+        ("ann\x00", "control characters"),
+        ("ann\nbob", "control characters"),
+    ],
+)
 def test_names_are_checked(name, message):
     with pytest.raises(BadInput, match=message):
         Actor(name=name, role=Role.VIEWER)
@@ -63,15 +69,33 @@ def test_the_command_line_operator_is_an_admin():
 def test_auth_settings_come_from_the_environment():
     default = load_settings({})
     assert (default.auth_mode, default.auth_header, default.admins, default.reviewers, default.default_role) == (
-        "none", None, (), (), "viewer")
-    custom = load_settings({"LABELDECK_AUTH": " Header ", "LABELDECK_AUTH_HEADER": "X-Forwarded-User",
-                            "LABELDECK_ADMINS": "Ann@Corp.example, ,bob", "LABELDECK_REVIEWERS": "@corp.example",
-                            "LABELDECK_DEFAULT_ROLE": "none"})
+        "none",
+        None,
+        (),
+        (),
+        "viewer",
+    )
+    custom = load_settings(
+        {
+            "LABELDECK_AUTH": " Header ",
+            "LABELDECK_AUTH_HEADER": "X-Forwarded-User",
+            "LABELDECK_ADMINS": "Ann@Corp.example, ,bob",
+            "LABELDECK_REVIEWERS": "@corp.example",
+            "LABELDECK_DEFAULT_ROLE": "none",
+        }
+    )
     assert (custom.auth_mode, custom.auth_header, custom.admins, custom.reviewers, custom.default_role) == (
-        "header", "X-Forwarded-User", ("ann@corp.example", "bob"), ("@corp.example",), "none")
+        "header",
+        "X-Forwarded-User",
+        ("ann@corp.example", "bob"),
+        ("@corp.example",),
+        "none",
+    )
 
 
-@pytest.mark.parametrize(("values", "identity"), [([], None), ([" "], None), (["rita@labs.example "], "rita@labs.example")])
+@pytest.mark.parametrize(
+    ("values", "identity"), [([], None), ([" "], None), (["rita@labs.example "], "rita@labs.example")]
+)
 def test_the_proxy_identity_is_its_one_header_value(values, identity):
     assert users.proxy_identity(values=values, header="X-Forwarded-User") == identity
 

@@ -12,19 +12,37 @@ import pytest
 from bench import browser_report as br
 
 
-def _run(label: str, samples: dict[str, dict[str, list[float]]], na: dict[str, dict[str, str]] | None = None,
-         **extra) -> dict:
+def _run(
+    label: str, samples: dict[str, dict[str, list[float]]], na: dict[str, dict[str, str]] | None = None, **extra
+) -> dict:
     stores = {}
     for store, interactions in samples.items():
-        stores[store] = {"description": f"the {store} store", "notes": [], "interactions": {
-            key: {"samples_ms": values, "breakdown": [], "na": None} for key, values in interactions.items()}}
+        stores[store] = {
+            "description": f"the {store} store",
+            "notes": [],
+            "interactions": {
+                key: {"samples_ms": values, "breakdown": [], "na": None} for key, values in interactions.items()
+            },
+        }
     for store, reasons in (na or {}).items():
         for key, reason in reasons.items():
             stores.setdefault(store, {"description": "", "notes": [], "interactions": {}})["interactions"][key] = {
-                "samples_ms": [], "breakdown": [], "na": reason}
-    return {"label": label, "started": "2026-11-29 10:00 UTC", "command": "python -m bench.browser",
-            "machine": {"CPU": "test CPU", "commit": "abc1234"}, "load_at_end": "1.00 / 1.00 / 1.00",
-            "browser": "Chromium", "viewport": "1440 × 900", "reps": 20, "stores": stores, **extra}
+                "samples_ms": [],
+                "breakdown": [],
+                "na": reason,
+            }
+    return {
+        "label": label,
+        "started": "2026-11-29 10:00 UTC",
+        "command": "python -m bench.browser",
+        "machine": {"CPU": "test CPU", "commit": "abc1234"},
+        "load_at_end": "1.00 / 1.00 / 1.00",
+        "browser": "Chromium",
+        "viewport": "1440 × 900",
+        "reps": 20,
+        "stores": stores,
+        **extra,
+    }
 
 
 def _row(lines: list[str], title: str) -> list[str]:
@@ -33,6 +51,7 @@ def _row(lines: list[str], title: str) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ statistics
+
 
 @pytest.mark.parametrize("values", [[5.0], [1.0, 2.0], [3.0, 1.0, 2.0], list(range(20)), [7.5, 1.0, 100.0, 3.3, 9.0]])
 @pytest.mark.parametrize("p", [0, 50, 90, 95, 100])
@@ -64,6 +83,7 @@ def test_no_samples_no_stats_and_bad_percentiles_raise():
 
 # ------------------------------------------------------------------------------------------------ targets
 
+
 def test_targets_per_kind_and_store():
     assert br.target("select_cell", "demo") == br.Target(300, 600)
     assert br.target("select_cell", "1m") == br.Target(500)
@@ -83,10 +103,16 @@ def test_a_target_needs_both_median_and_p95_below():
 
 # ------------------------------------------------------------------------------------------------ tables
 
+
 def test_one_label_table_has_a_row_per_interaction_and_both_stores():
-    run = _run("before", {"demo": {"select_cell": [100.0, 200.0, 900.0], "open_warm": [800.0]},
-                          "1m": {"select_cell": [400.0, 450.0, 2000.0]}},
-               na={"1m": {"annotate_complete": "no IN_PROGRESS job"}})
+    run = _run(
+        "before",
+        {
+            "demo": {"select_cell": [100.0, 200.0, 900.0], "open_warm": [800.0]},
+            "1m": {"select_cell": [400.0, 450.0, 2000.0]},
+        },
+        na={"1m": {"annotate_complete": "no IN_PROGRESS job"}},
+    )
     lines = br.results_table(run)
     assert lines[0].startswith("| interaction | target | demo store median (ms) | demo store p95 (ms) | demo store n |")
     assert "1M job median (ms)" in lines[0] and lines[0].endswith("| result (before) |")
@@ -106,9 +132,16 @@ def test_before_beside_after():
     after = _run("after", {"demo": {"select_cell": [150.0, 200.0, 250.0]}, "1m": {"select_cell": [480.0]}})
     lines = br.results_table(after, before)
     header = lines[0]
-    for column in ("demo store median before", "demo store median after", "demo store p95 before",
-                   "demo store p95 after", "demo store n after", "1M job median before", "1M job median after",
-                   "result (after)"):
+    for column in (
+        "demo store median before",
+        "demo store median after",
+        "demo store p95 before",
+        "demo store p95 after",
+        "demo store n after",
+        "1M job median before",
+        "1M job median after",
+        "result (after)",
+    ):
         assert column in header
     cell = _row(lines, br.BY_KEY["select_cell"].title)
     assert cell[2:7] == ["1,200", "200", "1,380", "245", "3"]
@@ -125,8 +158,12 @@ def test_before_only_store_still_gets_its_columns():
 
 
 def test_block_has_markers_machine_notes_and_na_reasons():
-    run = _run("before", {"demo": {"select_cell": [100.0]}}, na={"demo": {"viewer_next": "failed: timeout"}},
-               notes=["how it was measured"])
+    run = _run(
+        "before",
+        {"demo": {"select_cell": [100.0]}},
+        na={"demo": {"viewer_next": "failed: timeout"}},
+        notes=["how it was measured"],
+    )
     block = br.render_block(run)
     assert block.startswith(br.START + "\n") and block.endswith(br.END + "\n")
     assert "| load average at end | 1.00 / 1.00 / 1.00 |" in block

@@ -19,12 +19,24 @@ def test_the_pre_label_dataset_holds_the_results_lists_boxes(tmp_path):
 
 
 def test_progress_lines_fold_into_phases():
-    stages = [("reading expert labels", 0.0), ("reading pre-labels", 1.0), ("matching boxes", 2.5),
-              ("writing to the store", 3.0), ("writing 10 results", 3.5), ("caching the results frame", 5.0),
-              ("done", 5.5)]
+    stages = [
+        ("reading expert labels", 0.0),
+        ("reading pre-labels", 1.0),
+        ("matching boxes", 2.5),
+        ("writing to the store", 3.0),
+        ("writing 10 results", 3.5),
+        ("caching the results frame", 5.0),
+        ("done", 5.5),
+    ]
     phases = import_bench._stage_durations(stages, wall_s=6.5)
-    assert phases == {"read expert": 1.0, "read pre-labels": 1.5, "match + metrics": 0.5, "write": 2.0,
-                      "cache frame": 0.5, "start-up, store, exit": 1.0}
+    assert phases == {
+        "read expert": 1.0,
+        "read pre-labels": 1.5,
+        "match + metrics": 0.5,
+        "write": 2.0,
+        "cache frame": 0.5,
+        "start-up, store, exit": 1.0,
+    }
 
 
 def test_the_section_is_replaced_in_place_and_kept_by_a_rewrite():

@@ -23,9 +23,33 @@ def test_a_tiny_load_reconciles_and_the_reconciliation_catches_what_it_must(stor
     and a tampered store: each must fail."""
     report = tmp_path / "REPORT.md"
     report.write_text("# LabelDeck benchmark report\n\nEarlier sections.\n", encoding="utf-8")
-    code = load.main(["--db", store_url, "--images", "60", "--boxes-per-image", "4", "--workers", "3",
-                      "--actions", "25", "--min-slice", "3", "--max-slice", "80", "--undo-rate", "0.15",
-                      "--hot-fraction", "0.3", "--workdir", str(tmp_path / "work"), "--out", str(report), "--keep"])
+    code = load.main(
+        [
+            "--db",
+            store_url,
+            "--images",
+            "60",
+            "--boxes-per-image",
+            "4",
+            "--workers",
+            "3",
+            "--actions",
+            "25",
+            "--min-slice",
+            "3",
+            "--max-slice",
+            "80",
+            "--undo-rate",
+            "0.15",
+            "--hot-fraction",
+            "0.3",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--out",
+            str(report),
+            "--keep",
+        ]
+    )
     assert code == 0
 
     written = report.read_text(encoding="utf-8")
@@ -37,8 +61,10 @@ def test_a_tiny_load_reconciles_and_the_reconciliation_catches_what_it_must(stor
     engine = get_engine(store_url)
     with engine.connect() as conn:
         job_id = conn.execute(text("SELECT MAX(id) FROM labeljob")).scalar()
-    reports = [load_reconcile.read_worker_report(out, name=out.stem, returncode=0)
-               for out in sorted((tmp_path / "work").glob("load-*/load*.json"))]
+    reports = [
+        load_reconcile.read_worker_report(out, name=out.stem, returncode=0)
+        for out in sorted((tmp_path / "work").glob("load-*/load*.json"))
+    ]
     assert len(reports) == 3 and all(len(r.actions) == 25 for r in reports)
     assert any(a["changed_elsewhere"] for r in reports for a in r.actions), "the slices should have overlapped"
     since = load_reconcile.Baseline(last_event_id=0, review_revision=0)
@@ -70,8 +96,9 @@ def _lost_decision_is_caught(engine, job_id, since, reports) -> None:
 
 
 def _unreported_or_miscounted_events_are_caught(engine, job_id, since, reports) -> None:
-    reporter, index = next((r, i) for r in reports for i, a in enumerate(r.actions)
-                           if a["event_id"] and a["type"] != "undo_last")
+    reporter, index = next(
+        (r, i) for r in reports for i, a in enumerate(r.actions) if a["event_id"] and a["type"] != "undo_last"
+    )
 
     silent = dataclasses.replace(reporter, actions=[dict(a) for a in reporter.actions])
     silent.actions[index]["event_id"] = None  # its event is now nobody's, and it moved results without one
@@ -105,8 +132,16 @@ def _tampered_store_is_caught(engine, job_id) -> None:
     assert tampered_reviewers <= 1
 
     with transaction(engine) as session:  # an event that decides an already decided result again, listing it twice
-        session.add(models.ReviewEvent(job_id=job_id, reviewer="intruder", from_state="pending", to_state="accepted",
-                                       result_count=2, result_ids=[decided, decided]))
+        session.add(
+            models.ReviewEvent(
+                job_id=job_id,
+                reviewer="intruder",
+                from_state="pending",
+                to_state="accepted",
+                result_count=2,
+                result_ids=[decided, decided],
+            )
+        )
     check = load_reconcile.reconcile(engine, job_id)
     assert check.problems["from_state"] == 1 and check.problems["event_ids"] == 1
     # the intruder is now the last reviewer of `decided` in the log, not in the store
@@ -116,9 +151,29 @@ def _tampered_store_is_caught(engine, job_id) -> None:
 def test_the_bulk_review_is_timed_before_and_after_the_load_outside_it(store_url, tmp_path):
     """--bulk-review's accept and undo are review events of their own: the load's checks must not count them."""
     report = tmp_path / "REPORT.md"
-    code = load.main(["--db", store_url, "--images", "20", "--boxes-per-image", "3", "--workers", "2",
-                      "--actions", "5", "--min-slice", "2", "--max-slice", "20", "--bulk-review",
-                      "--workdir", str(tmp_path / "work"), "--out", str(report)])
+    code = load.main(
+        [
+            "--db",
+            store_url,
+            "--images",
+            "20",
+            "--boxes-per-image",
+            "3",
+            "--workers",
+            "2",
+            "--actions",
+            "5",
+            "--min-slice",
+            "2",
+            "--max-slice",
+            "20",
+            "--bulk-review",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--out",
+            str(report),
+        ]
+    )
     assert code == 0
     notes = [line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("- ")]
     for when in ("before the load", "after the load"):

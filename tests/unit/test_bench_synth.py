@@ -1,7 +1,6 @@
 """The benchmark's synthetic job generator: sizes, geometry, noise rates, determinism, file formats."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import polars as pl

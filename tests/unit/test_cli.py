@@ -17,17 +17,10 @@ import pytest
 from sqlalchemy import text
 
 from core.jobs import ingest
-from core.store.db import get_engine
 from core.jobs.summaries import list_jobs
 from core.settings import PROJECT_ROOT
-from tests.builders import (
-    ADMIN,
-    IMAGES,
-    table_counts,
-    write_classification_job,
-    write_cut_image,
-    write_detection_job,
-)
+from core.store.db import get_engine
+from tests.builders import ADMIN, IMAGES, table_counts, write_classification_job, write_cut_image, write_detection_job
 
 
 def run(*args: str, check_rc: int | None = 0, address_space: int | None = None) -> subprocess.CompletedProcess:
@@ -72,19 +65,37 @@ def run_in_process(*args: str) -> subprocess.CompletedProcess:
 
 def run_subprocess(*args: str, address_space: int | None = None) -> subprocess.CompletedProcess:
     """`python -m core` in a new interpreter, with this test's environment; `address_space` (bytes) caps it."""
+
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
     return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True,
-        timeout=120, preexec_fn=cap if address_space else None,
+        [sys.executable, "-m", "core", *args],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap if address_space else None,
     )
 
 
 def import_detection_args(root: Path, name: str = "street", **files_kwargs) -> list[str]:
     files = write_detection_job(root, **files_kwargs)
-    return ["import", "--task", "detection", "--name", name, "--images", str(files.images_dir),
-            "--pre", str(files.pre_path), "--expert", str(files.expert_path), "--quiet"]
+    return [
+        "import",
+        "--task",
+        "detection",
+        "--name",
+        name,
+        "--images",
+        str(files.images_dir),
+        "--pre",
+        str(files.pre_path),
+        "--expert",
+        str(files.expert_path),
+        "--quiet",
+    ]
 
 
 def test_import_detection_then_jobs_and_stats_as_json(tmp_path):
@@ -96,7 +107,13 @@ def test_import_detection_then_jobs_and_stats_as_json(tmp_path):
     job = jobs[0]
     assert {"id", "name", "tag", "status", "images", "results"} <= set(job)
     assert (job["id"], job["name"], job["tag"], job["status"], job["images"], job["results"]) == (
-        imported["id"], "street", "M-LA-OD", "READY", 2, 6)
+        imported["id"],
+        "street",
+        "M-LA-OD",
+        "READY",
+        2,
+        6,
+    )
     assert job["classes"] == ["cat", "dog", "bird"]
 
     stats = json.loads(run("stats", str(imported["id"]), "--json").stdout)
@@ -104,7 +121,9 @@ def test_import_detection_then_jobs_and_stats_as_json(tmp_path):
     assert stats["by_state"] == {"pending": 6, "accepted": 0, "rejected": 0}
     assert stats["change_kinds"] == {"unchanged": 1, "adjusted": 2, "relabeled": 1, "added": 1, "removed": 1}
     assert stats["class_changed"] == {
-        "cat": {"true": 0, "false": 2}, "dog": {"true": 1, "false": 1}, "bird": {"true": 1, "false": 0},
+        "cat": {"true": 0, "false": 2},
+        "dog": {"true": 1, "false": 1},
+        "bird": {"true": 1, "false": 0},
         "(removed)": {"true": 1, "false": 0},
     }
     area = stats["expert_review_area"]
@@ -116,8 +135,20 @@ def test_import_detection_then_jobs_and_stats_as_json(tmp_path):
 
 def test_import_classification_and_its_stats(tmp_path, sqlite_engine):
     files = write_classification_job(tmp_path / "in")
-    out = run("import", "--task", "classification", "--name", "fruit", "--images", str(files.images_dir),
-              "--csv", str(files.csv_path), "--classes", "apple, pear,plum,kiwi", "--quiet").stdout
+    out = run(
+        "import",
+        "--task",
+        "classification",
+        "--name",
+        "fruit",
+        "--images",
+        str(files.images_dir),
+        "--csv",
+        str(files.csv_path),
+        "--classes",
+        "apple, pear,plum,kiwi",
+        "--quiet",
+    ).stdout
     assert "imported job" in out and "'fruit' (M-LA-CL): 4 images, 4 results" in out
 
     [job] = list_jobs(engine=sqlite_engine)
@@ -141,16 +172,55 @@ def test_a_bad_file_exits_2_with_the_problem_on_stderr(tmp_path, sqlite_engine):
 
 def test_a_cut_jpeg_is_refused_by_import_and_job_create_and_nothing_is_written(engine, store_url, tmp_path):
     """Its header reads as a whole file's would: only decoding it shows that its data stops short."""
-    files = write_detection_job(tmp_path / "in", images=[{**IMAGES[0], "file_name": "a.jpg"}, IMAGES[1]],
-                                image_files=IMAGES[1:])
+    files = write_detection_job(
+        tmp_path / "in", images=[{**IMAGES[0], "file_name": "a.jpg"}, IMAGES[1]], image_files=IMAGES[1:]
+    )
     write_cut_image(files.images_dir / "a.jpg", keep=0.9, width=100, height=50)
-    done = run("import", "--task", "detection", "--name", "street", "--images", str(files.images_dir), "--pre",
-               str(files.pre_path), "--expert", str(files.expert_path), "--quiet", "--db", store_url, check_rc=2)
+    done = run(
+        "import",
+        "--task",
+        "detection",
+        "--name",
+        "street",
+        "--images",
+        str(files.images_dir),
+        "--pre",
+        str(files.pre_path),
+        "--expert",
+        str(files.expert_path),
+        "--quiet",
+        "--db",
+        store_url,
+        check_rc=2,
+    )
     assert "expert.json: image 1 'a.jpg'" in done.stderr and "corrupt or truncated image" in done.stderr
-    run("spec", "create", "--name", "animals", "--task", "detection", "--classes", "cat,dog,bird", "--quiet",
-        "--db", store_url)
-    done = run("job", "create", "--name", "street", "--spec", "animals", "--images", str(files.images_dir),
-               "--quiet", "--db", store_url, check_rc=2)
+    run(
+        "spec",
+        "create",
+        "--name",
+        "animals",
+        "--task",
+        "detection",
+        "--classes",
+        "cat,dog,bird",
+        "--quiet",
+        "--db",
+        store_url,
+    )
+    done = run(
+        "job",
+        "create",
+        "--name",
+        "street",
+        "--spec",
+        "animals",
+        "--images",
+        str(files.images_dir),
+        "--quiet",
+        "--db",
+        store_url,
+        check_rc=2,
+    )
     assert "'a.jpg': corrupt or truncated image" in done.stderr and "Traceback" not in done.stderr
     counts = table_counts(engine)
     assert (counts["labeljob"], counts["sample"], counts["result"]) == (0, 0, 0)
@@ -165,15 +235,19 @@ def test_an_unknown_job_id_exits_2(tmp_path):
 def import_in_process(engine, root: Path) -> None:
     """A job in the default store without paying for a subprocess (the CLI's import has its own tests)."""
     files = write_detection_job(root)
-    ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                            pre_path=files.pre_path,
-                            expert_path=files.expert_path)
+    ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
 
 
 def test_a_missing_option_and_a_taken_name_exit_2(tmp_path, sqlite_engine):
     files = write_detection_job(tmp_path / "in")
-    done = run("import", "--task", "detection", "--name", "x", "--images", str(files.images_dir), "--quiet",
-               check_rc=2)
+    done = run("import", "--task", "detection", "--name", "x", "--images", str(files.images_dir), "--quiet", check_rc=2)
     assert "needs --pre PRE.json and --expert EXPERT.json" in done.stderr
     import_in_process(sqlite_engine, tmp_path / "again")
     done = run(*import_detection_args(tmp_path / "again2"), check_rc=2)

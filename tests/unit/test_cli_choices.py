@@ -21,10 +21,17 @@ def _choices(*path: str) -> dict[str, list[str]]:
 
 
 def test_states_tasks_and_roles_come_from_the_vocabulary():
-    assert _choices("review") == {"to_state": list(REVIEW_STATES), "from_state": list(REVIEW_STATES),
-                                  "changed": ["true", "false"]}
-    assert _choices("import")["task"] == list(TASKS) == _choices("import-auto")["task"] == \
-        _choices("spec", "create")["task"]
+    assert _choices("review") == {
+        "to_state": list(REVIEW_STATES),
+        "from_state": list(REVIEW_STATES),
+        "changed": ["true", "false"],
+    }
+    assert (
+        _choices("import")["task"]
+        == list(TASKS)
+        == _choices("import-auto")["task"]
+        == _choices("spec", "create")["task"]
+    )
     assert _choices("users", "add")["role"] == [r.value for r in Role] == _choices("users", "set-role")["role"]
 
 

@@ -12,8 +12,10 @@ from sqlalchemy import text
 from tests.complete_image_builders import import_partial_job, saved_resultset
 from tests.unit.test_cli import run
 
-LEFT_OUT_TEXT = ("2 complete images. Complete images only: 3 partially reviewed images left out (1 image still has "
-                 "pending results, 2 have rejected results). Pass --include-partial to export them too.")
+LEFT_OUT_TEXT = (
+    "2 complete images. Complete images only: 3 partially reviewed images left out (1 image still has "
+    "pending results, 2 have rejected results). Pass --include-partial to export them too."
+)
 COUNTS = {"pending": 1, "rejected": 2, "accepted_since_saved": 0}
 
 
@@ -35,20 +37,28 @@ def test_include_partial_exports_every_image_and_json_gives_the_counts(resultset
     out = tmp_path / "labels-yolo.zip"
     done = run("export", str(resultset.id), "--format", "yolo", "--out", str(out), "--include-partial", "--json")
     assert json.loads(done.stdout) == {
-        "resultset_id": resultset.id, "format": "yolo", "path": str(out), "complete_images": 2,
-        "partial_images_included": True, "partial_images": COUNTS}
+        "resultset_id": resultset.id,
+        "format": "yolo",
+        "path": str(out),
+        "complete_images": 2,
+        "partial_images_included": True,
+        "partial_images": COUNTS,
+    }
     labels = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("labels/")]
     assert len(labels) == 5
 
-    default = json.loads(run("export", str(resultset.id), "--format", "csv", "--out", str(tmp_path / "x.csv"),
-                             "--json").stdout)
+    default = json.loads(
+        run("export", str(resultset.id), "--format", "csv", "--out", str(tmp_path / "x.csv"), "--json").stdout
+    )
     assert (default["partial_images_included"], default["partial_images"]) == (False, COUNTS)
 
 
 def test_a_datalog_table_export_counts_too(resultset, sqlite_engine):
     done = run("export", str(resultset.id), "--table", "complete_only")
     assert done.stdout.splitlines() == [
-        f"datalog table complete_only: 2 rows from ResultSet {resultset.id}", LEFT_OUT_TEXT]
+        f"datalog table complete_only: 2 rows from ResultSet {resultset.id}",
+        LEFT_OUT_TEXT,
+    ]
     done = run("export", str(resultset.id), "--table", "everything", "--include-partial", "--json")
     assert json.loads(done.stdout)["rows"] == 5
     with sqlite_engine.connect() as conn:

@@ -37,17 +37,22 @@ def test_coco_with_images_is_a_zip_and_progress_goes_to_stderr(job, tmp_path):
     assert "annotations/instances.json" in names and names[-1] == "manifest.json"
     assert zipfile.ZipFile(path).read("images/a.png") == (image_root(job) / "a.png").read_bytes()
 
-    quiet = run("export", str(resultset_id), "--format", "yolo", "--with-images", "--out", str(tmp_path), "--json",
-                "--quiet")
+    quiet = run(
+        "export", str(resultset_id), "--format", "yolo", "--with-images", "--out", str(tmp_path), "--json", "--quiet"
+    )
     assert quiet.stderr == "" and json.loads(quiet.stdout)["images_included"] is True
-    assert "images_included" not in json.loads(run("export", str(resultset_id), "--format", "yolo", "--out",
-                                                   str(tmp_path / "plain.zip"), "--json").stdout)
+    assert "images_included" not in json.loads(
+        run("export", str(resultset_id), "--format", "yolo", "--out", str(tmp_path / "plain.zip"), "--json").stdout
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--format", "csv", "--out", "{tmp}/x.csv"], "csv export cannot carry images"),
-    (["--table", "t"], "--with-images is for zip files"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "csv", "--out", "{tmp}/x.csv"], "csv export cannot carry images"),
+        (["--table", "t"], "--with-images is for zip files"),
+    ],
+)
 def test_with_images_where_no_image_fits_exits_2(job, tmp_path, args, message):
     resultset_id = create(job.id, "golden")
     done = run("export", str(resultset_id), "--with-images", *[a.format(tmp=tmp_path) for a in args], check_rc=2)

@@ -32,23 +32,43 @@ def test_a_split_export_is_the_same_bytes_in_two_runs(resultset_id, tmp_path):
 
 
 def test_json_says_the_split_and_coco_becomes_a_zip(resultset_id, tmp_path):
-    done = run("export", str(resultset_id), "--format", "coco", "--split", "train=0.75,test=0.25", "--out",
-               str(tmp_path), "--json")
+    done = run(
+        "export",
+        str(resultset_id),
+        "--format",
+        "coco",
+        "--split",
+        "train=0.75,test=0.25",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
     out = json.loads(done.stdout)
     assert out["path"] == str(tmp_path / "street-golden-coco.zip")
-    assert out["split"] == {"fractions": {"train": 0.75, "test": 0.25}, "seed": 0, "stratify": False, "by": "image",
-                            "stratum": None}
+    assert out["split"] == {
+        "fractions": {"train": 0.75, "test": 0.25},
+        "seed": 0,
+        "stratify": False,
+        "by": "image",
+        "stratum": None,
+    }
     assert sorted(zipfile.ZipFile(out["path"]).namelist()) == [
-        "annotations/instances_test.json", "annotations/instances_train.json", "manifest.json"]
+        "annotations/instances_test.json",
+        "annotations/instances_train.json",
+        "manifest.json",
+    ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--split", "train=0.8,val=0.3"], "the fractions add up to 1.1, not 1"),
-    (["--split", "train=0.8,dev=0.2"], "'dev=0.2' is not train=, val= or test="),
-    (["--split", "train=1"], "must be above 0 and below 1"),
-    (["--seed", "4"], "--seed and --stratify go with --split"),
-    (["--stratify"], "--seed and --stratify go with --split"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--split", "train=0.8,val=0.3"], "the fractions add up to 1.1, not 1"),
+        (["--split", "train=0.8,dev=0.2"], "'dev=0.2' is not train=, val= or test="),
+        (["--split", "train=1"], "must be above 0 and below 1"),
+        (["--seed", "4"], "--seed and --stratify go with --split"),
+        (["--stratify"], "--seed and --stratify go with --split"),
+    ],
+)
 def test_bad_splits_exit_2_and_write_nothing(resultset_id, tmp_path, args, message):
     out = tmp_path / "x.zip"
     done = run("export", str(resultset_id), "--format", "yolo", "--out", str(out), *args, check_rc=2)

@@ -10,12 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.builders import table_counts
-from tests.resultset_builders import (
-    accept,
-    import_catalog_job,
-    import_fruit_job,
-    result_ids,
-)
+from tests.resultset_builders import accept, import_catalog_job, import_fruit_job, result_ids
 from tests.unit.test_cli import run
 
 
@@ -37,7 +32,9 @@ def test_create_prints_the_id_and_list_shows_it(job, sqlite_engine):
 
     listed = json.loads(run("resultset", "list", str(job.id), "--json").stdout)
     assert [(r["id"], r["name"], r["item_count"], r["note"], r["created_by"]) for r in listed] == [
-        (second, "second", 6, None, "cli"), (first, "first", 6, "week 1", "lead")]
+        (second, "second", 6, None, "cli"),
+        (first, "first", 6, "week 1", "lead"),
+    ]
     lines = run("resultset", "list", str(job.id)).stdout.splitlines()
     assert lines[1].split()[0] == str(first) and lines[1].endswith("lead         first")
     # each line says how many of the ResultSet's images were complete when it was saved, as the page does
@@ -47,11 +44,14 @@ def test_create_prints_the_id_and_list_shows_it(job, sqlite_engine):
     assert done.stdout.strip().isdigit() and "created ResultSet" in done.stderr and "6 accepted results" in done.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--name", "first"], "already has a ResultSet of that name"),
-    (["--name", "   "], "empty"),
-    (["--name", "x" * 101], "at most 100"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "first"], "already has a ResultSet of that name"),
+        (["--name", "   "], "empty"),
+        (["--name", "x" * 101], "at most 100"),
+    ],
+)
 def test_create_refuses_bad_names_with_exit_code_2(job, args, message):
     create(job.id, "first")
     done = run("resultset", "create", str(job.id), *args, check_rc=2)
@@ -76,7 +76,14 @@ def test_export_files_in_every_format(job, tmp_path):
     assert (len(coco["images"]), len(coco["annotations"]), len(coco["categories"])) == (3, 5, 3)
     assert (out / "labels.csv").read_text().count("\n") == 7  # header + 6 items
     assert sorted(zipfile.ZipFile(out / "yolo.zip").namelist()) == [
-        "README.txt", "classes.txt", "data.yaml", "labels/a.txt", "labels/b.txt", "labels/c.txt", "manifest.json"]
+        "README.txt",
+        "classes.txt",
+        "data.yaml",
+        "labels/a.txt",
+        "labels/b.txt",
+        "labels/c.txt",
+        "manifest.json",
+    ]
     assert len(zipfile.ZipFile(out / "voc.zip").namelist()) == 5  # three images, README.txt and manifest.json
     run("export", str(rs), "--format", "coco", "--out", str(out))  # a folder: the download's file name
     assert (out / "street-golden.json").read_text() == (out / "labels.json").read_text()
@@ -86,7 +93,8 @@ def test_export_to_a_datalog_table(job, sqlite_engine):
     rs = create(job.id, "golden")
     assert run("export", str(rs), "--table", "golden_labels").stdout.splitlines() == [
         f"datalog table golden_labels: 6 rows from ResultSet {rs}",
-        "3 complete images. Every image of the ResultSet is complete: it holds every result of each in the job."]
+        "3 complete images. Every image of the ResultSet is complete: it holds every result of each in the job.",
+    ]
     again = run("export", str(rs), "--table", "golden_labels", check_rc=2)
     assert "exists (6 rows from ResultSet 'golden'); pass --replace" in again.stderr
     run("export", str(rs), "--table", "golden_labels", "--replace", "--created-by", "bob")
@@ -95,10 +103,16 @@ def test_export_to_a_datalog_table(job, sqlite_engine):
         assert conn.execute(text("SELECT created_by, row_count FROM datalogtable")).one() == ("bob", 6)
 
 
-@pytest.mark.parametrize(("table", "message"), [
-    ("x; drop table result", "lower-case letters"), ("Labels", "lower-case letters"), ("a" * 64, "lower-case"),
-    ("result", "LabelDeck's own table"), ("select", "reserved word"),
-])
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("x; drop table result", "lower-case letters"),
+        ("Labels", "lower-case letters"),
+        ("a" * 64, "lower-case"),
+        ("result", "LabelDeck's own table"),
+        ("select", "reserved word"),
+    ],
+)
 def test_export_refuses_bad_table_names(job, sqlite_engine, table, message):
     rs = create(job.id, "golden")
     before = table_counts(sqlite_engine)
@@ -106,12 +120,15 @@ def test_export_refuses_bad_table_names(job, sqlite_engine, table, message):
     assert table_counts(sqlite_engine) == before
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ([], "needs --format coco|yolo|voc|csv and --out PATH, or --table NAME"),
-    (["--format", "coco"], "needs --format"),
-    (["--table", "t", "--format", "csv"], "leave out --format and --out"),
-    (["--format", "csv", "--out", "x.csv", "--replace"], "--replace is for --table only"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "needs --format coco|yolo|voc|csv and --out PATH, or --table NAME"),
+        (["--format", "coco"], "needs --format"),
+        (["--table", "t", "--format", "csv"], "leave out --format and --out"),
+        (["--format", "csv", "--out", "x.csv", "--replace"], "--replace is for --table only"),
+    ],
+)
 def test_export_argument_mistakes_exit_2(job, args, message):
     rs = create(job.id, "golden")
     assert message in run("export", str(rs), *args, check_rc=2).stderr
@@ -124,12 +141,16 @@ def test_yolo_of_a_classification_resultset_and_unknown_resultsets_exit_2(sqlite
     done = run("export", str(rs), "--format", "yolo", "--out", str(tmp_path / "y.zip"), check_rc=2)
     assert "YOLO export is for detection only" in done.stderr
     assert not (tmp_path / "y.zip").exists()
-    assert "ResultSet 99 not found" in run("export", "99", "--format", "csv", "--out", str(tmp_path / "x.csv"),
-                                           check_rc=2).stderr
+    assert (
+        "ResultSet 99 not found"
+        in run("export", "99", "--format", "csv", "--out", str(tmp_path / "x.csv"), check_rc=2).stderr
+    )
 
 
 def test_db_option_after_the_subcommand_names_another_store(job, tmp_path):
     other = f"sqlite:///{tmp_path / 'other.db'}"
     assert run("resultset", "list", str(job.id), "--json", "--db", other).stdout.strip() == "[]"
-    assert f"job {job.id} not found" in run("resultset", "create", str(job.id), "--name", "x", "--db", other,
-                                    check_rc=2).stderr
+    assert (
+        f"job {job.id} not found"
+        in run("resultset", "create", str(job.id), "--name", "x", "--db", other, check_rc=2).stderr
+    )

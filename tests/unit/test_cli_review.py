@@ -10,16 +10,13 @@ import pytest
 from sqlalchemy import text
 
 from core import cli
-
-from core.jobs import ingest
-
 from core.analysis import results_frame
+from core.jobs import ingest
 from core.jobs.lookup import get_job
-
 from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer, write_detection_job
-from tests.unit.test_cli import run
 from tests.resultset_builders import STATE_OF, WITH_STATE
+from tests.unit.test_cli import run
 
 # The standard detection job (tests/builders.py), result by result in import order:
 # e1 cat unchanged, e2 dog relabeled (changed), e3 cat adjusted, e4 bird added (changed), e5 dog adjusted,
@@ -29,8 +26,14 @@ from tests.resultset_builders import STATE_OF, WITH_STATE
 @pytest.fixture
 def job(engine, tmp_path) -> int:
     files = write_detection_job(tmp_path / "in")
-    return ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                   pre_path=files.pre_path, expert_path=files.expert_path).id
+    return ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    ).id
 
 
 def core(store_url: str, capsys, *args: str) -> tuple[int, str, str]:
@@ -41,25 +44,55 @@ def core(store_url: str, capsys, *args: str) -> tuple[int, str, str]:
 
 def states(engine, job_id: int) -> list[str]:
     with engine.connect() as conn:
-        return list(conn.execute(text(f"SELECT {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j "
-                                      "ORDER BY r.id"), {"j": job_id}).scalars())
+        return list(
+            conn.execute(
+                text(f"SELECT {STATE_OF} FROM result r {WITH_STATE} WHERE r.job_id = :j ORDER BY r.id"), {"j": job_id}
+            ).scalars()
+        )
 
 
 def test_review_moves_the_results_the_filters_select_and_records_the_selection(engine, store_url, job, capsys):
-    rc, out, _ = core(store_url, capsys, "review", str(job), "--to", "accepted", "--from", "pending",
-                      "--class", "cat", "--class", "dog", "--changed", "false", "--reviewer", "ada",
-                      "--reason", "boxes fine", "--json")
+    rc, out, _ = core(
+        store_url,
+        capsys,
+        "review",
+        str(job),
+        "--to",
+        "accepted",
+        "--from",
+        "pending",
+        "--class",
+        "cat",
+        "--class",
+        "dog",
+        "--changed",
+        "false",
+        "--reviewer",
+        "ada",
+        "--reason",
+        "boxes fine",
+        "--json",
+    )
     assert rc == 0
     outcome = json.loads(out)
-    assert outcome == {"job_id": job, "from": "pending", "to": "accepted", "reviewer": "ada",
-                       "event_id": outcome["event_id"], "requested": 3, "moved": 3, "changed_elsewhere": 0}
+    assert outcome == {
+        "job_id": job,
+        "from": "pending",
+        "to": "accepted",
+        "reviewer": "ada",
+        "event_id": outcome["event_id"],
+        "requested": 3,
+        "moved": 3,
+        "changed_elsewhere": 0,
+    }
     assert states(engine, job) == ["accepted", "pending", "accepted", "pending", "accepted", "pending"]
     [event] = review.list_events(engine=engine, job_id=job)
     assert (event.id, event.reviewer, event.reason) == (outcome["event_id"], "ada", "boxes fine")
     assert event.selection == {"via": "cli", "tab": "pending", "classes": ["cat", "dog"], "class_changed": "false"}
 
-    rc, out, _ = core(store_url, capsys, "review", str(job), "--to", "rejected", "--class", "(removed)",
-                      "--reviewer", "bob")
+    rc, out, _ = core(
+        store_url, capsys, "review", str(job), "--to", "rejected", "--class", "(removed)", "--reviewer", "bob"
+    )
     assert rc == 0
     assert out.strip() == f"job {job}: moved 1 of 1 selected results any → rejected (event {outcome['event_id'] + 1})"
     assert states(engine, job)[5] == "rejected"
@@ -79,8 +112,9 @@ def test_review_reports_results_that_changed_since_they_were_selected(engine, st
     stale = pl.DataFrame(schema={"result_id": pl.Int64, "review_state": pl.String})
     monkeypatch.setattr(results_frame, "review_states", lambda _engine, _job_id: stale)
 
-    rc, out, _ = core(store_url, capsys, "review", str(job), "--to", "rejected", "--from", "pending",
-                      "--reviewer", "ada")
+    rc, out, _ = core(
+        store_url, capsys, "review", str(job), "--to", "rejected", "--from", "pending", "--reviewer", "ada"
+    )
 
     assert rc == 0
     assert "moved 4 of 6 selected results pending → rejected" in out
@@ -89,10 +123,36 @@ def test_review_reports_results_that_changed_since_they_were_selected(engine, st
 
 
 def test_undo_and_events(engine, store_url, job, capsys):
-    core(store_url, capsys, "review", str(job), "--to", "accepted", "--from", "pending", "--class", "cat",
-         "--reviewer", "ada")
-    core(store_url, capsys, "review", str(job), "--to", "rejected", "--from", "pending", "--changed", "true",
-         "--reviewer", "ada", "--reason", "wrong class")
+    core(
+        store_url,
+        capsys,
+        "review",
+        str(job),
+        "--to",
+        "accepted",
+        "--from",
+        "pending",
+        "--class",
+        "cat",
+        "--reviewer",
+        "ada",
+    )
+    core(
+        store_url,
+        capsys,
+        "review",
+        str(job),
+        "--to",
+        "rejected",
+        "--from",
+        "pending",
+        "--changed",
+        "true",
+        "--reviewer",
+        "ada",
+        "--reason",
+        "wrong class",
+    )
 
     rc, out, _ = core(store_url, capsys, "undo", str(job), "--reviewer", "ada", "--json")
     assert rc == 0
@@ -122,11 +182,14 @@ def test_undo_and_events(engine, store_url, job, capsys):
     assert set(states(engine, job)) == {"pending"}
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--to", "accepted", "--class", "truck"], "--class truck: not a class of job"),
-    (["--to", "accepted", "--from", "accepted"], "both accepted"),
-    (["--to", "accepted", "--reviewer", " "], "a user name is needed"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--to", "accepted", "--class", "truck"], "--class truck: not a class of job"),
+        (["--to", "accepted", "--from", "accepted"], "both accepted"),
+        (["--to", "accepted", "--reviewer", " "], "a user name is needed"),
+    ],
+)
 def test_bad_review_input_exits_2_and_changes_nothing(engine, store_url, job, capsys, args, message):
     rc, out, err = core(store_url, capsys, "review", str(job), *args)
     assert rc == 2 and out == ""
@@ -152,12 +215,27 @@ def test_argument_errors_exit_2(store_url, job, capsys):
 def test_as_a_user_runs_it(tmp_path):
     """As a user runs it, on the default store: import, review, undo, events; a bad class exits 2 with the reason."""
     files = write_detection_job(tmp_path / "in")
-    imported = json.loads(run("import", "--task", "detection", "--name", "street", "--images", str(files.images_dir),
-                              "--pre", str(files.pre_path), "--expert", str(files.expert_path), "--quiet",
-                              "--json").stdout)
+    imported = json.loads(
+        run(
+            "import",
+            "--task",
+            "detection",
+            "--name",
+            "street",
+            "--images",
+            str(files.images_dir),
+            "--pre",
+            str(files.pre_path),
+            "--expert",
+            str(files.expert_path),
+            "--quiet",
+            "--json",
+        ).stdout
+    )
     job = str(imported["id"])
-    reviewed = json.loads(run("review", job, "--to", "accepted", "--from", "pending", "--reviewer", "ada",
-                              "--json").stdout)
+    reviewed = json.loads(
+        run("review", job, "--to", "accepted", "--from", "pending", "--reviewer", "ada", "--json").stdout
+    )
     assert (reviewed["requested"], reviewed["moved"]) == (6, 6)
     assert "undid ada's last action" in run("undo", job, "--reviewer", "ada").stdout
     assert len(json.loads(run("events", job, "--json").stdout)) == 2

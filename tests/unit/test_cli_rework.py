@@ -11,19 +11,53 @@ from tests.unit.test_cli_review import core, job  # noqa: F401  (the standard de
 
 
 def test_rework_sends_the_rejected_results_of_a_class_back(engine, store_url, job, capsys):  # noqa: F811
-    core(store_url, capsys, "review", str(job), "--to", "rejected", "--changed", "true", "--reviewer", "rita",
-         "--reason", "wrong")
-    rc, out, err = core(store_url, capsys, "rework", str(job), "--from", "rejected", "--class", "bird",
-                        "--class", "(removed)", "--name", "street rework", "--reviewer", "rita", "--json")
+    core(
+        store_url,
+        capsys,
+        "review",
+        str(job),
+        "--to",
+        "rejected",
+        "--changed",
+        "true",
+        "--reviewer",
+        "rita",
+        "--reason",
+        "wrong",
+    )
+    rc, out, err = core(
+        store_url,
+        capsys,
+        "rework",
+        str(job),
+        "--from",
+        "rejected",
+        "--class",
+        "bird",
+        "--class",
+        "(removed)",
+        "--name",
+        "street rework",
+        "--reviewer",
+        "rita",
+        "--json",
+    )
     assert (rc, err) == (0, "")
     made = json.loads(out)
     assert (made["status"], made["origin_job_id"], made["images"], made["results"], made["already_sent_back"]) == (
-        "IN_PROGRESS", job, 1, 2, 0)
+        "IN_PROGRESS",
+        job,
+        1,
+        2,
+        0,
+    )
     assert get_job(engine, made["id"]).tag == "M-LA-OD"
     rc, out, _ = core(store_url, capsys, "rework", str(job), "--name", "the rest", "--reviewer", "rita")
     assert rc == 0
-    assert out.strip() == (f"rework job {made['id'] + 1} 'the rest' (M-LA-OD, IN_PROGRESS): 1 rejected results of "
-                           f"job {job} on 1 image sent back for relabelling; 2 already in a rework job, left out")
+    assert out.strip() == (
+        f"rework job {made['id'] + 1} 'the rest' (M-LA-OD, IN_PROGRESS): 1 rejected results of "
+        f"job {job} on 1 image sent back for relabelling; 2 already in a rework job, left out"
+    )
 
 
 def test_rework_refusals_exit_2_and_say_why(engine, store_url, job, capsys):  # noqa: F811
@@ -41,5 +75,8 @@ def test_rework_as_a_user_runs_it(tmp_path):
     assert "2 rejected results of job 1 on 2 images sent back for relabelling" in out
     listed = {j["name"]: j for j in json.loads(run("jobs", "--json").stdout)}
     assert (listed["dogs again"]["status"], listed["dogs again"]["images"]) == ("IN_PROGRESS", 2)
-    assert run("rework", "1", "--name", "again", check_rc=2).stderr.strip().endswith(
-        "were sent back already, to a rework job still being labelled")
+    assert (
+        run("rework", "1", "--name", "again", check_rc=2)
+        .stderr.strip()
+        .endswith("were sent back already, to a rework job still being labelled")
+    )

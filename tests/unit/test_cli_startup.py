@@ -33,8 +33,10 @@ def test_importing_the_cli_imports_none_of_the_heavy_libraries():
 
 
 def test_help_imports_none_of_them_either():
-    assert imported_after("from core import cli\ntry:\n    cli.main(['jobs', '--help'])\nexcept SystemExit:\n"
-                          "    pass") == set()
+    assert (
+        imported_after("from core import cli\ntry:\n    cli.main(['jobs', '--help'])\nexcept SystemExit:\n    pass")
+        == set()
+    )
 
 
 @pytest.fixture
@@ -44,8 +46,14 @@ def store_with_a_job(data_dir, tmp_path) -> tuple[str, int]:
 
     url = f"sqlite:///{data_dir / 'store.db'}"
     files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(actor=ADMIN, engine=get_engine(url), name="street", images_dir=files.images_dir,
-                                  pre_path=files.pre_path, expert_path=files.expert_path)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=get_engine(url),
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    )
     return url, job.id
 
 
@@ -75,6 +83,12 @@ def test_urls_read_and_print_as_sqlalchemy_reads_and_prints_them(url):
     ours, theirs = parse_store_url(url), make_url(url)
     assert ours.rendered() == theirs.render_as_string(hide_password=True)
     assert (ours.drivername, ours.username, ours.password, ours.host, ours.port, ours.database) == (
-        theirs.drivername, theirs.username, theirs.password, theirs.host, theirs.port, theirs.database)
+        theirs.drivername,
+        theirs.username,
+        theirs.password,
+        theirs.host,
+        theirs.port,
+        theirs.database,
+    )
     assert ours.query == dict(theirs.query)
     assert ours.driver == theirs.get_driver_name() and ours.backend == theirs.get_backend_name()

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from core import cli
-
 from core.auth import users
 from tests.unit.test_cli import run
 
@@ -22,11 +21,23 @@ def core(store_url: str, capsys, *args: str, stdin: str | None = None, monkeypat
 
 
 def test_add_list_change_role_lock_unlock_and_remove(engine, store_url, capsys, monkeypatch):
-    rc, out, _ = core(store_url, capsys, "users", "add", "ann", "--role", "reviewer", "--password-stdin",
-                      stdin="correct horse battery\n", monkeypatch=monkeypatch)
+    rc, out, _ = core(
+        store_url,
+        capsys,
+        "users",
+        "add",
+        "ann",
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+        monkeypatch=monkeypatch,
+    )
     assert (rc, out) == (0, "added ann (reviewer)\n")
     assert core(store_url, capsys, "users", "add", "sso@corp.example", "--role", "admin", "--no-password")[:2] == (
-        0, "added sso@corp.example (admin, no password)\n")
+        0,
+        "added sso@corp.example (admin, no password)\n",
+    )
     assert users.authenticate(engine=engine, name="ann", password="correct horse battery").role.value == "reviewer"
 
     assert core(store_url, capsys, "users", "set-role", "ann", "viewer")[:2] == (0, "ann is now a viewer\n")
@@ -39,22 +50,38 @@ def test_add_list_change_role_lock_unlock_and_remove(engine, store_url, capsys, 
     assert lines[1].split() == ["sso@corp.example", "admin", "no", "password"]
     assert core(store_url, capsys, "users", "unlock", "ann")[:2] == (0, "ann is unlocked\n")
     rc, out, _ = core(store_url, capsys, "users", "list", "--json")
-    assert json.loads(out)[0] == {"name": "ann", "role": "viewer", "has_password": True, "locked_until": None,
-                                  "failed_attempts": 0}
+    assert json.loads(out)[0] == {
+        "name": "ann",
+        "role": "viewer",
+        "has_password": True,
+        "locked_until": None,
+        "failed_attempts": 0,
+    }
 
-    rc, out, _ = core(store_url, capsys, "users", "passwd", "ann", "--password-stdin", stdin="a brand new secret\n",
-                      monkeypatch=monkeypatch)
+    rc, out, _ = core(
+        store_url,
+        capsys,
+        "users",
+        "passwd",
+        "ann",
+        "--password-stdin",
+        stdin="a brand new secret\n",
+        monkeypatch=monkeypatch,
+    )
     assert (rc, out) == (0, "new password set for ann\n")
     assert users.authenticate(engine=engine, name="ann", password="a brand new secret").name == "ann"
     assert core(store_url, capsys, "users", "remove", "ann")[:2] == (0, "removed ann\n")
     assert [u.name for u in users.list_users(engine=engine)] == ["sso@corp.example"]
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (["users", "add", "ann", "--role", "viewer", "--password-stdin"], "short\n", "at least 10 characters"),
-    (["users", "set-role", "nobody", "admin"], None, "user 'nobody' not found"),
-    (["users", "remove", "nobody"], None, "user 'nobody' not found"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["users", "add", "ann", "--role", "viewer", "--password-stdin"], "short\n", "at least 10 characters"),
+        (["users", "set-role", "nobody", "admin"], None, "user 'nobody' not found"),
+        (["users", "remove", "nobody"], None, "user 'nobody' not found"),
+    ],
+)
 def test_bad_input_exits_2_with_the_reason(engine, store_url, capsys, monkeypatch, args, stdin, message):
     rc, out, err = core(store_url, capsys, *args, stdin=stdin, monkeypatch=monkeypatch)
     assert rc == 2 and out == "" and message in err

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-from core.labels import coco
-
-from core.labels import coco_json
 from core.domain.errors import BadInput
+from core.labels import coco, coco_json
 
-IMAGES = [{"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
-          {"id": 7, "file_name": "sub/b é.jpg", "width": 100, "height": 50, "extra": [1, {"x": None}]}]
+IMAGES = [
+    {"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
+    {"id": 7, "file_name": "sub/b é.jpg", "width": 100, "height": 50, "extra": [1, {"x": None}]},
+]
 CATEGORIES = [{"id": 3, "name": "car"}, {"id": 4, "name": " person ", "display_name": "Person"}]
 ANNOTATIONS = [
     {"id": 10, "image_id": 1, "category_id": 3, "bbox": [0, 0.5, 10, 20.25], "area": 1, "iscrowd": 0},
@@ -25,8 +25,10 @@ ANNOTATIONS = [
     {"id": 12, "image_id": 7, "category_id": 3, "bbox": [-0.5, 0, 1e1, 5], "score": None},
 ]
 DATASET = {"info": {"v": 1}, "images": IMAGES, "categories": CATEGORIES, "annotations": ANNOTATIONS}
-RESULTS = [{"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": 0.9},
-           {"image_id": 7, "category_id": 4, "bbox": [1.5, 2, 3, 4]}]
+RESULTS = [
+    {"image_id": 1, "category_id": 3, "bbox": [1, 2, 3, 4], "score": 0.9},
+    {"image_id": 7, "category_id": 4, "bbox": [1.5, 2, 3, 4]},
+]
 
 
 def _write(tmp_path: Path, content: object, *, prefix: bytes = b"", name: str = "labels.json") -> Path:
@@ -98,9 +100,17 @@ def test_what_the_fast_path_refuses_the_careful_reader_names(tmp_path, case):
     assert _problems(lambda: coco.load_dataset(path)) == _problems(lambda: _careful_dataset(path))
 
 
-@pytest.mark.parametrize("text", ['{"images": [], "categories": [], "annotations": [{"id": 1, "bbox": [NaN, 0, 1, 1]}]}',
-                                  '{"images": [{"id": 1, "file_name": "a", "width": 1e400, "height": 1}]}',
-                                  '[1, 2', '"just a string"', '42', ''])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"images": [], "categories": [], "annotations": [{"id": 1, "bbox": [NaN, 0, 1, 1]}]}',
+        '{"images": [{"id": 1, "file_name": "a", "width": 1e400, "height": 1}]}',
+        "[1, 2",
+        '"just a string"',
+        "42",
+        "",
+    ],
+)
 def test_json_the_fast_path_cannot_read_gets_the_careful_readers_message(tmp_path, text):
     path = tmp_path / "labels.json"
     path.write_text(text, encoding="utf-8")
@@ -120,7 +130,8 @@ def test_a_results_list_is_not_a_dataset(tmp_path):
     path = _write(tmp_path, RESULTS)
     assert coco_json.decode(path, dataset_only=True) == coco_json.Decoded()
     assert _problems(lambda: coco.load_dataset(path)) == [
-        f"{path}: expected a COCO dataset (an object with images, annotations, categories)"]
+        f"{path}: expected a COCO dataset (an object with images, annotations, categories)"
+    ]
 
 
 @pytest.mark.parametrize("content", [DATASET, RESULTS], ids=["dataset", "results"])
@@ -140,8 +151,11 @@ def test_a_hostile_pre_label_file_is_read_the_careful_way_and_named(tmp_path):
     expert = coco.load_dataset(_write(tmp_path, DATASET, name="expert.json"))
     path = _write(tmp_path, [{"image_id": 1, "category_id": 3, "bbox": [0, 0, 1, 1]}, {"image_id": "1"}])
     problems = _problems(lambda: coco.load_pre_labels(path, expert=expert))
-    assert problems == [f"{path}: results[1]: 'image_id' must be a 64-bit integer, got \"1\"",
-                        f"{path}: results[1]: missing 'category_id'", f"{path}: results[1]: missing 'bbox'"]
+    assert problems == [
+        f"{path}: results[1]: 'image_id' must be a 64-bit integer, got \"1\"",
+        f"{path}: results[1]: missing 'category_id'",
+        f"{path}: results[1]: missing 'bbox'",
+    ]
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -56,8 +56,9 @@ def _change_kinds(demo: DetectionDemo, threshold: float = 0.5) -> tuple[Counter[
     for image in demo.expert["images"]:
         expert = [a for a in demo.expert["annotations"] if a["image_id"] == image["id"]]
         pre = [p for p in demo.pre if p["image_id"] == image["id"]]
-        pairs = sorted(((_iou(e["bbox"], p["bbox"]), i, j) for i, e in enumerate(expert) for j, p in enumerate(pre)),
-                       reverse=True)
+        pairs = sorted(
+            ((_iou(e["bbox"], p["bbox"]), i, j) for i, e in enumerate(expert) for j, p in enumerate(pre)), reverse=True
+        )
         used_e: set[int] = set()
         used_p: set[int] = set()
         for iou, i, j in pairs:

@@ -53,8 +53,15 @@ def test_the_readme_states_the_two_commands():
 
 def test_the_docs_the_task_names_are_there():
     names = {path.name for path in DOCS}
-    assert {"user-guide.md", "cli.md", "formats.md", "auth.md", "operations.md", "glossary.md",
-            "architecture.md"} <= names
+    assert {
+        "user-guide.md",
+        "cli.md",
+        "formats.md",
+        "auth.md",
+        "operations.md",
+        "glossary.md",
+        "architecture.md",
+    } <= names
 
 
 @pytest.mark.parametrize("path", MARKDOWN, ids=lambda path: str(path.relative_to(ROOT)))
@@ -83,9 +90,13 @@ def test_the_docs_point_at_nothing_outside_the_repository(path):
 
 @pytest.mark.skipif(not IS_GIT_CHECKOUT, reason="not a git checkout")
 def test_no_tracked_python_file_points_at_documents_outside_the_repository():
-    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, check=True, capture_output=True,
-                             text=True).stdout.split()
-    offenders = [f"{name}: {reference}" for name in tracked
-                 for reference in OUTSIDE_REFERENCES
-                 if reference in (ROOT / name).read_text(encoding="utf-8", errors="replace")]
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    offenders = [
+        f"{name}: {reference}"
+        for name in tracked
+        for reference in OUTSIDE_REFERENCES
+        if reference in (ROOT / name).read_text(encoding="utf-8", errors="replace")
+    ]
     assert offenders == []

@@ -96,18 +96,32 @@ def test_conditions_combine_with_and():
 
 
 def test_describe_names_every_condition():
-    described = ResultFilter(classes=("cat", "dog"), class_changed=True, change_kinds=("added",),
-                             area_min=100, factor_max=2.5, iou_min=0.5, iou_max=0.9).describe()
-    assert described == ["cat, dog", "Class Changed = True", "change: added", "Expert Review Area 100–…",
-                         "Adjustment Factor …–2.5", "IoU 0.5–0.9"]
+    described = ResultFilter(
+        classes=("cat", "dog"),
+        class_changed=True,
+        change_kinds=("added",),
+        area_min=100,
+        factor_max=2.5,
+        iou_min=0.5,
+        iou_max=0.9,
+    ).describe()
+    assert described == [
+        "cat, dog",
+        "Class Changed = True",
+        "change: added",
+        "Expert Review Area 100–…",
+        "Adjustment Factor …–2.5",
+        "IoU 0.5–0.9",
+    ]
 
 
 # ---- URL round trip --------------------------------------------------------------------------------------------
 
 
 def test_to_query_params_writes_only_what_is_set():
-    result_filter = ResultFilter(classes=("cat", "(removed)"), class_changed=False, area_min=0.0, factor_max=1.25,
-                                 change_kinds=("added",))
+    result_filter = ResultFilter(
+        classes=("cat", "(removed)"), class_changed=False, area_min=0.0, factor_max=1.25, change_kinds=("added",)
+    )
     assert to_query_params(result_filter) == {
         "classes": ["cat", "(removed)"],
         "class_changed": "false",
@@ -125,9 +139,17 @@ def test_to_query_params_writes_only_what_is_set():
         ResultFilter(class_changed=False),
         ResultFilter(class_changed=True, classes=("(removed)",)),
         ResultFilter(
-            classes=("cat", "dog"), class_changed=True, area_min=0.0, area_max=1234.5, factor_min=0.1,
-            factor_max=10.0, iou_min=0.5, iou_max=1.0, change_kinds=("relabeled", "removed"),
-            confidence_min=0.25, confidence_max=0.75,
+            classes=("cat", "dog"),
+            class_changed=True,
+            area_min=0.0,
+            area_max=1234.5,
+            factor_min=0.1,
+            factor_max=10.0,
+            iou_min=0.5,
+            iou_max=1.0,
+            change_kinds=("relabeled", "removed"),
+            confidence_min=0.25,
+            confidence_max=0.75,
         ),
         ResultFilter(area_min=1 / 3, factor_max=1e-7),  # repr keeps every digit
     ],
@@ -139,13 +161,19 @@ def test_query_params_round_trip(result_filter):
 
 def test_from_query_params_reads_numbers_lists_and_the_last_repeated_value():
     result_filter, notices = from_query_params(
-        params(classes=["dog", "cat"], class_changed="TRUE", area_min=["5", "100"], factor_max="2e0",
-               change_kinds=["added", "removed"]),
+        params(
+            classes=["dog", "cat"],
+            class_changed="TRUE",
+            area_min=["5", "100"],
+            factor_max="2e0",
+            change_kinds=["added", "removed"],
+        ),
         known_classes=KNOWN,
     )
     assert notices == []
-    assert result_filter == ResultFilter(classes=("dog", "cat"), class_changed=True, area_min=100.0, factor_max=2.0,
-                                         change_kinds=("added", "removed"))
+    assert result_filter == ResultFilter(
+        classes=("dog", "cat"), class_changed=True, area_min=100.0, factor_max=2.0, change_kinds=("added", "removed")
+    )
 
 
 def test_unknown_classes_are_dropped_with_a_notice_and_known_ones_kept():
@@ -193,7 +221,9 @@ def test_a_negative_bound_is_ignored_with_a_notice(key, raw):
 
 def test_zero_and_negative_zero_are_valid_bounds():
     assert from_query_params(params(area_min="0", factor_min="-0"), known_classes=KNOWN) == (
-        ResultFilter(area_min=0.0, factor_min=0.0), [])
+        ResultFilter(area_min=0.0, factor_min=0.0),
+        [],
+    )
 
 
 @pytest.mark.parametrize("name", ["area", "factor", "iou", "confidence"])
@@ -213,8 +243,17 @@ def test_an_equal_minimum_and_maximum_is_a_valid_range():
 
 def test_every_bad_value_gets_its_own_notice_and_the_good_ones_still_apply():
     result_filter, notices = from_query_params(
-        params(classes=["dog", "zebra"], class_changed="nope", area_min="abc", factor_min="inf", iou_min="0.9",
-               iou_max="0.2", confidence_min="0.5", change_kinds="moved", unrelated="x"),
+        params(
+            classes=["dog", "zebra"],
+            class_changed="nope",
+            area_min="abc",
+            factor_min="inf",
+            iou_min="0.9",
+            iou_max="0.2",
+            confidence_min="0.5",
+            change_kinds="moved",
+            unrelated="x",
+        ),
         known_classes=KNOWN,
     )
     assert result_filter == ResultFilter(classes=("dog",), confidence_min=0.5)
@@ -226,7 +265,9 @@ def test_parse_state():
     assert parse_state(None) == ("pending", None)
     assert parse_state("accepted") == ("accepted", None)
     assert parse_state("Accepted") == (
-        "pending", "ignored tab='Accepted' (expected one of pending, accepted, rejected)")
+        "pending",
+        "ignored tab='Accepted' (expected one of pending, accepted, rejected)",
+    )
 
 
 # ---- Slice -----------------------------------------------------------------------------------------------------

@@ -11,13 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from core import cli
-
-from core.review import decisions as review
-from core.ops.backup import backup_sqlite
-from core.store.db import SCHEMA_VERSION, get_engine
 from core.domain.errors import BadInput
+from core.ops.backup import backup_sqlite
 from core.ops.health import health
+from core.review import decisions as review
 from core.settings import load_settings
+from core.store.db import SCHEMA_VERSION, get_engine
 from tests.builders import as_reviewer, job_rows
 from tests.resultset_builders import import_catalog_job, result_ids
 
@@ -63,8 +62,9 @@ def test_what_is_wrong_is_named(tmp_path, data_dir, capsys):
 def test_a_backup_holds_what_was_committed_while_a_writer_is_busy(sqlite_engine, data_dir, tmp_path):
     job = import_catalog_job(sqlite_engine, tmp_path / "job")
     ids = result_ids(sqlite_engine, job.id)
-    review.accept(engine=sqlite_engine, job_id=job.id, result_ids=ids[:3], from_state="pending",
-                  actor=as_reviewer("ann"))
+    review.accept(
+        engine=sqlite_engine, job_id=job.id, result_ids=ids[:3], from_state="pending", actor=as_reviewer("ann")
+    )
     committed = job_rows(sqlite_engine, job.id)
     writer = sqlite3.connect(data_dir / "labeldeck.db", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a review action in flight, not committed
@@ -77,12 +77,15 @@ def test_a_backup_holds_what_was_committed_while_a_writer_is_busy(sqlite_engine,
     assert job_rows(get_engine(f"sqlite:///{out}"), job.id) == committed
 
 
-@pytest.mark.parametrize(("url", "out", "message"), [
-    (UNREACHABLE, "backup.db", "for PostgreSQL use pg_dump"),
-    ("sqlite:///{data}/labeldeck.db", "{data}/labeldeck.db", "that is the store itself"),
-    ("sqlite:///{data}/labeldeck.db", "{tmp}/no/such/folder/b.db", "does not exist"),
-    ("sqlite:///{tmp}/none.db", "b.db", "no store file to back up"),
-])
+@pytest.mark.parametrize(
+    ("url", "out", "message"),
+    [
+        (UNREACHABLE, "backup.db", "for PostgreSQL use pg_dump"),
+        ("sqlite:///{data}/labeldeck.db", "{data}/labeldeck.db", "that is the store itself"),
+        ("sqlite:///{data}/labeldeck.db", "{tmp}/no/such/folder/b.db", "does not exist"),
+        ("sqlite:///{tmp}/none.db", "b.db", "no store file to back up"),
+    ],
+)
 def test_a_backup_that_cannot_be_made_is_refused(sqlite_engine, data_dir, tmp_path, url, out, message):
     target = Path(out.format(data=data_dir, tmp=tmp_path)) if "{" in out else tmp_path / out
     with pytest.raises(BadInput, match=message):

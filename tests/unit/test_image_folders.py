@@ -8,8 +8,8 @@ from PIL import Image
 
 from core.domain.errors import BadInput
 from core.images.image_files import folder_images
-from core.jobs.manual import data_folder, image_folders_in_data_dir
 from core.images.orientation import EXIF_ORIENTATION
+from core.jobs.manual import data_folder, image_folders_in_data_dir
 from tests.builders import (
     ROTATED_SIZE,
     ROTATED_STORED_SIZE,
@@ -43,8 +43,12 @@ def test_a_folder_of_images_is_read_with_sizes_and_checked(tmp_path, data_dir):
 def test_a_folder_named_by_a_page_stays_under_the_data_folder(data_dir, tmp_path):
     write_image(data_dir / "shots" / "a.png", 2, 2)
     assert data_folder(" shots ") == data_dir / "shots"
-    for escape, problem in (("../", "'..'"), ("/etc", "absolute path"), ("", "empty file name"),
-                            ("nowhere", "not found under the data folder")):
+    for escape, problem in (
+        ("../", "'..'"),
+        ("/etc", "absolute path"),
+        ("", "empty file name"),
+        ("nowhere", "not found under the data folder"),
+    ):
         with pytest.raises(BadInput, match=problem):
             data_folder(escape)
     (data_dir / "out").symlink_to(tmp_path)
@@ -60,9 +64,19 @@ def test_a_photo_is_sized_as_displayed_its_exif_orientation_applied(tmp_path):
 
 
 @pytest.mark.parametrize("keep", [0.5, 0.9])
-@pytest.mark.parametrize(("name", "options"), [("cut.jpg", {}), ("cut.jpg", {"progressive": True}), ("cut.png", {}),
-                                               ("cut.webp", {}), ("cut.gif", {}), ("cut.tif", {}), ("cut.bmp", {})],
-                         ids=["jpeg", "progressive-jpeg", "png", "webp", "gif", "tiff", "bmp"])
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("cut.jpg", {}),
+        ("cut.jpg", {"progressive": True}),
+        ("cut.png", {}),
+        ("cut.webp", {}),
+        ("cut.gif", {}),
+        ("cut.tif", {}),
+        ("cut.bmp", {}),
+    ],
+    ids=["jpeg", "progressive-jpeg", "png", "webp", "gif", "tiff", "bmp"],
+)
 def test_a_cut_image_is_refused_though_its_header_reads(tmp_path, keep, name, options):
     root = tmp_path / "shots"
     write_image(root / "whole.jpg", 8, 6)

@@ -8,13 +8,25 @@ import polars as pl
 from core.analysis.queries import image_review_counts
 
 # image 1: all accepted; 2: one accepted, one pending; 3: all pending; 4: one rejected, one pending; 5: all rejected
-JOB = pl.DataFrame({
-    "result_id": range(1, 11),
-    "sample_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
-    "class_row": ["dog", "cat"] * 5,
-    "review_state": ["accepted", "accepted", "accepted", "pending", "pending", "pending", "rejected", "pending",
-                     "rejected", "rejected"],
-})
+JOB = pl.DataFrame(
+    {
+        "result_id": range(1, 11),
+        "sample_id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+        "class_row": ["dog", "cat"] * 5,
+        "review_state": [
+            "accepted",
+            "accepted",
+            "accepted",
+            "pending",
+            "pending",
+            "pending",
+            "rejected",
+            "pending",
+            "rejected",
+            "rejected",
+        ],
+    }
+)
 
 
 def test_every_result_accepted_is_complete_every_one_pending_untouched_anything_else_partial():

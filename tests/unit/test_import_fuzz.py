@@ -22,21 +22,13 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from PIL import Image
 
-from core.labels.coco import load_dataset, load_pre_labels
-from core.domain.errors import BadInput
-from core.images.image_files import check_images
-from core.labels.csv_labels import load_classification_csv
 from core.analysis.metrics import detection_results
+from core.domain.errors import BadInput
 from core.files.uploads import UploadLimits, extract_image_zip, uploads_dir
-from tests.builders import (
-    CATEGORIES,
-    EXPERT_ANNOTATIONS,
-    IMAGES,
-    PRE_RESULTS,
-    coco_dataset,
-    write_images,
-    write_json,
-)
+from core.images.image_files import check_images
+from core.labels.coco import load_dataset, load_pre_labels
+from core.labels.csv_labels import load_classification_csv
+from tests.builders import CATEGORIES, EXPERT_ANNOTATIONS, IMAGES, PRE_RESULTS, coco_dataset, write_images, write_json
 from tests.fuzz_inputs import FUZZ, mutated_csv, mutated_json
 from tests.malformed_corpus import (
     CORPUS,
@@ -57,8 +49,9 @@ CHANGE_KINDS = ("added", "removed", "relabeled", "adjusted", "unchanged")
 # ---- the pipelines, as the import services run them, short of the store -----------------------------------------
 
 
-def read_detection(expert_path: Path, pre_path: Path, images_dir: Path, *,
-                   check_image_files: bool = True) -> pl.DataFrame:
+def read_detection(
+    expert_path: Path, pre_path: Path, images_dir: Path, *, check_image_files: bool = True
+) -> pl.DataFrame:
     """What core.jobs.ingest.import_detection reads and computes before it writes."""
     expert = load_dataset(expert_path)
     pre = load_pre_labels(pre_path, expert=expert)
@@ -67,8 +60,9 @@ def read_detection(expert_path: Path, pre_path: Path, images_dir: Path, *,
     return detection_results(expert=expert.boxes, pre=pre.boxes, images=expert.images, iou_threshold=0.5)
 
 
-def read_classification(csv_path: Path, images_dir: Path, *, classes: tuple[str, ...] | None,
-                        check_image_files: bool = True) -> pl.DataFrame:
+def read_classification(
+    csv_path: Path, images_dir: Path, *, classes: tuple[str, ...] | None, check_image_files: bool = True
+) -> pl.DataFrame:
     """What core.jobs.ingest.import_classification reads before it writes."""
     rows = load_classification_csv(csv_path, classes=None if classes is None else list(classes))
     if check_image_files:
@@ -99,9 +93,7 @@ def standard(tmp_path: Path) -> StandardFiles:
 
 
 def corpus_params() -> list:
-    return [
-        pytest.param(case, id=case.file) for case in CORPUS
-    ]
+    return [pytest.param(case, id=case.file) for case in CORPUS]
 
 
 def test_the_corpus_and_its_readme_list_the_same_files():
@@ -115,13 +107,19 @@ def test_the_corpus_and_its_readme_list_the_same_files():
 @pytest.mark.parametrize("case", corpus_params())
 def test_a_corpus_file_is_read_or_refused_with_where_and_why(case: CorpusCase, standard: StandardFiles):
     if case.role == "dataset":
-        error = refusal(lambda: read_detection(case.path, standard.pre_path, standard.images_dir,
-                                               check_image_files=case.check_image_files))
+        error = refusal(
+            lambda: read_detection(
+                case.path, standard.pre_path, standard.images_dir, check_image_files=case.check_image_files
+            )
+        )
     elif case.role == "pre":
         error = refusal(lambda: read_detection(standard.expert_path, case.path, standard.images_dir))
     else:
-        error = refusal(lambda: read_classification(case.path, standard.images_dir, classes=case.classes,
-                                                    check_image_files=case.check_image_files))
+        error = refusal(
+            lambda: read_classification(
+                case.path, standard.images_dir, classes=case.classes, check_image_files=case.check_image_files
+            )
+        )
     if case.outcome == "accepted":
         assert error is None, f"{case.file} was refused:\n{error}"
     if case.outcome == "refused":
@@ -162,8 +160,9 @@ def test_a_mutated_coco_file_is_read_or_refused(data: st.DataObject, standard: S
 
 @settings(FUZZ, max_examples=80)
 @given(data=st.data())
-def test_a_mutated_coco_dataset_read_as_predictions_is_read_or_refused(data: st.DataObject, standard: StandardFiles,
-                                                                       tmp_path: Path):
+def test_a_mutated_coco_dataset_read_as_predictions_is_read_or_refused(
+    data: st.DataObject, standard: StandardFiles, tmp_path: Path
+):
     path = fresh_dir(tmp_path) / "predictions.json"
     path.write_bytes(data.draw(mutated_json(valid_dataset()), label="bytes"))
 
@@ -178,8 +177,9 @@ def test_a_mutated_coco_dataset_read_as_predictions_is_read_or_refused(data: st.
 
 @settings(FUZZ, max_examples=40)
 @given(data=st.data())
-def test_a_valid_coco_file_stays_readable_after_harmless_changes(data: st.DataObject, standard: StandardFiles,
-                                                                 tmp_path: Path):
+def test_a_valid_coco_file_stays_readable_after_harmless_changes(
+    data: st.DataObject, standard: StandardFiles, tmp_path: Path
+):
     """Shuffled records, ids renumbered, a BOM: still the same results, so the fuzzing does not refuse too much."""
     rng = random.Random(data.draw(st.integers(0, 2**32), label="seed"))
     dataset = valid_dataset()
@@ -208,8 +208,7 @@ def test_a_valid_coco_file_stays_readable_after_harmless_changes(data: st.DataOb
 
 @settings(FUZZ, max_examples=150)
 @given(data=st.data())
-def test_a_mutated_classification_csv_is_read_or_refused(data: st.DataObject, standard: StandardFiles,
-                                                         tmp_path: Path):
+def test_a_mutated_classification_csv_is_read_or_refused(data: st.DataObject, standard: StandardFiles, tmp_path: Path):
     path = fresh_dir(tmp_path) / "labels.csv"
     path.write_bytes(data.draw(mutated_csv(), label="bytes"))
     classes = data.draw(st.sampled_from([SPEC_CLASSES, None]), label="classes")
@@ -240,8 +239,9 @@ def test_a_damaged_image_file_is_read_or_refused_naming_the_image(data: st.DataO
     write_images(folder / "images", IMAGES[1:])
     (folder / "images" / "a.png").write_bytes(bytes(image))
     expert_path = write_json(folder / "expert.json", coco_dataset(IMAGES, EXPERT_ANNOTATIONS, CATEGORIES))
-    error = refusal(lambda: check_images(root=folder / "images", label_file=expert_path,
-                                         images=load_dataset(expert_path).images))
+    error = refusal(
+        lambda: check_images(root=folder / "images", label_file=expert_path, images=load_dataset(expert_path).images)
+    )
     if error is not None:
         assert_names_where(error, [expert_path])
         assert all("image 1 'a.png'" in p for p in error.problems), error.problems
@@ -286,7 +286,7 @@ def zip_patched(offset_from: bytes, at: int, value: bytes) -> bytes:
     """A valid image zip with `value` written `at` bytes after the first `offset_from` signature."""
     data = bytearray(image_zip())
     start = data.index(offset_from) + at
-    data[start: start + len(value)] = value
+    data[start : start + len(value)] = value
     return bytes(data)
 
 
@@ -294,11 +294,17 @@ CENTRAL_DIRECTORY = b"PK\x01\x02"
 END_OF_CENTRAL_DIRECTORY = b"PK\x05\x06"
 
 
-@pytest.mark.parametrize(("label", "data"), [
-    pytest.param("needs_version_12_8.zip", zip_patched(CENTRAL_DIRECTORY, 6, b"\x80\x00"), id="version 12.8"),
-    pytest.param("central_directory_far_off.zip", zip_patched(END_OF_CENTRAL_DIRECTORY, 19, b"\x88"),
-                 id="negative member offset"),
-])
+@pytest.mark.parametrize(
+    ("label", "data"),
+    [
+        pytest.param("needs_version_12_8.zip", zip_patched(CENTRAL_DIRECTORY, 6, b"\x80\x00"), id="version 12.8"),
+        pytest.param(
+            "central_directory_far_off.zip",
+            zip_patched(END_OF_CENTRAL_DIRECTORY, 19, b"\x88"),
+            id="negative member offset",
+        ),
+    ],
+)
 def test_a_damaged_zip_header_is_refused(label: str, data: bytes):
     before = files_of(uploads_dir())
     error = refusal(lambda: extract_image_zip(io.BytesIO(data), label=label))
@@ -311,13 +317,24 @@ def test_a_damaged_zip_header_is_refused(label: str, data: bytes):
 def test_a_truncated_or_oversized_zip_upload_is_refused_and_leaves_nothing(data: st.DataObject):
     archive = image_zip()
     keep = data.draw(st.integers(0, len(archive) - 1), label="keep")
-    limits = data.draw(st.sampled_from([
-        UploadLimits(), UploadLimits(max_zip_bytes=100), UploadLimits(max_total_bytes=100), UploadLimits(max_files=1),
-    ]), label="limits")
+    limits = data.draw(
+        st.sampled_from(
+            [
+                UploadLimits(),
+                UploadLimits(max_zip_bytes=100),
+                UploadLimits(max_total_bytes=100),
+                UploadLimits(max_files=1),
+            ]
+        ),
+        label="limits",
+    )
     truncated = data.draw(st.booleans(), label="truncated")
     before = files_of(uploads_dir())
-    error = refusal(lambda: extract_image_zip(io.BytesIO(archive[:keep] if truncated else archive),
-                                              limits=limits, label="upload.zip"))
+    error = refusal(
+        lambda: extract_image_zip(
+            io.BytesIO(archive[:keep] if truncated else archive), limits=limits, label="upload.zip"
+        )
+    )
     if truncated or limits != UploadLimits():
         assert error is not None, "a truncated or oversized zip was extracted"
         assert all("upload.zip" in p for p in error.problems), error.problems

@@ -19,14 +19,19 @@ import pytest
 from pycocotools import mask as coco_mask
 from sqlalchemy import text
 
-from core.jobs import ingest
 from core.analysis.stats import job_stats
+from core.jobs import ingest
 from tests.builders import ADMIN, coco_dataset, write_images, write_json
 
 IOU_THRESHOLD = 0.5
 # Not 1..n on purpose: the importer must carry ids, not positions.
-CATEGORIES = [{"id": 3, "name": "person"}, {"id": 5, "name": "car"}, {"id": 8, "name": "bike"},
-              {"id": 13, "name": "dog"}, {"id": 21, "name": "sign"}]
+CATEGORIES = [
+    {"id": 3, "name": "person"},
+    {"id": 5, "name": "car"},
+    {"id": 8, "name": "bike"},
+    {"id": 13, "name": "dog"},
+    {"id": 21, "name": "sign"},
+]
 EXTRA_PRE_CLASS = {"id": 34, "name": "truck"}  # only the pre-labels know it (dataset format)
 N_IMAGES = 50
 
@@ -69,8 +74,12 @@ class Generated:
 def generate(seed: int = 20250307) -> Generated:
     rng = random.Random(seed)
     images = [
-        {"id": 100 + i, "file_name": f"{'sub/' if i % 7 == 0 else ''}img_{i:03d}.png",
-         "width": rng.randint(60, 200), "height": rng.randint(40, 160)}
+        {
+            "id": 100 + i,
+            "file_name": f"{'sub/' if i % 7 == 0 else ''}img_{i:03d}.png",
+            "width": rng.randint(60, 200),
+            "height": rng.randint(40, 160),
+        }
         for i in range(N_IMAGES)
     ]
     expert_anns, pre_anns, planted = [], [], Counter()
@@ -80,8 +89,16 @@ def generate(seed: int = 20250307) -> Generated:
         for _ in range(rng.randint(0, 7)):
             box = _random_box(rng, width, height)
             category = rng.choice(class_ids)
-            expert_anns.append({"id": 5000 + len(expert_anns), "image_id": image["id"], "category_id": category,
-                                "bbox": box, "area": box[2] * box[3], "iscrowd": 0})
+            expert_anns.append(
+                {
+                    "id": 5000 + len(expert_anns),
+                    "image_id": image["id"],
+                    "category_id": category,
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
+            )
             roll = rng.random()
             x, y, w, h = box
             if roll < 0.10:
@@ -101,12 +118,24 @@ def generate(seed: int = 20250307) -> Generated:
                 planted["relabeled"] += 1
                 category = rng.choice([c for c in class_ids if c != category])
                 pre_box = list(box) if rng.random() < 0.5 else [x + rng.uniform(-0.1, 0.1) * w, y, w, h]
-            pre_anns.append({"image_id": image["id"], "category_id": category,
-                             "bbox": _inside(pre_box, width, height, rng), "score": _r2(rng.uniform(0.05, 1.0))})
+            pre_anns.append(
+                {
+                    "image_id": image["id"],
+                    "category_id": category,
+                    "bbox": _inside(pre_box, width, height, rng),
+                    "score": _r2(rng.uniform(0.05, 1.0)),
+                }
+            )
         for _ in range(rng.choice([0, 0, 1, 2])):
             planted["spurious"] += 1
-            pre_anns.append({"image_id": image["id"], "category_id": rng.choice(class_ids),
-                             "bbox": _random_box(rng, width, height), "score": _r2(rng.uniform(0.05, 0.5))})
+            pre_anns.append(
+                {
+                    "image_id": image["id"],
+                    "category_id": rng.choice(class_ids),
+                    "bbox": _random_box(rng, width, height),
+                    "score": _r2(rng.uniform(0.05, 0.5)),
+                }
+            )
     rng.shuffle(pre_anns)  # file order is not image order
     expert = coco_dataset(images, expert_anns, CATEGORIES)
     return Generated(images=images, expert=expert, pre_annotations=pre_anns, planted=planted)
@@ -126,8 +155,16 @@ def pre_file(generated: Generated, pre_format: str) -> object:
         category = category_ids[ann["category_id"]]
         if ann["score"] < 0.5 and i % 5 == 0:
             category = EXTRA_PRE_CLASS["id"]
-        annotations.append({"id": 70000 + 3 * i, "image_id": image_ids[ann["image_id"]], "category_id": category,
-                            "bbox": ann["bbox"], "score": ann["score"], "iscrowd": 0})
+        annotations.append(
+            {
+                "id": 70000 + 3 * i,
+                "image_id": image_ids[ann["image_id"]],
+                "category_id": category,
+                "bbox": ann["bbox"],
+                "score": ann["score"],
+                "iscrowd": 0,
+            }
+        )
     return coco_dataset(images, annotations, categories)
 
 
@@ -185,28 +222,51 @@ def independent_results(expert: dict, pre: object) -> tuple[dict[tuple, dict], l
         matches = _naive_greedy(iou, IOU_THRESHOLD)
         for e, (ann, box) in enumerate(zip(e_anns, e_boxes)):
             area = box[2] * box[3]
-            expected = {"expert_class": expert_class[ann["category_id"]], "area_px": area,
-                        "area_fraction": area / (width * height), "expert_box": box}
+            expected = {
+                "expert_class": expert_class[ann["category_id"]],
+                "area_px": area,
+                "area_fraction": area / (width * height),
+                "expert_box": box,
+            }
             if e in matches:
                 p, v = matches[e]
                 pre_ann, pre_box = p_anns[p], p_boxes[p]
                 same_class = pre_class[pre_ann["category_id"]] == expected["expert_class"]
                 kind = "unchanged" if same_class and v == 1.0 else "adjusted" if same_class else "relabeled"
-                expected |= {"change_kind": kind, "class_changed": not same_class,
-                             "pre_class": pre_class[pre_ann["category_id"]], "iou": v,
-                             "adjustment_factor": area / (pre_box[2] * pre_box[3]), "pre_box": pre_box,
-                             "pre_confidence": pre_ann.get("score")}
+                expected |= {
+                    "change_kind": kind,
+                    "class_changed": not same_class,
+                    "pre_class": pre_class[pre_ann["category_id"]],
+                    "iou": v,
+                    "adjustment_factor": area / (pre_box[2] * pre_box[3]),
+                    "pre_box": pre_box,
+                    "pre_confidence": pre_ann.get("score"),
+                }
             else:
-                expected |= {"change_kind": "added", "class_changed": True, "pre_class": None, "iou": None,
-                             "adjustment_factor": None, "pre_box": [None] * 4, "pre_confidence": None}
+                expected |= {
+                    "change_kind": "added",
+                    "class_changed": True,
+                    "pre_class": None,
+                    "iou": None,
+                    "adjustment_factor": None,
+                    "pre_box": [None] * 4,
+                    "pre_confidence": None,
+                }
             out[_key(name, "expert", box)] = expected
         matched_p = {p for p, _ in matches.values()}
         for p, (ann, box) in enumerate(zip(p_anns, p_boxes)):
             if p not in matched_p:
                 out[_key(name, "pre", box)] = {
-                    "change_kind": "removed", "class_changed": True, "expert_class": None,
-                    "pre_class": pre_class[ann["category_id"]], "iou": None, "area_px": None, "area_fraction": None,
-                    "adjustment_factor": None, "expert_box": [None] * 4, "pre_box": box,
+                    "change_kind": "removed",
+                    "class_changed": True,
+                    "expert_class": None,
+                    "pre_class": pre_class[ann["category_id"]],
+                    "iou": None,
+                    "area_px": None,
+                    "area_fraction": None,
+                    "adjustment_factor": None,
+                    "expert_box": [None] * 4,
+                    "pre_box": box,
                     "pre_confidence": ann.get("score"),
                 }
     return out, all_ious
@@ -229,15 +289,23 @@ def stored_results(engine, job_id: int) -> dict[tuple, dict]:
     out = {}
     with engine.connect() as conn:
         for row in conn.execute(STORED, {"job_id": job_id}):
-            (file_path, kind, expert_class, pre_class, changed, iou, area, fraction, factor, confidence,
-             *boxes) = row
+            (file_path, kind, expert_class, pre_class, changed, iou, area, fraction, factor, confidence, *boxes) = row
             expert_box, pre_box = list(boxes[:4]), list(boxes[4:])
             key = _key(file_path, "expert", expert_box) if expert_class is not None else _key(file_path, "pre", pre_box)
             assert key not in out, f"two results at {key}"
-            out[key] = {"change_kind": kind, "class_changed": bool(changed), "expert_class": expert_class,
-                        "pre_class": pre_class, "iou": iou, "area_px": area, "area_fraction": fraction,
-                        "adjustment_factor": factor, "pre_confidence": confidence, "expert_box": expert_box,
-                        "pre_box": pre_box}
+            out[key] = {
+                "change_kind": kind,
+                "class_changed": bool(changed),
+                "expert_class": expert_class,
+                "pre_class": pre_class,
+                "iou": iou,
+                "area_px": area,
+                "area_fraction": fraction,
+                "adjustment_factor": factor,
+                "pre_confidence": confidence,
+                "expert_box": expert_box,
+                "pre_box": pre_box,
+            }
     return out
 
 
@@ -256,8 +324,9 @@ def test_the_generated_job_exercises_every_case(generated):
     """Guards the fixture: enough of every perturbation, and no IoU so near the threshold that rounding decides."""
     assert len(generated.images) == N_IMAGES
     assert len(generated.expert["annotations"]) >= 150
-    assert all(generated.planted[k] >= 10 for k in ("dropped", "copied", "jittered", "resized", "relabeled",
-                                                    "spurious")), generated.planted
+    assert all(
+        generated.planted[k] >= 10 for k in ("dropped", "copied", "jittered", "resized", "relabeled", "spurious")
+    ), generated.planted
     _, ious = independent_results(generated.expert, generated.pre_annotations)
     assert not [v for v in ious if abs(v - IOU_THRESHOLD) < 1e-7]
 
@@ -268,9 +337,15 @@ def test_import_equals_an_independent_computation(engine, tmp_path: Path, genera
     expert_path = write_json(tmp_path / "expert.json", generated.expert)
     pre = pre_file(generated, pre_format)
     pre_path = write_json(tmp_path / "pre.json", pre)
-    job = ingest.import_detection(actor=ADMIN, engine=engine, name="perturbed", images_dir=images_dir,
-                                  pre_path=pre_path,
-                                  expert_path=expert_path, iou_threshold=IOU_THRESHOLD)
+    job = ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="perturbed",
+        images_dir=images_dir,
+        pre_path=pre_path,
+        expert_path=expert_path,
+        iou_threshold=IOU_THRESHOLD,
+    )
 
     expected, _ = independent_results(copy.deepcopy(generated.expert), pre)
     got = stored_results(engine, job.id)
@@ -301,8 +376,11 @@ def test_import_equals_an_independent_computation(engine, tmp_path: Path, genera
     areas = [w["area_px"] for w in expected.values() if w["area_px"] is not None]
     factors = [w["adjustment_factor"] for w in expected.values() if w["adjustment_factor"] is not None]
     ious = [w["iou"] for w in expected.values() if w["iou"] is not None]
-    for summary, values in ((stats["expert_review_area"]["px"], areas), (stats["adjustment_factor"], factors),
-                            (stats["iou"], ious)):
+    for summary, values in (
+        (stats["expert_review_area"]["px"], areas),
+        (stats["adjustment_factor"], factors),
+        (stats["iou"], ious),
+    ):
         assert summary["count"] == len(values)
         assert summary["min"] == pytest.approx(min(values), abs=1e-9)
         assert summary["max"] == pytest.approx(max(values), abs=1e-9)

@@ -9,25 +9,36 @@ import logging
 
 import pytest
 
-from core.jobs import ingest
-
-from core.review import decisions as review
-
 from core.auth import users
+from core.jobs import ingest
 from core.ops.logs import FIELDS, JsonLines, Text, configure_logging, log_event
+from core.review import decisions as review
 from tests.builders import ADMIN, as_reviewer, write_detection_job
 
 
 def test_a_record_becomes_one_json_object_with_its_fields_on_top():
     logger = logging.getLogger("labeldeck.test")
-    record = logger.makeRecord("labeldeck.test", logging.INFO, __file__, 1, "review.move", (), None,
-                               extra={FIELDS: {"job_id": 3, "reviewer": "rita@labs.example", "moved": 12}})
+    record = logger.makeRecord(
+        "labeldeck.test",
+        logging.INFO,
+        __file__,
+        1,
+        "review.move",
+        (),
+        None,
+        extra={FIELDS: {"job_id": 3, "reviewer": "rita@labs.example", "moved": 12}},
+    )
     line = JsonLines().format(record)
     assert "\n" not in line
     entry = json.loads(line)
     assert {k: entry[k] for k in ("level", "logger", "event", "job_id", "reviewer", "moved")} == {
-        "level": "info", "logger": "labeldeck.test", "event": "review.move", "job_id": 3,
-        "reviewer": "rita@labs.example", "moved": 12}
+        "level": "info",
+        "logger": "labeldeck.test",
+        "event": "review.move",
+        "job_id": 3,
+        "reviewer": "rita@labs.example",
+        "moved": 12,
+    }
     assert entry["ts"].endswith("+00:00")
     assert Text("%(message)s").format(record) == "review.move job_id=3 reviewer=rita@labs.example moved=12"
 
@@ -48,8 +59,14 @@ def test_configure_logging_sets_one_handler_once(monkeypatch):
 @pytest.fixture
 def job(engine, tmp_path) -> int:
     files = write_detection_job(tmp_path / "in")
-    return ingest.import_detection(actor=ADMIN, engine=engine, name="street", images_dir=files.images_dir,
-                                   pre_path=files.pre_path, expert_path=files.expert_path).id
+    return ingest.import_detection(
+        actor=ADMIN,
+        engine=engine,
+        name="street",
+        images_dir=files.images_dir,
+        pre_path=files.pre_path,
+        expert_path=files.expert_path,
+    ).id
 
 
 @pytest.fixture
@@ -69,13 +86,27 @@ def test_every_review_action_is_logged_with_who_what_and_how_many(engine, job, a
     caplog = audit
     with engine.connect() as conn:
         ids = [r[0] for r in conn.exec_driver_sql(f"SELECT id FROM result WHERE job_id = {job} ORDER BY id")]
-    done = review.reject(engine=engine, job_id=job, result_ids=ids[:3], from_state="pending",
-                         actor=as_reviewer("rita"), reason="wrong class")
+    done = review.reject(
+        engine=engine,
+        job_id=job,
+        result_ids=ids[:3],
+        from_state="pending",
+        actor=as_reviewer("rita"),
+        reason="wrong class",
+    )
     review.undo_last(engine=engine, job_id=job, actor=as_reviewer("rita"))
     (moved,) = fields(caplog, "review.move")
     assert {k: v for k, v in moved.items() if k != "duration_ms"} == {
-        "job_id": job, "reviewer": "rita", "from_state": "pending", "to_state": "rejected", "reason": "wrong class",
-        "event_id": done.event_id, "requested": 3, "moved": 3, "changed_elsewhere": 0}
+        "job_id": job,
+        "reviewer": "rita",
+        "from_state": "pending",
+        "to_state": "rejected",
+        "reason": "wrong class",
+        "event_id": done.event_id,
+        "requested": 3,
+        "moved": 3,
+        "changed_elsewhere": 0,
+    }
     assert moved["duration_ms"] >= 0
     (undone,) = fields(caplog, "review.undo")
     assert (undone["reviewer"], undone["undoes_event_id"], undone["moved"]) == ("rita", done.event_id, 3)
@@ -91,6 +122,7 @@ def test_sign_ins_are_logged_without_the_password(engine, audit):
     users.authenticate(engine=engine, name="ann", password="correct horse battery")
     assert fields(caplog, "user.sign_in_refused") == [
         {"user": "ann", "account": True, "failed_attempts": 1, "locked": False},
-        {"account": False, "name_digest": hashlib.sha256(b"nobody").hexdigest()[:12]}]  # maybe a mistyped password
+        {"account": False, "name_digest": hashlib.sha256(b"nobody").hexdigest()[:12]},
+    ]  # maybe a mistyped password
     assert fields(caplog, "user.signed_in") == [{"user": "ann", "role": "viewer"}]
     assert "guess" not in caplog.text and "correct horse" not in caplog.text

@@ -15,13 +15,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.analysis import box_pairs
-
-from core.domain import limits
-
-from core.analysis import metrics
-from core.domain.errors import BadInput
+from core.analysis import box_pairs, metrics
 from core.analysis.metrics import greedy_match, iou_expr, match_boxes
+from core.domain import limits
+from core.domain.errors import BadInput
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +40,7 @@ def all_pairs_match(expert: pl.DataFrame, pre: pl.DataFrame, *, iou_threshold: f
 def greedy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     """The greedy match as its definition reads, one pair at a time: IoU highest first (NaN, of two boxes without
     area, above every number, as polars ranks it), ties to the lower expert row, then the lower pre row."""
+
     def rank(pair: tuple[int, int, float]) -> tuple:
         e, p, iou = pair
         return (not math.isnan(iou), 0.0 if math.isnan(iou) else -iou, e, p)
@@ -62,8 +60,11 @@ def comparable(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def frame(rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={"image_id": pl.Int64, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,
-                                      "h": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"image_id": pl.Int64, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64, "h": pl.Float64},
+        orient="row",
+    )
 
 
 def random_size(rng: random.Random, side: float) -> float:
@@ -86,8 +87,9 @@ def random_box(rng: random.Random, side: float, layout: str) -> tuple[float, flo
     return (rng.uniform(0, side), rng.uniform(0, side), w, h)
 
 
-def pre_variant(rng: random.Random, box: tuple[float, float, float, float],
-                threshold_scale: float) -> tuple[float, float, float, float]:
+def pre_variant(
+    rng: random.Random, box: tuple[float, float, float, float], threshold_scale: float
+) -> tuple[float, float, float, float]:
     """A pre box made from an expert box: the same, moved, or resized up to (and past) what a threshold allows."""
     x, y, w, h = box
     kind = rng.choice(["same", "moved", "wider", "narrower", "both", "random_scale"])
@@ -143,14 +145,18 @@ def copies_case(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 # (vectorised greedy rounds, pairs per matching run, ALL_PAIRS_PER_BOX): the sequential pass alone, one round then
 # the pass with runs of a few images through the grid, as shipped through the grid, as shipped in short runs.
-@pytest.mark.parametrize(("rounds", "chunk_pairs", "all_pairs_per_box"), [
-    (0, metrics.MATCH_CHUNK_PAIRS, box_pairs.ALL_PAIRS_PER_BOX),
-    (1, 200, 0),
-    (metrics.GREEDY_ROUNDS, metrics.MATCH_CHUNK_PAIRS, 0),
-    (metrics.GREEDY_ROUNDS, 200, box_pairs.ALL_PAIRS_PER_BOX),
-])
-def test_copies_of_boxes_match_exactly_as_the_greedy_definition_does(rounds, chunk_pairs, all_pairs_per_box,
-                                                                     monkeypatch):
+@pytest.mark.parametrize(
+    ("rounds", "chunk_pairs", "all_pairs_per_box"),
+    [
+        (0, metrics.MATCH_CHUNK_PAIRS, box_pairs.ALL_PAIRS_PER_BOX),
+        (1, 200, 0),
+        (metrics.GREEDY_ROUNDS, metrics.MATCH_CHUNK_PAIRS, 0),
+        (metrics.GREEDY_ROUNDS, 200, box_pairs.ALL_PAIRS_PER_BOX),
+    ],
+)
+def test_copies_of_boxes_match_exactly_as_the_greedy_definition_does(
+    rounds, chunk_pairs, all_pairs_per_box, monkeypatch
+):
     monkeypatch.setattr(metrics, "GREEDY_ROUNDS", rounds)
     monkeypatch.setattr(metrics, "MATCH_CHUNK_PAIRS", chunk_pairs)
     monkeypatch.setattr(box_pairs, "ALL_PAIRS_PER_BOX", all_pairs_per_box)
@@ -161,7 +167,8 @@ def test_copies_of_boxes_match_exactly_as_the_greedy_definition_does(rounds, chu
             want = comparable(greedy_reference(every_pair)).rows()
             assert comparable(greedy_match(every_pair)).rows() == want, f"seed {seed}, threshold {threshold}"
             assert comparable(match_boxes(expert, pre, iou_threshold=threshold)).rows() == want, (
-                f"seed {seed}, threshold {threshold}")
+                f"seed {seed}, threshold {threshold}"
+            )
 
 
 @pytest.mark.parametrize("all_pairs_per_box", [0, box_pairs.ALL_PAIRS_PER_BOX])
@@ -169,11 +176,18 @@ def test_candidate_pair_counts_are_the_candidate_pairs_each_image_has(all_pairs_
     monkeypatch.setattr(box_pairs, "ALL_PAIRS_PER_BOX", all_pairs_per_box)
     cases = [copies_case(seed) for seed in range(4)] + [random_case(seed, "tiles") for seed in range(4)]
     for expert, pre in cases:
-        e, p = (f.select("image_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "x", "y", "w", "h").lazy()
-                for f in (expert, pre))
+        e, p = (
+            f.select("image_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "x", "y", "w", "h").lazy()
+            for f in (expert, pre)
+        )
         for threshold in (0.5, 0.1, 1.0):
-            made = (box_pairs.candidate_pairs(expert=e, pre=p, iou_threshold=threshold)
-                    .join(e.select("image_id", pl.col("row").alias("e")), on="e").group_by("image_id").len().collect())
+            made = (
+                box_pairs.candidate_pairs(expert=e, pre=p, iou_threshold=threshold)
+                .join(e.select("image_id", pl.col("row").alias("e")), on="e")
+                .group_by("image_id")
+                .len()
+                .collect()
+            )
             counted = box_pairs.candidate_pair_counts(expert=e, pre=p, iou_threshold=threshold).collect()
             assert dict(counted.filter(pl.col("pairs") > 0).iter_rows()) == dict(made.iter_rows())
 
@@ -265,7 +279,9 @@ def reset_peak():
     return status_bytes("VmRSS")
 """
 
-SCALE_SCRIPT = PEAK_HELPERS + """
+SCALE_SCRIPT = (
+    PEAK_HELPERS
+    + """
 import json, random, resource, sys
 import polars as pl
 from core.analysis.metrics import match_boxes
@@ -291,11 +307,18 @@ pairs = match_boxes(expert, pre, iou_threshold=0.5)
 peak = status_bytes("VmHWM")
 print(json.dumps({"matched": pairs.height, "copies": len(copies), "added": peak - resident}))
 """
+)
 
 
 def test_sixteen_thousand_boxes_on_one_image_match_in_bounded_memory():
-    done = subprocess.run([sys.executable, "-c", SCALE_SCRIPT, "8000", str(ADDRESS_SPACE_LIMIT)], cwd=PROJECT_ROOT,
-                          env=dict(os.environ, POLARS_MAX_THREADS="2"), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCALE_SCRIPT, "8000", str(ADDRESS_SPACE_LIMIT)],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ, POLARS_MAX_THREADS="2"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     measured = json.loads(done.stdout)
     assert measured["added"] < PEAK_BOUND, f"{measured['added'] / 1024**2:.0f} MiB"
@@ -306,7 +329,9 @@ def test_sixteen_thousand_boxes_on_one_image_match_in_bounded_memory():
 
 # Copies of one box, at a place that straddles grid cells on both axes (the grid's worst case), on each side of one
 # image: every copy pairs with every copy, and ties go to the rows in file order.
-COPIES_SCRIPT = PEAK_HELPERS + """
+COPIES_SCRIPT = (
+    PEAK_HELPERS
+    + """
 import json, resource, sys, time
 import polars as pl
 from core.domain.errors import BadInput
@@ -328,12 +353,18 @@ seconds = time.perf_counter() - start
 peak = status_bytes("VmHWM")
 print(json.dumps({**outcome, "seconds": seconds, "added": peak - resident}))
 """
+)
 
 
 def copies_on_one_image(copies: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", COPIES_SCRIPT, str(copies), str(ADDRESS_SPACE_LIMIT)],
-                          cwd=PROJECT_ROOT, env=dict(os.environ, POLARS_MAX_THREADS="2"), capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", COPIES_SCRIPT, str(copies), str(ADDRESS_SPACE_LIMIT)],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ, POLARS_MAX_THREADS="2"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
 
@@ -351,7 +382,8 @@ def test_copies_past_the_pairs_limit_are_refused_before_any_pair_is_made():
     # 20,000 a side (MAX_BOXES_PER_IMAGE) would make 4 x 10^8 pairs, tens of GB; counting them takes 7 MiB.
     measured = copies_on_one_image(limits.MAX_BOXES_PER_IMAGE)
     assert measured["refused"] == [
-        f"image 1: {limits.MAX_BOXES_PER_IMAGE ** 2:,} expert x pre box pairs to compare; "
-        f"at most {limits.MAX_PAIRS_PER_IMAGE:,} (core/domain/limits.py): is one box written many times over?"]
+        f"image 1: {limits.MAX_BOXES_PER_IMAGE**2:,} expert x pre box pairs to compare; "
+        f"at most {limits.MAX_PAIRS_PER_IMAGE:,} (core/domain/limits.py): is one box written many times over?"
+    ]
     assert measured["seconds"] < 2, f"{measured['seconds']:.1f} s"
     assert measured["added"] < 128 * 1024**2, f"{measured['added'] / 1024**2:.0f} MiB"

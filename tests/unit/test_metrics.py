@@ -30,7 +30,8 @@ def boxes(rows: list[tuple], *, score: bool = False) -> pl.DataFrame:
     columns = ["image_id", "category_id", "x", "y", "w", "h"] + (["score"] if score else [])
     frame = pl.DataFrame(rows, schema=columns, orient="row")
     return frame.with_columns(
-        pl.col("image_id", "category_id").cast(pl.Int64), pl.col("x", "y", "w", "h").cast(pl.Float64),
+        pl.col("image_id", "category_id").cast(pl.Int64),
+        pl.col("x", "y", "w", "h").cast(pl.Float64),
         *([pl.col("score").cast(pl.Float64)] if score else []),
     )
 
@@ -156,15 +157,29 @@ def test_removed_box_has_no_expert_class_area_or_factor():
 
 def test_the_standard_mix_of_change_kinds():
     out = results(
-        [(1, 1, 10, 10, 20, 20), (1, 2, 50, 10, 20, 20), (1, 1, 0, 30, 20, 10), (2, 3, 0, 0, 10, 10),
-         (2, 2, 0, 20, 10, 10)],
-        [(1, 1, 10, 10, 20, 20), (1, 1, 50, 10, 20, 20), (1, 1, 0, 30, 10, 10), (2, 2, 20, 20, 10, 10),
-         (2, 2, 0, 20, 10, 20)],
+        [
+            (1, 1, 10, 10, 20, 20),
+            (1, 2, 50, 10, 20, 20),
+            (1, 1, 0, 30, 20, 10),
+            (2, 3, 0, 0, 10, 10),
+            (2, 2, 0, 20, 10, 10),
+        ],
+        [
+            (1, 1, 10, 10, 20, 20),
+            (1, 1, 50, 10, 20, 20),
+            (1, 1, 0, 30, 10, 10),
+            (2, 2, 20, 20, 10, 10),
+            (2, 2, 0, 20, 10, 20),
+        ],
     )
     assert list(out[0]) == list(RESULT_METRIC_COLUMNS)
     assert [(r["image_id"], r["change_kind"], r["class_changed"]) for r in out] == [
-        (1, "unchanged", False), (1, "relabeled", True), (1, "adjusted", False),
-        (2, "added", True), (2, "adjusted", False), (2, "removed", True),
+        (1, "unchanged", False),
+        (1, "relabeled", True),
+        (1, "adjusted", False),
+        (2, "added", True),
+        (2, "adjusted", False),
+        (2, "removed", True),
     ]
     assert [r["adjustment_factor"] for r in out] == [1.0, 1.0, 2.0, None, 0.5, None]
 
@@ -232,8 +247,11 @@ def test_tie_order_is_deterministic_across_input_orders():
 
 def test_tied_boxes_in_an_image_match_in_file_order():
     # Two identical expert boxes over two identical pre boxes: expert row 0 with pre row 0, 1 with 1.
-    got = match_boxes(boxes([(1, 1, 0, 0, 10, 10), (1, 1, 0, 0, 10, 10)]),
-                      pre_boxes([(1, 2, 0, 0, 10, 10), (1, 3, 0, 0, 10, 10)]), iou_threshold=0.5)
+    got = match_boxes(
+        boxes([(1, 1, 0, 0, 10, 10), (1, 1, 0, 0, 10, 10)]),
+        pre_boxes([(1, 2, 0, 0, 10, 10), (1, 3, 0, 0, 10, 10)]),
+        iou_threshold=0.5,
+    )
     assert matched(got) == {(0, 0), (1, 1)}
 
 
@@ -287,7 +305,9 @@ def test_greedy_match_equals_a_naive_greedy_on_random_pairs(value_kind):
         density = rng.random()
         rows = [
             (e, p, rng.random() if value_kind == "continuous" else rng.choice([0.5, 0.6, 0.75, 1.0]))
-            for e in range(n_e) for p in range(n_p) if rng.random() < density
+            for e in range(n_e)
+            for p in range(n_p)
+            if rng.random() < density
         ]
         rng.shuffle(rows)
         got = greedy_match(pairs(rows))
@@ -301,15 +321,25 @@ def test_greedy_match_equals_a_naive_greedy_on_random_pairs(value_kind):
 
 def test_classification_results_are_relabeled_or_unchanged():
     labels = pl.DataFrame(
-        {"image_id": [1, 2, 3], "expert_category_id": [1, 2, 2], "pre_category_id": [1, 1, 2],
-         "pre_confidence": [0.9, None, 0.3]},
-        schema={"image_id": pl.Int64, "expert_category_id": pl.Int64, "pre_category_id": pl.Int64,
-                "pre_confidence": pl.Float64},
+        {
+            "image_id": [1, 2, 3],
+            "expert_category_id": [1, 2, 2],
+            "pre_category_id": [1, 1, 2],
+            "pre_confidence": [0.9, None, 0.3],
+        },
+        schema={
+            "image_id": pl.Int64,
+            "expert_category_id": pl.Int64,
+            "pre_category_id": pl.Int64,
+            "pre_confidence": pl.Float64,
+        },
     )
     out = classification_results(labels)
     assert out.columns == list(RESULT_METRIC_COLUMNS)
     assert out.select("image_id", "change_kind", "class_changed", "pre_confidence").rows() == [
-        (1, "unchanged", False, 0.9), (2, "relabeled", True, None), (3, "unchanged", False, 0.3),
+        (1, "unchanged", False, 0.9),
+        (2, "relabeled", True, None),
+        (3, "unchanged", False, 0.3),
     ]
     for column in ("area_px", "area_fraction", "adjustment_factor", "iou", "expert_x", "pre_h"):
         assert out[column].null_count() == 3, column
@@ -318,14 +348,25 @@ def test_classification_results_are_relabeled_or_unchanged():
 def test_a_box_equal_but_for_float_noise_is_unchanged_not_adjusted():
     """13.32 stored as 13.319999999999993 (a clip's x1 - x0) is the same box."""
     images = pl.DataFrame({"image_id": [1], "width": [640], "height": [480]})
-    expert = pl.DataFrame({"image_id": [1], "category_id": [1], "x": [192.47], "y": [226.23], "w": [13.32],
-                           "h": [40.69]})
-    pre = pl.DataFrame({"image_id": [1], "category_id": [1], "x": [192.47], "y": [226.23],
-                        "w": [13.319999999999993], "h": [40.68999999999997], "score": [0.9]})
+    expert = pl.DataFrame(
+        {"image_id": [1], "category_id": [1], "x": [192.47], "y": [226.23], "w": [13.32], "h": [40.69]}
+    )
+    pre = pl.DataFrame(
+        {
+            "image_id": [1],
+            "category_id": [1],
+            "x": [192.47],
+            "y": [226.23],
+            "w": [13.319999999999993],
+            "h": [40.68999999999997],
+            "score": [0.9],
+        }
+    )
     result = detection_results(expert=expert, pre=pre, images=images, iou_threshold=0.5).row(0, named=True)
     assert result["iou"] < 1.0
     assert result["change_kind"] == "unchanged"
     assert result["class_changed"] is False
     nudged = pre.with_columns(pl.col("x") + 0.01)
-    assert detection_results(expert=expert, pre=nudged, images=images,
-                             iou_threshold=0.5)["change_kind"].to_list() == ["adjusted"]
+    assert detection_results(expert=expert, pre=nudged, images=images, iou_threshold=0.5)["change_kind"].to_list() == [
+        "adjusted"
+    ]

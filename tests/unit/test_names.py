@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from core.domain.errors import BadInput
+from core.domain.names import escaped, frame_name_problems, name_problem, refuse_unsafe_name
 from core.exports.completeness import PartialImages
 from core.exports.csv_file import csv_bytes
-from core.domain.names import escaped, frame_name_problems, name_problem, refuse_unsafe_name
 from core.review.resultsets import FRAME_SCHEMA
 
 REFUSED = {
@@ -32,8 +32,19 @@ REFUSED = {
     "byte order mark": ("\ufeffcar", "U+FEFF, an invisible format character"),
     "lone surrogate": ("a\ud800", "U+D800, a lone surrogate"),
 }
-ALLOWED = ["car", "traffic light", "café", "Straßenbahn", "自転車", "كتاب", "کتاب\u200cها",  # ZWNJ in Persian
-           "\U0001f468\u200d\U0001f469\u200d\U0001f467", "a\u00a0b", "-1", "=x"]
+ALLOWED = [
+    "car",
+    "traffic light",
+    "café",
+    "Straßenbahn",
+    "自転車",
+    "كتاب",
+    "کتاب\u200cها",  # ZWNJ in Persian
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "a\u00a0b",
+    "-1",
+    "=x",
+]
 
 
 @pytest.mark.parametrize("name, problem", REFUSED.values(), ids=REFUSED.keys())
@@ -49,10 +60,12 @@ def test_control_format_and_line_break_characters_are_refused_and_named(name, pr
 
 def test_a_frame_of_names_is_checked_once_per_distinct_name_and_every_row_is_named():
     frame = pl.DataFrame({"line": [2, 3, 4, 5], "label": ["cat", "d\nog", "cat", "d\nog"]})
-    problems = frame_name_problems(frame, column="label", where=pl.format("labels.csv: line {}", "line"),
-                                   what="expert_label")
-    assert problems == [f"labels.csv: line {n}: expert_label 'd\\nog': {name_problem('d' + chr(10) + 'og')}"
-                        for n in (3, 5)]
+    problems = frame_name_problems(
+        frame, column="label", where=pl.format("labels.csv: line {}", "line"), what="expert_label"
+    )
+    assert problems == [
+        f"labels.csv: line {n}: expert_label 'd\\nog': {name_problem('d' + chr(10) + 'og')}" for n in (3, 5)
+    ]
 
 
 def test_escaped_shows_each_refused_character_as_its_escape_and_keeps_what_it_is_told():
@@ -68,13 +81,47 @@ def items(**columns) -> pl.DataFrame:
 
 
 def test_the_csv_export_guards_text_cells_a_spreadsheet_would_run_and_leaves_numbers_alone():
-    names = ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx",
-             "-1", "+0.5", "-1e-3", "cat", "a=b", None]
-    frame = items(result_id=list(range(1, 13)), class_name=names, file_path=[f"={i}.png" for i in range(12)],
-                  x=[-0.5] * 12, iou=[-1.0] * 12, change_kind=["added"] * 12, class_changed=[True] * 12)
-    rows = list(csv.DictReader(io.StringIO(csv_bytes(SimpleNamespace(items=frame, partial_images=PartialImages(), splits=None)).decode())))
+    names = [
+        '=HYPERLINK("http://evil.example")',
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "-1",
+        "+0.5",
+        "-1e-3",
+        "cat",
+        "a=b",
+        None,
+    ]
+    frame = items(
+        result_id=list(range(1, 13)),
+        class_name=names,
+        file_path=[f"={i}.png" for i in range(12)],
+        x=[-0.5] * 12,
+        iou=[-1.0] * 12,
+        change_kind=["added"] * 12,
+        class_changed=[True] * 12,
+    )
+    rows = list(
+        csv.DictReader(
+            io.StringIO(csv_bytes(SimpleNamespace(items=frame, partial_images=PartialImages(), splits=None)).decode())
+        )
+    )
     assert [r["class_name"] for r in rows] == [
-        "'=HYPERLINK(\"http://evil.example\")", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx",
-        "-1", "+0.5", "-1e-3", "cat", "a=b", ""]
+        '\'=HYPERLINK("http://evil.example")',
+        "'+cmd|' /C calc'!A0",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "-1",
+        "+0.5",
+        "-1e-3",
+        "cat",
+        "a=b",
+        "",
+    ]
     assert {r["file_path"] for r in rows} == {f"'={i}.png" for i in range(12)}
     assert {(r["x"], r["iou"]) for r in rows} == {("-0.5", "-1.0")}  # number columns are never touched

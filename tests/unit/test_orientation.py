@@ -20,8 +20,10 @@ def test_an_orientation_outside_one_to_eight_counts_as_none(tmp_path, tag, read)
         assert orientation(im) == read
 
 
-@pytest.mark.parametrize(("turn", "size"), [(1, (4, 2)), (2, (4, 2)), (3, (4, 2)), (4, (4, 2)), (5, (2, 4)),
-                                            (6, (2, 4)), (7, (2, 4)), (8, (2, 4))])
+@pytest.mark.parametrize(
+    ("turn", "size"),
+    [(1, (4, 2)), (2, (4, 2)), (3, (4, 2)), (4, (4, 2)), (5, (2, 4)), (6, (2, 4)), (7, (2, 4)), (8, (2, 4))],
+)
 def test_a_quarter_turn_swaps_width_and_height(turn, size):
     assert displayed_size((4, 2), turn) == size
 

@@ -22,8 +22,7 @@ FRAME = pl.DataFrame(
         "class_row": ["cat", "dog", "cat", "bird", "dog", "(removed)", "cat", "dog"],
         "pre_class_row": ["cat", "cat", "cat", "(added)", "dog", "dog", "dog", "cat"],
         "class_changed": [False, True, False, True, False, True, True, True],
-        "change_kind": ["unchanged", "relabeled", "adjusted", "added", "adjusted", "removed", "relabeled",
-                        "relabeled"],
+        "change_kind": ["unchanged", "relabeled", "adjusted", "added", "adjusted", "removed", "relabeled", "relabeled"],
         "area_px": [400.0, 400.0, 200.0, 100.0, 100.0, None, 50.0, 800.0],
         "adjustment_factor": [1.0, 1.0, 2.0, None, 0.5, None, 1.5, 0.25],
     }
@@ -40,18 +39,24 @@ def rows(frame: pl.DataFrame) -> list[tuple]:
 
 def test_results_without_a_state_row_are_pending():
     merged = queries.with_states(FRAME, STATES)
-    assert merged["review_state"].to_list() == ["pending", "accepted", "pending", "rejected", "accepted", "pending",
-                                                "pending", "pending"]
+    assert merged["review_state"].to_list() == [
+        "pending",
+        "accepted",
+        "pending",
+        "rejected",
+        "accepted",
+        "pending",
+        "pending",
+        "pending",
+    ]
     assert queries.tab_counts(merged) == {"pending": 5, "accepted": 2, "rejected": 1}
-    assert queries.tab_counts(merged.filter(pl.col("class_changed"))) == {"pending": 3, "accepted": 1,
-                                                                          "rejected": 1}
+    assert queries.tab_counts(merged.filter(pl.col("class_changed"))) == {"pending": 3, "accepted": 1, "rejected": 1}
     assert queries.tab_counts(merged.head(0)) == {"pending": 0, "accepted": 0, "rejected": 0}
 
 
 def test_filter_then_tab_then_slice():
     merged = queries.with_states(FRAME, STATES)
-    view = View(state="pending", filter=ResultFilter(classes=("cat", "dog")),
-                slice=Slice((("class_changed", True),)))
+    view = View(state="pending", filter=ResultFilter(classes=("cat", "dog")), slice=Slice((("class_changed", True),)))
     under_filter = queries.filtered(merged, view)
     assert under_filter["result_id"].to_list() == [1, 2, 3, 5, 7, 8]
     in_tab = queries.in_tab(under_filter, view)
@@ -73,10 +78,14 @@ def test_class_changed_table_counts_and_orders_by_total_then_name():
 
 def test_class_changed_table_by_pre_label_class_and_by_image():
     assert rows(queries.class_changed_table(FRAME, "pre_class_row")) == [
-        ("cat", 2, 2, 4), ("dog", 2, 1, 3), ("(added)", 1, 0, 1),
+        ("cat", 2, 2, 4),
+        ("dog", 2, 1, 3),
+        ("(added)", 1, 0, 1),
     ]
     assert rows(queries.class_changed_table(FRAME, "file_path")) == [
-        ("a.png", 1, 2, 3), ("b.png", 2, 1, 3), ("c.png", 2, 0, 2),
+        ("a.png", 1, 2, 3),
+        ("b.png", 2, 1, 3),
+        ("c.png", 2, 0, 2),
     ]
 
 
@@ -108,8 +117,7 @@ def test_log_edges_are_even_in_log_space_and_skip_values_that_are_not_positive()
 
 
 @pytest.mark.parametrize(
-    "values",
-    [[96.0, 28704.0], [0.5524377813598382, 1.4072147595567477], [0.013, 7.77], [3.0, 1e6], [1e-4, 123.456]],
+    "values", [[96.0, 28704.0], [0.5524377813598382, 1.4072147595567477], [0.013, 7.77], [3.0, 1e6], [1e-4, 123.456]]
 )
 def test_log_edges_start_and_end_exactly_at_the_smallest_and_largest_value(values):
     """10 ** log10(x) is not always x: the largest value must still fall in the last bin."""
@@ -142,10 +150,7 @@ def test_a_single_value_gets_a_bin_range_of_width_one_decade_or_unit(log):
     assert rows(queries.histogram(frame, "v", edges)) == [(0, 5.0, edges[1], False, 1), (0, 5.0, edges[1], True, 1)]
 
 
-@pytest.mark.parametrize(
-    ("values", "log"),
-    [([], False), ([None, None], False), ([0.0, -1.0], True), ([None], True)],
-)
+@pytest.mark.parametrize(("values", "log"), [([], False), ([None, None], False), ([0.0, -1.0], True), ([None], True)])
 def test_no_usable_values_means_no_edges(values, log):
     assert queries.bin_edges(pl.Series(values, dtype=pl.Float64), log=log) == []
 
@@ -178,7 +183,12 @@ def test_histogram_matches_numpy_on_edges_and_outside_values():
         assert _our_counts(histogram, 5, flag).tolist() == _numpy_counts(frame, "v", edges, flag).tolist()
     # Bins carry their edges; an empty bin has no row, a row never has a zero count.
     assert {(b, left, right) for b, left, right in histogram.select("bin", "left", "right").iter_rows()} == {
-        (0, 0.0, 0.5), (1, 0.5, 1.0), (2, 1.0, 2.0), (3, 2.0, 4.0), (4, 4.0, 8.0)}
+        (0, 0.0, 0.5),
+        (1, 0.5, 1.0),
+        (2, 1.0, 2.0),
+        (3, 2.0, 4.0),
+        (4, 4.0, 8.0),
+    }
     assert histogram["count"].min() > 0
     assert histogram.height == len(set(histogram.select("bin", "class_changed").iter_rows()))
 
@@ -288,8 +298,10 @@ SORTABLE = FRAME.with_columns(
 # The obvious orders, written with Python's sorted(): (value is None, key) puts a result without the value last.
 ORACLE_KEYS = {
     "iou": lambda r: (r["iou"] is None, r["iou"] or 0),
-    "adjustment": lambda r: (r["adjustment_factor"] is None,
-                             -abs(math.log(r["adjustment_factor"])) if r["adjustment_factor"] else 0),
+    "adjustment": lambda r: (
+        r["adjustment_factor"] is None,
+        -abs(math.log(r["adjustment_factor"])) if r["adjustment_factor"] else 0,
+    ),
     "area": lambda r: (r["area_px"] is None, r["area_px"] or 0),
     "confidence": lambda r: (r["pre_confidence"] is None, r["pre_confidence"] or 0),
     "change_kind": lambda r: ["removed", "added", "relabeled", "adjusted", "unchanged"].index(r["change_kind"]),
@@ -299,8 +311,10 @@ ORACLE_KEYS = {
 
 @pytest.mark.parametrize("sort", sorted(ORACLE_KEYS))
 def test_each_sort_orders_results_like_python_sorted_with_missing_values_last(sort):
-    expected = [r["result_id"] for r in sorted(SORTABLE.iter_rows(named=True),
-                                               key=lambda r: (ORACLE_KEYS[sort](r), r["result_id"]))]
+    expected = [
+        r["result_id"]
+        for r in sorted(SORTABLE.iter_rows(named=True), key=lambda r: (ORACLE_KEYS[sort](r), r["result_id"]))
+    ]
     assert queries.tiles(SORTABLE, View(sort=sort))["result_id"].to_list() == expected
     assert set(queries.SORTS) == set(ORACLE_KEYS) | {"table"}
 

@@ -23,22 +23,36 @@ def test_the_defaults_are_make_runs():
 
 
 def test_values_are_read_whatever_their_case_and_spaces():
-    settings = load_settings({"LABELDECK_AUTH": " Password ", "LABELDECK_DEFAULT_ROLE": "ADMIN",
-                              "LABELDECK_LOG_LEVEL": "debug", "LABELDECK_LOG_FORMAT": "Text"})
+    settings = load_settings(
+        {
+            "LABELDECK_AUTH": " Password ",
+            "LABELDECK_DEFAULT_ROLE": "ADMIN",
+            "LABELDECK_LOG_LEVEL": "debug",
+            "LABELDECK_LOG_FORMAT": "Text",
+        }
+    )
     assert settings.auth_mode is AuthMode.PASSWORD and settings.default_role == Role.ADMIN
     assert (settings.log_format, settings.log_level) == ("text", "DEBUG")
 
 
-@pytest.mark.parametrize(("environ", "message"), [
-    ({"LABELDECK_AUTH": "ldap"}, "LABELDECK_AUTH='ldap' is not one of none, password, oidc, header"),
-    ({"LABELDECK_DEFAULT_ROLE": "owner"},
-     "LABELDECK_DEFAULT_ROLE='owner' is not one of none, viewer, reviewer, admin"),
-    ({"LABELDECK_LOG_FORMAT": "xml"}, "LABELDECK_LOG_FORMAT='xml' is not one of json, text"),
-    ({"LABELDECK_LOG_LEVEL": "loud"}, "LABELDECK_LOG_LEVEL='loud' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
-    ({"LABELDECK_AUTH": "header"}, "LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER"),
-    ({"LABELDECK_DATABASE_URL": "mysql://db/labels"}, "LABELDECK_DATABASE_URL names a 'mysql' store"),
-    ({"LABELDECK_CACHE_MAX_GB": "-1"}, "LABELDECK_CACHE_MAX_GB='-1': expected a number of gigabytes, 0 or more"),
-])
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LABELDECK_AUTH": "ldap"}, "LABELDECK_AUTH='ldap' is not one of none, password, oidc, header"),
+        (
+            {"LABELDECK_DEFAULT_ROLE": "owner"},
+            "LABELDECK_DEFAULT_ROLE='owner' is not one of none, viewer, reviewer, admin",
+        ),
+        ({"LABELDECK_LOG_FORMAT": "xml"}, "LABELDECK_LOG_FORMAT='xml' is not one of json, text"),
+        (
+            {"LABELDECK_LOG_LEVEL": "loud"},
+            "LABELDECK_LOG_LEVEL='loud' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        ),
+        ({"LABELDECK_AUTH": "header"}, "LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER"),
+        ({"LABELDECK_DATABASE_URL": "mysql://db/labels"}, "LABELDECK_DATABASE_URL names a 'mysql' store"),
+        ({"LABELDECK_CACHE_MAX_GB": "-1"}, "LABELDECK_CACHE_MAX_GB='-1': expected a number of gigabytes, 0 or more"),
+    ],
+)
 def test_a_wrong_value_is_refused_naming_the_variable_and_what_it_takes(environ, message):
     with pytest.raises(SettingsError) as refused:
         load_settings(environ)
@@ -46,9 +60,14 @@ def test_a_wrong_value_is_refused_naming_the_variable_and_what_it_takes(environ,
 
 
 def test_the_cli_stops_before_any_command_on_a_wrong_setting(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "core", "jobs"], cwd=ROOT, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "LABELDECK_DATA_DIR": str(tmp_path), "LABELDECK_AUTH": "ldap"},
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "jobs"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LABELDECK_DATA_DIR": str(tmp_path), "LABELDECK_AUTH": "ldap"},
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "LABELDECK_AUTH='ldap' is not one of none, password, oidc, header" in done.stderr
     assert not (tmp_path / "labeldeck.db").exists()  # nothing was made

@@ -19,9 +19,11 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on t
 
 ATTEMPTS = {
     "a folder's images": "from core.images.image_files import folder_images as f; f(root)",
-    "a label file's images": ("import polars as pl; from core.images.image_files import check_images as f; "
-                              "f(root=root, label_file=Path('labels.json'), "
-                              "images=pl.DataFrame({'image_id': [1, 2], 'file_name': ['a.png', 'x.png']}))"),
+    "a label file's images": (
+        "import polars as pl; from core.images.image_files import check_images as f; "
+        "f(root=root, label_file=Path('labels.json'), "
+        "images=pl.DataFrame({'image_id': [1, 2], 'file_name': ['a.png', 'x.png']}))"
+    ),
     "a label file": "from core.labels.label_files import read_json as f; f(root / 'x.png')",
     "a tile": "from core.images.thumbnails import open_image as f; f(root, 'x.png')",
     "the annotator's image": "from core.images.orientation import open_upright as f; f(root / 'x.png', fit=(16, 16))",
@@ -41,8 +43,9 @@ def outcome_in_subprocess(code: str, root: Path) -> str:
         else:
             print("accepted")
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(root)], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=60)  # a hung open() fails the test here
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )  # a hung open() fails the test here
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 

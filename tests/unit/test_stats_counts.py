@@ -17,15 +17,23 @@ FLOATS = ("area_px", "area_fraction", "adjustment_factor", "iou")
 
 
 def frame(classes: list[str], changed: list[bool], values: list[float | None]) -> pl.DataFrame:
-    return pl.DataFrame({
-        "class_row": classes, "class_changed": changed, "change_kind": ["adjusted"] * len(classes),
-        **{column: pl.Series(values, dtype=pl.Float64) for column in FLOATS},
-    }, schema_overrides={"class_row": pl.String, "class_changed": pl.Boolean, "change_kind": pl.String})
+    return pl.DataFrame(
+        {
+            "class_row": classes,
+            "class_changed": changed,
+            "change_kind": ["adjusted"] * len(classes),
+            **{column: pl.Series(values, dtype=pl.Float64) for column in FLOATS},
+        },
+        schema_overrides={"class_row": pl.String, "class_changed": pl.Boolean, "change_kind": pl.String},
+    )
 
 
 CASES = {
-    "ties": frame(["b", "a", "c", "c", "a", "b", "d"], [True, False, True, True, False, False, True],
-                  [3.0, 1.0, None, 2.0, 7.5, 2.0, 4.0]),
+    "ties": frame(
+        ["b", "a", "c", "c", "a", "b", "d"],
+        [True, False, True, True, False, False, True],
+        [3.0, 1.0, None, 2.0, 7.5, 2.0, 4.0],
+    ),
     "one": frame(["a"], [False], [1.0]),
     "nulls": frame(["a", "b"], [True, False], [None, None]),
     "empty": frame([], [], []),
@@ -42,8 +50,14 @@ def test_class_changed_and_summaries_are_the_tables_and_polars_own(case):
     assert list(stats["class_changed"].items()) == list(expected.items())
     for column, summary in (("area_px", stats["expert_review_area"]["px"]), ("iou", stats["iou"])):
         c = pl.col(column)
-        row = results.select(c.count().alias("count"), c.min().alias("min"), c.quantile(0.25, "linear").alias("p25"),
-                             c.median().alias("median"), c.quantile(0.75, "linear").alias("p75"),
-                             c.max().alias("max"), c.mean().alias("mean")).row(0, named=True)
+        row = results.select(
+            c.count().alias("count"),
+            c.min().alias("min"),
+            c.quantile(0.25, "linear").alias("p25"),
+            c.median().alias("median"),
+            c.quantile(0.75, "linear").alias("p75"),
+            c.max().alias("max"),
+            c.mean().alias("mean"),
+        ).row(0, named=True)
         assert list(summary.items()) == list(row.items())
     assert stats["results"] == results.height

@@ -15,23 +15,29 @@ from sqlmodel import Session
 
 from core import cli, storage
 from core.domain.errors import BadInput
-from core.jobs.expert_labels import editor_file
-from core.ops.health import health
 from core.images.image_files import check_images, folder_images
-from core.jobs.summaries import image_root
-from core.store.models import LabelJob
-from core.settings import get_settings
-from core.storage import remote
 from core.images.thumbnails import ImageUnavailable, Overlay, fetch_originals, render_tile
 from core.images.viewer_image import viewer_image
+from core.jobs.expert_labels import editor_file
+from core.jobs.summaries import image_root
+from core.ops.health import health
+from core.settings import get_settings
+from core.storage import remote
+from core.store.models import LabelJob
 from tests.builders import ROTATED_SIZE, write_image, write_rotated_photo, write_truncated_image
 from tests.resultset_builders import import_catalog_job
 from tests.s3_server import s3_root, s3_server  # noqa: F401
 
 OVERLAY = Overlay(colors={}, display_names={})
-NO_BOXES = pl.DataFrame(schema={"result_id": pl.Int64, "change_kind": pl.String, "expert_class": pl.String,
-                                "pre_class": pl.String,
-                                **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"}})
+NO_BOXES = pl.DataFrame(
+    schema={
+        "result_id": pl.Int64,
+        "change_kind": pl.String,
+        "expert_class": pl.String,
+        "pre_class": pl.String,
+        **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"},
+    }
+)
 
 
 @pytest.fixture
@@ -48,11 +54,21 @@ def bucket_images(s3_root, tmp_path):
 
 
 def test_the_image_check_reads_each_object_once_concurrently_with_progress(bucket_images):
-    images = pl.DataFrame({"image_id": [1, 2, 3], "file_name": ["a.png", "sub/b.jpg", "turned.jpg"],
-                           "width": [40, 20, ROTATED_SIZE[0]], "height": [30, 10, ROTATED_SIZE[1]]})
+    images = pl.DataFrame(
+        {
+            "image_id": [1, 2, 3],
+            "file_name": ["a.png", "sub/b.jpg", "turned.jpg"],
+            "width": [40, 20, ROTATED_SIZE[0]],
+            "height": [30, 10, ROTATED_SIZE[1]],
+        }
+    )
     seen = []
-    sizes = check_images(root=bucket_images.root, label_file=Path("expert.json"), images=images,
-                         progress=lambda done, total: seen.append((done, total)))
+    sizes = check_images(
+        root=bucket_images.root,
+        label_file=Path("expert.json"),
+        images=images,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert sizes.rows() == [(1, 40, 30), (2, 20, 10), (3, *ROTATED_SIZE)]
     assert seen[-1] == (3, 3)
     assert remote.requests["cat"] == 3  # one GET per object
@@ -61,8 +77,14 @@ def test_the_image_check_reads_each_object_once_concurrently_with_progress(bucke
 
 
 def test_the_image_check_names_each_problem_and_the_root_without_credentials(bucket_images):
-    images = pl.DataFrame({"image_id": [1, 2, 3], "file_name": ["a.png", "cut.png", "gone.png"],
-                           "width": [41, None, None], "height": [30, None, None]})
+    images = pl.DataFrame(
+        {
+            "image_id": [1, 2, 3],
+            "file_name": ["a.png", "cut.png", "gone.png"],
+            "width": [41, None, None],
+            "height": [30, None, None],
+        }
+    )
     with pytest.raises(BadInput) as refused:
         check_images(root=bucket_images.root, label_file=Path("expert.json"), images=images)
     text_ = "\n".join(refused.value.problems)
@@ -106,8 +128,9 @@ def bucket_job(sqlite_engine, s3_root, tmp_path) -> LabelJob:
 
 def _first_sample(engine, job_id: int) -> dict:
     with engine.connect() as conn:
-        sample_id, file_path = conn.execute(text("SELECT id, file_path FROM sample WHERE job_id = :j ORDER BY id"),
-                                            {"j": job_id}).first()
+        sample_id, file_path = conn.execute(
+            text("SELECT id, file_path FROM sample WHERE job_id = :j ORDER BY id"), {"j": job_id}
+        ).first()
     return {"sample_id": sample_id, "file_path": file_path}
 
 
@@ -117,26 +140,35 @@ def test_tiles_of_a_bucket_job_are_drawn_from_the_cache(bucket_job, sqlite_engin
     sample = _first_sample(sqlite_engine, bucket_job.id)
     fetch_originals(root, [sample["file_path"]])  # a page's originals, fetched at once
     assert remote.requests["cat"] == 1
-    path = render_tile(job_id=bucket_job.id, revision=1, root=root, sample=sample, boxes=NO_BOXES,
-                       overlay=OVERLAY, size=64)
+    path = render_tile(
+        job_id=bucket_job.id, revision=1, root=root, sample=sample, boxes=NO_BOXES, overlay=OVERLAY, size=64
+    )
     with Image.open(path) as tile:
         assert max(tile.size) == 64
-    render_tile(job_id=bucket_job.id, revision=1, root=root, sample=sample, boxes=NO_BOXES, overlay=OVERLAY,
-                size=128)  # another size: drawn again, from the cached original
+    render_tile(
+        job_id=bucket_job.id, revision=1, root=root, sample=sample, boxes=NO_BOXES, overlay=OVERLAY, size=128
+    )  # another size: drawn again, from the cached original
     assert remote.requests.total() == 1
     with pytest.raises(ImageUnavailable, match=f"gone.png: file not found under {root}"):
-        render_tile(job_id=bucket_job.id, revision=1, root=root, sample={"sample_id": 999, "file_path": "gone.png"},
-                    boxes=NO_BOXES, overlay=OVERLAY)
+        render_tile(
+            job_id=bucket_job.id,
+            revision=1,
+            root=root,
+            sample={"sample_id": 999, "file_path": "gone.png"},
+            boxes=NO_BOXES,
+            overlay=OVERLAY,
+        )
 
 
 def test_the_viewer_and_the_editor_of_a_bucket_job_read_the_cached_original(bucket_job, sqlite_engine, s3_root):
     root = image_root(bucket_job)
     sample = _first_sample(sqlite_engine, bucket_job.id)
-    shown = viewer_image(root=root, file_path=sample["file_path"], job_id=bucket_job.id,
-                         sample_id=sample["sample_id"])
+    shown = viewer_image(root=root, file_path=sample["file_path"], job_id=bucket_job.id, sample_id=sample["sample_id"])
     assert shown.as_is
-    assert shown.data == s3_root.server.client().get_object(
-        Bucket=s3_root.name, Key=f"images/{sample['file_path']}")["Body"].read()
+    assert (
+        shown.data
+        == s3_root.server.client().get_object(Bucket=s3_root.name, Key=f"images/{sample['file_path']}")["Body"].read()
+    )
     assert editor_file(root, sample["file_path"]).read_bytes() == shown.data
     assert remote.requests["cat"] == 1  # the viewer fetched it; the editor found it cached
 
@@ -173,7 +205,8 @@ def test_health_names_a_missing_local_folder(sqlite_engine, tmp_path):
     (ok,) = [c for c in health(get_settings()) if c.name.startswith("images of job")]
     assert ok.ok and ok.detail.endswith("folder exists")
     with sqlite_engine.begin() as conn:
-        conn.execute(text("UPDATE labeljob SET image_root = :r WHERE id = :j"),
-                     {"r": str(tmp_path / "gone"), "j": job.id})
+        conn.execute(
+            text("UPDATE labeljob SET image_root = :r WHERE id = :j"), {"r": str(tmp_path / "gone"), "j": job.id}
+        )
     (gone,) = [c for c in health(get_settings()) if c.name.startswith("images of job")]
     assert not gone.ok and gone.detail == f"{tmp_path / 'gone'}: folder not found"

@@ -64,8 +64,11 @@ def test_a_page_of_originals_is_fetched_concurrently_with_progress(s3_root):
     for i in range(20):
         s3_root.put(f"p{i:02}.png", bytes([i]) * 100)
     seen = []
-    outcomes = storage.fetch_many(s3_root.root, [f"p{i:02}.png" for i in range(20)] + ["gone.png"],
-                                  progress=lambda done, total: seen.append((done, total)))
+    outcomes = storage.fetch_many(
+        s3_root.root,
+        [f"p{i:02}.png" for i in range(20)] + ["gone.png"],
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert [p.read_bytes() for p in outcomes[:20]] == [bytes([i]) * 100 for i in range(20)]
     assert "file not found" in outcomes[20]
     assert seen[-1] == (21, 21) and len(seen) == 21
@@ -93,8 +96,11 @@ def test_the_cache_keeps_its_bound_evicting_the_least_recently_used(s3_root, mon
 
 
 def test_credentials_in_a_url_are_refused_and_never_shown():
-    for url in ("s3://AKIAEXAMPLE:very-secret@bucket/images", "s3://token@bucket/x",
-                "az://container/images?sv=2020&sig=very-secret"):
+    for url in (
+        "s3://AKIAEXAMPLE:very-secret@bucket/images",
+        "s3://token@bucket/x",
+        "az://container/images?sv=2020&sig=very-secret",
+    ):
         with pytest.raises(BadInput) as refused:
             storage.root_from(url)
         assert "very-secret" not in str(refused.value) and "AKIAEXAMPLE" not in str(refused.value)

@@ -11,9 +11,9 @@ from PIL import Image
 
 from core.images import thumbnails
 from core.images.image_files import image_size
-from core.settings import get_settings
 from core.images.thumbnails import ImageUnavailable, Overlay, render_tile, tile_path
 from core.images.tiles_ahead import render_tiles_ahead
+from core.settings import get_settings
 from tests.builders import ROTATED_BLOCK, ROTATED_SIZE, YELLOW, write_rotated_photo
 
 BACKGROUND = (90, 140, 200)
@@ -22,17 +22,53 @@ NO_BOX = {f"{p}{c}": None for p in ("expert_", "pre_") for c in "xywh"}
 # One image, 300x150: an unchanged cat, a dog relabeled from cat, and a cat box the expert removed.
 BOXES = pl.DataFrame(
     [
-        {"result_id": 1, "change_kind": "unchanged", "expert_class": "cat", "pre_class": "cat",
-         "expert_x": 10.0, "expert_y": 10.0, "expert_w": 40.0, "expert_h": 40.0,
-         "pre_x": 10.0, "pre_y": 10.0, "pre_w": 40.0, "pre_h": 40.0},
-        {"result_id": 2, "change_kind": "relabeled", "expert_class": "dog", "pre_class": "cat",
-         "expert_x": 120.0, "expert_y": 20.0, "expert_w": 30.0, "expert_h": 30.0,
-         "pre_x": 118.0, "pre_y": 20.0, "pre_w": 32.0, "pre_h": 30.0},
-        {"result_id": 3, "change_kind": "removed", "expert_class": None, "pre_class": "cat",
-         **NO_BOX, "pre_x": 60.0, "pre_y": 60.0, "pre_w": 20.0, "pre_h": 20.0},
+        {
+            "result_id": 1,
+            "change_kind": "unchanged",
+            "expert_class": "cat",
+            "pre_class": "cat",
+            "expert_x": 10.0,
+            "expert_y": 10.0,
+            "expert_w": 40.0,
+            "expert_h": 40.0,
+            "pre_x": 10.0,
+            "pre_y": 10.0,
+            "pre_w": 40.0,
+            "pre_h": 40.0,
+        },
+        {
+            "result_id": 2,
+            "change_kind": "relabeled",
+            "expert_class": "dog",
+            "pre_class": "cat",
+            "expert_x": 120.0,
+            "expert_y": 20.0,
+            "expert_w": 30.0,
+            "expert_h": 30.0,
+            "pre_x": 118.0,
+            "pre_y": 20.0,
+            "pre_w": 32.0,
+            "pre_h": 30.0,
+        },
+        {
+            "result_id": 3,
+            "change_kind": "removed",
+            "expert_class": None,
+            "pre_class": "cat",
+            **NO_BOX,
+            "pre_x": 60.0,
+            "pre_y": 60.0,
+            "pre_w": 20.0,
+            "pre_h": 20.0,
+        },
     ],
-    schema={"result_id": pl.Int64, "change_kind": pl.String, "expert_class": pl.String, "pre_class": pl.String,
-            **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"}},
+    schema={
+        "result_id": pl.Int64,
+        "change_kind": pl.String,
+        "expert_class": pl.String,
+        "pre_class": pl.String,
+        **{f"{p}{c}": pl.Float64 for p in ("expert_", "pre_") for c in "xywh"},
+    },
 )
 SAMPLE = {"sample_id": 7, "file_path": "sub/scene.png"}
 
@@ -46,8 +82,15 @@ def root(tmp_path: Path) -> Path:
 
 
 def tile(root: Path, **kwargs) -> Path:
-    args = {"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
-            "size": 64} | kwargs
+    args = {
+        "job_id": 3,
+        "revision": 1,
+        "root": root,
+        "sample": SAMPLE,
+        "boxes": BOXES,
+        "overlay": OVERLAY,
+        "size": 64,
+    } | kwargs
     return render_tile(**args)
 
 
@@ -122,14 +165,7 @@ def test_a_missing_image_names_the_file(root):
     assert not tile_path(job_id=3, revision=1, sample_id=9, focus=None, size=64, crop=True).exists()
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        b"not an image at all",
-        b"",
-        "truncated",
-    ],
-)
+@pytest.mark.parametrize("content", [b"not an image at all", b"", "truncated"])
 def test_an_unreadable_image_names_the_file(root, content):
     bad = root / "sub" / "bad.png"
     if content == "truncated":
@@ -165,8 +201,15 @@ def test_a_symlink_out_of_the_root_is_refused(root):
 
 def test_a_tiny_image_is_scaled_up_to_the_tile_size(tmp_path):
     Image.new("RGB", (10, 5), BACKGROUND).save(tmp_path / "tiny.png")
-    path = render_tile(job_id=1, revision=0, root=tmp_path, sample={"sample_id": 1, "file_path": "tiny.png"},
-                       boxes=BOXES.head(0), overlay=OVERLAY, size=40)
+    path = render_tile(
+        job_id=1,
+        revision=0,
+        root=tmp_path,
+        sample={"sample_id": 1, "file_path": "tiny.png"},
+        boxes=BOXES.head(0),
+        overlay=OVERLAY,
+        size=40,
+    )
     with Image.open(path) as image:
         assert image.size == (40, 20)
 
@@ -190,8 +233,11 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(root, monkeypatch)
     assert (root / "sub" / "bomb.png").stat().st_size < 100_000
     decoded = []
     monkeypatch.setattr(Image.Image, "load", lambda self, *a: decoded.append(self) or None)
-    with pytest.raises(ImageUnavailable, match=r"^sub/bomb\.png: cannot be read \(image is too large: 10,000x10,000 "
-                                               r"px, more than 89,478,485 pixels\)$"):
+    with pytest.raises(
+        ImageUnavailable,
+        match=r"^sub/bomb\.png: cannot be read \(image is too large: 10,000x10,000 "
+        r"px, more than 89,478,485 pixels\)$",
+    ):
         tile(root, sample={"sample_id": 9, "file_path": "sub/bomb.png"})
     assert decoded == []
 
@@ -219,12 +265,24 @@ def test_a_square_tile_letterboxes_the_image_and_keeps_the_boxes_in_place(root):
 def test_a_rotated_photo_is_drawn_upright_with_its_box_on_the_pixels_it_labels(tmp_path):
     write_rotated_photo(tmp_path / "portrait.jpg")
     x, y, w, h = ROTATED_BLOCK
-    box = BOXES.head(1).with_columns(pl.lit(x).alias("expert_x"), pl.lit(y).alias("expert_y"),
-                                     pl.lit(w).alias("expert_w"), pl.lit(h).alias("expert_h"),
-                                     *(pl.lit(None, pl.Float64).alias(f"pre_{c}") for c in "xywh"),
-                                     pl.lit("dog").alias("expert_class"), pl.lit("added").alias("change_kind"))
-    path = render_tile(job_id=1, revision=0, root=tmp_path, sample={"sample_id": 1, "file_path": "portrait.jpg"},
-                       boxes=box, overlay=OVERLAY, size=128)
+    box = BOXES.head(1).with_columns(
+        pl.lit(x).alias("expert_x"),
+        pl.lit(y).alias("expert_y"),
+        pl.lit(w).alias("expert_w"),
+        pl.lit(h).alias("expert_h"),
+        *(pl.lit(None, pl.Float64).alias(f"pre_{c}") for c in "xywh"),
+        pl.lit("dog").alias("expert_class"),
+        pl.lit("added").alias("change_kind"),
+    )
+    path = render_tile(
+        job_id=1,
+        revision=0,
+        root=tmp_path,
+        sample={"sample_id": 1, "file_path": "portrait.jpg"},
+        boxes=box,
+        overlay=OVERLAY,
+        size=128,
+    )
     with Image.open(path) as image:
         assert image.size == (ROTATED_SIZE[0] * 2, ROTATED_SIZE[1] * 2)  # upright, the long side 128 px
         # The box spans x 48-64, y 0-32 of the tile: its left edge is the class's green, inside it (below its
@@ -236,12 +294,28 @@ def test_a_rotated_photo_is_drawn_upright_with_its_box_on_the_pixels_it_labels(t
 
 
 def test_tiles_drawn_ahead_in_another_process_are_the_tiles_a_request_would_draw(root, tmp_path):
-    args = [{"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
-             "size": 96, "square": True, "focus": focus} for focus in (None, 1, 2)]
+    args = [
+        {
+            "job_id": 3,
+            "revision": 1,
+            "root": root,
+            "sample": SAMPLE,
+            "boxes": BOXES,
+            "overlay": OVERLAY,
+            "size": 96,
+            "square": True,
+            "focus": focus,
+        }
+        for focus in (None, 1, 2)
+    ]
     missing = {**args[0], "sample": {"sample_id": 8, "file_path": "gone.png"}}
     assert render_tiles_ahead(lambda: [*args, missing]).result(timeout=60) == 3  # the missing image skipped
-    drawn = {a["focus"]: tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True,
-                                   square=True).read_bytes() for a in args}
+    drawn = {
+        a["focus"]: tile_path(
+            job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True
+        ).read_bytes()
+        for a in args
+    }
     assert render_tiles_ahead(lambda: args).result(timeout=60) == 0  # on disk already: nothing drawn twice
     for a in args:
         path = tile_path(job_id=3, revision=1, sample_id=7, focus=a["focus"], size=96, crop=True, square=True)
@@ -255,7 +329,7 @@ def test_no_class_colour_is_the_red_that_means_removed():
     from core.jobs.ingest import PALETTE
 
     def hue_saturation(color: str) -> tuple[float, float]:
-        h, _, s = colorsys.rgb_to_hls(*(int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        h, _, s = colorsys.rgb_to_hls(*(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)))
         return h * 360, s
 
     hue, _ = hue_saturation(thumbnails.REMOVED_COLOR)
@@ -271,8 +345,16 @@ def test_only_the_newest_request_to_draw_ahead_is_drawn(root):
     from core.images import tiles_ahead
 
     release = threading.Event()
-    args = {"job_id": 3, "revision": 1, "root": root, "sample": SAMPLE, "boxes": BOXES, "overlay": OVERLAY,
-            "size": 80, "square": True}
+    args = {
+        "job_id": 3,
+        "revision": 1,
+        "root": root,
+        "sample": SAMPLE,
+        "boxes": BOXES,
+        "overlay": OVERLAY,
+        "size": 80,
+        "square": True,
+    }
     blocker = tiles_ahead._chooser.submit(release.wait)  # the chooser is busy: the next requests queue
     older = render_tiles_ahead(lambda: [{**args, "focus": 1}])
     newer = render_tiles_ahead(lambda: [{**args, "focus": 2}])

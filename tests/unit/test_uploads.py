@@ -33,12 +33,23 @@ def leftovers() -> list[Path]:
 
 
 def test_images_are_extracted_into_a_fresh_folder_under_the_data_folder(tmp_path, data_dir):
-    source = make_zip(tmp_path / "in.zip", {"a.png": png(), "street/b.jpg": png(), "street/": b"",
-                                            "__MACOSX/._a.png": b"junk", ".DS_Store": b"junk", "c/.hidden.png": b""})
+    source = make_zip(
+        tmp_path / "in.zip",
+        {
+            "a.png": png(),
+            "street/b.jpg": png(),
+            "street/": b"",
+            "__MACOSX/._a.png": b"junk",
+            ".DS_Store": b"junk",
+            "c/.hidden.png": b"",
+        },
+    )
     folder = extract_image_zip(source)
     assert folder.parent == data_dir.resolve() / "uploads" and len(folder.name) == 32
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "a.png", "street/b.jpg"]
+        "a.png",
+        "street/b.jpg",
+    ]
     assert (folder / "a.png").read_bytes() == png()
     again = extract_image_zip(source)  # every upload gets its own folder
     assert again != folder
@@ -53,14 +64,17 @@ def test_a_file_object_upload_works_like_a_path(tmp_path):
     assert [p.name for p in folder.iterdir()] == ["a.png"]
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("../escape.png", "'..'"),
-    ("a/../../escape.png", "'..'"),
-    ("/etc/escape.png", "absolute path"),
-    ("C:/escape.png", "absolute path"),
-    ("C:escape.png", "drive"),
-    ("..\\escape.png", "'..'"),
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("../escape.png", "'..'"),
+        ("a/../../escape.png", "'..'"),
+        ("/etc/escape.png", "absolute path"),
+        ("C:/escape.png", "absolute path"),
+        ("C:escape.png", "drive"),
+        ("..\\escape.png", "'..'"),
+    ],
+)
 def test_names_that_escape_the_folder_are_refused(tmp_path, name, problem):
     source = make_zip(tmp_path / "in.zip", {"ok.png": png(), name: png()})
     with pytest.raises(BadInput, match=problem) as refused:
@@ -108,7 +122,7 @@ def test_an_archive_that_lies_about_its_sizes_is_stopped_while_extracting(tmp_pa
         info = archive.getinfo("b.png")
     central = data.rfind(b"PK\x01\x02")
     for offset in (info.header_offset + 22, central + 24):
-        data[offset:offset + 4] = (50).to_bytes(4, "little")
+        data[offset : offset + 4] = (50).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     with pytest.raises(BadInput, match=r"member 'b.png': cannot be extracted \(Bad CRC-32"):
         extract_image_zip(path)  # zipfile stops reading at the declared size; the checksum then fails
@@ -144,4 +158,3 @@ def test_discard_upload_leaves_anything_outside_the_uploads_folder_alone(tmp_pat
     keep.mkdir()
     discard_upload(keep)
     assert keep.exists()
-

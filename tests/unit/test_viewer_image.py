@@ -28,8 +28,7 @@ def show(root: Path, name: str):
     return viewer_image(root=root, file_path=name, job_id=1, sample_id=9)
 
 
-@pytest.mark.parametrize(("name", "mime"), [("a.jpg", "image/jpeg"), ("a.png", "image/png"),
-                                            ("a.webp", "image/webp")])
+@pytest.mark.parametrize(("name", "mime"), [("a.jpg", "image/jpeg"), ("a.png", "image/png"), ("a.webp", "image/webp")])
 def test_a_browser_format_is_sent_byte_for_byte(tmp_path, name, mime):
     path = save(tmp_path, name)
     shown = show(tmp_path, name)
@@ -69,9 +68,14 @@ def test_a_large_file_is_sent_as_a_smaller_copy(tmp_path, monkeypatch):
         assert copy.size == (150, 50)
 
 
-@pytest.mark.parametrize(("name", "said"), [("gone.jpg", "gone.jpg: file not found under"),
-                                            ("../outside.jpg", "../outside.jpg:"),
-                                            ("bad.jpg", "bad.jpg: cannot be read")])
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("gone.jpg", "gone.jpg: file not found under"),
+        ("../outside.jpg", "../outside.jpg:"),
+        ("bad.jpg", "bad.jpg: cannot be read"),
+    ],
+)
 def test_what_cannot_be_shown_is_named(tmp_path, name, said):
     (tmp_path / "bad.jpg").write_bytes(b"not an image")
     with pytest.raises(ImageUnavailable, match=said.replace(".", r"\.")):

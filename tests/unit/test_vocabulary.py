@@ -66,8 +66,19 @@ def test_the_constants_are_the_plain_strings_of_the_enums():
     assert RESULT_STATE_LABELS == {**REVIEW_STATE_LABELS, "reworked": "Reworked"}
     # Plain str, not members: polars reads a list of members as an Enum dtype, and widgets and dict keys stay as
     # they were.
-    constants = [TASKS, JOB_STATUSES, CHANGE_KINDS, REVIEW_STATES, RESULT_STATES, CLASS_CHANGING_KINDS,
-                 CLASSIFICATION_KINDS, TAGS, AUTO_TAGS, tuple(REVIEW_STATE_LABELS), tuple(RESULT_STATE_LABELS)]
+    constants = [
+        TASKS,
+        JOB_STATUSES,
+        CHANGE_KINDS,
+        REVIEW_STATES,
+        RESULT_STATES,
+        CLASS_CHANGING_KINDS,
+        CLASSIFICATION_KINDS,
+        TAGS,
+        AUTO_TAGS,
+        tuple(REVIEW_STATE_LABELS),
+        tuple(RESULT_STATE_LABELS),
+    ]
     assert all(type(value) is str for constant in constants for value in constant)
     assert REVIEW_STATE == pl.Enum(["pending", "accepted", "rejected"])
 
@@ -103,14 +114,36 @@ NAMES = ("is_manual", "is_auto", "is_reviewable", "is_labellable", "gives_pre_la
 
 
 def _label_job(kind: str, status: str) -> models.LabelJob:
-    return models.LabelJob(name="j", kind=kind, task="detection", tag=job_tag(kind, "detection"), status=status,
-                           spec_id=1, image_root="images", pre_label_source="import", created_by="demo")
+    return models.LabelJob(
+        name="j",
+        kind=kind,
+        task="detection",
+        tag=job_tag(kind, "detection"),
+        status=status,
+        spec_id=1,
+        image_root="images",
+        pre_label_source="import",
+        created_by="demo",
+    )
 
 
 def _summary(kind: str, status: str) -> JobSummary:
-    return JobSummary(id=1, name="j", tag=job_tag(kind, "detection"), kind=kind, task="detection", status=status,
-                      failure_reason=None, images=1, results=0, classes=[], pre_label_source="import",
-                      created_by="demo", created_at=datetime.now(UTC), by_state=dict.fromkeys(REVIEW_STATES, 0))
+    return JobSummary(
+        id=1,
+        name="j",
+        tag=job_tag(kind, "detection"),
+        kind=kind,
+        task="detection",
+        status=status,
+        failure_reason=None,
+        images=1,
+        results=0,
+        classes=[],
+        pre_label_source="import",
+        created_by="demo",
+        created_at=datetime.now(UTC),
+        by_state=dict.fromkeys(REVIEW_STATES, 0),
+    )
 
 
 @pytest.mark.parametrize(("kind", "status"), list(PREDICATES))
@@ -128,11 +161,19 @@ def test_the_predicates_are_defined_once():
         assert isinstance(vars(JobPredicates)[name], property)
 
 
-@pytest.mark.parametrize(("table", "column"), [
-    (models.LabelSpec, "task"), (models.LabelJob, "kind"), (models.LabelJob, "task"), (models.LabelJob, "status"),
-    (models.Result, "change_kind"), (models.ReviewState, "state"), (models.ReviewEvent, "from_state"),
-    (models.ReviewEvent, "to_state"),
-])
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        (models.LabelSpec, "task"),
+        (models.LabelJob, "kind"),
+        (models.LabelJob, "task"),
+        (models.LabelJob, "status"),
+        (models.Result, "change_kind"),
+        (models.ReviewState, "state"),
+        (models.ReviewEvent, "from_state"),
+        (models.ReviewEvent, "to_state"),
+    ],
+)
 def test_enum_fields_keep_their_string_columns(table, column):
     """Annotated with a StrEnum, stored as the string column a `str` field gets: no SQL ENUM, no schema upgrade."""
     sql_type = table.__table__.c[column].type
