@@ -273,7 +273,7 @@ def _save_draft(
             frame = store_results(session, job=job, results=draft.results, images=draft.images,
                                   sample_ids=sample_ids, class_ids=class_ids, classes=draft.classes)
         if draft.predictions is not None:
-            insert_frame(session, models.Prediction.__table__,
+            insert_frame(session, models.table_of(models.Prediction),
                          _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
     return job, frame
 
@@ -295,7 +295,7 @@ def insert_results(
 ) -> pl.DataFrame:
     """Insert results (as store_results takes them) pending, in the caller's transaction; returns the rows."""
     rows = _result_rows(results, job_id, sample_ids, class_ids)
-    insert_frame(session, models.Result.__table__, rows)
+    insert_frame(session, models.table_of(models.Result), rows)
     return rows
 
 
@@ -304,7 +304,7 @@ def _results_frame(
     class_ids: pl.DataFrame, classes: pl.DataFrame,
 ) -> pl.DataFrame:
     """The job's results frame from what was just inserted; ids ascend in insertion order within a transaction."""
-    ids = inserted_ids(session, models.Result.__table__, job_id=job.id, count=rows.height)
+    ids = inserted_ids(session, models.table_of(models.Result), job_id=job.id, count=rows.height)
     results = rows.with_columns(ids.alias("result_id")).select(list(RESULT_COLUMNS))
     samples = sample_ids.join(images, on="image_id").select(
         "sample_id", pl.col("file_name").alias("file_path"), "width", "height"
@@ -330,10 +330,10 @@ def _add_classes(session: Session, *, spec_id: int, classes: pl.DataFrame) -> pl
 
 def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.DataFrame:
     insert_frame(
-        session, models.Sample.__table__,
+        session, models.table_of(models.Sample),
         images.select(pl.lit(job_id).alias("job_id"), pl.col("file_name").alias("file_path"), "width", "height"),
     )
-    ids = inserted_ids(session, models.Sample.__table__, job_id=job_id, count=images.height)
+    ids = inserted_ids(session, models.table_of(models.Sample), job_id=job_id, count=images.height)
     return images.select("image_id", ids.alias("sample_id"))
 
 

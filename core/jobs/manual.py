@@ -271,7 +271,7 @@ def add_manual_job(
     )
     session.add(job)
     session.flush()
-    insert_frame(session, models.Sample.__table__, samples.select(
+    insert_frame(session, models.table_of(models.Sample), samples.select(
         pl.lit(job.id).alias("job_id"), "file_path", "width", "height",
         pl.lit("unlabelled").alias("label_status"),
     ))
@@ -281,7 +281,7 @@ def add_manual_job(
         class_ids, on="class_name", maintain_order="left")
     if rows.height != pre.height:
         raise BadInput(f"label spec {spec.name!r} lost a class while the job was being created; try again")
-    insert_frame(session, models.Annotation.__table__, rows.select(
+    insert_frame(session, models.table_of(models.Annotation), rows.select(
         pl.lit(job.id).alias("job_id"), "sample_id", pl.lit("pre").alias("source"), "class_id",
         "x", "y", "w", "h", "score",
     ))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -261,7 +262,7 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     if problems:
         raise BadInput(problems)
     # Classes only the pre-labels know (a model's extra class) join the spec with fresh ids after the expert's.
-    next_id = int(expert.categories["category_id"].max()) + 1
+    next_id = int(cast(int, expert.categories["category_id"].max())) + 1  # an Int64 column
     if next_id + new_categories.height > 2**63 - 1:
         raise BadInput(f"{expert.path}: category id {next_id - 1} leaves no room for the pre-labels' extra "
                        f"class(es) {', '.join(new_categories['name'])}; use smaller category ids")
