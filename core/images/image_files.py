@@ -100,7 +100,7 @@ def refuse_bomb(im: Image.Image) -> None:
         raise TooLarge(f"image is too large: {im.width:,}x{im.height:,} px, more than {MAX_IMAGE_PIXELS:,} pixels")
 
 
-def check_images(*, root: Root, label_file: Path, images: pl.DataFrame, record: str = "image",
+def check_images(*, root: Root, label_file: Path | str, images: pl.DataFrame, record: str = "image",
                  progress: Progress | None = None) -> pl.DataFrame:
     """images: image_id, file_name and optionally width, height. Returns image_id, width, height as read.
 

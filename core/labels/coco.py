@@ -38,7 +38,7 @@ class CocoDataset:
     """images: image_id, file_name, width, height. categories: category_id, name, display_name.
     boxes: ann_id, image_id, category_id, x, y, w, h, score."""
 
-    path: Path
+    path: Path | str  # the label file; for a reference dataset (core.labels.pre_labels), maybe an image root URL
     images: pl.DataFrame
     categories: pl.DataFrame
     boxes: pl.DataFrame
@@ -248,7 +248,7 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
         (pl.col("width") != pl.col("expert_width")) | (pl.col("height") != pl.col("expert_height"))
     )
     problems += [
-        f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {expert.path.name}"
+        f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {Path(expert.path).name}"
         for i, n, w, h, ew, eh in resized.select(
             "image_id", "file_name", "width", "height", "expert_width", "expert_height").iter_rows()
     ]

@@ -119,7 +119,7 @@ def numbered_classes(classes: list[str]) -> pl.DataFrame:
     )
 
 
-def reference_dataset(*, path: Path, images: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
+def reference_dataset(*, path: Path | str, images: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
     """Images and classes without boxes: what a COCO results file is read against (core.labels.coco.load_pre_labels)."""
     boxes = pl.DataFrame(schema={"ann_id": pl.Int64, "image_id": pl.Int64, "category_id": pl.Int64, "x": pl.Float64,
                                  "y": pl.Float64, "w": pl.Float64, "h": pl.Float64, "score": pl.Float64})

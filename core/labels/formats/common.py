@@ -246,7 +246,7 @@ def refuse_strangers(images: pl.DataFrame, expert: CocoDataset) -> None:
                 for w, n in joined.filter(pl.col("ew").is_null()).select("where", "file_name").iter_rows()]
     resized = joined.filter(pl.col("ew").is_not_null() & ((pl.col("width") != pl.col("ew"))
                                                           | (pl.col("height") != pl.col("eh"))))
-    problems += [f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {expert.path.name}"
+    problems += [f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {Path(expert.path).name}"
                  for w, n, a, b, c, d in resized.select("where", "file_name", "width", "height", "ew", "eh").iter_rows()]
     if problems:
         raise BadInput(problems)
