@@ -319,7 +319,8 @@ def _expert_label(session: Session, sample_id: int) -> list[Label]:
 def _replace_expert_label(session: Session, job: models.LabelJob, sample: models.Sample, label: list[Label]) -> None:
     session.exec(delete(models.Annotation).where(col(models.Annotation.sample_id) == sample.id,
                                                  col(models.Annotation.source) == "expert"))
-    session.add_all(models.Annotation(job_id=models.stored_id(job), sample_id=models.stored_id(sample), source="expert", class_id=class_id,
+    job_id, sample_id = models.stored_id(job), models.stored_id(sample)
+    session.add_all(models.Annotation(job_id=job_id, sample_id=sample_id, source="expert", class_id=class_id,
                                       x=x, y=y, w=w, h=h) for class_id, x, y, w, h in label)
 
 

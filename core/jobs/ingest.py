@@ -292,7 +292,8 @@ def store_results(
     caller's transaction and return the job's results frame, for write_cached_results once it commits.
     images: image_id, file_name, width, height; sample_ids: image_id, sample_id; class_ids: category_id,
     class_id; classes: category_id, name. The importer and a submitted manual job both come through here."""
-    rows = insert_results(session, job_id=models.stored_id(job), results=results, sample_ids=sample_ids, class_ids=class_ids)
+    rows = insert_results(session, job_id=models.stored_id(job), results=results, sample_ids=sample_ids,
+                          class_ids=class_ids)
     return _results_frame(session, job, rows, images, sample_ids, class_ids, classes)
 
 

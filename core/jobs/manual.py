@@ -98,7 +98,8 @@ def create_manual_job(
             ).rename({"file_name": "file_path"})
             image_root = images_dir if storage.is_remote(images_dir) else stored_image_root(images_dir)
         elif auto is not None:
-            samples = job_samples(engine, models.stored_id(auto)).select("file_path", "width", "height").sort("file_path")
+            samples = (job_samples(engine, models.stored_id(auto)).select("file_path", "width", "height")
+                       .sort("file_path"))
             image_root = auto.image_root
         else:  # refused above: no folder, no zip, no auto job
             raise BadInput("a manual label job needs images: a folder or a zip of them")
@@ -269,7 +270,8 @@ def add_manual_job(
     job = models.LabelJob(
         name=name, kind=JobKind.MANUAL, task=spec.task, tag=job_tag(JobKind.MANUAL, spec.task),
         status=JobStatus.IN_PROGRESS,
-        spec_id=models.stored_id(spec), image_root=image_root, pre_label_source=pre_label_source, source_job_id=source_job_id,
+        spec_id=models.stored_id(spec), image_root=image_root, pre_label_source=pre_label_source,
+        source_job_id=source_job_id,
         iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
         origin_job_id=origin_job_id,
     )
@@ -324,7 +326,8 @@ def _annotations(session: Session, job_id: int) -> pl.DataFrame:
 
 def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> pl.DataFrame:
     """core.analysis.metrics results of the labelled images, keyed by image_id = sample id and category_id = class id."""
-    labels = _annotations(session, models.stored_id(job)).filter(pl.col("sample_id").is_in(labelled["sample_id"].implode()))
+    labels = _annotations(session, models.stored_id(job)).filter(
+        pl.col("sample_id").is_in(labelled["sample_id"].implode()))
     expert = labels.filter(pl.col("source") == "expert").rename({"sample_id": "image_id", "class_id": "category_id"})
     pre = labels.filter(pl.col("source") == "pre").rename({"sample_id": "image_id", "class_id": "category_id"})
     return results_of_labels(

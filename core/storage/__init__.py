@@ -47,7 +47,7 @@ def describe(root: Root) -> str:
 
 
 def object_name(root: str, relative: str) -> str:
-    """`relative` under a remote root (its URL), as the object store names it; ValueError when it would escape the root."""
+    """`relative` under a remote root (a URL), as the object store names it; ValueError when it would escape it."""
     reason = unsafe_reason(relative)
     if reason:
         raise ValueError(f"{relative!r}: {reason}")

@@ -45,7 +45,8 @@ class ImageNames:
 
 def images_under(root: Path | str | None) -> ImageNames:
     def listing() -> list[str]:
-        if root is not None and storage.is_remote(root):  # a bucket prefix: one listing (core/storage); unreadable, the check says so
+        # A bucket prefix: one listing (core/storage); unreadable, the check says so.
+        if root is not None and storage.is_remote(root):
             try:
                 return storage.list_files(root, suffixes=IMAGE_SUFFIXES)
             except OSError:
