@@ -3,6 +3,8 @@ paged. (Its ResultSets and datalog tables: core.review.resultsets.list_resultset
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 from sqlalchemy import Engine
 
@@ -13,7 +15,10 @@ from core.analysis.results_frame import job_samples, load_results, review_states
 from core.jobs.lookup import get_job
 from core.domain.vocabulary import REVIEW_STATES, JobKind
 
-CATALOG_SCHEMA = {
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
+CATALOG_SCHEMA: dict[str, PolarsDataType] = {
     "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
     "classes": pl.List(pl.String), "results": pl.Int64, "pending": pl.Int64, "accepted": pl.Int64,
     "rejected": pl.Int64,

@@ -148,21 +148,22 @@ def from_query_params(
 ) -> tuple[ResultFilter, list[str]]:
     """A filter from query params (each a list of values) and a notice for every value that was ignored."""
     notices: list[str] = []
-    values: dict[str, object] = {}
+    values: dict[str, float] = {}  # the range bounds: area_min ... confidence_max
     classes = [c for c in params.get("classes", []) if c]
     unknown = [c for c in classes if c not in known_classes]
     if unknown:
         notices.append(f"ignored unknown class(es) in the link: {', '.join(unknown)}")
-    values["classes"] = tuple(c for c in classes if c in known_classes)
+    chosen_classes = tuple(c for c in classes if c in known_classes)
     kinds = [k for k in params.get("change_kinds", []) if k]
     bad_kinds = [k for k in kinds if k not in CHANGE_KINDS]
     if bad_kinds:
         notices.append(f"ignored unknown change kind(s): {', '.join(bad_kinds)}")
-    values["change_kinds"] = tuple(k for k in kinds if k in CHANGE_KINDS)
+    change_kinds = tuple(k for k in kinds if k in CHANGE_KINDS)
+    class_changed = None
     changed = _last(params, "class_changed")
     if changed is not None:
         if changed.lower() in ("true", "false"):
-            values["class_changed"] = changed.lower() == "true"
+            class_changed = changed.lower() == "true"
         else:
             notices.append(f"ignored class_changed={changed!r} (expected true or false)")
     for name in RANGES:
@@ -191,7 +192,8 @@ def from_query_params(
             notices.append(f"ignored {name}_min/{name}_max: the minimum {low:g} is above the maximum {high:g}")
             values.pop(f"{name}_min")
             values.pop(f"{name}_max")
-    return ResultFilter(**values), notices
+    return ResultFilter(classes=chosen_classes, change_kinds=change_kinds, class_changed=class_changed,
+                        **values), notices
 
 
 def _last(params: Mapping[str, Sequence[str]], key: str) -> str | None:

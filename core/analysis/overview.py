@@ -28,9 +28,9 @@ DECISION_KINDS = (ReviewState.ACCEPTED.value, ReviewState.REJECTED.value, Review
                   "undone")
 DEFAULT_DAYS = 30
 
-_JOB = models.LabelJob.__table__
-_STATE = models.ReviewState.__table__
-_EVENT = models.ReviewEvent.__table__
+_JOB = models.table_of(models.LabelJob)
+_STATE = models.table_of(models.ReviewState)
+_EVENT = models.table_of(models.ReviewEvent)
 
 JOB_SCHEMA = {"job_id": pl.Int64, "job": pl.String, "tag": pl.String, "task": pl.String}
 _is_removed = pl.col("class_row") == REMOVED_ROW
@@ -43,7 +43,7 @@ def _ready_job_rows(engine: Engine) -> list[models.LabelJob]:
     """Every READY manual label job (the jobs with results to review), the newest first as on Labeling Jobs."""
     query = (
         select(models.LabelJob)
-        .where(models.LabelJob.kind == JobKind.MANUAL, models.LabelJob.status == JobStatus.READY)
+        .where(col(models.LabelJob.kind) == JobKind.MANUAL, col(models.LabelJob.status) == JobStatus.READY)
         .order_by(col(models.LabelJob.created_at).desc(), col(models.LabelJob.id).desc())
     )
     with Session(engine) as session:
@@ -56,11 +56,12 @@ def review_progress(*, engine: Engine) -> pl.DataFrame:
     results) and rejected_share (of the reviewed results; null while none is reviewed). Counted from the
     (job_id, state) index of reviewstate alone."""
     jobs = _ready_job_rows(engine)
-    counts = state_counts(engine, [job.id for job in jobs])
+    job_ids = [models.stored_id(job) for job in jobs]
+    counts = state_counts(engine, job_ids)
     zero = dict.fromkeys(REVIEW_STATES, 0)
     frame = pl.DataFrame(
-        [(job.id, job.name, job.tag, job.task, *(counts.get(job.id, zero)[s] for s in REVIEW_STATES))
-         for job in jobs],
+        [(job_id, job.name, job.tag, job.task, *(counts.get(job_id, zero)[s] for s in REVIEW_STATES))
+         for job_id, job in zip(job_ids, jobs)],
         schema={**JOB_SCHEMA, **dict.fromkeys(REVIEW_STATES, pl.Int64)}, orient="row",
     )
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -112,7 +113,7 @@ def bin_edges(values: pl.Series, *, log: bool, bins: int = HISTOGRAM_BINS) -> li
         values = values.filter(values > 0)
     if values.is_empty():
         return []
-    smallest, largest = float(values.min()), float(values.max())
+    smallest, largest = float(cast(float, values.min())), float(cast(float, values.max()))  # numbers, not empty
     low, high = (math.log10(smallest), math.log10(largest)) if log else (smallest, largest)
     degenerate = high <= low
     if degenerate:

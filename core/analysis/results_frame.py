@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Engine, func, select, text
 
 from core.store import models
+from core.store.bulk import driver_connection
 from core.analysis.frame_cache import results_cache_path
 from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED, ReviewState
 
@@ -34,7 +35,7 @@ _RESULTS_QUERY = (
 
 
 def _cache_path(engine: Engine, job: models.LabelJob) -> Path:
-    return results_cache_path(store_url=engine.url.render_as_string(hide_password=True), job_id=job.id,
+    return results_cache_path(store_url=engine.url.render_as_string(hide_password=True), job_id=models.stored_id(job),
                               created_at=job.created_at, data_revision=job.data_revision)
 
 
@@ -78,14 +79,15 @@ def load_results(
     path = _cache_path(engine, job)
     if path.exists():
         return pl.read_parquet(path, columns=list(columns) if columns else None)
-    frame = finish_frame(_fetch_results(engine, job.id), job_samples(engine, job.id), _fetch_classes(engine, job))
+    job_id = models.stored_id(job)
+    frame = finish_frame(_fetch_results(engine, job_id), job_samples(engine, job_id), _fetch_classes(engine, job))
     write_cached_results(engine, job, frame)
     return frame.select(columns) if columns else frame
 
 
 def _fetch_results(engine: Engine, job_id: int) -> pl.DataFrame:
     with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             # The driver's own cursor: a million rows through SQLAlchemy's Row objects cost several seconds more.
             cursor.execute(*_driver_query(conn, _RESULTS_QUERY, job_id))
@@ -126,7 +128,7 @@ def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
     narrow reviewstate table (a pending result has none), so a fresh job costs one index probe, not a million rows.
     (IN, not <> 'pending': only equality can probe the (job_id, state) index.)"""
     with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             cursor.execute(*_driver_query(
                 conn, "SELECT result_id, state FROM reviewstate WHERE job_id = :job_id "
@@ -145,16 +147,16 @@ def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, 
     job's results (its result_count, which a rework's return keeps without the reworked ones)."""
     if job_ids is not None and not job_ids:
         return {}
-    job, state = models.LabelJob.__table__, models.ReviewState.__table__
+    job, state = models.table_of(models.LabelJob), models.table_of(models.ReviewState)
     totals = select(job.c.id, job.c.result_count)
     decided = select(state.c.job_id, state.c.state, func.count()).group_by(state.c.job_id, state.c.state)
     if job_ids is not None:
         totals, decided = totals.where(job.c.id.in_(job_ids)), decided.where(state.c.job_id.in_(job_ids))
     with engine.connect() as conn:
-        totals, decided = conn.execute(totals).all(), conn.execute(decided).all()
+        total_rows, decided_rows = conn.execute(totals).all(), conn.execute(decided).all()
     counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: total}
-              for job_id, total in totals}
-    for job_id, state, n in decided:
+              for job_id, total in total_rows}
+    for job_id, state, n in decided_rows:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
             counts[job_id][state] = n
             counts[job_id][ReviewState.PENDING] -= n

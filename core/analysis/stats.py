@@ -77,7 +77,7 @@ def job_stats(*, engine: Engine, job_id: int) -> dict[str, Any]:
     job = get_job(engine, job_id)
     _refuse_auto_job(job)
     results = load_results(engine, job, columns=stats_columns(job.task)).lazy()
-    return stats_of(job, results, state_counts(engine, [job.id]).get(job.id, dict(NO_DECISIONS)))
+    return stats_of(job, results, state_counts(engine, [job_id]).get(job_id, dict(NO_DECISIONS)))
 
 
 def cached_job_stats(*, url: str | None, job_id: int) -> dict[str, Any] | None:

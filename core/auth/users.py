@@ -154,7 +154,7 @@ def _charge_attempt(*, engine: Engine, name: str, now: datetime) -> tuple[str, i
     locked: its (password hash, failed attempts now), or None when there is no such unlocked password account.
     One statement: PostgreSQL re-checks the condition on the row after a concurrent writer's commit, SQLite holds
     the write lock for the statement."""
-    table = models.AppUser.__table__
+    table = models.table_of(models.AppUser)
     lock_ran_out = and_(table.c.locked_until.is_not(None), table.c.locked_until <= now)
     attempts = case((lock_ran_out, 1), else_=table.c.failed_attempts + 1)
     statement = (

@@ -9,7 +9,7 @@ from pathlib import Path
 from core.auth.access import operator
 from core.cli.common import Parents, image_root, names, progress_printer
 from core.domain.errors import BadInput
-from core.domain.vocabulary import TASKS
+from core.domain.vocabulary import TASKS, JobStatus
 from core.domain.plural import plural
 
 # The label formats `import` reads, as core/labels/formats names them (FORMATS there, which imports polars and
@@ -102,7 +102,7 @@ def cmd_import_auto(args: argparse.Namespace) -> int:
         engine=get_engine(args.db), name=args.name, images_dir=image_root(args.images),
         predictions_path=Path(args.predictions), task=args.task,
         image_list=Path(args.image_list) if args.image_list else None, classes=names(args.classes),
-        status="PROCESSING" if args.processing else "READY", replace=args.replace,
+        status=JobStatus.PROCESSING if args.processing else JobStatus.READY, replace=args.replace,
         check_image_files=not args.skip_image_check, actor=operator(args.created_by),
         progress=progress_printer(args.quiet),
     )

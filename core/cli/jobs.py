@@ -7,10 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.auth.access import operator
 from core.cli.common import Parents, default_reviewer, escaped, image_root, progress_printer
 from core.domain.plural import plural
+
+if TYPE_CHECKING:
+    from core.labels.pre_labels import PreLabelSource
 
 
 def register(sub, parents: Parents) -> None:
@@ -60,8 +64,9 @@ def cmd_job_create(args: argparse.Namespace) -> int:
     from core.store.db import get_engine
 
     engine = get_engine(args.db)
-    pre = (("auto_job", args.pre_auto) if args.pre_auto is not None else ("coco", Path(args.pre_coco))
-           if args.pre_coco else ("csv", Path(args.pre_csv)) if args.pre_csv else None)
+    pre: PreLabelSource | None = (
+        ("auto_job", args.pre_auto) if args.pre_auto is not None else ("coco", Path(args.pre_coco))
+        if args.pre_coco else ("csv", Path(args.pre_csv)) if args.pre_csv else None)
     job = create_manual_job(
         engine=engine, name=args.name,
         spec_id=find_spec(engine=engine, name_or_id=args.spec).id if args.spec else None,

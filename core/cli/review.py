@@ -11,6 +11,7 @@ from core.cli.common import Parents, default_reviewer, escaped
 from core.domain.errors import BadInput
 from core.domain.vocabulary import REVIEW_STATES
 from core.domain.plural import plural
+from core.store.ids import stored_id
 
 CLASS_HELP = "expert review class, repeatable ((removed) for removed boxes)"
 
@@ -75,7 +76,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     result_filter = ResultFilter(classes=classes, class_changed=changed)
     ids, selection = select_results(engine=engine, job=job, result_filter=result_filter, from_state=args.from_state,
                                     to_state=args.to_state, via="cli")
-    outcome = review.move(engine=engine, job_id=job.id, result_ids=ids, from_state=args.from_state,
+    outcome = review.move(engine=engine, job_id=args.job_id, result_ids=ids, from_state=args.from_state,
                           to_state=args.to_state, actor=operator(args.reviewer), reason=args.reason,
                           selection=selection)
     if args.json:
@@ -133,12 +134,12 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     events = review.list_events(engine=get_engine(args.db), job_id=args.job_id, reviewer=args.reviewer,
                                 limit=args.limit)
-    undone_by = {e.undoes_event_id: e.id for e in events if e.undoes_event_id is not None}
+    undone_by = {e.undoes_event_id: stored_id(e) for e in events if e.undoes_event_id is not None}
     if args.json:
         detail = {"result_ids", "from_states", "to_states"}
         print(json.dumps([
             {**e.model_dump(exclude=set() if args.ids else detail), "created_at": e.created_at.isoformat(),
-             "undone_by": undone_by.get(e.id)}
+             "undone_by": undone_by.get(stored_id(e))}
             for e in events
         ], indent=2))
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -16,7 +17,7 @@ from core.jobs import ingest
 from core.jobs import manual as manual_jobs
 
 from core.store import models
-from core.auth.access import DEMO_USER, operator
+from core.auth.access import DEMO_USER, Actor, operator
 from core.domain.progress import Progress, quiet
 from core.domain.vocabulary import JobStatus
 from core.jobs.summaries import delete_job
@@ -29,6 +30,14 @@ STREET_NEXT = "street-scenes-v2-autolabel"
 STREET_REFINE = "street-scenes-refine"
 DEMO_JOBS = (STREET_AUTO, STREET, FRUIT, STREET_NEXT, STREET_REFINE)
 REFINED_SHARE = 0.25  # of the refine job's images, labelled already: an expert's work half-way
+
+
+class _ImportArgs(TypedDict):
+    """What every demo import is given."""
+
+    engine: Engine
+    replace: bool
+    actor: Actor
 
 
 def seed_demo(
@@ -46,7 +55,7 @@ def seed_demo(
         return []
     demo_dir = demo_dir or get_settings().demo_dir
     created: list[models.LabelJob] = []
-    common = dict(engine=engine, replace=True, actor=operator(DEMO_USER))
+    common: _ImportArgs = {"engine": engine, "replace": True, "actor": operator(DEMO_USER)}
 
     progress("drawing street scenes", 0.05)
     street = _street_files(demo_dir / "street", detection_images)
@@ -71,6 +80,8 @@ def seed_demo(
         ))
     if STREET_REFINE in wanted:
         progress("starting street-scenes-refine (M-LA-OD, IN_PROGRESS)", 0.9)
+        if auto is None:  # not there before: STREET_AUTO was wanted too, and imported above
+            raise RuntimeError(f"{STREET_AUTO} is missing")
         created.append(_job_in_progress(engine, auto))
     # The flagship job last: the newest job is the first card on Labeling Jobs.
     if STREET in wanted:
@@ -89,14 +100,15 @@ def _job_in_progress(engine: Engine, auto: models.LabelJob) -> models.LabelJob:
     demo = operator(DEMO_USER)
     old = _existing(engine, STREET_REFINE)
     if old is not None:
-        delete_job(engine=engine, job_id=old.id, actor=demo)
-    job = manual_jobs.create_manual_job(engine=engine, name=STREET_REFINE, pre_labels=("auto_job", auto.id),
-                                        actor=demo)
-    samples = expert_labels.list_samples(engine=engine, job_id=job.id)["sample_id"]
+        delete_job(engine=engine, job_id=models.stored_id(old), actor=demo)
+    job = manual_jobs.create_manual_job(engine=engine, name=STREET_REFINE,
+                                        pre_labels=("auto_job", models.stored_id(auto)), actor=demo)
+    job_id = models.stored_id(job)
+    samples = expert_labels.list_samples(engine=engine, job_id=job_id)["sample_id"]
     for sample_id in samples.head(max(1, int(samples.len() * REFINED_SHARE))):
-        state = expert_labels.editor_state(engine=engine, job_id=job.id, sample_id=sample_id)
+        state = expert_labels.editor_state(engine=engine, job_id=job_id, sample_id=sample_id)
         boxes = [{"bbox": box, "label_id": label} for box, label in zip(state.bboxes or [], state.labels or [])]
-        expert_labels.save_expert_label(engine=engine, job_id=job.id, sample_id=sample_id, boxes=boxes, actor=demo)
+        expert_labels.save_expert_label(engine=engine, job_id=job_id, sample_id=sample_id, boxes=boxes, actor=demo)
     return job
 
 

@@ -12,7 +12,7 @@ member`, `pl.lit(member)`) take the member as its string."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 
 
 class JobStatus(StrEnum):
@@ -69,7 +69,7 @@ REMOVED_ROW: Final = "(removed)"
 # Likewise an added result has no pre-label class.
 ADDED_ROW: Final = "(added)"
 
-_TAGS: Final = {
+_TAGS: Final[dict[tuple[str, str], str]] = {  # StrEnum keys: a plain string finds its member's entry
     (JobKind.MANUAL, Task.CLASSIFICATION): "M-LA-CL",
     (JobKind.MANUAL, Task.DETECTION): "M-LA-OD",
     (JobKind.AUTO, Task.CLASSIFICATION): "LA-CL",
@@ -83,35 +83,48 @@ def job_tag(kind: JobKind | str, task: Task | str) -> str:
     return _TAGS[(kind, task)]
 
 
+class _KindAndStatus(Protocol):
+    """What JobPredicates reads from the class it is mixed into (typing only: no annotation on JobPredicates)."""
+
+    @property
+    def kind(self) -> JobKind | str: ...
+
+    @property
+    def status(self) -> JobStatus | str: ...
+
+    @property
+    def is_labellable(self) -> bool: ...
+
+
 class JobPredicates:
     """What a label job may be used for, from its `kind` and `status`: one definition for the stored job
     (core.store.models.LabelJob) and the job list's summaries (core.jobs.summaries.JobSummary), which define both
     (no annotations here: the table model would take them for columns)."""
 
     @property
-    def is_manual(self) -> bool:
+    def is_manual(self: _KindAndStatus) -> bool:
         return self.kind == JobKind.MANUAL
 
     @property
-    def is_auto(self) -> bool:
+    def is_auto(self: _KindAndStatus) -> bool:
         return self.kind == JobKind.AUTO
 
     @property
-    def is_reviewable(self) -> bool:
+    def is_reviewable(self: _KindAndStatus) -> bool:
         """A READY manual label job: its results are reviewed (Visualize, review actions, rework)."""
         return self.kind == JobKind.MANUAL and self.status == JobStatus.READY
 
     @property
-    def is_labellable(self) -> bool:
+    def is_labellable(self: _KindAndStatus) -> bool:
         """An IN_PROGRESS manual label job: its experts label its images (Annotate) and submit it."""
         return self.kind == JobKind.MANUAL and self.status == JobStatus.IN_PROGRESS
 
     @property
-    def gives_pre_labels(self) -> bool:
+    def gives_pre_labels(self: _KindAndStatus) -> bool:
         """A READY auto label job: its predictions are complete and can be a manual label job's pre-labels."""
         return self.kind == JobKind.AUTO and self.status == JobStatus.READY
 
     @property
-    def has_labels_to_draw(self) -> bool:
+    def has_labels_to_draw(self: _KindAndStatus) -> bool:
         """Results (READY manual), predictions (READY auto) or pre-labels (IN_PROGRESS manual)."""
         return self.status == JobStatus.READY or self.is_labellable

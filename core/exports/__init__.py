@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,7 +55,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Format:
-    builder: object
+    builder: Callable[[ExportSource], bytes]
     suffix: str
     mime: str
     split_suffix: str | None = None  # when a zip changes the file type (COCO: one JSON becomes a zip)
@@ -63,7 +64,9 @@ class Format:
     def file_type(self, *, split: bool, images: bool = False) -> tuple[str, str]:
         """(suffix, MIME type) of the file, split or not, with images or not: either makes COCO a zip."""
         zipped = split or images
-        return (self.split_suffix, self.split_mime) if zipped and self.split_suffix else (self.suffix, self.mime)
+        if zipped and self.split_suffix and self.split_mime:  # set together (COCO)
+            return self.split_suffix, self.split_mime
+        return self.suffix, self.mime
 
 
 FORMATS: dict[str, Format] = {

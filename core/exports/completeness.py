@@ -22,14 +22,18 @@ ResultSet's and are not counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
 from core.domain.vocabulary import REWORKED, ReviewState
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 REASONS = (ReviewState.REJECTED.value, ReviewState.PENDING.value, "accepted_since_saved")
-COMPLETENESS_SCHEMA = {"sample_id": pl.Int64, "reason": pl.String}
+COMPLETENESS_SCHEMA: dict[str, PolarsDataType] = {"sample_id": pl.Int64, "reason": pl.String}
 
 # The job's results on the ResultSet's images that its snapshot does not hold, when it is saved.
 # A reworked result was replaced by its rework job's results: it is no part of the image any more.
@@ -128,7 +132,7 @@ def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     reason = (pl.when(pl.col("rejected") > 0).then(pl.lit(ReviewState.REJECTED))
               .when(pl.col("pending") > 0).then(pl.lit(ReviewState.PENDING))
               .otherwise(pl.lit("accepted_since_saved")))
-    return counts.select("sample_id", reason.alias("reason")).cast(COMPLETENESS_SCHEMA).sort("sample_id")
+    return counts.select("sample_id", reason.alias("reason")).cast(pl.Schema(COMPLETENESS_SCHEMA)).sort("sample_id")
 
 
 def record_images(conn: Connection, *, resultset_id: int) -> tuple[int, int]:

@@ -73,7 +73,7 @@ def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
         found, problems = [], []
         for archive_path, file_path in rows:
             try:
-                path = regular_file(resolve_under(root, file_path))
+                path = regular_file(resolve_under(Path(root), file_path))
                 if not path.is_file():
                     raise ValueError("file not found" if not path.exists() else "not a file")
                 found.append(ImageFile(archive_path=archive_path, path=path, size=path.stat().st_size))

@@ -20,12 +20,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import polars as pl
 from sqlalchemy import BigInteger, Boolean, Column, Double, Integer, MetaData, Table, Text
 
 from core.domain.vocabulary import ReviewState
 
-ROW_COLUMNS: dict[str, tuple[pl.DataType, object, bool]] = {
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+    from sqlalchemy.types import TypeEngine
+
+ROW_COLUMNS: dict[str, tuple[PolarsDataType, type[TypeEngine[Any]], bool]] = {
     # name: (polars dtype, SQL type, nullable)
     "result_id": (pl.Int64, BigInteger, False),
     "file_path": (pl.String, Text, False),

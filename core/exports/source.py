@@ -18,7 +18,7 @@ from functools import cached_property
 
 import polars as pl
 from sqlalchemy import Engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.store import models
 from core.domain.errors import BadInput, NotFound
@@ -71,6 +71,8 @@ class ExportSource:
 
     def only(self, split: str) -> ExportSource:
         """The part of this export in one split, as an export of its own (not split)."""
+        if self.splits is None:
+            raise ValueError("only(): this export is not split")
         samples = self.splits.filter(pl.col("split") == split)["sample_id"].implode()
         return replace(self, images=self.images.filter(pl.col("sample_id").is_in(samples)),
                        items=self.items.filter(pl.col("sample_id").is_in(samples)), split=None, splits=None)
@@ -95,9 +97,11 @@ def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = Fa
         if resultset is None:
             raise NotFound(f"ResultSet {resultset_id} not found")
         job = session.get(models.LabelJob, resultset.job_id)
+        if job is None:  # the ResultSet's job cascades its deletion to it: not seen once committed
+            raise NotFound(f"ResultSet {resultset_id}'s job {resultset.job_id} not found")
         classes = session.exec(
             select(models.LabelClass.name, models.LabelClass.display_name, models.LabelClass.position)
-            .where(models.LabelClass.spec_id == job.spec_id).order_by(models.LabelClass.position)
+            .where(models.LabelClass.spec_id == job.spec_id).order_by(col(models.LabelClass.position))
         ).all()
         empty = session.connection().execute(_SAMPLES_WITHOUT_RESULTS, {"job_id": job.id}).all()
     items = resultset_frame(engine=engine, resultset_id=resultset_id)
@@ -124,9 +128,9 @@ def export_summary(*, engine: Engine, resultset_id: int, include_partial: bool =
         if job_id is None:
             raise NotFound(f"ResultSet {resultset_id} not found")
         covered = conn.execute(text("SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :id"),
-                               {"id": resultset_id}).scalar()
+                               {"id": resultset_id}).scalar_one()
         empty = conn.execute(text(f"SELECT COUNT(*) FROM ({_SAMPLES_WITHOUT_RESULTS.text}) e"),
-                             {"job_id": job_id}).scalar()
+                             {"job_id": job_id}).scalar_one()
     partial = partial_image_reasons(engine=engine, resultset_id=resultset_id)
     return ExportSummary(complete_images=covered - partial.height + empty,
                          partial_images=count_partial_images(partial, included=include_partial))

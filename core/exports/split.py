@@ -20,6 +20,8 @@ image moves the cuts by at most one place, so at most an image per cut changes s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import hashlib
 from dataclasses import dataclass
 
@@ -27,8 +29,11 @@ import polars as pl
 
 from core.domain.errors import BadInput
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 SPLIT_NAMES = ("train", "val", "test")
-SPLIT_SCHEMA = {"sample_id": pl.Int64, "split": pl.String}
+SPLIT_SCHEMA: dict[str, PolarsDataType] = {"sample_id": pl.Int64, "split": pl.String}
 NO_BOXES = "(no boxes)"
 _TOLERANCE = 1e-6
 
@@ -114,4 +119,4 @@ def assign_splits(images: pl.DataFrame, *, spec: SplitSpec, strata: pl.DataFrame
     split = pl.lit(spec.names[-1])
     for name, bound in reversed(list(zip(spec.names[:-1], bounds[:-1]))):
         split = pl.when(pl.col("order") < bound).then(pl.lit(name)).otherwise(split)
-    return ordered.select("sample_id", split.alias("split")).cast(SPLIT_SCHEMA).sort("sample_id")
+    return ordered.select("sample_id", split.alias("split")).cast(pl.Schema(SPLIT_SCHEMA)).sort("sample_id")

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from core import storage
 from core.domain.errors import BadInput
 from core.files.paths import resolve_under
+from core.storage.urls import checked_url
 from core.settings import get_settings
 from core.files.uploads import UploadLimits, discard_upload, extract_zip, uploads_dir
 
@@ -27,7 +28,7 @@ def bucket_prefix(text: str) -> str:
     text = (text or "").strip()
     if not storage.is_remote(text):
         raise BadInput(f"{storage.describe(text)!r}: a bucket prefix is a URL such as s3://bucket/prefix")
-    return storage.root_from(text)
+    return checked_url(text)
 
 
 def data_path(relative: str, *, what: str) -> Path:

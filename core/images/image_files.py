@@ -100,7 +100,7 @@ def refuse_bomb(im: Image.Image) -> None:
         raise TooLarge(f"image is too large: {im.width:,}x{im.height:,} px, more than {MAX_IMAGE_PIXELS:,} pixels")
 
 
-def check_images(*, root: Root, label_file: Path, images: pl.DataFrame, record: str = "image",
+def check_images(*, root: Root, label_file: Path | str, images: pl.DataFrame, record: str = "image",
                  progress: Progress | None = None) -> pl.DataFrame:
     """images: image_id, file_name and optionally width, height. Returns image_id, width, height as read.
 
@@ -121,11 +121,12 @@ def check_images(*, root: Root, label_file: Path, images: pl.DataFrame, record: 
             problems.append(f"{where}: the file is {outcome} but the label file says {row['width']}x{row['height']}")
     if problems:
         raise BadInput(problems)
+    sizes = [size for size in probed if not isinstance(size, str)]  # each, with no problem
     return pl.DataFrame(
         {
             "image_id": images["image_id"],
-            "width": [size.width for size in probed],
-            "height": [size.height for size in probed],
+            "width": [size.width for size in sizes],
+            "height": [size.height for size in sizes],
         },
         schema={"image_id": pl.Int64, "width": pl.Int64, "height": pl.Int64},
     )
@@ -142,6 +143,7 @@ def folder_images(root: Root, *, progress: Progress | None = None) -> pl.DataFra
         except (FileNotFoundError, OSError) as exc:
             raise BadInput(f"{storage.describe(root)}: cannot be listed ({exc})") from None
     else:
+        root = Path(root)
         if not root.is_dir():
             raise BadInput(f"{root}: image folder not found")
         names = sorted(
@@ -160,8 +162,9 @@ def folder_images(root: Root, *, progress: Progress | None = None) -> pl.DataFra
                 if isinstance(outcome, str)]
     if problems:
         raise BadInput(problems)
+    sizes = [size for size in probed if not isinstance(size, str)]  # each, with no problem
     return pl.DataFrame(
-        {"file_name": names, "width": [p.width for p in probed], "height": [p.height for p in probed]},
+        {"file_name": names, "width": [p.width for p in sizes], "height": [p.height for p in sizes]},
         schema={"file_name": pl.String, "width": pl.Int64, "height": pl.Int64},
     )
 
@@ -209,7 +212,7 @@ def _probe_sizes(root: Root, names: list[str], *, progress: Progress | None = No
 
     def probe(name: str) -> ImageSize | str:
         try:
-            return image_size(regular_file(resolve_under(root, name)))
+            return image_size(regular_file(resolve_under(Path(root), name)))
         except ValueError as exc:
             return str(exc)
 

@@ -110,6 +110,7 @@ def render_tile(
     if cache.touch(path):  # a hit is a use: the disk cache's bound evicts the least recently used tiles first
         return path
     image = open_image(root, sample["file_path"])
+    origin: tuple[float, float]
     if focus is not None and crop:
         box = _crop_box(image, boxes.filter(pl.col("result_id") == focus).row(0, named=True))
         image = image.crop(box)

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from core.domain import limits
 
+from core.storage import Root
+
 from core.store import models
 from core.auth.access import Actor, Permission, require
 from core.labels.coco import load_image_list, load_pre_labels
@@ -37,8 +39,8 @@ from core.labels.pre_labels import (
 
 
 def import_auto_job(
-    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, task: str = Task.DETECTION,
-    image_list: Path | None = None, classes: list[str] | None = None, status: str = JobStatus.READY,
+    *, engine: Engine, name: str, images_dir: Root, predictions_path: Path, task: str = Task.DETECTION,
+    image_list: Path | None = None, classes: list[str] | None = None, status: JobStatus = JobStatus.READY,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job of `task` (status READY, or PROCESSING: a job whose model has not finished, no
@@ -87,7 +89,7 @@ def import_auto_job(
 
 
 def _import_classification(
-    *, engine: Engine, name: str, images_dir: Path, csv_path: Path, classes: list[str] | None, status: str,
+    *, engine: Engine, name: str, images_dir: Root, csv_path: Path, classes: list[str] | None, status: JobStatus,
     replace: bool, actor: Actor, progress: Progress,
 ) -> models.LabelJob:
     _refuse_existing(engine, name=name, replace=replace)

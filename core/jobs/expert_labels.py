@@ -13,15 +13,15 @@ or skips it (`skipped`: no expert label). Expert labels replace the sample's pre
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Engine, case, delete, func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import storage
 
@@ -38,11 +38,14 @@ from core.jobs.manual import NO_PRE_LABELS, locked_job_in_progress
 from core.files.paths import resolve_under
 from core.storage import Root, cache
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 # Coordinates are kept to a millionth of a pixel, so the editor's round trip through its display scale
 # (x / scale * scale) saves the same label again.
 DECIMALS = 6
 
-SAMPLE_SCHEMA = {
+SAMPLE_SCHEMA: dict[str, PolarsDataType] = {
     "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
     "label_status": pl.String, "labelled_by": pl.String, "labelled_at": pl.Datetime(time_zone="UTC"),
     "pre_labels": pl.Int64, "expert_labels": pl.Int64,
@@ -95,15 +98,16 @@ def list_samples(
         raise BadInput(f"status {status!r}: one of {', '.join(LABEL_STATUSES)}")
     a = models.Annotation
     counts = (
-        select(a.sample_id, func.sum(case((a.source == "pre", 1), else_=0)).label("pre"),
-               func.sum(case((a.source == "expert", 1), else_=0)).label("expert"))
-        .where(a.job_id == job_id).group_by(a.sample_id).subquery()
+        select(a.sample_id, func.sum(case((col(a.source) == "pre", 1), else_=0)).label("pre"),
+               func.sum(case((col(a.source) == "expert", 1), else_=0)).label("expert"))
+        .where(a.job_id == job_id).group_by(col(a.sample_id)).subquery()
     )
     s = models.Sample
     query = (
-        select(s.id, s.file_path, s.width, s.height, s.label_status, s.labelled_by, s.labelled_at,
-               func.coalesce(counts.c.pre, 0), func.coalesce(counts.c.expert, 0))
-        .outerjoin(counts, counts.c.sample_id == s.id).where(s.job_id == job_id).order_by(s.id).offset(offset)
+        models.select_columns(s.id, s.file_path, s.width, s.height, s.label_status, s.labelled_by, s.labelled_at,
+                              func.coalesce(counts.c.pre, 0), func.coalesce(counts.c.expert, 0))
+        .outerjoin(counts, counts.c.sample_id == col(s.id)).where(s.job_id == job_id).order_by(col(s.id))
+        .offset(offset)
     )
     if status is not None:
         query = query.where(s.label_status == status)
@@ -126,10 +130,10 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
         rows = session.exec(
             select(models.Annotation).where(models.Annotation.sample_id == sample_id,
                                             models.Annotation.source == ("pre" if source == "none" else source))
-            .order_by(models.Annotation.id)
+            .order_by(col(models.Annotation.id))
         ).all()
     index = {c.id: i for i, c in enumerate(classes)}
-    state = dict(
+    state = EditorState(
         job_id=job_id, sample_id=sample_id, task=job.task, file_path=sample.file_path,
         image_path=editor_file(image_root(job), sample.file_path), width=sample.width, height=sample.height,
         label_status=sample.label_status, labelled_by=sample.labelled_by, labelled_at=models.as_utc(sample.labelled_at),
@@ -137,10 +141,18 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
         colors=[c.color for c in classes],
     )
     if job.task == Task.DETECTION:
-        return EditorState(**state, bboxes=[[r.x, r.y, r.w, r.h] for r in rows],
-                           labels=[index[r.class_id] for r in rows],
-                           scores=[r.score if source == "pre" else None for r in rows])
-    return EditorState(**state, class_index=index[rows[0].class_id] if rows else None)
+        return replace(state, bboxes=[_bbox(r) for r in rows],
+                       labels=[index[r.class_id] for r in rows],
+                       scores=[r.score if source == "pre" else None for r in rows])
+    return replace(state, class_index=index[rows[0].class_id] if rows else None)
+
+
+def _bbox(annotation: models.Annotation) -> list[float]:
+    """[x, y, w, h] of a detection job's annotation (only a classification's has none)."""
+    x, y, w, h = annotation.x, annotation.y, annotation.w, annotation.h
+    if x is None or y is None or w is None or h is None:
+        raise RuntimeError(f"annotation {annotation.id} of a detection job has no box")
+    return [x, y, w, h]
 
 
 def editor_file(root: Root, relative: str) -> Path:
@@ -148,7 +160,7 @@ def editor_file(root: Root, relative: str) -> Path:
     cannot be fetched gets the path its copy would have, which the editor reports as missing, as it does a missing
     local file."""
     if not storage.is_remote(root):
-        return resolve_under(root, relative)
+        return resolve_under(Path(root), relative)
     try:
         return storage.local_file(root, relative)
     except (FileNotFoundError, storage.StorageError):
@@ -178,8 +190,8 @@ def save_expert_label(
             if class_name is None or boxes is not None:
                 raise BadInput(f"job #{job.id} is a classification job: save a class name, not boxes")
             wanted, clipped = _checked_class(class_name, classes), []
-        if sample.label_status == "labelled" and _expert_label(session, sample.id) == sorted(wanted):
-            return SavedLabel(sample_id=sample.id, changed=False, clipped=clipped)
+        if sample.label_status == "labelled" and _expert_label(session, sample_id) == sorted(wanted):
+            return SavedLabel(sample_id=sample_id, changed=False, clipped=clipped)
         _replace_expert_label(session, job, sample, wanted)
         _set_status(session, sample, "labelled", labelled_by)
     return SavedLabel(sample_id=sample_id, changed=True, clipped=clipped)
@@ -219,7 +231,7 @@ def next_unlabelled(*, engine: Engine, job_id: int, after_sample_id: int | None 
 
 def _spec_classes(session: Session, spec_id: int) -> list[models.LabelClass]:
     return list(session.exec(select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
-                             .order_by(models.LabelClass.position)).all())
+                             .order_by(col(models.LabelClass.position))).all())
 
 
 def _locked_sample(session: Session, job: models.LabelJob, sample_id: int) -> models.Sample:
@@ -294,20 +306,21 @@ def _checked_class(class_name: str, classes: list[models.LabelClass]) -> list[La
     found = _class_of(None, class_name, classes)
     if found is None:
         raise BadInput(f"unknown class {class_name!r} (the spec has: {', '.join(c.name for c in classes)})")
-    return [(found.id, None, None, None, None)]
+    return [(models.stored_id(found), None, None, None, None)]
 
 
 def _expert_label(session: Session, sample_id: int) -> list[Label]:
-    rows = session.exec(select(models.Annotation.class_id, models.Annotation.x, models.Annotation.y,
-                               models.Annotation.w, models.Annotation.h)
+    rows = session.exec(models.select_columns(models.Annotation.class_id, models.Annotation.x, models.Annotation.y,
+                                              models.Annotation.w, models.Annotation.h)
                         .where(models.Annotation.sample_id == sample_id, models.Annotation.source == "expert")).all()
     return sorted(tuple(r) for r in rows)
 
 
 def _replace_expert_label(session: Session, job: models.LabelJob, sample: models.Sample, label: list[Label]) -> None:
-    session.exec(delete(models.Annotation).where(models.Annotation.sample_id == sample.id,
-                                                 models.Annotation.source == "expert"))
-    session.add_all(models.Annotation(job_id=job.id, sample_id=sample.id, source="expert", class_id=class_id,
+    session.exec(delete(models.Annotation).where(col(models.Annotation.sample_id) == sample.id,
+                                                 col(models.Annotation.source) == "expert"))
+    job_id, sample_id = models.stored_id(job), models.stored_id(sample)
+    session.add_all(models.Annotation(job_id=job_id, sample_id=sample_id, source="expert", class_id=class_id,
                                       x=x, y=y, w=w, h=h) for class_id, x, y, w, h in label)
 
 

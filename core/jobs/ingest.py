@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import storage
+from core.storage import Root
+from core.storage.urls import checked_url
 
 from core.labels import formats as label_formats
 
@@ -45,10 +47,10 @@ class JobDraft:
     """Everything validated and computed for a job, before a single row is written."""
 
     name: str
-    kind: str
-    task: str
-    status: str
-    images_dir: Path
+    kind: JobKind
+    task: Task
+    status: JobStatus
+    images_dir: Root
     pre_label_source: str
     classes: pl.DataFrame  # category_id, name, display_name
     images: pl.DataFrame  # image_id, file_name, width, height
@@ -122,11 +124,13 @@ def draft_classification(
     if csv_path is not None:
         rows = load_classification_csv(csv_path, classes=classes)
         label_file, record, stated = csv_path, "line", []
+        pre_file = csv_path
     elif expert_path is not None and pre_path is not None:
         rows = label_formats.load_classification(
             expert_path=expert_path, pre_path=pre_path, expert_format=expert_format, pre_format=pre_format,
             images_dir=images_dir, classes=classes)
         label_file, record, stated = expert_path, "image", ["width", "height"]
+        pre_file = pre_path
     else:
         raise BadInput("a classification import needs a CSV, or expert labels and pre-labels")
     names = classes or sorted(set(rows["expert_label"]) | set(rows["pre_label"]))
@@ -151,14 +155,14 @@ def draft_classification(
     )
     draft = JobDraft(
         name=name, kind=JobKind.MANUAL, task=Task.CLASSIFICATION, status=JobStatus.READY, images_dir=images_dir,
-        pre_label_source=f"import: {(csv_path or pre_path).name}", classes=categories, images=images,
+        pre_label_source=f"import: {pre_file.name}", classes=categories, images=images,
         results=classification_results(labels),
     )
     return draft
 
 
 def import_auto_predictions(
-    *, engine: Engine, name: str, images_dir: Path, predictions_path: Path, status: str = JobStatus.READY,
+    *, engine: Engine, name: str, images_dir: Root, predictions_path: Path, status: JobStatus = JobStatus.READY,
     replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job (LA-OD) from predictions in the COCO dataset format (annotations may carry a score).
@@ -175,7 +179,7 @@ def import_auto_predictions(
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
-def _checked_images(dataset: CocoDataset, images_dir: Path, check_image_files: bool,
+def _checked_images(dataset: CocoDataset, images_dir: Root, check_image_files: bool,
                     progress: Progress) -> pl.DataFrame:
     if not check_image_files:
         return dataset.images
@@ -212,8 +216,8 @@ def stored_image_root(images_dir: Path | str) -> str:
     """Relative to the data folder when inside it, so a moved data folder keeps working; a bucket prefix as its URL
     (core/storage; one with credentials in it refused)."""
     if storage.is_remote(images_dir):
-        return storage.root_from(images_dir)
-    images_dir = images_dir.resolve()
+        return checked_url(images_dir)
+    images_dir = Path(images_dir).resolve()
     data_dir = get_settings().data_dir
     return str(images_dir.relative_to(data_dir)) if images_dir.is_relative_to(data_dir) else str(images_dir)
 
@@ -255,10 +259,11 @@ def _save_draft(
         spec = models.LabelSpec(name=_free_spec_name(session, draft.name), task=draft.task)
         session.add(spec)
         session.flush()
-        class_ids = _add_classes(session, spec_id=spec.id, classes=draft.classes)
+        spec_id = models.stored_id(spec)
+        class_ids = _add_classes(session, spec_id=spec_id, classes=draft.classes)
         job = models.LabelJob(
             name=draft.name, kind=draft.kind, task=draft.task, tag=job_tag(draft.kind, draft.task),
-            status=draft.status, spec_id=spec.id, image_root=stored_image_root(draft.images_dir),
+            status=draft.status, spec_id=spec_id, image_root=stored_image_root(draft.images_dir),
             pre_label_source=draft.pre_label_source, source_job_id=draft.source_job_id,
             iou_threshold=draft.iou_threshold, image_count=draft.images.height,
             result_count=0 if draft.results is None else draft.results.height, created_by=created_by,
@@ -266,15 +271,16 @@ def _save_draft(
         )
         session.add(job)
         session.flush()
-        sample_ids = _add_samples(session, job_id=job.id, images=draft.images)
+        job_id = models.stored_id(job)
+        sample_ids = _add_samples(session, job_id=job_id, images=draft.images)
         progress(f"writing {plural(job.result_count, 'result')}", 0.8)
         frame = None
         if draft.results is not None:
             frame = store_results(session, job=job, results=draft.results, images=draft.images,
                                   sample_ids=sample_ids, class_ids=class_ids, classes=draft.classes)
         if draft.predictions is not None:
-            insert_frame(session, models.Prediction.__table__,
-                         _prediction_rows(draft.predictions, job.id, sample_ids, class_ids))
+            insert_frame(session, models.table_of(models.Prediction),
+                         _prediction_rows(draft.predictions, job_id, sample_ids, class_ids))
     return job, frame
 
 
@@ -286,7 +292,8 @@ def store_results(
     caller's transaction and return the job's results frame, for write_cached_results once it commits.
     images: image_id, file_name, width, height; sample_ids: image_id, sample_id; class_ids: category_id,
     class_id; classes: category_id, name. The importer and a submitted manual job both come through here."""
-    rows = insert_results(session, job_id=job.id, results=results, sample_ids=sample_ids, class_ids=class_ids)
+    rows = insert_results(session, job_id=models.stored_id(job), results=results, sample_ids=sample_ids,
+                          class_ids=class_ids)
     return _results_frame(session, job, rows, images, sample_ids, class_ids, classes)
 
 
@@ -295,7 +302,7 @@ def insert_results(
 ) -> pl.DataFrame:
     """Insert results (as store_results takes them) pending, in the caller's transaction; returns the rows."""
     rows = _result_rows(results, job_id, sample_ids, class_ids)
-    insert_frame(session, models.Result.__table__, rows)
+    insert_frame(session, models.table_of(models.Result), rows)
     return rows
 
 
@@ -304,7 +311,7 @@ def _results_frame(
     class_ids: pl.DataFrame, classes: pl.DataFrame,
 ) -> pl.DataFrame:
     """The job's results frame from what was just inserted; ids ascend in insertion order within a transaction."""
-    ids = inserted_ids(session, models.Result.__table__, job_id=job.id, count=rows.height)
+    ids = inserted_ids(session, models.table_of(models.Result), job_id=models.stored_id(job), count=rows.height)
     results = rows.with_columns(ids.alias("result_id")).select(list(RESULT_COLUMNS))
     samples = sample_ids.join(images, on="image_id").select(
         "sample_id", pl.col("file_name").alias("file_path"), "width", "height"
@@ -330,10 +337,10 @@ def _add_classes(session: Session, *, spec_id: int, classes: pl.DataFrame) -> pl
 
 def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.DataFrame:
     insert_frame(
-        session, models.Sample.__table__,
+        session, models.table_of(models.Sample),
         images.select(pl.lit(job_id).alias("job_id"), pl.col("file_name").alias("file_path"), "width", "height"),
     )
-    ids = inserted_ids(session, models.Sample.__table__, job_id=job_id, count=images.height)
+    ids = inserted_ids(session, models.table_of(models.Sample), job_id=job_id, count=images.height)
     return images.select("image_id", ids.alias("sample_id"))
 
 

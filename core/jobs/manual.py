@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal, TypeGuard
 
 import polars as pl
 from sqlalchemy import Engine, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import storage
 
@@ -75,9 +75,11 @@ def create_manual_job(
     if pre_labels is not None and pre_labels[0] not in ("auto_job", "coco", "csv"):
         raise BadInput(f"pre-labels from {pre_labels[0]!r}: expected 'auto_job', 'coco' or 'csv'")
     auto = auto_job_for_pre_labels(engine=engine, job_id=int(pre_labels[1])) if _from_auto(pre_labels) else None
-    if spec_id is None and auto is None:
-        raise BadInput("a manual label job needs a label spec")
-    spec, classes = _spec(engine, auto.spec_id if spec_id is None else spec_id)
+    if spec_id is None:
+        if auto is None:
+            raise BadInput("a manual label job needs a label spec")
+        spec_id = auto.spec_id
+    spec, classes = _spec(engine, spec_id)
     if auto is not None and auto.task != spec.task:
         raise BadInput(f"auto label job #{auto.id} {auto.name!r} is a {auto.task} job; spec {spec.name!r} is for "
                        f"{spec.task}")
@@ -95,9 +97,12 @@ def create_manual_job(
                 f"reading the images ({done:,} of {total:,})", 0.2 + 0.3 * done / total)
             ).rename({"file_name": "file_path"})
             image_root = images_dir if storage.is_remote(images_dir) else stored_image_root(images_dir)
-        else:
-            samples = job_samples(engine, auto.id).select("file_path", "width", "height").sort("file_path")
+        elif auto is not None:
+            samples = (job_samples(engine, models.stored_id(auto)).select("file_path", "width", "height")
+                       .sort("file_path"))
             image_root = auto.image_root
+        else:  # refused above: no folder, no zip, no auto job
+            raise BadInput("a manual label job needs images: a folder or a zip of them")
         progress("reading the pre-labels", 0.5)
         pre = (read_pre_labels(pre_labels, engine=engine, task=spec.task, samples=samples, classes=classes)
                if pre_labels is not None else pl.DataFrame(schema=PRE_LABEL_SCHEMA))
@@ -143,7 +148,7 @@ def submit_job(
     submitted_by = require(actor, Permission.LABEL, to="submit a manual label job")
     with write_transaction(engine) as session:
         job = locked_job_in_progress(session, job_id, exclusive=True)
-        samples = _samples(session, job.id)
+        samples = _samples(session, job_id)
         unlabelled = samples.filter(pl.col("label_status") == "unlabelled")
         labelled = samples.filter(pl.col("label_status") == "labelled")
         if labelled.is_empty():
@@ -156,8 +161,8 @@ def submit_job(
                 + [f"unlabelled: {p}" for p in unlabelled["file_path"]]
             )
         if unlabelled.height:
-            session.exec(update(models.Sample).where(models.Sample.job_id == job.id,
-                                                     models.Sample.label_status == "unlabelled")
+            session.exec(update(models.Sample).where(col(models.Sample.job_id) == job.id,
+                                                     col(models.Sample.label_status) == "unlabelled")
                          .values(label_status="skipped"))
         results = _results(session, job, labelled)
         classes = _class_names(session, job.spec_id)
@@ -191,7 +196,7 @@ def locked_job_in_progress(session: Session, job_id: int, *, exclusive: bool) ->
     return job
 
 
-def _from_auto(pre_labels: PreLabelSource | None) -> bool:
+def _from_auto(pre_labels: PreLabelSource | None) -> TypeGuard[tuple[Literal["auto_job"], int]]:
     return pre_labels is not None and pre_labels[0] == "auto_job"
 
 
@@ -200,7 +205,7 @@ def _describe(pre_labels: PreLabelSource | None, auto: models.LabelJob | None) -
         return f"auto job #{auto.id} {auto.name}"
     if pre_labels is None:
         return NO_PRE_LABELS
-    return f"import: {Path(pre_labels[1]).name}"
+    return f"import: {Path(str(pre_labels[1])).name}"  # a file: ("auto_job", id) has its auto job
 
 
 def _spec(engine: Engine, spec_id: int) -> tuple[models.LabelSpec, list[str]]:
@@ -209,7 +214,7 @@ def _spec(engine: Engine, spec_id: int) -> tuple[models.LabelSpec, list[str]]:
         if spec is None:
             raise NotFound(f"label spec {spec_id} not found")
         classes = session.exec(select(models.LabelClass.name).where(models.LabelClass.spec_id == spec_id)
-                               .order_by(models.LabelClass.position)).all()
+                               .order_by(col(models.LabelClass.position))).all()
     return spec, list(classes)
 
 
@@ -265,23 +270,24 @@ def add_manual_job(
     job = models.LabelJob(
         name=name, kind=JobKind.MANUAL, task=spec.task, tag=job_tag(JobKind.MANUAL, spec.task),
         status=JobStatus.IN_PROGRESS,
-        spec_id=spec.id, image_root=image_root, pre_label_source=pre_label_source, source_job_id=source_job_id,
+        spec_id=models.stored_id(spec), image_root=image_root, pre_label_source=pre_label_source,
+        source_job_id=source_job_id,
         iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
         origin_job_id=origin_job_id,
     )
     session.add(job)
     session.flush()
-    insert_frame(session, models.Sample.__table__, samples.select(
+    insert_frame(session, models.table_of(models.Sample), samples.select(
         pl.lit(job.id).alias("job_id"), "file_path", "width", "height",
         pl.lit("unlabelled").alias("label_status"),
     ))
-    sample_ids = _samples(session, job.id).select("sample_id", "file_path")
-    class_ids = _class_names(session, spec.id).rename({"name": "class_name"})
+    sample_ids = _samples(session, models.stored_id(job)).select("sample_id", "file_path")
+    class_ids = _class_names(session, models.stored_id(spec)).rename({"name": "class_name"})
     rows = pre.join(sample_ids, on="file_path", maintain_order="left").join(
         class_ids, on="class_name", maintain_order="left")
     if rows.height != pre.height:
         raise BadInput(f"label spec {spec.name!r} lost a class while the job was being created; try again")
-    insert_frame(session, models.Annotation.__table__, rows.select(
+    insert_frame(session, models.table_of(models.Annotation), rows.select(
         pl.lit(job.id).alias("job_id"), "sample_id", pl.lit("pre").alias("source"), "class_id",
         "x", "y", "w", "h", "score",
     ))
@@ -320,7 +326,8 @@ def _annotations(session: Session, job_id: int) -> pl.DataFrame:
 
 def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> pl.DataFrame:
     """core.analysis.metrics results of the labelled images, keyed by image_id = sample id and category_id = class id."""
-    labels = _annotations(session, job.id).filter(pl.col("sample_id").is_in(labelled["sample_id"].implode()))
+    labels = _annotations(session, models.stored_id(job)).filter(
+        pl.col("sample_id").is_in(labelled["sample_id"].implode()))
     expert = labels.filter(pl.col("source") == "expert").rename({"sample_id": "image_id", "class_id": "category_id"})
     pre = labels.filter(pl.col("source") == "pre").rename({"sample_id": "image_id", "class_id": "category_id"})
     return results_of_labels(

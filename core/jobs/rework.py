@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.store import models
 from core.auth.access import Actor, Permission, require
 from core.store.bulk import insert_frame
 from core.store.db import write_transaction
-from core.domain.errors import BadInput
+from core.domain.errors import BadInput, NotFound
 from core.jobs.summaries import checked_job_name, lock_job
 from core.jobs.manual import add_manual_job, refusing_a_name_taken_meanwhile
 from core.domain.names import refuse_unsafe_name
@@ -88,8 +88,12 @@ def create_rework_job(
         sending = chosen.filter(pl.col("sent_back") == 0)
         if sending.is_empty():
             raise BadInput(_nothing_to_send(origin, chosen, result_ids=result_ids, classes=classes))
+        spec = session.get(models.LabelSpec, origin.spec_id)
+        if spec is None:  # a job's spec is a foreign key: there while the job is
+            raise NotFound(f"label spec {origin.spec_id} of job #{origin.id} not found")
+        origin_id = models.stored_id(origin)
         job = add_manual_job(
-            session, name=name, spec=session.get(models.LabelSpec, origin.spec_id), image_root=origin.image_root,
+            session, name=name, spec=spec, image_root=origin.image_root,
             samples=sending.select("file_path", "width", "height").unique("file_path").sort("file_path"),
             pre=_pre_labels(sending), pre_label_source=f"rework of job #{origin.id} {origin.name}",
             source_job_id=None, iou_threshold=origin.iou_threshold, created_by=sender, origin_job_id=origin.id,
@@ -97,13 +101,14 @@ def create_rework_job(
         samples = pl.DataFrame(session.exec(select(models.Sample.id, models.Sample.file_path)
                                             .where(models.Sample.job_id == job.id)).all(),
                                schema={"sample_id": pl.Int64, "file_path": pl.String}, orient="row")
-        reasons = _reject_reasons(session, origin.id, sending["result_id"])
-        insert_frame(session, models.ReworkItem.__table__, sending.join(samples, on="file_path").join(
+        job_id = models.stored_id(job)
+        reasons = _reject_reasons(session, origin_id, sending["result_id"])
+        insert_frame(session, models.table_of(models.ReworkItem), sending.join(samples, on="file_path").join(
             reasons, on="result_id", how="left").select(pl.lit(job.id).alias("job_id"), "result_id", "sample_id",
                                                         "reason"))
         sent = sending["result_id"].to_list()
-        move_for_rework(session, job_id=origin.id, moves=[(ReviewState.REJECTED, ReviewState.REJECTED, sent)],
-                        reviewer=sender, rework_job_id=job.id,
+        move_for_rework(session, job_id=origin_id, moves=[(ReviewState.REJECTED, ReviewState.REJECTED, sent)],
+                        reviewer=sender, rework_job_id=job_id,
                         reason=f"sent back for relabelling in job #{job.id} {job.name}")
     return ReworkCreated(job=job, results=sending.height, already_sent_back=chosen.height - sending.height)
 
@@ -130,7 +135,7 @@ def _chosen(
         rejected = rejected.filter(pl.col("result_id").is_in(pl.Series(result_ids, dtype=pl.Int64).implode()))
     if classes:
         known = [*session.exec(select(models.LabelClass.name).where(models.LabelClass.spec_id == origin.spec_id)
-                               .order_by(models.LabelClass.position)).all(), REMOVED_ROW]
+                               .order_by(col(models.LabelClass.position))).all(), REMOVED_ROW]
         if unknown := [c for c in classes if c not in known]:
             raise BadInput(f"class {', '.join(unknown)}: not a class of job {origin.id} ({', '.join(known)})")
         rejected = rejected.filter(pl.coalesce("class_name", pl.lit(REMOVED_ROW)).is_in(list(classes)))
@@ -154,17 +159,17 @@ def _pre_labels(sending: pl.DataFrame) -> pl.DataFrame:
     return sending.filter(pl.col("class_name").is_not_null()).select(
         "file_path", "class_name", "x", "y", "w", "h", pl.lit(None, pl.Float64).alias("score"),
         pl.lit(None, pl.String).alias("where"),
-    ).cast(PRE_LABEL_SCHEMA)
+    ).cast(pl.Schema(PRE_LABEL_SCHEMA))
 
 
 def _reject_reasons(session: Session, job_id: int, result_ids: pl.Series) -> pl.DataFrame:
     """result_id, reason: the reason of the last event that moved each result to rejected, which is what put it in
     its current state (the results are rejected now and the job is locked)."""
     events = session.exec(
-        select(models.ReviewEvent.id, models.ReviewEvent.result_ids, models.ReviewEvent.to_state,
-               models.ReviewEvent.to_states, models.ReviewEvent.reason)
-        .where(models.ReviewEvent.job_id == job_id, models.ReviewEvent.rework_job_id.is_(None))
-        .where((models.ReviewEvent.to_state == ReviewState.REJECTED) | models.ReviewEvent.to_state.is_(None))
+        models.select_columns(models.ReviewEvent.id, models.ReviewEvent.result_ids, models.ReviewEvent.to_state,
+                              models.ReviewEvent.to_states, models.ReviewEvent.reason)
+        .where(models.ReviewEvent.job_id == job_id, col(models.ReviewEvent.rework_job_id).is_(None))
+        .where((col(models.ReviewEvent.to_state) == ReviewState.REJECTED) | col(models.ReviewEvent.to_state).is_(None))
     ).all()
     moved = pl.DataFrame(
         [(event_id, ids if to_state == ReviewState.REJECTED else (to_states or {}).get(ReviewState.REJECTED, []),

@@ -51,9 +51,12 @@ _ITEM_SCHEMA = {"result_id": pl.Int64, "rework_sample_id": pl.Int64, "label_stat
 
 def return_to_origin(session: Session, *, rework_job: models.LabelJob, submitted_by: str) -> ReworkReturn:
     """In submit_job's transaction, after the rework job's own results are stored."""
+    if rework_job.origin_job_id is None:
+        raise ValueError(f"job #{rework_job.id} is not a rework job")
     origin = lock_job(session, rework_job.origin_job_id)
+    origin_id, rework_job_id = models.stored_id(origin), models.stored_id(rework_job)
     conn = session.connection()
-    items = pl.DataFrame(conn.execute(_ITEMS, {"job_id": rework_job.id}).all(), schema=_ITEM_SCHEMA, orient="row")
+    items = pl.DataFrame(conn.execute(_ITEMS, {"job_id": rework_job_id}).all(), schema=_ITEM_SCHEMA, orient="row")
     by_image = items.group_by("rework_sample_id", "sample_id").agg(
         ((pl.col("label_status") == "labelled") & (pl.col("review_state") == ReviewState.REJECTED)).all()
         .alias("returns"))
@@ -65,13 +68,13 @@ def return_to_origin(session: Session, *, rework_job: models.LabelJob, submitted
     before = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM result WHERE job_id = :j"), {"j": origin.id}).scalar()
     class_ids = pl.DataFrame({"category_id": _class_ids(session, origin.spec_id)}).with_columns(
         pl.col("category_id").alias("class_id"))
-    insert_results(session, job_id=origin.id, results=results, class_ids=class_ids,
+    insert_results(session, job_id=origin_id, results=results, class_ids=class_ids,
                    sample_ids=returning.select(pl.col("sample_id").alias("image_id"), "sample_id"))
     # The origin is locked: the results of this job above `before` are the ones just inserted.
     arrived = conn.execute(text("SELECT id FROM result WHERE job_id = :j AND id > :before ORDER BY id"),
                            {"j": origin.id, "before": before}).scalars().all()
     move_for_rework(
-        session, job_id=origin.id, reviewer=submitted_by, rework_job_id=rework_job.id,
+        session, job_id=origin_id, reviewer=submitted_by, rework_job_id=rework_job_id,
         moves=[(ReviewState.REJECTED, ReviewState.REWORKED, replaced.to_list()),
                (ReviewState.PENDING, ReviewState.PENDING, arrived)],
         reason=f"relabelled in rework job #{rework_job.id} {rework_job.name}",

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine, func, union
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from core.domain import limits
 
@@ -37,6 +39,14 @@ class ClassInput:
     color: str | None = None
 
 
+class _ClassFields(TypedDict):
+    """A validated class: the LabelClass fields the spec editor sets."""
+
+    name: str
+    display_name: str
+    color: str
+
+
 @dataclass(frozen=True)
 class SpecSummary:
     spec: models.LabelSpec
@@ -55,10 +65,11 @@ def create_spec(
     with write_transaction(engine) as session:
         if session.exec(select(models.LabelSpec.id).where(models.LabelSpec.name == name)).first() is not None:
             raise BadInput(f"a label spec named {name!r} already exists")
-        spec = models.LabelSpec(name=name, task=task)
+        spec = models.LabelSpec(name=name, task=Task(task))  # one of TASKS: checked above
         session.add(spec)
         session.flush()
-        session.add_all(models.LabelClass(spec_id=spec.id, position=i, **c) for i, c in enumerate(wanted))
+        spec_id = models.stored_id(spec)
+        session.add_all(models.LabelClass(spec_id=spec_id, position=i, **c) for i, c in enumerate(wanted))
     return spec
 
 
@@ -82,7 +93,7 @@ def update_spec(
             spec.name = name
             session.add(spec)
         dropped = [c for n, c in current.items() if n not in {w["name"] for w in wanted}]
-        in_use = _labels_using(session, [c.id for c in dropped])
+        in_use = _labels_using(session, [models.stored_id(c) for c in dropped])
         if in_use:
             by_id = {c.id: c.name for c in dropped}
             raise BadInput([
@@ -92,7 +103,8 @@ def update_spec(
         for c in dropped:
             session.delete(c)
         for position, w in enumerate(wanted):
-            row = current.get(w["name"]) or models.LabelClass(spec_id=spec_id, name=w["name"])
+            row = current.get(w["name"]) or models.LabelClass(
+                spec_id=spec_id, name=w["name"], display_name=w["display_name"], color=w["color"], position=position)
             row.display_name, row.color, row.position = w["display_name"], w["color"], position
             session.add(row)
     return spec
@@ -101,16 +113,18 @@ def update_spec(
 def list_specs(*, engine: Engine, task: str | None = None) -> list[SpecSummary]:
     """Every label spec by name, with its classes and how many jobs use it."""
     with Session(engine) as session:
-        query = select(models.LabelSpec).order_by(models.LabelSpec.name)
+        query = select(models.LabelSpec).order_by(col(models.LabelSpec.name))
         if task is not None:
             query = query.where(models.LabelSpec.task == task)
         specs = session.exec(query).all()
         classes: dict[int, list[models.LabelClass]] = {}
-        for c in session.exec(select(models.LabelClass).order_by(models.LabelClass.spec_id,
-                                                                   models.LabelClass.position)):
+        for c in session.exec(select(models.LabelClass).order_by(col(models.LabelClass.spec_id),
+                                                                   col(models.LabelClass.position))):
             classes.setdefault(c.spec_id, []).append(c)
-        jobs = dict(session.exec(select(models.LabelJob.spec_id, func.count()).group_by(models.LabelJob.spec_id)).all())
-    return [SpecSummary(spec=s, classes=classes.get(s.id, []), jobs=jobs.get(s.id, 0)) for s in specs]
+        jobs = dict(session.exec(select(models.LabelJob.spec_id, func.count())
+                                 .group_by(col(models.LabelJob.spec_id))).all())
+    return [SpecSummary(spec=s, classes=classes.get(models.stored_id(s), []), jobs=jobs.get(models.stored_id(s), 0))
+            for s in specs]
 
 
 def get_spec(*, engine: Engine, spec_id: int) -> models.LabelSpec:
@@ -140,7 +154,8 @@ def get_spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]
 
 def _classes(session: Session, spec_id: int) -> list[models.LabelClass]:
     return list(session.exec(
-        select(models.LabelClass).where(models.LabelClass.spec_id == spec_id).order_by(models.LabelClass.position)
+        select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
+        .order_by(col(models.LabelClass.position))
     ).all())
 
 
@@ -154,14 +169,15 @@ def _checked_name(name: str) -> str:
 
 def _checked_classes(
     task: str, classes: Sequence[ClassInput], *, existing: Sequence[models.LabelClass] = ()
-) -> list[dict[str, str]]:
+) -> list[_ClassFields]:
     """Validated classes as LabelClass fields: names unique and non-empty, colours #RRGGBB; at least two classes
     for classification (a choice of one is no choice), one for detection. A class already in the spec keeps its
     colour unless given; a new one takes the palette's colour for its position."""
     if too_many := limits.too_many(len(classes), limits.MAX_CLASSES, "classes"):
         raise BadInput(f"a label spec: {too_many}")
     known = {c.name: c for c in existing}
-    problems, seen, wanted = [], set(), []
+    problems, seen = [], set()
+    wanted: list[_ClassFields] = []
     for i, c in enumerate(classes):
         name = (c.name or "").strip()
         where = f"class {i + 1} ({name!r})" if name else f"class {i + 1}"
@@ -195,8 +211,8 @@ def _labels_using(session: Session, class_ids: list[int]) -> list[tuple[int, int
     """(class id, job id, job name) for each job that has a label of one of the classes."""
     if not class_ids:
         return []
-    uses = [
-        select(column.label("class_id"), table.job_id.label("job_id")).where(col(column).in_(class_ids))
+    uses: list[Select[Any, Any]] = [
+        select(col(column).label("class_id"), col(table.job_id).label("job_id")).where(col(column).in_(class_ids))
         for table, column in (
             (models.Annotation, models.Annotation.class_id), (models.Prediction, models.Prediction.class_id),
             (models.Result, models.Result.expert_class_id), (models.Result, models.Result.pre_class_id),
@@ -205,7 +221,7 @@ def _labels_using(session: Session, class_ids: list[int]) -> list[tuple[int, int
     found = union(*uses).subquery()
     rows = session.exec(
         select(found.c.class_id, models.LabelJob.id, models.LabelJob.name)
-        .join(models.LabelJob, models.LabelJob.id == found.c.job_id)
-        .order_by(found.c.class_id, models.LabelJob.id)
+        .join(models.LabelJob, col(models.LabelJob.id) == found.c.job_id)
+        .order_by(found.c.class_id, col(models.LabelJob.id))
     ).all()
     return [tuple(r) for r in rows]

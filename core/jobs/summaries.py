@@ -101,20 +101,21 @@ def list_jobs(
         for spec_id, name in session.exec(
             select(models.LabelClass.spec_id, models.LabelClass.display_name)
             .where(col(models.LabelClass.spec_id).in_(spec_ids))
-            .order_by(models.LabelClass.spec_id, models.LabelClass.position)
+            .order_by(col(models.LabelClass.spec_id), col(models.LabelClass.position))
         ):
             classes.setdefault(spec_id, []).append(name)
-    counts = state_counts(engine, [j.id for j in jobs])
-    labelling = labelling_counts(engine=engine, job_ids=[j.id for j in jobs if j.is_labellable])
+    job_ids = [models.stored_id(j) for j in jobs]
+    counts = state_counts(engine, job_ids)
+    labelling = labelling_counts(engine=engine, job_ids=[job_id for job_id, j in zip(job_ids, jobs) if j.is_labellable])
     return [
         JobSummary(
-            id=j.id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
+            id=job_id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
             failure_reason=j.failure_reason, images=j.image_count, results=j.result_count,
             classes=classes.get(j.spec_id, []), pre_label_source=j.pre_label_source, created_by=j.created_by,
-            created_at=j.created_at, by_state=counts.get(j.id, dict.fromkeys(REVIEW_STATES, 0)),
-            labelling=labelling[j.id].to_json() if j.id in labelling else None,
+            created_at=j.created_at, by_state=counts.get(job_id, dict.fromkeys(REVIEW_STATES, 0)),
+            labelling=labelling[job_id].to_json() if job_id in labelling else None,
         )
-        for j in jobs
+        for job_id, j in zip(job_ids, jobs)
     ]
 
 
@@ -130,7 +131,8 @@ def image_root(job: models.LabelJob) -> Path | str:
 def spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]:
     with Session(engine) as session:
         return list(session.exec(
-            select(models.LabelClass).where(models.LabelClass.spec_id == spec_id).order_by(models.LabelClass.position)
+            select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
+            .order_by(col(models.LabelClass.position))
         ).all())
 
 
@@ -140,7 +142,7 @@ def labelling_counts(*, engine: Engine, job_ids: list[int]) -> dict[int, Labelli
         return {}
     query = (select(models.Sample.job_id, models.Sample.label_status, func.count())
              .where(col(models.Sample.job_id).in_(job_ids))
-             .group_by(models.Sample.job_id, models.Sample.label_status))
+             .group_by(col(models.Sample.job_id), col(models.Sample.label_status)))
     counts: dict[int, dict[str, int]] = {}
     with Session(engine) as session:
         for job_id, status, n in session.exec(query):
@@ -164,11 +166,11 @@ def remove_job(session: Session, job: models.LabelJob) -> None:
     spec_id = job.spec_id
     made_in_app = job.status == JobStatus.IN_PROGRESS or job.submitted_by is not None
     # Review decisions have no foreign key to cascade them (models.ReviewState): deleted first, by their job index.
-    session.exec(delete(models.ReviewState).where(models.ReviewState.job_id == job.id))
-    session.exec(delete(models.LabelJob).where(models.LabelJob.id == job.id))
+    session.exec(delete(models.ReviewState).where(col(models.ReviewState.job_id) == job.id))
+    session.exec(delete(models.LabelJob).where(col(models.LabelJob.id) == job.id))
     still_used = session.exec(select(func.count()).where(models.LabelJob.spec_id == spec_id)).one()
     if not still_used and not made_in_app:
-        session.exec(delete(models.LabelSpec).where(models.LabelSpec.id == spec_id))
+        session.exec(delete(models.LabelSpec).where(col(models.LabelSpec.id) == spec_id))
     session.expunge_all()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -37,7 +38,7 @@ class CocoDataset:
     """images: image_id, file_name, width, height. categories: category_id, name, display_name.
     boxes: ann_id, image_id, category_id, x, y, w, h, score."""
 
-    path: Path
+    path: Path | str  # the label file; for a reference dataset (core.labels.pre_labels), maybe an image root URL
     images: pl.DataFrame
     categories: pl.DataFrame
     boxes: pl.DataFrame
@@ -247,7 +248,7 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
         (pl.col("width") != pl.col("expert_width")) | (pl.col("height") != pl.col("expert_height"))
     )
     problems += [
-        f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {expert.path.name}"
+        f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {Path(expert.path).name}"
         for i, n, w, h, ew, eh in resized.select(
             "image_id", "file_name", "width", "height", "expert_width", "expert_height").iter_rows()
     ]
@@ -261,7 +262,7 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     if problems:
         raise BadInput(problems)
     # Classes only the pre-labels know (a model's extra class) join the spec with fresh ids after the expert's.
-    next_id = int(expert.categories["category_id"].max()) + 1
+    next_id = int(cast(int, expert.categories["category_id"].max())) + 1  # an Int64 column
     if next_id + new_categories.height > 2**63 - 1:
         raise BadInput(f"{expert.path}: category id {next_id - 1} leaves no room for the pre-labels' extra "
                        f"class(es) {', '.join(new_categories['name'])}; use smaller category ids")

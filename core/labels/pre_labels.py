@@ -20,7 +20,7 @@ Boxes follow core.labels.boxes: empty or outside the image is refused, a sliver 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 from sqlalchemy import Engine, text
@@ -36,9 +36,12 @@ from core.labels.label_files import read_csv, read_json
 from core.domain.names import frame_name_problems
 from core.domain.vocabulary import JobStatus, Task
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 PreLabelSource = tuple[Literal["auto_job"], int] | tuple[Literal["coco", "csv"], Path]
 
-PRE_LABEL_SCHEMA = {
+PRE_LABEL_SCHEMA: dict[str, PolarsDataType] = {
     "file_path": pl.String, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,
     "h": pl.Float64, "score": pl.Float64, "where": pl.String,
 }
@@ -67,14 +70,14 @@ def read_pre_labels(
     """The source's pre-labels in PRE_LABEL_SCHEMA, checked against the job's images (samples: file_path, width,
     height) and its spec's class names (in order); every problem at once."""
     kind, value = source
-    if kind == "auto_job":
-        labels = _from_auto_job(engine, int(value), task)
-    elif kind == "coco":
+    if source[0] == "auto_job":  # source[...]: the kind tells the value's type
+        labels = _from_auto_job(engine, int(source[1]), task)
+    elif source[0] == "coco":
         if task != Task.DETECTION:
             raise BadInput(f"{value}: COCO pre-labels are for detection; a classification job takes a CSV")
-        labels = _from_coco(Path(value), samples, classes)
-    elif kind == "csv":
-        labels = read_label_csv(Path(value), task=task)
+        labels = _from_coco(Path(source[1]), samples, classes)
+    elif source[0] == "csv":
+        labels = read_label_csv(Path(source[1]), task=task)
     else:
         raise BadInput(f"pre-labels from {kind!r}: expected 'auto_job', 'coco' or 'csv'")
     return checked_labels(labels, task=task, samples=samples, classes=classes)
@@ -116,7 +119,7 @@ def numbered_classes(classes: list[str]) -> pl.DataFrame:
     )
 
 
-def reference_dataset(*, path: Path, images: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
+def reference_dataset(*, path: Path | str, images: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
     """Images and classes without boxes: what a COCO results file is read against (core.labels.coco.load_pre_labels)."""
     boxes = pl.DataFrame(schema={"ann_id": pl.Int64, "image_id": pl.Int64, "category_id": pl.Int64, "x": pl.Float64,
                                  "y": pl.Float64, "w": pl.Float64, "h": pl.Float64, "score": pl.Float64})

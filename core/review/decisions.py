@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.store.bulk import insert_frame
+from core.store.bulk import driver_connection, insert_frame
 from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
 from core.jobs.summaries import lock_job
@@ -41,7 +41,7 @@ from core.domain.vocabulary import REVIEW_STATES, ReviewState
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
 # statement, and 500k single-row UPDATEs would be a Python loop over the store.
 _ACTION_IDS = Table("review_action_ids", MetaData(), Column("id", BigInteger, primary_key=True))
-_STATE = models.ReviewState.__table__
+_STATE = models.table_of(models.ReviewState)
 log = logging.getLogger("labeldeck.review")
 
 
@@ -256,6 +256,7 @@ def _update_states(
     loaded = f"SELECT id FROM {_ACTION_IDS.name}"
     still_pending = (f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
                      "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)")
+    params: tuple[object, ...]
     if from_state == ReviewState.PENDING and to_state == ReviewState.PENDING:
         statement, params = f"SELECT a.id {still_pending}", (job_id,)
     elif from_state == ReviewState.PENDING:
@@ -271,7 +272,7 @@ def _update_states(
                      f"WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) RETURNING result_id")
         params = (to_state, reviewer, at, job_id, from_state)
     # Through the driver's cursor, in the session's transaction: SQLAlchemy's rows would add ~0.5 s at 500k ids.
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = driver_connection(connection).cursor()
     try:
         cursor.execute(statement, params)
         moved = [row[0] for row in cursor.fetchall()]
@@ -322,7 +323,7 @@ def _last_undoable(session: Session, *, job_id: int, reviewer: str) -> models.Re
         .where(event.job_id == job_id, event.reviewer == reviewer, col(event.undoes_event_id).is_(None),
                # Sending back and bringing back rework changes labels, not decisions: no undo reverts it.
                col(event.rework_job_id).is_(None),
-               ~exists().where(undo.undoes_event_id == event.id))
+               ~exists().where(col(undo.undoes_event_id) == event.id))
         .order_by(col(event.id).desc())
         .limit(1)
     ).first()

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from core.store import models
 from core.auth.access import Actor, Permission, require
+from core.store.bulk import driver_connection
 from core.store.db import write_transaction
 from core.domain.vocabulary import ReviewState
 from core.domain.errors import BadInput, NotFound
@@ -89,7 +90,7 @@ def create_resultset(
                 raise BadInput(f"job {job_id} ({job.name}) has no accepted results: accept some before saving "
                                "a ResultSet")
             resultset.item_count = copied
-            resultset.complete_images, resultset.partial_images = _record_images(session, resultset.id)
+            resultset.complete_images, resultset.partial_images = _record_images(session, models.stored_id(resultset))
     except IntegrityError as exc:  # another writer took the name between our check and our insert
         raise BadInput(f"ResultSet name {name!r}: job {job_id} already has a ResultSet of that name") from exc
     return resultset
@@ -167,7 +168,7 @@ def resultset_frame(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     with engine.connect() as conn:
         if conn.execute(text("SELECT 1 FROM resultset WHERE id = :id"), {"id": resultset_id}).first() is None:
             raise NotFound(f"ResultSet {resultset_id} not found")
-        cursor = conn.connection.driver_connection.cursor()
+        cursor = driver_connection(conn).cursor()
         try:
             # The driver's own cursor, as core.analysis.results_frame does: Row objects cost more than the query.
             placeholder = "?" if conn.dialect.name == "sqlite" else "%s"

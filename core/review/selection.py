@@ -12,6 +12,7 @@ import polars as pl
 from core.analysis import results_frame
 from core.analysis.filters import RANGES, ResultFilter, Slice, to_query_params
 from core.analysis.queries import tab_counts, with_states
+from core.store.ids import stored_id
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +57,7 @@ def select_results(*, engine: Engine, job: LabelJob, result_filter: ResultFilter
     given). The frame is read with the columns the filter and slice need only."""
     # Through the module: tests stand in a stale view of the states (results_frame.review_states).
     results = with_states(results_frame.load_results(engine, job, columns=_columns(result_filter, slice)),
-                          results_frame.review_states(engine, job.id))
+                          results_frame.review_states(engine, stored_id(job)))
     ids = select_shown(results, result_filter=result_filter, state=from_state, slice=slice, to_state=to_state).ids
     tab = {"tab": from_state} if from_state else {}
     sliced = {"slice": slice.to_params()} if slice else {}

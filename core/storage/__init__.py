@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeGuard
 
 from core.files.paths import regular_file, resolve_under, unsafe_reason
 from core.storage import cache, remote
@@ -31,7 +31,7 @@ __all__ = ["FETCH_WORKERS", "Root", "StorageError", "describe", "exists", "fetch
            "list_files", "local_file", "open_file", "read_bytes", "reachable", "root_from"]
 
 
-def is_remote(root: Root) -> bool:
+def is_remote(root: Root) -> TypeGuard[str]:
     return is_url(root)
 
 
@@ -46,8 +46,8 @@ def describe(root: Root) -> str:
     return redact(str(root))
 
 
-def object_name(root: Root, relative: str) -> str:
-    """`relative` under a remote root, as the object store names it; ValueError when it would escape the root."""
+def object_name(root: str, relative: str) -> str:
+    """`relative` under a remote root (a URL), as the object store names it; ValueError when it would escape it."""
     reason = unsafe_reason(relative)
     if reason:
         raise ValueError(f"{relative!r}: {reason}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 from core.domain.errors import BadInput
 
@@ -18,7 +19,7 @@ _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]*@")
 _QUERY = re.compile(r"(://[^\s?#]*)[?#][^\s'\"]*")
 
 
-def is_url(root: str | Path) -> bool:
+def is_url(root: str | Path) -> TypeGuard[str]:
     return isinstance(root, str) and _SCHEME.match(root) is not None
 
 

@@ -10,9 +10,10 @@ from core.domain.plural import plural
 
 from collections.abc import Iterator
 from itertools import chain
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, text
 from sqlmodel import Session
 
 COPY_CHUNK_ROWS = 200_000
@@ -33,13 +34,21 @@ def refresh_statistics(engine: Engine, *tables: str) -> None:
         connection.commit()
 
 
+def driver_connection(connection: Connection) -> Any:
+    """The DBAPI connection (sqlite3 or psycopg) under an open SQLAlchemy connection: always there while it is open."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection is closed")
+    return driver
+
+
 def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     if frame.is_empty():
         return
     connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(c) for c in frame.columns)
-    driver = connection.connection.driver_connection
+    driver = driver_connection(connection)
     if connection.dialect.name == "postgresql":
         with driver.cursor() as cursor, cursor.copy(
             f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT csv)"
@@ -91,7 +100,7 @@ def inserted_ids(session: Session, table: Table, *, job_id: int, count: int) -> 
         raise RuntimeError(f"{table.name}: job {job_id} has {plural(rows, 'row')}, {count} were inserted")
     if count and high - low + 1 == count:
         return pl.int_range(low, high + 1, dtype=pl.Int64, eager=True)
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = driver_connection(connection).cursor()
     try:
         placeholder = "%s" if connection.dialect.name == "postgresql" else "?"
         cursor.execute(f"SELECT id FROM {name} WHERE job_id = {placeholder} ORDER BY id", (job_id,))

@@ -251,7 +251,7 @@ def init_db(engine: Engine) -> None:
             raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck "
                              f"({SCHEMA_VERSION})")
         if version is None:
-            conn.execute(models.SchemaVersion.__table__.insert().values(
+            conn.execute(models.table_of(models.SchemaVersion).insert().values(
                 id=1, version=SCHEMA_VERSION, upgraded_at=models.utcnow()))
             return
         while version < SCHEMA_VERSION:

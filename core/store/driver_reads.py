@@ -62,7 +62,7 @@ def open_store(url: str | None = None) -> Iterator[StoreReader | None]:
     unreachable store the same way (core.store.db.store_problem)."""
     parsed = parse_store_url(url or get_settings().database_url)
     driver = None if parsed is None else _driver(parsed)
-    if driver is None:
+    if parsed is None or driver is None:
         yield None
         return
     with _as_sqlalchemy_errors(driver.error):
@@ -110,12 +110,17 @@ def _psycopg(url: StoreUrl) -> _Driver | None:
         return None
     parts = {"host": url.host, "dbname": url.database, "user": url.username, "password": url.password,
              "port": url.port}
-    params = {**{key: value for key, value in parts.items() if value}, **url.query,
-              "connect_timeout": CONNECT_TIMEOUT_S}
+    params: dict[str, str | int] = {
+        **{key: value for key, value in parts.items() if value},
+        **{key: value for key, value in url.query.items() if isinstance(value, str)},  # no tuple: returned above
+        "connect_timeout": CONNECT_TIMEOUT_S,
+    }
     import psycopg
 
     def connect() -> Any:
-        connection = psycopg.connect(**params)
+        # libpq keywords go to connect's **kwargs (str | int); mypy also matches a ** dict against connect's own
+        # keyword parameters (autocommit, row_factory...), which none of these keys names.
+        connection = psycopg.connect(**params)  # type: ignore[arg-type]
         connection.read_only = True
         return connection
 

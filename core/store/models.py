@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import (
     JSON,
@@ -12,15 +12,30 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Table,
     UniqueConstraint,
 )
 from sqlmodel import AutoString, Field, SQLModel
+from sqlmodel.sql.expression import Select
 
 from core.domain import vocabulary as vocab
+from core.store.ids import stored_id as stored_id  # re-exported: models.stored_id(row)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+
+
+@overload
+def as_utc(value: None) -> None: ...
+
+
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -28,6 +43,18 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for bulk inserts and Core statements."""
+    # SQLModel's metaclass sets __table__ on every table=True class; its stubs do not declare the attribute.
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def select_columns(*columns: Any) -> Select[*tuple[Any, ...]]:
+    """sqlmodel.select of more than four columns: the Select it builds for them at runtime, which its typed
+    overloads (one to four columns) do not cover."""
+    return Select(*columns)
 
 
 def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:

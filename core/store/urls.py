@@ -69,8 +69,8 @@ class StoreUrl:
         if self.query:
             text += "?" + "&".join(
                 f"{quote_plus(key)}={quote_plus(value)}"
-                for key in sorted(self.query)
-                for value in (self.query[key] if isinstance(self.query[key], tuple) else (self.query[key],))
+                for key, given in sorted(self.query.items())  # keys are unique: ordered by key alone
+                for value in (given if isinstance(given, tuple) else (given,))
             )
         return text
 

@@ -157,7 +157,7 @@ def _header_sizes(root: Path | str, images: pl.DataFrame) -> pl.DataFrame:
     """--skip-image-check: the size as displayed from each image's header only (a bucket's objects are fetched
     whole, many at a time, into the disk cache: core/storage)."""
     remote = storage.is_remote(root)
-    if not remote and not root.is_dir():
+    if not remote and not Path(root).is_dir():
         raise BadInput(f"{root}: image folder not found")
     rows = list(images.select("image_id", "where", "file_name").iter_rows())
     fetched = storage.fetch_many(root, [name for _, _, name in rows]) if remote else None
@@ -168,7 +168,7 @@ def _header_sizes(root: Path | str, images: pl.DataFrame) -> pl.DataFrame:
             problems.append(f"{where}: {name!r}: {fetched[i]}")
             continue
         try:
-            path = fetched[i] if fetched is not None else regular_file(resolve_under(root, name))
+            path = fetched[i] if fetched is not None else regular_file(resolve_under(Path(root), name))
             with Image.open(path) as im:
                 sizes.append((image_id, *displayed_size(im.size, orientation(im))))
         except FileNotFoundError:
@@ -246,7 +246,7 @@ def refuse_strangers(images: pl.DataFrame, expert: CocoDataset) -> None:
                 for w, n in joined.filter(pl.col("ew").is_null()).select("where", "file_name").iter_rows()]
     resized = joined.filter(pl.col("ew").is_not_null() & ((pl.col("width") != pl.col("ew"))
                                                           | (pl.col("height") != pl.col("eh"))))
-    problems += [f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {expert.path.name}"
+    problems += [f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {Path(expert.path).name}"
                  for w, n, a, b, c, d in resized.select("where", "file_name", "width", "height", "ew", "eh").iter_rows()]
     if problems:
         raise BadInput(problems)

@@ -24,7 +24,9 @@ def read(*, path: Path) -> Parsed:
     if root.tag != "annotations":
         raise BadInput(f"{path}: root element <{root.tag}>, expected <annotations> (CVAT for images 1.1)")
     labels = [n.text.strip() for n in root.iterfind("meta/*/labels/label/name") if n.text and n.text.strip()]
-    images, boxes, tags = [], [], []
+    images: list[tuple] = []
+    boxes: list[tuple] = []
+    tags: list[tuple] = []
     read_each(enumerate(root.iterfind("image"), start=1),
               lambda k, image: _image(path, k, image, images, boxes, tags))
     return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags),

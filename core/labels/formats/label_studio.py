@@ -63,7 +63,9 @@ def read(*, path: Path, role: str, image_names: ImageNames) -> Parsed:
         raise BadInput(f"{path}: expected a Label Studio JSON export (a list of tasks), got "
                        f"{type(tasks).__name__}")
     use_predictions = role == "pre" and any(isinstance(t, dict) and t.get("predictions") for t in tasks)
-    images, boxes, tags = [], [], []
+    images: list[tuple] = []
+    boxes: list[tuple] = []
+    tags: list[tuple] = []
     read_each(enumerate(tasks), lambda index, task: _task(path, index, task, use_predictions, image_names, images,
                                                            boxes, tags))
     return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags), normalized=True)
@@ -100,7 +102,7 @@ def _task(path: Path, index: int, task: Any, use_predictions: bool, image_names:
             raise BadInput(f"{at}: missing 'value'")
         if result.get("original_width") is not None or result.get("original_height") is not None:
             sizes.add((_size(result, "original_width", at), _size(result, "original_height", at)))
-        score = result.get("score", chosen.get("score"))
+        score = result.get("score", chosen.get("score") if chosen is not None else None)  # None: no results
         score = number(str(score), "score", at) if score is not None else None
         if kind == "choices":
             for label in _labels(value, "choices", at):

@@ -45,16 +45,20 @@ class ImageNames:
 
 def images_under(root: Path | str | None) -> ImageNames:
     def listing() -> list[str]:
-        if storage.is_remote(root):  # a bucket prefix: one listing (core/storage); unreadable, the check says so
+        # A bucket prefix: one listing (core/storage); unreadable, the check says so.
+        if root is not None and storage.is_remote(root):
             try:
                 return storage.list_files(root, suffixes=IMAGE_SUFFIXES)
             except OSError:
                 return []
-        if root is None or not root.is_dir():
+        if root is None:
+            return []
+        folder = Path(root)
+        if not folder.is_dir():
             return []
         return sorted(
-            p.relative_to(root).as_posix() for p in root.rglob("*")
-            if p.suffix.lower() in IMAGE_SUFFIXES and not any(s.startswith(".") for s in p.relative_to(root).parts)
+            p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.suffix.lower() in IMAGE_SUFFIXES and not any(s.startswith(".") for s in p.relative_to(folder).parts)
         )
     return ImageNames(listing)
 
