@@ -77,29 +77,40 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     database_url = env.get("LABELDECK_DATABASE_URL") or f"sqlite:///{data_dir / 'labeldeck.db'}"
     scheme = database_url.partition(":")[0].partition("+")[0].lower()
     if scheme not in STORE_SCHEMES:
-        raise SettingsError(f"LABELDECK_DATABASE_URL names a {scheme or 'blank'!r} store; LabelDeck keeps its store "
-                            "in sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        raise SettingsError(
+            f"LABELDECK_DATABASE_URL names a {scheme or 'blank'!r} store; LabelDeck keeps its store "
+            "in sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+        )
     auth_mode = _one_of("LABELDECK_AUTH", env.get("LABELDECK_AUTH"), AUTH_MODES, default="none")
     auth_header = (env.get("LABELDECK_AUTH_HEADER") or "").strip() or None
     if auth_mode == AuthMode.HEADER and not auth_header:
-        raise SettingsError("LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER: the name of the header in which the "
-                            "trusted proxy puts the user name (e.g. X-Forwarded-User)")
+        raise SettingsError(
+            "LABELDECK_AUTH=header needs LABELDECK_AUTH_HEADER: the name of the header in which the "
+            "trusted proxy puts the user name (e.g. X-Forwarded-User)"
+        )
     return Settings(
-        data_dir=data_dir, database_url=database_url, auth_mode=AuthMode(auth_mode), auth_header=auth_header,
-        admins=_entries(env.get("LABELDECK_ADMINS")), reviewers=_entries(env.get("LABELDECK_REVIEWERS")),
-        default_role=_one_of("LABELDECK_DEFAULT_ROLE", env.get("LABELDECK_DEFAULT_ROLE"),
-                             (NO_ROLE, *Role), default=Role.VIEWER),
-        s3_endpoint_url=(env.get("LABELDECK_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3")
-                         or env.get("AWS_ENDPOINT_URL") or "").strip() or None,
+        data_dir=data_dir,
+        database_url=database_url,
+        auth_mode=AuthMode(auth_mode),
+        auth_header=auth_header,
+        admins=_entries(env.get("LABELDECK_ADMINS")),
+        reviewers=_entries(env.get("LABELDECK_REVIEWERS")),
+        default_role=_one_of(
+            "LABELDECK_DEFAULT_ROLE", env.get("LABELDECK_DEFAULT_ROLE"), (NO_ROLE, *Role), default=Role.VIEWER
+        ),
+        s3_endpoint_url=(
+            env.get("LABELDECK_S3_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or ""
+        ).strip()
+        or None,
         cache_max_bytes=_gigabytes(env.get("LABELDECK_CACHE_MAX_GB"), default=20),
         log_format=_one_of("LABELDECK_LOG_FORMAT", env.get("LABELDECK_LOG_FORMAT"), LOG_FORMATS, default="json"),
-        log_level=_one_of("LABELDECK_LOG_LEVEL", env.get("LABELDECK_LOG_LEVEL"), LOG_LEVELS, default="INFO",
-                          fold=str.upper),
+        log_level=_one_of(
+            "LABELDECK_LOG_LEVEL", env.get("LABELDECK_LOG_LEVEL"), LOG_LEVELS, default="INFO", fold=str.upper
+        ),
     )
 
 
-def _one_of(variable: str, value: str | None, allowed: tuple[str, ...], *, default: str,
-            fold=str.lower) -> str:
+def _one_of(variable: str, value: str | None, allowed: tuple[str, ...], *, default: str, fold=str.lower) -> str:
     text = fold((value or "").strip())
     if not text:
         return default

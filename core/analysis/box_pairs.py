@@ -56,10 +56,14 @@ def candidate_pairs(*, expert: pl.LazyFrame, pre: pl.LazyFrame, iou_threshold: f
     can take, among others that merely share an image or a cell (their IoU filters them out)."""
     _, few_e, few_p, many_e, many_p = _by_crowding(expert, pre)
     found = pl.concat([_pairs_sharing_a_cell(many_e, many_p, iou_threshold), _pairs_without_area(many_e, many_p)])
-    return pl.concat([
-        _sided(few_e, "e").join(_sided(few_p, "p"), on="image_id").select(PAIR_COLUMNS),
-        found.join(_sided(many_e, "e"), on="e").join(_sided(many_p, "p"), on=["image_id", "p"]).select(PAIR_COLUMNS),
-    ])
+    return pl.concat(
+        [
+            _sided(few_e, "e").join(_sided(few_p, "p"), on="image_id").select(PAIR_COLUMNS),
+            found.join(_sided(many_e, "e"), on="e")
+            .join(_sided(many_p, "p"), on=["image_id", "p"])
+            .select(PAIR_COLUMNS),
+        ]
+    )
 
 
 def candidate_pair_counts(*, expert: pl.LazyFrame, pre: pl.LazyFrame, iou_threshold: float) -> pl.LazyFrame:
@@ -67,10 +71,12 @@ def candidate_pair_counts(*, expert: pl.LazyFrame, pre: pl.LazyFrame, iou_thresh
     boxes written many times over could have more than memory holds)."""
     per_image, _, _, many_e, many_p = _by_crowding(expert, pre)
     found = pl.concat([_count_sharing_a_cell(many_e, many_p, iou_threshold), _count_without_area(many_e, many_p)])
-    return pl.concat([
-        per_image.filter(~_crowded()).select("image_id", (pl.col("experts") * pl.col("pres")).alias("pairs")),
-        found.group_by("image_id").agg(pl.col("pairs").sum()),
-    ])
+    return pl.concat(
+        [
+            per_image.filter(~_crowded()).select("image_id", (pl.col("experts") * pl.col("pres")).alias("pairs")),
+            found.group_by("image_id").agg(pl.col("pairs").sum()),
+        ]
+    )
 
 
 def _crowded() -> pl.Expr:
@@ -81,7 +87,8 @@ def _crowded() -> pl.Expr:
 def boxes_per_image(expert: pl.LazyFrame, pre: pl.LazyFrame) -> pl.LazyFrame:
     """image_id, experts, pres: the boxes on each image that has both."""
     return (
-        expert.group_by("image_id").agg(pl.len().cast(pl.Int64).alias("experts"))
+        expert.group_by("image_id")
+        .agg(pl.len().cast(pl.Int64).alias("experts"))
         .join(pre.group_by("image_id").agg(pl.len().cast(pl.Int64).alias("pres")), on="image_id")
     )
 
@@ -104,7 +111,8 @@ def _sided(boxes: pl.LazyFrame, side: str) -> pl.LazyFrame:
 def _pairs_sharing_a_cell(expert: pl.LazyFrame, pre: pl.LazyFrame, iou_threshold: float) -> pl.LazyFrame:
     e_cells, p_cells = _cells_of_both(expert, pre, iou_threshold)
     return (
-        e_cells.join(p_cells, on=["image_id", *CELL], suffix="_p").filter(*MEETS_HERE)
+        e_cells.join(p_cells, on=["image_id", *CELL], suffix="_p")
+        .filter(*MEETS_HERE)
         .select(pl.col("row").alias("e"), pl.col("row_p").alias("p"))
     )
 
@@ -113,18 +121,24 @@ def _count_sharing_a_cell(expert: pl.LazyFrame, pre: pl.LazyFrame, iou_threshold
     """image_id, pairs: how many pairs _pairs_sharing_a_cell finds. Boxes of one side in a cell with the same levels
     and first cells (as copies of one box have) meet the same boxes there, so each such group is joined once: a cell
     holds at most 4 (levels_apart + 1)^2 groups a side, however many boxes."""
-    e_groups, p_groups = (cells.group_by("image_id", *CELL, *PLACE).agg(pl.len().cast(pl.Int64).alias("n"))
-                          for cells in _cells_of_both(expert, pre, iou_threshold))
+    e_groups, p_groups = (
+        cells.group_by("image_id", *CELL, *PLACE).agg(pl.len().cast(pl.Int64).alias("n"))
+        for cells in _cells_of_both(expert, pre, iou_threshold)
+    )
     return (
-        e_groups.join(p_groups, on=["image_id", *CELL], suffix="_p").filter(*MEETS_HERE)
-        .group_by("image_id").agg((pl.col("n") * pl.col("n_p")).sum().alias("pairs"))
+        e_groups.join(p_groups, on=["image_id", *CELL], suffix="_p")
+        .filter(*MEETS_HERE)
+        .group_by("image_id")
+        .agg((pl.col("n") * pl.col("n_p")).sum().alias("pairs"))
     )
 
 
 def _cells_of_both(expert: pl.LazyFrame, pre: pl.LazyFrame, iou_threshold: float) -> tuple[pl.LazyFrame, ...]:
     """The expert and the pre boxes with area, each once per cell it is registered in."""
-    e, p = (frame.filter(HAS_AREA).with_columns(_size_level(pl.col(size)).alias(f"l{axis}")
-                                                for axis, size in AXES.items()) for frame in (expert, pre))
+    e, p = (
+        frame.filter(HAS_AREA).with_columns(_size_level(pl.col(size)).alias(f"l{axis}") for axis, size in AXES.items())
+        for frame in (expert, pre)
+    )
     # No pair is looked up above its image's largest box: the levels stop there, whatever the threshold allows.
     top = pl.concat([e, p]).group_by("image_id").agg(pl.col(f"l{axis}").max().alias(f"top_l{axis}") for axis in AXES)
     apart = levels_apart(iou_threshold)
@@ -144,8 +158,11 @@ def _cells(boxes: pl.LazyFrame, *, levels_apart: int) -> pl.LazyFrame:
         cell_size = pl.lit(2.0).pow(pl.col(cell_level) + 1)
         last = (pl.col(axis) + pl.col(size)) / cell_size
         boxes = (
-            boxes.with_columns(pl.int_ranges(level, pl.min_horizontal(level + levels_apart, f"top_l{axis}") + 1,
-                                             dtype=pl.Int32).alias(cell_level))
+            boxes.with_columns(
+                pl.int_ranges(level, pl.min_horizontal(level + levels_apart, f"top_l{axis}") + 1, dtype=pl.Int32).alias(
+                    cell_level
+                )
+            )
             .explode(cell_level)
             .with_columns((pl.col(axis) / cell_size).floor().cast(pl.Int64).alias(f"first_c{axis}"))
             .with_columns(pl.int_ranges(f"first_c{axis}", last.floor().cast(pl.Int64) + 1).alias(f"c{axis}"))
@@ -159,8 +176,9 @@ def _pairs_without_area(expert: pl.LazyFrame, pre: pl.LazyFrame) -> pl.LazyFrame
     threshold, and the greedy match takes such pairs in row order, the k-th expert box without area of an image with
     its k-th pre box without area. Pairing just those gives the same result as pairing them all."""
     e, p = (
-        frame.filter(~HAS_AREA).select("image_id", pl.col("row").alias(name),
-                                       pl.col("row").rank("ordinal").over("image_id").alias("k"))
+        frame.filter(~HAS_AREA).select(
+            "image_id", pl.col("row").alias(name), pl.col("row").rank("ordinal").over("image_id").alias("k")
+        )
         for frame, name in ((expert, "e"), (pre, "p"))
     )
     return e.join(p, on=["image_id", "k"]).select("e", "p")
@@ -168,6 +186,8 @@ def _pairs_without_area(expert: pl.LazyFrame, pre: pl.LazyFrame) -> pl.LazyFrame
 
 def _count_without_area(expert: pl.LazyFrame, pre: pl.LazyFrame) -> pl.LazyFrame:
     """image_id, pairs: how many pairs _pairs_without_area finds, one per box without area on the side with fewer."""
-    e, p = (frame.filter(~HAS_AREA).group_by("image_id").agg(pl.len().cast(pl.Int64).alias(name))
-            for frame, name in ((expert, "e"), (pre, "p")))
+    e, p = (
+        frame.filter(~HAS_AREA).group_by("image_id").agg(pl.len().cast(pl.Int64).alias(name))
+        for frame, name in ((expert, "e"), (pre, "p"))
+    )
     return e.join(p, on="image_id").select("image_id", pl.min_horizontal("e", "p").alias("pairs"))

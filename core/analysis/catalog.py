@@ -8,19 +8,25 @@ from typing import TYPE_CHECKING
 import polars as pl
 from sqlalchemy import Engine
 
-from core.domain.errors import BadInput
-from core.labels.label_boxes import predicted_classes
 from core.analysis.queries import with_states
 from core.analysis.results_frame import job_samples, load_results, review_states
-from core.jobs.lookup import get_job
+from core.domain.errors import BadInput
 from core.domain.vocabulary import REVIEW_STATES, JobKind
+from core.jobs.lookup import get_job
+from core.labels.label_boxes import predicted_classes
 
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
 CATALOG_SCHEMA: dict[str, PolarsDataType] = {
-    "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
-    "classes": pl.List(pl.String), "results": pl.Int64, "pending": pl.Int64, "accepted": pl.Int64,
+    "sample_id": pl.Int64,
+    "file_path": pl.String,
+    "width": pl.Int64,
+    "height": pl.Int64,
+    "classes": pl.List(pl.String),
+    "results": pl.Int64,
+    "pending": pl.Int64,
+    "accepted": pl.Int64,
     "rejected": pl.Int64,
 }
 
@@ -37,8 +43,7 @@ def catalog_samples(
         raise BadInput(f"catalog page: limit {limit} must be at least 1 and offset {offset} at least 0")
     job = get_job(engine, job_id)
     results = with_states(
-        load_results(engine, job, columns=["result_id", "sample_id", "expert_class"]),
-        review_states(engine, job_id),
+        load_results(engine, job, columns=["result_id", "sample_id", "expert_class"]), review_states(engine, job_id)
     )
     per_sample = results.group_by("sample_id").agg(
         pl.col("expert_class").drop_nulls().unique().sort().alias("classes"),
@@ -47,10 +52,15 @@ def catalog_samples(
     )
     if job.kind == JobKind.AUTO:  # its labels are the predictions: a search by class finds the images a model saw it in
         per_sample = predicted_classes(engine=engine, job_id=job_id).join(
-            per_sample.drop("classes"), on="sample_id", how="left")
-    samples = job_samples(engine, job_id).join(per_sample, on="sample_id", how="left").with_columns(
-        pl.col("classes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        *[pl.col(c).fill_null(0) for c in ("results", *REVIEW_STATES)],
+            per_sample.drop("classes"), on="sample_id", how="left"
+        )
+    samples = (
+        job_samples(engine, job_id)
+        .join(per_sample, on="sample_id", how="left")
+        .with_columns(
+            pl.col("classes").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            *[pl.col(c).fill_null(0) for c in ("results", *REVIEW_STATES)],
+        )
     )
     needle = search.strip().lower()
     if needle:

@@ -63,7 +63,9 @@ class ResultFilter:
         for name, label in labels.items():
             low, high = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
             if low is not None or high is not None:
-                parts.append(f"{label} {_fmt(low) if low is not None else '…'}–{_fmt(high) if high is not None else '…'}")
+                parts.append(
+                    f"{label} {_fmt(low) if low is not None else '…'}–{_fmt(high) if high is not None else '…'}"
+                )
         return parts
 
 
@@ -97,8 +99,9 @@ class Slice:
         return " · ".join(parts)
 
     def to_params(self) -> list[str]:
-        return [f"{column}:{str(value).lower() if isinstance(value, bool) else value}"
-                for column, value in self.conditions]
+        return [
+            f"{column}:{str(value).lower() if isinstance(value, bool) else value}" for column, value in self.conditions
+        ]
 
     @classmethod
     def from_params(cls, values: Sequence[str]) -> tuple[Slice | None, list[str]]:
@@ -107,7 +110,9 @@ class Slice:
         for raw in values:
             column, sep, value = raw.partition(":")
             if not sep or column not in SLICE_COLUMNS or not value:
-                notices.append(f"ignored slice={raw!r} (expected column:value with a column of {', '.join(SLICE_COLUMNS)})")
+                notices.append(
+                    f"ignored slice={raw!r} (expected column:value with a column of {', '.join(SLICE_COLUMNS)})"
+                )
                 continue
             if column == "class_changed":
                 if value.lower() not in ("true", "false"):
@@ -192,8 +197,9 @@ def from_query_params(
             notices.append(f"ignored {name}_min/{name}_max: the minimum {low:g} is above the maximum {high:g}")
             values.pop(f"{name}_min")
             values.pop(f"{name}_max")
-    return ResultFilter(classes=chosen_classes, change_kinds=change_kinds, class_changed=class_changed,
-                        **values), notices
+    return ResultFilter(
+        classes=chosen_classes, change_kinds=change_kinds, class_changed=class_changed, **values
+    ), notices
 
 
 def _last(params: Mapping[str, Sequence[str]], key: str) -> str | None:

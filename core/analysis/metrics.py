@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.domain import limits
 from core.analysis.box_pairs import boxes_per_image, candidate_pair_counts, candidate_pairs
+from core.domain import limits
 from core.domain.errors import BadInput
 from core.domain.vocabulary import CLASS_CHANGING_KINDS, ChangeKind, Task
 
 RESULT_METRIC_COLUMNS = (
-    "image_id", "expert_category_id", "pre_category_id", "class_changed", "change_kind",
-    "expert_x", "expert_y", "expert_w", "expert_h", "pre_x", "pre_y", "pre_w", "pre_h",
-    "area_px", "area_fraction", "adjustment_factor", "iou", "pre_confidence",
+    "image_id",
+    "expert_category_id",
+    "pre_category_id",
+    "class_changed",
+    "change_kind",
+    "expert_x",
+    "expert_y",
+    "expert_w",
+    "expert_h",
+    "pre_x",
+    "pre_y",
+    "pre_w",
+    "pre_h",
+    "area_px",
+    "area_fraction",
+    "adjustment_factor",
+    "iou",
+    "pre_confidence",
 )
 
 # Boxes whose IoU is this close to 1 are the same box: coordinates that went through a clip, a JSON round trip or
@@ -96,8 +111,10 @@ def match_boxes(
     if not 0.0 < iou_threshold <= 1.0:
         # At 0 boxes that do not even touch would match, and the candidate pairs leave those out; importers refuse it.
         raise ValueError(f"IoU threshold {iou_threshold}: must be in (0, 1]")
-    e, p = (frame.select("image_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "x", "y", "w", "h")
-            for frame in (expert, pre))
+    e, p = (
+        frame.select("image_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "x", "y", "w", "h")
+        for frame in (expert, pre)
+    )
     # Only images with boxes on both sides have pairs; experts x pres bounds their candidate pairs, so only images
     # and chunks past a limit by that bound need their pairs counted.
     per_image = boxes_per_image(e.lazy(), p.lazy()).sort("image_id").collect()
@@ -116,8 +133,9 @@ def match_boxes(
     return pl.concat(matched)
 
 
-def _parts_by_pairs(e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *,
-                    iou_threshold: float) -> list[pl.Series]:
+def _parts_by_pairs(
+    e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *, iou_threshold: float
+) -> list[pl.Series]:
     """The image ids of per_image (image_id, experts, pres), imploded, in runs of fewer than MATCH_CHUNK_PAIRS
     candidate pairs but for each run's last image."""
     if (per_image["experts"] * per_image["pres"]).sum() < MATCH_CHUNK_PAIRS:
@@ -128,8 +146,9 @@ def _parts_by_pairs(e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *
     return [run["image_id"].implode() for run in runs.partition_by("run", maintain_order=True)]
 
 
-def _refuse_crowded_images(e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *, iou_threshold: float,
-                           images: pl.DataFrame | None) -> None:
+def _refuse_crowded_images(
+    e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *, iou_threshold: float, images: pl.DataFrame | None
+) -> None:
     limit = limits.MAX_PAIRS_PER_IMAGE
     suspects = per_image.filter(pl.col("experts") * pl.col("pres") > limit)
     if suspects.is_empty():
@@ -141,19 +160,23 @@ def _refuse_crowded_images(e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataF
         crowded = crowded.join(images.select("image_id", "file_name"), on="image_id", how="left")
     else:
         crowded = crowded.with_columns(pl.lit(None, pl.String).alias("file_name"))
-    raise BadInput([
-        f"image {image_id}{'' if name is None else f' {name!r}'}: "
-        f"{limits.too_many(pairs, limit, 'expert x pre box pairs to compare')}: is one box written many times over?"
-        for image_id, pairs, name in crowded.sort("image_id").select("image_id", "pairs", "file_name").iter_rows()
-    ])
+    raise BadInput(
+        [
+            f"image {image_id}{'' if name is None else f' {name!r}'}: "
+            f"{limits.too_many(pairs, limit, 'expert x pre box pairs to compare')}: is one box written many times over?"
+            for image_id, pairs, name in crowded.sort("image_id").select("image_id", "pairs", "file_name").iter_rows()
+        ]
+    )
 
 
 def _pair_counts(e: pl.DataFrame, p: pl.DataFrame, per_image: pl.DataFrame, *, iou_threshold: float) -> pl.DataFrame:
     """image_id, pairs: the candidate pairs of the images of per_image, counted (core.analysis.box_pairs)."""
     ids = per_image["image_id"].implode()
-    return candidate_pair_counts(expert=e.lazy().filter(pl.col("image_id").is_in(ids)),
-                                 pre=p.lazy().filter(pl.col("image_id").is_in(ids)),
-                                 iou_threshold=iou_threshold).collect()
+    return candidate_pair_counts(
+        expert=e.lazy().filter(pl.col("image_id").is_in(ids)),
+        pre=p.lazy().filter(pl.col("image_id").is_in(ids)),
+        iou_threshold=iou_threshold,
+    ).collect()
 
 
 def detection_results(
@@ -163,12 +186,16 @@ def detection_results(
     image_id, width, height, and file_name if known (a refusal names the image by it)."""
     pairs = match_boxes(expert, pre, iou_threshold=iou_threshold, images=images)
     e = expert.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("e"), "image_id",
-        pl.col("category_id").alias("expert_category_id"), *[pl.col(c).alias(f"expert_{c}") for c in "xywh"],
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("e"),
+        "image_id",
+        pl.col("category_id").alias("expert_category_id"),
+        *[pl.col(c).alias(f"expert_{c}") for c in "xywh"],
     )
     p = pre.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("p"), pl.col("image_id").alias("pre_image_id"),
-        pl.col("category_id").alias("pre_category_id"), *[pl.col(c).alias(f"pre_{c}") for c in "xywh"],
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("p"),
+        pl.col("image_id").alias("pre_image_id"),
+        pl.col("category_id").alias("pre_category_id"),
+        *[pl.col(c).alias(f"pre_{c}") for c in "xywh"],
         pl.col("score").alias("pre_confidence"),
     )
     kept = e.join(pairs, on="e", how="left").join(p, on="p", how="left").drop("pre_image_id")
@@ -181,10 +208,14 @@ def with_detection_metrics(results: pl.DataFrame, images: pl.DataFrame) -> pl.Da
     has_expert = pl.col("expert_category_id").is_not_null()
     has_pre = pl.col("pre_category_id").is_not_null()
     change_kind = (
-        pl.when(~has_pre).then(pl.lit(ChangeKind.ADDED))
-        .when(~has_expert).then(pl.lit(ChangeKind.REMOVED))
-        .when(pl.col("expert_category_id") != pl.col("pre_category_id")).then(pl.lit(ChangeKind.RELABELED))
-        .when(pl.col("iou") < 1.0 - SAME_BOX_TOLERANCE).then(pl.lit(ChangeKind.ADJUSTED))
+        pl.when(~has_pre)
+        .then(pl.lit(ChangeKind.ADDED))
+        .when(~has_expert)
+        .then(pl.lit(ChangeKind.REMOVED))
+        .when(pl.col("expert_category_id") != pl.col("pre_category_id"))
+        .then(pl.lit(ChangeKind.RELABELED))
+        .when(pl.col("iou") < 1.0 - SAME_BOX_TOLERANCE)
+        .then(pl.lit(ChangeKind.ADJUSTED))
         .otherwise(pl.lit(ChangeKind.UNCHANGED))
     )
     area = pl.col("expert_w") * pl.col("expert_h")
@@ -208,10 +239,17 @@ def classification_results(labels: pl.DataFrame) -> pl.DataFrame:
     changed = pl.col("expert_category_id").ne_missing(pl.col("pre_category_id"))
     return labels.with_columns(
         changed.alias("class_changed"),
-        pl.when(pl.col("pre_category_id").is_null()).then(pl.lit(ChangeKind.ADDED))
-        .when(changed).then(pl.lit(ChangeKind.RELABELED)).otherwise(pl.lit(ChangeKind.UNCHANGED))
+        pl.when(pl.col("pre_category_id").is_null())
+        .then(pl.lit(ChangeKind.ADDED))
+        .when(changed)
+        .then(pl.lit(ChangeKind.RELABELED))
+        .otherwise(pl.lit(ChangeKind.UNCHANGED))
         .alias("change_kind"),
-        *[pl.lit(None, pl.Float64).alias(c) for c in RESULT_METRIC_COLUMNS if c.startswith(("expert_", "pre_")) and c[-2:] in ("_x", "_y", "_w", "_h")],
+        *[
+            pl.lit(None, pl.Float64).alias(c)
+            for c in RESULT_METRIC_COLUMNS
+            if c.startswith(("expert_", "pre_")) and c[-2:] in ("_x", "_y", "_w", "_h")
+        ],
         *[pl.lit(None, pl.Float64).alias(c) for c in ("area_px", "area_fraction", "adjustment_factor", "iou")],
     ).select(RESULT_METRIC_COLUMNS)
 
@@ -226,9 +264,13 @@ def results_of_labels(
         return detection_results(expert=expert, pre=pre, images=images, iou_threshold=iou_threshold)
     return classification_results(
         images.select("image_id")
-        .join(expert.select("image_id", pl.col("category_id").alias("expert_category_id")), on="image_id",
-              how="left")
-        .join(pre.select("image_id", pl.col("category_id").alias("pre_category_id"),
-                         pl.col("score").alias("pre_confidence")), on="image_id", how="left")
+        .join(expert.select("image_id", pl.col("category_id").alias("expert_category_id")), on="image_id", how="left")
+        .join(
+            pre.select(
+                "image_id", pl.col("category_id").alias("pre_category_id"), pl.col("score").alias("pre_confidence")
+            ),
+            on="image_id",
+            how="left",
+        )
         .sort("image_id")
     )

@@ -17,15 +17,14 @@ import polars as pl
 from sqlalchemy import Engine, exists, select
 from sqlmodel import Session, col
 
-from core.store import models
-from core.domain.errors import BadInput
 from core.analysis.results_frame import load_results, state_counts
+from core.domain.errors import BadInput
 from core.domain.vocabulary import REMOVED_ROW, REVIEW_STATES, JobKind, JobStatus, ReviewState
+from core.store import models
 
 NO_REASON = "(no reason)"
 # What a review event did to its results, per reviewer per day: the state it moved them to, or an undo.
-DECISION_KINDS = (ReviewState.ACCEPTED.value, ReviewState.REJECTED.value, ReviewState.PENDING.value,
-                  "undone")
+DECISION_KINDS = (ReviewState.ACCEPTED.value, ReviewState.REJECTED.value, ReviewState.PENDING.value, "undone")
 DEFAULT_DAYS = 30
 
 _JOB = models.table_of(models.LabelJob)
@@ -60,9 +59,12 @@ def review_progress(*, engine: Engine) -> pl.DataFrame:
     counts = state_counts(engine, job_ids)
     zero = dict.fromkeys(REVIEW_STATES, 0)
     frame = pl.DataFrame(
-        [(job_id, job.name, job.tag, job.task, *(counts.get(job_id, zero)[s] for s in REVIEW_STATES))
-         for job_id, job in zip(job_ids, jobs)],
-        schema={**JOB_SCHEMA, **dict.fromkeys(REVIEW_STATES, pl.Int64)}, orient="row",
+        [
+            (job_id, job.name, job.tag, job.task, *(counts.get(job_id, zero)[s] for s in REVIEW_STATES))
+            for job_id, job in zip(job_ids, jobs)
+        ],
+        schema={**JOB_SCHEMA, **dict.fromkeys(REVIEW_STATES, pl.Int64)},
+        orient="row",
     )
     return (
         frame.with_columns(
@@ -70,7 +72,9 @@ def review_progress(*, engine: Engine) -> pl.DataFrame:
             (pl.col("accepted") + pl.col("rejected")).alias("reviewed"),
         )
         .with_columns(
-            pl.when(pl.col("results") > 0).then(pl.col("reviewed") / pl.col("results")).otherwise(0.0)
+            pl.when(pl.col("results") > 0)
+            .then(pl.col("reviewed") / pl.col("results"))
+            .otherwise(0.0)
             .alias("reviewed_share"),
             pl.when(pl.col("reviewed") > 0).then(pl.col("rejected") / pl.col("reviewed")).alias("rejected_share"),
         )
@@ -123,18 +127,37 @@ def decisions_per_day(*, engine: Engine, days: int = DEFAULT_DAYS, today: date |
     start = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
     end = datetime.combine(today + timedelta(days=1), time(), tzinfo=UTC)
     query = (
-        select(_EVENT.c.created_at, _EVENT.c.reviewer, _EVENT.c.job_id, _JOB.c.name, _EVENT.c.to_state,
-               _EVENT.c.undoes_event_id.is_not(None), _EVENT.c.result_count)
+        select(
+            _EVENT.c.created_at,
+            _EVENT.c.reviewer,
+            _EVENT.c.job_id,
+            _JOB.c.name,
+            _EVENT.c.to_state,
+            _EVENT.c.undoes_event_id.is_not(None),
+            _EVENT.c.result_count,
+        )
         .join(_JOB, _JOB.c.id == _EVENT.c.job_id)
-        .where(_EVENT.c.created_at >= start, _EVENT.c.created_at < end, _JOB.c.kind == JobKind.MANUAL,
-               _JOB.c.status == JobStatus.READY)
+        .where(
+            _EVENT.c.created_at >= start,
+            _EVENT.c.created_at < end,
+            _JOB.c.kind == JobKind.MANUAL,
+            _JOB.c.status == JobStatus.READY,
+        )
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     events = pl.DataFrame(
-        rows, orient="row",
-        schema={"created_at": pl.Datetime("us", "UTC"), "reviewer": pl.String, "job_id": pl.Int64, "job": pl.String,
-                "to_state": pl.String, "is_undo": pl.Boolean, "result_count": pl.Int64},
+        rows,
+        orient="row",
+        schema={
+            "created_at": pl.Datetime("us", "UTC"),
+            "reviewer": pl.String,
+            "job_id": pl.Int64,
+            "job": pl.String,
+            "to_state": pl.String,
+            "is_undo": pl.Boolean,
+            "result_count": pl.Int64,
+        },
     )
     kind = pl.when(pl.col("is_undo")).then(pl.lit("undone")).otherwise(pl.col("to_state"))
     return (
@@ -183,8 +206,16 @@ def class_changed_by_job(*, engine: Engine) -> pl.DataFrame:
         .with_columns(pl.lit(job.id, pl.Int64).alias("job_id"), pl.lit(job.name, pl.String).alias("job"))
         for job in jobs
     ]
-    empty = pl.DataFrame(schema={"class_name": pl.String, "results": pl.Int64, "class_changed": pl.Int64,
-                                 "removed": pl.Int64, "job_id": pl.Int64, "job": pl.String})
+    empty = pl.DataFrame(
+        schema={
+            "class_name": pl.String,
+            "results": pl.Int64,
+            "class_changed": pl.Int64,
+            "removed": pl.Int64,
+            "job_id": pl.Int64,
+            "job": pl.String,
+        }
+    )
     return (
         pl.concat([empty, *parts], how="vertical")
         .with_columns((pl.col("class_changed") / pl.col("results")).alias("rate"))
@@ -227,12 +258,16 @@ def rejection_reasons(*, engine: Engine) -> pl.DataFrame:
     result rejected only by actions undone since, and back in rejected through another undo, takes the latest of
     those; one that no action rejected (written outside the review service) counts as `(no reason)`. Only the
     rejecting events of jobs with rejected results are read with their result ids, undone ones only if needed."""
-    jobs = pl.DataFrame([(job.id, job.name) for job in _ready_job_rows(engine)],
-                        schema={"job_id": pl.Int64, "job": pl.String}, orient="row")
+    jobs = pl.DataFrame(
+        [(job.id, job.name) for job in _ready_job_rows(engine)],
+        schema={"job_id": pl.Int64, "job": pl.String},
+        orient="row",
+    )
     with engine.connect() as conn:
         rows = conn.execute(
-            select(_STATE.c.result_id, _STATE.c.job_id)
-            .where(_STATE.c.job_id.in_(jobs["job_id"].to_list()), _STATE.c.state == ReviewState.REJECTED)
+            select(_STATE.c.result_id, _STATE.c.job_id).where(
+                _STATE.c.job_id.in_(jobs["job_id"].to_list()), _STATE.c.state == ReviewState.REJECTED
+            )
         ).all()
         rejected = pl.DataFrame(rows, schema={"result_id": pl.Int64, "job_id": pl.Int64}, orient="row")
         reasons = _latest_rejections(conn, rejected["job_id"].unique().to_list(), undone=False)
@@ -256,12 +291,16 @@ def _latest_rejections(conn, job_ids: list[int], *, undone: bool) -> pl.DataFram
     undo = _EVENT.alias("undo")
     was_undone = exists().where(undo.c.undoes_event_id == _EVENT.c.id)
     rows = conn.execute(
-        select(_EVENT.c.id, _EVENT.c.reason, _EVENT.c.result_ids)
-        .where(_EVENT.c.job_id.in_(job_ids), _EVENT.c.to_state == ReviewState.REJECTED,
-               _EVENT.c.undoes_event_id.is_(None), was_undone if undone else ~was_undone)
+        select(_EVENT.c.id, _EVENT.c.reason, _EVENT.c.result_ids).where(
+            _EVENT.c.job_id.in_(job_ids),
+            _EVENT.c.to_state == ReviewState.REJECTED,
+            _EVENT.c.undoes_event_id.is_(None),
+            was_undone if undone else ~was_undone,
+        )
     ).all()
-    events = pl.DataFrame(rows, schema={"event_id": pl.Int64, "reason": pl.String, "result_id": pl.List(pl.Int64)},
-                          orient="row")
+    events = pl.DataFrame(
+        rows, schema={"event_id": pl.Int64, "reason": pl.String, "result_id": pl.List(pl.Int64)}, orient="row"
+    )
     return (
         events.with_columns(normalized_reason(pl.col("reason")).alias("reason"))
         .explode("result_id")

@@ -17,17 +17,23 @@ GROUP_COLUMNS = {"expert review class": "class_row", "pre-label class": "pre_cla
 HISTOGRAM_BINS = 40
 # The grid's sort orders, by their URL name: (label, key expression, descending). "table" keeps the Class Changed
 # table's order; the others put the most likely mistakes first (results without the value last).
-SEVERITY = tuple(kind.value for kind in (ChangeKind.REMOVED, ChangeKind.ADDED, ChangeKind.RELABELED,
-                                          ChangeKind.ADJUSTED, ChangeKind.UNCHANGED))
+SEVERITY = tuple(
+    kind.value
+    for kind in (ChangeKind.REMOVED, ChangeKind.ADDED, ChangeKind.RELABELED, ChangeKind.ADJUSTED, ChangeKind.UNCHANGED)
+)
 SORTS: dict[str, tuple[str, pl.Expr | None, bool]] = {
     "table": ("Class Changed table order", None, False),
     "iou": ("Lowest IoU", pl.col("iou"), False),
     "adjustment": ("Largest adjustment", pl.col("adjustment_factor").log().abs(), True),
     "area": ("Smallest area", pl.col("area_px"), False),
     "confidence": ("Lowest pre-label confidence", pl.col("pre_confidence"), False),
-    "change_kind": ("Change kind", pl.col("change_kind").replace_strict(SEVERITY, range(len(SEVERITY)),
-                                                                         default=len(SEVERITY),
-                                                                         return_dtype=pl.Int64), False),
+    "change_kind": (
+        "Change kind",
+        pl.col("change_kind").replace_strict(
+            SEVERITY, range(len(SEVERITY)), default=len(SEVERITY), return_dtype=pl.Int64
+        ),
+        False,
+    ),
     "file": ("File name", pl.col("file_path"), False),
 }
 
@@ -50,7 +56,8 @@ def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
     on the id column alone and the state is added beside the other columns, which are shared, not copied: a 1M-result
     frame gets a new 1M-value column per review action, not a new frame."""
     state = (
-        results.select("result_id").join(states, on="result_id", how="left", maintain_order="left")
+        results.select("result_id")
+        .join(states, on="result_id", how="left", maintain_order="left")
         .select(pl.col("review_state").cast(REVIEW_STATE).fill_null(ReviewState.PENDING.value))
         .to_series()
     )
@@ -80,13 +87,18 @@ def image_review_counts(results: pl.DataFrame, shown: pl.DataFrame) -> dict[str,
     `untouched` (every one pending), else `partial` (some decided, not all accepted). An image is judged on all
     its results in `results` (the job's, any state), not on the shown ones alone: a filter hiding its pending
     boxes does not make it trainable."""
-    of_images = results if shown.height == results.height else results.filter(
-        pl.col("sample_id").is_in(shown["sample_id"].unique().implode()))
+    of_images = (
+        results
+        if shown.height == results.height
+        else results.filter(pl.col("sample_id").is_in(shown["sample_id"].unique().implode()))
+    )
     state = pl.col("review_state")
     complete, untouched, images = (
         of_images.group_by("sample_id")
-        .agg((state == ReviewState.ACCEPTED).all().alias("complete"),
-             (state == ReviewState.PENDING).all().alias("untouched"))
+        .agg(
+            (state == ReviewState.ACCEPTED).all().alias("complete"),
+            (state == ReviewState.PENDING).all().alias("untouched"),
+        )
         .select(pl.col("complete").sum(), pl.col("untouched").sum(), pl.len())
         .row(0)
     )
@@ -133,8 +145,15 @@ def bin_edges(values: pl.Series, *, log: bool, bins: int = HISTOGRAM_BINS) -> li
 def histogram(results: pl.DataFrame, column: str, edges: list[float]) -> pl.DataFrame:
     """Counts per bin and Class Changed: bin, left, right, class_changed, count. Never one row per result."""
     if len(edges) < 2:
-        return pl.DataFrame(schema={"bin": pl.Int64, "left": pl.Float64, "right": pl.Float64,
-                                    "class_changed": pl.Boolean, "count": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "bin": pl.Int64,
+                "left": pl.Float64,
+                "right": pl.Float64,
+                "class_changed": pl.Boolean,
+                "count": pl.Int64,
+            }
+        )
     inner = pl.Series(edges[1:-1], dtype=pl.Float64)
     counts = (
         results.select(column, "class_changed")
@@ -144,8 +163,10 @@ def histogram(results: pl.DataFrame, column: str, edges: list[float]) -> pl.Data
         .group_by("bin", "class_changed")
         .agg(pl.len().cast(pl.Int64).alias("count"))
     )
-    frame = pl.DataFrame({"bin": range(len(edges) - 1), "left": edges[:-1], "right": edges[1:]},
-                         schema={"bin": pl.Int64, "left": pl.Float64, "right": pl.Float64})
+    frame = pl.DataFrame(
+        {"bin": range(len(edges) - 1), "left": edges[:-1], "right": edges[1:]},
+        schema={"bin": pl.Int64, "left": pl.Float64, "right": pl.Float64},
+    )
     return frame.join(counts, on="bin", how="inner").sort("bin", "class_changed")
 
 
@@ -185,8 +206,9 @@ def result_order(results: pl.DataFrame, view: View) -> pl.Series:
     if key is None:
         order = pl.int_range(results.height, eager=True, dtype=pl.UInt32).alias("row")
     else:
-        order = results.select(pl.arg_sort_by(key, descending=descending, nulls_last=True, maintain_order=True)
-                               .alias("row")).to_series()
+        order = results.select(
+            pl.arg_sort_by(key, descending=descending, nulls_last=True, maintain_order=True).alias("row")
+        ).to_series()
     if view.group_by != "image":
         return order
     ranks = pl.DataFrame({"row": order, "sample_id": results["sample_id"].gather(order)}).with_row_index("rank")
@@ -201,8 +223,11 @@ def _sort_key(results: pl.DataFrame, view: View) -> tuple[pl.Expr | None, bool]:
     if view.group_by == "image":
         return None, False
     order = class_changed_table(results, view.group_column)["group"]
-    rank = pl.col(view.group_column).cast(pl.String).replace_strict(
-        order.cast(pl.String), pl.int_range(order.len(), eager=True), return_dtype=pl.Int64)
+    rank = (
+        pl.col(view.group_column)
+        .cast(pl.String)
+        .replace_strict(order.cast(pl.String), pl.int_range(order.len(), eager=True), return_dtype=pl.Int64)
+    )
     return rank, False
 
 

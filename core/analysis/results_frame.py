@@ -11,18 +11,30 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, func, select, text
 
-from core.store import models
-from core.store.bulk import driver_connection
 from core.analysis.frame_cache import results_cache_path
 from core.domain.vocabulary import ADDED_ROW, REMOVED_ROW, REVIEW_STATES, REWORKED, ReviewState
-
+from core.store import models
+from core.store.bulk import driver_connection
 
 RESULT_COLUMNS = {
-    "result_id": pl.Int64, "sample_id": pl.Int64, "expert_class_id": pl.Int64, "pre_class_id": pl.Int64,
-    "class_changed": pl.Boolean, "change_kind": pl.String,
-    "expert_x": pl.Float64, "expert_y": pl.Float64, "expert_w": pl.Float64, "expert_h": pl.Float64,
-    "pre_x": pl.Float64, "pre_y": pl.Float64, "pre_w": pl.Float64, "pre_h": pl.Float64,
-    "area_px": pl.Float64, "area_fraction": pl.Float64, "adjustment_factor": pl.Float64, "iou": pl.Float64,
+    "result_id": pl.Int64,
+    "sample_id": pl.Int64,
+    "expert_class_id": pl.Int64,
+    "pre_class_id": pl.Int64,
+    "class_changed": pl.Boolean,
+    "change_kind": pl.String,
+    "expert_x": pl.Float64,
+    "expert_y": pl.Float64,
+    "expert_w": pl.Float64,
+    "expert_h": pl.Float64,
+    "pre_x": pl.Float64,
+    "pre_y": pl.Float64,
+    "pre_w": pl.Float64,
+    "pre_h": pl.Float64,
+    "area_px": pl.Float64,
+    "area_fraction": pl.Float64,
+    "adjustment_factor": pl.Float64,
+    "iou": pl.Float64,
     "pre_confidence": pl.Float64,
 }
 # Reworked results (replaced by a rework job's, core/jobs/rework_return.py) stay in the store for the event log only.
@@ -32,11 +44,13 @@ _RESULTS_QUERY = (
 )
 
 
-
-
 def _cache_path(engine: Engine, job: models.LabelJob) -> Path:
-    return results_cache_path(store_url=engine.url.render_as_string(hide_password=True), job_id=models.stored_id(job),
-                              created_at=job.created_at, data_revision=job.data_revision)
+    return results_cache_path(
+        store_url=engine.url.render_as_string(hide_password=True),
+        job_id=models.stored_id(job),
+        created_at=job.created_at,
+        data_revision=job.data_revision,
+    )
 
 
 def finish_frame(results: pl.DataFrame, samples: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:
@@ -71,9 +85,7 @@ def write_cached_results(engine: Engine, job: models.LabelJob, frame: pl.DataFra
         raise
 
 
-def load_results(
-    engine: Engine, job: models.LabelJob, *, columns: Sequence[str] | None = None
-) -> pl.DataFrame:
+def load_results(engine: Engine, job: models.LabelJob, *, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """Immutable per-result columns of a job (see finish_frame), from the parquet cache or else the store.
     `columns` reads only those (parquet is columnar: a summary needs a fraction of the file)."""
     path = _cache_path(engine, job)
@@ -108,8 +120,11 @@ def job_samples(engine: Engine, job_id: int) -> pl.DataFrame:
         rows = conn.execute(
             text("SELECT id, file_path, width, height FROM sample WHERE job_id = :job_id"), {"job_id": job_id}
         ).all()
-    return pl.DataFrame(rows, schema={"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64,
-                                      "height": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64},
+        orient="row",
+    )
 
 
 def _fetch_classes(engine: Engine, job: models.LabelJob) -> pl.DataFrame:
@@ -130,10 +145,14 @@ def review_states(engine: Engine, job_id: int) -> pl.DataFrame:
     with engine.connect() as conn:
         cursor = driver_connection(conn).cursor()
         try:
-            cursor.execute(*_driver_query(
-                conn, "SELECT result_id, state FROM reviewstate WHERE job_id = :job_id "
-                f"AND state IN ('{ReviewState.ACCEPTED}', '{ReviewState.REJECTED}')", job_id
-            ))
+            cursor.execute(
+                *_driver_query(
+                    conn,
+                    "SELECT result_id, state FROM reviewstate WHERE job_id = :job_id "
+                    f"AND state IN ('{ReviewState.ACCEPTED}', '{ReviewState.REJECTED}')",
+                    job_id,
+                )
+            )
             rows = cursor.fetchall()
         finally:
             cursor.close()
@@ -154,8 +173,9 @@ def state_counts(engine: Engine, job_ids: list[int] | None = None) -> dict[int, 
         totals, decided = totals.where(job.c.id.in_(job_ids)), decided.where(state.c.job_id.in_(job_ids))
     with engine.connect() as conn:
         total_rows, decided_rows = conn.execute(totals).all(), conn.execute(decided).all()
-    counts = {job_id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: total}
-              for job_id, total in total_rows}
+    counts = {
+        job_id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: total} for job_id, total in total_rows
+    }
     for job_id, state, n in decided_rows:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
             counts[job_id][state] = n
@@ -167,7 +187,11 @@ def result_state(engine: Engine, *, job_id: int, result_id: int) -> str | None:
     """The review state of one result as the store holds it now (the viewer's, which outlives the page's frame);
     None when the job has no such result."""
     with engine.connect() as conn:
-        return conn.execute(text(f"SELECT COALESCE(s.state, '{ReviewState.PENDING}') FROM result r "
-                                 "LEFT JOIN reviewstate s ON s.result_id = r.id "
-                                 "WHERE r.id = :id AND r.job_id = :job_id"),
-                            {"id": result_id, "job_id": job_id}).scalar_one_or_none()
+        return conn.execute(
+            text(
+                f"SELECT COALESCE(s.state, '{ReviewState.PENDING}') FROM result r "
+                "LEFT JOIN reviewstate s ON s.result_id = r.id "
+                "WHERE r.id = :id AND r.job_id = :job_id"
+            ),
+            {"id": result_id, "job_id": job_id},
+        ).scalar_one_or_none()

@@ -44,8 +44,11 @@ def _class_changed_table(results: pl.LazyFrame) -> pl.LazyFrame:
     classes first, then by name; that module imports SQLModel, so the table is counted here)."""
     return (
         results.group_by(pl.col("class_row"))
-        .agg(pl.col("class_changed").sum().cast(pl.Int64).alias("true"),
-             (~pl.col("class_changed")).sum().cast(pl.Int64).alias("false"), pl.len().alias("total"))
+        .agg(
+            pl.col("class_changed").sum().cast(pl.Int64).alias("true"),
+            (~pl.col("class_changed")).sum().cast(pl.Int64).alias("false"),
+            pl.len().alias("total"),
+        )
         .sort(["total", "class_row"], descending=[True, False])
         .drop("total")
     )
@@ -53,13 +56,17 @@ def _class_changed_table(results: pl.LazyFrame) -> pl.LazyFrame:
 
 def _summary_exprs(columns: dict[str, str]) -> list[pl.Expr]:
     """count (non-null), min, the quartiles, max, mean of each column."""
-    return [expr for name, column in columns.items() for expr in (
-        pl.col(column).count().alias(f"{name}|count"),
-        pl.col(column).min().alias(f"{name}|min"),
-        pl.col(column).quantile(list(QUARTILES.values()), "linear").alias(f"{name}|quartiles"),
-        pl.col(column).max().alias(f"{name}|max"),
-        pl.col(column).mean().alias(f"{name}|mean"),
-    )]
+    return [
+        expr
+        for name, column in columns.items()
+        for expr in (
+            pl.col(column).count().alias(f"{name}|count"),
+            pl.col(column).min().alias(f"{name}|min"),
+            pl.col(column).quantile(list(QUARTILES.values()), "linear").alias(f"{name}|quartiles"),
+            pl.col(column).max().alias(f"{name}|max"),
+            pl.col(column).mean().alias(f"{name}|mean"),
+        )
+    ]
 
 
 def _summaries(row: dict[str, Any], columns: dict[str, str]) -> dict[str, dict[str, float | int | None]]:
@@ -100,8 +107,9 @@ def cached_job_stats(*, url: str | None, job_id: int) -> dict[str, Any] | None:
 
 def _refuse_auto_job(job: LabelJob | JobRow) -> None:
     if job.kind != JobKind.MANUAL:
-        raise BadInput(f"job {job.id} {job.name!r} is an auto label job ({job.tag}); Expert Review Stats are for "
-                       "manual label jobs")
+        raise BadInput(
+            f"job {job.id} {job.name!r} is an auto label job ({job.tag}); Expert Review Stats are for manual label jobs"
+        )
 
 
 def stats_of(job: LabelJob | JobRow, results: pl.LazyFrame, by_state: dict[str, int]) -> dict[str, Any]:

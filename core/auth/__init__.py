@@ -3,6 +3,6 @@ sign-in (users)."""
 
 from core import lazy_exports
 
-__getattr__, __all__ = lazy_exports(__name__, {
-    'access': ['Actor', 'DEMO_USER', 'GRANTS', 'Permission', 'Role', 'least_role', 'operator', 'require'],
-})
+__getattr__, __all__ = lazy_exports(
+    __name__, {"access": ["Actor", "DEMO_USER", "GRANTS", "Permission", "Role", "least_role", "operator", "require"]}
+)

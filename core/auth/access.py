@@ -66,8 +66,9 @@ def require(actor: Actor, permission: Permission, *, to: str) -> str:
     if not isinstance(actor, Actor):
         raise TypeError(f"actor must be an Actor, not {type(actor).__name__}")
     if not actor.can(permission):
-        raise Forbidden(f"{actor.name} is a {actor.role.value} and may not {to}: "
-                        f"that needs the {least_role(permission).value} role")
+        raise Forbidden(
+            f"{actor.name} is a {actor.role.value} and may not {to}: that needs the {least_role(permission).value} role"
+        )
     return actor.name
 
 

@@ -19,12 +19,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine, and_, case, or_, update
 from sqlmodel import Session, select
 
-from core.store import models
 from core.auth.access import MAX_NAME_LENGTH, Actor, Permission, Role, checked_name, parse_role, require
-from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
 from core.ops.logs import log_event
 from core.settings import Settings
+from core.store import models
+from core.store.db import write_transaction
 
 log = logging.getLogger("labeldeck.users")
 
@@ -44,8 +44,10 @@ class SignInRefused(Exception):
 
 # One answer for every refusal: a different one for a locked account or for the last attempts would tell a guesser
 # which names are accounts.
-REFUSED = (f"Wrong user name or password, or the account is locked: {LOCKOUT_ATTEMPTS} failed sign-ins in a row "
-           f"lock it for {LOCKOUT_MINUTES} minutes (an admin can unlock it sooner).")
+REFUSED = (
+    f"Wrong user name or password, or the account is locked: {LOCKOUT_ATTEMPTS} failed sign-ins in a row "
+    f"lock it for {LOCKOUT_MINUTES} minutes (an admin can unlock it sooner)."
+)
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,14 @@ def authenticate(*, engine: Engine, name: str, password: str, now: datetime | No
         raise SignInRefused(REFUSED)
     password_hash, failed_attempts = charged
     if not _verify(password_hash, password):
-        log_event(log, "user.sign_in_refused", user=name, account=True, failed_attempts=failed_attempts,
-                  locked=failed_attempts >= LOCKOUT_ATTEMPTS)
+        log_event(
+            log,
+            "user.sign_in_refused",
+            user=name,
+            account=True,
+            failed_attempts=failed_attempts,
+            locked=failed_attempts >= LOCKOUT_ATTEMPTS,
+        )
         raise SignInRefused(REFUSED)
     rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(password_hash) else None
     with write_transaction(engine) as session:
@@ -159,11 +167,15 @@ def _charge_attempt(*, engine: Engine, name: str, now: datetime) -> tuple[str, i
     attempts = case((lock_ran_out, 1), else_=table.c.failed_attempts + 1)
     statement = (
         update(table)
-        .where(table.c.name == name, table.c.password_hash.is_not(None),
-               or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
-        .values(failed_attempts=attempts,
-                locked_until=case((attempts >= LOCKOUT_ATTEMPTS, now + timedelta(minutes=LOCKOUT_MINUTES)),
-                                  else_=None))
+        .where(
+            table.c.name == name,
+            table.c.password_hash.is_not(None),
+            or_(table.c.locked_until.is_(None), table.c.locked_until <= now),
+        )
+        .values(
+            failed_attempts=attempts,
+            locked_until=case((attempts >= LOCKOUT_ATTEMPTS, now + timedelta(minutes=LOCKOUT_MINUTES)), else_=None),
+        )
         .returning(table.c.password_hash, table.c.failed_attempts)
     )
     with write_transaction(engine) as session:
@@ -221,8 +233,10 @@ def proxy_identity(*, values: list[str], header: str) -> str | None:
         return None
     if len(present) > 1 or "," in present[0]:
         log_event(log, "user.proxy_identity_refused", header=header, values=len(values))
-        raise BadInput(f"the {header} header came more than once on this request; the sign-in proxy must send "
-                       f"exactly one (and drop any the client sent)")
+        raise BadInput(
+            f"the {header} header came more than once on this request; the sign-in proxy must send "
+            f"exactly one (and drop any the client sent)"
+        )
     return present[0]
 
 
@@ -262,6 +276,12 @@ def _existing(session: Session, name: str) -> models.AppUser:
 
 
 def _summary(user: models.AppUser) -> UserSummary:
-    return UserSummary(name=user.name, role=Role(user.role), has_password=user.password_hash is not None,
-                       locked_until=models.as_utc(user.locked_until), failed_attempts=user.failed_attempts,
-                       created_at=models.as_utc(user.created_at), last_signed_in_at=models.as_utc(user.last_signed_in_at))
+    return UserSummary(
+        name=user.name,
+        role=Role(user.role),
+        has_password=user.password_hash is not None,
+        locked_until=models.as_utc(user.locked_until),
+        failed_attempts=user.failed_attempts,
+        created_at=models.as_utc(user.created_at),
+        last_signed_in_at=models.as_utc(user.last_signed_in_at),
+    )

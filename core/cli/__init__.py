@@ -26,8 +26,9 @@ GROUPS = (demo, imports, specs, jobs, review, resultsets, ops, users)
 
 def build_parser() -> argparse.ArgumentParser:
     parents = make_parents()
-    parser = argparse.ArgumentParser(prog="python -m core", description="LabelDeck command line",
-                                     parents=[parents.store])
+    parser = argparse.ArgumentParser(
+        prog="python -m core", description="LabelDeck command line", parents=[parents.store]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.register(sub, parents)

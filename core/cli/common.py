@@ -29,8 +29,12 @@ class Parents:
 def make_parents() -> Parents:
     store = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's unset option must not overwrite one given before the subcommand.
-    store.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
-                       help="store URL (default: LABELDECK_DATABASE_URL or data/labeldeck.db)")
+    store.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="store URL (default: LABELDECK_DATABASE_URL or data/labeldeck.db)",
+    )
     store.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress on stderr")
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true")

@@ -10,11 +10,13 @@ from core.cli.common import Parents
 
 
 def register(sub, parents: Parents) -> None:
-    health = sub.add_parser("health", parents=[parents.store],
-                            help="store and data folder checks; exit 0 healthy, 1 not")
+    health = sub.add_parser(
+        "health", parents=[parents.store], help="store and data folder checks; exit 0 healthy, 1 not"
+    )
     health.set_defaults(func=cmd_health)
-    backup = sub.add_parser("backup", parents=[parents.store],
-                            help="a consistent copy of the SQLite store, while it serves")
+    backup = sub.add_parser(
+        "backup", parents=[parents.store], help="a consistent copy of the SQLite store, while it serves"
+    )
     backup.add_argument("--out", required=True, metavar="PATH", help="file to write (or an existing folder)")
     backup.set_defaults(func=cmd_backup)
 

@@ -26,8 +26,9 @@ def register(sub, parents: Parents) -> None:
     store, as_json, created_by = parents.store, parents.json, parents.created_by
     resultset = sub.add_parser("resultset", parents=[store], help="ResultSets: snapshots of accepted results")
     resultset_sub = resultset.add_subparsers(dest="resultset_command", required=True)
-    create = resultset_sub.add_parser("create", parents=[store, created_by],
-                                      help="save the job's accepted results; prints its id")
+    create = resultset_sub.add_parser(
+        "create", parents=[store, created_by], help="save the job's accepted results; prints its id"
+    )
     create.add_argument("job_id", type=int)
     create.add_argument("--name", required=True)
     create.add_argument("--note")
@@ -36,23 +37,33 @@ def register(sub, parents: Parents) -> None:
     listing.add_argument("job_id", type=int)
     listing.set_defaults(func=cmd_resultset_list)
 
-    export = sub.add_parser("export", parents=[store, as_json, created_by],
-                            help="export a ResultSet to a file or a datalog table")
+    export = sub.add_parser(
+        "export", parents=[store, as_json, created_by], help="export a ResultSet to a file or a datalog table"
+    )
     export.add_argument("resultset_id", type=int)
     export.add_argument("--format", choices=EXPORT_FORMATS)
     export.add_argument("--out", metavar="PATH", help="file to write (or an existing folder)")
     export.add_argument("--table", metavar="NAME", help="datalog table to write in the store's database")
     export.add_argument("--replace", action="store_true", help="replace the rows of an existing datalog table")
-    export.add_argument("--include-partial", action="store_true",
-                        help="also export images with results that are not in the ResultSet (pending, rejected)")
-    export.add_argument("--split", metavar="train=F,val=F[,test=F]",
-                        help="split the images into train/val(/test), fractions adding up to 1")
+    export.add_argument(
+        "--include-partial",
+        action="store_true",
+        help="also export images with results that are not in the ResultSet (pending, rejected)",
+    )
+    export.add_argument(
+        "--split",
+        metavar="train=F,val=F[,test=F]",
+        help="split the images into train/val(/test), fractions adding up to 1",
+    )
     export.add_argument("--seed", type=int, help="the split's seed (default 0): the same seed, the same split")
-    export.add_argument("--stratify", action="store_true",
-                        help="split each image's rarest class in the fractions, not only the whole")
-    export.add_argument("--with-images", action="store_true",
-                        help="copy the image files into the zip (coco, yolo, voc; COCO becomes a zip), "
-                             "progress on stderr")
+    export.add_argument(
+        "--stratify", action="store_true", help="split each image's rarest class in the fractions, not only the whole"
+    )
+    export.add_argument(
+        "--with-images",
+        action="store_true",
+        help="copy the image files into the zip (coco, yolo, voc; COCO becomes a zip), progress on stderr",
+    )
     export.set_defaults(func=cmd_export)
 
 
@@ -60,11 +71,14 @@ def cmd_resultset_create(args: argparse.Namespace) -> int:
     from core.review.resultsets import create_resultset
     from core.store.db import get_engine
 
-    resultset = create_resultset(engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note,
-                                 actor=operator(args.created_by))
+    resultset = create_resultset(
+        engine=get_engine(args.db), job_id=args.job_id, name=args.name, note=args.note, actor=operator(args.created_by)
+    )
     if not args.quiet:
-        print(f"created ResultSet {resultset.id} {resultset.name!r}: {resultset.item_count:,} accepted results",
-              file=sys.stderr)
+        print(
+            f"created ResultSet {resultset.id} {resultset.name!r}: {resultset.item_count:,} accepted results",
+            file=sys.stderr,
+        )
     print(resultset.id)
     return 0
 
@@ -78,10 +92,15 @@ def cmd_resultset_list(args: argparse.Namespace) -> int:
         print(json.dumps([{**r.model_dump(), "created_at": r.created_at.isoformat()} for r in resultsets], indent=2))
         return 0
     for r in resultsets:
-        images = (f"{r.complete_images:,} complete / {r.partial_images:,} partial images"  # as saved
-                  if r.complete_images is not None and r.partial_images is not None else "images not counted")
-        print(f"{r.id:>5}  {r.item_count:>10,} items  {images:>36}  {r.created_at:%Y-%m-%d %H:%M}  "
-              f"{r.created_by:<12} {escaped(r.name)}")
+        images = (
+            f"{r.complete_images:,} complete / {r.partial_images:,} partial images"  # as saved
+            if r.complete_images is not None and r.partial_images is not None
+            else "images not counted"
+        )
+        print(
+            f"{r.id:>5}  {r.item_count:>10,} items  {images:>36}  {r.created_at:%Y-%m-%d %H:%M}  "
+            f"{r.created_by:<12} {escaped(r.name)}"
+        )
     return 0
 
 
@@ -98,9 +117,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise BadInput("export --split is for files (--format and --out): a datalog table is not split")
         if args.with_images:
             raise BadInput("export --with-images is for zip files (--format coco|yolo|voc): a table holds no images")
-        table = exports.export_to_table(engine=engine, resultset_id=args.resultset_id, table=args.table,
-                                        replace=args.replace, include_partial=args.include_partial,
-                                        actor=operator(args.created_by))
+        table = exports.export_to_table(
+            engine=engine,
+            resultset_id=args.resultset_id,
+            table=args.table,
+            replace=args.replace,
+            include_partial=args.include_partial,
+            actor=operator(args.created_by),
+        )
         done = f"datalog table {table.name}: {plural(table.row_count, 'row')} from ResultSet {table.resultset_id}"
         written = {"table": table.name, "rows": table.row_count}
     else:
@@ -108,25 +132,45 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise BadInput("export needs --format coco|yolo|voc|csv and --out PATH, or --table NAME")
         if args.replace:
             raise BadInput("export --replace is for --table only")
-        path = exports.write_export(engine=engine, resultset_id=args.resultset_id, format=args.format,
-                                    out=Path(args.out), include_partial=args.include_partial, actor=operator(),
-                                    split=split, include_images=args.with_images,
-                                    progress=progress_printer(args.quiet) if args.with_images else None)
-        done = f"wrote {args.format} export of ResultSet {args.resultset_id}" + (
-            " with its images" if args.with_images else "") + f" to {path}"
+        path = exports.write_export(
+            engine=engine,
+            resultset_id=args.resultset_id,
+            format=args.format,
+            out=Path(args.out),
+            include_partial=args.include_partial,
+            actor=operator(),
+            split=split,
+            include_images=args.with_images,
+            progress=progress_printer(args.quiet) if args.with_images else None,
+        )
+        done = (
+            f"wrote {args.format} export of ResultSet {args.resultset_id}"
+            + (" with its images" if args.with_images else "")
+            + f" to {path}"
+        )
         written = {"format": args.format, "path": str(path)}
         if args.with_images:
             written["images_included"] = True
         if split:
             done += f" (split {args.split}, seed {split.seed}{', stratified' if split.stratify else ''})"
             written["split"] = split.describe()
-    summary = exports.export_summary(engine=engine, resultset_id=args.resultset_id,
-                                     include_partial=args.include_partial)
+    summary = exports.export_summary(
+        engine=engine, resultset_id=args.resultset_id, include_partial=args.include_partial
+    )
     partial = summary.partial_images
     if args.json:
-        print(json.dumps({"resultset_id": args.resultset_id, **written, "complete_images": summary.complete_images,
-                          "partial_images_included": partial.included, "partial_images": partial.counts()},
-                         indent=2))
+        print(
+            json.dumps(
+                {
+                    "resultset_id": args.resultset_id,
+                    **written,
+                    "complete_images": summary.complete_images,
+                    "partial_images_included": partial.included,
+                    "partial_images": partial.counts(),
+                },
+                indent=2,
+            )
+        )
         return 0
     hint = " Pass --include-partial to export them too." if partial.images and not partial.included else ""
     print(f"{done}\n{exports.image_count(summary.complete_images, 'complete')}. {partial.note()}{hint}")

@@ -22,8 +22,11 @@ def register(sub, parents: Parents) -> None:
     add.add_argument("name")
     add.add_argument("--role", choices=roles, required=True)
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin (scripts)")
-    add.add_argument("--no-password", action="store_true",
-                     help="no password sign-in: the account only fixes the role of an OIDC or proxy identity")
+    add.add_argument(
+        "--no-password",
+        action="store_true",
+        help="no password sign-in: the account only fixes the role of an OIDC or proxy identity",
+    )
     add.set_defaults(func=cmd_users_add)
     role = users_sub.add_parser("set-role", parents=[store], help="change an account's role")
     role.add_argument("name")
@@ -59,8 +62,9 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     from core.store.db import get_engine
 
     password = None if args.no_password else _password(args)
-    user = users.add_user(engine=get_engine(args.db), name=args.name, role=args.role, password=password,
-                          actor=operator())
+    user = users.add_user(
+        engine=get_engine(args.db), name=args.name, role=args.role, password=password, actor=operator()
+    )
     print(f"added {user.name} ({user.role.value}{', no password' if not user.has_password else ''})")
     return 0
 
@@ -78,8 +82,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     from core.auth import users
     from core.store.db import get_engine
 
-    user = users.set_password(engine=get_engine(args.db), name=args.name, password=_password(args),
-                              actor=operator())
+    user = users.set_password(engine=get_engine(args.db), name=args.name, password=_password(args), actor=operator())
     print(f"new password set for {user.name}")
     return 0
 
@@ -108,9 +111,21 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
     accounts = users.list_users(engine=get_engine(args.db))
     if args.json:
-        print(json.dumps([{"name": u.name, "role": u.role.value, "has_password": u.has_password,
-                           "locked_until": u.locked_until.isoformat() if u.locked_until else None,
-                           "failed_attempts": u.failed_attempts} for u in accounts], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": u.name,
+                        "role": u.role.value,
+                        "has_password": u.has_password,
+                        "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+                        "failed_attempts": u.failed_attempts,
+                    }
+                    for u in accounts
+                ],
+                indent=2,
+            )
+        )
         return 0
     for u in accounts:
         locked = u.locked_until is not None and u.locked_until > datetime.now(UTC)

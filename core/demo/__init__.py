@@ -2,6 +2,4 @@
 
 from core import lazy_exports
 
-__getattr__, __all__ = lazy_exports(__name__, {
-    'seed': ['seed_demo'],
-})
+__getattr__, __all__ = lazy_exports(__name__, {"seed": ["seed_demo"]})

@@ -29,16 +29,26 @@ DETECTION_CLASSES: Final = ("car", "person", "bicycle", "traffic_light", "dog")
 CLASSIFICATION_CLASSES: Final = ("apple", "banana", "orange", "lemon", "grape")
 
 _SUPERCATEGORIES: Final = {
-    "car": "vehicle", "person": "person", "bicycle": "vehicle", "traffic_light": "outdoor", "dog": "animal",
+    "car": "vehicle",
+    "person": "person",
+    "bicycle": "vehicle",
+    "traffic_light": "outdoor",
+    "dog": "animal",
 }
 
 # Which class a model plausibly mistakes a class for; other classes are picked only now and then.
 _DETECTION_CONFUSIONS: Final = {
-    "car": ("bicycle",), "person": ("bicycle", "dog"), "bicycle": ("person",), "dog": ("person",),
+    "car": ("bicycle",),
+    "person": ("bicycle", "dog"),
+    "bicycle": ("person",),
+    "dog": ("person",),
     "traffic_light": ("person",),
 }
 _FRUIT_CONFUSIONS: Final = {
-    "apple": ("orange", "grape"), "orange": ("apple",), "lemon": ("banana",), "banana": ("lemon",),
+    "apple": ("orange", "grape"),
+    "orange": ("apple",),
+    "lemon": ("banana",),
+    "banana": ("lemon",),
     "grape": ("apple",),
 }
 
@@ -158,20 +168,46 @@ def _score(rng: Rng, low: float, high: float, a: float, b: float) -> float:
 # Each drawer paints one object facing right into a transparent w x h layer, touching its edges.
 
 _CAR_PAINTS: Final[tuple[Color, ...]] = (
-    (190, 30, 35), (30, 60, 150), (232, 232, 228), (35, 35, 40), (150, 155, 162), (235, 185, 30), (40, 115, 70),
-    (105, 25, 35), (90, 140, 200), (210, 95, 25),
+    (190, 30, 35),
+    (30, 60, 150),
+    (232, 232, 228),
+    (35, 35, 40),
+    (150, 155, 162),
+    (235, 185, 30),
+    (40, 115, 70),
+    (105, 25, 35),
+    (90, 140, 200),
+    (210, 95, 25),
 )
 _SKINS: Final[tuple[Color, ...]] = (
-    (255, 219, 172), (241, 194, 125), (224, 172, 105), (198, 134, 66), (141, 85, 36), (92, 58, 30),
+    (255, 219, 172),
+    (241, 194, 125),
+    (224, 172, 105),
+    (198, 134, 66),
+    (141, 85, 36),
+    (92, 58, 30),
 )
 _HAIRS: Final[tuple[Color, ...]] = ((30, 20, 15), (70, 45, 25), (140, 100, 50), (205, 170, 100), (130, 130, 130))
 _CLOTHES: Final[tuple[Color, ...]] = (
-    (200, 40, 40), (40, 80, 170), (30, 30, 35), (235, 235, 235), (60, 140, 70), (240, 200, 40), (120, 60, 150),
-    (240, 120, 30), (90, 90, 100), (20, 150, 160),
+    (200, 40, 40),
+    (40, 80, 170),
+    (30, 30, 35),
+    (235, 235, 235),
+    (60, 140, 70),
+    (240, 200, 40),
+    (120, 60, 150),
+    (240, 120, 30),
+    (90, 90, 100),
+    (20, 150, 160),
 )
 _PANTS: Final[tuple[Color, ...]] = ((40, 50, 90), (30, 30, 35), (110, 100, 80), (70, 70, 75), (150, 130, 100))
 _DOG_COATS: Final[tuple[Color, ...]] = (
-    (150, 100, 50), (205, 165, 105), (60, 45, 35), (235, 225, 205), (120, 75, 35), (35, 32, 30),
+    (150, 100, 50),
+    (205, 165, 105),
+    (60, 45, 35),
+    (235, 225, 205),
+    (120, 75, 35),
+    (35, 32, 30),
 )
 
 
@@ -180,22 +216,31 @@ def _draw_car(draw: ImageDraw.ImageDraw, w: int, h: int, rng: Rng) -> None:
     dark = _shade_color(paint, 0.7)
     wheel_r = min(0.21 * h, 0.11 * w)
     body_top, body_bottom = h * rng.uniform(0.38, 0.46), h - wheel_r * 0.75
-    back_x, roof_back, roof_front, shield_x = (w * rng.uniform(*r) for r in
-                                               ((0.04, 0.12), (0.2, 0.3), (0.58, 0.68), (0.76, 0.84)))
+    back_x, roof_back, roof_front, shield_x = (
+        w * rng.uniform(*r) for r in ((0.04, 0.12), (0.2, 0.3), (0.58, 0.68), (0.76, 0.84))
+    )
     draw.polygon([(back_x, body_top + 2), (roof_back, 0), (roof_front, 0), (shield_x, body_top + 2)], fill=paint)
     draw.rounded_rectangle((0, body_top, w - 1, body_bottom), radius=0.14 * h, fill=paint)
     glass = _pick(rng, ((150, 190, 215), (110, 140, 160), (60, 75, 90)), 8)
     inset, top = 0.025 * w, 0.09 * h
-    side = [(back_x + 2 * inset, body_top), (roof_back + inset, top), (roof_front - inset, top),
-            (shield_x - inset, body_top)]
+    side = [
+        (back_x + 2 * inset, body_top),
+        (roof_back + inset, top),
+        (roof_front - inset, top),
+        (shield_x - inset, body_top),
+    ]
     draw.polygon(side, fill=glass)
     pillar = (roof_back + roof_front) / 2 + 0.04 * w
     draw.line([(pillar, top), (pillar + 0.01 * w, body_top)], fill=paint, width=max(2, int(0.025 * w)))
-    draw.line([(0.05 * w, (body_top + body_bottom) / 2), (0.95 * w, (body_top + body_bottom) / 2)],
-              fill=dark, width=max(1, int(0.012 * h)))
+    draw.line(
+        [(0.05 * w, (body_top + body_bottom) / 2), (0.95 * w, (body_top + body_bottom) / 2)],
+        fill=dark,
+        width=max(1, int(0.012 * h)),
+    )
     draw.rectangle((0.02 * w, body_bottom - 0.08 * h, 0.98 * w, body_bottom), fill=(45, 45, 48))  # bumper line
-    draw.rounded_rectangle((0.93 * w, body_top + 0.06 * h, w - 2, body_top + 0.17 * h), radius=0.03 * h,
-                           fill=(255, 235, 150))
+    draw.rounded_rectangle(
+        (0.93 * w, body_top + 0.06 * h, w - 2, body_top + 0.17 * h), radius=0.03 * h, fill=(255, 235, 150)
+    )
     draw.rectangle((1, body_top + 0.05 * h, 0.03 * w, body_top + 0.16 * h), fill=(200, 20, 20))
     for cx in (0.2 * w, 0.8 * w):
         cy = h - wheel_r - 1
@@ -252,17 +297,32 @@ def _draw_bicycle(draw: ImageDraw.ImageDraw, w: int, h: int, rng: Rng) -> None:
             draw.line([(cx - dx, cy - dy), (cx + dx, cy + dy)], fill=(150, 150, 155), width=max(1, tire // 4))
         draw.ellipse((cx - wheel_r, cy - wheel_r, cx + wheel_r, cy + wheel_r), outline=(25, 25, 28), width=tire)
     tube = max(2, int(0.05 * h))
-    for a, b in ((rear, crank), (rear, seat_joint), (crank, seat_joint), (seat_joint, head), (crank, head),
-                 (head, front)):
+    for a, b in (
+        (rear, crank),
+        (rear, seat_joint),
+        (crank, seat_joint),
+        (seat_joint, head),
+        (crank, head),
+        (head, front),
+    ):
         draw.line([a, b], fill=frame, width=tube)
     draw.line([seat_joint, seat], fill=(60, 60, 65), width=max(2, tube // 2))
     draw.line([head, bar], fill=(60, 60, 65), width=max(2, tube // 2))
-    draw.polygon([(seat[0] - 0.08 * span, seat[1]), (seat[0] + 0.1 * span, seat[1] - 0.03 * h),
-                  (seat[0] + 0.1 * span, seat[1] + 0.03 * h)], fill=(25, 25, 28))
+    draw.polygon(
+        [
+            (seat[0] - 0.08 * span, seat[1]),
+            (seat[0] + 0.1 * span, seat[1] - 0.03 * h),
+            (seat[0] + 0.1 * span, seat[1] + 0.03 * h),
+        ],
+        fill=(25, 25, 28),
+    )
     draw.line([(bar[0] - 0.06 * span, bar[1]), (bar[0] + 0.08 * span, bar[1])], fill=(25, 25, 28), width=tube)
     chainring = 0.07 * h
-    draw.ellipse((crank[0] - chainring, crank[1] - chainring, crank[0] + chainring, crank[1] + chainring),
-                 outline=(70, 70, 75), width=max(1, tube // 2))
+    draw.ellipse(
+        (crank[0] - chainring, crank[1] - chainring, crank[0] + chainring, crank[1] + chainring),
+        outline=(70, 70, 75),
+        width=max(1, tube // 2),
+    )
 
 
 def _draw_traffic_light(draw: ImageDraw.ImageDraw, w: int, h: int, rng: Rng) -> None:
@@ -288,8 +348,12 @@ def _draw_dog(draw: ImageDraw.ImageDraw, w: int, h: int, rng: Rng) -> None:
         draw.rectangle((x * w, 0.5 * h, x * w + leg_w, h - 0.04 * h), fill=coat if x in (0.18, 0.6) else dark)
         draw.ellipse((x * w - 0.01 * w, h - 0.08 * h, x * w + leg_w + 0.02 * w, h - 1), fill=dark)
     tail_root = (0.16 * w, 0.4 * h)
-    draw.line([tail_root, (0.06 * w, 0.25 * h), (0.015 * w, rng.uniform(0.08, 0.2) * h)], fill=coat,
-              width=max(2, int(0.05 * h)), joint="curve")
+    draw.line(
+        [tail_root, (0.06 * w, 0.25 * h), (0.015 * w, rng.uniform(0.08, 0.2) * h)],
+        fill=coat,
+        width=max(2, int(0.05 * h)),
+        joint="curve",
+    )
     draw.ellipse((0.12 * w, 0.28 * h, 0.8 * w, 0.66 * h), fill=coat)
     draw.polygon([(0.66 * w, 0.32 * h), (0.74 * w, 0.15 * h), (0.84 * w, 0.2 * h), (0.8 * w, 0.45 * h)], fill=coat)
     draw.ellipse((0.68 * w, 0.02 * h, 0.9 * w, 0.36 * h), fill=coat)  # head
@@ -355,8 +419,14 @@ class _Slot:
 
 def _random_street(size: tuple[int, int], rng: Rng) -> _Street:
     width, height = size
-    return _Street(width, height, horizon=height * rng.uniform(0.34, 0.44), vanish_x=width * rng.uniform(0.38, 0.62),
-                   road_left=width * rng.uniform(-0.15, 0.2), road_right=width * rng.uniform(0.8, 1.15))
+    return _Street(
+        width,
+        height,
+        horizon=height * rng.uniform(0.34, 0.44),
+        vanish_x=width * rng.uniform(0.38, 0.62),
+        road_left=width * rng.uniform(-0.15, 0.2),
+        road_right=width * rng.uniform(0.8, 1.15),
+    )
 
 
 def _draw_street(street: _Street, rng: Rng) -> Image.Image:
@@ -382,8 +452,9 @@ def _draw_clouds(draw: ImageDraw.ImageDraw, street: _Street, rng: Rng) -> None:
         size = rng.uniform(0.04, 0.09) * street.width
         for _ in range(5):
             dx, dy, r = rng.normal(0, size * 0.6), rng.normal(0, size * 0.15), size * rng.uniform(0.4, 0.8)
-            draw.ellipse((cx + dx - r * 1.6, cy + dy - r * 0.6, cx + dx + r * 1.6, cy + dy + r * 0.6),
-                         fill=(255, 255, 255, 150))
+            draw.ellipse(
+                (cx + dx - r * 1.6, cy + dy - r * 0.6, cx + dx + r * 1.6, cy + dy + r * 0.6), fill=(255, 255, 255, 150)
+            )
 
 
 def _draw_skyline(draw: ImageDraw.ImageDraw, street: _Street, rng: Rng) -> None:
@@ -409,10 +480,14 @@ def _draw_road(draw: ImageDraw.ImageDraw, street: _Street, rng: Rng) -> None:
     top, bottom = street.horizon, street.height
     vx = street.vanish_x
     curb = street.width * 0.12
-    draw.polygon([(vx - 4, top), (vx + 4, top), (street.road_right + curb, bottom), (street.road_left - curb, bottom)],
-                 fill=_vary(rng, (175, 172, 165), 8))
-    draw.polygon([(vx - 2, top), (vx + 2, top), (street.road_right, bottom), (street.road_left, bottom)],
-                 fill=_vary(rng, (85, 87, 90), 10))
+    draw.polygon(
+        [(vx - 4, top), (vx + 4, top), (street.road_right + curb, bottom), (street.road_left - curb, bottom)],
+        fill=_vary(rng, (175, 172, 165), 8),
+    )
+    draw.polygon(
+        [(vx - 2, top), (vx + 2, top), (street.road_right, bottom), (street.road_left, bottom)],
+        fill=_vary(rng, (85, 87, 90), 10),
+    )
     for edge in (street.road_left, street.road_right):
         draw.line([(vx, top), (edge, bottom)], fill=(235, 235, 230), width=3)
     center = (street.road_left + street.road_right) / 2
@@ -421,12 +496,15 @@ def _draw_road(draw: ImageDraw.ImageDraw, street: _Street, rng: Rng) -> None:
     while depth < 1.0:  # dashes shrink towards the horizon
         end = min(1.0, depth * 1.25)
         half_width = 1 + 5 * depth
-        draw.polygon([
-            (vx + (center - vx) * depth - half_width, street.y_at(depth)),
-            (vx + (center - vx) * depth + half_width, street.y_at(depth)),
-            (vx + (center - vx) * end + half_width * 1.2, street.y_at(end)),
-            (vx + (center - vx) * end - half_width * 1.2, street.y_at(end)),
-        ], fill=marking)
+        draw.polygon(
+            [
+                (vx + (center - vx) * depth - half_width, street.y_at(depth)),
+                (vx + (center - vx) * depth + half_width, street.y_at(depth)),
+                (vx + (center - vx) * end + half_width * 1.2, street.y_at(end)),
+                (vx + (center - vx) * end - half_width * 1.2, street.y_at(end)),
+            ],
+            fill=marking,
+        )
         depth = end * 1.3
 
 
@@ -541,8 +619,11 @@ def _pre_box(box: Box, others: list[Box], width: int, height: int, rng: Rng) -> 
     strong = draw < P_EXACT_BOX + P_STRONG_RESIZE
     for _ in range(20):
         candidate = _jittered(box, strong, width, height, rng)
-        if (candidate is not None and _iou(candidate, box) >= _MIN_OWN_IOU
-                and all(_iou(candidate, other) < _MAX_OTHER_IOU for other in others)):
+        if (
+            candidate is not None
+            and _iou(candidate, box) >= _MIN_OWN_IOU
+            and all(_iou(candidate, other) < _MAX_OTHER_IOU for other in others)
+        ):
             return candidate
     return list(box)
 
@@ -559,8 +640,9 @@ def _spurious_box(boxes: list[Box], width: int, height: int, rng: Rng) -> Box | 
     return None
 
 
-def _pre_label(ann: dict[str, Any], others: list[Box], image: dict[str, Any], category_ids: dict[str, int],
-               rng: Rng) -> tuple[dict[str, Any] | None, str]:
+def _pre_label(
+    ann: dict[str, Any], others: list[Box], image: dict[str, Any], category_ids: dict[str, int], rng: Rng
+) -> tuple[dict[str, Any] | None, str]:
     """The auto label job's box for one expert object (None when it missed it), and the change the expert made."""
     if rng.random() < P_MISSED:
         return None, ChangeKind.ADDED
@@ -576,25 +658,33 @@ def _pre_label(ann: dict[str, Any], others: list[Box], image: dict[str, Any], ca
     return {"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox, "score": score}, kind
 
 
-def _spurious_pre_labels(boxes: list[Box], image: dict[str, Any], category_ids: dict[str, int],
-                         rng: Rng) -> list[dict[str, Any]]:
+def _spurious_pre_labels(
+    boxes: list[Box], image: dict[str, Any], category_ids: dict[str, int], rng: Rng
+) -> list[dict[str, Any]]:
     results = []
     for _ in range(int(rng.binomial(len(boxes), P_SPURIOUS))):
         bbox = _spurious_box(boxes, image["width"], image["height"], rng)
         if bbox is not None:
             name = DETECTION_CLASSES[int(rng.integers(len(DETECTION_CLASSES)))]
-            results.append({"image_id": image["id"], "category_id": category_ids[name], "bbox": bbox,
-                            "score": _score(rng, 0.05, 0.5, 1.5, 3.0)})
+            results.append(
+                {
+                    "image_id": image["id"],
+                    "category_id": category_ids[name],
+                    "bbox": bbox,
+                    "score": _score(rng, 0.05, 0.5, 1.5, 3.0),
+                }
+            )
     return results
 
 
-def _pre_labels(image: dict[str, Any], annotations: list[dict[str, Any]], category_ids: dict[str, int],
-                rng: Rng) -> tuple[list[dict[str, Any]], Counter[str]]:
+def _pre_labels(
+    image: dict[str, Any], annotations: list[dict[str, Any]], category_ids: dict[str, int], rng: Rng
+) -> tuple[list[dict[str, Any]], Counter[str]]:
     boxes = [a["bbox"] for a in annotations]
     planted: Counter[str] = Counter()
     results: list[dict[str, Any]] = []
     for index, ann in enumerate(annotations):
-        result, kind = _pre_label(ann, boxes[:index] + boxes[index + 1:], image, category_ids, rng)
+        result, kind = _pre_label(ann, boxes[:index] + boxes[index + 1 :], image, category_ids, rng)
         planted[kind] += 1
         if result is not None:
             results.append(result)
@@ -611,8 +701,10 @@ def render_detection_scenes(
     """Street scenes under out_dir/images, their expert labels (COCO dataset) and noisy pre-labels (COCO results)."""
     images_dir = out_dir / "images"
     category_ids = {name: i for i, name in enumerate(DETECTION_CLASSES, start=1)}
-    categories = [{"id": i, "name": n, "display_name": n.replace("_", " ").capitalize(),
-                   "supercategory": _SUPERCATEGORIES[n]} for n, i in category_ids.items()]
+    categories = [
+        {"id": i, "name": n, "display_name": n.replace("_", " ").capitalize(), "supercategory": _SUPERCATEGORIES[n]}
+        for n, i in category_ids.items()
+    ]
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     pre: list[dict[str, Any]] = []
@@ -622,8 +714,17 @@ def render_detection_scenes(
         file_name = f"scene_{index + 1:04d}.jpg"
         image = {"id": index + 1, "file_name": file_name, "width": size[0], "height": size[1]}
         _save_jpeg(picture, images_dir / file_name)
-        anns = [{"id": len(annotations) + k + 1, "image_id": image["id"], "category_id": category_ids[name],
-                 "bbox": bbox, "area": bbox[2] * bbox[3], "iscrowd": 0} for k, (name, bbox) in enumerate(objects)]
+        anns = [
+            {
+                "id": len(annotations) + k + 1,
+                "image_id": image["id"],
+                "category_id": category_ids[name],
+                "bbox": bbox,
+                "area": bbox[2] * bbox[3],
+                "iscrowd": 0,
+            }
+            for k, (name, bbox) in enumerate(objects)
+        ]
         results, counts = _pre_labels(image, anns, category_ids, _rng(seed, _NOISE_STREAM, index))
         images.append(image)
         annotations += anns
@@ -637,8 +738,9 @@ def render_detection_scenes(
 # ------------------------------------------------------------------------------------------------- fruit
 
 
-def _polar_shape(cx: float, cy: float, radius: Callable[[np.ndarray], np.ndarray], stretch: float = 1.0,
-                 points: int = 160) -> list[tuple[float, float]]:
+def _polar_shape(
+    cx: float, cy: float, radius: Callable[[np.ndarray], np.ndarray], stretch: float = 1.0, points: int = 160
+) -> list[tuple[float, float]]:
     """Outline from a radius per angle; angle 0 points right, -pi/2 up."""
     theta = np.linspace(-math.pi, math.pi, points, endpoint=False)
     r = radius(theta)
@@ -651,8 +753,9 @@ def _bump(theta: np.ndarray, at: float, width: float) -> np.ndarray:
     return bump
 
 
-def _speckle(draw: ImageDraw.ImageDraw, cx: float, cy: float, rx: float, ry: float, base: Color, count: int,
-             dot: float, rng: Rng) -> None:
+def _speckle(
+    draw: ImageDraw.ImageDraw, cx: float, cy: float, rx: float, ry: float, base: Color, count: int, dot: float, rng: Rng
+) -> None:
     """Pores of citrus peel, freckles of an apple: dots a shade off the base colour, kept well inside the outline."""
     angles, radii = rng.uniform(0, 2 * math.pi, count), np.sqrt(rng.uniform(0, 0.64, count))
     factors = rng.choice((0.9, 0.95, 1.06), count)
@@ -665,8 +768,9 @@ def _draw_apple(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     red = rng.random() < 0.65
     skin = _vary(rng, (190, 25, 35) if red else (140, 195, 60), 18)
     cx, cy, r = s / 2, s * 0.56, s * 0.4
-    outline = _polar_shape(cx, cy, lambda t: r * (1 - 0.14 * _bump(t, -math.pi / 2, 0.3)
-                                                   - 0.05 * _bump(t, math.pi / 2, 0.5)), stretch=1.08)
+    outline = _polar_shape(
+        cx, cy, lambda t: r * (1 - 0.14 * _bump(t, -math.pi / 2, 0.3) - 0.05 * _bump(t, math.pi / 2, 0.5)), stretch=1.08
+    )
     draw.polygon(outline, fill=skin)
     _speckle(draw, cx, cy, r, r, _shade_color(skin, 1.15), 40, s * 0.006, rng)
     stem_top = (cx + s * rng.uniform(-0.02, 0.06), cy - r * 1.2)
@@ -674,8 +778,10 @@ def _draw_apple(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     leaf = _polar_shape(0, 0, lambda t: s * 0.1 * np.abs(np.cos(t)) ** 0.6 + 1, stretch=1.0, points=40)
     angle = rng.uniform(-0.6, 0.1)
     ox, oy = stem_top[0] + s * 0.09, stem_top[1] + s * 0.02
-    squashed = [(ox + x * math.cos(angle) - 0.45 * y * math.sin(angle),
-                 oy + x * math.sin(angle) + 0.45 * y * math.cos(angle)) for x, y in leaf]
+    squashed = [
+        (ox + x * math.cos(angle) - 0.45 * y * math.sin(angle), oy + x * math.sin(angle) + 0.45 * y * math.cos(angle))
+        for x, y in leaf
+    ]
     draw.polygon(squashed, fill=_vary(rng, (70, 150, 50), 12))
 
 
@@ -700,8 +806,15 @@ def _draw_banana(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
         x, y = cx + along * math.cos(theta[k]), cy + along * math.sin(theta[k])
         draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=(115, 80, 30))
     tip, stem = theta[0], theta[-1]
-    draw.ellipse((cx + radius * math.cos(tip) - s * 0.02, cy + radius * math.sin(tip) - s * 0.02,
-                  cx + radius * math.cos(tip) + s * 0.02, cy + radius * math.sin(tip) + s * 0.02), fill=(70, 50, 25))
+    draw.ellipse(
+        (
+            cx + radius * math.cos(tip) - s * 0.02,
+            cy + radius * math.sin(tip) - s * 0.02,
+            cx + radius * math.cos(tip) + s * 0.02,
+            cy + radius * math.sin(tip) + s * 0.02,
+        ),
+        fill=(70, 50, 25),
+    )
     end = (cx + radius * math.cos(stem), cy + radius * math.sin(stem))
     draw.line([end, (end[0] - s * 0.06, end[1] - s * 0.04)], fill=(110, 110, 50), width=max(2, int(s * 0.035)))
 
@@ -712,16 +825,23 @@ def _draw_orange(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=peel)
     _speckle(draw, cx, cy, r, r, peel, 500, s * 0.005, rng)
     navel = (cx + rng.uniform(-0.2, 0.2) * r, cy + rng.uniform(-0.5, -0.1) * r)
-    draw.ellipse((navel[0] - s * 0.02, navel[1] - s * 0.015, navel[0] + s * 0.02, navel[1] + s * 0.015),
-                 fill=(95, 110, 40))
+    draw.ellipse(
+        (navel[0] - s * 0.02, navel[1] - s * 0.015, navel[0] + s * 0.02, navel[1] + s * 0.015), fill=(95, 110, 40)
+    )
 
 
 def _draw_lemon(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
     peel = _vary(rng, (245, 222, 55), 10)
     cx, cy = s / 2, s / 2
     a, b = s * 0.38, s * 0.28
-    outline = _polar_shape(cx, cy, lambda t: a * b / np.sqrt((b * np.cos(t)) ** 2 + (a * np.sin(t)) ** 2)
-                           + s * 0.09 * (_bump(t, 0.0, 0.16) + _bump(t, math.pi, 0.16)))
+    outline = _polar_shape(
+        cx,
+        cy,
+        lambda t: (
+            a * b / np.sqrt((b * np.cos(t)) ** 2 + (a * np.sin(t)) ** 2)
+            + s * 0.09 * (_bump(t, 0.0, 0.16) + _bump(t, math.pi, 0.16))
+        ),
+    )
     draw.polygon(outline, fill=peel)
     _speckle(draw, cx, cy, a, b, peel, 300, s * 0.005, rng)
 
@@ -744,7 +864,11 @@ def _draw_grapes(draw: ImageDraw.ImageDraw, s: int, rng: Rng) -> None:
 
 
 _FRUIT_DRAWERS: Final[dict[str, Callable[[ImageDraw.ImageDraw, int, Rng], None]]] = {
-    "apple": _draw_apple, "banana": _draw_banana, "orange": _draw_orange, "lemon": _draw_lemon, "grape": _draw_grapes,
+    "apple": _draw_apple,
+    "banana": _draw_banana,
+    "orange": _draw_orange,
+    "lemon": _draw_lemon,
+    "grape": _draw_grapes,
 }
 _FREE_ROTATION: Final = {"banana", "lemon"}  # lying any way round; the others stand up
 
@@ -756,11 +880,11 @@ def _lit(layer: Image.Image) -> Image.Image:
         return layer
     pixels = np.asarray(layer).astype(np.float32)
     x0, y0, x1, y1 = bbox
-    ys, xs = np.mgrid[0:layer.height, 0:layer.width].astype(np.float32)
+    ys, xs = np.mgrid[0 : layer.height, 0 : layer.width].astype(np.float32)
     lx, ly = x0 + 0.35 * (x1 - x0), y0 + 0.3 * (y1 - y0)
     dist = np.hypot((xs - lx) / (x1 - x0), (ys - ly) / (y1 - y0))
     factor = np.clip(1.18 - 0.8 * dist, 0.5, 1.2)
-    highlight = 70 * np.exp(-(dist / 0.12) ** 2)
+    highlight = 70 * np.exp(-((dist / 0.12) ** 2))
     pixels[..., :3] = np.clip(pixels[..., :3] * factor[..., None] + highlight[..., None], 0, 255)
     return Image.fromarray(pixels.astype(np.uint8))
 
@@ -779,7 +903,12 @@ def _render_fruit(category: str, longest_side: int, rng: Rng) -> Image.Image:
 
 
 _WALLS: Final[tuple[Color, ...]] = (
-    (240, 238, 230), (225, 235, 240), (245, 230, 220), (215, 225, 215), (235, 225, 240), (200, 200, 205),
+    (240, 238, 230),
+    (225, 235, 240),
+    (245, 230, 220),
+    (215, 225, 215),
+    (235, 225, 240),
+    (200, 200, 205),
     (60, 65, 75),
 )
 _TABLES: Final[tuple[Color, ...]] = ((190, 150, 110), (150, 110, 75), (225, 225, 220), (120, 125, 130), (230, 215, 190))
@@ -794,8 +923,12 @@ def _fruit_background(size: tuple[int, int], rng: Rng) -> Image.Image:
     elif style == 1:  # wall and table top
         edge = int(h * rng.uniform(0.5, 0.65))
         table = _pick(rng, _TABLES, 10)
-        pixels = np.concatenate([_gradient(wall, _shade_color(wall, 0.9), edge, w),
-                                 _gradient(_shade_color(table, 0.85), table, h - edge, w)])
+        pixels = np.concatenate(
+            [
+                _gradient(wall, _shade_color(wall, 0.9), edge, w),
+                _gradient(_shade_color(table, 0.85), table, h - edge, w),
+            ]
+        )
     else:
         pixels = np.broadcast_to(np.asarray(wall, np.uint8), (h, w, 3))
     image = Image.fromarray(np.ascontiguousarray(pixels))
@@ -814,8 +947,10 @@ def _fruit_shot(category: str, size: tuple[int, int], rng: Rng) -> Image.Image:
     y = int(np.clip(h * 0.55 - fruit.height / 2 + rng.normal(0, 0.04 * h), 2, h - fruit.height - 2))
     shadow = Image.new("L", size, 0)
     bottom = y + fruit.height
-    ImageDraw.Draw(shadow).ellipse((x + 0.1 * fruit.width, bottom - 0.12 * fruit.height,
-                                    x + 1.05 * fruit.width, bottom + 0.06 * fruit.height), fill=120)
+    ImageDraw.Draw(shadow).ellipse(
+        (x + 0.1 * fruit.width, bottom - 0.12 * fruit.height, x + 1.05 * fruit.width, bottom + 0.06 * fruit.height),
+        fill=120,
+    )
     image.paste((25, 20, 20), (0, 0, w, h), shadow.filter(ImageFilter.GaussianBlur(min(size) * 0.025)))
     image.paste(fruit, (x, y), fruit)
     return image

@@ -8,20 +8,15 @@ from typing import TypedDict
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from core.demo import scenes as demo_scenes
-
-from core.jobs import expert_labels
-
-from core.jobs import ingest
-
-from core.jobs import manual as manual_jobs
-
-from core.store import models
 from core.auth.access import DEMO_USER, Actor, operator
+from core.demo import scenes as demo_scenes
 from core.domain.progress import Progress, quiet
 from core.domain.vocabulary import JobStatus
+from core.jobs import expert_labels, ingest
+from core.jobs import manual as manual_jobs
 from core.jobs.summaries import delete_job
 from core.settings import get_settings
+from core.store import models
 
 STREET_AUTO = "street-scenes-autolabel"
 STREET = "street-scenes"
@@ -41,8 +36,14 @@ class _ImportArgs(TypedDict):
 
 
 def seed_demo(
-    *, engine: Engine, reset: bool = False, if_empty: bool = False, progress: Progress = quiet,
-    demo_dir: Path | None = None, detection_images: int = 240, classification_images: int = 160,
+    *,
+    engine: Engine,
+    reset: bool = False,
+    if_empty: bool = False,
+    progress: Progress = quiet,
+    demo_dir: Path | None = None,
+    detection_images: int = 240,
+    classification_images: int = 160,
 ) -> list[models.LabelJob]:
     """Create the demo jobs that are missing (all of them anew with `reset`); with `if_empty`, only into an empty
     store. Returns the jobs created."""
@@ -66,18 +67,28 @@ def seed_demo(
         )
         created.append(auto)
     if STREET_NEXT in wanted:
-        created.append(ingest.import_auto_predictions(
-            **common, name=STREET_NEXT, images_dir=street.images_dir, predictions_path=street.predictions,
-            status=JobStatus.PROCESSING,
-        ))
+        created.append(
+            ingest.import_auto_predictions(
+                **common,
+                name=STREET_NEXT,
+                images_dir=street.images_dir,
+                predictions_path=street.predictions,
+                status=JobStatus.PROCESSING,
+            )
+        )
     if FRUIT in wanted:
         progress("drawing fruit-stand products", 0.6)
         fruit = _fruit_files(demo_dir / "fruit", classification_images)
         progress("importing fruit-stand (M-LA-CL)", 0.8)
-        created.append(ingest.import_classification(
-            **common, name=FRUIT, images_dir=fruit.images_dir, csv_path=fruit.csv,
-            classes=list(demo_scenes.CLASSIFICATION_CLASSES),
-        ))
+        created.append(
+            ingest.import_classification(
+                **common,
+                name=FRUIT,
+                images_dir=fruit.images_dir,
+                csv_path=fruit.csv,
+                classes=list(demo_scenes.CLASSIFICATION_CLASSES),
+            )
+        )
     if STREET_REFINE in wanted:
         progress("starting street-scenes-refine (M-LA-OD, IN_PROGRESS)", 0.9)
         if auto is None:  # not there before: STREET_AUTO was wanted too, and imported above
@@ -86,10 +97,16 @@ def seed_demo(
     # The flagship job last: the newest job is the first card on Labeling Jobs.
     if STREET in wanted:
         progress("importing street-scenes (M-LA-OD)", 0.95)
-        created.append(ingest.import_detection(
-            **common, name=STREET, images_dir=street.images_dir, pre_path=street.pre, expert_path=street.expert,
-            source_job=auto,
-        ))
+        created.append(
+            ingest.import_detection(
+                **common,
+                name=STREET,
+                images_dir=street.images_dir,
+                pre_path=street.pre,
+                expert_path=street.expert,
+                source_job=auto,
+            )
+        )
     progress("demo ready", 1.0)
     return created
 
@@ -101,8 +118,9 @@ def _job_in_progress(engine: Engine, auto: models.LabelJob) -> models.LabelJob:
     old = _existing(engine, STREET_REFINE)
     if old is not None:
         delete_job(engine=engine, job_id=models.stored_id(old), actor=demo)
-    job = manual_jobs.create_manual_job(engine=engine, name=STREET_REFINE,
-                                        pre_labels=("auto_job", models.stored_id(auto)), actor=demo)
+    job = manual_jobs.create_manual_job(
+        engine=engine, name=STREET_REFINE, pre_labels=("auto_job", models.stored_id(auto)), actor=demo
+    )
     job_id = models.stored_id(job)
     samples = expert_labels.list_samples(engine=engine, job_id=job_id)["sample_id"]
     for sample_id in samples.head(max(1, int(samples.len() * REFINED_SHARE))):

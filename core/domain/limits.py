@@ -27,5 +27,5 @@ MAX_PAIRS_PER_IMAGE = 5_000_000
 
 
 def too_many(count: int, limit: int, what: str) -> str | None:
-    """"25,001 classes; at most 25,000 (core/domain/limits.py)" when count is past the limit, else None."""
+    """ "25,001 classes; at most 25,000 (core/domain/limits.py)" when count is past the limit, else None."""
     return f"{count:,} {what}; at most {limit:,} (core/domain/limits.py)" if count > limit else None

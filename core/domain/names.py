@@ -30,8 +30,13 @@ if TYPE_CHECKING:  # polars only for label files' frames: the CLI escapes names 
 
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 KEPT_FORMAT_CHARACTERS = frozenset({"\u200c", "\u200d"})
-_KINDS = {"Cc": "a control character", "Cf": "an invisible format character",
-          "Zl": "a line separator", "Zp": "a paragraph separator", "Cs": "a lone surrogate"}
+_KINDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+    "Cs": "a lone surrogate",
+}
 
 
 def refused(ch: str) -> bool:
@@ -45,8 +50,10 @@ def name_problem(name: str) -> str | None:
     ch = next((c for c in name if refused(c)), None)
     if ch is None:
         return None
-    return (f"holds U+{ord(ch):04X}, {_KINDS[unicodedata.category(ch)]}: names may not hold control, invisible "
-            "format or line-break characters")
+    return (
+        f"holds U+{ord(ch):04X}, {_KINDS[unicodedata.category(ch)]}: names may not hold control, invisible "
+        "format or line-break characters"
+    )
 
 
 def refuse_unsafe_name(name: str, *, what: str) -> None:
@@ -69,8 +76,7 @@ def frame_name_problems(frame: pl.DataFrame, *, column: str, where: pl.Expr, wha
     if not bad:
         return []
     rows = frame.filter(pl.col(column).is_in(pl.Series(bad, dtype=pl.String).implode()))
-    return [f"{w}: {what} {n!r}: {name_problem(n)}"
-            for w, n in rows.select(where.alias("where"), column).iter_rows()]
+    return [f"{w}: {what} {n!r}: {name_problem(n)}" for w, n in rows.select(where.alias("where"), column).iter_rows()]
 
 
 def escaped(text: str, *, keep: str = "") -> str:

@@ -58,8 +58,11 @@ CLASS_CHANGING_KINDS: Final = (ChangeKind.RELABELED.value, ChangeKind.ADDED.valu
 # The change kinds a classification result can have: `added` only without a pre-label.
 CLASSIFICATION_KINDS: Final = (ChangeKind.UNCHANGED.value, ChangeKind.RELABELED.value)
 REVIEW_STATES: Final = tuple(s.value for s in ReviewState if s is not ReviewState.REWORKED)
-REVIEW_STATE_LABELS: Final = {ReviewState.PENDING.value: "Pending Review", ReviewState.ACCEPTED.value: "Accepted",
-                              ReviewState.REJECTED.value: "Rejected"}
+REVIEW_STATE_LABELS: Final = {
+    ReviewState.PENDING.value: "Pending Review",
+    ReviewState.ACCEPTED.value: "Accepted",
+    ReviewState.REJECTED.value: "Rejected",
+}
 REWORKED: Final = ReviewState.REWORKED.value
 RESULT_STATES: Final = (*REVIEW_STATES, REWORKED)
 RESULT_STATE_LABELS: Final = {**REVIEW_STATE_LABELS, REWORKED: "Reworked"}

@@ -32,12 +32,7 @@ from core.domain.errors import BadInput
 from core.exports.coco import coco_export, coco_zip
 from core.exports.completeness import PartialImages, image_count
 from core.exports.csv_file import csv_bytes
-from core.exports.datalog import (
-    check_table_name,
-    export_to_table,
-    list_datalog_tables,
-    preview_datalog_table,
-)
+from core.exports.datalog import check_table_name, export_to_table, list_datalog_tables, preview_datalog_table
 from core.exports.images import ImageFile, Progress, image_files, images_size, write_with_images
 from core.exports.prepared import new_export_folder, remove_prepared
 from core.exports.source import ExportSource, ExportSummary, export_summary, load_source
@@ -47,9 +42,24 @@ from core.exports.yolo import yolo_zip
 from core.files.output_files import output_path, replacing
 
 __all__ = [
-    "FORMATS", "IMAGE_FORMATS", "Download", "ExportSummary", "PartialImages", "SplitSpec", "build_download",
-    "check_table_name", "image_count", "export_images_size", "export_summary", "export_to_table", "list_datalog_tables",
-    "parse_split", "prepare_export", "preview_datalog_table", "remove_prepared", "write_export",
+    "FORMATS",
+    "IMAGE_FORMATS",
+    "Download",
+    "ExportSummary",
+    "PartialImages",
+    "SplitSpec",
+    "build_download",
+    "check_table_name",
+    "image_count",
+    "export_images_size",
+    "export_summary",
+    "export_to_table",
+    "list_datalog_tables",
+    "parse_split",
+    "prepare_export",
+    "preview_datalog_table",
+    "remove_prepared",
+    "write_export",
 ]
 
 
@@ -87,14 +97,27 @@ class Download:
 
 
 def build_download(
-    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool = False,
-    split: SplitSpec | None = None, include_images: bool = False,
+    *,
+    engine: Engine,
+    resultset_id: int,
+    format: str,
+    actor: Actor,
+    include_partial: bool = False,
+    split: SplitSpec | None = None,
+    include_images: bool = False,
 ) -> Download:
     """The export in memory, with a file name (job and ResultSet) and a MIME type for a download button, and the
     partial images it left out (or, with `include_partial`, holds); split by image when `split` says so; with the
     image files when `include_images` (built in a temporary file: only the finished zip is ever in memory)."""
-    built = _build(engine=engine, resultset_id=resultset_id, format=format, actor=actor,
-                   include_partial=include_partial, split=split, include_images=include_images)
+    built = _build(
+        engine=engine,
+        resultset_id=resultset_id,
+        format=format,
+        actor=actor,
+        include_partial=include_partial,
+        split=split,
+        include_images=include_images,
+    )
     if built.images is None:
         data = built.labels
     else:
@@ -102,19 +125,33 @@ def build_download(
             write_with_images(file, labels_zip=built.labels, images=built.images)
             file.seek(0)
             data = file.read()
-    return Download(data=data, file_name=built.file_name, mime=built.mime,
-                    partial_images=built.source.partial_images)
+    return Download(data=data, file_name=built.file_name, mime=built.mime, partial_images=built.source.partial_images)
 
 
 def write_export(
-    *, engine: Engine, resultset_id: int, format: str, out: Path, actor: Actor, include_partial: bool = False,
-    split: SplitSpec | None = None, include_images: bool = False, progress: Progress | None = None,
+    *,
+    engine: Engine,
+    resultset_id: int,
+    format: str,
+    out: Path,
+    actor: Actor,
+    include_partial: bool = False,
+    split: SplitSpec | None = None,
+    include_images: bool = False,
+    progress: Progress | None = None,
 ) -> Path:
     """Write the export to `out` (a file; or an existing folder, then under the download's file name), atomically:
     a failed export leaves no partial file. Returns the path written. What may be written: core/files/output_files.py.
     With `include_images` the images are streamed into the file, `progress` told as they go."""
-    built = _build(engine=engine, resultset_id=resultset_id, format=format, actor=actor,
-                   include_partial=include_partial, split=split, include_images=include_images)
+    built = _build(
+        engine=engine,
+        resultset_id=resultset_id,
+        format=format,
+        actor=actor,
+        include_partial=include_partial,
+        split=split,
+        include_images=include_images,
+    )
     path = output_path(out, file_name=built.file_name)
     with replacing(path) as partial:
         if built.images is None:
@@ -126,16 +163,31 @@ def write_export(
 
 
 def prepare_export(
-    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool = False,
-    split: SplitSpec | None = None, include_images: bool = False, progress: Progress | None = None,
+    *,
+    engine: Engine,
+    resultset_id: int,
+    format: str,
+    actor: Actor,
+    include_partial: bool = False,
+    split: SplitSpec | None = None,
+    include_images: bool = False,
+    progress: Progress | None = None,
 ) -> Path:
     """`write_export` into a new folder of its own (core/exports/prepared.py): the path of the finished file, for a
     page to serve; `remove_prepared` removes it. A failed export leaves no folder."""
     folder = new_export_folder()
     try:
-        return write_export(engine=engine, resultset_id=resultset_id, format=format, out=folder, actor=actor,
-                            include_partial=include_partial, split=split, include_images=include_images,
-                            progress=progress)
+        return write_export(
+            engine=engine,
+            resultset_id=resultset_id,
+            format=format,
+            out=folder,
+            actor=actor,
+            include_partial=include_partial,
+            split=split,
+            include_images=include_images,
+            progress=progress,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -158,15 +210,23 @@ class _Built:
 
 
 def _build(
-    *, engine: Engine, resultset_id: int, format: str, actor: Actor, include_partial: bool,
-    split: SplitSpec | None, include_images: bool,
+    *,
+    engine: Engine,
+    resultset_id: int,
+    format: str,
+    actor: Actor,
+    include_partial: bool,
+    split: SplitSpec | None,
+    include_images: bool,
 ) -> _Built:
     require(actor, Permission.EXPORT, to="download a ResultSet's labels")
     spec = _format(format)
     if include_images and format not in IMAGE_FORMATS:
         raise BadInput(f"{format} export cannot carry images: use {', '.join(IMAGE_FORMATS)} (a zip)")
-    source = replace(load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial)
-                     .with_split(split), with_images=include_images)
+    source = replace(
+        load_source(engine=engine, resultset_id=resultset_id, include_partial=include_partial).with_split(split),
+        with_images=include_images,
+    )
     labels = coco_zip(source) if include_images and format == "coco" else spec.builder(source)
     # Every image is looked at before a byte is written: a missing one refuses the export, not a half-copied zip.
     images = image_files(source, format=format) if include_images else None

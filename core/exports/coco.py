@@ -20,10 +20,10 @@ import json
 
 import polars as pl
 
+from core.domain.vocabulary import Task
 from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource
 from core.store.models import as_utc
-from core.domain.vocabulary import Task
 
 
 def coco_bytes(source: ExportSource) -> bytes:
@@ -40,8 +40,13 @@ def coco_bytes(source: ExportSource) -> bytes:
     )
     if source.task == Task.DETECTION:
         annotations = boxes.select(
-            "id", "image_id", "category_id", pl.concat_list("x", "y", "w", "h").alias("bbox"),
-            (pl.col("w") * pl.col("h")).alias("area"), pl.lit(0).alias("iscrowd"), "result_id",
+            "id",
+            "image_id",
+            "category_id",
+            pl.concat_list("x", "y", "w", "h").alias("bbox"),
+            (pl.col("w") * pl.col("h")).alias("area"),
+            pl.lit(0).alias("iscrowd"),
+            "result_id",
         )
     else:
         annotations = boxes.select("id", "image_id", "category_id", "result_id")
@@ -51,17 +56,29 @@ def coco_bytes(source: ExportSource) -> bytes:
     resultset, job = source.resultset, source.job
     info = {
         "description": f"LabelDeck ResultSet {resultset.name!r} of job {job.name!r}",
-        "resultset_id": resultset.id, "resultset": resultset.name, "job_id": job.id, "job": job.name,
-        "task": job.task, "created_by": resultset.created_by, "date_created": as_utc(resultset.created_at).isoformat(),
-        "note": resultset.note, "complete_images_only": not source.partial_images.included,
+        "resultset_id": resultset.id,
+        "resultset": resultset.name,
+        "job_id": job.id,
+        "job": job.name,
+        "task": job.task,
+        "created_by": resultset.created_by,
+        "date_created": as_utc(resultset.created_at).isoformat(),
+        "note": resultset.note,
+        "complete_images_only": not source.partial_images.included,
         "partial_images" if source.partial_images.included else "left_out": source.partial_images.counts(),
     }
     # polars writes the big arrays itself: a dict per annotation through json.dumps would cost seconds at 1M.
     parts = [
-        '{"info": ', json.dumps(info), ', "licenses": []',
-        ', "images": ', images.select(image_fields).write_json(),
-        ', "annotations": ', annotations.write_json(),
-        ', "categories": ', categories.write_json(), "}\n",
+        '{"info": ',
+        json.dumps(info),
+        ', "licenses": []',
+        ', "images": ',
+        images.select(image_fields).write_json(),
+        ', "annotations": ',
+        annotations.write_json(),
+        ', "categories": ',
+        categories.write_json(),
+        "}\n",
     ]
     return "".join(parts).encode()
 
@@ -76,6 +93,11 @@ def coco_zip(source: ExportSource) -> bytes:
     """COCO as a zip with manifest.json, split or not (unsplit: `annotations/instances.json`): what an export with
     its images is (core/exports/images.py)."""
     names = source.split.names if source.split else [None]
-    files = [(f"annotations/instances_{name}.json" if name else "annotations/instances.json",
-              coco_bytes(source.only(name) if name else source).decode()) for name in names]
+    files = [
+        (
+            f"annotations/instances_{name}.json" if name else "annotations/instances.json",
+            coco_bytes(source.only(name) if name else source).decode(),
+        )
+        for name in names
+    ]
     return with_manifest(source, format="coco", files=files)

@@ -83,14 +83,18 @@ class PartialImages:
         return self.pending + self.rejected + self.accepted_since_saved
 
     def counts(self) -> dict[str, int]:
-        return {"pending": self.pending, "rejected": self.rejected,
-                "accepted_since_saved": self.accepted_since_saved}
+        return {"pending": self.pending, "rejected": self.rejected, "accepted_since_saved": self.accepted_since_saved}
 
     def sentence(self) -> str:
         """'12 images still have pending results, 3 have rejected results', or '' when no image is partial."""
-        phrases = [(self.pending, "still {} pending results"), (self.rejected, "{} rejected results"),
-                   (self.accepted_since_saved,
-                    "{} results accepted after this ResultSet was saved (save a new one to include them)")]
+        phrases = [
+            (self.pending, "still {} pending results"),
+            (self.rejected, "{} rejected results"),
+            (
+                self.accepted_since_saved,
+                "{} results accepted after this ResultSet was saved (save a new one to include them)",
+            ),
+        ]
         said: list[str] = []
         for count, phrase in phrases:
             if count:
@@ -103,10 +107,11 @@ class PartialImages:
         if not self.images:
             return "Every image of the ResultSet is complete: it holds every result of each in the job."
         if self.included:
-            return (f"Partially reviewed images included ({self.sentence()}): their labels are not the whole truth "
-                    "about them; a model trained on them learns that unlabelled objects are background.")
-        return (f"Complete images only: {image_count(self.images, 'partially reviewed')} left out "
-                f"({self.sentence()}).")
+            return (
+                f"Partially reviewed images included ({self.sentence()}): their labels are not the whole truth "
+                "about them; a model trained on them learns that unlabelled objects are background."
+            )
+        return f"Complete images only: {image_count(self.images, 'partially reviewed')} left out ({self.sentence()})."
 
 
 def _images(n: int) -> str:
@@ -127,11 +132,14 @@ def partial_image_reasons(*, engine: Engine, resultset_id: int) -> pl.DataFrame:
     image of the ResultSet that is not here was complete when it was saved."""
     with engine.connect() as conn:
         rows = conn.execute(_MISSING_BY_STATE, {"resultset_id": resultset_id}).all()
-    counts = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "rejected": pl.Int64, "pending": pl.Int64},
-                          orient="row")
-    reason = (pl.when(pl.col("rejected") > 0).then(pl.lit(ReviewState.REJECTED))
-              .when(pl.col("pending") > 0).then(pl.lit(ReviewState.PENDING))
-              .otherwise(pl.lit("accepted_since_saved")))
+    counts = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "rejected": pl.Int64, "pending": pl.Int64}, orient="row")
+    reason = (
+        pl.when(pl.col("rejected") > 0)
+        .then(pl.lit(ReviewState.REJECTED))
+        .when(pl.col("pending") > 0)
+        .then(pl.lit(ReviewState.PENDING))
+        .otherwise(pl.lit("accepted_since_saved"))
+    )
     return counts.select("sample_id", reason.alias("reason")).cast(pl.Schema(COMPLETENESS_SCHEMA)).sort("sample_id")
 
 

@@ -26,11 +26,14 @@ def csv_bytes(source: ExportSource) -> bytes:
     if source.partial_images.included:
         rows = rows.with_columns(source.items.select(complete_image(source.partial)).to_series())
     if source.splits is not None:
-        rows = rows.with_columns(source.items.join(source.splits, on="sample_id", how="left",
-                                                   maintain_order="left")["split"])
-    return rows.with_columns(
-        neutralised(name) for name, dtype in rows.schema.items() if dtype == pl.String
-    ).write_csv().encode()
+        rows = rows.with_columns(
+            source.items.join(source.splits, on="sample_id", how="left", maintain_order="left")["split"]
+        )
+    return (
+        rows.with_columns(neutralised(name) for name, dtype in rows.schema.items() if dtype == pl.String)
+        .write_csv()
+        .encode()
+    )
 
 
 def complete_image(partial: pl.DataFrame) -> pl.Expr:

@@ -26,15 +26,15 @@ from sqlalchemy.dialects.sqlite.base import SQLiteIdentifierPreparer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
+from core.domain.plural import plural
+from core.domain.vocabulary import ReviewState
 from core.exports.completeness import PARTIAL_SAMPLES
 from core.exports.rows import ROW_COLUMNS, ROW_SCHEMA, row_table
+from core.store import models
+from core.store.db import write_transaction
 from core.store.models import utcnow
-from core.domain.vocabulary import ReviewState
-from core.domain.plural import plural
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 RESERVED_WORDS = frozenset(POSTGRESQL_RESERVED) | frozenset(SQLiteIdentifierPreparer.reserved_words)
@@ -75,8 +75,7 @@ def check_table_name(name: str) -> str:
 
 
 def export_to_table(
-    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, include_partial: bool = False,
-    actor: Actor,
+    *, engine: Engine, resultset_id: int, table: str, replace: bool = False, include_partial: bool = False, actor: Actor
 ) -> models.DatalogTable:
     """Write the ResultSet's rows to the datalog table `table` (new, or replaced when `replace`): those of its
     complete images, or all of them with `include_partial`. The registry row counts the images left out."""
@@ -92,24 +91,36 @@ def export_to_table(
             kind = _relation_kind(conn, name)
             exists = registered is not None and kind == "a table"
             if kind is not None and not exists:
-                raise BadInput(f"datalog table name {name!r}: {kind} of that name exists in the database and is "
-                               "not a LabelDeck datalog table")
+                raise BadInput(
+                    f"datalog table name {name!r}: {kind} of that name exists in the database and is "
+                    "not a LabelDeck datalog table"
+                )
             if registered is not None and not replace:
-                raise BadInput(f"datalog table {name!r} exists ({plural(registered.row_count, 'row')} from ResultSet "
-                               f"{registered.resultset_name!r}); pass --replace (replace=True) to replace its rows")
+                raise BadInput(
+                    f"datalog table {name!r} exists ({plural(registered.row_count, 'row')} from ResultSet "
+                    f"{registered.resultset_name!r}); pass --replace (replace=True) to replace its rows"
+                )
             _fresh_table(conn, name, exists=exists)
             quoted = conn.dialect.identifier_preparer.quote(name)
             rows = conn.execute(
-                text(f"INSERT INTO {quoted} ({', '.join(ROW_COLUMNS)}) {_ROWS_SELECT}"
-                     f"{'' if include_partial else _COMPLETE_ONLY}"),
+                text(
+                    f"INSERT INTO {quoted} ({', '.join(ROW_COLUMNS)}) {_ROWS_SELECT}"
+                    f"{'' if include_partial else _COMPLETE_ONLY}"
+                ),
                 {"resultset_id": resultset_id},
             ).rowcount
-            entry = registered or models.DatalogTable(name=name, resultset_name=resultset.name, row_count=0,
-                                                      created_by=created_by)
+            entry = registered or models.DatalogTable(
+                name=name, resultset_name=resultset.name, row_count=0, created_by=created_by
+            )
             entry.job_id, entry.resultset_id, entry.resultset_name = resultset.job_id, resultset.id, resultset.name
             entry.row_count, entry.created_by, entry.created_at = rows, created_by, utcnow()
-            entry.left_out_images = 0 if include_partial else conn.execute(
-                text(f"SELECT COUNT(*) FROM ({PARTIAL_SAMPLES}) p"), {"resultset_id": resultset_id}).scalar()
+            entry.left_out_images = (
+                0
+                if include_partial
+                else conn.execute(
+                    text(f"SELECT COUNT(*) FROM ({PARTIAL_SAMPLES}) p"), {"resultset_id": resultset_id}
+                ).scalar()
+            )
             session.add(entry)
     except IntegrityError as exc:  # another export created the same name between our check and our write
         raise BadInput(f"datalog table {name!r} was just created by another export; try again") from exc
@@ -126,9 +137,21 @@ _RELATION_KIND_SQL = {
     """),
     "sqlite": text("SELECT type FROM sqlite_master WHERE lower(name) = :name AND type IN ('table', 'view', 'index')"),
 }
-_KIND_WORDS = {"r": "a table", "table": "a table", "v": "a view", "view": "a view", "m": "a materialized view",
-               "i": "an index", "I": "an index", "index": "an index", "S": "a sequence", "c": "a type",
-               "type": "a type", "f": "a foreign table", "p": "a partitioned table"}
+_KIND_WORDS = {
+    "r": "a table",
+    "table": "a table",
+    "v": "a view",
+    "view": "a view",
+    "m": "a materialized view",
+    "i": "an index",
+    "I": "an index",
+    "index": "an index",
+    "S": "a sequence",
+    "c": "a type",
+    "type": "a type",
+    "f": "a foreign table",
+    "p": "a partitioned table",
+}
 
 
 def _relation_kind(conn: Connection, name: str) -> str | None:
@@ -153,10 +176,13 @@ def _fresh_table(conn: Connection, name: str, *, exists: bool) -> None:
 def list_datalog_tables(*, engine: Engine, job_id: int) -> list[models.DatalogTable]:
     """The job's datalog tables by name."""
     with Session(engine) as session:
-        return list(session.exec(
-            select(models.DatalogTable).where(models.DatalogTable.job_id == job_id)
-            .order_by(col(models.DatalogTable.name))
-        ).all())
+        return list(
+            session.exec(
+                select(models.DatalogTable)
+                .where(models.DatalogTable.job_id == job_id)
+                .order_by(col(models.DatalogTable.name))
+            ).all()
+        )
 
 
 def preview_datalog_table(*, engine: Engine, name: str, limit: int = 20) -> pl.DataFrame:
@@ -171,5 +197,6 @@ def preview_datalog_table(*, engine: Engine, name: str, limit: int = 20) -> pl.D
         quoted = conn.dialect.identifier_preparer.quote(registered)
         result = conn.execute(text(f"SELECT * FROM {quoted} ORDER BY result_id LIMIT :limit"), {"limit": limit})
         columns, rows = list(result.keys()), result.all()
-    return pl.DataFrame(rows, schema=columns, orient="row",
-                        schema_overrides={c: ROW_SCHEMA[c] for c in columns if c in ROW_SCHEMA})
+    return pl.DataFrame(
+        rows, schema=columns, orient="row", schema_overrides={c: ROW_SCHEMA[c] for c in columns if c in ROW_SCHEMA}
+    )

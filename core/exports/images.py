@@ -34,20 +34,19 @@ import polars as pl
 
 from core import storage
 from core.domain.errors import BadInput
+from core.domain.plural import plural
 from core.domain.progress import Progress
 from core.exports.archive import entry_info
 from core.exports.manifest import MANIFEST
 from core.exports.source import ExportSource
-from core.jobs.summaries import image_root
 from core.files.paths import regular_file, resolve_under
+from core.jobs.summaries import image_root
 from core.storage import cache
-from core.domain.plural import plural
 
 STORED_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp"})
 SHOWN_PROBLEMS = 20
 _BLOCK = 1024 * 1024
 _FETCH_AHEAD = 64  # a bucket-backed job's images fetched at once, ahead of the copy
-
 
 
 @dataclass(frozen=True)
@@ -81,8 +80,13 @@ def image_files(source: ExportSource, *, format: str) -> list[ImageFile]:
                 problems.append(f"image {file_path!r} (under {root}): {exc}")
     if problems:
         more = len(problems) - SHOWN_PROBLEMS
-        raise BadInput([f"cannot export with images: {len(problems):,} of {plural(images.height, 'image')} cannot be read:",
-                        *problems[:SHOWN_PROBLEMS], *([f"... and {more:,} more"] if more > 0 else [])])
+        raise BadInput(
+            [
+                f"cannot export with images: {len(problems):,} of {plural(images.height, 'image')} cannot be read:",
+                *problems[:SHOWN_PROBLEMS],
+                *([f"... and {more:,} more"] if more > 0 else []),
+            ]
+        )
     return found
 
 
@@ -92,8 +96,13 @@ def _remote_image_files(root: str, rows: list[tuple[str, str]]) -> tuple[list[Im
     def sized(row: tuple[str, str]) -> ImageFile | str:
         archive_path, file_path = row
         try:
-            return ImageFile(archive_path=archive_path, path=cache.object_file(root, file_path),
-                             size=storage.file_size(root, file_path), root=root, file_path=file_path)
+            return ImageFile(
+                archive_path=archive_path,
+                path=cache.object_file(root, file_path),
+                size=storage.file_size(root, file_path),
+                root=root,
+                file_path=file_path,
+            )
         except FileNotFoundError:
             return f"image {file_path!r} (under {storage.describe(root)}): file not found"
         except (ValueError, OSError) as exc:
@@ -109,7 +118,7 @@ def images_size(files: list[ImageFile]) -> int:
 
 
 def write_with_images(
-    target: BinaryIO, *, labels_zip: bytes, images: list[ImageFile], progress: Progress | None = None,
+    target: BinaryIO, *, labels_zip: bytes, images: list[ImageFile], progress: Progress | None = None
 ) -> None:
     """The labels' zip (as the format built it) with `images` added, into `target`; manifest.json last, its
     `files` now with each image's sha256 too."""
@@ -120,7 +129,7 @@ def write_with_images(
         hashes = {}
         for done, image in enumerate(images, 1):
             if image.root is not None and (done - 1) % _FETCH_AHEAD == 0:  # the next batch, fetched at once
-                batch = images[done - 1:done - 1 + _FETCH_AHEAD]
+                batch = images[done - 1 : done - 1 + _FETCH_AHEAD]
                 storage.fetch_many(image.root, [i.file_path for i in batch if i.root == image.root])
             hashes[image.archive_path] = _copy_image(archive, image)
             if progress and (done == len(images) or done * 100 // len(images) != (done - 1) * 100 // len(images)):

@@ -30,8 +30,13 @@ def manifest_text(source: ExportSource, *, format: str, files: Sequence[tuple[st
     resultset, job, partial = source.resultset, source.job, source.partial_images
     manifest = {
         "job": {"id": job.id, "name": job.name, "task": job.task},
-        "resultset": {"id": resultset.id, "name": resultset.name, "note": resultset.note,
-                      "created_by": resultset.created_by, "created_at": as_utc(resultset.created_at).isoformat()},
+        "resultset": {
+            "id": resultset.id,
+            "name": resultset.name,
+            "note": resultset.note,
+            "created_by": resultset.created_by,
+            "created_at": as_utc(resultset.created_at).isoformat(),
+        },
         "format": format,
         "include_partial": partial.included,
         "partial_images" if partial.included else "left_out": partial.counts(),
@@ -54,6 +59,11 @@ def _counts(source: ExportSource) -> dict[str, dict]:
     classes = source.classes["class_name"].to_list()
     image_counts = dict(images.group_by("split").len().iter_rows())
     per_class = {(split, name): n for split, name, n in labels.group_by("split", "class_name").len().iter_rows()}
-    return {split: {"images": image_counts.get(split, 0),
-                    "labels": sum(per_class.get((split, c), 0) for c in classes),
-                    "classes": {c: per_class.get((split, c), 0) for c in classes}} for split in names}
+    return {
+        split: {
+            "images": image_counts.get(split, 0),
+            "labels": sum(per_class.get((split, c), 0) for c in classes),
+            "classes": {c: per_class.get((split, c), 0) for c in classes},
+        }
+        for split in names
+    }

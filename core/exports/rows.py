@@ -65,7 +65,11 @@ def export_rows(items: pl.DataFrame) -> pl.DataFrame:
 
 def row_table(name: str) -> Table:
     """The datalog table's definition, on a MetaData of its own (never LabelDeck's)."""
-    return Table(name, MetaData(), *[
-        Column(column, sql_type, primary_key=(column == "result_id"), nullable=nullable, autoincrement=False)
-        for column, (_, sql_type, nullable) in ROW_COLUMNS.items()
-    ])
+    return Table(
+        name,
+        MetaData(),
+        *[
+            Column(column, sql_type, primary_key=(column == "result_id"), nullable=nullable, autoincrement=False)
+            for column, (_, sql_type, nullable) in ROW_COLUMNS.items()
+        ],
+    )

@@ -20,13 +20,13 @@ import polars as pl
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from core.store import models
 from core.domain.errors import BadInput, NotFound
+from core.domain.plural import plural
+from core.domain.vocabulary import REWORKED, Task
 from core.exports.completeness import PartialImages, count_partial_images, partial_image_reasons
 from core.exports.split import SplitSpec, assign_splits, rarest_class
 from core.review.resultsets import resultset_frame
-from core.domain.vocabulary import REWORKED, Task
-from core.domain.plural import plural
+from core.store import models
 
 IMAGE_SCHEMA = {"sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64}
 CLASS_SCHEMA = {"class_name": pl.String, "display_name": pl.String, "position": pl.Int64}
@@ -74,8 +74,13 @@ class ExportSource:
         if self.splits is None:
             raise ValueError("only(): this export is not split")
         samples = self.splits.filter(pl.col("split") == split)["sample_id"].implode()
-        return replace(self, images=self.images.filter(pl.col("sample_id").is_in(samples)),
-                       items=self.items.filter(pl.col("sample_id").is_in(samples)), split=None, splits=None)
+        return replace(
+            self,
+            images=self.images.filter(pl.col("sample_id").is_in(samples)),
+            items=self.items.filter(pl.col("sample_id").is_in(samples)),
+            split=None,
+            splits=None,
+        )
 
     @cached_property
     def boxes(self) -> pl.DataFrame:
@@ -101,20 +106,24 @@ def load_source(*, engine: Engine, resultset_id: int, include_partial: bool = Fa
             raise NotFound(f"ResultSet {resultset_id}'s job {resultset.job_id} not found")
         classes = session.exec(
             select(models.LabelClass.name, models.LabelClass.display_name, models.LabelClass.position)
-            .where(models.LabelClass.spec_id == job.spec_id).order_by(col(models.LabelClass.position))
+            .where(models.LabelClass.spec_id == job.spec_id)
+            .order_by(col(models.LabelClass.position))
         ).all()
         empty = session.connection().execute(_SAMPLES_WITHOUT_RESULTS, {"job_id": job.id}).all()
     items = resultset_frame(engine=engine, resultset_id=resultset_id)
     partial = partial_image_reasons(engine=engine, resultset_id=resultset_id)
     if not include_partial:
         items = items.join(partial, on="sample_id", how="anti", maintain_order="left")
-    images = pl.concat([
-        items.select(IMAGE_SCHEMA.keys()).unique("sample_id"),
-        pl.DataFrame(empty, schema=IMAGE_SCHEMA, orient="row"),
-    ]).sort("sample_id")
+    images = pl.concat(
+        [items.select(IMAGE_SCHEMA.keys()).unique("sample_id"), pl.DataFrame(empty, schema=IMAGE_SCHEMA, orient="row")]
+    ).sort("sample_id")
     return ExportSource(
-        resultset=resultset, job=job, classes=pl.DataFrame(classes, schema=CLASS_SCHEMA, orient="row"),
-        items=items, images=images, partial=partial,
+        resultset=resultset,
+        job=job,
+        classes=pl.DataFrame(classes, schema=CLASS_SCHEMA, orient="row"),
+        items=items,
+        images=images,
+        partial=partial,
         partial_images=count_partial_images(partial, included=include_partial),
     )
 
@@ -127,26 +136,34 @@ def export_summary(*, engine: Engine, resultset_id: int, include_partial: bool =
         job_id = conn.execute(text("SELECT job_id FROM resultset WHERE id = :id"), {"id": resultset_id}).scalar()
         if job_id is None:
             raise NotFound(f"ResultSet {resultset_id} not found")
-        covered = conn.execute(text("SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :id"),
-                               {"id": resultset_id}).scalar_one()
-        empty = conn.execute(text(f"SELECT COUNT(*) FROM ({_SAMPLES_WITHOUT_RESULTS.text}) e"),
-                             {"job_id": job_id}).scalar_one()
+        covered = conn.execute(
+            text("SELECT COUNT(DISTINCT sample_id) FROM resultsetitem WHERE resultset_id = :id"), {"id": resultset_id}
+        ).scalar_one()
+        empty = conn.execute(
+            text(f"SELECT COUNT(*) FROM ({_SAMPLES_WITHOUT_RESULTS.text}) e"), {"job_id": job_id}
+        ).scalar_one()
     partial = partial_image_reasons(engine=engine, resultset_id=resultset_id)
-    return ExportSummary(complete_images=covered - partial.height + empty,
-                         partial_images=count_partial_images(partial, included=include_partial))
+    return ExportSummary(
+        complete_images=covered - partial.height + empty,
+        partial_images=count_partial_images(partial, included=include_partial),
+    )
 
 
 def require_detection(source: ExportSource, format_name: str) -> None:
     if source.task != Task.DETECTION:
-        raise BadInput(f"{format_name} export is for detection only: ResultSet {source.resultset.id} "
-                       f"({source.resultset.name!r}) is of a {source.task} job; use CSV, COCO or a datalog table")
+        raise BadInput(
+            f"{format_name} export is for detection only: ResultSet {source.resultset.id} "
+            f"({source.resultset.name!r}) is of a {source.task} job; use CSV, COCO or a datalog table"
+        )
 
 
 def readme_text(source: ExportSource, *, title: str, images: int, body: str) -> str:
     """A zip's README.txt: what the archive is, `body` on its files, and what it says about partial images."""
-    return (f"{title} of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
-            f"{source.job.name!r}: {plural(images, 'image')}, {plural(source.boxes.height, 'box')}.\n{body}"
-            f"{source.partial_images.note()}\n")
+    return (
+        f"{title} of LabelDeck ResultSet {source.resultset.name!r} (id {source.resultset.id}) of job "
+        f"{source.job.name!r}: {plural(images, 'image')}, {plural(source.boxes.height, 'box')}.\n{body}"
+        f"{source.partial_images.note()}\n"
+    )
 
 
 def label_paths(images: pl.DataFrame, *, folder: str | pl.Expr, suffix: str) -> pl.Series:
@@ -157,12 +174,12 @@ def label_paths(images: pl.DataFrame, *, folder: str | pl.Expr, suffix: str) -> 
     clashes = out.filter(pl.col("label_path").is_duplicated()).sort("label_path", "file_path")
     if not clashes.is_empty():
         shown = clashes.group_by("label_path", maintain_order=True).agg("file_path").head(5)
-        raise BadInput([f"{label}: images {', '.join(files)} would share this label file"
-                        for label, files in shown.iter_rows()])
+        raise BadInput(
+            [f"{label}: images {', '.join(files)} would share this label file" for label, files in shown.iter_rows()]
+        )
     return out["label_path"]
 
 
 def image_stem() -> pl.Expr:
     """The file path without its extension: a VOC image id, a label file's name."""
     return pl.col("file_path").str.replace(r"([^/])\.[^./]*$", "${1}")
-

@@ -20,10 +20,9 @@ image moves the cuts by at most one place, so at most an image per cut changes s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -49,8 +48,13 @@ class SplitSpec:
         return [name for name, _ in self.fractions]
 
     def describe(self) -> dict:
-        return {"fractions": dict(self.fractions), "seed": self.seed, "stratify": self.stratify,
-                "by": "image", "stratum": "rarest class of the image" if self.stratify else None}
+        return {
+            "fractions": dict(self.fractions),
+            "seed": self.seed,
+            "stratify": self.stratify,
+            "by": "image",
+            "stratum": "rarest class of the image" if self.stratify else None,
+        }
 
 
 def parse_split(text: str, *, seed: int = 0, stratify: bool = False, option: str = "--split") -> SplitSpec:
@@ -74,8 +78,9 @@ def parse_split(text: str, *, seed: int = 0, stratify: bool = False, option: str
         raise BadInput(f"{option} {text!r}: name train and val or test (e.g. train=0.8,val=0.2)")
     if abs(sum(fractions.values()) - 1) > _TOLERANCE:
         raise BadInput(f"{option} {text!r}: the fractions add up to {sum(fractions.values()):g}, not 1")
-    return SplitSpec(fractions=tuple((n, fractions[n]) for n in SPLIT_NAMES if n in fractions), seed=seed,
-                     stratify=stratify)
+    return SplitSpec(
+        fractions=tuple((n, fractions[n]) for n in SPLIT_NAMES if n in fractions), seed=seed, stratify=stratify
+    )
 
 
 def split_sizes(n: int, spec: SplitSpec) -> list[int]:
@@ -98,18 +103,24 @@ def rarest_class(images: pl.DataFrame, boxes: pl.DataFrame) -> pl.DataFrame:
     per_image = boxes.select("sample_id", "class_name", "position").unique()
     ranked = per_image.with_columns(pl.len().over("class_name").alias("images")).sort("images", "position")
     first = ranked.group_by("sample_id", maintain_order=True).first().select("sample_id", stratum="class_name")
-    return images.select("sample_id").join(first, on="sample_id", how="left").with_columns(
-        pl.col("stratum").fill_null(NO_BOXES))
+    return (
+        images.select("sample_id")
+        .join(first, on="sample_id", how="left")
+        .with_columns(pl.col("stratum").fill_null(NO_BOXES))
+    )
 
 
 def assign_splits(images: pl.DataFrame, *, spec: SplitSpec, strata: pl.DataFrame | None = None) -> pl.DataFrame:
     """SPLIT_SCHEMA: every image of `images` (sample_id, file_path) in exactly one split of `spec`, by the rule
     above. `strata` (sample_id, stratum) when stratified; every image one stratum otherwise."""
     keyed = images.select("sample_id", "file_path").with_columns(
-        pl.col("file_path").map_elements(lambda path: image_key(spec.seed, path), return_dtype=pl.String)
-        .alias("key"))
-    keyed = (keyed.join(strata, on="sample_id", how="left") if strata is not None
-             else keyed.with_columns(pl.lit("").alias("stratum")))
+        pl.col("file_path").map_elements(lambda path: image_key(spec.seed, path), return_dtype=pl.String).alias("key")
+    )
+    keyed = (
+        keyed.join(strata, on="sample_id", how="left")
+        if strata is not None
+        else keyed.with_columns(pl.lit("").alias("stratum"))
+    )
     place = (pl.col("key").rank("ordinal").over("stratum") - 0.5) / pl.len().over("stratum")
     ordered = keyed.with_columns(place.alias("place")).sort("place", "key").with_row_index("order")
     bounds, total = [], 0

@@ -56,12 +56,16 @@ _HEADER = """<annotation>
 
 
 def xml_text(value: pl.Expr) -> pl.Expr:
-    return (value.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
-            .str.replace_all(">", "&gt;", literal=True))
+    return (
+        value.str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
 
 
 def voc_corners(boxes: pl.DataFrame) -> pl.DataFrame:
     """xmin, ymin, xmax, ymax (VOC's 1-based inclusive integers) of boxes with x, y, w, h, width, height."""
+
     def low(v: pl.Expr, size: str) -> pl.Expr:
         return (v.round(_DECIMALS).floor().cast(pl.Int64) + 1).clip(1, pl.col(size))
 
@@ -69,7 +73,7 @@ def voc_corners(boxes: pl.DataFrame) -> pl.DataFrame:
         return v.round(_DECIMALS).ceil().cast(pl.Int64).clip(pl.col(start), pl.col(size))
 
     return boxes.with_columns(
-        low(pl.col("x"), "width").alias("xmin"), low(pl.col("y"), "height").alias("ymin"),
+        low(pl.col("x"), "width").alias("xmin"), low(pl.col("y"), "height").alias("ymin")
     ).with_columns(
         high(pl.col("x") + pl.col("w"), "width", "xmin").alias("xmax"),
         high(pl.col("y") + pl.col("h"), "height", "ymin").alias("ymax"),
@@ -79,9 +83,12 @@ def voc_corners(boxes: pl.DataFrame) -> pl.DataFrame:
 def voc_zip(source: ExportSource) -> bytes:
     require_detection(source, "Pascal VOC")
     objects = (
-        voc_corners(source.boxes).sort("sample_id", "result_id")
-        .select("sample_id", pl.format(_OBJECT, xml_text(pl.col("class_name")), "xmin", "ymin", "xmax", "ymax")
-                .alias("object"))
+        voc_corners(source.boxes)
+        .sort("sample_id", "result_id")
+        .select(
+            "sample_id",
+            pl.format(_OBJECT, xml_text(pl.col("class_name")), "xmin", "ymin", "xmax", "ymax").alias("object"),
+        )
         .group_by("sample_id", maintain_order=True)
         .agg(pl.col("object").str.join(""))
     )
@@ -89,11 +96,24 @@ def voc_zip(source: ExportSource) -> bytes:
     files = (
         source.images.with_columns(label_paths(source.images, folder="Annotations", suffix=".xml"))
         .join(objects, on="sample_id", how="left", maintain_order="left")
-        .select("label_path", pl.format(_HEADER, xml_text(pl.col("file_path")), pl.lit(database), "width",
-                                        "height", pl.col("object").fill_null("")))
+        .select(
+            "label_path",
+            pl.format(
+                _HEADER,
+                xml_text(pl.col("file_path")),
+                pl.lit(database),
+                "width",
+                "height",
+                pl.col("object").fill_null(""),
+            ),
+        )
     )
-    readme = readme_text(source, title="Pascal VOC annotations", images=files.height,
-                         body="Annotations/<image>.xml: bndbox in 1-based inclusive pixels, rounded outward.\n")
+    readme = readme_text(
+        source,
+        title="Pascal VOC annotations",
+        images=files.height,
+        body="Annotations/<image>.xml: bndbox in 1-based inclusive pixels, rounded outward.\n",
+    )
     return with_manifest(source, format="voc", files=[("README.txt", readme), *_image_sets(source), *files.iter_rows()])
 
 

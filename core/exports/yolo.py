@@ -23,9 +23,9 @@ import json
 
 import polars as pl
 
+from core.domain.names import escaped
 from core.exports.manifest import with_manifest
 from core.exports.source import ExportSource, label_paths, readme_text, require_detection
-from core.domain.names import escaped
 
 
 def fixed6(value: pl.Expr) -> pl.Expr:
@@ -43,9 +43,12 @@ def yolo_zip(source: ExportSource) -> bytes:
         .select(
             "sample_id",
             pl.format(
-                "{} {} {} {} {}", "position",
-                fixed6((pl.col("x") + pl.col("w") / 2) / width), fixed6((pl.col("y") + pl.col("h") / 2) / height),
-                fixed6(pl.col("w") / width), fixed6(pl.col("h") / height),
+                "{} {} {} {} {}",
+                "position",
+                fixed6((pl.col("x") + pl.col("w") / 2) / width),
+                fixed6((pl.col("y") + pl.col("h") / 2) / height),
+                fixed6(pl.col("w") / width),
+                fixed6(pl.col("h") / height),
             ).alias("line"),
         )
         .group_by("sample_id", maintain_order=True)
@@ -60,20 +63,39 @@ def yolo_zip(source: ExportSource) -> bytes:
     )
     names = source.classes["class_name"].to_list()
     image_folder = "images/<split>/" if source.split else "images/"
-    where = (f"The images are under {image_folder}" if source.with_images
-             else f"Image files are not included: put them under {image_folder}")
-    readme = readme_text(source, title="YOLO labels", images=files.height, body=(
-        "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
-        f"(from 0).\n{where}, with the paths of the job's image root.\n"))
+    where = (
+        f"The images are under {image_folder}"
+        if source.with_images
+        else f"Image files are not included: put them under {image_folder}"
+    )
+    readme = readme_text(
+        source,
+        title="YOLO labels",
+        images=files.height,
+        body=(
+            "labels/<image>.txt: class_index cx cy w h, normalised to [0, 1]; class_index is the line of classes.txt "
+            f"(from 0).\n{where}, with the paths of the job's image root.\n"
+        ),
+    )
     # Unsplit, train and val are the same images: tools that need both still run on them.
-    folders = {name: f"images/{name}" for name in source.split.names} if source.split else {
-        "train": "images", "val": "images"}
-    data_yaml = "path: .\n" + "".join(f"{name}: {path}\n" for name, path in folders.items()) + (
-        f"nc: {len(names)}\nnames: {json.dumps(names)}\n")
-    return with_manifest(source, format="yolo", files=[
-        # One line per class whatever a name holds (names from before core/domain/names.py may hold a line break).
-        ("classes.txt", "".join(f"{escaped(n)}\n" for n in names)),
-        ("data.yaml", data_yaml),
-        ("README.txt", readme),
-        *files.iter_rows(),
-    ])
+    folders = (
+        {name: f"images/{name}" for name in source.split.names}
+        if source.split
+        else {"train": "images", "val": "images"}
+    )
+    data_yaml = (
+        "path: .\n"
+        + "".join(f"{name}: {path}\n" for name, path in folders.items())
+        + (f"nc: {len(names)}\nnames: {json.dumps(names)}\n")
+    )
+    return with_manifest(
+        source,
+        format="yolo",
+        files=[
+            # One line per class whatever a name holds (names from before core/domain/names.py may hold a line break).
+            ("classes.txt", "".join(f"{escaped(n)}\n" for n in names)),
+            ("data.yaml", data_yaml),
+            ("README.txt", readme),
+            *files.iter_rows(),
+        ],
+    )

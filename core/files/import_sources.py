@@ -14,9 +14,9 @@ from typing import BinaryIO
 from core import storage
 from core.domain.errors import BadInput
 from core.files.paths import resolve_under
-from core.storage.urls import checked_url
-from core.settings import get_settings
 from core.files.uploads import UploadLimits, discard_upload, extract_zip, uploads_dir
+from core.settings import get_settings
+from core.storage.urls import checked_url
 
 # What a label folder holds: YOLO's .txt and data.yaml, Pascal VOC's and CVAT's .xml, COCO and Label Studio .json.
 LABEL_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".xml", ".json"})

@@ -8,8 +8,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 # Opening any of these for reading waits for a writer or reads forever (a FIFO named x.png hung an import): only
 # regular files are read.
-_SPECIAL_FILES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                  (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def unsafe_reason(relative: str) -> str | None:

@@ -19,10 +19,10 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from core.domain.errors import BadInput
-from core.images.image_files import IMAGE_SUFFIXES
-from core.files.paths import resolve_under, unsafe_reason
-from core.settings import get_settings
 from core.domain.plural import plural
+from core.files.paths import resolve_under, unsafe_reason
+from core.images.image_files import IMAGE_SUFFIXES
+from core.settings import get_settings
 
 _CHUNK = 1 << 20
 # Archivers' by-products, skipped without a word (as are hidden files): not images, not the user's mistake.
@@ -43,15 +43,22 @@ def uploads_dir() -> Path:
     return get_settings().data_dir / "uploads"
 
 
-def extract_image_zip(source: Path | BinaryIO, *, limits: UploadLimits = UploadLimits(),
-                      label: str | None = None) -> Path:
+def extract_image_zip(
+    source: Path | BinaryIO, *, limits: UploadLimits = UploadLimits(), label: str | None = None
+) -> Path:
     """Extract the image files of a zip (a path, or a binary file object such as an upload) into a new folder
     under data/uploads/ and return it. `label` names the upload in messages (default: the path or "the zip")."""
     return extract_zip(source, suffixes=IMAGE_SUFFIXES, kind="image", limits=limits, label=label)
 
 
-def extract_zip(source: Path | BinaryIO, *, suffixes: frozenset[str], kind: str,
-                limits: UploadLimits = UploadLimits(), label: str | None = None) -> Path:
+def extract_zip(
+    source: Path | BinaryIO,
+    *,
+    suffixes: frozenset[str],
+    kind: str,
+    limits: UploadLimits = UploadLimits(),
+    label: str | None = None,
+) -> Path:
     """extract_image_zip for files of other `suffixes` (a folder of label files, say), `kind` naming them in
     messages; the same checks and limits."""
     label = label or (str(source) if isinstance(source, Path) else getattr(source, "name", None) or "the zip")
@@ -95,15 +102,18 @@ def _size_of(source: Path | BinaryIO) -> int:
     return size
 
 
-def _checked_members(archive: zipfile.ZipFile, label: str, limits: UploadLimits, suffixes: frozenset[str],
-                     kind: str) -> list[tuple[zipfile.ZipInfo, str]]:
+def _checked_members(
+    archive: zipfile.ZipFile, label: str, limits: UploadLimits, suffixes: frozenset[str], kind: str
+) -> list[tuple[zipfile.ZipInfo, str]]:
     """The members to extract with their safe relative names; every problem of the archive at once."""
     problems: list[str] = []
     members: list[tuple[zipfile.ZipInfo, str]] = []
     seen: set[str] = set()
     infos = archive.infolist()
     if len(infos) > limits.max_files:
-        raise BadInput(f"{label}: {plural(len(infos), 'entry', 'entries')}; uploads are limited to {plural(limits.max_files, 'file')}")
+        raise BadInput(
+            f"{label}: {plural(len(infos), 'entry', 'entries')}; uploads are limited to {plural(limits.max_files, 'file')}"
+        )
     for info in infos:
         name = info.filename.replace("\\", "/")
         where = f"{label}: member {info.filename!r}"
@@ -156,8 +166,9 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
-def _extract(archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: Path, label: str,
-             limits: UploadLimits) -> None:
+def _extract(
+    archive: zipfile.ZipFile, members: list[tuple[zipfile.ZipInfo, str]], folder: Path, label: str, limits: UploadLimits
+) -> None:
     written_total = 0
     for info, name in members:
         where = f"{label}: member {info.filename!r}"

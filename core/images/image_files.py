@@ -14,11 +14,10 @@ import polars as pl
 from PIL import Image, UnidentifiedImageError
 
 from core import storage
-
 from core.domain import limits
 from core.domain.errors import BadInput
-from core.images.orientation import displayed_size, orientation
 from core.files.paths import regular_file, resolve_under
+from core.images.orientation import displayed_size, orientation
 from core.storage import Root
 
 Progress = Callable[[int, int], None]  # (images checked, of how many)
@@ -46,8 +45,10 @@ class ImageSize:
         if self.turn == 1:
             return f"{self.width}x{self.height}"
         stored = displayed_size((self.width, self.height), self.turn)
-        return (f"{self.width}x{self.height} as displayed (stored {stored[0]}x{stored[1]}, EXIF orientation "
-                f"{self.turn}; labels refer to the displayed image)")
+        return (
+            f"{self.width}x{self.height} as displayed (stored {stored[0]}x{stored[1]}, EXIF orientation "
+            f"{self.turn}; labels refer to the displayed image)"
+        )
 
 
 def image_size(path: Path) -> ImageSize:
@@ -100,8 +101,9 @@ def refuse_bomb(im: Image.Image) -> None:
         raise TooLarge(f"image is too large: {im.width:,}x{im.height:,} px, more than {MAX_IMAGE_PIXELS:,} pixels")
 
 
-def check_images(*, root: Root, label_file: Path | str, images: pl.DataFrame, record: str = "image",
-                 progress: Progress | None = None) -> pl.DataFrame:
+def check_images(
+    *, root: Root, label_file: Path | str, images: pl.DataFrame, record: str = "image", progress: Progress | None = None
+) -> pl.DataFrame:
     """images: image_id, file_name and optionally width, height. Returns image_id, width, height as read.
 
     Every image must exist and open; where the label file states a size it must match the file. `record` names
@@ -147,7 +149,8 @@ def folder_images(root: Root, *, progress: Progress | None = None) -> pl.DataFra
         if not root.is_dir():
             raise BadInput(f"{root}: image folder not found")
         names = sorted(
-            path.relative_to(root).as_posix() for path in root.rglob("*")
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
             if path.suffix.lower() in IMAGE_SUFFIXES
             and not any(part.startswith(".") for part in path.relative_to(root).parts)
             and not path.is_dir()
@@ -158,8 +161,9 @@ def folder_images(root: Root, *, progress: Progress | None = None) -> pl.DataFra
     if too_many := limits.too_many(len(names), limits.MAX_IMAGES_PER_JOB, "image files"):
         raise BadInput(f"{shown_root}: {too_many}")
     probed = _probe_sizes(root, names, progress=progress)
-    problems = [f"{shown_root}: {name!r}: {outcome}" for name, outcome in zip(names, probed)
-                if isinstance(outcome, str)]
+    problems = [
+        f"{shown_root}: {name!r}: {outcome}" for name, outcome in zip(names, probed) if isinstance(outcome, str)
+    ]
     if problems:
         raise BadInput(problems)
     sizes = [size for size in probed if not isinstance(size, str)]  # each, with no problem
@@ -184,8 +188,12 @@ def image_folders(root: Path, *, max_depth: int = 4, skip: frozenset[str] = froz
             found.append(folder.relative_to(root).as_posix())
         if depth < max_depth:
             for entry in entries:
-                if (entry.is_dir() and not entry.is_symlink() and not entry.name.startswith(".")
-                        and not (depth == 0 and entry.name in skip)):
+                if (
+                    entry.is_dir()
+                    and not entry.is_symlink()
+                    and not entry.name.startswith(".")
+                    and not (depth == 0 and entry.name in skip)
+                ):
                     walk(entry, depth + 1)
 
     if root.is_dir():

@@ -19,10 +19,10 @@ from typing import BinaryIO
 import polars as pl
 from PIL import Image, ImageDraw, ImageFont
 
+from core import storage
 from core.domain.vocabulary import ChangeKind
 from core.images.image_files import refuse_bomb
 from core.images.orientation import upright
-from core import storage
 from core.settings import get_settings
 from core.storage import Root, cache
 
@@ -89,24 +89,41 @@ def open_image(root: Root, file_path: str) -> Image.Image:
         return upright(im)
 
 
-def tile_path(*, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool,
-              square: bool = False) -> Path:
+def tile_path(
+    *, job_id: int, revision: int, sample_id: int, focus: int | None, size: int, crop: bool, square: bool = False
+) -> Path:
     view = "all" if focus is None else f"{'c' if crop else 'w'}{focus}"
     shape = "-sq" if square else ""
     return get_settings().thumbnail_dir / f"job{job_id}" / f"r{revision}-s{sample_id}-{view}-{size}{shape}.jpg"
 
 
 def render_tile(
-    *, job_id: int, revision: int, root: Root, sample: dict, boxes: pl.DataFrame, overlay: Overlay,
-    focus: int | None = None, size: int = 256, crop: bool = True, square: bool = False,
+    *,
+    job_id: int,
+    revision: int,
+    root: Root,
+    sample: dict,
+    boxes: pl.DataFrame,
+    overlay: Overlay,
+    focus: int | None = None,
+    size: int = 256,
+    crop: bool = True,
+    square: bool = False,
 ) -> Path:
     """The cached tile of a sample: cropped around result `focus` when given, else the whole image; `square`: on
     a size × size canvas, with labels sized for a tile shown about that large.
 
     sample: sample_id, file_path. boxes: the sample's results (result_id, change_kind, expert_class, pre_class,
     expert_x.., pre_x..)."""
-    path = tile_path(job_id=job_id, revision=revision, sample_id=sample["sample_id"], focus=focus, size=size, crop=crop,
-                     square=square)
+    path = tile_path(
+        job_id=job_id,
+        revision=revision,
+        sample_id=sample["sample_id"],
+        focus=focus,
+        size=size,
+        crop=crop,
+        square=square,
+    )
     if cache.touch(path):  # a hit is a use: the disk cache's bound evicts the least recently used tiles first
         return path
     image = open_image(root, sample["file_path"])
@@ -120,16 +137,26 @@ def render_tile(
     # Crop first, then scale (up as well as down), then draw in tile pixels: overlays stay crisp at any zoom.
     factor = size / max(image.width, image.height)
     # Bicubic after an integer reduce() for big shrinks: alike to the eye at tile size, a third of Lanczos' time.
-    image = image.resize((max(1, round(image.width * factor)), max(1, round(image.height * factor))),
-                         Image.Resampling.BICUBIC, reducing_gap=2.0)
+    image = image.resize(
+        (max(1, round(image.width * factor)), max(1, round(image.height * factor))),
+        Image.Resampling.BICUBIC,
+        reducing_gap=2.0,
+    )
     if square:
         canvas = Image.new("RGB", (size, size), LETTERBOX)
         offset = ((size - image.width) // 2, (size - image.height) // 2)
         canvas.paste(image, offset)
         image = canvas
         origin = (origin[0] - offset[0] / factor, origin[1] - offset[1] / factor)
-    draw_overlays(image, boxes, overlay, focus=focus, origin=origin, factor=factor,
-                  label_px=max(11, size // 18) if square else None)
+    draw_overlays(
+        image,
+        boxes,
+        overlay,
+        focus=focus,
+        origin=origin,
+        factor=factor,
+        label_px=max(11, size // 18) if square else None,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of this thread's own: the background worker may draw the same tile as a request at the same moment.
     tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
@@ -165,8 +192,14 @@ def _crop_box(image: Image.Image, row: dict) -> tuple[int, int, int, int]:
 
 
 def draw_overlays(
-    image: Image.Image, boxes: pl.DataFrame, overlay: Overlay, *, focus: int | None,
-    origin: tuple[float, float] = (0, 0), factor: float = 1.0, label_px: int | None = None,
+    image: Image.Image,
+    boxes: pl.DataFrame,
+    overlay: Overlay,
+    *,
+    focus: int | None,
+    origin: tuple[float, float] = (0, 0),
+    factor: float = 1.0,
+    label_px: int | None = None,
 ) -> None:
     """Draw the boxes (in source-image pixels) onto `image`, which shows the source from `origin`, scaled by
     `factor`. label_px: the labels' font size (default: in proportion to the image)."""
@@ -182,8 +215,9 @@ def draw_overlays(
     rows = list(boxes.iter_rows(named=True))
     focused = [r for r in rows if r["result_id"] == focus]
     if focused:  # dim everything but this result's boxes, so the eye lands on it in a busy scene
-        _dim_outside(draw, image.size, [xyxy(focused[0], p) for p in ("expert_", "pre_")
-                                        if focused[0].get(f"{p}x") is not None])
+        _dim_outside(
+            draw, image.size, [xyxy(focused[0], p) for p in ("expert_", "pre_") if focused[0].get(f"{p}x") is not None]
+        )
     # The focus result last, so it sits on top of its neighbours.
     rows.sort(key=lambda r: r["result_id"] == focus)
     for row in rows:
@@ -219,7 +253,12 @@ def _dim_outside(draw: ImageDraw.ImageDraw, size: tuple[int, int], boxes: list[t
     shade = (0, 0, 0, 70)
     # Pillow's rectangles include both corners: the four bands must not share a row or column, or it shows.
     x0, y0, x1, y1 = round(x0), round(y0), round(x1), round(y1)
-    for rect in ((0, 0, size[0], y0 - 1), (0, y1 + 1, size[0], size[1]), (0, y0, x0 - 1, y1), (x1 + 1, y0, size[0], y1)):
+    for rect in (
+        (0, 0, size[0], y0 - 1),
+        (0, y1 + 1, size[0], size[1]),
+        (0, y0, x0 - 1, y1),
+        (x1 + 1, y0, size[0], y1),
+    ):
         if rect[2] >= rect[0] and rect[3] >= rect[1]:
             draw.rectangle(rect, fill=shade)
 
@@ -241,8 +280,9 @@ def _visible(box: tuple[float, float, float, float], size: tuple[int, int]) -> b
     return box[2] >= 0 and box[3] >= 0 and box[0] <= size[0] and box[1] <= size[1]
 
 
-def _dashed_rectangle(draw: ImageDraw.ImageDraw, box, color: str, width: int, *, dash: int,
-                      size: tuple[int, int]) -> None:
+def _dashed_rectangle(
+    draw: ImageDraw.ImageDraw, box, color: str, width: int, *, dash: int, size: tuple[int, int]
+) -> None:
     """Each edge dashed where it crosses the image (a dash is a Python call: the off-image part of a neighbour's
     box in a cropped tile was most of a tile's drawing time)."""
     x0, y0, x1, y1 = box
@@ -265,5 +305,8 @@ def _dashed_line(draw: ImageDraw.ImageDraw, start, end, color: str, width: int, 
         t1 = min(t0 + dash / length, 1) if length else 1
         if t0 >= 1:
             break
-        draw.line((xa + (xb - xa) * t0, ya + (yb - ya) * t0, xa + (xb - xa) * t1, ya + (yb - ya) * t1),
-                  fill=color, width=width)
+        draw.line(
+            (xa + (xb - xa) * t0, ya + (yb - ya) * t0, xa + (xb - xa) * t1, ya + (yb - ya) * t1),
+            fill=color,
+            width=width,
+        )

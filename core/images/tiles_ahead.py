@@ -61,8 +61,9 @@ def draw_tiles(tiles: list[dict], *, environment: dict[str, str] | None = None) 
             del os.environ[key]
         os.environ.update(environment)
     for root in {args["root"] for args in tiles}:  # a bucket's originals many at a time, not one per tile
-        fetch_originals(root, [args["sample"]["file_path"] for args in tiles
-                               if args["root"] == root and not _on_disk(args)])
+        fetch_originals(
+            root, [args["sample"]["file_path"] for args in tiles if args["root"] == root and not _on_disk(args)]
+        )
     drawn = 0
     for args in tiles:
         try:
@@ -79,9 +80,15 @@ def _missing(tiles: Iterable[dict]) -> list[dict]:
 
 
 def _on_disk(args: dict) -> bool:
-    return tile_path(job_id=args["job_id"], revision=args["revision"], sample_id=args["sample"]["sample_id"],
-                     focus=args.get("focus"), size=args["size"], crop=args.get("crop", True),
-                     square=args.get("square", False)).exists()
+    return tile_path(
+        job_id=args["job_id"],
+        revision=args["revision"],
+        sample_id=args["sample"]["sample_id"],
+        focus=args.get("focus"),
+        size=args["size"],
+        crop=args.get("crop", True),
+        square=args.get("square", False),
+    ).exists()
 
 
 def _drawing_pool() -> ProcessPoolExecutor:
@@ -89,8 +96,9 @@ def _drawing_pool() -> ProcessPoolExecutor:
     with _drawer_lock:
         if _drawer is None:
             # spawn: a fork of the multi-threaded server could inherit a lock held by another thread.
-            _drawer = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_lower_priority)
+            _drawer = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return _drawer
 
 

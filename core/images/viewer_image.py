@@ -14,9 +14,9 @@ from PIL import Image
 
 from core import storage
 from core.images.orientation import orientation
+from core.images.thumbnails import open_image, opened_image
 from core.settings import get_settings
 from core.storage import Root, cache
-from core.images.thumbnails import open_image, opened_image
 
 # Formats every browser decodes, by Pillow's name; anything else (TIFF, BMP...) is converted once.
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}

@@ -16,50 +16,69 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
-from core.domain import limits
-
-from core.storage import Root
-
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.labels.coco import load_image_list, load_pre_labels
+from core.domain import limits
 from core.domain.errors import BadInput
+from core.domain.progress import Progress, quiet
 from core.domain.vocabulary import JobKind, JobStatus, Task
 from core.images.image_files import check_images, folder_images
 from core.jobs.ingest import JobDraft, _refuse_existing, import_auto_predictions, refuse_bad_class_list, save_job
-from core.domain.progress import Progress, quiet
+from core.labels.coco import load_image_list, load_pre_labels
 from core.labels.label_files import read_json
-from core.labels.pre_labels import (
-    checked_labels,
-    numbered_classes,
-    numbered_images,
-    read_label_csv,
-    reference_dataset,
-)
+from core.labels.pre_labels import checked_labels, numbered_classes, numbered_images, read_label_csv, reference_dataset
+from core.storage import Root
+from core.store import models
 
 
 def import_auto_job(
-    *, engine: Engine, name: str, images_dir: Root, predictions_path: Path, task: str = Task.DETECTION,
-    image_list: Path | None = None, classes: list[str] | None = None, status: JobStatus = JobStatus.READY,
-    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
+    *,
+    engine: Engine,
+    name: str,
+    images_dir: Root,
+    predictions_path: Path,
+    task: str = Task.DETECTION,
+    image_list: Path | None = None,
+    classes: list[str] | None = None,
+    status: JobStatus = JobStatus.READY,
+    replace: bool = False,
+    check_image_files: bool = True,
+    actor: Actor,
+    progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job of `task` (status READY, or PROCESSING: a job whose model has not finished, no
     predictions stored) from the predictions file."""
     require(actor, Permission.MANAGE, to="import an auto label job")
     refuse_bad_class_list(classes)
     if task == Task.CLASSIFICATION:
-        return _import_classification(engine=engine, name=name, images_dir=images_dir, csv_path=predictions_path,
-                                      classes=classes, status=status, replace=replace, actor=actor,
-                                      progress=progress)
+        return _import_classification(
+            engine=engine,
+            name=name,
+            images_dir=images_dir,
+            csv_path=predictions_path,
+            classes=classes,
+            status=status,
+            replace=replace,
+            actor=actor,
+            progress=progress,
+        )
     if task != Task.DETECTION:
         raise BadInput(f"task {task!r}: detection or classification")
     if isinstance(read_json(predictions_path), dict):
         if image_list is not None or classes:
-            raise BadInput(f"{predictions_path}: a COCO dataset names its own images and classes; leave out the "
-                           "image list and the classes")
+            raise BadInput(
+                f"{predictions_path}: a COCO dataset names its own images and classes; leave out the "
+                "image list and the classes"
+            )
         return import_auto_predictions(
-            engine=engine, name=name, images_dir=images_dir, predictions_path=predictions_path, status=status,
-            replace=replace, check_image_files=check_image_files, actor=actor, progress=progress,
+            engine=engine,
+            name=name,
+            images_dir=images_dir,
+            predictions_path=predictions_path,
+            status=status,
+            replace=replace,
+            check_image_files=check_image_files,
+            actor=actor,
+            progress=progress,
         )
     _refuse_existing(engine, name=name, replace=replace)
     progress("reading the image list", 0.1)
@@ -72,8 +91,10 @@ def import_auto_job(
         images, categories = numbered_images(folder_images(images_dir).rename({"file_name": "file_path"})), None
     if categories is None:
         if not classes:
-            raise BadInput(f"{predictions_path}: detections in the COCO results format need their classes: give "
-                           "the class names in category id order, or an image list with 'categories'")
+            raise BadInput(
+                f"{predictions_path}: detections in the COCO results format need their classes: give "
+                "the class names in category id order, or an image list with 'categories'"
+            )
         categories = numbered_classes(classes)
     elif classes:
         raise BadInput(f"{image_list}: the image list names the classes; leave out the class names")
@@ -81,16 +102,30 @@ def import_auto_job(
     reference = reference_dataset(path=image_list or images_dir, images=images, categories=categories)
     predictions = load_pre_labels(predictions_path, expert=reference)
     draft = JobDraft(
-        name=name, kind=JobKind.AUTO, task=Task.DETECTION, status=status, images_dir=images_dir,
-        pre_label_source=f"model predictions: {predictions_path.name}", classes=categories, images=images,
+        name=name,
+        kind=JobKind.AUTO,
+        task=Task.DETECTION,
+        status=status,
+        images_dir=images_dir,
+        pre_label_source=f"model predictions: {predictions_path.name}",
+        classes=categories,
+        images=images,
         predictions=predictions.boxes if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def _import_classification(
-    *, engine: Engine, name: str, images_dir: Root, csv_path: Path, classes: list[str] | None, status: JobStatus,
-    replace: bool, actor: Actor, progress: Progress,
+    *,
+    engine: Engine,
+    name: str,
+    images_dir: Root,
+    csv_path: Path,
+    classes: list[str] | None,
+    status: JobStatus,
+    replace: bool,
+    actor: Actor,
+    progress: Progress,
 ) -> models.LabelJob:
     _refuse_existing(engine, name=name, replace=replace)
     progress("reading the images", 0.1)
@@ -111,8 +146,14 @@ def _import_classification(
         .select("image_id", "category_id", "x", "y", "w", "h", "score")
     )
     draft = JobDraft(
-        name=name, kind=JobKind.AUTO, task=Task.CLASSIFICATION, status=status, images_dir=images_dir,
-        pre_label_source=f"model predictions: {csv_path.name}", classes=categories, images=images,
+        name=name,
+        kind=JobKind.AUTO,
+        task=Task.CLASSIFICATION,
+        status=status,
+        images_dir=images_dir,
+        pre_label_source=f"model predictions: {csv_path.name}",
+        classes=categories,
+        images=images,
         predictions=predictions if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)

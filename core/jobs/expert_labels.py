@@ -24,19 +24,17 @@ from sqlalchemy import Engine, case, delete, func, text
 from sqlmodel import Session, col, select
 
 from core import storage
-
-from core.domain import limits
-
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.labels.boxes import box_problem, clipped_box
-from core.store.db import write_transaction
+from core.domain import limits
 from core.domain.errors import BadInput, NotFound
 from core.domain.vocabulary import Task
-from core.jobs.summaries import LABEL_STATUSES, LabellingProgress, image_root, labelling_counts
-from core.jobs.manual import NO_PRE_LABELS, locked_job_in_progress
 from core.files.paths import resolve_under
+from core.jobs.manual import NO_PRE_LABELS, locked_job_in_progress
+from core.jobs.summaries import LABEL_STATUSES, LabellingProgress, image_root, labelling_counts
+from core.labels.boxes import box_problem, clipped_box
 from core.storage import Root, cache
+from core.store import models
+from core.store.db import write_transaction
 
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
@@ -46,9 +44,15 @@ if TYPE_CHECKING:
 DECIMALS = 6
 
 SAMPLE_SCHEMA: dict[str, PolarsDataType] = {
-    "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
-    "label_status": pl.String, "labelled_by": pl.String, "labelled_at": pl.Datetime(time_zone="UTC"),
-    "pre_labels": pl.Int64, "expert_labels": pl.Int64,
+    "sample_id": pl.Int64,
+    "file_path": pl.String,
+    "width": pl.Int64,
+    "height": pl.Int64,
+    "label_status": pl.String,
+    "labelled_by": pl.String,
+    "labelled_at": pl.Datetime(time_zone="UTC"),
+    "pre_labels": pl.Int64,
+    "expert_labels": pl.Int64,
 }
 
 
@@ -98,15 +102,31 @@ def list_samples(
         raise BadInput(f"status {status!r}: one of {', '.join(LABEL_STATUSES)}")
     a = models.Annotation
     counts = (
-        select(a.sample_id, func.sum(case((col(a.source) == "pre", 1), else_=0)).label("pre"),
-               func.sum(case((col(a.source) == "expert", 1), else_=0)).label("expert"))
-        .where(a.job_id == job_id).group_by(col(a.sample_id)).subquery()
+        select(
+            a.sample_id,
+            func.sum(case((col(a.source) == "pre", 1), else_=0)).label("pre"),
+            func.sum(case((col(a.source) == "expert", 1), else_=0)).label("expert"),
+        )
+        .where(a.job_id == job_id)
+        .group_by(col(a.sample_id))
+        .subquery()
     )
     s = models.Sample
     query = (
-        models.select_columns(s.id, s.file_path, s.width, s.height, s.label_status, s.labelled_by, s.labelled_at,
-                              func.coalesce(counts.c.pre, 0), func.coalesce(counts.c.expert, 0))
-        .outerjoin(counts, counts.c.sample_id == col(s.id)).where(s.job_id == job_id).order_by(col(s.id))
+        models.select_columns(
+            s.id,
+            s.file_path,
+            s.width,
+            s.height,
+            s.label_status,
+            s.labelled_by,
+            s.labelled_at,
+            func.coalesce(counts.c.pre, 0),
+            func.coalesce(counts.c.expert, 0),
+        )
+        .outerjoin(counts, counts.c.sample_id == col(s.id))
+        .where(s.job_id == job_id)
+        .order_by(col(s.id))
         .offset(offset)
     )
     if status is not None:
@@ -125,25 +145,43 @@ def editor_state(*, engine: Engine, job_id: int, sample_id: int) -> EditorState:
         if job is None or sample is None or sample.job_id != job_id:
             raise NotFound(f"sample {sample_id} of job {job_id} not found")
         classes = _spec_classes(session, job.spec_id)
-        source = "expert" if sample.label_status == "labelled" else (
-            "none" if job.pre_label_source == NO_PRE_LABELS else "pre")
+        source = (
+            "expert"
+            if sample.label_status == "labelled"
+            else ("none" if job.pre_label_source == NO_PRE_LABELS else "pre")
+        )
         rows = session.exec(
-            select(models.Annotation).where(models.Annotation.sample_id == sample_id,
-                                            models.Annotation.source == ("pre" if source == "none" else source))
+            select(models.Annotation)
+            .where(
+                models.Annotation.sample_id == sample_id,
+                models.Annotation.source == ("pre" if source == "none" else source),
+            )
             .order_by(col(models.Annotation.id))
         ).all()
     index = {c.id: i for i, c in enumerate(classes)}
     state = EditorState(
-        job_id=job_id, sample_id=sample_id, task=job.task, file_path=sample.file_path,
-        image_path=editor_file(image_root(job), sample.file_path), width=sample.width, height=sample.height,
-        label_status=sample.label_status, labelled_by=sample.labelled_by, labelled_at=models.as_utc(sample.labelled_at),
-        source=source, label_list=[c.display_name for c in classes], class_names=[c.name for c in classes],
+        job_id=job_id,
+        sample_id=sample_id,
+        task=job.task,
+        file_path=sample.file_path,
+        image_path=editor_file(image_root(job), sample.file_path),
+        width=sample.width,
+        height=sample.height,
+        label_status=sample.label_status,
+        labelled_by=sample.labelled_by,
+        labelled_at=models.as_utc(sample.labelled_at),
+        source=source,
+        label_list=[c.display_name for c in classes],
+        class_names=[c.name for c in classes],
         colors=[c.color for c in classes],
     )
     if job.task == Task.DETECTION:
-        return replace(state, bboxes=[_bbox(r) for r in rows],
-                       labels=[index[r.class_id] for r in rows],
-                       scores=[r.score if source == "pre" else None for r in rows])
+        return replace(
+            state,
+            bboxes=[_bbox(r) for r in rows],
+            labels=[index[r.class_id] for r in rows],
+            scores=[r.score if source == "pre" else None for r in rows],
+        )
     return replace(state, class_index=index[rows[0].class_id] if rows else None)
 
 
@@ -168,7 +206,12 @@ def editor_file(root: Root, relative: str) -> Path:
 
 
 def save_expert_label(
-    *, engine: Engine, job_id: int, sample_id: int, actor: Actor, boxes: list[dict[str, Any]] | None = None,
+    *,
+    engine: Engine,
+    job_id: int,
+    sample_id: int,
+    actor: Actor,
+    boxes: list[dict[str, Any]] | None = None,
     class_name: str | None = None,
 ) -> SavedLabel:
     """Save the expert's label of one sample: `boxes` for detection (the editor's output: each {"bbox": [x, y, w,
@@ -218,20 +261,26 @@ def labelling_progress(*, engine: Engine, job_id: int) -> LabellingProgress:
 def next_unlabelled(*, engine: Engine, job_id: int, after_sample_id: int | None = None) -> int | None:
     """The next unlabelled sample after `after_sample_id` in list_samples' order, wrapping around to the first; None
     when every sample is labelled or skipped."""
-    query = ("SELECT id FROM sample WHERE job_id = :job_id AND label_status = 'unlabelled' {} ORDER BY id LIMIT 1")
+    query = "SELECT id FROM sample WHERE job_id = :job_id AND label_status = 'unlabelled' {} ORDER BY id LIMIT 1"
     with engine.connect() as conn:
         found = None
         if after_sample_id is not None:
-            found = conn.execute(text(query.format("AND id > :after")),
-                                 {"job_id": job_id, "after": after_sample_id}).scalar()
+            found = conn.execute(
+                text(query.format("AND id > :after")), {"job_id": job_id, "after": after_sample_id}
+            ).scalar()
         if found is None:
             found = conn.execute(text(query.format("")), {"job_id": job_id}).scalar()
     return found
 
 
 def _spec_classes(session: Session, spec_id: int) -> list[models.LabelClass]:
-    return list(session.exec(select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
-                             .order_by(col(models.LabelClass.position))).all())
+    return list(
+        session.exec(
+            select(models.LabelClass)
+            .where(models.LabelClass.spec_id == spec_id)
+            .order_by(col(models.LabelClass.position))
+        ).all()
+    )
 
 
 def _locked_sample(session: Session, job: models.LabelJob, sample_id: int) -> models.Sample:
@@ -250,8 +299,7 @@ def _class_of(label_id: Any, label: Any, classes: list[models.LabelClass]) -> mo
         return None
     if not isinstance(label, str):
         return None
-    return ({c.name: c for c in classes}.get(label.strip())
-            or {c.display_name: c for c in classes}.get(label.strip()))
+    return {c.name: c for c in classes}.get(label.strip()) or {c.display_name: c for c in classes}.get(label.strip())
 
 
 def _as_float(value: Real) -> float:
@@ -276,8 +324,11 @@ def _checked_boxes(
     for number, box in enumerate(boxes, 1):
         bbox = box.get("bbox") if isinstance(box, dict) else None
         where = f"{sample.file_path!r}: box {number} {bbox!r}"
-        if not (isinstance(bbox, (list, tuple)) and len(bbox) == 4
-                and all(isinstance(v, Real) and not isinstance(v, bool) for v in bbox)):
+        if not (
+            isinstance(bbox, (list, tuple))
+            and len(bbox) == 4
+            and all(isinstance(v, Real) and not isinstance(v, bool) for v in bbox)
+        ):
             problems.append(f"{where}: expected {{'bbox': [x, y, w, h], 'label_id': class index}}")
             continue
         label_class = _class_of(box.get("label_id"), box.get("label"), classes)
@@ -286,18 +337,29 @@ def _checked_boxes(
             problems.append(f"{where}: unknown class {given!r} (the spec has: {known})")
             continue
         rows.append((number, label_class.id, *(_as_float(v) for v in bbox)))
-    frame = pl.DataFrame(rows, orient="row", schema={"number": pl.Int64, "class_id": pl.Int64, "x": pl.Float64,
-                                                     "y": pl.Float64, "w": pl.Float64, "h": pl.Float64})
+    frame = pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "number": pl.Int64,
+            "class_id": pl.Int64,
+            "x": pl.Float64,
+            "y": pl.Float64,
+            "w": pl.Float64,
+            "h": pl.Float64,
+        },
+    )
     frame = frame.with_columns(pl.lit(sample.width).alias("width"), pl.lit(sample.height).alias("height"))
     checked = frame.with_columns(box_problem(clip_partial=True).alias("problem"))
-    problems += [f"{sample.file_path!r}: {p.replace('box', f'box {n}', 1)}"
-                 for n, p in checked.filter(pl.col("problem").is_not_null()).select("number", "problem").iter_rows()]
+    problems += [
+        f"{sample.file_path!r}: {p.replace('box', f'box {n}', 1)}"
+        for n, p in checked.filter(pl.col("problem").is_not_null()).select("number", "problem").iter_rows()
+    ]
     if problems:
         raise BadInput(problems)
-    fitted = (
-        frame.with_columns(*[pl.col(c).round(DECIMALS).alias(f"given_{c}") for c in "xywh"], *clipped_box())
-        .with_columns(pl.col(c).round(DECIMALS) for c in "xywh")
-    )
+    fitted = frame.with_columns(
+        *[pl.col(c).round(DECIMALS).alias(f"given_{c}") for c in "xywh"], *clipped_box()
+    ).with_columns(pl.col(c).round(DECIMALS) for c in "xywh")
     clipped = fitted.filter(pl.any_horizontal([pl.col(c) != pl.col(f"given_{c}") for c in "xywh"]))["number"]
     return [tuple(r) for r in fitted.select("class_id", "x", "y", "w", "h").iter_rows()], clipped.to_list()
 
@@ -310,18 +372,29 @@ def _checked_class(class_name: str, classes: list[models.LabelClass]) -> list[La
 
 
 def _expert_label(session: Session, sample_id: int) -> list[Label]:
-    rows = session.exec(models.select_columns(models.Annotation.class_id, models.Annotation.x, models.Annotation.y,
-                                              models.Annotation.w, models.Annotation.h)
-                        .where(models.Annotation.sample_id == sample_id, models.Annotation.source == "expert")).all()
+    rows = session.exec(
+        models.select_columns(
+            models.Annotation.class_id,
+            models.Annotation.x,
+            models.Annotation.y,
+            models.Annotation.w,
+            models.Annotation.h,
+        ).where(models.Annotation.sample_id == sample_id, models.Annotation.source == "expert")
+    ).all()
     return sorted(tuple(r) for r in rows)
 
 
 def _replace_expert_label(session: Session, job: models.LabelJob, sample: models.Sample, label: list[Label]) -> None:
-    session.exec(delete(models.Annotation).where(col(models.Annotation.sample_id) == sample.id,
-                                                 col(models.Annotation.source) == "expert"))
+    session.exec(
+        delete(models.Annotation).where(
+            col(models.Annotation.sample_id) == sample.id, col(models.Annotation.source) == "expert"
+        )
+    )
     job_id, sample_id = models.stored_id(job), models.stored_id(sample)
-    session.add_all(models.Annotation(job_id=job_id, sample_id=sample_id, source="expert", class_id=class_id,
-                                      x=x, y=y, w=w, h=h) for class_id, x, y, w, h in label)
+    session.add_all(
+        models.Annotation(job_id=job_id, sample_id=sample_id, source="expert", class_id=class_id, x=x, y=y, w=w, h=h)
+        for class_id, x, y, w, h in label
+    )
 
 
 def _set_status(session: Session, sample: models.Sample, status: str, who: str | None) -> None:

@@ -11,35 +11,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core import storage
-from core.storage import Root
-from core.storage.urls import checked_url
-
-from core.labels import formats as label_formats
-
-from core.domain import limits
-
-from core.store import models
+from core.analysis.metrics import classification_results, detection_results
+from core.analysis.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.auth.access import Actor, Permission, require
-from core.store.bulk import insert_frame, inserted_ids, refresh_statistics
-from core.labels.coco import CocoDataset, load_dataset
-from core.store.db import write_transaction
-from core.domain.progress import Progress, quiet
+from core.domain import limits
 from core.domain.errors import BadInput
+from core.domain.names import refuse_unsafe_name, unsafe_name_problems
+from core.domain.plural import plural
+from core.domain.progress import Progress, quiet
+from core.domain.vocabulary import JobKind, JobStatus, Task, job_tag
 from core.images.image_files import check_images
 from core.jobs.summaries import checked_job_name, remove_job
+from core.labels import formats as label_formats
+from core.labels.coco import CocoDataset, load_dataset
 from core.labels.csv_labels import load_classification_csv
-from core.analysis.metrics import classification_results, detection_results
-from core.domain.names import refuse_unsafe_name, unsafe_name_problems
-from core.analysis.results_frame import RESULT_COLUMNS, finish_frame, write_cached_results
 from core.settings import get_settings
-from core.domain.vocabulary import JobKind, JobStatus, Task, job_tag
-from core.domain.plural import plural
+from core.storage import Root
+from core.storage.urls import checked_url
+from core.store import models
+from core.store.bulk import insert_frame, inserted_ids, refresh_statistics
+from core.store.db import write_transaction
 
 # Distinct on light and dark backgrounds; a class keeps its colour by its position in the spec. No reds: red means
 # "removed by the expert" in every view (core.images.thumbnails.REMOVED_COLOR).
-PALETTE = (
-    "#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#17BECF", "#9D755D", "#6B6ECF", "#BAB0AC",
-)
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#72B7B2", "#EECA3B", "#17BECF", "#9D755D", "#6B6ECF", "#BAB0AC")
 
 
 @dataclass(frozen=True)
@@ -60,17 +55,29 @@ class JobDraft:
     source_job_id: int | None = None
 
 
-def import_detection(*, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = quiet,
-                     **files) -> models.LabelJob:
+def import_detection(
+    *, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = quiet, **files
+) -> models.LabelJob:
     """A READY M-LA-OD job: draft_detection's draft saved (`files`: its arguments)."""
     draft = draft_detection(engine=engine, replace=replace, actor=actor, progress=progress, **files)
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def draft_detection(
-    *, engine: Engine, name: str, images_dir: Path, pre_path: Path, expert_path: Path, iou_threshold: float = 0.5,
-    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
-    source_job: models.LabelJob | None = None, expert_format: str | None = None, pre_format: str | None = None,
+    *,
+    engine: Engine,
+    name: str,
+    images_dir: Path,
+    pre_path: Path,
+    expert_path: Path,
+    iou_threshold: float = 0.5,
+    replace: bool = False,
+    check_image_files: bool = True,
+    actor: Actor,
+    progress: Progress = quiet,
+    source_job: models.LabelJob | None = None,
+    expert_format: str | None = None,
+    pre_format: str | None = None,
     classes: list[str] | None = None,
 ) -> JobDraft:
     """A READY M-LA-OD job, validated and computed, nothing written (save_job writes it); `source_job` names the
@@ -83,35 +90,55 @@ def draft_detection(
     _refuse_existing(engine, name=name, replace=replace)
     refuse_bad_class_list(classes)
     progress("reading expert labels", 0.05)
-    loaded = label_formats.load_expert(path=expert_path, fmt=expert_format, images_dir=images_dir,
-                                       check_image_files=check_image_files, classes=classes)
+    loaded = label_formats.load_expert(
+        path=expert_path, fmt=expert_format, images_dir=images_dir, check_image_files=check_image_files, classes=classes
+    )
     expert = loaded.dataset
     progress("reading pre-labels", 0.2)
     pre = label_formats.load_pre(path=pre_path, expert=expert, fmt=pre_format, classes=classes)
-    images = expert.images if loaded.images_checked else _checked_images(expert, images_dir, check_image_files,
-                                                                         progress)
+    images = (
+        expert.images if loaded.images_checked else _checked_images(expert, images_dir, check_image_files, progress)
+    )
     progress("matching boxes and computing metrics", 0.45)
     results = detection_results(expert=expert.boxes, pre=pre.boxes, images=images, iou_threshold=iou_threshold)
     draft = JobDraft(
-        name=name, kind=JobKind.MANUAL, task=Task.DETECTION, status=JobStatus.READY, images_dir=images_dir,
+        name=name,
+        kind=JobKind.MANUAL,
+        task=Task.DETECTION,
+        status=JobStatus.READY,
+        images_dir=images_dir,
         pre_label_source=f"auto job #{source_job.id} {source_job.name}" if source_job else f"import: {pre_path.name}",
         source_job_id=source_job.id if source_job else None,
-        classes=pre.categories, images=images, results=results, iou_threshold=iou_threshold,
+        classes=pre.categories,
+        images=images,
+        results=results,
+        iou_threshold=iou_threshold,
     )
     return draft
 
 
-def import_classification(*, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = quiet,
-                          **files) -> models.LabelJob:
+def import_classification(
+    *, engine: Engine, replace: bool = False, actor: Actor, progress: Progress = quiet, **files
+) -> models.LabelJob:
     """A READY M-LA-CL job: draft_classification's draft saved (`files`: its arguments)."""
     draft = draft_classification(engine=engine, replace=replace, actor=actor, progress=progress, **files)
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
 def draft_classification(
-    *, engine: Engine, name: str, images_dir: Path, csv_path: Path | None = None, classes: list[str] | None = None,
-    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
-    expert_path: Path | None = None, pre_path: Path | None = None, expert_format: str | None = None,
+    *,
+    engine: Engine,
+    name: str,
+    images_dir: Path,
+    csv_path: Path | None = None,
+    classes: list[str] | None = None,
+    replace: bool = False,
+    check_image_files: bool = True,
+    actor: Actor,
+    progress: Progress = quiet,
+    expert_path: Path | None = None,
+    pre_path: Path | None = None,
+    expert_format: str | None = None,
     pre_format: str | None = None,
 ) -> JobDraft:
     """A READY M-LA-CL job, validated and computed, nothing written (save_job writes it): from a CSV (`csv_path`),
@@ -127,8 +154,13 @@ def draft_classification(
         pre_file = csv_path
     elif expert_path is not None and pre_path is not None:
         rows = label_formats.load_classification(
-            expert_path=expert_path, pre_path=pre_path, expert_format=expert_format, pre_format=pre_format,
-            images_dir=images_dir, classes=classes)
+            expert_path=expert_path,
+            pre_path=pre_path,
+            expert_format=expert_format,
+            pre_format=pre_format,
+            images_dir=images_dir,
+            classes=classes,
+        )
         label_file, record, stated = expert_path, "image", ["width", "height"]
         pre_file = pre_path
     else:
@@ -142,10 +174,12 @@ def draft_classification(
     if check_image_files:
         progress("checking image files", 0.2)
         images = listed.select("image_id", "file_name").join(
-            check_images(root=images_dir, label_file=label_file, images=listed, record=record), on="image_id")
+            check_images(root=images_dir, label_file=label_file, images=listed, record=record), on="image_id"
+        )
     else:
-        images = listed.select("image_id", "file_name", pl.lit(0, pl.Int64).alias("width"),
-                               pl.lit(0, pl.Int64).alias("height"))
+        images = listed.select(
+            "image_id", "file_name", pl.lit(0, pl.Int64).alias("width"), pl.lit(0, pl.Int64).alias("height")
+        )
     class_id = {n: i for i, n in zip(categories["category_id"], categories["name"])}
     labels = rows.select(
         pl.col("line").alias("image_id"),
@@ -154,16 +188,30 @@ def draft_classification(
         pl.col("confidence").alias("pre_confidence"),
     )
     draft = JobDraft(
-        name=name, kind=JobKind.MANUAL, task=Task.CLASSIFICATION, status=JobStatus.READY, images_dir=images_dir,
-        pre_label_source=f"import: {pre_file.name}", classes=categories, images=images,
+        name=name,
+        kind=JobKind.MANUAL,
+        task=Task.CLASSIFICATION,
+        status=JobStatus.READY,
+        images_dir=images_dir,
+        pre_label_source=f"import: {pre_file.name}",
+        classes=categories,
+        images=images,
         results=classification_results(labels),
     )
     return draft
 
 
 def import_auto_predictions(
-    *, engine: Engine, name: str, images_dir: Root, predictions_path: Path, status: JobStatus = JobStatus.READY,
-    replace: bool = False, check_image_files: bool = True, actor: Actor, progress: Progress = quiet,
+    *,
+    engine: Engine,
+    name: str,
+    images_dir: Root,
+    predictions_path: Path,
+    status: JobStatus = JobStatus.READY,
+    replace: bool = False,
+    check_image_files: bool = True,
+    actor: Actor,
+    progress: Progress = quiet,
 ) -> models.LabelJob:
     """An auto label job (LA-OD) from predictions in the COCO dataset format (annotations may carry a score).
     Until a model can run here, this stands in for running one."""
@@ -172,21 +220,31 @@ def import_auto_predictions(
     dataset = load_dataset(predictions_path)
     images = _checked_images(dataset, images_dir, check_image_files, progress)
     draft = JobDraft(
-        name=name, kind=JobKind.AUTO, task=Task.DETECTION, status=status, images_dir=images_dir,
-        pre_label_source=f"model predictions: {predictions_path.name}", classes=dataset.categories, images=images,
+        name=name,
+        kind=JobKind.AUTO,
+        task=Task.DETECTION,
+        status=status,
+        images_dir=images_dir,
+        pre_label_source=f"model predictions: {predictions_path.name}",
+        classes=dataset.categories,
+        images=images,
         predictions=dataset.boxes if status == JobStatus.READY else None,
     )
     return save_job(engine=engine, draft=draft, replace=replace, actor=actor, progress=progress)
 
 
-def _checked_images(dataset: CocoDataset, images_dir: Root, check_image_files: bool,
-                    progress: Progress) -> pl.DataFrame:
+def _checked_images(
+    dataset: CocoDataset, images_dir: Root, check_image_files: bool, progress: Progress
+) -> pl.DataFrame:
     if not check_image_files:
         return dataset.images
     progress(f"checking {dataset.images.height:,} image files", 0.3)
-    check_images(root=images_dir, label_file=dataset.path, images=dataset.images,
-                 progress=lambda done, total: progress(f"checked {done:,} of {total:,} image files",
-                                                       0.3 + 0.15 * done / total))
+    check_images(
+        root=images_dir,
+        label_file=dataset.path,
+        images=dataset.images,
+        progress=lambda done, total: progress(f"checked {done:,} of {total:,} image files", 0.3 + 0.15 * done / total),
+    )
     return dataset.images
 
 
@@ -231,8 +289,10 @@ def save_job(
     try:
         job, frame = _save_draft(engine, draft=draft, replace=replace, created_by=created_by, progress=progress)
     except IntegrityError as exc:  # another import or a manual job took the name between our check and our insert
-        raise BadInput(f"job {draft.name!r}: a job or label spec of that name was created at the same moment; "
-                       "nothing was written, try again") from exc
+        raise BadInput(
+            f"job {draft.name!r}: a job or label spec of that name was created at the same moment; "
+            "nothing was written, try again"
+        ) from exc
     refresh_statistics(engine, "sample", "result", "prediction")
     if frame is not None:
         # Written once the job is committed: the first Visualize or stats call then reads parquet, not the store.
@@ -262,11 +322,19 @@ def _save_draft(
         spec_id = models.stored_id(spec)
         class_ids = _add_classes(session, spec_id=spec_id, classes=draft.classes)
         job = models.LabelJob(
-            name=draft.name, kind=draft.kind, task=draft.task, tag=job_tag(draft.kind, draft.task),
-            status=draft.status, spec_id=spec_id, image_root=stored_image_root(draft.images_dir),
-            pre_label_source=draft.pre_label_source, source_job_id=draft.source_job_id,
-            iou_threshold=draft.iou_threshold, image_count=draft.images.height,
-            result_count=0 if draft.results is None else draft.results.height, created_by=created_by,
+            name=draft.name,
+            kind=draft.kind,
+            task=draft.task,
+            tag=job_tag(draft.kind, draft.task),
+            status=draft.status,
+            spec_id=spec_id,
+            image_root=stored_image_root(draft.images_dir),
+            pre_label_source=draft.pre_label_source,
+            source_job_id=draft.source_job_id,
+            iou_threshold=draft.iou_threshold,
+            image_count=draft.images.height,
+            result_count=0 if draft.results is None else draft.results.height,
+            created_by=created_by,
             data_revision=(old.data_revision + 1) if old is not None else 1,
         )
         session.add(job)
@@ -276,24 +344,41 @@ def _save_draft(
         progress(f"writing {plural(job.result_count, 'result')}", 0.8)
         frame = None
         if draft.results is not None:
-            frame = store_results(session, job=job, results=draft.results, images=draft.images,
-                                  sample_ids=sample_ids, class_ids=class_ids, classes=draft.classes)
+            frame = store_results(
+                session,
+                job=job,
+                results=draft.results,
+                images=draft.images,
+                sample_ids=sample_ids,
+                class_ids=class_ids,
+                classes=draft.classes,
+            )
         if draft.predictions is not None:
-            insert_frame(session, models.table_of(models.Prediction),
-                         _prediction_rows(draft.predictions, job_id, sample_ids, class_ids))
+            insert_frame(
+                session,
+                models.table_of(models.Prediction),
+                _prediction_rows(draft.predictions, job_id, sample_ids, class_ids),
+            )
     return job, frame
 
 
 def store_results(
-    session: Session, *, job: models.LabelJob, results: pl.DataFrame, images: pl.DataFrame,
-    sample_ids: pl.DataFrame, class_ids: pl.DataFrame, classes: pl.DataFrame,
+    session: Session,
+    *,
+    job: models.LabelJob,
+    results: pl.DataFrame,
+    images: pl.DataFrame,
+    sample_ids: pl.DataFrame,
+    class_ids: pl.DataFrame,
+    classes: pl.DataFrame,
 ) -> pl.DataFrame:
     """Insert a job's results (core.analysis.metrics.RESULT_METRIC_COLUMNS, keyed by image_id and category ids) in the
     caller's transaction and return the job's results frame, for write_cached_results once it commits.
     images: image_id, file_name, width, height; sample_ids: image_id, sample_id; class_ids: category_id,
     class_id; classes: category_id, name. The importer and a submitted manual job both come through here."""
-    rows = insert_results(session, job_id=models.stored_id(job), results=results, sample_ids=sample_ids,
-                          class_ids=class_ids)
+    rows = insert_results(
+        session, job_id=models.stored_id(job), results=results, sample_ids=sample_ids, class_ids=class_ids
+    )
     return _results_frame(session, job, rows, images, sample_ids, class_ids, classes)
 
 
@@ -307,8 +392,13 @@ def insert_results(
 
 
 def _results_frame(
-    session: Session, job: models.LabelJob, rows: pl.DataFrame, images: pl.DataFrame, sample_ids: pl.DataFrame,
-    class_ids: pl.DataFrame, classes: pl.DataFrame,
+    session: Session,
+    job: models.LabelJob,
+    rows: pl.DataFrame,
+    images: pl.DataFrame,
+    sample_ids: pl.DataFrame,
+    class_ids: pl.DataFrame,
+    classes: pl.DataFrame,
 ) -> pl.DataFrame:
     """The job's results frame from what was just inserted; ids ascend in insertion order within a transaction."""
     ids = inserted_ids(session, models.table_of(models.Result), job_id=models.stored_id(job), count=rows.height)
@@ -337,7 +427,8 @@ def _add_classes(session: Session, *, spec_id: int, classes: pl.DataFrame) -> pl
 
 def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.DataFrame:
     insert_frame(
-        session, models.table_of(models.Sample),
+        session,
+        models.table_of(models.Sample),
         images.select(pl.lit(job_id).alias("job_id"), pl.col("file_name").alias("file_path"), "width", "height"),
     )
     ids = inserted_ids(session, models.table_of(models.Sample), job_id=job_id, count=images.height)
@@ -347,14 +438,36 @@ def _add_samples(session: Session, *, job_id: int, images: pl.DataFrame) -> pl.D
 def _result_rows(results: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, class_ids: pl.DataFrame) -> pl.DataFrame:
     return (
         results.join(sample_ids, on="image_id", how="left")
-        .join(class_ids.rename({"category_id": "expert_category_id", "class_id": "expert_class_id"}),
-              on="expert_category_id", how="left")
-        .join(class_ids.rename({"category_id": "pre_category_id", "class_id": "pre_class_id"}),
-              on="pre_category_id", how="left")
+        .join(
+            class_ids.rename({"category_id": "expert_category_id", "class_id": "expert_class_id"}),
+            on="expert_category_id",
+            how="left",
+        )
+        .join(
+            class_ids.rename({"category_id": "pre_category_id", "class_id": "pre_class_id"}),
+            on="pre_category_id",
+            how="left",
+        )
         .select(
-            pl.lit(job_id).alias("job_id"), "sample_id", "expert_class_id", "pre_class_id", "class_changed",
-            "change_kind", "expert_x", "expert_y", "expert_w", "expert_h", "pre_x", "pre_y", "pre_w", "pre_h",
-            "area_px", "area_fraction", "adjustment_factor", "iou", "pre_confidence",
+            pl.lit(job_id).alias("job_id"),
+            "sample_id",
+            "expert_class_id",
+            "pre_class_id",
+            "class_changed",
+            "change_kind",
+            "expert_x",
+            "expert_y",
+            "expert_w",
+            "expert_h",
+            "pre_x",
+            "pre_y",
+            "pre_w",
+            "pre_h",
+            "area_px",
+            "area_fraction",
+            "adjustment_factor",
+            "iou",
+            "pre_confidence",
         )
     )
 
@@ -363,6 +476,7 @@ def _prediction_rows(
     predictions: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, class_ids: pl.DataFrame
 ) -> pl.DataFrame:
     return (
-        predictions.join(sample_ids, on="image_id").join(class_ids, on="category_id")
+        predictions.join(sample_ids, on="image_id")
+        .join(class_ids, on="category_id")
         .select(pl.lit(job_id).alias("job_id"), "sample_id", "class_id", "x", "y", "w", "h", pl.col("score"))
     )

@@ -20,41 +20,50 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import storage
-
-from core.store import models
+from core.analysis.metrics import results_of_labels
+from core.analysis.results_frame import job_samples, write_cached_results
 from core.auth.access import Actor, Permission, require
-from core.store.bulk import insert_frame, refresh_statistics
-from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
+from core.domain.names import refuse_unsafe_name
+from core.domain.plural import plural
+from core.domain.progress import Progress, quiet
+from core.domain.vocabulary import JobKind, JobStatus, job_tag
+from core.files.paths import resolve_under
+from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
 from core.images.image_files import folder_images, image_folders
 from core.jobs.ingest import store_results, stored_image_root
-from core.domain.progress import Progress, quiet
-from core.jobs.summaries import checked_job_name, lock_job
-from core.analysis.metrics import results_of_labels
-from core.domain.names import refuse_unsafe_name
-from core.files.paths import resolve_under
-from core.labels.pre_labels import (
-    PRE_LABEL_SCHEMA,
-    PreLabelSource,
-    auto_job_for_pre_labels,
-    read_pre_labels,
-)
-from core.analysis.results_frame import job_samples, write_cached_results
 from core.jobs.rework_return import return_to_origin
+from core.jobs.summaries import checked_job_name, lock_job
+from core.labels.pre_labels import PRE_LABEL_SCHEMA, PreLabelSource, auto_job_for_pre_labels, read_pre_labels
 from core.settings import get_settings
-from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
-from core.domain.vocabulary import JobKind, JobStatus, job_tag
-from core.domain.plural import plural
+from core.store import models
+from core.store.bulk import insert_frame, refresh_statistics
+from core.store.db import write_transaction
 
 NO_PRE_LABELS = "none"
-ANNOTATION_SCHEMA = {"sample_id": pl.Int64, "source": pl.String, "class_id": pl.Int64, "x": pl.Float64,
-                     "y": pl.Float64, "w": pl.Float64, "h": pl.Float64, "score": pl.Float64}
+ANNOTATION_SCHEMA = {
+    "sample_id": pl.Int64,
+    "source": pl.String,
+    "class_id": pl.Int64,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "w": pl.Float64,
+    "h": pl.Float64,
+    "score": pl.Float64,
+}
 
 
 def create_manual_job(
-    *, engine: Engine, name: str, spec_id: int | None = None, images_dir: Path | str | None = None,
-    images_zip: Path | BinaryIO | None = None, pre_labels: PreLabelSource | None = None,
-    iou_threshold: float = 0.5, actor: Actor, upload_limits: UploadLimits = UploadLimits(),
+    *,
+    engine: Engine,
+    name: str,
+    spec_id: int | None = None,
+    images_dir: Path | str | None = None,
+    images_zip: Path | BinaryIO | None = None,
+    pre_labels: PreLabelSource | None = None,
+    iou_threshold: float = 0.5,
+    actor: Actor,
+    upload_limits: UploadLimits = UploadLimits(),
     progress: Progress = quiet,
 ) -> models.LabelJob:
     """A new IN_PROGRESS manual label job (M-LA-OD or M-LA-CL by the spec's task), every image unlabelled.
@@ -81,8 +90,9 @@ def create_manual_job(
         spec_id = auto.spec_id
     spec, classes = _spec(engine, spec_id)
     if auto is not None and auto.task != spec.task:
-        raise BadInput(f"auto label job #{auto.id} {auto.name!r} is a {auto.task} job; spec {spec.name!r} is for "
-                       f"{spec.task}")
+        raise BadInput(
+            f"auto label job #{auto.id} {auto.name!r} is a {auto.task} job; spec {spec.name!r} is for {spec.task}"
+        )
     _refuse_taken_name(engine, name)
     if images_dir is None and images_zip is None and auto is None:
         raise BadInput("a manual label job needs images: a folder or a zip of them")
@@ -93,24 +103,38 @@ def create_manual_job(
             images_dir = uploaded = extract_image_zip(images_zip, limits=upload_limits)
         progress("reading the images", 0.2)
         if images_dir is not None:
-            samples = folder_images(images_dir, progress=lambda done, total: progress(
-                f"reading the images ({done:,} of {total:,})", 0.2 + 0.3 * done / total)
+            samples = folder_images(
+                images_dir,
+                progress=lambda done, total: progress(
+                    f"reading the images ({done:,} of {total:,})", 0.2 + 0.3 * done / total
+                ),
             ).rename({"file_name": "file_path"})
             image_root = images_dir if storage.is_remote(images_dir) else stored_image_root(images_dir)
         elif auto is not None:
-            samples = (job_samples(engine, models.stored_id(auto)).select("file_path", "width", "height")
-                       .sort("file_path"))
+            samples = (
+                job_samples(engine, models.stored_id(auto)).select("file_path", "width", "height").sort("file_path")
+            )
             image_root = auto.image_root
         else:  # refused above: no folder, no zip, no auto job
             raise BadInput("a manual label job needs images: a folder or a zip of them")
         progress("reading the pre-labels", 0.5)
-        pre = (read_pre_labels(pre_labels, engine=engine, task=spec.task, samples=samples, classes=classes)
-               if pre_labels is not None else pl.DataFrame(schema=PRE_LABEL_SCHEMA))
+        pre = (
+            read_pre_labels(pre_labels, engine=engine, task=spec.task, samples=samples, classes=classes)
+            if pre_labels is not None
+            else pl.DataFrame(schema=PRE_LABEL_SCHEMA)
+        )
         progress("writing to the store", 0.8)
         job = _save_new_job(
-            engine, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
-            pre_label_source=_describe(pre_labels, auto), source_job_id=auto.id if auto else None,
-            iou_threshold=iou_threshold, created_by=created_by,
+            engine,
+            name=name,
+            spec=spec,
+            image_root=image_root,
+            samples=samples,
+            pre=pre,
+            pre_label_source=_describe(pre_labels, auto),
+            source_job_id=auto.id if auto else None,
+            iou_threshold=iou_threshold,
+            created_by=created_by,
         )
     except BaseException:
         if uploaded is not None:
@@ -139,9 +163,7 @@ def data_folder(relative: str) -> Path:
     return folder
 
 
-def submit_job(
-    *, engine: Engine, job_id: int, actor: Actor, allow_unlabelled: bool = False
-) -> models.LabelJob:
+def submit_job(*, engine: Engine, job_id: int, actor: Actor, allow_unlabelled: bool = False) -> models.LabelJob:
     """Compute the job's results from its expert labels, with the importer's matching and metrics and the job's IoU
     threshold, and make it READY, in one transaction. Images still unlabelled refuse the submit, listed by name,
     unless `allow_unlabelled`: they are then marked skipped and contribute no results."""
@@ -155,21 +177,28 @@ def submit_job(
             raise BadInput(f"job #{job.id} {job.name!r}: no image has an expert label yet; nothing to submit")
         if unlabelled.height and not allow_unlabelled:
             raise BadInput(
-                [f"job #{job.id} {job.name!r}: {unlabelled.height:,} of {plural(samples.height, 'image')} have no expert "
-                 "label; label or skip them, or submit allowing unlabelled images (--allow-unlabelled) to leave "
-                 "them out"]
+                [
+                    f"job #{job.id} {job.name!r}: {unlabelled.height:,} of {plural(samples.height, 'image')} have no expert "
+                    "label; label or skip them, or submit allowing unlabelled images (--allow-unlabelled) to leave "
+                    "them out"
+                ]
                 + [f"unlabelled: {p}" for p in unlabelled["file_path"]]
             )
         if unlabelled.height:
-            session.exec(update(models.Sample).where(col(models.Sample.job_id) == job.id,
-                                                     col(models.Sample.label_status) == "unlabelled")
-                         .values(label_status="skipped"))
+            session.exec(
+                update(models.Sample)
+                .where(col(models.Sample.job_id) == job.id, col(models.Sample.label_status) == "unlabelled")
+                .values(label_status="skipped")
+            )
         results = _results(session, job, labelled)
         classes = _class_names(session, job.spec_id)
         frame = store_results(
-            session, job=job, results=results,
-            images=samples.select(pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"),
-                                  "width", "height"),
+            session,
+            job=job,
+            results=results,
+            images=samples.select(
+                pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"), "width", "height"
+            ),
             sample_ids=samples.select(pl.col("sample_id").alias("image_id"), "sample_id"),
             class_ids=classes.select(pl.col("class_id").alias("category_id"), "class_id"),
             classes=classes.select(pl.col("class_id").alias("category_id"), "name"),
@@ -191,8 +220,10 @@ def locked_job_in_progress(session: Session, job_id: int, *, exclusive: bool) ->
     with a save), and refused unless it is a manual job still being labelled."""
     job = lock_job(session, job_id, shared=not exclusive)
     if not job.is_labellable:
-        raise BadInput(f"job #{job.id} {job.name!r} is a {job.status} {job.tag} job: labels change only while a "
-                       "manual label job is IN_PROGRESS")
+        raise BadInput(
+            f"job #{job.id} {job.name!r} is a {job.status} {job.tag} job: labels change only while a "
+            "manual label job is IN_PROGRESS"
+        )
     return job
 
 
@@ -213,8 +244,11 @@ def _spec(engine: Engine, spec_id: int) -> tuple[models.LabelSpec, list[str]]:
         spec = session.get(models.LabelSpec, spec_id)
         if spec is None:
             raise NotFound(f"label spec {spec_id} not found")
-        classes = session.exec(select(models.LabelClass.name).where(models.LabelClass.spec_id == spec_id)
-                               .order_by(col(models.LabelClass.position))).all()
+        classes = session.exec(
+            select(models.LabelClass.name)
+            .where(models.LabelClass.spec_id == spec_id)
+            .order_by(col(models.LabelClass.position))
+        ).all()
     return spec, list(classes)
 
 
@@ -224,13 +258,31 @@ def _refuse_taken_name(engine: Engine, name: str) -> None:
 
 
 def _save_new_job(
-    engine: Engine, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame, pre: pl.DataFrame,
-    pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
+    engine: Engine,
+    *,
+    name: str,
+    spec: models.LabelSpec,
+    image_root: str,
+    samples: pl.DataFrame,
+    pre: pl.DataFrame,
+    pre_label_source: str,
+    source_job_id: int | None,
+    iou_threshold: float,
+    created_by: str,
 ) -> models.LabelJob:
     with refusing_a_name_taken_meanwhile(name):
-        return _insert_new_job(engine, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
-                               pre_label_source=pre_label_source, source_job_id=source_job_id,
-                               iou_threshold=iou_threshold, created_by=created_by)
+        return _insert_new_job(
+            engine,
+            name=name,
+            spec=spec,
+            image_root=image_root,
+            samples=samples,
+            pre=pre,
+            pre_label_source=pre_label_source,
+            source_job_id=source_job_id,
+            iou_threshold=iou_threshold,
+            created_by=created_by,
+        )
 
 
 @contextmanager
@@ -240,57 +292,113 @@ def refusing_a_name_taken_meanwhile(name: str) -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        raise BadInput(f"a job named {name!r} was created by someone else at the same moment; nothing was "
-                       "written, choose another name") from exc
+        raise BadInput(
+            f"a job named {name!r} was created by someone else at the same moment; nothing was "
+            "written, choose another name"
+        ) from exc
 
 
 def _insert_new_job(
-    engine: Engine, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame, pre: pl.DataFrame,
-    pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
+    engine: Engine,
+    *,
+    name: str,
+    spec: models.LabelSpec,
+    image_root: str,
+    samples: pl.DataFrame,
+    pre: pl.DataFrame,
+    pre_label_source: str,
+    source_job_id: int | None,
+    iou_threshold: float,
+    created_by: str,
 ) -> models.LabelJob:
     with write_transaction(engine) as session:
-        return add_manual_job(session, name=name, spec=spec, image_root=image_root, samples=samples, pre=pre,
-                              pre_label_source=pre_label_source, source_job_id=source_job_id,
-                              iou_threshold=iou_threshold, created_by=created_by)
+        return add_manual_job(
+            session,
+            name=name,
+            spec=spec,
+            image_root=image_root,
+            samples=samples,
+            pre=pre,
+            pre_label_source=pre_label_source,
+            source_job_id=source_job_id,
+            iou_threshold=iou_threshold,
+            created_by=created_by,
+        )
 
 
 def add_manual_job(
-    session: Session, *, name: str, spec: models.LabelSpec, image_root: str, samples: pl.DataFrame,
-    pre: pl.DataFrame, pre_label_source: str, source_job_id: int | None, iou_threshold: float, created_by: str,
+    session: Session,
+    *,
+    name: str,
+    spec: models.LabelSpec,
+    image_root: str,
+    samples: pl.DataFrame,
+    pre: pl.DataFrame,
+    pre_label_source: str,
+    source_job_id: int | None,
+    iou_threshold: float,
+    created_by: str,
     origin_job_id: int | None = None,
 ) -> models.LabelJob:
     """In the caller's write transaction: a new IN_PROGRESS job with its samples (file_path, width, height) and
     pre-labels (PRE_LABEL_SCHEMA), every sample unlabelled. A job made concurrently under the same name makes the
     commit fail with an IntegrityError."""
     # Shared lock on the spec: a concurrent edit cannot remove a class the pre-labels were checked against.
-    if session.exec(select(models.LabelSpec.id).where(models.LabelSpec.id == spec.id)
-                    .with_for_update(read=True)).first() is None:
+    if (
+        session.exec(
+            select(models.LabelSpec.id).where(models.LabelSpec.id == spec.id).with_for_update(read=True)
+        ).first()
+        is None
+    ):
         raise NotFound(f"label spec {spec.id} not found")
     _refuse_taken_name_in(session, name)
     job = models.LabelJob(
-        name=name, kind=JobKind.MANUAL, task=spec.task, tag=job_tag(JobKind.MANUAL, spec.task),
+        name=name,
+        kind=JobKind.MANUAL,
+        task=spec.task,
+        tag=job_tag(JobKind.MANUAL, spec.task),
         status=JobStatus.IN_PROGRESS,
-        spec_id=models.stored_id(spec), image_root=image_root, pre_label_source=pre_label_source,
+        spec_id=models.stored_id(spec),
+        image_root=image_root,
+        pre_label_source=pre_label_source,
         source_job_id=source_job_id,
-        iou_threshold=iou_threshold, image_count=samples.height, result_count=0, created_by=created_by,
+        iou_threshold=iou_threshold,
+        image_count=samples.height,
+        result_count=0,
+        created_by=created_by,
         origin_job_id=origin_job_id,
     )
     session.add(job)
     session.flush()
-    insert_frame(session, models.table_of(models.Sample), samples.select(
-        pl.lit(job.id).alias("job_id"), "file_path", "width", "height",
-        pl.lit("unlabelled").alias("label_status"),
-    ))
+    insert_frame(
+        session,
+        models.table_of(models.Sample),
+        samples.select(
+            pl.lit(job.id).alias("job_id"), "file_path", "width", "height", pl.lit("unlabelled").alias("label_status")
+        ),
+    )
     sample_ids = _samples(session, models.stored_id(job)).select("sample_id", "file_path")
     class_ids = _class_names(session, models.stored_id(spec)).rename({"name": "class_name"})
     rows = pre.join(sample_ids, on="file_path", maintain_order="left").join(
-        class_ids, on="class_name", maintain_order="left")
+        class_ids, on="class_name", maintain_order="left"
+    )
     if rows.height != pre.height:
         raise BadInput(f"label spec {spec.name!r} lost a class while the job was being created; try again")
-    insert_frame(session, models.table_of(models.Annotation), rows.select(
-        pl.lit(job.id).alias("job_id"), "sample_id", pl.lit("pre").alias("source"), "class_id",
-        "x", "y", "w", "h", "score",
-    ))
+    insert_frame(
+        session,
+        models.table_of(models.Annotation),
+        rows.select(
+            pl.lit(job.id).alias("job_id"),
+            "sample_id",
+            pl.lit("pre").alias("source"),
+            "class_id",
+            "x",
+            "y",
+            "w",
+            "h",
+            "score",
+        ),
+    )
     return job
 
 
@@ -301,37 +409,67 @@ def _refuse_taken_name_in(session: Session, name: str) -> None:
 
 
 def _samples(session: Session, job_id: int) -> pl.DataFrame:
-    rows = session.connection().execute(text(
-        "SELECT id, file_path, width, height, label_status FROM sample WHERE job_id = :job_id ORDER BY id"
-    ), {"job_id": job_id}).all()
-    return pl.DataFrame(rows, orient="row", schema={"sample_id": pl.Int64, "file_path": pl.String,
-                                                    "width": pl.Int64, "height": pl.Int64,
-                                                    "label_status": pl.String})
+    rows = (
+        session.connection()
+        .execute(
+            text("SELECT id, file_path, width, height, label_status FROM sample WHERE job_id = :job_id ORDER BY id"),
+            {"job_id": job_id},
+        )
+        .all()
+    )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "sample_id": pl.Int64,
+            "file_path": pl.String,
+            "width": pl.Int64,
+            "height": pl.Int64,
+            "label_status": pl.String,
+        },
+    )
 
 
 def _class_names(session: Session, spec_id: int) -> pl.DataFrame:
-    rows = session.connection().execute(text(
-        "SELECT id, name FROM labelclass WHERE spec_id = :spec_id ORDER BY position"), {"spec_id": spec_id}).all()
+    rows = (
+        session.connection()
+        .execute(
+            text("SELECT id, name FROM labelclass WHERE spec_id = :spec_id ORDER BY position"), {"spec_id": spec_id}
+        )
+        .all()
+    )
     return pl.DataFrame(rows, orient="row", schema={"class_id": pl.Int64, "name": pl.String})
 
 
 def _annotations(session: Session, job_id: int) -> pl.DataFrame:
     """The job's pre and expert labels in the order they were written: the matcher's tie-break order, as the
     order of a label file is for the importer."""
-    rows = session.connection().execute(text(
-        "SELECT sample_id, source, class_id, x, y, w, h, score FROM annotation WHERE job_id = :job_id ORDER BY id"
-    ), {"job_id": job_id}).all()
+    rows = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT sample_id, source, class_id, x, y, w, h, score FROM annotation WHERE job_id = :job_id ORDER BY id"
+            ),
+            {"job_id": job_id},
+        )
+        .all()
+    )
     return pl.DataFrame(rows, orient="row", schema=ANNOTATION_SCHEMA)
 
 
 def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> pl.DataFrame:
     """core.analysis.metrics results of the labelled images, keyed by image_id = sample id and category_id = class id."""
     labels = _annotations(session, models.stored_id(job)).filter(
-        pl.col("sample_id").is_in(labelled["sample_id"].implode()))
+        pl.col("sample_id").is_in(labelled["sample_id"].implode())
+    )
     expert = labels.filter(pl.col("source") == "expert").rename({"sample_id": "image_id", "class_id": "category_id"})
     pre = labels.filter(pl.col("source") == "pre").rename({"sample_id": "image_id", "class_id": "category_id"})
     return results_of_labels(
-        task=job.task, expert=expert, pre=pre, iou_threshold=job.iou_threshold,
-        images=labelled.select(pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"),
-                               "width", "height"),
+        task=job.task,
+        expert=expert,
+        pre=pre,
+        iou_threshold=job.iou_threshold,
+        images=labelled.select(
+            pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"), "width", "height"
+        ),
     )

@@ -16,15 +16,14 @@ from sqlalchemy import Engine, func, union
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from core.domain import limits
-
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.store.db import write_transaction
+from core.domain import limits
 from core.domain.errors import BadInput, NotFound
-from core.jobs.ingest import PALETTE
 from core.domain.names import name_problem, refuse_unsafe_name
 from core.domain.vocabulary import TASKS, Task
+from core.jobs.ingest import PALETTE
+from core.store import models
+from core.store.db import write_transaction
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 MAX_NAME = 100
@@ -96,15 +95,19 @@ def update_spec(
         in_use = _labels_using(session, [models.stored_id(c) for c in dropped])
         if in_use:
             by_id = {c.id: c.name for c in dropped}
-            raise BadInput([
-                f"class {by_id[class_id]!r} cannot be removed from spec {spec.name!r}: job #{job_id} {job_name!r} "
-                "has labels of it" for class_id, job_id, job_name in in_use
-            ])
+            raise BadInput(
+                [
+                    f"class {by_id[class_id]!r} cannot be removed from spec {spec.name!r}: job #{job_id} {job_name!r} "
+                    "has labels of it"
+                    for class_id, job_id, job_name in in_use
+                ]
+            )
         for c in dropped:
             session.delete(c)
         for position, w in enumerate(wanted):
             row = current.get(w["name"]) or models.LabelClass(
-                spec_id=spec_id, name=w["name"], display_name=w["display_name"], color=w["color"], position=position)
+                spec_id=spec_id, name=w["name"], display_name=w["display_name"], color=w["color"], position=position
+            )
             row.display_name, row.color, row.position = w["display_name"], w["color"], position
             session.add(row)
     return spec
@@ -118,13 +121,17 @@ def list_specs(*, engine: Engine, task: str | None = None) -> list[SpecSummary]:
             query = query.where(models.LabelSpec.task == task)
         specs = session.exec(query).all()
         classes: dict[int, list[models.LabelClass]] = {}
-        for c in session.exec(select(models.LabelClass).order_by(col(models.LabelClass.spec_id),
-                                                                   col(models.LabelClass.position))):
+        for c in session.exec(
+            select(models.LabelClass).order_by(col(models.LabelClass.spec_id), col(models.LabelClass.position))
+        ):
             classes.setdefault(c.spec_id, []).append(c)
-        jobs = dict(session.exec(select(models.LabelJob.spec_id, func.count())
-                                 .group_by(col(models.LabelJob.spec_id))).all())
-    return [SpecSummary(spec=s, classes=classes.get(models.stored_id(s), []), jobs=jobs.get(models.stored_id(s), 0))
-            for s in specs]
+        jobs = dict(
+            session.exec(select(models.LabelJob.spec_id, func.count()).group_by(col(models.LabelJob.spec_id))).all()
+        )
+    return [
+        SpecSummary(spec=s, classes=classes.get(models.stored_id(s), []), jobs=jobs.get(models.stored_id(s), 0))
+        for s in specs
+    ]
 
 
 def get_spec(*, engine: Engine, spec_id: int) -> models.LabelSpec:
@@ -153,10 +160,13 @@ def get_spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]
 
 
 def _classes(session: Session, spec_id: int) -> list[models.LabelClass]:
-    return list(session.exec(
-        select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
-        .order_by(col(models.LabelClass.position))
-    ).all())
+    return list(
+        session.exec(
+            select(models.LabelClass)
+            .where(models.LabelClass.spec_id == spec_id)
+            .order_by(col(models.LabelClass.position))
+        ).all()
+    )
 
 
 def _checked_name(name: str) -> str:
@@ -200,8 +210,9 @@ def _checked_classes(
         wanted.append({"name": name, "display_name": display, "color": color.upper()})
     minimum = 2 if task == Task.CLASSIFICATION else 1
     if len(classes) < minimum:
-        problems.append(f"a {task} spec needs at least {minimum} class{'es' if minimum > 1 else ''}, "
-                        f"got {len(classes)}")
+        problems.append(
+            f"a {task} spec needs at least {minimum} class{'es' if minimum > 1 else ''}, got {len(classes)}"
+        )
     if problems:
         raise BadInput(problems)
     return wanted
@@ -214,8 +225,10 @@ def _labels_using(session: Session, class_ids: list[int]) -> list[tuple[int, int
     uses: list[Select[Any, Any]] = [
         select(col(column).label("class_id"), col(table.job_id).label("job_id")).where(col(column).in_(class_ids))
         for table, column in (
-            (models.Annotation, models.Annotation.class_id), (models.Prediction, models.Prediction.class_id),
-            (models.Result, models.Result.expert_class_id), (models.Result, models.Result.pre_class_id),
+            (models.Annotation, models.Annotation.class_id),
+            (models.Prediction, models.Prediction.class_id),
+            (models.Result, models.Result.expert_class_id),
+            (models.Result, models.Result.pre_class_id),
         )
     ]
     found = union(*uses).subquery()

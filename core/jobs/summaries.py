@@ -9,14 +9,14 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
-from core.store import models
+from core.analysis.results_frame import state_counts
 from core.auth.access import Actor, Permission, require
-from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
 from core.domain.vocabulary import REVIEW_STATES, JobKind, JobPredicates, JobStatus, ReviewState, Task
-from core.analysis.results_frame import state_counts
 from core.settings import get_settings
 from core.storage.urls import is_url
+from core.store import models
+from core.store.db import write_transaction
 
 LABEL_STATUSES = ("unlabelled", "labelled", "skipped")
 # Characters. Far below what PostgreSQL's unique index on job (and import spec) names can hold, ~2,700 bytes.
@@ -52,8 +52,13 @@ class LabellingProgress:
         return self.done / self.total if self.total else 0.0
 
     def to_json(self) -> dict[str, int | float]:
-        return {"total": self.total, "labelled": self.labelled, "skipped": self.skipped,
-                "unlabelled": self.unlabelled, "done_share": self.done_share}
+        return {
+            "total": self.total,
+            "labelled": self.labelled,
+            "skipped": self.skipped,
+            "unlabelled": self.unlabelled,
+            "done_share": self.done_share,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,20 @@ def list_jobs(
     labelling = labelling_counts(engine=engine, job_ids=[job_id for job_id, j in zip(job_ids, jobs) if j.is_labellable])
     return [
         JobSummary(
-            id=job_id, name=j.name, tag=j.tag, kind=j.kind, task=j.task, status=j.status,
-            failure_reason=j.failure_reason, images=j.image_count, results=j.result_count,
-            classes=classes.get(j.spec_id, []), pre_label_source=j.pre_label_source, created_by=j.created_by,
-            created_at=j.created_at, by_state=counts.get(job_id, dict.fromkeys(REVIEW_STATES, 0)),
+            id=job_id,
+            name=j.name,
+            tag=j.tag,
+            kind=j.kind,
+            task=j.task,
+            status=j.status,
+            failure_reason=j.failure_reason,
+            images=j.image_count,
+            results=j.result_count,
+            classes=classes.get(j.spec_id, []),
+            pre_label_source=j.pre_label_source,
+            created_by=j.created_by,
+            created_at=j.created_at,
+            by_state=counts.get(job_id, dict.fromkeys(REVIEW_STATES, 0)),
             labelling=labelling[job_id].to_json() if job_id in labelling else None,
         )
         for job_id, j in zip(job_ids, jobs)
@@ -130,19 +145,24 @@ def image_root(job: models.LabelJob) -> Path | str:
 
 def spec_classes(*, engine: Engine, spec_id: int) -> list[models.LabelClass]:
     with Session(engine) as session:
-        return list(session.exec(
-            select(models.LabelClass).where(models.LabelClass.spec_id == spec_id)
-            .order_by(col(models.LabelClass.position))
-        ).all())
+        return list(
+            session.exec(
+                select(models.LabelClass)
+                .where(models.LabelClass.spec_id == spec_id)
+                .order_by(col(models.LabelClass.position))
+            ).all()
+        )
 
 
 def labelling_counts(*, engine: Engine, job_ids: list[int]) -> dict[int, LabellingProgress]:
     """Labelling progress of each job with samples among `job_ids`, in one query."""
     if not job_ids:
         return {}
-    query = (select(models.Sample.job_id, models.Sample.label_status, func.count())
-             .where(col(models.Sample.job_id).in_(job_ids))
-             .group_by(col(models.Sample.job_id), col(models.Sample.label_status)))
+    query = (
+        select(models.Sample.job_id, models.Sample.label_status, func.count())
+        .where(col(models.Sample.job_id).in_(job_ids))
+        .group_by(col(models.Sample.job_id), col(models.Sample.label_status))
+    )
     counts: dict[int, dict[str, int]] = {}
     with Session(engine) as session:
         for job_id, status, n in session.exec(query):
@@ -177,9 +197,7 @@ def remove_job(session: Session, job: models.LabelJob) -> None:
 def lock_job(session: Session, job_id: int, *, shared: bool = False) -> models.LabelJob:
     """The job, its row locked until the transaction ends (shared: others may read-lock it too; PostgreSQL only,
     SQLite's write transaction holds the whole store). Raises NotFound for an unknown id."""
-    job = session.exec(
-        select(models.LabelJob).where(models.LabelJob.id == job_id).with_for_update(read=shared)
-    ).first()
+    job = session.exec(select(models.LabelJob).where(models.LabelJob.id == job_id).with_for_update(read=shared)).first()
     if job is None:
         raise NotFound(f"job {job_id} not found")
     return job

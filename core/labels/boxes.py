@@ -25,9 +25,12 @@ def box_problem(*, clip_partial: bool, tolerance: float = BOX_TOLERANCE_PX) -> p
     past_border = (x < -tolerance) | (y < -tolerance) | (x + w > width + tolerance) | (y + h > height + tolerance)
     outside = fully_outside if clip_partial else (fully_outside | past_border)
     return (
-        pl.when(~finite).then(pl.format("box {} is not four finite numbers", box))
-        .when((w <= 0) | (h <= 0)).then(pl.format("box {} has zero or negative width or height", box))
-        .when(outside).then(pl.format("box {} lies outside the {}x{} image", box, width, height))
+        pl.when(~finite)
+        .then(pl.format("box {} is not four finite numbers", box))
+        .when((w <= 0) | (h <= 0))
+        .then(pl.format("box {} has zero or negative width or height", box))
+        .when(outside)
+        .then(pl.format("box {} lies outside the {}x{} image", box, width, height))
         .otherwise(pl.lit(None, pl.String))
     )
 

@@ -9,13 +9,12 @@ from typing import cast
 
 import polars as pl
 
-from core.labels import coco_json
-
 from core.domain import limits
 from core.domain.errors import BadInput
-from core.labels.label_files import FieldSpec, duplicates, read_json, records_frame
 from core.domain.names import frame_name_problems
 from core.files.paths import unsafe_reason
+from core.labels import coco_json
+from core.labels.label_files import FieldSpec, duplicates, read_json, records_frame
 
 # Real COCO files often have boxes a hair past the border from float rounding; up to this much is clipped.
 BOX_TOLERANCE_PX = 1.0
@@ -23,14 +22,26 @@ BOX_TOLERANCE_PX = 1.0
 # No camera or scanner makes larger images; a size beyond it is a broken file (and would not fit the store's
 # 32-bit width and height on PostgreSQL).
 MAX_IMAGE_SIDE = 1_000_000
-IMAGE_FIELDS = (FieldSpec("id", "int"), FieldSpec("file_name", "str"), FieldSpec("width", "int"), FieldSpec("height", "int"))
+IMAGE_FIELDS = (
+    FieldSpec("id", "int"),
+    FieldSpec("file_name", "str"),
+    FieldSpec("width", "int"),
+    FieldSpec("height", "int"),
+)
 CATEGORY_FIELDS = (FieldSpec("id", "int"), FieldSpec("name", "str"), FieldSpec("display_name", "str", required=False))
 ANNOTATION_FIELDS = (
-    FieldSpec("id", "int"), FieldSpec("image_id", "int"), FieldSpec("category_id", "int"), FieldSpec("bbox", "bbox"),
+    FieldSpec("id", "int"),
+    FieldSpec("image_id", "int"),
+    FieldSpec("category_id", "int"),
+    FieldSpec("bbox", "bbox"),
     FieldSpec("score", "float", required=False),
 )
-RESULT_FIELDS = (FieldSpec("image_id", "int"), FieldSpec("category_id", "int"), FieldSpec("bbox", "bbox"),
-                 FieldSpec("score", "float", required=False))
+RESULT_FIELDS = (
+    FieldSpec("image_id", "int"),
+    FieldSpec("category_id", "int"),
+    FieldSpec("bbox", "bbox"),
+    FieldSpec("score", "float", required=False),
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,11 @@ def load_image_list(path: Path) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     if not isinstance(data, dict) or "images" not in data:
         raise BadInput(f"{path}: expected a COCO file with 'images' (and optionally 'categories')")
     _refuse_oversized(path, data)
-    categories = (_categories(path, _records(path, data["categories"], "categories", CATEGORY_FIELDS))
-                  if data.get("categories") else None)
+    categories = (
+        _categories(path, _records(path, data["categories"], "categories", CATEGORY_FIELDS))
+        if data.get("categories")
+        else None
+    )
     return _images(path, _records(path, data["images"], "images", IMAGE_FIELDS)), categories
 
 
@@ -123,15 +137,18 @@ def _pre_results(path: Path, results: pl.DataFrame, expert: CocoDataset) -> Coco
 
 def _refuse_oversized(path: Path, data: dict) -> None:
     """Counted before a record becomes a row, so a runaway file is refused in a second (core/domain/limits.py)."""
-    _refuse_too_many(path, {section: len(data[section]) for section in ("images", "categories")
-                            if isinstance(data.get(section), list)})
+    _refuse_too_many(
+        path,
+        {section: len(data[section]) for section in ("images", "categories") if isinstance(data.get(section), list)},
+    )
 
 
 def _refuse_too_many(path: Path, counts: dict[str, int]) -> None:
     limit = {"images": limits.MAX_IMAGES_PER_JOB, "categories": limits.MAX_CLASSES}
     problems = [
         f"{path}: '{section}': {problem}"
-        for section, count in counts.items() if (problem := limits.too_many(count, limit[section], section))
+        for section, count in counts.items()
+        if (problem := limits.too_many(count, limit[section], section))
     ]
     if problems:
         raise BadInput(problems)
@@ -148,9 +165,7 @@ def _images(path: Path, images: pl.DataFrame) -> pl.DataFrame:
     images = images.rename({"id": "image_id"})
     problems = [f"{path}: image id {i} appears more than once" for i in duplicates(images, "image_id")]
     problems += [f"{path}: file name {n!r} appears more than once" for n in duplicates(images, "file_name")]
-    suspicious = images.filter(
-        pl.col("file_name").str.contains(r"(^[/\\])|(\.\.)|(^[A-Za-z]:)|\x00|^\s*$")
-    )
+    suspicious = images.filter(pl.col("file_name").str.contains(r"(^[/\\])|(\.\.)|(^[A-Za-z]:)|\x00|^\s*$"))
     for image_id, name in suspicious.select("image_id", "file_name").iter_rows():
         reason = unsafe_reason(name)
         if reason:
@@ -172,11 +187,17 @@ def _categories(path: Path, categories: pl.DataFrame) -> pl.DataFrame:
     )
     problems = [f"{path}: category id {c} appears more than once" for c in duplicates(categories, "category_id")]
     problems += [f"{path}: category name {n!r} appears more than once" for n in duplicates(categories, "name")]
-    problems += [f"{path}: category {c} has an empty name" for c in categories.filter(pl.col("name") == "")["category_id"]]
+    problems += [
+        f"{path}: category {c} has an empty name" for c in categories.filter(pl.col("name") == "")["category_id"]
+    ]
     where = pl.format("{}: category {}", pl.lit(str(path)), "category_id")
     problems += frame_name_problems(categories, column="name", where=where, what="name")
-    problems += frame_name_problems(categories.filter(pl.col("display_name") != pl.col("name")),
-                                    column="display_name", where=where, what="display_name")
+    problems += frame_name_problems(
+        categories.filter(pl.col("display_name") != pl.col("name")),
+        column="display_name",
+        where=where,
+        what="display_name",
+    )
     if categories.is_empty():
         problems.append(f"{path}: 'categories' is empty; a label spec needs at least one class")
     if problems:
@@ -188,8 +209,12 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
     """Unknown ids and boxes that are empty or outside their image are errors; a sliver past the border is clipped."""
     crowded = boxes.group_by("image_id").len().filter(pl.col("len") > limits.MAX_BOXES_PER_IMAGE).sort("image_id")
     if crowded.height:
-        raise BadInput([f"{path}: image {i}: {limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'boxes on one image')}"
-                        for i, n in crowded.iter_rows()])
+        raise BadInput(
+            [
+                f"{path}: image {i}: {limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'boxes on one image')}"
+                for i, n in crowded.iter_rows()
+            ]
+        )
     # File order is the matcher's tie-break order, so every join here keeps the boxes' order.
     joined = boxes.join(images, on="image_id", how="left", maintain_order="left").with_columns(
         pl.col("category_id").is_in(categories["category_id"].implode()).alias("known_category")
@@ -202,7 +227,8 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
     box = pl.format("[{}, {}, {}, {}]", "x", "y", "w", "h")
     tol = BOX_TOLERANCE_PX
     outside = (
-        (pl.col("x") < -tol) | (pl.col("y") < -tol)
+        (pl.col("x") < -tol)
+        | (pl.col("y") < -tol)
         | (pl.col("x") + pl.col("w") > pl.col("width") + tol)
         | (pl.col("y") + pl.col("h") > pl.col("height") + tol)
     )
@@ -210,24 +236,35 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
         (pl.col("file_name").is_null(), pl.format("{}: unknown image id {}", label, pl.col("image_id"))),
         (~pl.col("known_category"), pl.format("{}: unknown category id {}", label, pl.col("category_id"))),
         ((pl.col("w") <= 0) | (pl.col("h") <= 0), pl.format("{}: box {} has non-positive width or height", label, box)),
-        (pl.col("file_name").is_not_null() & outside,
-         pl.format("{}: box {} lies outside the {}x{} image", label, box, pl.col("width"), pl.col("height"))),
+        (
+            pl.col("file_name").is_not_null() & outside,
+            pl.format("{}: box {} lies outside the {}x{} image", label, box, pl.col("width"), pl.col("height")),
+        ),
     ]
     # Messages are formatted for the bad rows alone: formatting them for a million good boxes took longer than
     # the checks themselves.
     bad_rows = joined.filter(pl.any_horizontal([bad.fill_null(False) for bad, _ in checks]))
     if bad_rows.height:
-        problems = bad_rows.select(
-            pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
-        )["p"].explode().drop_nulls()
+        problems = (
+            bad_rows.select(
+                pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
+            )["p"]
+            .explode()
+            .drop_nulls()
+        )
         raise BadInput(problems.to_list())
     x0 = pl.col("x").clip(0, pl.col("width"))
     y0 = pl.col("y").clip(0, pl.col("height"))
     x1 = (pl.col("x") + pl.col("w")).clip(0, pl.col("width"))
     y1 = (pl.col("y") + pl.col("h")).clip(0, pl.col("height"))
     return joined.select(
-        "ann_id", "image_id", "category_id",
-        x0.alias("x"), y0.alias("y"), (x1 - x0).alias("w"), (y1 - y0).alias("h"),
+        "ann_id",
+        "image_id",
+        "category_id",
+        x0.alias("x"),
+        y0.alias("y"),
+        (x1 - x0).alias("w"),
+        (y1 - y0).alias("h"),
         pl.col("score") if "score" in joined.columns else pl.lit(None, pl.Float64).alias("score"),
     )
 
@@ -235,9 +272,14 @@ def _checked_boxes(path: Path, boxes: pl.DataFrame, images: pl.DataFrame, catego
 def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     """Re-key a pre-label dataset onto the expert file's image ids (by file name) and category ids (by name)."""
     image_map = pre.images.join(
-        expert.images.select("file_name", pl.col("image_id").alias("expert_image_id"),
-                             pl.col("width").alias("expert_width"), pl.col("height").alias("expert_height")),
-        on="file_name", how="left",
+        expert.images.select(
+            "file_name",
+            pl.col("image_id").alias("expert_image_id"),
+            pl.col("width").alias("expert_width"),
+            pl.col("height").alias("expert_height"),
+        ),
+        on="file_name",
+        how="left",
     )
     problems = [
         f"{pre.path}: image {i} {n!r} is not among the expert's images"
@@ -250,7 +292,8 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     problems += [
         f"{pre.path}: image {i} {n!r} is {w}x{h} here but {ew}x{eh} in {Path(expert.path).name}"
         for i, n, w, h, ew, eh in resized.select(
-            "image_id", "file_name", "width", "height", "expert_width", "expert_height").iter_rows()
+            "image_id", "file_name", "width", "height", "expert_width", "expert_height"
+        ).iter_rows()
     ]
     category_map = pre.categories.join(
         expert.categories.select("name", pl.col("category_id").alias("expert_category_id")), on="name", how="left"
@@ -264,8 +307,10 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
     # Classes only the pre-labels know (a model's extra class) join the spec with fresh ids after the expert's.
     next_id = int(cast(int, expert.categories["category_id"].max())) + 1  # an Int64 column
     if next_id + new_categories.height > 2**63 - 1:
-        raise BadInput(f"{expert.path}: category id {next_id - 1} leaves no room for the pre-labels' extra "
-                       f"class(es) {', '.join(new_categories['name'])}; use smaller category ids")
+        raise BadInput(
+            f"{expert.path}: category id {next_id - 1} leaves no room for the pre-labels' extra "
+            f"class(es) {', '.join(new_categories['name'])}; use smaller category ids"
+        )
     new_categories = new_categories.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + next_id).alias("expert_category_id")
     )
@@ -277,8 +322,10 @@ def _aligned_to(pre: CocoDataset, expert: CocoDataset) -> CocoDataset:
         .rename({"expert_image_id": "image_id", "expert_category_id": "category_id"})
         .select(pre.boxes.columns)
     )
-    categories = pl.concat([
-        expert.categories,
-        new_categories.select(pl.col("expert_category_id").alias("category_id"), "name", "display_name"),
-    ])
+    categories = pl.concat(
+        [
+            expert.categories,
+            new_categories.select(pl.col("expert_category_id").alias("category_id"), "name", "display_name"),
+        ]
+    )
     return CocoDataset(path=pre.path, images=expert.images, categories=categories, boxes=boxes)

@@ -110,7 +110,7 @@ def decode(path: Path, *, dataset_only: bool = False) -> Decoded:
         return _REFUSED
     start = len(_BOM) if raw.startswith(_BOM) else 0
     first = _FIRST_TOKEN.search(raw, start)
-    kind = raw[first.start():first.start() + 1] if first else b""
+    kind = raw[first.start() : first.start() + 1] if first else b""
     if kind not in (b"{", b"[") or (dataset_only and kind != b"{"):
         return _REFUSED
     try:
@@ -131,16 +131,26 @@ class _NotAsStrict(Exception):
 
 def _dataset_columns(dataset: _Dataset) -> DatasetColumns:
     images, categories = dataset.images, dataset.categories
-    image_frame = pl.DataFrame({
-        "id": _ints(images, "id"), "file_name": _strings(images, "file_name"),
-        "width": _ints(images, "width"), "height": _ints(images, "height"),
-    })
-    category_frame = pl.DataFrame({
-        "id": _ints(categories, "id"), "name": _strings(categories, "name"),
-        "display_name": _strings(categories, "display_name"),
-    })
-    return DatasetColumns(images=image_frame, categories=category_frame,
-                          annotations=_box_columns(dataset.annotations, ("id", "image_id", "category_id")))
+    image_frame = pl.DataFrame(
+        {
+            "id": _ints(images, "id"),
+            "file_name": _strings(images, "file_name"),
+            "width": _ints(images, "width"),
+            "height": _ints(images, "height"),
+        }
+    )
+    category_frame = pl.DataFrame(
+        {
+            "id": _ints(categories, "id"),
+            "name": _strings(categories, "name"),
+            "display_name": _strings(categories, "display_name"),
+        }
+    )
+    return DatasetColumns(
+        images=image_frame,
+        categories=category_frame,
+        annotations=_box_columns(dataset.annotations, ("id", "image_id", "category_id")),
+    )
 
 
 def _detection_columns(detections: list[_Detection]) -> pl.DataFrame:

@@ -8,9 +8,9 @@ import polars as pl
 
 from core.domain import limits
 from core.domain.errors import BadInput
-from core.labels.label_files import read_csv
 from core.domain.names import frame_name_problems
 from core.files.paths import unsafe_reason
+from core.labels.label_files import read_csv
 
 REQUIRED_COLUMNS = ("file_path", "pre_label", "expert_label")
 
@@ -47,8 +47,10 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
         (pl.col("confidence_text").fill_null("") != "")
         & (pl.col("confidence").is_null() | (pl.col("confidence") < 0) | (pl.col("confidence") > 1))
     )
-    problems += [f"{at(n)}: confidence {t!r} is not a number between 0 and 1"
-                 for n, t in bad_conf.select("line", "confidence_text").iter_rows()]
+    problems += [
+        f"{at(n)}: confidence {t!r} is not a number between 0 and 1"
+        for n, t in bad_conf.select("line", "confidence_text").iter_rows()
+    ]
     for line, name in frame.filter(pl.col("file_path").is_duplicated()).select("line", "file_path").iter_rows():
         problems.append(f"{at(line)}: file_path {name!r} appears more than once")
     for line, name in frame.select("line", "file_path").drop_nulls().iter_rows():
@@ -60,8 +62,10 @@ def load_classification_csv(path: Path, *, classes: list[str] | None = None) -> 
     else:
         for column in ("pre_label", "expert_label"):
             unknown = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(classes))
-            problems += [f"{at(n)}: unknown class {v!r} in {column} (the label spec has: {', '.join(classes)})"
-                         for n, v in unknown.select("line", column).iter_rows()]
+            problems += [
+                f"{at(n)}: unknown class {v!r} in {column} (the label spec has: {', '.join(classes)})"
+                for n, v in unknown.select("line", column).iter_rows()
+            ]
     if frame.is_empty():
         problems.append(f"{path}: no rows")
     if problems:
@@ -79,5 +83,8 @@ def _class_problems(path: Path, frame: pl.DataFrame) -> list[str]:
         count = labels["label"].n_unique()
         return [f"{path}: line {over['line'][0]}: {limits.too_many(count, limits.MAX_CLASSES, 'distinct classes')}"]
     where = pl.format("{}: line {}", pl.lit(str(path)), "line")
-    return [problem for column in ("pre_label", "expert_label")
-            for problem in frame_name_problems(frame, column=column, where=where, what=column)]
+    return [
+        problem
+        for column in ("pre_label", "expert_label")
+        for problem in frame_name_problems(frame, column=column, where=where, what=column)
+    ]

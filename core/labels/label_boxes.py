@@ -14,8 +14,14 @@ from sqlalchemy import Engine, bindparam, text
 from core.domain.vocabulary import ChangeKind
 
 LABEL_BOX_SCHEMA = {
-    "label_id": pl.Int64, "sample_id": pl.Int64, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64,
-    "w": pl.Float64, "h": pl.Float64, "score": pl.Float64,
+    "label_id": pl.Int64,
+    "sample_id": pl.Int64,
+    "class_name": pl.String,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "w": pl.Float64,
+    "h": pl.Float64,
+    "score": pl.Float64,
 }
 LABEL_SUMMARY_SCHEMA = {"sample_id": pl.Int64, "boxes": pl.Int64, "top_score": pl.Float64, "top_class": pl.String}
 
@@ -53,7 +59,8 @@ def tile_boxes(boxes: pl.DataFrame) -> pl.DataFrame:
     """LABEL_BOX_SCHEMA rows in the columns core.images.thumbnails.render_tile draws: each label as an unchanged expert
     box (solid, in its class colour, with its display name), no pre box."""
     return boxes.select(
-        pl.col("label_id").alias("result_id"), "sample_id",
+        pl.col("label_id").alias("result_id"),
+        "sample_id",
         pl.lit(ChangeKind.UNCHANGED).alias("change_kind"),
         pl.col("class_name").alias("expert_class"),
         pl.lit(None, pl.String).alias("pre_class"),
@@ -65,19 +72,29 @@ def tile_boxes(boxes: pl.DataFrame) -> pl.DataFrame:
 def label_summary(boxes: pl.DataFrame) -> pl.DataFrame:
     """Per sample with labels (LABEL_SUMMARY_SCHEMA): how many, the highest score, and the class of the label with
     the highest score (a classification model's answer); scores may be null, which rank last."""
-    return boxes.group_by("sample_id").agg(
-        pl.len().cast(pl.Int64).alias("boxes"),
-        pl.col("score").max().alias("top_score"),
-        pl.col("class_name").sort_by(pl.col("score").fill_null(float("-inf")), "label_id",
-                                     descending=[True, False]).first().alias("top_class"),
-    ).select([pl.col(name).cast(dtype) for name, dtype in LABEL_SUMMARY_SCHEMA.items()])
+    return (
+        boxes.group_by("sample_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("boxes"),
+            pl.col("score").max().alias("top_score"),
+            pl.col("class_name")
+            .sort_by(pl.col("score").fill_null(float("-inf")), "label_id", descending=[True, False])
+            .first()
+            .alias("top_class"),
+        )
+        .select([pl.col(name).cast(dtype) for name, dtype in LABEL_SUMMARY_SCHEMA.items()])
+    )
 
 
 def predicted_classes(*, engine: Engine, job_id: int) -> pl.DataFrame:
     """sample_id, classes: the classes an auto label job predicted on each image, sorted, each once."""
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT DISTINCT t.sample_id, c.name FROM prediction t JOIN labelclass c ON c.id = t.class_id "
-            "WHERE t.job_id = :job_id"), {"job_id": job_id}).all()
+        rows = conn.execute(
+            text(
+                "SELECT DISTINCT t.sample_id, c.name FROM prediction t JOIN labelclass c ON c.id = t.class_id "
+                "WHERE t.job_id = :job_id"
+            ),
+            {"job_id": job_id},
+        ).all()
     frame = pl.DataFrame(rows, schema={"sample_id": pl.Int64, "class_name": pl.String}, orient="row")
     return frame.group_by("sample_id").agg(pl.col("class_name").sort().alias("classes"))

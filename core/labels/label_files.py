@@ -48,11 +48,13 @@ def read_csv(path: Path) -> pl.DataFrame:
     folded = [c.strip().lower() for c in frame.columns]
     twice = sorted({c for c in folded if folded.count(c) > 1})
     if twice:
-        raise BadInput(f"{path}: line 1: the header names {', '.join(map(repr, twice))} more than once "
-                       "(case and spaces aside)")
+        raise BadInput(
+            f"{path}: line 1: the header names {', '.join(map(repr, twice))} more than once (case and spaces aside)"
+        )
     frame = frame.rename(dict(zip(frame.columns, folded)))
     nul = frame.with_row_index("line", offset=2).filter(
-        pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in folded))
+        pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in folded)
+    )
     if not nul.is_empty():
         raise BadInput([f"{path}: line {n}: a cell holds a NUL byte" for n in nul["line"].head(BadInput.MAX_SHOWN)])
     return frame
@@ -81,9 +83,7 @@ _DTYPES = {"int": pl.Int64, "float": pl.Float64, "str": pl.String}
 BBOX_COLUMNS = ("x", "y", "w", "h")
 
 
-def records_frame(
-    records: Any, *, fields: Sequence[FieldSpec], where: Callable[[int, Any], str]
-) -> pl.DataFrame:
+def records_frame(records: Any, *, fields: Sequence[FieldSpec], where: Callable[[int, Any], str]) -> pl.DataFrame:
     """A frame with one column per field (a bbox becomes x, y, w, h); `where(i, record)` names a record in errors."""
     if not isinstance(records, list):
         raise BadInput(f"{where(-1, None)}: expected a list, got {type(records).__name__}")
@@ -126,7 +126,9 @@ def _fast_frame(records: list, fields: Sequence[FieldSpec]) -> pl.DataFrame:
             raise ValueError("NUL byte")  # no database text column stores one (PostgreSQL refuses it)
         columns[field.key] = series
     frame = pl.DataFrame(columns, height=len(records))
-    if any(frame[c].is_nan().any() or frame[c].is_infinite().any() for c in frame.columns if frame[c].dtype == pl.Float64):
+    if any(
+        frame[c].is_nan().any() or frame[c].is_infinite().any() for c in frame.columns if frame[c].dtype == pl.Float64
+    ):
         raise ValueError("not finite")
     return frame
 
@@ -152,8 +154,12 @@ def _record_problems(record: Any, fields: Sequence[FieldSpec]) -> list[str]:
             "bbox": lambda v: isinstance(v, list) and len(v) == 4 and all(_is_number(n) for n in v),
         }[field.kind](value)
         if not ok:
-            expected = {"int": "a 64-bit integer", "float": "a finite number", "str": "a string without NUL bytes",
-                        "bbox": "a list of 4 numbers [x, y, width, height]"}[field.kind]
+            expected = {
+                "int": "a 64-bit integer",
+                "float": "a finite number",
+                "str": "a string without NUL bytes",
+                "bbox": "a list of 4 numbers [x, y, width, height]",
+            }[field.kind]
             problems.append(f"'{field.key}' must be {expected}, got {json.dumps(value)[:60]}")
     return problems
 

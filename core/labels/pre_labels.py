@@ -27,14 +27,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.domain import limits
-
-from core.store import models
-from core.labels.boxes import box_problem, clipped_box
-from core.labels.coco import CocoDataset, load_dataset, load_pre_labels
 from core.domain.errors import BadInput, NotFound
-from core.labels.label_files import read_csv, read_json
 from core.domain.names import frame_name_problems
 from core.domain.vocabulary import JobStatus, Task
+from core.labels.boxes import box_problem, clipped_box
+from core.labels.coco import CocoDataset, load_dataset, load_pre_labels
+from core.labels.label_files import read_csv, read_json
+from core.store import models
 
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
@@ -42,8 +41,14 @@ if TYPE_CHECKING:
 PreLabelSource = tuple[Literal["auto_job"], int] | tuple[Literal["coco", "csv"], Path]
 
 PRE_LABEL_SCHEMA: dict[str, PolarsDataType] = {
-    "file_path": pl.String, "class_name": pl.String, "x": pl.Float64, "y": pl.Float64, "w": pl.Float64,
-    "h": pl.Float64, "score": pl.Float64, "where": pl.String,
+    "file_path": pl.String,
+    "class_name": pl.String,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "w": pl.Float64,
+    "h": pl.Float64,
+    "score": pl.Float64,
+    "where": pl.String,
 }
 
 
@@ -54,11 +59,15 @@ def auto_job_for_pre_labels(*, engine: Engine, job_id: int, task: str | None = N
     if job is None:
         raise NotFound(f"auto label job {job_id} not found")
     if not job.is_auto:
-        raise BadInput(f"job #{job.id} {job.name!r} is a {job.tag} job, not an auto label job: its pre-labels "
-                       "cannot be taken from it")
+        raise BadInput(
+            f"job #{job.id} {job.name!r} is a {job.tag} job, not an auto label job: its pre-labels "
+            "cannot be taken from it"
+        )
     if job.status != JobStatus.READY:
-        raise BadInput(f"auto label job #{job.id} {job.name!r} is {job.status}; its predictions can be taken as "
-                       "pre-labels once it is READY")
+        raise BadInput(
+            f"auto label job #{job.id} {job.name!r} is {job.status}; its predictions can be taken as "
+            "pre-labels once it is READY"
+        )
     if task is not None and job.task != task:
         raise BadInput(f"auto label job #{job.id} {job.name!r} is a {job.task} job; the label spec is for {task}")
     return job
@@ -86,19 +95,29 @@ def read_pre_labels(
 def _from_auto_job(engine: Engine, job_id: int, task: str) -> pl.DataFrame:
     job = auto_job_for_pre_labels(engine=engine, job_id=job_id, task=task)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT s.file_path, c.name, p.x, p.y, p.w, p.h, p.score, p.id FROM prediction p "
-            "JOIN sample s ON s.id = p.sample_id JOIN labelclass c ON c.id = p.class_id "
-            "WHERE p.job_id = :job_id ORDER BY p.id"
-        ), {"job_id": job_id}).all()
+        rows = conn.execute(
+            text(
+                "SELECT s.file_path, c.name, p.x, p.y, p.w, p.h, p.score, p.id FROM prediction p "
+                "JOIN sample s ON s.id = p.sample_id JOIN labelclass c ON c.id = p.class_id "
+                "WHERE p.job_id = :job_id ORDER BY p.id"
+            ),
+            {"job_id": job_id},
+        ).all()
     frame = pl.DataFrame(
-        rows, orient="row",
+        rows,
+        orient="row",
         schema={**{k: v for k, v in PRE_LABEL_SCHEMA.items() if k != "where"}, "prediction_id": pl.Int64},
-    ).with_columns(pl.format("auto label job #{} {}: prediction {}", pl.lit(job.id), pl.lit(repr(job.name)),
-                             "prediction_id").alias("where"))
+    ).with_columns(
+        pl.format(
+            "auto label job #{} {}: prediction {}", pl.lit(job.id), pl.lit(repr(job.name)), "prediction_id"
+        ).alias("where")
+    )
     if task == Task.CLASSIFICATION:  # a model's top-k: the best guess is the pre-label
-        frame = frame.sort("score", descending=True, nulls_last=True, maintain_order=True).unique(
-            "file_path", keep="first", maintain_order=True).sort("prediction_id")
+        frame = (
+            frame.sort("score", descending=True, nulls_last=True, maintain_order=True)
+            .unique("file_path", keep="first", maintain_order=True)
+            .sort("prediction_id")
+        )
     return frame.select(PRE_LABEL_SCHEMA.keys())
 
 
@@ -106,8 +125,10 @@ def numbered_images(samples: pl.DataFrame) -> pl.DataFrame:
     """The image ids a COCO results file refers to when it has no dataset of its own: the images (file_path,
     width, height) sorted by file path, numbered from 1. COCO images: image_id, file_name, width, height."""
     return samples.sort("file_path").select(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("image_id"), pl.col("file_path").alias("file_name"),
-        "width", "height",
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("image_id"),
+        pl.col("file_path").alias("file_name"),
+        "width",
+        "height",
     )
 
 
@@ -121,8 +142,18 @@ def numbered_classes(classes: list[str]) -> pl.DataFrame:
 
 def reference_dataset(*, path: Path | str, images: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
     """Images and classes without boxes: what a COCO results file is read against (core.labels.coco.load_pre_labels)."""
-    boxes = pl.DataFrame(schema={"ann_id": pl.Int64, "image_id": pl.Int64, "category_id": pl.Int64, "x": pl.Float64,
-                                 "y": pl.Float64, "w": pl.Float64, "h": pl.Float64, "score": pl.Float64})
+    boxes = pl.DataFrame(
+        schema={
+            "ann_id": pl.Int64,
+            "image_id": pl.Int64,
+            "category_id": pl.Int64,
+            "x": pl.Float64,
+            "y": pl.Float64,
+            "w": pl.Float64,
+            "h": pl.Float64,
+            "score": pl.Float64,
+        }
+    )
     return CocoDataset(path=path, images=images, categories=categories, boxes=boxes)
 
 
@@ -139,11 +170,18 @@ def _from_coco(path: Path, samples: pl.DataFrame, classes: list[str]) -> pl.Data
 def coco_labels(dataset: CocoDataset) -> pl.DataFrame:
     """A COCO dataset's boxes in PRE_LABEL_SCHEMA."""
     return (
-        dataset.boxes
-        .join(dataset.images.select("image_id", pl.col("file_name").alias("file_path")), on="image_id",
-              how="left", maintain_order="left")
-        .join(dataset.categories.select("category_id", pl.col("name").alias("class_name")), on="category_id",
-              how="left", maintain_order="left")
+        dataset.boxes.join(
+            dataset.images.select("image_id", pl.col("file_name").alias("file_path")),
+            on="image_id",
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            dataset.categories.select("category_id", pl.col("name").alias("class_name")),
+            on="category_id",
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(pl.format("{}: annotation {}", pl.lit(str(dataset.path)), "ann_id").alias("where"))
         .select(PRE_LABEL_SCHEMA.keys())
     )
@@ -155,11 +193,14 @@ def _check_image_sizes(dataset: CocoDataset, samples: pl.DataFrame) -> None:
         (pl.col("width") != pl.col("width_file")) | (pl.col("height") != pl.col("height_file"))
     )
     if differ.height:
-        raise BadInput([
-            f"{dataset.path}: image {i} {n!r} is {w}x{h} in the file but {fw}x{fh} on disk"
-            for i, n, w, h, fw, fh in differ.select(
-                "image_id", "file_name", "width", "height", "width_file", "height_file").iter_rows()
-        ])
+        raise BadInput(
+            [
+                f"{dataset.path}: image {i} {n!r} is {w}x{h} in the file but {fw}x{fh} on disk"
+                for i, n, w, h, fw, fh in differ.select(
+                    "image_id", "file_name", "width", "height", "width_file", "height_file"
+                ).iter_rows()
+            ]
+        )
 
 
 def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
@@ -175,23 +216,33 @@ def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
     numbers = [c for c in ("x", "y", "w", "h", "score") if c in frame.columns]
     frame = frame.select(
         (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("line"),  # line 1 is the header
-        pl.col("file_path").str.strip_chars(), pl.col("label").str.strip_chars().alias("class_name"),
+        pl.col("file_path").str.strip_chars(),
+        pl.col("label").str.strip_chars().alias("class_name"),
         *[pl.col(c).str.strip_chars() for c in numbers],
     )
-    problems = [f"{path}: line {n}: empty {c}" for c in ("file_path", "class_name")
-                for n in frame.filter(pl.col(c).fill_null("") == "")["line"]]
+    problems = [
+        f"{path}: line {n}: empty {c}"
+        for c in ("file_path", "class_name")
+        for n in frame.filter(pl.col(c).fill_null("") == "")["line"]
+    ]
     for c in numbers:
-        bad = frame.filter((pl.col(c).fill_null("") != "" if c == "score" else pl.lit(True))
-                           & pl.col(c).cast(pl.Float64, strict=False).is_null())
-        problems += [f"{path}: line {n}: {c} {v or ''!r} is not a number"
-                     for n, v in bad.select("line", c).iter_rows()]
-    problems += frame_name_problems(frame, column="class_name", what="label",
-                                    where=pl.format("{}: line {}", pl.lit(str(path)), "line"))
-    crowded = frame.group_by("file_path", maintain_order=True).agg(pl.len(), pl.col("line").first()).filter(
-        pl.col("len") > limits.MAX_BOXES_PER_IMAGE)
-    problems += [f"{path}: line {line}: image {name!r}: "
-                 f"{limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'labels on one image')}"
-                 for name, n, line in crowded.iter_rows()]
+        bad = frame.filter(
+            (pl.col(c).fill_null("") != "" if c == "score" else pl.lit(True))
+            & pl.col(c).cast(pl.Float64, strict=False).is_null()
+        )
+        problems += [f"{path}: line {n}: {c} {v or ''!r} is not a number" for n, v in bad.select("line", c).iter_rows()]
+    problems += frame_name_problems(
+        frame, column="class_name", what="label", where=pl.format("{}: line {}", pl.lit(str(path)), "line")
+    )
+    crowded = (
+        frame.group_by("file_path", maintain_order=True)
+        .agg(pl.len(), pl.col("line").first())
+        .filter(pl.col("len") > limits.MAX_BOXES_PER_IMAGE)
+    )
+    problems += [
+        f"{path}: line {line}: image {name!r}: {limits.too_many(n, limits.MAX_BOXES_PER_IMAGE, 'labels on one image')}"
+        for name, n, line in crowded.iter_rows()
+    ]
     if frame.is_empty():
         problems.append(f"{path}: no rows")
     if problems:
@@ -206,26 +257,41 @@ def read_label_csv(path: Path, *, task: str) -> pl.DataFrame:
 def checked_labels(labels: pl.DataFrame, *, task: str, samples: pl.DataFrame, classes: list[str]) -> pl.DataFrame:
     """Labels (PRE_LABEL_SCHEMA) of images among the samples (file_path, width, height) and of classes among
     `classes`; detection boxes checked and slivers clipped; one label per image for classification."""
-    joined = labels.join(samples.select("file_path", "width", "height"), on="file_path", how="left",
-                         maintain_order="left")
+    joined = labels.join(
+        samples.select("file_path", "width", "height"), on="file_path", how="left", maintain_order="left"
+    )
     unknown_class = ~pl.col("class_name").is_in(pl.Series(classes, dtype=pl.String).implode())
     checks = [
-        (pl.col("width").is_null(), pl.format("{}: image {} is not among the job's images", "where",
-                                              pl.format("'{}'", "file_path"))),
-        (unknown_class, pl.format("{}: class {} is not in the label spec ({})", "where",
-                                  pl.format("'{}'", "class_name"),
-                                  pl.lit(", ".join(classes)))),
+        (
+            pl.col("width").is_null(),
+            pl.format("{}: image {} is not among the job's images", "where", pl.format("'{}'", "file_path")),
+        ),
+        (
+            unknown_class,
+            pl.format(
+                "{}: class {} is not in the label spec ({})",
+                "where",
+                pl.format("'{}'", "class_name"),
+                pl.lit(", ".join(classes)),
+            ),
+        ),
     ]
     if task == Task.DETECTION:
-        checks.append((pl.col("width").is_not_null(),
-                       pl.format("{}: {}", "where", box_problem(clip_partial=False))))
+        checks.append((pl.col("width").is_not_null(), pl.format("{}: {}", "where", box_problem(clip_partial=False))))
     else:
-        checks.append((pl.col("file_path").is_duplicated() & pl.col("width").is_not_null(),
-                       pl.format("{}: image {} has more than one pre-label", "where",
-                                 pl.format("'{}'", "file_path"))))
-    problems = joined.select(
-        pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
-    )["p"].explode().drop_nulls()
+        checks.append(
+            (
+                pl.col("file_path").is_duplicated() & pl.col("width").is_not_null(),
+                pl.format("{}: image {} has more than one pre-label", "where", pl.format("'{}'", "file_path")),
+            )
+        )
+    problems = (
+        joined.select(
+            pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
+        )["p"]
+        .explode()
+        .drop_nulls()
+    )
     if problems.len():
         raise BadInput(problems.to_list())
     if task == Task.DETECTION:

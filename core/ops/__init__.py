@@ -2,8 +2,6 @@
 
 from core import lazy_exports
 
-__getattr__, __all__ = lazy_exports(__name__, {
-    'backup': ['backup_sqlite'],
-    'health': ['health'],
-    'logs': ['configure_logging', 'log_event'],
-})
+__getattr__, __all__ = lazy_exports(
+    __name__, {"backup": ["backup_sqlite"], "health": ["health"], "logs": ["configure_logging", "log_event"]}
+)

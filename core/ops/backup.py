@@ -15,8 +15,10 @@ from core.files.output_files import output_path, replacing
 def backup_sqlite(*, url: str, out: Path) -> Path:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
-        raise BadInput(f"{parsed.render_as_string(hide_password=True)}: backup copies a SQLite store file; for "
-                       "PostgreSQL use pg_dump (see docs/operations.md)")
+        raise BadInput(
+            f"{parsed.render_as_string(hide_password=True)}: backup copies a SQLite store file; for "
+            "PostgreSQL use pg_dump (see docs/operations.md)"
+        )
     source_path = Path(parsed.database)
     if not source_path.is_file():
         raise BadInput(f"{source_path}: no store file to back up")

@@ -16,8 +16,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from core import storage
-from core.store.db import SCHEMA_VERSION, make_engine, store_problem
 from core.settings import Settings
+from core.store.db import SCHEMA_VERSION, make_engine, store_problem
 
 MIN_FREE_BYTES = 1 << 30  # thumbnails and parquet caches grow with the jobs; under 1 GiB is a warning sign
 
@@ -80,15 +80,19 @@ def _root(stored: str, settings: Settings) -> storage.Root:
 def _store(url: str) -> Check:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        return Check("store", False, f"{parsed.database}: no store file yet (the app or `python -m core demo` "
-                                     "makes it)")
+        return Check(
+            "store", False, f"{parsed.database}: no store file yet (the app or `python -m core demo` makes it)"
+        )
     engine = make_engine(url)
     started = time.perf_counter()
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            version = (conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
-                       if inspect(conn).has_table("schemaversion") else None)
+            version = (
+                conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
+                if inspect(conn).has_table("schemaversion")
+                else None
+            )
     except Exception as exc:  # every failure is the answer here, not a crash
         problem = store_problem(exc)
         detail = f"{problem[0]}: {problem[1]}" if problem else f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -99,8 +103,12 @@ def _store(url: str) -> Check:
     if version is None:
         return Check("store", False, f"{took}; no LabelDeck schema yet (the app or `python -m core demo` makes it)")
     if version != SCHEMA_VERSION:
-        return Check("store", False, f"{took}; schema version {version}, this LabelDeck wants {SCHEMA_VERSION} "
-                                     "(the app upgrades an older store on start)")
+        return Check(
+            "store",
+            False,
+            f"{took}; schema version {version}, this LabelDeck wants {SCHEMA_VERSION} "
+            "(the app upgrades an older store on start)",
+        )
     return Check("store", True, f"{took}; schema version {version}")
 
 

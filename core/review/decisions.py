@@ -29,14 +29,14 @@ from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, exists, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.store.bulk import driver_connection, insert_frame
-from core.store.db import write_transaction
 from core.domain.errors import BadInput, NotFound
+from core.domain.vocabulary import REVIEW_STATES, ReviewState
 from core.jobs.summaries import lock_job
 from core.ops.logs import log_event
-from core.domain.vocabulary import REVIEW_STATES, ReviewState
+from core.store import models
+from core.store.bulk import driver_connection, insert_frame
+from core.store.db import write_transaction
 
 # The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
 # statement, and 500k single-row UPDATEs would be a Python loop over the store.
@@ -56,8 +56,15 @@ class ReviewOutcome:
 
 
 def move(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, to_state: str, actor: Actor,
-    reason: str | None = None, selection: dict[str, Any] | None = None,
+    *,
+    engine: Engine,
+    job_id: int,
+    result_ids: Sequence[int],
+    from_state: str | None,
+    to_state: str,
+    actor: Actor,
+    reason: str | None = None,
+    selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
     """Move the job's results among `result_ids` that are in `from_state` (None: in any state but `to_state`) to
     `to_state`, recording one review event of the moved ids under the actor's name."""
@@ -79,43 +86,103 @@ def move(
             return ReviewOutcome(event_id=None, requested=0, moved=0, changed_elsewhere=0)
         now = models.utcnow()
         _load_ids(session, ids)
-        moved = {s: _update_states(session, job_id=job_id, from_state=s, to_state=to_state, reviewer=reviewer,
-                                   now=now) for s in sources}
+        moved = {
+            s: _update_states(session, job_id=job_id, from_state=s, to_state=to_state, reviewer=reviewer, now=now)
+            for s in sources
+        }
         moved = {s: found for s, found in moved.items() if found}
         count = sum(len(found) for found in moved.values())
         if not count:
             _drop_ids(session)
             return ReviewOutcome(event_id=None, requested=ids.len(), moved=0, changed_elsewhere=ids.len())
-        event = _record(session, job_id=job_id, reviewer=reviewer, now=now, left=moved, reached={to_state: []},
-                        reason=reason, selection=selection or {})
+        event = _record(
+            session,
+            job_id=job_id,
+            reviewer=reviewer,
+            now=now,
+            left=moved,
+            reached={to_state: []},
+            reason=reason,
+            selection=selection or {},
+        )
     outcome = ReviewOutcome(event_id=event.id, requested=ids.len(), moved=count, changed_elsewhere=ids.len() - count)
-    _log("review.move", outcome, started, job_id=job_id, reviewer=reviewer, from_state=from_state,
-         to_state=to_state, reason=reason)
+    _log(
+        "review.move",
+        outcome,
+        started,
+        job_id=job_id,
+        reviewer=reviewer,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+    )
     return outcome
 
 
 def accept(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
-    reason: str | None = None, selection: dict[str, Any] | None = None,
+    *,
+    engine: Engine,
+    job_id: int,
+    result_ids: Sequence[int],
+    from_state: str | None,
+    actor: Actor,
+    reason: str | None = None,
+    selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
-                to_state=ReviewState.ACCEPTED, actor=actor, reason=reason, selection=selection)
+    return move(
+        engine=engine,
+        job_id=job_id,
+        result_ids=result_ids,
+        from_state=from_state,
+        to_state=ReviewState.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        selection=selection,
+    )
 
 
 def reject(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
-    reason: str | None = None, selection: dict[str, Any] | None = None,
+    *,
+    engine: Engine,
+    job_id: int,
+    result_ids: Sequence[int],
+    from_state: str | None,
+    actor: Actor,
+    reason: str | None = None,
+    selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
-                to_state=ReviewState.REJECTED, actor=actor, reason=reason, selection=selection)
+    return move(
+        engine=engine,
+        job_id=job_id,
+        result_ids=result_ids,
+        from_state=from_state,
+        to_state=ReviewState.REJECTED,
+        actor=actor,
+        reason=reason,
+        selection=selection,
+    )
 
 
 def move_to_pending(
-    *, engine: Engine, job_id: int, result_ids: Sequence[int], from_state: str | None, actor: Actor,
-    reason: str | None = None, selection: dict[str, Any] | None = None,
+    *,
+    engine: Engine,
+    job_id: int,
+    result_ids: Sequence[int],
+    from_state: str | None,
+    actor: Actor,
+    reason: str | None = None,
+    selection: dict[str, Any] | None = None,
 ) -> ReviewOutcome:
-    return move(engine=engine, job_id=job_id, result_ids=result_ids, from_state=from_state,
-                to_state=ReviewState.PENDING, actor=actor, reason=reason, selection=selection)
+    return move(
+        engine=engine,
+        job_id=job_id,
+        result_ids=result_ids,
+        from_state=from_state,
+        to_state=ReviewState.PENDING,
+        actor=actor,
+        reason=reason,
+        selection=selection,
+    )
 
 
 def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | None:
@@ -136,23 +203,37 @@ def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | N
         moved: dict[str, list[int]] = {}
         for state, ids in (back_to or {}).items():
             _load_ids(session, pl.Series("id", ids, dtype=pl.Int64))
-            found = _update_states(session, job_id=job_id, from_state=target.to_state, to_state=state,
-                                   reviewer=reviewer, now=now)
+            found = _update_states(
+                session, job_id=job_id, from_state=target.to_state, to_state=state, reviewer=reviewer, now=now
+            )
             if found:
                 moved[state] = found
         # Nothing left to move still records the undo (with the states it meant to restore): the action is undone.
-        event = _record(session, job_id=job_id, reviewer=reviewer, now=now, left={target.to_state: []},
-                        reached=moved or {state: [] for state in back_to or {}}, undoes=target.id)
+        event = _record(
+            session,
+            job_id=job_id,
+            reviewer=reviewer,
+            now=now,
+            left={target.to_state: []},
+            reached=moved or {state: [] for state in back_to or {}},
+            undoes=target.id,
+        )
     count = sum(len(found) for found in moved.values())
-    outcome = ReviewOutcome(event_id=event.id, requested=target.result_count, moved=count,
-                            changed_elsewhere=target.result_count - count)
+    outcome = ReviewOutcome(
+        event_id=event.id, requested=target.result_count, moved=count, changed_elsewhere=target.result_count - count
+    )
     _log("review.undo", outcome, started, job_id=job_id, reviewer=reviewer, undoes_event_id=target.id)
     return outcome
 
 
 def move_for_rework(
-    session: Session, *, job_id: int, moves: Sequence[tuple[str, str, Sequence[int]]], reviewer: str,
-    rework_job_id: int, reason: str,
+    session: Session,
+    *,
+    job_id: int,
+    moves: Sequence[tuple[str, str, Sequence[int]]],
+    reviewer: str,
+    rework_job_id: int,
+    reason: str,
 ) -> dict[str, list[int]]:
     """In the rework service's transaction, which holds the job's lock: move each (from state, to state, ids) group
     of the job's results that are still in its from state (the same state again is allowed: the event then only
@@ -163,21 +244,31 @@ def move_for_rework(
     reached: dict[str, list[int]] = {}
     for from_state, to_state, ids in moves:
         _load_ids(session, _distinct_ids(ids))
-        found = _update_states(session, job_id=job_id, from_state=from_state, to_state=to_state, reviewer=reviewer,
-                               now=now)
+        found = _update_states(
+            session, job_id=job_id, from_state=from_state, to_state=to_state, reviewer=reviewer, now=now
+        )
         if found:
             left.setdefault(from_state, []).extend(found)
             reached.setdefault(to_state, []).extend(found)
     if not left:
         _drop_ids(session)
         return {}
-    _record(session, job_id=job_id, reviewer=reviewer, now=now, left=left, reached=reached, reason=reason,
-            selection={"rework_job_id": rework_job_id}, rework_job_id=rework_job_id)
+    _record(
+        session,
+        job_id=job_id,
+        reviewer=reviewer,
+        now=now,
+        left=left,
+        reached=reached,
+        reason=reason,
+        selection={"rework_job_id": rework_job_id},
+        rework_job_id=rework_job_id,
+    )
     return left
 
 
 def list_events(
-    *, engine: Engine, job_id: int, reviewer: str | None = None, to_state: str | None = None, limit: int | None = None,
+    *, engine: Engine, job_id: int, reviewer: str | None = None, to_state: str | None = None, limit: int | None = None
 ) -> list[models.ReviewEvent]:
     """The job's review events, newest first."""
     if to_state is not None:
@@ -198,8 +289,16 @@ def list_events(
 
 def _log(event: str, outcome: ReviewOutcome, started: float, **fields: Any) -> None:
     """After the commit: the audit trail is the review event table; this is for operators watching the logs."""
-    log_event(log, event, **fields, event_id=outcome.event_id, requested=outcome.requested, moved=outcome.moved,
-              changed_elsewhere=outcome.changed_elsewhere, duration_ms=round((time.perf_counter() - started) * 1000))
+    log_event(
+        log,
+        event,
+        **fields,
+        event_id=outcome.event_id,
+        requested=outcome.requested,
+        moved=outcome.moved,
+        changed_elsewhere=outcome.changed_elsewhere,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+    )
 
 
 # ---- the steps of an action, inside its transaction --------------------------------------------------------------
@@ -209,8 +308,10 @@ def _locked_job(session: Session, job_id: int) -> models.LabelJob:
     """The job, its row locked on PostgreSQL until commit (SQLite's transaction holds the write lock already)."""
     job = lock_job(session, job_id)
     if not job.is_reviewable:
-        raise BadInput(f"job {job_id} ({job.name}, {job.tag}, {job.status}) has no results to review: only READY "
-                       "manual label jobs do")
+        raise BadInput(
+            f"job {job_id} ({job.name}, {job.tag}, {job.status}) has no results to review: only READY "
+            "manual label jobs do"
+        )
     return job
 
 
@@ -221,8 +322,9 @@ def _load_ids(session: Session, ids: pl.Series) -> None:
         # planner hashes every pending result of the job to move a few thousand of them by primary key (10k ids:
         # 0.3 s instead of 0.07 s on a 1M-result job; 500k ids: 5.5 s instead of 4.1 s).
         connection.execute(text("SET LOCAL random_page_cost = 1.1"))
-        connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_ACTION_IDS.name} (id bigint PRIMARY KEY) "
-                                "ON COMMIT DROP"))
+        connection.execute(
+            text(f"CREATE TEMP TABLE IF NOT EXISTS {_ACTION_IDS.name} (id bigint PRIMARY KEY) ON COMMIT DROP")
+        )
         connection.execute(text(f"DELETE FROM {_ACTION_IDS.name}"))
         insert_frame(session, _ACTION_IDS, ids.to_frame("id"))  # COPY
         connection.execute(text(f"ANALYZE {_ACTION_IDS.name}"))  # temp tables are never auto-analyzed
@@ -254,22 +356,30 @@ def _update_states(
     to_stored = _STATE.c.reviewed_at.type.bind_processor(dialect)  # SQLite keeps datetimes as SQLAlchemy's text
     at = to_stored(now) if to_stored else now
     loaded = f"SELECT id FROM {_ACTION_IDS.name}"
-    still_pending = (f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
-                     "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)")
+    still_pending = (
+        f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
+        "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)"
+    )
     params: tuple[object, ...]
     if from_state == ReviewState.PENDING and to_state == ReviewState.PENDING:
         statement, params = f"SELECT a.id {still_pending}", (job_id,)
     elif from_state == ReviewState.PENDING:
-        statement = (f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
-                     f"SELECT a.id, r.job_id, {mark}, {mark}, {mark} {still_pending} RETURNING result_id")
+        statement = (
+            f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
+            f"SELECT a.id, r.job_id, {mark}, {mark}, {mark} {still_pending} RETURNING result_id"
+        )
         params = (to_state, reviewer, at, job_id)
     elif to_state == ReviewState.PENDING:
-        statement = (f"DELETE FROM reviewstate WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) "
-                     "RETURNING result_id")
+        statement = (
+            f"DELETE FROM reviewstate WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) "
+            "RETURNING result_id"
+        )
         params = (job_id, from_state)
     else:
-        statement = (f"UPDATE reviewstate SET state = {mark}, reviewed_by = {mark}, reviewed_at = {mark} "
-                     f"WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) RETURNING result_id")
+        statement = (
+            f"UPDATE reviewstate SET state = {mark}, reviewed_by = {mark}, reviewed_at = {mark} "
+            f"WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) RETURNING result_id"
+        )
         params = (to_state, reviewer, at, job_id, from_state)
     # Through the driver's cursor, in the session's transaction: SQLAlchemy's rows would add ~0.5 s at 500k ids.
     cursor = driver_connection(connection).cursor()
@@ -283,9 +393,17 @@ def _update_states(
 
 
 def _record(
-    session: Session, *, job_id: int, reviewer: str, now: datetime, left: dict[str, list[int]],
-    reached: dict[str, list[int]], reason: str | None = None, selection: dict[str, Any] | None = None,
-    undoes: int | None = None, rework_job_id: int | None = None,
+    session: Session,
+    *,
+    job_id: int,
+    reviewer: str,
+    now: datetime,
+    left: dict[str, list[int]],
+    reached: dict[str, list[int]],
+    reason: str | None = None,
+    selection: dict[str, Any] | None = None,
+    undoes: int | None = None,
+    rework_job_id: int | None = None,
 ) -> models.ReviewEvent:
     """One event and the job's review_revision bump. `left` and `reached` map states to the moved ids; the side
     with a single state holds it as a key with an empty list (every moved id is on the other side), or both sides
@@ -295,14 +413,25 @@ def _record(
     from_state, from_states = _one_or_many(left)
     to_state, to_states = _one_or_many(reached)
     event = models.ReviewEvent(
-        job_id=job_id, reviewer=reviewer, created_at=now, from_state=from_state, to_state=to_state,
-        result_count=len(moved), result_ids=moved, from_states=from_states, to_states=to_states,
-        undoes_event_id=undoes, reason=reason, selection=selection or {}, rework_job_id=rework_job_id,
+        job_id=job_id,
+        reviewer=reviewer,
+        created_at=now,
+        from_state=from_state,
+        to_state=to_state,
+        result_count=len(moved),
+        result_ids=moved,
+        from_states=from_states,
+        to_states=to_states,
+        undoes_event_id=undoes,
+        reason=reason,
+        selection=selection or {},
+        rework_job_id=rework_job_id,
     )
     session.add(event)
     session.flush()
     session.connection().execute(
-        update(models.LabelJob).where(col(models.LabelJob.id) == job_id)
+        update(models.LabelJob)
+        .where(col(models.LabelJob.id) == job_id)
         .values(review_revision=col(models.LabelJob.review_revision) + 1)
     )
     _drop_ids(session)
@@ -320,10 +449,14 @@ def _last_undoable(session: Session, *, job_id: int, reviewer: str) -> models.Re
     event, undo = models.ReviewEvent, aliased(models.ReviewEvent)
     return session.exec(
         select(event)
-        .where(event.job_id == job_id, event.reviewer == reviewer, col(event.undoes_event_id).is_(None),
-               # Sending back and bringing back rework changes labels, not decisions: no undo reverts it.
-               col(event.rework_job_id).is_(None),
-               ~exists().where(col(undo.undoes_event_id) == event.id))
+        .where(
+            event.job_id == job_id,
+            event.reviewer == reviewer,
+            col(event.undoes_event_id).is_(None),
+            # Sending back and bringing back rework changes labels, not decisions: no undo reverts it.
+            col(event.rework_job_id).is_(None),
+            ~exists().where(col(undo.undoes_event_id) == event.id),
+        )
         .order_by(col(event.id).desc())
         .limit(1)
     ).first()

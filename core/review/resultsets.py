@@ -18,13 +18,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core.store import models
 from core.auth.access import Actor, Permission, require
-from core.store.bulk import driver_connection
-from core.store.db import write_transaction
-from core.domain.vocabulary import ReviewState
 from core.domain.errors import BadInput, NotFound
 from core.domain.names import refuse_unsafe_name
+from core.domain.vocabulary import ReviewState
+from core.store import models
+from core.store.bulk import driver_connection
+from core.store.db import write_transaction
 
 NAME_MAX_CHARS = 100
 
@@ -37,11 +37,25 @@ _SNAPSHOT = text(f"""
 """)
 
 FRAME_SCHEMA = {
-    "result_id": pl.Int64, "sample_id": pl.Int64, "file_path": pl.String, "width": pl.Int64, "height": pl.Int64,
-    "class_name": pl.String, "pre_class": pl.String, "change_kind": pl.String, "class_changed": pl.Boolean,
-    "x": pl.Float64, "y": pl.Float64, "w": pl.Float64, "h": pl.Float64,
-    "iou": pl.Float64, "area_px": pl.Float64, "area_fraction": pl.Float64, "adjustment_factor": pl.Float64,
-    "pre_confidence": pl.Float64, "reviewed_by": pl.String,
+    "result_id": pl.Int64,
+    "sample_id": pl.Int64,
+    "file_path": pl.String,
+    "width": pl.Int64,
+    "height": pl.Int64,
+    "class_name": pl.String,
+    "pre_class": pl.String,
+    "change_kind": pl.String,
+    "class_changed": pl.Boolean,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "w": pl.Float64,
+    "h": pl.Float64,
+    "iou": pl.Float64,
+    "area_px": pl.Float64,
+    "area_fraction": pl.Float64,
+    "adjustment_factor": pl.Float64,
+    "pre_confidence": pl.Float64,
+    "reviewed_by": pl.String,
 }
 _FRAME_QUERY = """
     SELECT i.result_id, i.sample_id, s.file_path, s.width, s.height, i.class_name, pc.name, r.change_kind,
@@ -83,12 +97,11 @@ def create_resultset(
             resultset = models.ResultSet(job_id=job_id, name=name, note=note, created_by=created_by)
             session.add(resultset)
             session.flush()
-            copied = session.connection().execute(
-                _SNAPSHOT, {"resultset_id": resultset.id, "job_id": job_id}
-            ).rowcount
+            copied = session.connection().execute(_SNAPSHOT, {"resultset_id": resultset.id, "job_id": job_id}).rowcount
             if copied == 0:
-                raise BadInput(f"job {job_id} ({job.name}) has no accepted results: accept some before saving "
-                               "a ResultSet")
+                raise BadInput(
+                    f"job {job_id} ({job.name}) has no accepted results: accept some before saving a ResultSet"
+                )
             resultset.item_count = copied
             resultset.complete_images, resultset.partial_images = _record_images(session, models.stored_id(resultset))
     except IntegrityError as exc:  # another writer took the name between our check and our insert
@@ -115,10 +128,13 @@ def _refuse_taken(session: Session, *, job_id: int, name: str, other_than: int |
 def list_resultsets(*, engine: Engine, job_id: int) -> list[models.ResultSet]:
     """The job's ResultSets, newest first."""
     with Session(engine) as session:
-        return list(session.exec(
-            select(models.ResultSet).where(models.ResultSet.job_id == job_id)
-            .order_by(col(models.ResultSet.created_at).desc(), col(models.ResultSet.id).desc())
-        ).all())
+        return list(
+            session.exec(
+                select(models.ResultSet)
+                .where(models.ResultSet.job_id == job_id)
+                .order_by(col(models.ResultSet.created_at).desc(), col(models.ResultSet.id).desc())
+            ).all()
+        )
 
 
 def get_resultset(*, engine: Engine, resultset_id: int) -> models.ResultSet | None:

@@ -32,8 +32,14 @@ class Selected:
         return self.shown["result_id"]
 
 
-def select_shown(results: pl.DataFrame, *, result_filter: ResultFilter, state: str | None,
-                 slice: Slice | None = None, to_state: str | None = None) -> Selected:
+def select_shown(
+    results: pl.DataFrame,
+    *,
+    result_filter: ResultFilter,
+    state: str | None,
+    slice: Slice | None = None,
+    to_state: str | None = None,
+) -> Selected:
     """The results (a frame with review_state, core.analysis.queries.with_states) a bulk action selects, in their
     order. `state`: the tab, the results in that review state; None: every state but `to_state`, the state the
     action moves them to (the CLI's `review --to X` without --from). A filter that keeps everything, or a tab that
@@ -49,15 +55,25 @@ def select_shown(results: pl.DataFrame, *, result_filter: ResultFilter, state: s
     return Selected(filtered=filtered, tab_counts=counts, in_tab=in_tab, shown=shown)
 
 
-def select_results(*, engine: Engine, job: LabelJob, result_filter: ResultFilter, from_state: str | None,
-                   to_state: str, slice: Slice | None = None, via: str) -> tuple[list[int], dict]:
+def select_results(
+    *,
+    engine: Engine,
+    job: LabelJob,
+    result_filter: ResultFilter,
+    from_state: str | None,
+    to_state: str,
+    slice: Slice | None = None,
+    via: str,
+) -> tuple[list[int], dict]:
     """The ids of the job's results a review action from `from_state` (None: any other state) to `to_state` acts
     on, selected as select_shown selects them from the job's results frame, and the selection as the review event
     records it: {"via": via, "tab": from_state, the filter's query params, "slice": [...]} (tab and slice when
     given). The frame is read with the columns the filter and slice need only."""
     # Through the module: tests stand in a stale view of the states (results_frame.review_states).
-    results = with_states(results_frame.load_results(engine, job, columns=_columns(result_filter, slice)),
-                          results_frame.review_states(engine, stored_id(job)))
+    results = with_states(
+        results_frame.load_results(engine, job, columns=_columns(result_filter, slice)),
+        results_frame.review_states(engine, stored_id(job)),
+    )
     ids = select_shown(results, result_filter=result_filter, state=from_state, slice=slice, to_state=to_state).ids
     tab = {"tab": from_state} if from_state else {}
     sliced = {"slice": slice.to_params()} if slice else {}
@@ -67,7 +83,10 @@ def select_results(*, engine: Engine, job: LabelJob, result_filter: ResultFilter
 def _columns(result_filter: ResultFilter, slice: Slice | None) -> list[str]:
     needed = ["result_id", "class_row", "class_changed"]
     needed += ["change_kind"] if result_filter.change_kinds else []
-    needed += [column for name, column in RANGES.items()
-               if (getattr(result_filter, f"{name}_min"), getattr(result_filter, f"{name}_max")) != (None, None)]
+    needed += [
+        column
+        for name, column in RANGES.items()
+        if (getattr(result_filter, f"{name}_min"), getattr(result_filter, f"{name}_max")) != (None, None)
+    ]
     needed += [column for column, _ in slice.conditions] if slice else []
     return list(dict.fromkeys(needed))

@@ -37,5 +37,6 @@ def error_rate(*, rejected: int, reviewed: int, z: float = Z_95) -> ErrorRate | 
     denominator = 1 + z * z / reviewed
     centre = (p + z * z / (2 * reviewed)) / denominator
     half = z * math.sqrt(p * (1 - p) / reviewed + z * z / (4 * reviewed * reviewed)) / denominator
-    return ErrorRate(rejected=rejected, reviewed=reviewed, rate=p, low=max(0.0, centre - half),
-                     high=min(1.0, centre + half))
+    return ErrorRate(
+        rejected=rejected, reviewed=reviewed, rate=p, low=max(0.0, centre - half), high=min(1.0, centre + half)
+    )

@@ -27,8 +27,22 @@ Progress = Callable[[int, int], None]  # (done, total)
 # and serves many at once; the threads wait on the network, not the GIL.
 FETCH_WORKERS = 16
 
-__all__ = ["FETCH_WORKERS", "Root", "StorageError", "describe", "exists", "fetch_many", "file_size", "is_remote",
-           "list_files", "local_file", "open_file", "read_bytes", "reachable", "root_from"]
+__all__ = [
+    "FETCH_WORKERS",
+    "Root",
+    "StorageError",
+    "describe",
+    "exists",
+    "fetch_many",
+    "file_size",
+    "is_remote",
+    "list_files",
+    "local_file",
+    "open_file",
+    "read_bytes",
+    "reachable",
+    "root_from",
+]
 
 
 def is_remote(root: Root) -> TypeGuard[str]:
@@ -80,8 +94,10 @@ def open_file(root: Root, relative: str) -> BinaryIO:
             return open(path, "rb")
         except FileNotFoundError:
             continue
-    raise StorageError(f"{describe(root)}: {relative!r}: the disk cache evicts it as soon as it is fetched "
-                       "(is LABELDECK_CACHE_MAX_GB too small?)")
+    raise StorageError(
+        f"{describe(root)}: {relative!r}: the disk cache evicts it as soon as it is fetched "
+        "(is LABELDECK_CACHE_MAX_GB too small?)"
+    )
 
 
 def read_bytes(root: Root, relative: str) -> bytes:
@@ -115,8 +131,9 @@ def file_size(root: Root, relative: str) -> int:
     return int(info["size"])
 
 
-def fetch_many(root: Root, relatives: Iterable[str], *, progress: Progress | None = None,
-               workers: int = FETCH_WORKERS) -> list[Path | str]:
+def fetch_many(
+    root: Root, relatives: Iterable[str], *, progress: Progress | None = None, workers: int = FETCH_WORKERS
+) -> list[Path | str]:
     """Each file on this disk (`local_file`), fetched concurrently, or why it cannot be: a page of originals, or
     an import's images. Under a local root nothing is copied. progress(done, total) is called as files arrive."""
     names = list(relatives)
@@ -156,10 +173,12 @@ def list_files(root: Root, *, suffixes: Iterable[str] | None = None) -> list[str
     else:
         _, prefix = split(root)
         found = remote.call(root, "find", lambda fs, path: fs.find(path), prefix)
-        names = (path[len(prefix):].lstrip("/") for path in found if path.startswith(prefix))
+        names = (path[len(prefix) :].lstrip("/") for path in found if path.startswith(prefix))
     return sorted(
-        name for name in names
-        if name and not any(part.startswith(".") for part in name.split("/"))
+        name
+        for name in names
+        if name
+        and not any(part.startswith(".") for part in name.split("/"))
         and (wanted is None or Path(name).suffix.lower() in wanted)
     )
 
@@ -173,8 +192,13 @@ def reachable(root: Root) -> tuple[bool, str]:
     try:
         if scheme == "s3":
             bucket, _, prefix = path.partition("/")
-            answer = remote.call(root, "ls", lambda fs: fs.call_s3(
-                "list_objects_v2", Bucket=bucket, Prefix=f"{prefix}/" if prefix else "", MaxKeys=1))
+            answer = remote.call(
+                root,
+                "ls",
+                lambda fs: fs.call_s3(
+                    "list_objects_v2", Bucket=bucket, Prefix=f"{prefix}/" if prefix else "", MaxKeys=1
+                ),
+            )
             if not answer.get("KeyCount"):
                 return False, f"{describe(root)}: no objects under this prefix"
         else:

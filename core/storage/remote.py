@@ -43,9 +43,14 @@ def filesystem(scheme: str):
             if scheme == "s3":
                 # No listings cache: a bucket changes under a long-running server. Short connect timeouts and a few
                 # retries: a tile or a health check should fail in seconds, not minutes, when the endpoint is down.
-                options.update(use_listings_cache=False,
-                               config_kwargs={"connect_timeout": 5, "read_timeout": 60,
-                                              "retries": {"max_attempts": 2, "mode": "standard"}})
+                options.update(
+                    use_listings_cache=False,
+                    config_kwargs={
+                        "connect_timeout": 5,
+                        "read_timeout": 60,
+                        "retries": {"max_attempts": 2, "mode": "standard"},
+                    },
+                )
                 if endpoint:
                     options["endpoint_url"] = endpoint
             fs = fsspec.filesystem(scheme, **options)

@@ -36,12 +36,14 @@ def checked_url(url: str) -> str:
     if match is None:
         raise BadInput(f"{redact(url)}: not a URL")
     scheme = match.group(1).lower()
-    rest = url[match.end():]
+    rest = url[match.end() :]
     bucket = rest.split("/", 1)[0]
     if "@" in bucket or _QUERY.search(url):
-        raise BadInput(f"{redact(url)}: credentials in an image root URL are refused (they would be stored and "
-                       "shown); give them the standard way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile "
-                       "(AWS_PROFILE) or the instance role")
+        raise BadInput(
+            f"{redact(url)}: credentials in an image root URL are refused (they would be stored and "
+            "shown); give them the standard way: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile "
+            "(AWS_PROFILE) or the instance role"
+        )
     if scheme not in PACKAGES:
         raise BadInput(f"{url}: image roots may be local folders or {', '.join(f'{s}://' for s in PACKAGES)} URLs")
     if not bucket:
@@ -57,8 +59,9 @@ def package_missing(scheme: str) -> None:
     try:
         fsspec.get_filesystem_class(scheme)
     except (ImportError, ValueError):
-        raise BadInput(f"{scheme}:// image roots need the {PACKAGES[scheme]} package: "
-                       f"pip install {PACKAGES[scheme]}") from None
+        raise BadInput(
+            f"{scheme}:// image roots need the {PACKAGES[scheme]} package: pip install {PACKAGES[scheme]}"
+        ) from None
 
 
 def split(url: str) -> tuple[str, str]:

@@ -3,9 +3,19 @@ upgrades, the SQLModel tables, bulk inserts, and the driver-only reads of the CL
 
 from core import lazy_exports
 
-__getattr__, __all__ = lazy_exports(__name__, {
-    'bulk': ['insert_frame', 'inserted_ids', 'refresh_statistics'],
-    'db': ['SCHEMA_VERSION', 'get_engine', 'make_engine', 'store_problem', 'store_unavailable', 'write_transaction'],
-    'driver_reads': ['JobRow', 'job_summaries', 'open_store'],
-    'models': ['LabelJob', 'ResultSet', 'as_utc', 'utcnow'],
-})
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "bulk": ["insert_frame", "inserted_ids", "refresh_statistics"],
+        "db": [
+            "SCHEMA_VERSION",
+            "get_engine",
+            "make_engine",
+            "store_problem",
+            "store_unavailable",
+            "write_transaction",
+        ],
+        "driver_reads": ["JobRow", "job_summaries", "open_store"],
+        "models": ["LabelJob", "ResultSet", "as_utc", "utcnow"],
+    },
+)

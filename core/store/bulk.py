@@ -6,8 +6,6 @@ The ORM's unit of work costs ~50 µs a row; a 1M-result import cannot afford it.
 
 from __future__ import annotations
 
-from core.domain.plural import plural
-
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
@@ -15,6 +13,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, text
 from sqlmodel import Session
+
+from core.domain.plural import plural
 
 COPY_CHUNK_ROWS = 200_000
 # Rows turned into Python values at a time for SQLite: bounded memory, and few enough batches not to matter.
@@ -50,9 +50,10 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
     columns = ", ".join(quote(c) for c in frame.columns)
     driver = driver_connection(connection)
     if connection.dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(
-            f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT csv)"
-        ) as copy:
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+        ):
             for chunk in frame.iter_slices(COPY_CHUNK_ROWS):
                 copy.write(chunk.write_csv(include_header=False, null_value=""))
         return
@@ -68,11 +69,12 @@ def _sqlite_insert(driver, table: str, columns: str, frame: pl.DataFrame) -> Non
     cursor = driver.cursor()
     try:
         if full:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows_per)}",
-                               _grouped_values(frame.head(full), rows_per))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows_per)}",
+                _grouped_values(frame.head(full), rows_per),
+            )
         if full < frame.height:
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {row}",
-                               _grouped_values(frame.slice(full), 1))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {row}", _grouped_values(frame.slice(full), 1))
     finally:
         cursor.close()
 

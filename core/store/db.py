@@ -12,9 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine, select
 
+from core.settings import get_settings
 from core.store import models
 from core.store.schema_version import SCHEMA_VERSION
-from core.settings import get_settings
 
 # Each step upgrades a store from version N to N+1 inside one transaction; append, never edit, and bump
 # SCHEMA_VERSION (core/store/schema_version.py) with it.
@@ -37,20 +37,26 @@ def _review_events_record_undo_and_mixed_states(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE reviewevent ALTER COLUMN to_state DROP NOT NULL"))
         conn.execute(text("ALTER TABLE reviewevent ADD COLUMN from_states JSON"))
         conn.execute(text("ALTER TABLE reviewevent ADD COLUMN to_states JSON"))
-        conn.execute(text("ALTER TABLE reviewevent ADD COLUMN undoes_event_id INTEGER "
-                          "REFERENCES reviewevent (id) ON DELETE CASCADE"))
+        conn.execute(
+            text(
+                "ALTER TABLE reviewevent ADD COLUMN undoes_event_id INTEGER "
+                "REFERENCES reviewevent (id) ON DELETE CASCADE"
+            )
+        )
     else:  # SQLite cannot drop a NOT NULL: rebuild the table (no other table references it)
         kept = "id, job_id, reviewer, created_at, from_state, to_state, result_count, result_ids, reason, selection"
         conn.execute(text("ALTER TABLE reviewevent RENAME TO reviewevent_v2"))
         conn.execute(text("DROP INDEX ix_reviewevent_job_id"))
-        conn.execute(text(
-            "CREATE TABLE reviewevent (id INTEGER NOT NULL, job_id INTEGER NOT NULL, reviewer VARCHAR NOT NULL, "
-            "created_at DATETIME NOT NULL, from_state VARCHAR, to_state VARCHAR, result_count INTEGER NOT NULL, "
-            "result_ids JSON NOT NULL, from_states JSON, to_states JSON, undoes_event_id INTEGER, reason VARCHAR, "
-            "selection JSON NOT NULL, PRIMARY KEY (id), "
-            "FOREIGN KEY(job_id) REFERENCES labeljob (id) ON DELETE CASCADE, "
-            "FOREIGN KEY(undoes_event_id) REFERENCES reviewevent (id) ON DELETE CASCADE)"
-        ))
+        conn.execute(
+            text(
+                "CREATE TABLE reviewevent (id INTEGER NOT NULL, job_id INTEGER NOT NULL, reviewer VARCHAR NOT NULL, "
+                "created_at DATETIME NOT NULL, from_state VARCHAR, to_state VARCHAR, result_count INTEGER NOT NULL, "
+                "result_ids JSON NOT NULL, from_states JSON, to_states JSON, undoes_event_id INTEGER, reason VARCHAR, "
+                "selection JSON NOT NULL, PRIMARY KEY (id), "
+                "FOREIGN KEY(job_id) REFERENCES labeljob (id) ON DELETE CASCADE, "
+                "FOREIGN KEY(undoes_event_id) REFERENCES reviewevent (id) ON DELETE CASCADE)"
+            )
+        )
         conn.execute(text("CREATE INDEX ix_reviewevent_job_id ON reviewevent (job_id)"))
         conn.execute(text(f"INSERT INTO reviewevent ({kept}) SELECT {kept} FROM reviewevent_v2"))
         conn.execute(text("DROP TABLE reviewevent_v2"))
@@ -66,8 +72,11 @@ def _samples_carry_their_labelling_status(conn: Connection) -> None:
     is new. Columns that are already there are left alone."""
     timestamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
     wanted = {
-        "sample": [("label_status", "VARCHAR NOT NULL DEFAULT 'labelled'"), ("labelled_by", "VARCHAR"),
-                   ("labelled_at", timestamp)],
+        "sample": [
+            ("label_status", "VARCHAR NOT NULL DEFAULT 'labelled'"),
+            ("labelled_by", "VARCHAR"),
+            ("labelled_at", timestamp),
+        ],
         "labeljob": [("submitted_by", "VARCHAR"), ("submitted_at", timestamp)],
     }
     _add_missing_columns(conn, wanted)
@@ -90,8 +99,12 @@ UPGRADES[3] = _samples_carry_their_labelling_status
 def _results_keep_only_the_review_state_index(conn: Connection) -> None:
     """4 → 5 (issue 6): the filter-column indexes of result go (no query uses them; each slowed every bulk review
     action); the appuser table is new."""
-    for name in ("ix_result_job_class_changed", "ix_result_job_change_kind", "ix_result_job_area",
-                 "ix_result_job_factor"):
+    for name in (
+        "ix_result_job_class_changed",
+        "ix_result_job_change_kind",
+        "ix_result_job_area",
+        "ix_result_job_factor",
+    ):
         conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
 
 
@@ -128,13 +141,21 @@ def _resultsets_record_their_complete_images(conn: Connection) -> None:
     from core.exports.completeness import record_images  # core.exports imports this module
 
     _add_missing_columns(conn, {"datalogtable": [("left_out_images", "INTEGER")]})
-    unrecorded = conn.execute(text(
-        "SELECT id FROM resultset r WHERE NOT EXISTS (SELECT 1 FROM resultsetimage i WHERE i.resultset_id = r.id)"
-    )).scalars().all()
+    unrecorded = (
+        conn.execute(
+            text(
+                "SELECT id FROM resultset r WHERE NOT EXISTS (SELECT 1 FROM resultsetimage i WHERE i.resultset_id = r.id)"
+            )
+        )
+        .scalars()
+        .all()
+    )
     for resultset_id in unrecorded:  # a few per job
         complete, partial = record_images(conn, resultset_id=resultset_id)
-        conn.execute(text("UPDATE resultset SET complete_images = :c, partial_images = :p WHERE id = :id"),
-                     {"c": complete, "p": partial, "id": resultset_id})
+        conn.execute(
+            text("UPDATE resultset SET complete_images = :c, partial_images = :p WHERE id = :id"),
+            {"c": complete, "p": partial, "id": resultset_id},
+        )
 
 
 UPGRADES[7] = _resultsets_record_their_complete_images
@@ -151,10 +172,12 @@ def _review_states_move_to_a_table_of_their_own(conn: Connection) -> None:
             if key["referred_table"] in ("sample", "labelclass") and key.get("name"):
                 conn.execute(text(f'ALTER TABLE result DROP CONSTRAINT "{key["name"]}"'))
     if "review_state" in {c["name"] for c in inspect(conn).get_columns("result")}:
-        conn.execute(text("""
+        conn.execute(
+            text("""
             INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at)
             SELECT id, job_id, review_state, reviewed_by, reviewed_at FROM result WHERE review_state <> 'pending'
-        """))
+        """)
+        )
         conn.execute(text("DROP INDEX IF EXISTS ix_result_job_state"))  # SQLite drops no column an index names
         for column in ("review_state", "reviewed_by", "reviewed_at"):
             conn.execute(text(f"ALTER TABLE result DROP COLUMN {column}"))
@@ -172,11 +195,26 @@ class StoreError(Exception):
 # action holds its job's row on PostgreSQL) before it gives up and the page says the store is busy.
 WRITE_LOCK_TIMEOUT_S = 30.0
 
-_BUSY = ("database is locked", "database table is locked", "database is busy", "lock timeout",
-         "could not obtain lock", "deadlock detected")
-_UNREACHABLE = ("connection refused", "could not connect", "connection to server", "server closed the connection",
-                "terminating connection", "unable to open database file", "no such host", "timeout expired",
-                "connection is closed", "the database system is")
+_BUSY = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "lock timeout",
+    "could not obtain lock",
+    "deadlock detected",
+)
+_UNREACHABLE = (
+    "connection refused",
+    "could not connect",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "unable to open database file",
+    "no such host",
+    "timeout expired",
+    "connection is closed",
+    "the database system is",
+)
 
 
 def store_problem(exc: BaseException) -> tuple[str, str] | None:
@@ -201,8 +239,10 @@ def store_unavailable(exc: BaseException) -> str | None:
         return None
     kind, detail = problem
     if kind == "busy":
-        return ("The store is busy: another writer (an import, or a large review action) holds it. Nothing was "
-                f"changed; try again in a moment. ({detail})")
+        return (
+            "The store is busy: another writer (an import, or a large review action) holds it. Nothing was "
+            f"changed; try again in a moment. ({detail})"
+        )
     return f"The store cannot be reached. Nothing was changed; try again once it is back. ({detail})"
 
 
@@ -248,11 +288,13 @@ def init_db(engine: Engine) -> None:
         SQLModel.metadata.create_all(conn)
         version = conn.execute(text("SELECT version FROM schemaversion WHERE id = 1")).scalar()
         if version is not None and version > SCHEMA_VERSION:
-            raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck "
-                             f"({SCHEMA_VERSION})")
+            raise StoreError(f"the store is at schema version {version}, newer than this LabelDeck ({SCHEMA_VERSION})")
         if version is None:
-            conn.execute(models.table_of(models.SchemaVersion).insert().values(
-                id=1, version=SCHEMA_VERSION, upgraded_at=models.utcnow()))
+            conn.execute(
+                models.table_of(models.SchemaVersion)
+                .insert()
+                .values(id=1, version=SCHEMA_VERSION, upgraded_at=models.utcnow())
+            )
             return
         while version < SCHEMA_VERSION:
             UPGRADES[version](conn)

@@ -20,10 +20,10 @@ from typing import Any
 
 from core.analysis import frame_cache
 from core.domain.errors import NotFound
-from core.store.schema_version import SCHEMA_VERSION
-from core.settings import get_settings
-from core.store.urls import StoreUrl, parse_store_url
 from core.domain.vocabulary import REVIEW_STATES, JobStatus, ReviewState
+from core.settings import get_settings
+from core.store.schema_version import SCHEMA_VERSION
+from core.store.urls import StoreUrl, parse_store_url
 
 # As core.store.db's engines: how long a read waits for a writer's lock on SQLite, and for a PostgreSQL server to
 # answer.
@@ -69,8 +69,9 @@ def open_store(url: str | None = None) -> Iterator[StoreReader | None]:
         connection = driver.connect()
         try:
             reader = StoreReader(url=parsed, connection=connection, placeholder=driver.placeholder)
-            current = (reader.rows(driver.table_exists, ("schemaversion",))
-                       and reader.rows("SELECT version FROM schemaversion WHERE id = 1") == [(SCHEMA_VERSION,)])
+            current = reader.rows(driver.table_exists, ("schemaversion",)) and reader.rows(
+                "SELECT version FROM schemaversion WHERE id = 1"
+            ) == [(SCHEMA_VERSION,)]
             yield reader if current else None
         finally:
             connection.close()
@@ -99,8 +100,12 @@ def _sqlite(url: StoreUrl) -> _Driver | None:
         connection.execute("BEGIN")  # one snapshot for every query (closing ends it)
         return connection
 
-    return _Driver(connect=connect, error=sqlite3.Error, placeholder="?",
-                   table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    return _Driver(
+        connect=connect,
+        error=sqlite3.Error,
+        placeholder="?",
+        table_exists="SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    )
 
 
 def _psycopg(url: StoreUrl) -> _Driver | None:
@@ -108,8 +113,7 @@ def _psycopg(url: StoreUrl) -> _Driver | None:
     # connect_args (core.store.db.make_engine). Several hosts, or a key given twice, it reads its own way: not here.
     if "host" in url.query or any(isinstance(value, tuple) for value in url.query.values()):
         return None
-    parts = {"host": url.host, "dbname": url.database, "user": url.username, "password": url.password,
-             "port": url.port}
+    parts = {"host": url.host, "dbname": url.database, "user": url.username, "password": url.password, "port": url.port}
     params: dict[str, str | int] = {
         **{key: value for key, value in parts.items() if value},
         **{key: value for key, value in url.query.items() if isinstance(value, str)},  # no tuple: returned above
@@ -124,8 +128,12 @@ def _psycopg(url: StoreUrl) -> _Driver | None:
         connection.read_only = True
         return connection
 
-    return _Driver(connect=connect, error=psycopg.Error, placeholder="%s",
-                   table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL")
+    return _Driver(
+        connect=connect,
+        error=psycopg.Error,
+        placeholder="%s",
+        table_exists="SELECT 1 WHERE to_regclass(%s) IS NOT NULL",
+    )
 
 
 @contextmanager
@@ -158,8 +166,10 @@ class JobRow:
     data_revision: int
 
 
-_JOB_COLUMNS = ("id, name, tag, kind, task, status, failure_reason, image_count, result_count, spec_id, "
-                "pre_label_source, created_by, created_at, data_revision")
+_JOB_COLUMNS = (
+    "id, name, tag, kind, task, status, failure_reason, image_count, result_count, spec_id, "
+    "pre_label_source, created_by, created_at, data_revision"
+)
 
 
 def _job_row(values: tuple) -> JobRow:
@@ -182,8 +192,10 @@ def state_counts(store: StoreReader, jobs: Sequence[JobRow]) -> dict[int, dict[s
     if not jobs:
         return {}
     marks = ", ".join("?" for _ in jobs)
-    decided = store.rows(f"SELECT job_id, state, COUNT(*) FROM reviewstate WHERE job_id IN ({marks}) "
-                         "GROUP BY job_id, state", [j.id for j in jobs])
+    decided = store.rows(
+        f"SELECT job_id, state, COUNT(*) FROM reviewstate WHERE job_id IN ({marks}) GROUP BY job_id, state",
+        [j.id for j in jobs],
+    )
     counts = {j.id: {**dict.fromkeys(REVIEW_STATES, 0), ReviewState.PENDING.value: j.result_count} for j in jobs}
     for job_id, state, n in decided:
         if state in REVIEW_STATES:  # reworked results are no longer the job's to review
@@ -194,11 +206,15 @@ def state_counts(store: StoreReader, jobs: Sequence[JobRow]) -> dict[int, dict[s
 
 def job_summaries(store: StoreReader) -> list[dict[str, Any]]:
     """core.jobs.summaries.list_jobs(engine=...) of every job, each as its JobSummary.to_json()."""
-    jobs = [_job_row(values) for values in
-            store.rows(f"SELECT {_JOB_COLUMNS} FROM labeljob ORDER BY created_at DESC, id DESC")]
+    jobs = [
+        _job_row(values)
+        for values in store.rows(f"SELECT {_JOB_COLUMNS} FROM labeljob ORDER BY created_at DESC, id DESC")
+    ]
     classes: dict[int, list[str]] = {}
-    for spec_id, name in store.rows("SELECT spec_id, display_name FROM labelclass WHERE spec_id IN "
-                                    "(SELECT spec_id FROM labeljob) ORDER BY spec_id, position"):
+    for spec_id, name in store.rows(
+        "SELECT spec_id, display_name FROM labelclass WHERE spec_id IN "
+        "(SELECT spec_id FROM labeljob) ORDER BY spec_id, position"
+    ):
         classes.setdefault(spec_id, []).append(name)
     counts = state_counts(store, jobs)
     labelling: dict[int, dict[str, int]] = {}
@@ -210,27 +226,47 @@ def job_summaries(store: StoreReader) -> list[dict[str, Any]]:
     summaries = []
     for j in jobs:
         by_state = counts.get(j.id, dict.fromkeys(REVIEW_STATES, 0))
-        summaries.append({
-            "id": j.id, "name": j.name, "tag": j.tag, "kind": j.kind, "task": j.task, "status": j.status,
-            "failure_reason": j.failure_reason, "images": j.image_count, "results": j.result_count,
-            "classes": classes.get(j.spec_id, []), "pre_label_source": j.pre_label_source,
-            "created_by": j.created_by, "created_at": j.created_at.isoformat(), "by_state": by_state,
-            "labelling": _labelling_json(labelling[j.id]) if j.id in labelling else None,
-            "reviewed_share": ((by_state[ReviewState.ACCEPTED] + by_state[ReviewState.REJECTED]) / j.result_count
-                               if j.result_count else 0.0),
-        })
+        summaries.append(
+            {
+                "id": j.id,
+                "name": j.name,
+                "tag": j.tag,
+                "kind": j.kind,
+                "task": j.task,
+                "status": j.status,
+                "failure_reason": j.failure_reason,
+                "images": j.image_count,
+                "results": j.result_count,
+                "classes": classes.get(j.spec_id, []),
+                "pre_label_source": j.pre_label_source,
+                "created_by": j.created_by,
+                "created_at": j.created_at.isoformat(),
+                "by_state": by_state,
+                "labelling": _labelling_json(labelling[j.id]) if j.id in labelling else None,
+                "reviewed_share": (
+                    (by_state[ReviewState.ACCEPTED] + by_state[ReviewState.REJECTED]) / j.result_count
+                    if j.result_count
+                    else 0.0
+                ),
+            }
+        )
     return summaries
 
 
 def _labelling_json(counts: dict[str, int]) -> dict[str, int | float]:
     """core.jobs.summaries.LabellingProgress.to_json."""
     total = sum(counts.values())
-    return {"total": total, "labelled": counts["labelled"], "skipped": counts["skipped"],
-            "unlabelled": counts["unlabelled"],
-            "done_share": (counts["labelled"] + counts["skipped"]) / total if total else 0.0}
+    return {
+        "total": total,
+        "labelled": counts["labelled"],
+        "skipped": counts["skipped"],
+        "unlabelled": counts["unlabelled"],
+        "done_share": (counts["labelled"] + counts["skipped"]) / total if total else 0.0,
+    }
 
 
 def results_cache_path(store: StoreReader, job: JobRow) -> Path:
     """Where the job's results frame is cached, as core.analysis.results_frame names it."""
-    return frame_cache.results_cache_path(store_url=store.url.rendered(), job_id=job.id, created_at=job.created_at,
-                                          data_revision=job.data_revision)
+    return frame_cache.results_cache_path(
+        store_url=store.url.rendered(), job_id=job.id, created_at=job.created_at, data_revision=job.data_revision
+    )

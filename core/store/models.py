@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, overload
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    Table,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Table, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 from sqlmodel.sql.expression import Select
 
@@ -60,8 +51,7 @@ def select_columns(*columns: Any) -> Select[*tuple[Any, ...]]:
 def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Any:
     """A foreign key that the database itself cascades, so deleting a job removes its rows in one statement."""
     return Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index),
+        default=None, sa_column=Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index)
     )
 
 
@@ -253,8 +243,7 @@ class ReviewEvent(SQLModel, table=True):
     from_states: dict[str, list[int]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     to_states: dict[str, list[int]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     undoes_event_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("reviewevent.id", ondelete="CASCADE"), nullable=True),
+        default=None, sa_column=Column(Integer, ForeignKey("reviewevent.id", ondelete="CASCADE"), nullable=True)
     )
     reason: str | None = None
     selection: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

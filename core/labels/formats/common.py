@@ -11,22 +11,29 @@ import polars as pl
 from PIL import Image, UnidentifiedImageError
 
 from core import storage
-
 from core.domain import limits
-from core.labels.coco import BOX_TOLERANCE_PX, MAX_IMAGE_SIDE, CocoDataset, _aligned_to
 from core.domain.errors import BadInput
-from core.images.image_files import DAMAGED, check_images
-from core.labels.label_files import read_text
 from core.domain.names import frame_name_problems
-from core.images.orientation import displayed_size, orientation
-from core.files.paths import regular_file, resolve_under, unsafe_reason
 from core.domain.plural import plural
+from core.files.paths import regular_file, resolve_under, unsafe_reason
+from core.images.image_files import DAMAGED, check_images
+from core.images.orientation import displayed_size, orientation
+from core.labels.coco import BOX_TOLERANCE_PX, MAX_IMAGE_SIDE, CocoDataset, _aligned_to
+from core.labels.label_files import read_text
 
 # images: one row per image a label file describes; width and height null where the file does not say.
 IMAGE_SCHEMA = {"where": pl.String, "file_name": pl.String, "width": pl.Int64, "height": pl.Int64}
 # boxes: one row per box, in px of the image as displayed; `where` names the file and the record.
-BOX_SCHEMA = {"where": pl.String, "file_name": pl.String, "label": pl.String, "x": pl.Float64, "y": pl.Float64,
-              "w": pl.Float64, "h": pl.Float64, "score": pl.Float64}
+BOX_SCHEMA = {
+    "where": pl.String,
+    "file_name": pl.String,
+    "label": pl.String,
+    "x": pl.Float64,
+    "y": pl.Float64,
+    "w": pl.Float64,
+    "h": pl.Float64,
+    "score": pl.Float64,
+}
 # tags: one row per image-level class (classification).
 TAG_SCHEMA = {"where": pl.String, "file_name": pl.String, "label": pl.String, "score": pl.Float64}
 
@@ -85,15 +92,19 @@ def class_listing(classes: list[str]) -> str:
 
 
 def categories_for(
-    *, path: Path, labelled: pl.DataFrame, classes: list[str] | None, class_source: str = "the label spec",
+    *, path: Path, labelled: pl.DataFrame, classes: list[str] | None, class_source: str = "the label spec"
 ) -> pl.DataFrame:
     """category_id, name, display_name: `classes` in their order when given (a label outside them is an error
     naming its record), else every label the file uses, sorted."""
     if classes is not None:
         unknown = labelled.filter(~pl.col("label").is_in(pl.Series(classes, dtype=pl.String).implode()))
         if unknown.height:
-            raise BadInput([f"{w}: unknown class {n!r} ({class_source} has: {class_listing(classes)})"
-                            for w, n in unknown.select("where", "label").head(BadInput.MAX_SHOWN * 5).iter_rows()])
+            raise BadInput(
+                [
+                    f"{w}: unknown class {n!r} ({class_source} has: {class_listing(classes)})"
+                    for w, n in unknown.select("where", "label").head(BadInput.MAX_SHOWN * 5).iter_rows()
+                ]
+            )
         names = list(classes)
     else:
         problems = frame_name_problems(labelled, column="label", where=pl.col("where"), what="class")
@@ -103,24 +114,30 @@ def categories_for(
         if problems:
             raise BadInput(problems)
     if not names:
-        raise BadInput(f"{path}: no class is named anywhere; a label spec needs at least one class "
-                       "(name them with --classes)")
-    return pl.DataFrame({"category_id": range(1, len(names) + 1), "name": names, "display_name": names},
-                        schema={"category_id": pl.Int64, "name": pl.String, "display_name": pl.String})
+        raise BadInput(
+            f"{path}: no class is named anywhere; a label spec needs at least one class (name them with --classes)"
+        )
+    return pl.DataFrame(
+        {"category_id": range(1, len(names) + 1), "name": names, "display_name": names},
+        schema={"category_id": pl.Int64, "name": pl.String, "display_name": pl.String},
+    )
 
 
 def checked_images(path: Path, images: pl.DataFrame) -> pl.DataFrame:
     """image_id (1..n in file order), file_name, width, height: the COCO reader's image rules."""
     if too_many := limits.too_many(images.height, limits.MAX_IMAGES_PER_JOB, "images"):
         raise BadInput(f"{path}: {too_many}")
-    problems = [f"{w}: file name {n!r} appears more than once"
-                for w, n in images.filter(pl.col("file_name").is_duplicated()).select("where", "file_name").iter_rows()]
+    problems = [
+        f"{w}: file name {n!r} appears more than once"
+        for w, n in images.filter(pl.col("file_name").is_duplicated()).select("where", "file_name").iter_rows()
+    ]
     for where, name in images.select("where", "file_name").iter_rows():
         if reason := unsafe_reason(name):
             problems.append(f"{where}: file name {name!r}: {reason}")
     sized = images.filter(pl.col("width").is_not_null())
-    for where, w, h in sized.filter((pl.col("width") <= 0) | (pl.col("height") <= 0)).select(
-            "where", "width", "height").iter_rows():
+    for where, w, h in (
+        sized.filter((pl.col("width") <= 0) | (pl.col("height") <= 0)).select("where", "width", "height").iter_rows()
+    ):
         problems.append(f"{where}: width and height must be positive, got {w}x{h}")
     too_large = (pl.col("width") > MAX_IMAGE_SIDE) | (pl.col("height") > MAX_IMAGE_SIDE)
     for where, w, h in sized.filter(too_large).select("where", "width", "height").iter_rows():
@@ -131,7 +148,7 @@ def checked_images(path: Path, images: pl.DataFrame) -> pl.DataFrame:
 
 
 def filled_sizes(
-    *, path: Path, images: pl.DataFrame, images_dir: Path | str | None, check_image_files: bool,
+    *, path: Path, images: pl.DataFrame, images_dir: Path | str | None, check_image_files: bool
 ) -> tuple[pl.DataFrame, bool]:
     """Sizes the label file does not state, read from the image files (YOLO states none). With the image check on,
     those images are checked in full here (the second element says every image was); without it only their
@@ -140,16 +157,26 @@ def filled_sizes(
     if missing.is_empty():
         return images, False
     if images_dir is None:
-        raise BadInput(f"{path}: the label file does not give the size of "
-                       f"{missing['file_name'][0]!r}; it is read from the image, so the images folder is needed")
+        raise BadInput(
+            f"{path}: the label file does not give the size of "
+            f"{missing['file_name'][0]!r}; it is read from the image, so the images folder is needed"
+        )
     if check_image_files:
         probed = check_images(root=images_dir, label_file=path, images=missing.select("image_id", "file_name"))
     else:
         probed = _header_sizes(images_dir, missing)
-    images = images.join(probed.rename({"width": "probed_width", "height": "probed_height"}), on="image_id",
-                         how="left", maintain_order="left").with_columns(
-        pl.coalesce("width", "probed_width").alias("width"), pl.coalesce("height", "probed_height").alias("height"),
-    ).drop("probed_width", "probed_height")
+    images = (
+        images.join(
+            probed.rename({"width": "probed_width", "height": "probed_height"}),
+            on="image_id",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.coalesce("width", "probed_width").alias("width"), pl.coalesce("height", "probed_height").alias("height")
+        )
+        .drop("probed_width", "probed_height")
+    )
     return images, check_image_files and missing.height == images.height
 
 
@@ -180,41 +207,62 @@ def _header_sizes(root: Path | str, images: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(sizes, schema={"image_id": pl.Int64, "width": pl.Int64, "height": pl.Int64}, orient="row")
 
 
-def dataset_from(
-    *, path: Path, images: pl.DataFrame, boxes: pl.DataFrame, categories: pl.DataFrame,
-) -> CocoDataset:
+def dataset_from(*, path: Path, images: pl.DataFrame, boxes: pl.DataFrame, categories: pl.DataFrame) -> CocoDataset:
     """images: checked_images with every size known; boxes: BOX_SCHEMA. The boxes are checked as the COCO reader
     checks them (unknown image, empty box, box outside its image; a sliver of BOX_TOLERANCE_PX is clipped)."""
     crowded = boxes.group_by("file_name").len().filter(pl.col("len") > limits.MAX_BOXES_PER_IMAGE).sort("file_name")
     if crowded.height:
-        raise BadInput([f"{path}: image {n!r}: {limits.too_many(c, limits.MAX_BOXES_PER_IMAGE, 'boxes on one image')}"
-                        for n, c in crowded.iter_rows()])
+        raise BadInput(
+            [
+                f"{path}: image {n!r}: {limits.too_many(c, limits.MAX_BOXES_PER_IMAGE, 'boxes on one image')}"
+                for n, c in crowded.iter_rows()
+            ]
+        )
     joined = (
         boxes.with_row_index("ann_id", offset=1)
-        .join(images.select("file_name", "image_id", "width", "height"), on="file_name", how="left",
-              maintain_order="left")
-        .join(categories.select(pl.col("name").alias("label"), "category_id"), on="label", how="left",
-              maintain_order="left")
+        .join(
+            images.select("file_name", "image_id", "width", "height"), on="file_name", how="left", maintain_order="left"
+        )
+        .join(
+            categories.select(pl.col("name").alias("label"), "category_id"),
+            on="label",
+            how="left",
+            maintain_order="left",
+        )
     )
     box = pl.format("[{}, {}, {}, {}]", "x", "y", "w", "h")
     tol = BOX_TOLERANCE_PX
-    outside = ((pl.col("x") < -tol) | (pl.col("y") < -tol) | (pl.col("x") + pl.col("w") > pl.col("width") + tol)
-               | (pl.col("y") + pl.col("h") > pl.col("height") + tol))
+    outside = (
+        (pl.col("x") < -tol)
+        | (pl.col("y") < -tol)
+        | (pl.col("x") + pl.col("w") > pl.col("width") + tol)
+        | (pl.col("y") + pl.col("h") > pl.col("height") + tol)
+    )
     finite = pl.all_horizontal(pl.col(c).is_finite() for c in ("x", "y", "w", "h"))
     checks = [
         (pl.col("image_id").is_null(), pl.format("{}: unknown image {}", "where", pl.col("file_name"))),
         (pl.col("category_id").is_null(), pl.format("{}: unknown class '{}'", "where", pl.col("label"))),
         (~finite, pl.format("{}: box {} has a coordinate that is not a finite number", "where", box)),
-        (finite & ((pl.col("w") <= 0) | (pl.col("h") <= 0)),
-         pl.format("{}: box {} has non-positive width or height", "where", box)),
-        (finite & pl.col("image_id").is_not_null() & outside,
-         pl.format("{}: box {} lies outside the {}x{} image", "where", box, "width", "height")),
-        (pl.col("score").is_not_null() & ((pl.col("score") < 0) | (pl.col("score") > 1) | pl.col("score").is_nan()),
-         pl.format("{}: score {} is not a number between 0 and 1", "where", "score")),
+        (
+            finite & ((pl.col("w") <= 0) | (pl.col("h") <= 0)),
+            pl.format("{}: box {} has non-positive width or height", "where", box),
+        ),
+        (
+            finite & pl.col("image_id").is_not_null() & outside,
+            pl.format("{}: box {} lies outside the {}x{} image", "where", box, "width", "height"),
+        ),
+        (
+            pl.col("score").is_not_null() & ((pl.col("score") < 0) | (pl.col("score") > 1) | pl.col("score").is_nan()),
+            pl.format("{}: score {} is not a number between 0 and 1", "where", "score"),
+        ),
     ]
-    problems = joined.select(
-        pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
-    )["p"].explode().drop_nulls()
+    problems = (
+        joined.select(
+            pl.concat_list([pl.when(bad).then(message) for bad, message in checks]).list.drop_nulls().alias("p")
+        )["p"]
+        .explode()
+        .drop_nulls()
+    )
     if problems.len():
         raise BadInput(problems.to_list())
     x0 = pl.col("x").clip(0, pl.col("width"))
@@ -222,32 +270,56 @@ def dataset_from(
     x1 = (pl.col("x") + pl.col("w")).clip(0, pl.col("width"))
     y1 = (pl.col("y") + pl.col("h")).clip(0, pl.col("height"))
     checked = joined.select(
-        pl.col("ann_id").cast(pl.Int64), "image_id", "category_id",
-        x0.alias("x"), y0.alias("y"), (x1 - x0).alias("w"), (y1 - y0).alias("h"), "score",
+        pl.col("ann_id").cast(pl.Int64),
+        "image_id",
+        "category_id",
+        x0.alias("x"),
+        y0.alias("y"),
+        (x1 - x0).alias("w"),
+        (y1 - y0).alias("h"),
+        "score",
     )
-    return CocoDataset(path=path, images=images.select("image_id", "file_name", "width", "height"),
-                       categories=categories, boxes=checked)
+    return CocoDataset(
+        path=path,
+        images=images.select("image_id", "file_name", "width", "height"),
+        categories=categories,
+        boxes=checked,
+    )
 
 
 def known_sizes(images: pl.DataFrame, expert: CocoDataset) -> pl.DataFrame:
     """Pre-label images with the sizes their file does not state taken from the expert's same image."""
-    sizes = expert.images.select("file_name", pl.col("width").alias("expert_width"),
-                                 pl.col("height").alias("expert_height"))
-    return images.join(sizes, on="file_name", how="left", maintain_order="left").with_columns(
-        pl.coalesce("width", "expert_width").alias("width"), pl.coalesce("height", "expert_height").alias("height"),
-    ).drop("expert_width", "expert_height")
+    sizes = expert.images.select(
+        "file_name", pl.col("width").alias("expert_width"), pl.col("height").alias("expert_height")
+    )
+    return (
+        images.join(sizes, on="file_name", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("width", "expert_width").alias("width"), pl.coalesce("height", "expert_height").alias("height")
+        )
+        .drop("expert_width", "expert_height")
+    )
 
 
 def refuse_strangers(images: pl.DataFrame, expert: CocoDataset) -> None:
     """Pre-label images must be expert images, of the same size: each refusal names the pre-label record."""
-    joined = images.join(expert.images.select("file_name", pl.col("width").alias("ew"), pl.col("height").alias("eh")),
-                         on="file_name", how="left", maintain_order="left")
-    problems = [f"{w}: image {n!r} is not among the expert's images"
-                for w, n in joined.filter(pl.col("ew").is_null()).select("where", "file_name").iter_rows()]
-    resized = joined.filter(pl.col("ew").is_not_null() & ((pl.col("width") != pl.col("ew"))
-                                                          | (pl.col("height") != pl.col("eh"))))
-    problems += [f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {Path(expert.path).name}"
-                 for w, n, a, b, c, d in resized.select("where", "file_name", "width", "height", "ew", "eh").iter_rows()]
+    joined = images.join(
+        expert.images.select("file_name", pl.col("width").alias("ew"), pl.col("height").alias("eh")),
+        on="file_name",
+        how="left",
+        maintain_order="left",
+    )
+    problems = [
+        f"{w}: image {n!r} is not among the expert's images"
+        for w, n in joined.filter(pl.col("ew").is_null()).select("where", "file_name").iter_rows()
+    ]
+    resized = joined.filter(
+        pl.col("ew").is_not_null() & ((pl.col("width") != pl.col("ew")) | (pl.col("height") != pl.col("eh")))
+    )
+    problems += [
+        f"{w}: image {n!r} is {a}x{b} here but {c}x{d} in {Path(expert.path).name}"
+        for w, n, a, b, c, d in resized.select("where", "file_name", "width", "height", "ew", "eh").iter_rows()
+    ]
     if problems:
         raise BadInput(problems)
 

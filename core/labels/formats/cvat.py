@@ -27,10 +27,14 @@ def read(*, path: Path) -> Parsed:
     images: list[tuple] = []
     boxes: list[tuple] = []
     tags: list[tuple] = []
-    read_each(enumerate(root.iterfind("image"), start=1),
-              lambda k, image: _image(path, k, image, images, boxes, tags))
-    return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags),
-                  classes=list(dict.fromkeys(labels)) or None, class_source=f"{path.name} <meta> labels")
+    read_each(enumerate(root.iterfind("image"), start=1), lambda k, image: _image(path, k, image, images, boxes, tags))
+    return Parsed(
+        images=images_frame(images),
+        boxes=boxes_frame(boxes),
+        tags=tags_frame(tags),
+        classes=list(dict.fromkeys(labels)) or None,
+        class_source=f"{path.name} <meta> labels",
+    )
 
 
 def _image(path: Path, k: int, image, images: list, boxes: list, tags: list) -> None:

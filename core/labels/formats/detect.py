@@ -10,8 +10,13 @@ from core.files.paths import regular_file
 from core.labels.formats import voc, yolo
 
 FORMATS = ("coco", "yolo", "voc", "cvat", "label_studio")
-FORMAT_NAMES = {"coco": "COCO", "yolo": "YOLO", "voc": "Pascal VOC", "cvat": "CVAT for images 1.1",
-                "label_studio": "Label Studio JSON"}
+FORMAT_NAMES = {
+    "coco": "COCO",
+    "yolo": "YOLO",
+    "voc": "Pascal VOC",
+    "cvat": "CVAT for images 1.1",
+    "label_studio": "Label Studio JSON",
+}
 _PEEK_BYTES = 1 << 16
 _FIRST_KEY = re.compile(rb"\"(image_id|data)\"\s*:")
 _ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.-]*)[\s/>]")
@@ -28,8 +33,10 @@ def detect_format(path: Path) -> str:
         xml = voc.xml_files(path)
         if xml and _root_tag(xml[0]) == "annotation":
             return "voc"
-        raise BadInput(f"{path}: cannot tell the label format of this folder (neither YOLO: .txt files with "
-                       "data.yaml or classes.txt, nor Pascal VOC: .xml files with <annotation>); name it with --format")
+        raise BadInput(
+            f"{path}: cannot tell the label format of this folder (neither YOLO: .txt files with "
+            "data.yaml or classes.txt, nor Pascal VOC: .xml files with <annotation>); name it with --format"
+        )
     if path.name in yolo.CLASS_FILES:
         return "yolo"
     head = _head(path)
@@ -42,8 +49,10 @@ def detect_format(path: Path) -> str:
     if text.startswith(b"<"):
         if _root_tag(path) == "annotations":
             return "cvat"
-        raise BadInput(f"{path}: an XML file but not CVAT for images (its root is not <annotations>); a Pascal VOC "
-                       "import takes the folder of its XML files")
+        raise BadInput(
+            f"{path}: an XML file but not CVAT for images (its root is not <annotations>); a Pascal VOC "
+            "import takes the folder of its XML files"
+        )
     # Neither JSON nor XML: read as COCO, the format before there were others, whose reader says what is wrong.
     return "coco"
 

@@ -23,11 +23,11 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.domain.errors import BadInput
-from core.labels.label_files import read_json
+from core.files.paths import unsafe_reason
 from core.labels.formats.common import boxes_frame, images_frame, read_each, tags_frame
 from core.labels.formats.parsed import ImageNames, Parsed
 from core.labels.formats.xml_values import number
-from core.files.paths import unsafe_reason
+from core.labels.label_files import read_json
 
 UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(.+)$")
 STORAGE_SCHEMES = ("s3", "gs", "gcs", "azure-blob", "http", "https")
@@ -60,19 +60,28 @@ def candidate_paths(value: str) -> list[str]:
 def read(*, path: Path, role: str, image_names: ImageNames) -> Parsed:
     tasks = read_json(path)
     if not isinstance(tasks, list):
-        raise BadInput(f"{path}: expected a Label Studio JSON export (a list of tasks), got "
-                       f"{type(tasks).__name__}")
+        raise BadInput(f"{path}: expected a Label Studio JSON export (a list of tasks), got {type(tasks).__name__}")
     use_predictions = role == "pre" and any(isinstance(t, dict) and t.get("predictions") for t in tasks)
     images: list[tuple] = []
     boxes: list[tuple] = []
     tags: list[tuple] = []
-    read_each(enumerate(tasks), lambda index, task: _task(path, index, task, use_predictions, image_names, images,
-                                                           boxes, tags))
+    read_each(
+        enumerate(tasks),
+        lambda index, task: _task(path, index, task, use_predictions, image_names, images, boxes, tags),
+    )
     return Parsed(images=images_frame(images), boxes=boxes_frame(boxes), tags=tags_frame(tags), normalized=True)
 
 
-def _task(path: Path, index: int, task: Any, use_predictions: bool, image_names: ImageNames,
-          images: list, boxes: list, tags: list) -> None:
+def _task(
+    path: Path,
+    index: int,
+    task: Any,
+    use_predictions: bool,
+    image_names: ImageNames,
+    images: list,
+    boxes: list,
+    tags: list,
+) -> None:
     where = f"{path}: task {index}"
     if not isinstance(task, dict):
         raise BadInput(f"{where}: expected an object, got {type(task).__name__}")
@@ -113,12 +122,14 @@ def _task(path: Path, index: int, task: Any, use_predictions: bool, image_names:
         labels = _labels(value, "rectanglelabels", at)
         if len(labels) != 1:
             raise BadInput(f"{at}: a rectangle needs exactly one label, got {len(labels)}")
-        x, y, w, h = (number(None if value.get(k) is None else str(value[k]), k, at) / 100
-                      for k in ("x", "y", "width", "height"))
+        x, y, w, h = (
+            number(None if value.get(k) is None else str(value[k]), k, at) / 100 for k in ("x", "y", "width", "height")
+        )
         boxes.append((f"{at} ({labels[0]!r})", name, labels[0], x, y, w, h, score))
     if len(sizes) > 1:
-        raise BadInput(f"{where}: its results give different image sizes: "
-                       f"{', '.join(f'{w}x{h}' for w, h in sorted(sizes))}")
+        raise BadInput(
+            f"{where}: its results give different image sizes: {', '.join(f'{w}x{h}' for w, h in sorted(sizes))}"
+        )
     width, height = next(iter(sizes), (None, None))
     images.append((where, name, width, height))
 

@@ -57,9 +57,11 @@ def images_under(root: Path | str | None) -> ImageNames:
         if not folder.is_dir():
             return []
         return sorted(
-            p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            p.relative_to(folder).as_posix()
+            for p in folder.rglob("*")
             if p.suffix.lower() in IMAGE_SUFFIXES and not any(s.startswith(".") for s in p.relative_to(folder).parts)
         )
+
     return ImageNames(listing)
 
 

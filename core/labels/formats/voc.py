@@ -58,12 +58,24 @@ def _annotation(file: Path) -> tuple[tuple, list[tuple]]:
         box = obj.find("bndbox")
         if box is None:
             raise BadInput(f"{at} ({label!r}): missing <bndbox>")
-        edges = {t: number(child_text(box, t, f"{at} <bndbox>"), f"<{t}>", f"{at} ({label!r})")
-                 for t in ("xmin", "ymin", "xmax", "ymax")}
+        edges = {
+            t: number(child_text(box, t, f"{at} <bndbox>"), f"<{t}>", f"{at} ({label!r})")
+            for t in ("xmin", "ymin", "xmax", "ymax")
+        }
         score_text = child_text(obj, "score", at, required=False) or child_text(obj, "confidence", at, required=False)
         score = number(score_text, "<score>", at) if score_text is not None else None
         # 1-based and inclusive: pixel columns xmin..xmax cover [xmin - 1, xmax) in px (as LabelImg, the VOC devkit,
         # supervision and our own export read and write it).
-        boxes.append((f"{at} ({label!r})", name, label, edges["xmin"] - 1, edges["ymin"] - 1,
-                      edges["xmax"] - edges["xmin"] + 1, edges["ymax"] - edges["ymin"] + 1, score))
+        boxes.append(
+            (
+                f"{at} ({label!r})",
+                name,
+                label,
+                edges["xmin"] - 1,
+                edges["ymin"] - 1,
+                edges["xmax"] - edges["xmin"] + 1,
+                edges["ymax"] - edges["ymin"] + 1,
+                score,
+            )
+        )
     return (f"{file}: <annotation> {name!r}", name, width, height), boxes
