@@ -17,7 +17,7 @@ from core.domain.plural import plural
 from core.domain.vocabulary import Task
 from core.images.orientation import open_upright
 from core.jobs import expert_labels
-from core.jobs import manual as manual_jobs
+from core.jobs.submit import submit_job
 from core.store.models import LabelJob
 from dashboard.detection_editor import detection_editor
 from dashboard.navigation import VISUALIZE_PAGE
@@ -187,7 +187,7 @@ def _submit(job: LabelJob, expert: Actor, *, allow_unlabelled: bool) -> None:
         with st.spinner(
             "Submitting: matching the expert boxes to the pre-labels and writing the results…", show_time=True
         ):
-            manual_jobs.submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
+            submit_job(engine=engine(), job_id=job.id, actor=expert, allow_unlabelled=allow_unlabelled)
     except BadInput as problem:
         st.error(md(problem))
         return

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streamlit.elements.lib.image_utils import image_to_url
-from streamlit.elements.lib.layout_utils import LayoutConfig
 from streamlit_image_annotation.Detection import _component_func
 
 from core.images.orientation import open_upright
-
-JPEG = "JPEG"
+from dashboard.media import image_url
 
 
 def detection_editor(
@@ -32,9 +29,7 @@ def detection_editor(
     """The boxes the expert completed ([{"bbox": [x, y, w, h] in image px, "label_id", "label"}]), or None until
     Complete is pressed. colors: one per entry of label_list."""
     image, scale = open_upright(image_path, fit=(width, height))
-    url = image_to_url(
-        image, LayoutConfig(width=image.width, height=image.height), True, "RGB", JPEG, f"detection-{key}"
-    )
+    url = image_url(image, key=f"detection-{key}")
     bbox_info = [
         {"bbox": [v / scale for v in box], "label_id": label, "label": label_list[label]}
         for box, label in zip(bboxes, labels)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
-from streamlit.elements.lib.image_utils import image_to_url
-from streamlit.elements.lib.layout_utils import LayoutConfig
 
 from core import storage
 from core.analysis import queries
@@ -21,6 +19,7 @@ from core.images.thumbnails import ImageUnavailable, fetch_originals, render_til
 from core.images.tiles_ahead import render_tiles_ahead
 from core.jobs.summaries import image_root
 from dashboard.job_data import JobData
+from dashboard.media import file_url
 from dashboard.review_bar import picked_ids, toggle_pick
 from dashboard.text import html_text, md
 from dashboard.tile_grid import tile_grid
@@ -201,10 +200,7 @@ def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, p
 
 
 def _media_url(path: Path, key: str, result_id: int) -> str:
-    # Streamlit's own media store, as st.image uses it: the file's bytes as they are, cached by the browser by URL.
-    # Relative ("media/..."), so it resolves under the app's base URL path like the page itself.
-    url = image_to_url(str(path), LayoutConfig(width="stretch"), False, "RGB", "JPEG", f"{key}tile-{result_id}")
-    return url.lstrip("/")
+    return file_url(path, key=f"{key}tile-{result_id}")
 
 
 def _draw_pages_ahead(

@@ -16,6 +16,8 @@ from core.domain.errors import BadInput, NotFound
 from core.domain.plural import plural
 from core.files.import_sources import data_path, extracted_label_zip, label_uploads, shown_names
 from core.jobs import ingest
+from core.jobs.draft import JobDraft
+from core.jobs.saving import stored_image_root
 from core.jobs.summaries import JobSummary, list_jobs
 from core.labels.import_report import DraftReport, draft_report
 from core.storage import StorageError
@@ -34,7 +36,7 @@ Progress = Callable[[str, float], None]
 @dataclass(frozen=True)
 class Checked:
     inputs: ImportInputs
-    draft: ingest.JobDraft | None = None
+    draft: JobDraft | None = None
     report: DraftReport | None = None
     problems: tuple[str, ...] = ()
     existing: JobSummary | None = None  # a job of that name, replaced by the import when the user confirms
@@ -162,7 +164,7 @@ def report_ui(checked: Checked) -> None:
     draft = checked.draft
     st.caption(
         f"Classes: {md(', '.join(report.classes))} · images from "
-        f"{md(ingest.stored_image_root(draft.images_dir))} · pre-labels: {md(draft.pre_label_source)}"
+        f"{md(stored_image_root(draft.images_dir))} · pre-labels: {md(draft.pre_label_source)}"
     )
     st.dataframe(
         report.class_changed_by_class,

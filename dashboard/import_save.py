@@ -9,7 +9,7 @@ from core.auth.access import Actor
 from core.domain.errors import BadInput
 from core.domain.plural import plural
 from core.domain.vocabulary import ReviewState
-from core.jobs import ingest
+from core.jobs import saving
 from dashboard.image_source import forget_extracted_zip
 from dashboard.import_check import CHECKED, Checked
 from dashboard.navigation import VISUALIZE_PAGE
@@ -49,7 +49,7 @@ def import_ui(checked: Checked | None, user: Actor) -> None:
     user = still_signed_in(user)
     bar = st.progress(0.0, text="Importing…")
     try:
-        job = ingest.save_job(
+        job = saving.save_job(
             engine=engine(),
             draft=checked.draft,
             replace=replace,

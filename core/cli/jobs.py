@@ -118,7 +118,7 @@ def cmd_job_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_job_submit(args: argparse.Namespace) -> int:
-    from core.jobs.manual import submit_job
+    from core.jobs.submit import submit_job
     from core.store.db import get_engine
 
     job = submit_job(

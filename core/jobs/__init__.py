@@ -8,9 +8,10 @@ __getattr__, __all__ = lazy_exports(
     {
         "auto": ["import_auto_job"],
         "expert_labels": ["labelling_progress"],
-        "ingest": ["JobDraft"],
+        "draft": ["JobDraft"],
         "lookup": ["get_job"],
-        "manual": ["create_manual_job", "submit_job"],
+        "manual": ["create_manual_job"],
+        "submit": ["submit_job"],
         "rework": ["create_rework_job", "rework_notes"],
         "specs": ["ClassInput", "create_spec", "find_spec", "list_specs"],
         "summaries": ["JobSummary", "delete_job", "image_root", "list_jobs", "lock_job", "spec_classes"],

@@ -22,7 +22,9 @@ from core.domain.errors import BadInput
 from core.domain.progress import Progress, quiet
 from core.domain.vocabulary import JobKind, JobStatus, Task
 from core.images.image_files import check_images, folder_images
-from core.jobs.ingest import JobDraft, _refuse_existing, import_auto_predictions, refuse_bad_class_list, save_job
+from core.jobs.draft import JobDraft
+from core.jobs.ingest import import_auto_predictions, refuse_bad_class_list, refuse_existing
+from core.jobs.saving import save_job
 from core.labels.coco import load_image_list, load_pre_labels
 from core.labels.label_files import read_json
 from core.labels.pre_labels import checked_labels, numbered_classes, numbered_images, read_label_csv, reference_dataset
@@ -80,7 +82,7 @@ def import_auto_job(
             actor=actor,
             progress=progress,
         )
-    _refuse_existing(engine, name=name, replace=replace)
+    refuse_existing(engine, name=name, replace=replace)
     progress("reading the image list", 0.1)
     if image_list is not None:
         images, categories = load_image_list(image_list)
@@ -127,7 +129,7 @@ def _import_classification(
     actor: Actor,
     progress: Progress,
 ) -> models.LabelJob:
-    _refuse_existing(engine, name=name, replace=replace)
+    refuse_existing(engine, name=name, replace=replace)
     progress("reading the images", 0.1)
     samples = folder_images(images_dir).rename({"file_name": "file_path"})
     progress("reading the predictions", 0.4)

@@ -12,10 +12,8 @@ or skips it (`skipped`: no expert label). Expert labels replace the sample's pre
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +23,12 @@ from sqlmodel import Session, col, select
 
 from core import storage
 from core.auth.access import Actor, Permission, require
-from core.domain import limits
 from core.domain.errors import BadInput, NotFound
 from core.domain.vocabulary import Task
 from core.files.paths import resolve_under
+from core.jobs.expert_label_checks import Label, checked_boxes, checked_class
 from core.jobs.manual import NO_PRE_LABELS, locked_job_in_progress
 from core.jobs.summaries import LABEL_STATUSES, LabellingProgress, image_root, labelling_counts
-from core.labels.boxes import box_problem, clipped_box
 from core.storage import Root, cache
 from core.store import models
 from core.store.db import write_transaction
@@ -39,9 +36,6 @@ from core.store.db import write_transaction
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
-# Coordinates are kept to a millionth of a pixel, so the editor's round trip through its display scale
-# (x / scale * scale) saves the same label again.
-DECIMALS = 6
 
 SAMPLE_SCHEMA: dict[str, PolarsDataType] = {
     "sample_id": pl.Int64,
@@ -228,11 +222,11 @@ def save_expert_label(
         if job.task == Task.DETECTION:
             if boxes is None or class_name is not None:
                 raise BadInput(f"job #{job.id} is a detection job: save boxes, not a class")
-            wanted, clipped = _checked_boxes(boxes, sample, classes)
+            wanted, clipped = checked_boxes(boxes, sample, classes)
         else:
             if class_name is None or boxes is not None:
                 raise BadInput(f"job #{job.id} is a classification job: save a class name, not boxes")
-            wanted, clipped = _checked_class(class_name, classes), []
+            wanted, clipped = checked_class(class_name, classes), []
         if sample.label_status == "labelled" and _expert_label(session, sample_id) == sorted(wanted):
             return SavedLabel(sample_id=sample_id, changed=False, clipped=clipped)
         _replace_expert_label(session, job, sample, wanted)
@@ -288,87 +282,6 @@ def _locked_sample(session: Session, job: models.LabelJob, sample_id: int) -> mo
     if sample is None or sample.job_id != job.id:
         raise NotFound(f"sample {sample_id} of job {job.id} not found")
     return sample
-
-
-def _class_of(label_id: Any, label: Any, classes: list[models.LabelClass]) -> models.LabelClass | None:
-    """The class a box or a choice names: by index in the spec (the editor's label_id), else by name, else by
-    display name."""
-    if label_id is not None:
-        if isinstance(label_id, int) and not isinstance(label_id, bool) and 0 <= label_id < len(classes):
-            return classes[label_id]
-        return None
-    if not isinstance(label, str):
-        return None
-    return {c.name: c for c in classes}.get(label.strip()) or {c.display_name: c for c in classes}.get(label.strip())
-
-
-def _as_float(value: Real) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return math.nan
-
-
-Label = tuple[int, float | None, float | None, float | None, float | None]  # class id, x, y, w, h
-
-
-def _checked_boxes(
-    boxes: list[dict[str, Any]], sample: models.Sample, classes: list[models.LabelClass]
-) -> tuple[list[Label], list[int]]:
-    if not isinstance(boxes, list):
-        raise BadInput(f"boxes must be a list of {{'bbox': [x, y, w, h], 'label_id': n}}, got {type(boxes).__name__}")
-    if too_many := limits.too_many(len(boxes), limits.MAX_BOXES_PER_IMAGE, "boxes on one image"):
-        raise BadInput(f"{sample.file_path!r}: {too_many}")
-    problems, rows = [], []
-    known = ", ".join(c.name for c in classes)
-    for number, box in enumerate(boxes, 1):
-        bbox = box.get("bbox") if isinstance(box, dict) else None
-        where = f"{sample.file_path!r}: box {number} {bbox!r}"
-        if not (
-            isinstance(bbox, (list, tuple))
-            and len(bbox) == 4
-            and all(isinstance(v, Real) and not isinstance(v, bool) for v in bbox)
-        ):
-            problems.append(f"{where}: expected {{'bbox': [x, y, w, h], 'label_id': class index}}")
-            continue
-        label_class = _class_of(box.get("label_id"), box.get("label"), classes)
-        if label_class is None:
-            given = box.get("label_id") if box.get("label_id") is not None else box.get("label")
-            problems.append(f"{where}: unknown class {given!r} (the spec has: {known})")
-            continue
-        rows.append((number, label_class.id, *(_as_float(v) for v in bbox)))
-    frame = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
-            "number": pl.Int64,
-            "class_id": pl.Int64,
-            "x": pl.Float64,
-            "y": pl.Float64,
-            "w": pl.Float64,
-            "h": pl.Float64,
-        },
-    )
-    frame = frame.with_columns(pl.lit(sample.width).alias("width"), pl.lit(sample.height).alias("height"))
-    checked = frame.with_columns(box_problem(clip_partial=True).alias("problem"))
-    problems += [
-        f"{sample.file_path!r}: {p.replace('box', f'box {n}', 1)}"
-        for n, p in checked.filter(pl.col("problem").is_not_null()).select("number", "problem").iter_rows()
-    ]
-    if problems:
-        raise BadInput(problems)
-    fitted = frame.with_columns(
-        *[pl.col(c).round(DECIMALS).alias(f"given_{c}") for c in "xywh"], *clipped_box()
-    ).with_columns(pl.col(c).round(DECIMALS) for c in "xywh")
-    clipped = fitted.filter(pl.any_horizontal([pl.col(c) != pl.col(f"given_{c}") for c in "xywh"]))["number"]
-    return [tuple(r) for r in fitted.select("class_id", "x", "y", "w", "h").iter_rows()], clipped.to_list()
-
-
-def _checked_class(class_name: str, classes: list[models.LabelClass]) -> list[Label]:
-    found = _class_of(None, class_name, classes)
-    if found is None:
-        raise BadInput(f"unknown class {class_name!r} (the spec has: {', '.join(c.name for c in classes)})")
-    return [(models.stored_id(found), None, None, None, None)]
 
 
 def _expert_label(session: Session, sample_id: int) -> list[Label]:

@@ -15,42 +15,29 @@ from pathlib import Path
 from typing import BinaryIO, Literal, TypeGuard
 
 import polars as pl
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import storage
-from core.analysis.metrics import results_of_labels
-from core.analysis.results_frame import job_samples, write_cached_results
+from core.analysis.results_frame import job_samples
 from core.auth.access import Actor, Permission, require
 from core.domain.errors import BadInput, NotFound
 from core.domain.names import refuse_unsafe_name
-from core.domain.plural import plural
 from core.domain.progress import Progress, quiet
 from core.domain.vocabulary import JobKind, JobStatus, job_tag
 from core.files.paths import resolve_under
 from core.files.uploads import UploadLimits, discard_upload, extract_image_zip, uploads_dir
 from core.images.image_files import folder_images, image_folders
-from core.jobs.ingest import store_results, stored_image_root
-from core.jobs.rework_return import return_to_origin
+from core.jobs.saving import stored_image_root
 from core.jobs.summaries import checked_job_name, lock_job
 from core.labels.pre_labels import PRE_LABEL_SCHEMA, PreLabelSource, auto_job_for_pre_labels, read_pre_labels
 from core.settings import get_settings
 from core.store import models
-from core.store.bulk import insert_frame, refresh_statistics
+from core.store.bulk import insert_frame
 from core.store.db import write_transaction
 
 NO_PRE_LABELS = "none"
-ANNOTATION_SCHEMA = {
-    "sample_id": pl.Int64,
-    "source": pl.String,
-    "class_id": pl.Int64,
-    "x": pl.Float64,
-    "y": pl.Float64,
-    "w": pl.Float64,
-    "h": pl.Float64,
-    "score": pl.Float64,
-}
 
 
 def create_manual_job(
@@ -161,58 +148,6 @@ def data_folder(relative: str) -> Path:
     if not folder.is_dir():
         raise BadInput(f"folder {relative!r} not found under the data folder")
     return folder
-
-
-def submit_job(*, engine: Engine, job_id: int, actor: Actor, allow_unlabelled: bool = False) -> models.LabelJob:
-    """Compute the job's results from its expert labels, with the importer's matching and metrics and the job's IoU
-    threshold, and make it READY, in one transaction. Images still unlabelled refuse the submit, listed by name,
-    unless `allow_unlabelled`: they are then marked skipped and contribute no results."""
-    submitted_by = require(actor, Permission.LABEL, to="submit a manual label job")
-    with write_transaction(engine) as session:
-        job = locked_job_in_progress(session, job_id, exclusive=True)
-        samples = _samples(session, job_id)
-        unlabelled = samples.filter(pl.col("label_status") == "unlabelled")
-        labelled = samples.filter(pl.col("label_status") == "labelled")
-        if labelled.is_empty():
-            raise BadInput(f"job #{job.id} {job.name!r}: no image has an expert label yet; nothing to submit")
-        if unlabelled.height and not allow_unlabelled:
-            raise BadInput(
-                [
-                    f"job #{job.id} {job.name!r}: {unlabelled.height:,} of {plural(samples.height, 'image')} have no expert "
-                    "label; label or skip them, or submit allowing unlabelled images (--allow-unlabelled) to leave "
-                    "them out"
-                ]
-                + [f"unlabelled: {p}" for p in unlabelled["file_path"]]
-            )
-        if unlabelled.height:
-            session.exec(
-                update(models.Sample)
-                .where(col(models.Sample.job_id) == job.id, col(models.Sample.label_status) == "unlabelled")
-                .values(label_status="skipped")
-            )
-        results = _results(session, job, labelled)
-        classes = _class_names(session, job.spec_id)
-        frame = store_results(
-            session,
-            job=job,
-            results=results,
-            images=samples.select(
-                pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"), "width", "height"
-            ),
-            sample_ids=samples.select(pl.col("sample_id").alias("image_id"), "sample_id"),
-            class_ids=classes.select(pl.col("class_id").alias("category_id"), "class_id"),
-            classes=classes.select(pl.col("class_id").alias("category_id"), "name"),
-        )
-        if job.origin_job_id is not None:
-            return_to_origin(session, rework_job=job, submitted_by=submitted_by)
-        job.status = JobStatus.READY
-        job.result_count = results.height
-        job.data_revision += 1
-        job.submitted_by, job.submitted_at = submitted_by, models.utcnow()
-        session.add(job)
-    refresh_statistics(engine, "result")
-    write_cached_results(engine, job, frame)
-    return job
 
 
 def locked_job_in_progress(session: Session, job_id: int, *, exclusive: bool) -> models.LabelJob:
@@ -377,8 +312,8 @@ def add_manual_job(
             pl.lit(job.id).alias("job_id"), "file_path", "width", "height", pl.lit("unlabelled").alias("label_status")
         ),
     )
-    sample_ids = _samples(session, models.stored_id(job)).select("sample_id", "file_path")
-    class_ids = _class_names(session, models.stored_id(spec)).rename({"name": "class_name"})
+    sample_ids = sample_rows(session, models.stored_id(job)).select("sample_id", "file_path")
+    class_ids = spec_class_names(session, models.stored_id(spec)).rename({"name": "class_name"})
     rows = pre.join(sample_ids, on="file_path", maintain_order="left").join(
         class_ids, on="class_name", maintain_order="left"
     )
@@ -408,7 +343,7 @@ def _refuse_taken_name_in(session: Session, name: str) -> None:
         raise BadInput(f"a job named {name!r} already exists (id {taken})")
 
 
-def _samples(session: Session, job_id: int) -> pl.DataFrame:
+def sample_rows(session: Session, job_id: int) -> pl.DataFrame:
     rows = (
         session.connection()
         .execute(
@@ -430,7 +365,7 @@ def _samples(session: Session, job_id: int) -> pl.DataFrame:
     )
 
 
-def _class_names(session: Session, spec_id: int) -> pl.DataFrame:
+def spec_class_names(session: Session, spec_id: int) -> pl.DataFrame:
     rows = (
         session.connection()
         .execute(
@@ -439,37 +374,3 @@ def _class_names(session: Session, spec_id: int) -> pl.DataFrame:
         .all()
     )
     return pl.DataFrame(rows, orient="row", schema={"class_id": pl.Int64, "name": pl.String})
-
-
-def _annotations(session: Session, job_id: int) -> pl.DataFrame:
-    """The job's pre and expert labels in the order they were written: the matcher's tie-break order, as the
-    order of a label file is for the importer."""
-    rows = (
-        session.connection()
-        .execute(
-            text(
-                "SELECT sample_id, source, class_id, x, y, w, h, score FROM annotation WHERE job_id = :job_id ORDER BY id"
-            ),
-            {"job_id": job_id},
-        )
-        .all()
-    )
-    return pl.DataFrame(rows, orient="row", schema=ANNOTATION_SCHEMA)
-
-
-def _results(session: Session, job: models.LabelJob, labelled: pl.DataFrame) -> pl.DataFrame:
-    """core.analysis.metrics results of the labelled images, keyed by image_id = sample id and category_id = class id."""
-    labels = _annotations(session, models.stored_id(job)).filter(
-        pl.col("sample_id").is_in(labelled["sample_id"].implode())
-    )
-    expert = labels.filter(pl.col("source") == "expert").rename({"sample_id": "image_id", "class_id": "category_id"})
-    pre = labels.filter(pl.col("source") == "pre").rename({"sample_id": "image_id", "class_id": "category_id"})
-    return results_of_labels(
-        task=job.task,
-        expert=expert,
-        pre=pre,
-        iou_threshold=job.iou_threshold,
-        images=labelled.select(
-            pl.col("sample_id").alias("image_id"), pl.col("file_path").alias("file_name"), "width", "height"
-        ),
-    )

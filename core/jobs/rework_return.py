@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from core.analysis.metrics import results_of_labels
 from core.domain.vocabulary import JobStatus, ReviewState
-from core.jobs.ingest import insert_results
+from core.jobs.saving import insert_results
 from core.jobs.summaries import lock_job
 from core.review.decisions import move_for_rework
 from core.store import models

@@ -21,7 +21,7 @@ from core.domain import limits
 from core.domain.errors import BadInput, NotFound
 from core.domain.names import name_problem, refuse_unsafe_name
 from core.domain.vocabulary import TASKS, Task
-from core.jobs.ingest import PALETTE
+from core.jobs.saving import PALETTE
 from core.store import models
 from core.store.db import write_transaction
 

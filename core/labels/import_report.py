@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.domain.vocabulary import CHANGE_KINDS, CLASSIFICATION_KINDS, REMOVED_ROW, ChangeKind, Task
-from core.jobs.ingest import JobDraft
+from core.jobs.draft import JobDraft
 
 DETECTION_KINDS = CHANGE_KINDS
 

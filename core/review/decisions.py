@@ -21,11 +21,10 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, exists, text, update
+from sqlalchemy import Engine, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -34,14 +33,10 @@ from core.domain.errors import BadInput, NotFound
 from core.domain.vocabulary import REVIEW_STATES, ReviewState
 from core.jobs.summaries import lock_job
 from core.ops.logs import log_event
+from core.review.state_statements import distinct_ids, drop_action_ids, load_action_ids, record_event, update_states
 from core.store import models
-from core.store.bulk import driver_connection, insert_frame
 from core.store.db import write_transaction
 
-# The ids of one action, bulk-loaded so the UPDATE can join them: a 500k-id IN list would be one enormous
-# statement, and 500k single-row UPDATEs would be a Python loop over the store.
-_ACTION_IDS = Table("review_action_ids", MetaData(), Column("id", BigInteger, primary_key=True))
-_STATE = models.table_of(models.ReviewState)
 log = logging.getLogger("labeldeck.review")
 
 
@@ -75,7 +70,7 @@ def move(
         if from_state == to_state:
             raise BadInput(f"from_state and to_state are both {str(to_state)!r}: nothing would move")
     _check_json("selection", selection)
-    ids = _distinct_ids(result_ids)
+    ids = distinct_ids(result_ids)
     # Each state left is its own conditional UPDATE, so the event knows which state every moved result left
     # (RETURNING gives new values only) and an undo can send each one back exactly.
     sources = [from_state] if from_state is not None else [s for s in REVIEW_STATES if s != to_state]
@@ -85,17 +80,17 @@ def move(
         if ids.is_empty():
             return ReviewOutcome(event_id=None, requested=0, moved=0, changed_elsewhere=0)
         now = models.utcnow()
-        _load_ids(session, ids)
+        load_action_ids(session, ids)
         moved = {
-            s: _update_states(session, job_id=job_id, from_state=s, to_state=to_state, reviewer=reviewer, now=now)
+            s: update_states(session, job_id=job_id, from_state=s, to_state=to_state, reviewer=reviewer, now=now)
             for s in sources
         }
         moved = {s: found for s, found in moved.items() if found}
         count = sum(len(found) for found in moved.values())
         if not count:
-            _drop_ids(session)
+            drop_action_ids(session)
             return ReviewOutcome(event_id=None, requested=ids.len(), moved=0, changed_elsewhere=ids.len())
-        event = _record(
+        event = record_event(
             session,
             job_id=job_id,
             reviewer=reviewer,
@@ -202,14 +197,14 @@ def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | N
         now = models.utcnow()
         moved: dict[str, list[int]] = {}
         for state, ids in (back_to or {}).items():
-            _load_ids(session, pl.Series("id", ids, dtype=pl.Int64))
-            found = _update_states(
+            load_action_ids(session, pl.Series("id", ids, dtype=pl.Int64))
+            found = update_states(
                 session, job_id=job_id, from_state=target.to_state, to_state=state, reviewer=reviewer, now=now
             )
             if found:
                 moved[state] = found
         # Nothing left to move still records the undo (with the states it meant to restore): the action is undone.
-        event = _record(
+        event = record_event(
             session,
             job_id=job_id,
             reviewer=reviewer,
@@ -243,17 +238,17 @@ def move_for_rework(
     left: dict[str, list[int]] = {}
     reached: dict[str, list[int]] = {}
     for from_state, to_state, ids in moves:
-        _load_ids(session, _distinct_ids(ids))
-        found = _update_states(
+        load_action_ids(session, distinct_ids(ids))
+        found = update_states(
             session, job_id=job_id, from_state=from_state, to_state=to_state, reviewer=reviewer, now=now
         )
         if found:
             left.setdefault(from_state, []).extend(found)
             reached.setdefault(to_state, []).extend(found)
     if not left:
-        _drop_ids(session)
+        drop_action_ids(session)
         return {}
-    _record(
+    record_event(
         session,
         job_id=job_id,
         reviewer=reviewer,
@@ -315,136 +310,6 @@ def _locked_job(session: Session, job_id: int) -> models.LabelJob:
     return job
 
 
-def _load_ids(session: Session, ids: pl.Series) -> None:
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Costs for an SSD, this transaction only: with the default random_page_cost (4, for spinning disks) the
-        # planner hashes every pending result of the job to move a few thousand of them by primary key (10k ids:
-        # 0.3 s instead of 0.07 s on a 1M-result job; 500k ids: 5.5 s instead of 4.1 s).
-        connection.execute(text("SET LOCAL random_page_cost = 1.1"))
-        connection.execute(
-            text(f"CREATE TEMP TABLE IF NOT EXISTS {_ACTION_IDS.name} (id bigint PRIMARY KEY) ON COMMIT DROP")
-        )
-        connection.execute(text(f"DELETE FROM {_ACTION_IDS.name}"))
-        insert_frame(session, _ACTION_IDS, ids.to_frame("id"))  # COPY
-        connection.execute(text(f"ANALYZE {_ACTION_IDS.name}"))  # temp tables are never auto-analyzed
-        return
-    # SQLite has no ON COMMIT DROP: _drop_ids ends the action with it (temp DDL rolls back with a failed one).
-    connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_ACTION_IDS.name} (id INTEGER PRIMARY KEY)"))
-    connection.execute(text(f"DELETE FROM {_ACTION_IDS.name}"))
-    # One JSON array unpacked by SQLite itself: a third of executemany's time for 500k ids.
-    array = "[" + ids.cast(pl.String).str.join(",").item() + "]"
-    connection.exec_driver_sql(f"INSERT INTO {_ACTION_IDS.name} SELECT value FROM json_each(?)", (array,))
-
-
-def _drop_ids(session: Session) -> None:
-    """So a pooled SQLite connection does not keep the last action's ids (PostgreSQL drops them at commit)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.execute(text(f"DROP TABLE IF EXISTS temp.{_ACTION_IDS.name}"))
-
-
-def _update_states(
-    session: Session, *, job_id: int, from_state: str, to_state: str, reviewer: str, now: datetime
-) -> list[int]:
-    """The loaded ids of the job still in from_state move to to_state; returns the ids that moved, ascending.
-    A pending result has no reviewstate row (models.ReviewState): leaving pending inserts one, reaching pending
-    deletes it, any other move updates it in place. Pending to pending only finds the ids (a rework's arrivals)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    mark = "?" if dialect.name == "sqlite" else "%s"
-    to_stored = _STATE.c.reviewed_at.type.bind_processor(dialect)  # SQLite keeps datetimes as SQLAlchemy's text
-    at = to_stored(now) if to_stored else now
-    loaded = f"SELECT id FROM {_ACTION_IDS.name}"
-    still_pending = (
-        f"FROM {_ACTION_IDS.name} a JOIN result r ON r.id = a.id WHERE r.job_id = {mark} "
-        "AND NOT EXISTS (SELECT 1 FROM reviewstate s WHERE s.result_id = a.id)"
-    )
-    params: tuple[object, ...]
-    if from_state == ReviewState.PENDING and to_state == ReviewState.PENDING:
-        statement, params = f"SELECT a.id {still_pending}", (job_id,)
-    elif from_state == ReviewState.PENDING:
-        statement = (
-            f"INSERT INTO reviewstate (result_id, job_id, state, reviewed_by, reviewed_at) "
-            f"SELECT a.id, r.job_id, {mark}, {mark}, {mark} {still_pending} RETURNING result_id"
-        )
-        params = (to_state, reviewer, at, job_id)
-    elif to_state == ReviewState.PENDING:
-        statement = (
-            f"DELETE FROM reviewstate WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) "
-            "RETURNING result_id"
-        )
-        params = (job_id, from_state)
-    else:
-        statement = (
-            f"UPDATE reviewstate SET state = {mark}, reviewed_by = {mark}, reviewed_at = {mark} "
-            f"WHERE job_id = {mark} AND state = {mark} AND result_id IN ({loaded}) RETURNING result_id"
-        )
-        params = (to_state, reviewer, at, job_id, from_state)
-    # Through the driver's cursor, in the session's transaction: SQLAlchemy's rows would add ~0.5 s at 500k ids.
-    cursor = driver_connection(connection).cursor()
-    try:
-        cursor.execute(statement, params)
-        moved = [row[0] for row in cursor.fetchall()]
-    finally:
-        cursor.close()
-    moved.sort()
-    return moved
-
-
-def _record(
-    session: Session,
-    *,
-    job_id: int,
-    reviewer: str,
-    now: datetime,
-    left: dict[str, list[int]],
-    reached: dict[str, list[int]],
-    reason: str | None = None,
-    selection: dict[str, Any] | None = None,
-    undoes: int | None = None,
-    rework_job_id: int | None = None,
-) -> models.ReviewEvent:
-    """One event and the job's review_revision bump. `left` and `reached` map states to the moved ids; the side
-    with a single state holds it as a key with an empty list (every moved id is on the other side), or both sides
-    list them (a rework's moves)."""
-    groups = [ids for ids in (*left.values(), *reached.values()) if ids]
-    moved = groups[0] if len(groups) == 1 else sorted({i for ids in groups for i in ids})
-    from_state, from_states = _one_or_many(left)
-    to_state, to_states = _one_or_many(reached)
-    event = models.ReviewEvent(
-        job_id=job_id,
-        reviewer=reviewer,
-        created_at=now,
-        from_state=from_state,
-        to_state=to_state,
-        result_count=len(moved),
-        result_ids=moved,
-        from_states=from_states,
-        to_states=to_states,
-        undoes_event_id=undoes,
-        reason=reason,
-        selection=selection or {},
-        rework_job_id=rework_job_id,
-    )
-    session.add(event)
-    session.flush()
-    session.connection().execute(
-        update(models.LabelJob)
-        .where(col(models.LabelJob.id) == job_id)
-        .values(review_revision=col(models.LabelJob.review_revision) + 1)
-    )
-    _drop_ids(session)
-    return event
-
-
-def _one_or_many(states: dict[str, list[int]]) -> tuple[str | None, dict[str, list[int]] | None]:
-    """(the state, None) when the moved ids share one state, else (None, state → ids)."""
-    if len(states) == 1:
-        return next(iter(states)), None
-    return None, states
-
-
 def _last_undoable(session: Session, *, job_id: int, reviewer: str) -> models.ReviewEvent | None:
     event, undo = models.ReviewEvent, aliased(models.ReviewEvent)
     return session.exec(
@@ -475,13 +340,3 @@ def _check_json(name: str, value: Any) -> None:
         json.dumps(value)
     except (TypeError, ValueError) as problem:
         raise BadInput(f"{name}: must be JSON (it is stored with the review event): {problem}") from None
-
-
-def _distinct_ids(result_ids: Sequence[int]) -> pl.Series:
-    try:
-        ids = pl.Series("id", result_ids, dtype=pl.Int64, strict=True)
-    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as problem:
-        raise BadInput(f"result_ids: expected integer result ids ({problem})") from None
-    if ids.null_count():
-        raise BadInput("result_ids: a result id is missing (None)")
-    return ids.unique().sort()

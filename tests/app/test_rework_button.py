@@ -5,8 +5,8 @@ each result of an image was sent back; Activity shows the loop."""
 from __future__ import annotations
 
 from core.jobs.expert_labels import save_expert_label
-from core.jobs.manual import submit_job
 from core.jobs.rework import create_rework_job, rework_notes
+from core.jobs.submit import submit_job
 from core.jobs.summaries import list_jobs
 from core.review import decisions as review
 from tests.app.conftest import plain

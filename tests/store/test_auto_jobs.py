@@ -9,7 +9,8 @@ from sqlalchemy import text
 from core.domain.errors import BadInput
 from core.jobs.auto import import_auto_job
 from core.jobs.expert_labels import editor_state
-from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.manual import create_manual_job
+from core.jobs.submit import submit_job
 from core.jobs.summaries import spec_classes
 from tests.builders import (
     ADMIN,

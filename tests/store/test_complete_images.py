@@ -208,8 +208,8 @@ def test_an_image_complete_when_saved_stays_in_the_exports_after_a_rework_brings
     """full.png was complete when saved. Then one of its boxes is rejected, sent back, relabelled and brought back
     as pending results: the job's image is partial now, but the ResultSet's was complete and its exports keep it."""
     from core.jobs.expert_labels import save_expert_label
-    from core.jobs.manual import submit_job
     from core.jobs.rework import create_rework_job
+    from core.jobs.submit import submit_job
     from core.review import decisions as review
     from tests.builders import as_reviewer
     from tests.manual_builders import sample_ids

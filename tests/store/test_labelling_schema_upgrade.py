@@ -7,7 +7,8 @@ from sqlalchemy import inspect, text
 
 from core.jobs import ingest
 from core.jobs.expert_labels import list_samples
-from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.manual import create_manual_job
+from core.jobs.submit import submit_job
 from core.store import db
 from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_admin, as_reviewer, job_rows, write_detection_job

@@ -10,8 +10,9 @@ import re
 from core.domain import limits
 from core.jobs import ingest
 from core.jobs.expert_labels import save_expert_label
-from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.manual import create_manual_job
 from core.jobs.specs import ClassInput, create_spec
+from core.jobs.submit import submit_job
 from core.settings import PROJECT_ROOT
 from tests.builders import (
     ADMIN,

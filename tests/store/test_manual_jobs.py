@@ -13,7 +13,8 @@ from core.jobs import ingest
 from core.jobs.auto import import_auto_job
 from core.jobs.expert_labels import editor_state, labelling_progress, list_samples, save_expert_label, skip_sample
 from core.jobs.lookup import get_job
-from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.manual import create_manual_job
+from core.jobs.submit import submit_job
 from core.jobs.summaries import image_root, list_jobs
 from core.review.resultsets import create_resultset
 from tests.builders import (

@@ -43,7 +43,7 @@ def test_an_import_whose_name_was_taken_meanwhile_is_refused_cleanly(engine, tmp
     )
     ingest.import_detection(**kwargs)
     before = table_counts(engine)
-    monkeypatch.setattr(ingest, "_refuse_existing", lambda engine, name, replace: None)
+    monkeypatch.setattr(ingest, "refuse_existing", lambda engine, name, replace: None)
     monkeypatch.setattr(ingest, "existing_job", lambda session, name: None)
     with pytest.raises(BadInput, match="job 'street': a job or label spec of that name was created at the same"):
         ingest.import_detection(**kwargs)

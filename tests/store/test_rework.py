@@ -17,8 +17,8 @@ from core.exports import build_download
 from core.jobs import ingest
 from core.jobs.expert_labels import editor_state, save_expert_label, skip_sample
 from core.jobs.lookup import get_job
-from core.jobs.manual import submit_job
 from core.jobs.rework import create_rework_job, rework_notes
+from core.jobs.submit import submit_job
 from core.jobs.summaries import delete_job
 from core.review import decisions as review
 from core.review.history import move_of, result_history

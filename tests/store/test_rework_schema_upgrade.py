@@ -9,8 +9,8 @@ from sqlmodel import SQLModel
 from core.jobs import ingest
 from core.jobs.expert_labels import save_expert_label
 from core.jobs.lookup import get_job
-from core.jobs.manual import submit_job
 from core.jobs.rework import create_rework_job
+from core.jobs.submit import submit_job
 from core.review import decisions as review
 from core.store import db
 from core.store.db import init_db, make_engine, schema_version

@@ -16,6 +16,7 @@ from core.jobs import ingest, specs
 from core.jobs import manual as manual_jobs
 from core.jobs.expert_labels import reset_sample, save_expert_label, skip_sample
 from core.jobs.specs import ClassInput
+from core.jobs.submit import submit_job
 from core.jobs.summaries import delete_job
 from core.review import decisions as review
 from core.review import resultsets
@@ -113,7 +114,7 @@ CALLS: dict[str, tuple[Role, Callable]] = {
     ),
     "manual_jobs.submit_job": (
         Role.REVIEWER,
-        lambda e, w, a: manual_jobs.submit_job(engine=e, job_id=w["manual"].id, actor=a, allow_unlabelled=True),
+        lambda e, w, a: submit_job(engine=e, job_id=w["manual"].id, actor=a, allow_unlabelled=True),
     ),
     "manual_jobs.create_manual_job": (
         Role.ADMIN,

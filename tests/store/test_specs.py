@@ -8,6 +8,7 @@ from core.domain.errors import BadInput, NotFound
 from core.jobs import ingest
 from core.jobs.expert_labels import next_unlabelled, save_expert_label
 from core.jobs.manual import create_manual_job
+from core.jobs.saving import PALETTE
 from core.jobs.specs import ClassInput, create_spec, find_spec, get_spec_classes, list_specs, update_spec
 from tests.builders import ADMIN, IMAGES, as_admin, as_reviewer, write_detection_job, write_images
 
@@ -31,7 +32,7 @@ def test_a_spec_has_its_classes_in_order_with_display_names_and_colours(engine):
     assert (spec.name, spec.task) == ("animals", "detection")
     assert described(engine, spec.id) == [
         ("cat", "Cat", "#112233", 0),
-        ("dog", "dog", ingest.PALETTE[1], 1),
+        ("dog", "dog", PALETTE[1], 1),
         ("bird", "bird", "#ABCDEF", 2),
     ]
     [summary] = list_specs(engine=engine)
@@ -85,8 +86,8 @@ def test_an_edit_renames_recolours_adds_reorders_and_removes_unused_classes(engi
     )
     assert described(engine, spec.id) == [
         ("dog", "Dog", "#000000", 0),
-        ("cat", "cat", ingest.PALETTE[0], 1),
-        ("fish", "Fish", ingest.PALETTE[2], 2),
+        ("cat", "cat", PALETTE[0], 1),
+        ("fish", "Fish", PALETTE[2], 2),
     ]
     after = {c.name: c.id for c in get_spec_classes(engine=engine, spec_id=spec.id)}
     assert (after["dog"], after["cat"]) == (ids["dog"], ids["cat"])  # the same classes, their labels kept

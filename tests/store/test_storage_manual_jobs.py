@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from core.domain.errors import BadInput
 from core.jobs.expert_labels import editor_state
-from core.jobs.manual import create_manual_job, submit_job
+from core.jobs.manual import create_manual_job
+from core.jobs.submit import submit_job
 from core.storage import remote
 from tests.builders import as_admin, as_reviewer, write_detection_job
 from tests.manual_builders import animals_spec, label_like_the_expert_file, results_of

@@ -326,7 +326,7 @@ def test_tiles_drawn_ahead_in_another_process_are_the_tiles_a_request_would_draw
 def test_no_class_colour_is_the_red_that_means_removed():
     import colorsys
 
-    from core.jobs.ingest import PALETTE
+    from core.jobs.saving import PALETTE
 
     def hue_saturation(color: str) -> tuple[float, float]:
         h, _, s = colorsys.rgb_to_hls(*(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)))
