@@ -14,16 +14,7 @@ from core.exports import export_summary, list_datalog_tables, parse_split
 from core.review import decisions as review
 from core.review import resultsets
 from dashboard.resultset_panel import PARTIAL_WARNING, download_data
-from tests.app.review_helpers import (  # noqa: F401  (store is a fixture)
-    ANA,
-    BO,
-    captions,
-    form_button,
-    open_page,
-    sign_in,
-    store,
-    widget_by_label,
-)
+from tests.app.review_helpers import ANA, BO, captions, form_button, open_page, sign_in, store, widget_by_label  # noqa: F401  (store is a fixture)
 from tests.app.visualize_helpers import frame_of, store_engine
 from tests.builders import as_admin, as_reviewer
 

@@ -10,16 +10,7 @@ from core.jobs.rework import create_rework_job, rework_notes
 from core.jobs.summaries import list_jobs
 from core.review import decisions as review
 from tests.app.conftest import plain
-from tests.app.review_helpers import (  # noqa: F401  (store: the demo jobs, drawn small)
-    ANA,
-    click,
-    open_page,
-    open_visualize,
-    popovers,
-    sign_in,
-    store,
-    toasts,
-)
+from tests.app.review_helpers import ANA, click, open_page, open_visualize, popovers, sign_in, store, toasts  # noqa: F401  (store: the demo jobs, drawn small)
 from tests.app.test_annotate_page import open_page as open_annotate
 from tests.app.visualize_helpers import frame_of, store_engine
 from tests.builders import as_reviewer
