@@ -1,8 +1,8 @@
 """LabelDeck's UI as the browser benchmark drives it: every selector, URL and "how to do interaction X" is in this
-module and nowhere else. The review workspace of issue 10 (top navigation, the viewer dialog, keyboard review) is
-driven here; the UI before it was driven by this module as of commit be8b3b0, which made bench/browser-before.json.
-bench/browser_scenarios.py (the timing, the repetitions and their resets) and bench/browser_report.py stay as they
-are.
+module and nowhere else, but for the page helpers its predicates call (`window.__ui`, bench/browser_ui_script.py).
+The review workspace of issue 10 (top navigation, the viewer dialog, keyboard review) is driven here; the UI before
+it was driven by this module as of commit be8b3b0, which made bench/browser-before.json. bench/browser_scenarios.py
+(the timing, the repetitions and their resets) and bench/browser_report.py stay as they are.
 
 A method named after an interaction returns a `Step`: how to fire the click (the element is found, scrolled into
 view and checked to be the topmost element at the point clicked, all before the timed span), and a JavaScript
@@ -19,85 +19,7 @@ import time
 from playwright.sync_api import Locator, Page
 
 from bench.browser_settle import Settler, Step
-
-# Helpers the predicates below call, installed into every page of the context: today's markup, read in one place.
-UI_SCRIPT = r"""
-(() => {
-  const main = () => document.querySelector('[data-testid="stMain"]');
-  const text = (el) => (el ? el.innerText.trim() : '');
-  const number = (s) => parseInt(String(s).replace(/,/g, ''), 10);
-  const fresh = (el) => !el.closest('[data-stale="true"]');
-  window.__ui = {
-    showing: () => {
-      for (const el of document.querySelectorAll('[data-testid="stMain"] [data-testid="stMarkdownContainer"]')) {
-        const t = text(el);
-        if (t.startsWith('Showing:')) return t;
-      }
-      return null;
-    },
-    // the grid component's tiles (dashboard/tile_grid.py), in the main area (the side panel has its own)
-    tiles: () => [...document.querySelectorAll('[data-testid="stMain"] .ld-tile')].filter(fresh)
-      .map((el) => el.dataset.result),
-    tileImagesLoaded: (n) => {
-      const images = [...document.querySelectorAll('[data-testid="stMain"] .ld-tile img')];
-      return images.length >= n && images.every((img) => fresh(img) && img.complete && img.naturalWidth > 0);
-    },
-    noResults: () => text(main()).includes('No results match this tab'),
-    tabs: () => {
-      const out = {};
-      for (const b of document.querySelectorAll('.st-key-tab [role="radio"]')) {
-        const m = text(b).match(/^(.*?) ([\d,]+)$/);
-        if (m) out[m[1]] = {count: number(m[2]), checked: b.getAttribute('aria-checked') === 'true'};
-      }
-      return out;
-    },
-    pending: () => { const t = window.__ui.tabs()['Pending Review']; return t ? t.count : null; },
-    reviewBar: () => text(document.querySelector('.st-key-review_bar')),
-    activePage: () => number(text(document.querySelector('[data-testid="stPaginationPageActive"]'))),
-    viewer: () => [...document.querySelectorAll('[role="dialog"]')].find((d) => d.querySelector('.st-key-viewer_steps'))
-      || null,
-    viewerResult: () => {
-      const m = text(window.__ui.viewer()).match(/\nresult (\d+)/);
-      return m ? number(m[1]) : null;
-    },
-    viewerPosition: () => {
-      const m = text(window.__ui.viewer()).match(/([\d,]+) of ([\d,]+) shown · ([A-Za-z ]+)/);
-      return m ? {position: number(m[1]), total: number(m[2]), state: m[3].trim()} : null;
-    },
-    viewerReady: () => {
-      // the canvas: Plotly has drawn its SVG with the image in it (a data URL, decoded with the document)
-      const viewer = window.__ui.viewer();
-      const chart = viewer && viewer.querySelector('.js-plotly-plot');
-      return !!chart && fresh(chart) && !!chart.querySelector('.main-svg .layer-below image, .main-svg image');
-    },
-    param: (name) => new URLSearchParams(location.search).get(name),
-    annotateDone: () => {
-      const m = text(main()).match(/([\d,]+) of ([\d,]+) images done/);
-      return m ? number(m[1]) : null;
-    },
-    annotateFile: () => {
-      const m = text(main()).match(/(\S+) · image [\d,]+ of/);
-      return m ? m[1] : null;
-    },
-    editorKey: () => {
-      const box = document.querySelector('[class*="st-key-annotate_"]:has(iframe)');
-      return box ? [...box.classList].find((c) => c.startsWith('st-key-annotate_')) : null;
-    },
-    editorReady: () => {
-      // the component's iframe: its Complete button, and the image drawn on its canvas
-      const frame = document.querySelector('[class*="st-key-annotate_"] iframe');
-      const doc = frame && frame.contentDocument;
-      if (!doc) return false;
-      const complete = [...doc.querySelectorAll('button')].some((b) => b.innerText.trim() === 'Complete');
-      const canvas = doc.querySelector('.konvajs-content canvas');
-      if (!complete || !canvas || !canvas.width) return false;
-      const pixel = canvas.getContext('2d').getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data;
-      return pixel[3] > 0;
-    },
-    dialog: () => document.querySelector('[role="dialog"]'),
-  };
-})();
-"""
+from bench.browser_ui_script import UI_SCRIPT
 
 SUBMIT_CONFIRM_TEXT = "Submit anyway"
 

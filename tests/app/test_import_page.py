@@ -35,7 +35,7 @@ from tests.builders import (
     write_detection_job,
     write_json,
 )
-from tests.store.test_label_formats_roundtrip import by_file, write_cvat
+from tests.store.label_format_helpers import by_file, write_cvat
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 

@@ -17,7 +17,7 @@ from tests.app.test_import_page import yolo_zip
 from tests.builders import EXPERT_ANNOTATIONS, write_detection_job
 from tests.e2e.conftest import _serve, add_accounts, idle, nav_links, screenshot, sign_in
 from tests.s3_server import TEST_CREDENTIALS, Bucket, s3_server  # noqa: F401
-from tests.store.test_label_formats_roundtrip import by_file, write_cvat
+from tests.store.label_format_helpers import by_file, write_cvat
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ import pytest
 from core.domain.errors import BadInput
 from core.jobs import ingest
 from tests.builders import ADMIN, table_counts, write_json
-from tests.store.test_label_formats_roundtrip import ls_rectangle, written  # noqa: F401  (the fixture)
+from tests.store.label_format_helpers import ls_rectangle, written  # noqa: F401  (the fixture)
 from tests.unit.test_cli import run_in_process
 
 

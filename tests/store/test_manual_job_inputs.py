@@ -1,6 +1,7 @@
 """What a manual label job is created from, on SQLite and PostgreSQL: invalid pre-labels and inputs are refused
-with nothing written, a rotated photo is labelled as it is displayed, and a job from a zip upload keeps its images
-under the data folder while a refused one leaves no upload behind."""
+with nothing written, pre-labels from an auto job must come from a READY auto job that fits the spec, a rotated
+photo is labelled as it is displayed, and a job from a zip upload keeps its images under the data folder while a
+refused one leaves no upload behind."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 
 from core.domain.errors import BadInput, NotFound
 from core.files.uploads import uploads_dir
+from core.jobs.auto import import_auto_job
 from core.jobs.expert_labels import editor_state, save_expert_label
 from core.jobs.manual import create_manual_job
 from core.jobs.summaries import list_jobs
 from tests.builders import (
+    ADMIN,
     IMAGES,
     ROTATED_SIZE,
     as_admin,
@@ -210,3 +213,53 @@ def test_a_refused_zip_job_leaves_no_upload_behind(engine, tmp_path):
             images_zip=io.BytesIO(b""),
             actor=as_admin("lead"),
         )
+
+
+def test_pre_labels_from_an_auto_job_must_fit(engine, tmp_path):
+    files = write_detection_job(tmp_path / "in")
+    processing = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="running",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+        status="PROCESSING",
+    )
+    with pytest.raises(BadInput, match="is PROCESSING; its predictions can be taken as pre-labels once it is READY"):
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", processing.id), actor=as_admin("lead"))
+    auto = import_auto_job(
+        actor=ADMIN,
+        engine=engine,
+        name="auto",
+        images_dir=files.images_dir,
+        predictions_path=files.pre_path,
+        image_list=files.expert_path,
+    )
+    fruit = fruit_spec(engine)
+    with pytest.raises(BadInput, match="is a detection job; spec 'fruit' is for classification"):
+        create_manual_job(
+            engine=engine, name="m", spec_id=fruit.id, pre_labels=("auto_job", auto.id), actor=as_admin("lead")
+        )
+    from core.jobs.specs import ClassInput, create_spec
+
+    cats_only = create_spec(actor=ADMIN, engine=engine, name="cats", task="detection", classes=[ClassInput("cat")])
+    with pytest.raises(BadInput) as refused:
+        create_manual_job(
+            engine=engine, name="m", spec_id=cats_only.id, pre_labels=("auto_job", auto.id), actor=as_admin("lead")
+        )
+    assert refused.value.problems[0] == (
+        f"auto label job #{auto.id} 'auto': prediction 4: class 'dog' is not in the label spec (cat)"
+    )
+    manual = create_manual_job(
+        engine=engine,
+        name="manual",
+        spec_id=animals_spec(engine).id,
+        images_dir=files.images_dir,
+        actor=as_admin("lead"),
+    )
+    with pytest.raises(BadInput, match="is a M-LA-OD job, not an auto label job"):
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", manual.id), actor=as_admin("lead"))
+    with pytest.raises(NotFound):
+        create_manual_job(engine=engine, name="m", pre_labels=("auto_job", 9999), actor=as_admin("lead"))
+    assert [j.name for j in list_jobs(engine=engine)] == ["manual", "auto", "running"]

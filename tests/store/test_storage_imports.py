@@ -10,7 +10,7 @@ from core.domain.errors import BadInput
 from core.jobs import ingest
 from tests.builders import ADMIN
 from tests.s3_server import s3_root, s3_server  # noqa: F401
-from tests.store.test_label_formats_roundtrip import _close, imported_stats, written  # noqa: F401
+from tests.store.label_format_helpers import _close, imported_stats, written  # noqa: F401
 
 
 @pytest.mark.parametrize("fmt", ["coco", "yolo", "voc", "cvat", "label_studio"])
