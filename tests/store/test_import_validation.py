@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from core.analysis.results_frame import job_samples
 from core.domain.errors import BadInput
-from core.jobs import ingest
+from core.jobs import ingest, saving
 from tests.builders import ADMIN, IMAGES, ROTATED_SIZE, job_rows, table_counts, write_detection_job
 
 # Imported for their @case functions, which fill CASES in this order (the order of the old single module).
@@ -94,14 +94,14 @@ def test_failed_validation_with_replace_leaves_the_existing_job(engine, existing
 def test_failed_write_with_replace_rolls_back_to_the_existing_job(engine, existing, tmp_path, monkeypatch):
     """The old job is deleted inside the same transaction as the new rows: a failure halfway restores it."""
     files = write_detection_job(tmp_path / "incoming", expert_annotations=anns_with(drop=5))
-    real_insert = ingest.insert_frame
+    real_insert = saving.insert_frame
 
     def failing_insert(session, table, frame):
         if table.name == "result":
             raise RuntimeError("disk full")
         real_insert(session, table, frame)
 
-    monkeypatch.setattr(ingest, "insert_frame", failing_insert)
+    monkeypatch.setattr(saving, "insert_frame", failing_insert)
     counts, rows = table_counts(engine), job_rows(engine, existing)
     with pytest.raises(RuntimeError, match="disk full"):
         detection(files, name="existing", replace=True)(engine)

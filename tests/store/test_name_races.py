@@ -8,7 +8,7 @@ import pytest
 
 from core import exports
 from core.domain.errors import BadInput, NotFound
-from core.jobs import ingest, specs
+from core.jobs import ingest, saving, specs
 from core.jobs import manual as manual_jobs
 from core.jobs.summaries import delete_job, list_jobs
 from core.review import decisions as review
@@ -44,7 +44,7 @@ def test_an_import_whose_name_was_taken_meanwhile_is_refused_cleanly(engine, tmp
     ingest.import_detection(**kwargs)
     before = table_counts(engine)
     monkeypatch.setattr(ingest, "refuse_existing", lambda engine, name, replace: None)
-    monkeypatch.setattr(ingest, "existing_job", lambda session, name: None)
+    monkeypatch.setattr(saving, "existing_job", lambda session, name: None)
     with pytest.raises(BadInput, match="job 'street': a job or label spec of that name was created at the same"):
         ingest.import_detection(**kwargs)
     assert table_counts(engine) == before

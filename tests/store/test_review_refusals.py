@@ -101,7 +101,7 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(engine, job, mon
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(review, "_record", broken)  # after the UPDATE, before the event
+    monkeypatch.setattr(review, "record_event", broken)  # after the UPDATE, before the event
     with pytest.raises(RuntimeError, match="disk full"):
         review.accept(engine=engine, job_id=job, result_ids=ids, from_state="pending", actor=as_reviewer("ada"))
     assert (table_counts(engine), result_rows(engine, job), revision(engine, job)) == before
