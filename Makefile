@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 ## test: install the test dependencies (Debian's Chromium included) and run every test, one worker per core
 ## (pytest-xdist; each e2e module on one worker, its server started once: tests/conftest.py)
 test: $(VENV)/.installed-dev chromium deploy-deps
-	$(PY) -m pytest -n auto --dist loadgroup
+	$(PY) -m pytest -n auto --dist loadgroup --durations=25
 
 ## lint: ruff (lint and format) over the repository and mypy over core/ (pyproject.toml); CI runs it before the tests
 lint: $(VENV)/.installed-dev
