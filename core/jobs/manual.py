@@ -111,18 +111,19 @@ def create_manual_job(
             else pl.DataFrame(schema=PRE_LABEL_SCHEMA)
         )
         progress("writing to the store", 0.8)
-        job = _save_new_job(
-            engine,
-            name=name,
-            spec=spec,
-            image_root=image_root,
-            samples=samples,
-            pre=pre,
-            pre_label_source=_describe(pre_labels, auto),
-            source_job_id=auto.id if auto else None,
-            iou_threshold=iou_threshold,
-            created_by=created_by,
-        )
+        with refusing_a_name_taken_meanwhile(name), write_transaction(engine) as session:
+            job = add_manual_job(
+                session,
+                name=name,
+                spec=spec,
+                image_root=image_root,
+                samples=samples,
+                pre=pre,
+                pre_label_source=_describe(pre_labels, auto),
+                source_job_id=auto.id if auto else None,
+                iou_threshold=iou_threshold,
+                created_by=created_by,
+            )
     except BaseException:
         if uploaded is not None:
             discard_upload(uploaded)
@@ -192,34 +193,6 @@ def _refuse_taken_name(engine: Engine, name: str) -> None:
         _refuse_taken_name_in(session, name)
 
 
-def _save_new_job(
-    engine: Engine,
-    *,
-    name: str,
-    spec: models.LabelSpec,
-    image_root: str,
-    samples: pl.DataFrame,
-    pre: pl.DataFrame,
-    pre_label_source: str,
-    source_job_id: int | None,
-    iou_threshold: float,
-    created_by: str,
-) -> models.LabelJob:
-    with refusing_a_name_taken_meanwhile(name):
-        return _insert_new_job(
-            engine,
-            name=name,
-            spec=spec,
-            image_root=image_root,
-            samples=samples,
-            pre=pre,
-            pre_label_source=pre_label_source,
-            source_job_id=source_job_id,
-            iou_threshold=iou_threshold,
-            created_by=created_by,
-        )
-
-
 @contextmanager
 def refusing_a_name_taken_meanwhile(name: str) -> Iterator[None]:
     """Around the transaction that adds a job: another job that took the name between the check and the insert is
@@ -231,34 +204,6 @@ def refusing_a_name_taken_meanwhile(name: str) -> Iterator[None]:
             f"a job named {name!r} was created by someone else at the same moment; nothing was "
             "written, choose another name"
         ) from exc
-
-
-def _insert_new_job(
-    engine: Engine,
-    *,
-    name: str,
-    spec: models.LabelSpec,
-    image_root: str,
-    samples: pl.DataFrame,
-    pre: pl.DataFrame,
-    pre_label_source: str,
-    source_job_id: int | None,
-    iou_threshold: float,
-    created_by: str,
-) -> models.LabelJob:
-    with write_transaction(engine) as session:
-        return add_manual_job(
-            session,
-            name=name,
-            spec=spec,
-            image_root=image_root,
-            samples=samples,
-            pre=pre,
-            pre_label_source=pre_label_source,
-            source_job_id=source_job_id,
-            iou_threshold=iou_threshold,
-            created_by=created_by,
-        )
 
 
 def add_manual_job(

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import polars as pl
 from sqlalchemy import Engine, exists
@@ -114,70 +114,28 @@ def move(
     return outcome
 
 
-def accept(
-    *,
-    engine: Engine,
-    job_id: int,
-    result_ids: Sequence[int],
-    from_state: str | None,
-    actor: Actor,
-    reason: str | None = None,
-    selection: dict[str, Any] | None = None,
-) -> ReviewOutcome:
-    return move(
-        engine=engine,
-        job_id=job_id,
-        result_ids=result_ids,
-        from_state=from_state,
-        to_state=ReviewState.ACCEPTED,
-        actor=actor,
-        reason=reason,
-        selection=selection,
-    )
+class ReviewAction(TypedDict):
+    """The keywords of accept, reject and move_to_pending: move's, but the state the results go to."""
+
+    engine: Engine
+    job_id: int
+    result_ids: Sequence[int]
+    from_state: str | None
+    actor: Actor
+    reason: NotRequired[str | None]
+    selection: NotRequired[dict[str, Any] | None]
 
 
-def reject(
-    *,
-    engine: Engine,
-    job_id: int,
-    result_ids: Sequence[int],
-    from_state: str | None,
-    actor: Actor,
-    reason: str | None = None,
-    selection: dict[str, Any] | None = None,
-) -> ReviewOutcome:
-    return move(
-        engine=engine,
-        job_id=job_id,
-        result_ids=result_ids,
-        from_state=from_state,
-        to_state=ReviewState.REJECTED,
-        actor=actor,
-        reason=reason,
-        selection=selection,
-    )
+def accept(**action: Unpack[ReviewAction]) -> ReviewOutcome:
+    return move(**action, to_state=ReviewState.ACCEPTED)
 
 
-def move_to_pending(
-    *,
-    engine: Engine,
-    job_id: int,
-    result_ids: Sequence[int],
-    from_state: str | None,
-    actor: Actor,
-    reason: str | None = None,
-    selection: dict[str, Any] | None = None,
-) -> ReviewOutcome:
-    return move(
-        engine=engine,
-        job_id=job_id,
-        result_ids=result_ids,
-        from_state=from_state,
-        to_state=ReviewState.PENDING,
-        actor=actor,
-        reason=reason,
-        selection=selection,
-    )
+def reject(**action: Unpack[ReviewAction]) -> ReviewOutcome:
+    return move(**action, to_state=ReviewState.REJECTED)
+
+
+def move_to_pending(**action: Unpack[ReviewAction]) -> ReviewOutcome:
+    return move(**action, to_state=ReviewState.PENDING)
 
 
 def undo_last(*, engine: Engine, job_id: int, actor: Actor) -> ReviewOutcome | None:
