@@ -24,6 +24,7 @@ from core.analysis.results_frame import load_results, review_states
 from core.images.thumbnails import Overlay, render_tile
 from core.jobs.lookup import get_job
 from core.jobs.summaries import image_root, spec_classes
+from core.review.selection import select_shown
 from core.settings import get_settings
 from core.store.db import get_engine
 
@@ -94,12 +95,10 @@ def bench_floor(url: str, job_id: int) -> dict:
         runs = []
         for _ in range(3):
             started = time.perf_counter()
-            filtered = results.filter(result_filter.expr())
-            queries.tab_counts(filtered)
             view = queries.View(filter=result_filter)
-            in_tab = queries.in_tab(filtered, view)
-            queries.class_changed_table(in_tab, view.group_column)
-            queries.grid_page(in_tab, view, page=1, page_size=GRID_TILES)
+            selected = select_shown(results, result_filter=result_filter, state=view.state)  # filter, tab counts, tab
+            queries.class_changed_table(selected.in_tab, view.group_column)
+            queries.grid_page(selected.in_tab, view, page=1, page_size=GRID_TILES)
             runs.append(time.perf_counter() - started)
         timings[name] = statistics.median(runs)
     return {"floor_s": timings}

@@ -64,22 +64,9 @@ def with_states(results: pl.DataFrame, states: pl.DataFrame) -> pl.DataFrame:
     return results.with_columns(state)
 
 
-def filtered(results: pl.DataFrame, view: View) -> pl.DataFrame:
-    """Every result of the job under the sidebar filters, any state."""
-    return results.filter(view.filter.expr())
-
-
 def tab_counts(results: pl.DataFrame) -> dict[str, int]:
     counts = dict(results.group_by("review_state").len().iter_rows())
     return {state: int(counts.get(state, 0)) for state in REVIEW_STATES}
-
-
-def in_tab(results: pl.DataFrame, view: View) -> pl.DataFrame:
-    return results.filter(pl.col("review_state") == view.state)
-
-
-def in_slice(results: pl.DataFrame, view: View) -> pl.DataFrame:
-    return results if view.slice is None else results.filter(view.slice.expr())
 
 
 def image_review_counts(results: pl.DataFrame, shown: pl.DataFrame) -> dict[str, int]:

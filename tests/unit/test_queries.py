@@ -12,6 +12,7 @@ import pytest
 from core.analysis import queries
 from core.analysis.filters import ResultFilter, Slice
 from core.analysis.queries import View
+from core.review.selection import select_shown
 
 # Eight results on three images. Per expert class: cat 3 (1 changed), dog 3 (2 changed), (removed) 1, bird 1.
 FRAME = pl.DataFrame(
@@ -57,12 +58,12 @@ def test_results_without_a_state_row_are_pending():
 def test_filter_then_tab_then_slice():
     merged = queries.with_states(FRAME, STATES)
     view = View(state="pending", filter=ResultFilter(classes=("cat", "dog")), slice=Slice((("class_changed", True),)))
-    under_filter = queries.filtered(merged, view)
-    assert under_filter["result_id"].to_list() == [1, 2, 3, 5, 7, 8]
-    in_tab = queries.in_tab(under_filter, view)
-    assert in_tab["result_id"].to_list() == [1, 3, 7, 8]
-    assert queries.in_slice(in_tab, view)["result_id"].to_list() == [7, 8]
-    assert queries.in_slice(in_tab, View())["result_id"].to_list() == [1, 3, 7, 8]
+    selected = select_shown(merged, result_filter=view.filter, state=view.state, slice=view.slice)
+    assert selected.filtered["result_id"].to_list() == [1, 2, 3, 5, 7, 8]
+    assert selected.in_tab["result_id"].to_list() == [1, 3, 7, 8]
+    assert selected.shown["result_id"].to_list() == [7, 8]
+    unsliced = select_shown(merged, result_filter=view.filter, state=view.state)
+    assert unsliced.shown["result_id"].to_list() == [1, 3, 7, 8]
 
 
 # ---- Class Changed table ---------------------------------------------------------------------------------------
