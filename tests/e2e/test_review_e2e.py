@@ -72,6 +72,7 @@ def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page,
     ).to_be_visible()
     page.get_by_text("Include partially reviewed images").click()
     expect(page.get_by_role("checkbox", name="Include partially reviewed images")).to_be_checked()
+    idle(page)  # the rerun that rebuilds the download buttons with the partial images is over
     with page.expect_download() as download_info:
         page.get_by_role("button", name="COCO JSON").click()
     path = tmp_path / "coco.json"
