@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -270,10 +272,25 @@ def _sqlite_begin(conn: Connection) -> None:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _enter_wal_mode(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _enter_wal_mode(cursor: sqlite3.Cursor) -> None:
+    """WAL is a property of the file, set by the first connection. Switching a new file to it needs the file to
+    itself, and SQLite answers "database is locked" at once, without its busy timeout, when another connection
+    (a second server starting on the same empty store) has it open: wait and try again, as the timeout would."""
+    deadline = time.monotonic() + WRITE_LOCK_TIMEOUT_S
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def init_db(engine: Engine) -> None:

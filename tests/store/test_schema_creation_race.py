@@ -12,6 +12,17 @@ from core.store.db import init_db, schema_version
 
 
 def test_four_servers_initialising_one_empty_store_at_once_all_succeed(store_url):
+    _four_servers_start_together(store_url)
+
+
+def test_four_servers_on_a_new_sqlite_file_never_meet_a_locked_database(tmp_path):
+    """Switching a new SQLite file to WAL fails at once, without the busy timeout, while another connection has it
+    open: one round in three failed so before the switch waited its turn; ten rounds found it nearly every time."""
+    for round_ in range(10):
+        _four_servers_start_together(f"sqlite:///{tmp_path / f'round{round_}.db'}")
+
+
+def _four_servers_start_together(store_url: str) -> None:
     engines = [db.make_engine(store_url) for _ in range(4)]  # separate pools, as separate processes have
     barrier = threading.Barrier(len(engines), timeout=30)
     failures: list[BaseException] = []
