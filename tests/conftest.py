@@ -8,11 +8,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 
+from core.auth import users
 from core.store.db import get_engine
 
 PG_URL_ENV = "LABELDECK_TEST_PG_URL"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost in this process: the product's 64 MiB hash takes ~0.2 s, and the suite hashes
+    and checks passwords a few hundred times (the account, page and role tests). Hashes stay argon2id; the servers
+    the e2e tests start hash at full cost, and rehash these on sign-in as they would an old hash."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = users._HASHER, users._DUMMY_HASH
+    users._HASHER, users._DUMMY_HASH = cheap, cheap.hash("labeldeck: no such user")
+    yield
+    users._HASHER, users._DUMMY_HASH = saved
 
 
 @pytest.fixture(autouse=True)
