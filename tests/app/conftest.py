@@ -1,6 +1,6 @@
-"""A small demo store shared by the page tests (read-only), built once per session on SQLite and on PostgreSQL
-when configured; copies of a demo seeded once per session for the tests that write (copy_demo); signing a user
-in."""
+"""A small demo store shared by the page tests (read-only), built once per session on SQLite and, for the modules in
+BOTH_STORES, on PostgreSQL when configured; copies of a demo seeded once per session for the tests that write
+(copy_demo); signing a user in."""
 
 from __future__ import annotations
 
@@ -24,6 +24,22 @@ from core.store.db import get_engine
 from dashboard.signed_in import SESSION_KEY
 from dashboard.text import WORD_JOINER
 from tests.conftest import PG_URL_ENV, _pg_schema_url
+
+# The page tests that also run on PostgreSQL (when configured): every page's smoke test, the review actions and the
+# store's problems. The others run on SQLite only: what a page asks of the store is tested on both stores where it
+# is made (tests/store), and a page over PostgreSQL doubled ~160 tests for one more run of the same script.
+BOTH_STORES = {"test_pages_smoke.py", "test_review_page.py", "test_review_undo_page.py", "test_store_problems.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.path.name in BOTH_STORES:
+        return
+    for store in ("store_url", "demo_data"):
+        if store in metafunc.fixturenames:
+            scope = "session" if store == "demo_data" else "function"
+            # A mark, not metafunc.parametrize: the fixture's own params then step aside (pytest reads the marks).
+            metafunc.definition.add_marker(pytest.mark.parametrize(store, ["sqlite"], indirect=True, scope=scope))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
