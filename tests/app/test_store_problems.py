@@ -23,9 +23,11 @@ from tests.store_locks import sqlite_write_lock
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/labeldeck"  # nothing listens on port 1
 
 
-def test_a_locked_sqlite_store_and_an_unreachable_postgresql_are_told_apart(tmp_path):
+def test_a_locked_sqlite_store_and_an_unreachable_postgresql_are_told_apart(tmp_path, monkeypatch):
+    monkeypatch.setattr(db, "WRITE_LOCK_TIMEOUT_S", 0.2)  # the writer below gives up after 0.2 s, not 30
     path = tmp_path / "s.db"
     holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")  # as every LabelDeck store is: the writer below waits for the lock only
     holder.execute("CREATE TABLE t (x)")
     holder.execute("BEGIN IMMEDIATE")
     engine = make_engine(f"sqlite:///{path}")
@@ -33,7 +35,6 @@ def test_a_locked_sqlite_store_and_an_unreachable_postgresql_are_told_apart(tmp_
         pytest.raises(OperationalError) as busy,
         engine.connect().execution_options(**{"labeldeck_write": True}) as conn,
     ):
-        conn.exec_driver_sql("PRAGMA busy_timeout = 50")
         conn.execute(text("INSERT INTO t VALUES (1)"))
     assert store_unavailable(busy.value).startswith(
         "The store is busy: another writer (an import, or a large review action) holds it. Nothing was changed"
