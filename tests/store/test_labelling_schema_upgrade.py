@@ -3,6 +3,7 @@ labelled, its jobs keep everything, and labelling works on it."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from core.jobs import ingest
@@ -13,6 +14,9 @@ from core.store import db
 from core.store.db import init_db, make_engine, schema_version
 from tests.builders import ADMIN, as_admin, as_reviewer, job_rows, write_detection_job
 from tests.manual_builders import animals_spec, label_like_the_expert_file
+
+# On PostgreSQL: a schema without tables, as a new or an old store has it.
+pytestmark = pytest.mark.bare_store
 
 NEW_COLUMNS = {"sample": ["labelled_at", "labelled_by", "label_status"], "labeljob": ["submitted_by", "submitted_at"]}
 
