@@ -109,7 +109,7 @@ def coco_counts(evaluation: COCOeval) -> dict[str, tuple[int, int, int]]:
 def generated_job(*, seed: int, ties_within_images: bool) -> dict[str, Any]:
     """A COCO ground truth (`expert`) and results (`pre`) holding COCO's edge cases: an unused class, a class only
     the pre-labels use, images without ground truth, without pre-labels and without either, one image with more
-    than 100 pre boxes of a class, copies of a box, a detection between two equally overlapping boxes, a box
+    than 100 pre boxes of a class and more than CROWDED_PAIRS pairs, copies of a box, a detection between two equally overlapping boxes, a box
     outside the area range "all", and scores on a grid of .05 (ties across images; within an image and class too
     unless `ties_within_images` is False: the store keeps no pre-label file order to break those by)."""
     rng = np.random.default_rng(seed)
@@ -143,8 +143,8 @@ def generated_job(*, seed: int, ties_within_images: bool) -> dict[str, Any]:
         box(image, 1, [10.0, 10.0, 50.0, 50.0], 0.5)
     for image in (74, 75, 76):
         box(image, 2, [10.0, 10.0, 50.0, 50.0])
-    for i in range(60):  # a crowded image: 60 people, 130 detections of them
-        box(1, 2, [float(i % 12) * 50, float(i // 12) * 60, 40.0, 50.0])
+    for i in range(120):  # a crowded image: 120 people, 130 detections of them (pairs found through grids)
+        box(1, 2, [float(i % 12) * 50, float(i // 12) * 45, 40.0, 40.0])
     for i in range(130):
         box(1, 2, [float(i % 13) * 45 + 3, float(i // 13) * 44 + 2, 40.0, 50.0], round(0.3 + (i % 14) * 0.05, 2))
     for _ in range(2):  # copies of one box, and a detection between two boxes it overlaps equally

@@ -30,6 +30,8 @@ MAX_AREA = 1e5**2
 # detections with group, d (its rank in score order, ties in their given order: one rank over all the detections),
 # x, y, w, h. Pairs out: d, g, ignored (the ground-truth box's flag), iou.
 BOX = ("x", "y", "w", "h")
+# A group with more box pairs than this has its pairs found through core.analysis.box_pairs' grids, not all scored.
+CROWDED_PAIRS = 10_000
 
 
 def is_ignored() -> pl.Expr:
@@ -56,31 +58,58 @@ def coco_iou(gt: str = "e_", det: str = "p_") -> pl.Expr:
     return pl.when((iw > 0) & (ih > 0)).then(inter / union).otherwise(0.0)
 
 
-def scored_pairs(*, gt: pl.LazyFrame, det: pl.LazyFrame, lowest_threshold: float) -> pl.DataFrame:
-    """The pairs of a group that reach `lowest_threshold` (no other can ever match), sorted by detection and then
-    by the detection's preference: a box inside the area range first, the highest IoU, the later ground truth."""
-    pairs = candidate_pairs(
-        expert=gt.select(pl.col("group").alias("image_id"), pl.col("g").alias("row"), *BOX),
-        pre=det.select(pl.col("group").alias("image_id"), pl.col("d").alias("row"), *BOX),
-        iou_threshold=lowest_threshold,
+def scored_pairs(*, gt: pl.DataFrame, det: pl.DataFrame, lowest_threshold: float) -> pl.DataFrame:
+    """d, g, ignored, iou: the pairs of a group that reach `lowest_threshold` (no other can ever match), unsorted.
+    A group of a few boxes has all its pairs scored; a crowded one only those that can reach the threshold
+    (core.analysis.box_pairs), so that memory grows with its boxes, not with their product."""
+    sizes = (
+        gt.group_by("group")
+        .agg(pl.len().alias("gts"))
+        .join(det.group_by("group").agg(pl.len().alias("dets")), on="group")
     )
+    crowded = sizes.filter(pl.col("gts") * pl.col("dets") > CROWDED_PAIRS).select("group")
+    gt_side = gt.lazy().select("group", "g", is_ignored().alias("ignored"), *[pl.col(c).alias(f"e_{c}") for c in BOX])
+    det_side = det.lazy().select("group", "d", *[pl.col(c).alias(f"p_{c}") for c in BOX])
+    few = gt_side.join(crowded.lazy(), on="group", how="anti").join(det_side, on="group")
+    many = candidate_pairs(
+        expert=gt.lazy()
+        .join(crowded.lazy(), on="group")
+        .select(pl.col("group").alias("image_id"), pl.col("g").alias("row"), *BOX),
+        pre=det.lazy()
+        .join(crowded.lazy(), on="group")
+        .select(pl.col("group").alias("image_id"), pl.col("d").alias("row"), *BOX),
+        iou_threshold=lowest_threshold,
+    ).join(gt_side.select("g", "ignored"), left_on="e", right_on="g")
     return (
-        pairs.select(pl.col("p").alias("d"), pl.col("e").alias("g"), coco_iou().alias("iou"))
+        pl.concat(
+            [
+                few.select("d", "g", "ignored", coco_iou().alias("iou")),
+                many.select(pl.col("p").alias("d"), pl.col("e").alias("g"), "ignored", coco_iou().alias("iou")),
+            ]
+        )
         .filter(pl.col("iou") >= threshold_at(lowest_threshold))
-        .join(gt.select("g", is_ignored().alias("ignored")), on="g")
-        .sort(["d", "ignored", "iou", "g"], descending=[False, False, True, True])
         .collect()
     )
 
 
+def by_preference(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Sorted by detection, then by the detection's preference: a box inside the area range first, the highest
+    IoU, the later ground truth (what matches_at reads)."""
+    return pairs.sort(["d", "ignored", "iou", "g"], descending=[False, False, True, True])
+
+
+def _alone() -> pl.Expr:
+    """A pair whose detection meets no other box and whose box meets no other detection: taken whatever else
+    happens, at every threshold it reaches. Most pairs are such."""
+    return (pl.len().over("d") == 1) & (pl.len().over("g") == 1)
+
+
 def matches_at(pairs: pl.DataFrame, t: float) -> pl.DataFrame:
     """d, ignored: the detections COCO matches at IoU threshold t, each with its ground-truth box's ignore flag.
-    `pairs` as scored_pairs gives them."""
+    `pairs` sorted by_preference."""
     reaching = pairs.filter(pl.col("iou") >= threshold_at(t))
-    # Most boxes meet one box of their class at most: such a pair is taken whatever else happens.
-    alone = (pl.len().over("d") == 1) & (pl.len().over("g") == 1)
-    taken = [reaching.filter(alone).select("d", "ignored")]
-    rest = reaching.filter(~alone)
+    taken = [reaching.filter(_alone()).select("d", "ignored")]
+    rest = reaching.filter(~_alone())
     while rest.height:
         won = rest.filter(_walk())
         taken.append(won.select("d", "ignored"))
@@ -99,24 +128,40 @@ def _walk() -> pl.Expr:
 
 
 def best_detections(det: pl.DataFrame) -> pl.DataFrame:
-    """The first MAX_DETS detections of each group in score order (d): COCOeval looks at no others."""
-    return det.sort("d").filter(pl.int_range(pl.len()).over("group") < MAX_DETS)
+    """The first MAX_DETS detections of each group in score order (d): COCOeval looks at no others. `det` sorted
+    by d."""
+    crowded = det.group_by("group").agg(pl.len().alias("n")).filter(pl.col("n") > MAX_DETS).select("group")
+    if crowded.is_empty():  # the common case: no window over a million rows
+        return det
+    return det.filter(pl.int_range(pl.len()).over("group") < MAX_DETS)
 
 
 def detection_outcomes(*, gt: pl.DataFrame, det: pl.DataFrame, thresholds: tuple[float, ...]) -> pl.DataFrame:
     """det (d, group, x, y, w, h, any other columns) with, per threshold i, `tp{i}` (matched to a ground-truth
     box inside the area range) and `ignored{i}` (matched to one outside it, or to none while outside it itself):
     COCOeval's dtMatches and dtIgnore. A detection that is neither is a false positive. `det` as best_detections
-    leaves it."""
-    pairs = scored_pairs(gt=gt.lazy(), det=det.lazy(), lowest_threshold=min(thresholds))
-    out = det.with_columns(is_ignored().alias("outside"))
+    leaves it.
+
+    A pair alone at the lowest threshold is alone at every higher one: it matches wherever its IoU reaches the
+    threshold, read off one join. Only the contested pairs go through matches_at, threshold by threshold."""
+    pairs = scored_pairs(gt=gt, det=det, lowest_threshold=min(thresholds)).with_columns(_alone().alias("alone"))
+    alone = pairs.filter(pl.col("alone")).select(
+        "d", pl.col("iou").alias("alone_iou"), pl.col("ignored").alias("alone_ignored")
+    )
+    contested = by_preference(pairs.filter(~pl.col("alone")).drop("alone"))
+    # d, then per threshold its box's ignore flag where the detection is matched (null where it is not)
+    hits = pl.DataFrame({"d": contested["d"].unique()}, schema={"d": pl.Int64})
     for i, t in enumerate(thresholds):
-        out = (
-            out.join(matches_at(pairs, t).rename({"ignored": "to_ignored"}), on="d", how="left")
-            .with_columns(
-                pl.col("to_ignored").not_().fill_null(False).alias(f"tp{i}"),
-                pl.col("to_ignored").fill_null(pl.col("outside")).alias(f"ignored{i}"),
-            )
-            .drop("to_ignored")
-        )
-    return out.drop("outside")
+        hits = hits.join(matches_at(contested, t).rename({"ignored": f"hit{i}"}), on="d", how="left")
+    outcomes = det.join(alone, on="d", how="left").join(hits, on="d", how="left")
+    matched = [
+        pl.when(pl.col("alone_iou").is_not_null())
+        .then(pl.when(pl.col("alone_iou") >= threshold_at(t)).then(pl.col("alone_ignored")))
+        .otherwise(pl.col(f"hit{i}"))
+        for i, t in enumerate(thresholds)
+    ]
+    outside = is_ignored()
+    return outcomes.with_columns(
+        *[m.not_().fill_null(False).alias(f"tp{i}") for i, m in enumerate(matched)],
+        *[m.fill_null(outside).alias(f"ignored{i}") for i, m in enumerate(matched)],
+    ).drop("alone_iou", "alone_ignored", *[f"hit{i}" for i in range(len(thresholds))])
