@@ -54,9 +54,12 @@ def _effort(effort: dict[str, Any]) -> str:
 
 def quality_lines(figures: dict[str, Any]) -> Iterator[str]:
     """`figures` (JobQuality.to_json()) as a readable table."""
-    yield (
-        f"job {figures['job_id']} ({figures['task']}, IoU {figures['iou_threshold']:g}): "
-        + " · ".join(f"{label} {_share(figures[name])}" for name, label in CLASS_COLUMNS.items())
+    detection = figures["task"] == "detection"
+    # AP is COCO's, for boxes; a classification job's pre-label is right or wrong whatever the IoU
+    columns = {k: v for k, v in CLASS_COLUMNS.items() if detection or k not in ("ap", "ap50")}
+    measured = f"{figures['task']}, IoU {figures['iou_threshold']:g}" if detection else figures["task"]
+    yield f"job {figures['job_id']} ({measured}): " + " · ".join(
+        f"{label} {_share(figures[name])}" for name, label in columns.items()
     )
     yield (
         f"  {plural(figures['expert_labels'], 'expert label')}, {plural(figures['pre_labels'], 'pre-label')}, "
@@ -66,13 +69,10 @@ def quality_lines(figures: dict[str, Any]) -> Iterator[str]:
         yield f"  accuracy {_share(figures['accuracy'])}"
     width = max([len("class"), *(len(escaped(name)) for name in figures["per_class"])])
     yield (
-        "  "
-        + "class".ljust(width)
-        + "".join(f"{label:>10}" for label in CLASS_COLUMNS.values())
-        + f"{'expert':>9}{'pre':>9}"
+        "  " + "class".ljust(width) + "".join(f"{label:>10}" for label in columns.values()) + f"{'expert':>9}{'pre':>9}"
     )
     for name, row in figures["per_class"].items():
-        shares = "".join(f"{_share(row[column]):>10}" for column in CLASS_COLUMNS)
+        shares = "".join(f"{_share(row[column]):>10}" for column in columns)
         yield f"  {escaped(name).ljust(width)}{shares}{row['expert_labels']:>9,}{row['pre_labels']:>9,}"
     yield f"  every pre-label kept: {_effort(figures['as_labelled'])}"
     best = figures["best"]

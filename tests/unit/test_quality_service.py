@@ -87,6 +87,7 @@ def test_a_classification_job_has_its_accuracy_and_confusion_matrix(data_dir, tm
     assert code == 0 and figures["accuracy"] == right / figures["expert_labels"] and figures["ap"] is None
     code, out, _ = run(capsys, "quality", str(job.id), "--db", url)
     assert code == 0 and "confusion matrix" in out and "accuracy" in out
+    assert out.startswith(f"job {job.id} (classification): precision ") and "AP" not in out  # COCO's, for boxes
 
 
 def test_figures_are_computed_once_per_data_revision(store, monkeypatch, capsys):
