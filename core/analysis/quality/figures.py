@@ -134,7 +134,8 @@ class Confusion:
         return cls(expert=tuple(data["expert"]), pre=tuple(data["pre"]), counts=tuple(tuple(r) for r in data["counts"]))
 
 
-@dataclass(frozen=True)
+# eq=False: a polars frame has no truth value, so field-by-field equality would raise; compare to_json() instead.
+@dataclass(frozen=True, eq=False)
 class JobQuality:
     """How good a READY manual label job's pre-labels were (core.analysis.quality.service.job_quality).
 
