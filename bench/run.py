@@ -1,4 +1,5 @@
-"""LabelDeck benchmark: import a large synthetic detection job through the CLI, then time stats.
+"""LabelDeck benchmark: import a large synthetic detection job through the CLI, then time stats, the Visualize page,
+the pre-label quality figures, a review action, the image grid and the exports.
 
     python -m bench.run [--images 100000] [--boxes-per-image 10] [--db URL] [--out bench/REPORT.md] [--keep]
 
@@ -23,6 +24,7 @@ from bench.context import REPO_ROOT, BenchContext, _redact, db_kind, display_com
 from bench.import_bench import keep_import_block
 from bench.load_report import with_load_blocks
 from bench.measure import CommandFailed
+from bench.quality_section import bench_quality
 from bench.report import Section, keep_block, machine_info, render_report
 from bench.run_sections import (
     STATS_RUNS,
@@ -55,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_import(ctx),
             bench_stats(ctx, runs=args.stats_runs),
             bench_visualize(ctx),
+            bench_quality(ctx),
             bench_review(ctx),  # undoes its action: the job stays all pending
             bench_grid(ctx),
             bench_export(ctx),  # last: it accepts results, which the sections above must not see

@@ -5,14 +5,15 @@ One module per command group, each registering its subcommands (`register(sub, p
 functions; common.py has the parent parsers of the flags that repeat (--db, --quiet, --json, --created-by).
 Everything heavier than the standard library (SQLAlchemy, SQLModel, polars, the services) is imported by the
 commands that use it, inside their functions: `jobs` and `stats` read through the store's own driver and start in a
-fraction of the time (tests/unit/test_cli_startup.py keeps it so)."""
+fraction of the time (tests/unit/test_cli_startup.py keeps it so), and `quality` reads figures it computed before
+the same way."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from core.cli import demo, imports, jobs, ops, resultsets, review, specs, users
+from core.cli import demo, imports, jobs, ops, quality, resultsets, review, specs, users
 from core.cli.common import escaped, make_parents
 from core.domain.errors import BadInput, NotFound
 from core.ops.logs import configure_logging
@@ -21,7 +22,7 @@ from core.settings import load_settings
 __all__ = ["build_parser", "main"]
 
 # In the order `python -m core --help` lists their commands.
-GROUPS = (demo, imports, specs, jobs, review, resultsets, ops, users)
+GROUPS = (demo, imports, specs, jobs, quality, review, resultsets, ops, users)
 
 
 def build_parser() -> argparse.ArgumentParser:

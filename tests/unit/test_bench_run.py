@@ -51,6 +51,7 @@ def test_the_benchmark_runs_every_section_and_keeps_the_load_sections(tmp_path):
         "stats wall time",
         "first open of the job",
         "filter change rerun",
+        "job_quality() cold",
         "results in one action",
         "24 tiles with overlays, cold",
         "COCO export, written to a file",
