@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,19 @@ from core.store.db import get_engine
 from core.store.schema_version import SCHEMA_VERSION
 
 PG_URL_ENV = "LABELDECK_TEST_PG_URL"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def components_scanned_once() -> Iterator[None]:
+    """Streamlit looks for installed components (reading every installed package's metadata) each time an AppTest
+    starts its runtime: ~0.5 s a page test, as much as the page's run. The packages do not change during a session,
+    so the first scan's answer serves the others; the servers the e2e tests start scan as make run does."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
 
 
 @pytest.fixture(autouse=True, scope="session")
