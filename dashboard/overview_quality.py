@@ -76,29 +76,35 @@ def quality_overview_ui(by_job: pl.DataFrame) -> None:
 
 
 def trend_figure(by_job: pl.DataFrame) -> go.Figure:
-    """AP (accuracy for classification) by job creation time, a line per series of jobs."""
+    """AP (accuracy for classification) by job, the jobs in the order they were made, a line per series. The axis
+    names the jobs rather than placing their creation times: jobs made minutes or months apart read alike."""
     figure = go.Figure()
-    shown = by_job.filter(pl.col("headline").is_not_null()).sort("created_at")
+    shown = by_job.filter(pl.col("headline").is_not_null()).sort("created_at", "job_id")
     for index, series in enumerate(shown["series"].unique(maintain_order=True)):
         rows = shown.filter(pl.col("series") == series)
+        color = REVIEWER_COLORS[index % len(REVIEWER_COLORS)]
         figure.add_scatter(
-            x=rows["created_at"].to_list(),
+            x=[plotly_text(name) for name in rows["job"]],
             y=rows["headline"].to_list(),
             name=plotly_text(series),
             mode="lines+markers",
-            marker=dict(size=9, color=REVIEWER_COLORS[index % len(REVIEWER_COLORS)]),
-            line=dict(color=REVIEWER_COLORS[index % len(REVIEWER_COLORS)]),
+            marker=dict(size=9, color=color),
+            line=dict(color=color),
             text=[plotly_text(name) for name in rows["job"]],
-            customdata=[["AP" if task == "detection" else "accuracy"] for task in rows["task"]],
-            hovertemplate="%{text} · %{x|%d %b %Y %H:%M}<br>%{customdata[0]} %{y:.3f}<extra>%{fullData.name}</extra>",
+            customdata=[
+                [created.strftime("%d %b %Y %H:%M"), "AP" if task == "detection" else "accuracy"]
+                for created, task in rows.select("created_at", "task").iter_rows()
+            ],
+            hovertemplate="%{text}, made %{customdata[0]} UTC<br>%{customdata[1]} %{y:.3f}"
+            "<extra>%{fullData.name}</extra>",
         )
     figure.update_layout(
-        title="AP (accuracy for classification) by job, per auto label job or label spec",
+        title="AP (accuracy for classification) by job, oldest first, a line per auto label job or label spec",
         height=320,
         margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.15, x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, x=0),
         dragmode=False,
-        xaxis=dict(type="date", title="job created"),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=[plotly_text(n) for n in shown["job"]]),
         yaxis=dict(title="AP · accuracy", range=[0, 1.02]),
     )
     return figure

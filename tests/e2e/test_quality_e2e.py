@@ -77,3 +77,24 @@ def test_a_class_s_false_positives_open_exactly_those_results(app_url, page):
     for caption in page.locator(f"{TILES} .ld-caption").all_inner_texts():
         assert caption.startswith(label) or "removed" in caption, caption
     screenshot(page, "quality-false-positives-slice")
+
+
+def test_the_overview_draws_each_job_s_trend_point(app_url, browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/overview")
+        trend = page.locator(".st-key-overview_quality_trend .js-plotly-plot")
+        expect(trend).to_be_visible()
+        idle(page)
+        traces = trend.evaluate("plot => plot.data.map(t => [t.name, t.text])")
+        # The demo's two READY manual jobs: street-scenes from its auto label job, fruit-stand with its label spec.
+        assert sorted(traces) == [
+            ["auto label job street-scenes-autolabel", ["street-scenes"]],
+            ["label spec fruit-stand", ["fruit-stand"]],
+        ], traces
+        assert trend.locator(".scatterlayer path.point").count() == 2
+        page.get_by_text("Pre-label quality", exact=True).scroll_into_view_if_needed()
+        screenshot(page, "quality-overview-dark", full_page=False)
+    finally:
+        context.close()
