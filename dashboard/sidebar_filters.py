@@ -8,12 +8,13 @@ from dataclasses import fields, replace
 import streamlit as st
 
 from core.analysis.filters import GROUP_BYS, ResultFilter, from_query_params, to_query_params
-from core.domain.vocabulary import CHANGE_KINDS
+from core.domain.vocabulary import ADDED_ROW, CHANGE_KINDS, REMOVED_ROW
 from dashboard.job_data import JobData
 from dashboard.url_state import first_page
 
 FILTER_KEYS = tuple(f.name for f in fields(ResultFilter)) + ("group_by",)
 CHANGED_OPTIONS = {"All": None, "True": True, "False": False}
+ADVANCED = ("pre_classes", "iou_min", "iou_max", "change_kinds", "confidence_min", "confidence_max")
 # Query params a new filter makes stale: the selected slice and tile (and the page, see first_page).
 RESET_ON_APPLY = ("slice", "result")
 BOX_RANGES = ("area", "factor", "iou")
@@ -50,11 +51,9 @@ def _seed_widgets(result_filter: ResultFilter, group_by: str) -> None:
         state[f"f_{name}_min"] = getattr(result_filter, f"{name}_min")
         state[f"f_{name}_max"] = getattr(result_filter, f"{name}_max")
     state["f_change_kinds"] = list(result_filter.change_kinds)
+    state["f_pre_classes"] = list(result_filter.pre_classes)
     state["f_group_by"] = group_by
-    if any(
-        getattr(result_filter, f) not in (None, ())
-        for f in ("iou_min", "iou_max", "change_kinds", "confidence_min", "confidence_max")
-    ):
+    if any(getattr(result_filter, f) not in (None, ()) for f in ADVANCED):
         state["f_advanced"] = True
 
 
@@ -64,6 +63,7 @@ def _widget_filter(*, is_detection: bool) -> tuple[ResultFilter, list[str]]:
         "classes": tuple(state.get("f_classes", [])),
         "class_changed": CHANGED_OPTIONS[state.get("f_changed", "All")],
         "change_kinds": tuple(state.get("f_change_kinds", [])) if state.get("f_advanced") else (),
+        "pre_classes": tuple(state.get("f_pre_classes", [])) if state.get("f_advanced") else (),
     }
     problems = []
     for name in ("area", "factor", "iou", "confidence"):
@@ -118,6 +118,14 @@ def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
             )
         if st.session_state.get("f_advanced"):
             st.caption("Advanced")
+            st.multiselect(
+                "Pre-label class",
+                pre_class_rows(data),
+                key="f_pre_classes",
+                format_func=data.display,
+                placeholder="All classes",
+                help="The class of the result's pre-label; (added): an expert label without a pre-label",
+            )
             if data.is_detection:
                 _range_inputs(
                     "IoU", "iou", step=0.05, help="Intersection over union of the expert box and its pre-label box"
@@ -133,6 +141,11 @@ def sidebar_filters_ui(data: JobData) -> tuple[ResultFilter, str, list[str]]:
         st.session_state["f_synced"] = (to_query_params(new_filter), group_by)
         return new_filter, group_by, notices + problems
     return result_filter, group_by, notices
+
+
+def pre_class_rows(data: JobData) -> list[str]:
+    """The pre-label classes a result may have: the spec's, then (added) for an expert label without one."""
+    return [c for c in data.class_rows if c != REMOVED_ROW] + [ADDED_ROW]
 
 
 def _range_inputs(label: str, name: str, *, step: float, help: str | None = None) -> None:

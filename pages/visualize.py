@@ -1,6 +1,7 @@
-"""Visualize a READY manual label job: Expert Review Stats, the review-state tabs, and the review workspace: the
-Class Changed table beside the selection's images (or charts), the images side panel and the viewer. Everything
-follows the sidebar filters; the URL holds the view, so a link reproduces it."""
+"""Visualize a READY manual label job: Expert Review Stats, the Pre-label quality section (closed until opened), the
+review-state tabs, and the review workspace: the Class Changed table beside the selection's images (or charts), the
+images side panel and the viewer. Everything follows the sidebar filters; the URL holds the view, so a link
+reproduces it."""
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from core.domain.vocabulary import ReviewState
 from dashboard.class_changed_table import class_changed_section_ui
 from dashboard.job_context import job_from_query_params, job_header
 from dashboard.job_data import job_data
+from dashboard.quality_section import quality_section_ui
 from dashboard.resultset_form import save_resultset_ui
 from dashboard.review_bar import show_last_outcome
 from dashboard.review_stats import review_stats_ui
@@ -63,6 +65,7 @@ page_caught_up()
 view = View(state=state, filter=result_filter, group_by=group_by, slice=current_slice, sort=sort)
 shown_data = view_data(data, view)
 review_stats_ui(shown_data, is_detection=data.is_detection, filtered=not result_filter.is_empty)
+quality_section_ui(data, state=state)
 state = state_tabs_ui(shown_data.tab_counts, state=state)
 selection = view_selection(state=state, result_filter=result_filter, group_by=group_by, current_slice=current_slice)
 described = " · ".join(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
-from core.domain.vocabulary import CHANGE_KINDS, REVIEW_STATES, ReviewState
+from core.domain.vocabulary import ADDED_ROW, CHANGE_KINDS, REMOVED_ROW, REVIEW_STATES, ReviewState
 
 GROUP_BYS = ("expert review class", "pre-label class", "image")
 # Range filters: (attribute prefix, frame column). A result without the value (removed: no area) is outside any
@@ -18,7 +18,8 @@ RANGES = {"area": "area_px", "factor": "adjustment_factor", "iou": "iou", "confi
 
 @dataclass(frozen=True)
 class ResultFilter:
-    classes: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()  # expert review classes: class_row, (removed) for a removed pre box
+    pre_classes: tuple[str, ...] = ()  # pre-label classes: pre_class_row, (added) for an expert label without one
     class_changed: bool | None = None
     area_min: float | None = None
     area_max: float | None = None
@@ -34,6 +35,8 @@ class ResultFilter:
         conditions: list[pl.Expr] = []
         if self.classes:
             conditions.append(pl.col("class_row").is_in(list(self.classes)))
+        if self.pre_classes:
+            conditions.append(pl.col("pre_class_row").is_in(list(self.pre_classes)))
         if self.class_changed is not None:
             conditions.append(pl.col("class_changed") == self.class_changed)
         if self.change_kinds:
@@ -55,6 +58,8 @@ class ResultFilter:
         parts = []
         if self.classes:
             parts.append(", ".join(display(c) for c in self.classes))
+        if self.pre_classes:
+            parts.append("pre-label " + ", ".join(display(c) for c in self.pre_classes))
         if self.class_changed is not None:
             parts.append(f"Class Changed = {self.class_changed}")
         if self.change_kinds:
@@ -130,7 +135,7 @@ def _fmt(value: float) -> str:
 
 # ---- URL round trip --------------------------------------------------------------------------------------------
 
-_LIST_FIELDS = {"classes", "change_kinds"}
+_LIST_FIELDS = {"classes", "pre_classes", "change_kinds"}
 
 
 def to_query_params(result_filter: ResultFilter) -> dict[str, str | list[str]]:
@@ -151,14 +156,14 @@ def to_query_params(result_filter: ResultFilter) -> dict[str, str | list[str]]:
 def from_query_params(
     params: Mapping[str, Sequence[str]], *, known_classes: Sequence[str]
 ) -> tuple[ResultFilter, list[str]]:
-    """A filter from query params (each a list of values) and a notice for every value that was ignored."""
+    """A filter from query params (each a list of values) and a notice for every value that was ignored.
+    known_classes: the expert review classes (the spec's, then (removed) for detection); the pre-label classes
+    known are the spec's and (added)."""
     notices: list[str] = []
     values: dict[str, float] = {}  # the range bounds: area_min ... confidence_max
-    classes = [c for c in params.get("classes", []) if c]
-    unknown = [c for c in classes if c not in known_classes]
-    if unknown:
-        notices.append(f"ignored unknown class(es) in the link: {', '.join(unknown)}")
-    chosen_classes = tuple(c for c in classes if c in known_classes)
+    chosen_classes = _known(params, "classes", known_classes, notices)
+    known_pre_classes = [c for c in known_classes if c != REMOVED_ROW] + [ADDED_ROW]
+    chosen_pre_classes = _known(params, "pre_classes", known_pre_classes, notices)
     kinds = [k for k in params.get("change_kinds", []) if k]
     bad_kinds = [k for k in kinds if k not in CHANGE_KINDS]
     if bad_kinds:
@@ -198,8 +203,22 @@ def from_query_params(
             values.pop(f"{name}_min")
             values.pop(f"{name}_max")
     return ResultFilter(
-        classes=chosen_classes, change_kinds=change_kinds, class_changed=class_changed, **values
+        classes=chosen_classes,
+        pre_classes=chosen_pre_classes,
+        change_kinds=change_kinds,
+        class_changed=class_changed,
+        **values,
     ), notices
+
+
+def _known(params: Mapping[str, Sequence[str]], key: str, known: Sequence[str], notices: list[str]) -> tuple[str, ...]:
+    """The classes of ?key= that are `known`; a notice names the others."""
+    classes = [c for c in params.get(key, []) if c]
+    unknown = [c for c in classes if c not in known]
+    if unknown:
+        what = "class(es)" if key == "classes" else "pre-label class(es)"
+        notices.append(f"ignored unknown {what} in the link: {', '.join(unknown)}")
+    return tuple(c for c in classes if c in known)
 
 
 def _last(params: Mapping[str, Sequence[str]], key: str) -> str | None:

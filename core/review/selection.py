@@ -83,6 +83,7 @@ def select_results(
 def _columns(result_filter: ResultFilter, slice: Slice | None) -> list[str]:
     needed = ["result_id", "class_row", "class_changed"]
     needed += ["change_kind"] if result_filter.change_kinds else []
+    needed += ["pre_class_row"] if result_filter.pre_classes else []
     needed += [
         column
         for name, column in RANGES.items()

@@ -129,6 +129,7 @@ def test_the_page_renders_every_section_with_the_demo_store(demo_store):
         "Review progress",
         "Decisions per reviewer per day",
         "Class Changed rate per class",
+        "Pre-label quality",
         "Rejected share and top reasons",
     ]
     assert metrics(at) == {"Jobs READY": "2", "Results": "102", "Reviewed": "0.0%", "Rejected share": "–"}

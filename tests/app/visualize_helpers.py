@@ -59,7 +59,14 @@ def apply(at: AppTest, **widgets) -> AppTest:
     if (
         any(
             key in widgets
-            for key in ("f_iou_min", "f_iou_max", "f_change_kinds", "f_confidence_min", "f_confidence_max")
+            for key in (
+                "f_pre_classes",
+                "f_iou_min",
+                "f_iou_max",
+                "f_change_kinds",
+                "f_confidence_min",
+                "f_confidence_max",
+            )
         )
         and not at.toggle(key="f_advanced").value
     ):
