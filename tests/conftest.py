@@ -90,12 +90,17 @@ class RecycledSchemas:
         self.free: list[str] = []
         self.made: list[Iterator[str]] = []
         self.shape: tuple[int, int] | None = None  # (columns, indexes) of a new store's tables
+        self.lent = 0
 
     def lend(self) -> Iterator[str]:
-        url = self.free.pop() if self.free else self._new()
+        schema_url = self.free.pop() if self.free else self._new()
+        # A URL of its own for each test: caches keyed by the store's URL (st.cache_data in a page test, the
+        # results frame's) never serve one test what another left, though the ids and times they key on repeat.
+        self.lent += 1
+        url = f"{schema_url}&application_name=ld_test_{self.lent}"
         yield url
         if self._emptied(url):
-            self.free.append(url)
+            self.free.append(schema_url)
 
     def drop_all(self) -> None:
         get_engine.cache_clear()
