@@ -126,24 +126,28 @@ class RecycledSchemas:
                 version = conn.execute(text("SELECT version FROM schemaversion")).scalars().all()
                 if present < set(ours) or version != [SCHEMA_VERSION] or _shape(conn) != self.shape:
                     return False
-                for table in ours:
-                    if table != "schemaversion":
-                        conn.execute(text(f'DELETE FROM "{table}"'))
-                for sequence in conn.execute(text(_SEQUENCES)).scalars():
-                    conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+                # One round trip: every table emptied, every sequence back at 1.
+                deletes = "".join(f'DELETE FROM "{table}";' for table in ours if table != "schemaversion")
+                conn.exec_driver_sql(deletes + _RESTART_SEQUENCES)
             return True
         except DBAPIError:
             return False
 
 
-_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-_SEQUENCES = "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"
+# pg_catalog, not information_schema: its views check privileges row by row, ~30 ms a query in a busy test database.
+_IN_SCHEMA = "relnamespace = current_schema()::regnamespace"
+_TABLES = f"SELECT relname FROM pg_class WHERE {_IN_SCHEMA} AND relkind = 'r'"
+_RESTART_SEQUENCES = f"SELECT setval(oid, 1, false) FROM pg_class WHERE {_IN_SCHEMA} AND relkind = 'S'"
+_SHAPE = f"""SELECT
+  (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON a.attrelid = c.oid
+   WHERE c.{_IN_SCHEMA} AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),
+  (SELECT count(*) FROM pg_index i JOIN pg_class c ON i.indrelid = c.oid WHERE c.{_IN_SCHEMA})"""
 
 
 def _shape(conn) -> tuple[int, int]:
-    columns = "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-    indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
-    return conn.execute(text(columns)).scalar_one(), conn.execute(text(indexes)).scalar_one()
+    """(columns, indexes) of the schema's tables."""
+    columns, indexes = conn.execute(text(_SHAPE)).one()
+    return columns, indexes
 
 
 @pytest.fixture(scope="session")

@@ -120,38 +120,29 @@ def _schema(url: str) -> str:
 def _copy_postgresql(template_url: str, url: str) -> None:
     """The template schema's rows into the test's schema, made by init_db as a new store's is (every constraint,
     index and sequence of its own), in one transaction; each sequence then continues where the template's stands,
-    so that the ids a test makes are those a store seeded in place would give."""
+    so that the ids a test makes are those a store seeded in place would give. (pg_catalog, not information_schema:
+    its views check privileges row by row, ~30 ms a query.)"""
     source, target = _schema(template_url), _schema(url)
     engine = get_engine(url)
     with engine.begin() as conn:
-
-        def names(query: str, schema: str) -> list[str]:
-            return list(conn.execute(text(query), {"s": schema}).scalars())
-
-        tables_query = (
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+        columns_query = (
+            "SELECT c.relname, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_class c "
+            "JOIN pg_attribute a ON a.attrelid = c.oid WHERE c.relnamespace = CAST(:s AS regnamespace) "
+            "AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped GROUP BY c.relname"
         )
-        tables = names(tables_query, source)
-        assert set(tables) == set(names(tables_query, target)), "the template and the new store differ in tables"
-        order = [t.name for t in SQLModel.metadata.sorted_tables if t.name in tables]
-        order += sorted(set(tables) - set(order))
-        conn.execute(text(f"TRUNCATE {', '.join(f'{target}.{t}' for t in order)} CASCADE"))
-        for table in order:
-            columns = ", ".join(
-                f'"{c}"'
-                for c in conn.execute(
-                    text(
-                        "SELECT column_name FROM information_schema.columns WHERE table_schema = :s AND table_name = :t "
-                        "ORDER BY ordinal_position"
-                    ),
-                    {"s": target, "t": table},
-                ).scalars()
-            )
-            conn.execute(text(f"INSERT INTO {target}.{table} ({columns}) SELECT {columns} FROM {source}.{table}"))
-        for sequence in names(
-            "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = :s", source
-        ):
-            conn.execute(text(f"SELECT setval('{target}.{sequence}', last_value, is_called) FROM {source}.{sequence}"))
+        columns = dict(conn.execute(text(columns_query), {"s": source}).all())
+        target_tables = set(dict(conn.execute(text(columns_query), {"s": target}).all()))
+        assert set(columns) == target_tables, "the template and the new store differ in tables"
+        order = [t.name for t in SQLModel.metadata.sorted_tables if t.name in columns]
+        order += sorted(set(columns) - set(order))
+        copy = [f"TRUNCATE {', '.join(f'{target}.{t}' for t in order)} CASCADE;"]
+        copy += [f"INSERT INTO {target}.{t} ({columns[t]}) SELECT {columns[t]} FROM {source}.{t};" for t in order]
+        sequences = conn.execute(
+            text("SELECT relname FROM pg_class WHERE relnamespace = CAST(:s AS regnamespace) AND relkind = 'S'"),
+            {"s": source},
+        ).scalars()
+        copy += [f"SELECT setval('{target}.{seq}', last_value, is_called) FROM {source}.{seq};" for seq in sequences]
+        conn.exec_driver_sql("".join(copy))
 
 
 @pytest.fixture
