@@ -101,6 +101,7 @@ class RecycledSchemas:
         yield url
         if self._emptied(url):
             self.free.append(schema_url)
+        get_engine(url).dispose()  # its URL is never lent again: its connections go now, not when it is collected
 
     def drop_all(self) -> None:
         get_engine.cache_clear()

@@ -75,3 +75,19 @@ def test_a_schema_whose_tables_a_test_changed_is_not_lent_again(change):
         give_back(lending)
     finally:
         schemas.drop_all()
+
+
+def test_a_returned_schema_leaves_no_connection_open():
+    """Each lending's URL is new (application_name), so its engine is never used again: its pool is closed when
+    the test is over, else a long run would reach the server's connection limit."""
+    schemas = RecycledSchemas(os.environ[PG_URL_ENV])
+    try:
+        url, lending = borrow(schemas)
+        add_spec(url, "a")
+        name = make_url(url).query["application_name"]
+        give_back(lending)
+        with get_engine(os.environ[PG_URL_ENV]).connect() as conn:
+            open_ = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"
+            assert conn.execute(text(open_), {"name": name}).scalar_one() == 0
+    finally:
+        schemas.drop_all()
