@@ -81,37 +81,37 @@ def _pg_schema_url(base_url: str) -> Iterator[str]:
 
 class RecycledSchemas:
     """PostgreSQL schemas of this process that hold a new store's tables, lent to one test at a time and emptied
-    when it is over: making a store's tables took ~65 ms a test, and the engine's first connections more; emptying
-    them takes a few. A schema whose tables a test changed (a column, an index, the schema version) is dropped, not
-    lent again; tables a test added (datalog exports) are dropped before the next one."""
+    when it is over, their engine (and its open connections) kept: making a store's tables took ~65 ms a test, and
+    each new connection costs the server a process; emptying takes ~20 ms. A schema whose tables a test changed (a
+    column, an index, the schema version) is dropped, not lent again; tables a test added (datalog exports) are
+    dropped before the next test. Caches keyed by the store's URL must not outlive a test (tests/app/conftest.py
+    clears Streamlit's)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.free: list[str] = []
-        self.made: list[Iterator[str]] = []
+        self.made: dict[str, Iterator[str]] = {}
         self.shape: tuple[int, int] | None = None  # (columns, indexes) of a new store's tables
-        self.lent = 0
 
     def lend(self) -> Iterator[str]:
-        schema_url = self.free.pop() if self.free else self._new()
-        # A URL of its own for each test: caches keyed by the store's URL (st.cache_data in a page test, the
-        # results frame's) never serve one test what another left, though the ids and times they key on repeat.
-        self.lent += 1
-        url = f"{schema_url}&application_name=ld_test_{self.lent}"
+        url = self.free.pop() if self.free else self._new()
         yield url
         if self._emptied(url):
-            self.free.append(schema_url)
-        get_engine(url).dispose()  # its URL is never lent again: its connections go now, not when it is collected
+            self.free.append(url)
+        else:
+            get_engine(url).dispose()
+            next(self.made.pop(url), None)  # drops the schema
 
     def drop_all(self) -> None:
         get_engine.cache_clear()
-        for schema in self.made:
+        for schema in self.made.values():
             next(schema, None)
+        self.made.clear()
 
     def _new(self) -> str:
         schema = _pg_schema_url(self.base_url)
         url = next(schema)
-        self.made.append(schema)
+        self.made[url] = schema
         with get_engine(url).connect() as conn:
             self.shape = self.shape or _shape(conn)
         return url

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from sqlalchemy import make_url, text
 from sqlmodel import SQLModel
 from streamlit.testing.v1 import AppTest, local_script_runner
@@ -40,6 +41,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             scope = "session" if store == "demo_data" else "function"
             # A mark, not metafunc.parametrize: the fixture's own params then step aside (pytest reads the marks).
             metafunc.definition.add_marker(pytest.mark.parametrize(store, ["sqlite"], indirect=True, scope=scope))
+
+
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Each page test starts with Streamlit's caches empty, as a new server does: their keys name the store's URL,
+    and a PostgreSQL test store's URL comes back in a later test (tests/conftest.py RecycledSchemas)."""
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
