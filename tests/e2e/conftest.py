@@ -19,6 +19,7 @@ from core.auth import users
 from core.auth.access import operator
 from core.demo.seed import seed_demo
 from core.store.db import get_engine
+from tests.e2e.served import SERVED_STORES
 
 # A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
 # page to show what it expects (it returns as soon as it does).
@@ -67,6 +68,7 @@ def _serve(
         if prepare is not None:
             prepare(get_engine(env["LABELDECK_DATABASE_URL"]))
     port = _free_port()
+    SERVED_STORES[f"http://127.0.0.1:{port}"] = env["LABELDECK_DATABASE_URL"]
     log = (data_dir.parent / "streamlit.log").open("w")
     server = subprocess.Popen(
         [

@@ -4,39 +4,28 @@ download its COCO file with the partially reviewed images included, which holds 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PG_URL_ENV, _pg_schema_url
 from tests.e2e.conftest import _serve, add_accounts, idle, screenshot
 from tests.e2e.test_visualize_e2e import open_street_scenes, showing_count
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def review_app_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Reviewers sign in with a password here, as on an internal URL; the store is SQLite, and PostgreSQL when
-    configured (the review flow in a browser on both)."""
-    settings = {"LABELDECK_AUTH": "password"}
-    schema = iter(())
-    if request.param == "postgresql":
-        base = os.environ.get(PG_URL_ENV)
-        if not base:
-            pytest.skip(f"{PG_URL_ENV} is not set (.ci/run sets it)")
-        schema = _pg_schema_url(base)
-        settings["LABELDECK_DATABASE_URL"] = next(schema)
+@pytest.fixture(scope="module")
+def review_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Reviewers sign in with a password here, as on an internal URL. (The browser over PostgreSQL is
+    test_replicas_e2e's; these flows over PostgreSQL are the page tests' and the store tests'.)"""
     yield from _serve(
         tmp_path_factory,
-        f"e2e-review-{request.param}",
-        settings=settings,
+        "e2e-review",
+        settings={"LABELDECK_AUTH": "password"},
         prepare=lambda engine: add_accounts(engine, dana="reviewer"),
     )
-    next(schema, None)  # drops the PostgreSQL schema
 
 
 def test_accept_a_slice_save_a_resultset_and_download_coco(review_app_url, page, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import idle, screenshot, sign_in
+from tests.e2e.served import served_job_id
 
 pytestmark = pytest.mark.e2e
 
@@ -24,20 +25,22 @@ def showing_count(page) -> int:
 
 
 def open_street_scenes(page, app_url: str, query: str = "", *, user: str | None = None) -> None:
-    """Visualize of the demo's street scenes, from its card; `query` opened as a link (a new session), signed in
-    there as `user` when the server asks for a password."""
-    page.goto(app_url)
-    if user is not None:
-        sign_in(page, app_url, user)
-    street = page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD").filter(has_text="READY")
-    street.get_by_role("button", name="Visualize").click()
-    expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
+    """Visualize of the demo's street scenes: from its card on the Labeling Jobs page, or, with a `query`, as a
+    shared link does (straight to visualize?job=...&query, a new session), signed in there as `user` when the
+    server asks for a password. (The card's own button is tested by test_jobs_e2e.)"""
     if query:
-        link = page.url + query
+        link = f"{app_url}/visualize?job={served_job_id(app_url, 'street-scenes')}{query}"
         if user is not None:
             sign_in(page, link, user)
         else:
             page.goto(link)
+    else:
+        page.goto(app_url)
+        if user is not None:
+            sign_in(page, app_url, user)
+        street = page.locator("[class*='st-key-job_card_']").filter(has_text="M-LA-OD").filter(has_text="READY")
+        street.get_by_role("button", name="Visualize").click()
+        expect(page).to_have_url(re.compile(r"/visualize\?job=\d+"))
     expect(page.get_by_text("Expert Review Stats")).to_be_visible()
     if "view=" not in query:  # the Images view, the default
         expect(page.locator(TILE_IMAGES).first).to_be_visible()
