@@ -15,24 +15,7 @@ from core.analysis.quality.figures import JobQuality
 from core.jobs import ingest
 from core.store.db import get_engine
 from tests.builders import ADMIN, write_classification_job, write_detection_job
-from tests.unit.test_cli_startup import imported_after
-
-
-@pytest.fixture
-def store(data_dir, tmp_path) -> tuple[str, int]:
-    """The store's URL and the standard detection job (tests/builders.py) in it."""
-    url = f"sqlite:///{data_dir / 'store.db'}"
-    files = write_detection_job(tmp_path / "in")
-    job = ingest.import_detection(
-        actor=ADMIN,
-        engine=get_engine(url),
-        name="street",
-        images_dir=files.images_dir,
-        pre_path=files.pre_path,
-        expert_path=files.expert_path,
-    )
-    assert job.id is not None
-    return url, job.id
+from tests.unit.test_cli_startup import imported_after, store_with_a_job  # noqa: F401 (a fixture)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -41,12 +24,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_the_standard_job_counted_by_hand(store, capsys):
+def test_the_standard_job_counted_by_hand(store_with_a_job, capsys):
     """At IoU .5, by class: cat 2 of 3 pre boxes right, both cat boxes found; dog 1 of 2, 1 of 2 boxes; the bird box
     missed. Edits, every pre-label kept: the removed dog box, the added bird and the dog box labelled cat; dropping
     the pre-labels under .7 saves the deletion but costs the adjusted dog box (.5), so keeping all is as good and
     the lowest such threshold is the best."""
-    url, job_id = store
+    url, job_id = store_with_a_job
     code, out, _ = run(capsys, "quality", str(job_id), "--db", url, "--json")
     figures = json.loads(out)
     assert code == 0 and figures["job_id"] == job_id and 0.0 < figures["ap"] < figures["ap50"] <= 1.0
@@ -90,8 +73,8 @@ def test_a_classification_job_has_its_accuracy_and_confusion_matrix(data_dir, tm
     assert out.startswith(f"job {job.id} (classification): precision ") and "AP" not in out  # COCO's, for boxes
 
 
-def test_figures_are_computed_once_per_data_revision(store, monkeypatch, capsys):
-    url, job_id = store
+def test_figures_are_computed_once_per_data_revision(store_with_a_job, monkeypatch, capsys):
+    url, job_id = store_with_a_job
     engine = get_engine(url)
     computed = []
     original = compute.quality_of
@@ -107,15 +90,15 @@ def test_figures_are_computed_once_per_data_revision(store, monkeypatch, capsys)
     assert len(computed) == 2
 
 
-def test_cached_figures_are_printed_without_sqlalchemy_or_polars(store):
-    url, job_id = store
+def test_cached_figures_are_printed_without_sqlalchemy_or_polars(store_with_a_job):
+    url, job_id = store_with_a_job
     command = f"from core import cli\nassert cli.main(['quality', '{job_id}', '--db', {url!r}, '--json']) == 0"
     assert "sqlalchemy" in imported_after(command)  # the first time computes them
     assert imported_after(command) == set()
 
 
-def test_a_missing_job_or_one_without_expert_labels_is_refused_naming_it(store, tmp_path, capsys):
-    url, job_id = store
+def test_a_missing_job_or_one_without_expert_labels_is_refused_naming_it(store_with_a_job, tmp_path, capsys):
+    url, job_id = store_with_a_job
     code, _, err = run(capsys, "quality", "999", "--db", url)
     assert (code, err.strip()) == (2, "error: job 999 not found")
     engine = get_engine(url)
