@@ -81,10 +81,23 @@ def test_an_admin_manages_accounts_on_the_users_page(password_app_url, page):
     sign_in(page, password_app_url, "ada")
     nav_links(page, "Users").click()
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
-    idle(page)  # the page's first run over: a form submitted during it was lost (one CI run)
+    # Each step once the run before it is over: a form submitted during a run was lost (two CI runs).
+    idle(page)
     page.get_by_text("New account").click()
-    page.get_by_role("textbox", name="User name").fill("rita@labs.example")
-    page.get_by_role("button", name="Add account").click()
+    idle(page)
+    name = page.get_by_role("textbox", name="User name")
+    name.fill("rita@labs.example")
+    idle(page)
+    # A submit empties the form (clear_on_submit). On a loaded machine a click was lost twice, the name still in
+    # its field: it is clicked once more then, as a person would.
+    for attempt in range(2):
+        page.get_by_role("button", name="Add account").click()
+        try:
+            expect(name).to_have_value("", timeout=10_000)
+            break
+        except AssertionError:
+            if attempt:
+                raise
     expect(page.get_by_text("Added rita@labs.example.")).to_be_visible()
     page.wait_for_timeout(500)
     screenshot(page, "users-page")
