@@ -200,24 +200,7 @@ def _result_rows(results: pl.DataFrame, job_id: int, sample_ids: pl.DataFrame, c
         )
         .select(
             pl.lit(job_id).alias("job_id"),
-            "sample_id",
-            "expert_class_id",
-            "pre_class_id",
-            "class_changed",
-            "change_kind",
-            "expert_x",
-            "expert_y",
-            "expert_w",
-            "expert_h",
-            "pre_x",
-            "pre_y",
-            "pre_w",
-            "pre_h",
-            "area_px",
-            "area_fraction",
-            "adjustment_factor",
-            "iou",
-            "pre_confidence",
+            *list(RESULT_COLUMNS)[1:],  # a result row's columns, its id aside
         )
     )
 
