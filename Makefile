@@ -28,7 +28,7 @@ install-dev: $(VENV)/.installed-dev
 ## run: install, seed the demo jobs when the store is empty, serve on http://localhost:8501
 run: $(VENV)/.installed
 	$(PY) -m core demo --if-empty
-	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard/server.py --server.port $(PORT)
 
 ## test: install the test dependencies (Debian's Chromium included) and run every test, one worker per core
 ## (pytest-xdist; each e2e module on one worker, its server started once: tests/conftest.py)

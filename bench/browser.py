@@ -3,7 +3,7 @@
     python -m bench.browser [--store demo|1m|both] [--reps 20] [--rounds 3] [--label before] [--out bench/REPORT.md]
                             [--json bench/browser-LABEL.json] [--db URL] [--keep] [--workdir DIR]
 
-For each store: a fresh app process (`streamlit run dashboard/app.py` on a free port, its own LABELDECK_DATA_DIR
+For each store: a fresh app process (`streamlit run dashboard/server.py` on a free port, its own LABELDECK_DATA_DIR
 under the work dir), Chromium through Playwright at 1440 × 900, and the interactions of bench/browser_driver.py
 timed by bench/browser_settle.py. The section between `<!-- browser:start -->` and `<!-- browser:end -->` of
 bench/REPORT.md is replaced (or appended); the raw numbers go to bench/browser-LABEL.json.

@@ -1,4 +1,4 @@
-"""The processes of the browser benchmarks: the app server (`streamlit run dashboard/app.py` on a free loopback port,
+"""The processes of the browser benchmarks: the app server (`streamlit run dashboard/server.py` on a free loopback port,
 over a store), how Debian's Chromium is launched and at what viewport, and the CPU time read from both. bench.browser
 and bench.load_browser (and its reviewer processes) launch Chromium with these settings.
 """
@@ -39,7 +39,7 @@ def log(message: str) -> None:
 
 
 class Server:
-    """`python -m streamlit run dashboard/app.py` on a free port, over a store."""
+    """`python -m streamlit run dashboard/server.py` on a free port, over a store."""
 
     def __init__(self, store: Store, python: str, log_path: Path) -> None:
         self.store = store
@@ -61,7 +61,7 @@ class Server:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard/app.py",
+                "dashboard/server.py",
                 "--server.port",
                 str(self.port),
                 "--server.address",

@@ -1,4 +1,4 @@
-"""LabelDeck's entrypoint (`streamlit run dashboard/app.py`): the navigation over pages/ (hidden until someone is
+"""LabelDeck's entrypoint (served by dashboard/server.py; AppTest runs it as it is): the navigation over pages/ (hidden until someone is
 signed in), and a clear message instead of a traceback when the store is busy or unreachable."""
 
 import sys

@@ -97,9 +97,7 @@ def image_grid_ui(
     events = tile_grid(
         tiles=[
             {
-                **tile_thumbnail(
-                    data, tile, boxes[tile["sample_id"]], per_image=per_image, pixels=tile_size.pixels, key=key
-                ),
+                **tile_thumbnail(data, tile, boxes[tile["sample_id"]], per_image=per_image, pixels=tile_size.pixels),
                 "id": tile["result_id"],
                 "caption": tile_caption(data, tile, per_image),
                 "changed": bool(tile.get("class_changed")) and not per_image,
@@ -110,7 +108,7 @@ def image_grid_ui(
         columns=tile_size.columns,
         pickable=pickable,
         key=f"{key}tile_grid",
-        prefetch=_drawn_urls(data, following, per_image=per_image, pixels=tile_size.pixels, key=key),
+        prefetch=_drawn_urls(data, following, per_image=per_image, pixels=tile_size.pixels),
         on_toggle=lambda: toggle_pick(key, st.session_state[f"{key}tile_grid"]["toggle"]),
     )
     opened = events.opened
@@ -176,10 +174,9 @@ def _page_size(key: str) -> int:
     return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else 24
 
 
-def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, pixels: int, key: str) -> list[str]:
-    """Media URLs of the next page's thumbnails that are on disk (drawn ahead while the reviewer looked at the page
-    before): the browser loads them now, so turning the page shows them at once. The same bytes under the same
-    tile key give the same URL when the page is turned."""
+def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, pixels: int) -> list[str]:
+    """URLs of the next page's thumbnails that are on disk (drawn ahead while the reviewer looked at the page
+    before): the browser loads them now, so turning the page shows them at once, under the same URLs."""
     if tiles is None:
         return []
     urls = []
@@ -195,12 +192,8 @@ def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, p
             square=True,
         )
         if path.exists():
-            urls.append(_media_url(path, key, tile["result_id"]))
+            urls.append(file_url(path))
     return urls
-
-
-def _media_url(path: Path, key: str, result_id: int) -> str:
-    return file_url(path, key=f"{key}tile-{result_id}")
 
 
 def _draw_pages_ahead(
@@ -279,13 +272,13 @@ def tile_image_ui(
         st.warning(f"Image unavailable: {md(exc)}", icon=":material/broken_image:")
 
 
-def tile_thumbnail(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pixels: int, key: str) -> dict:
-    """{"src": the thumbnail's media URL} or {"warning": why there is none}, for the tile grid component."""
+def tile_thumbnail(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pixels: int) -> dict:
+    """{"src": the thumbnail's URL (dashboard/media.py)} or {"warning": why there is none}, for the tile grid component."""
     try:
         path = tile_file(data, tile, boxes, per_image=per_image, pixels=pixels)
     except ImageUnavailable as exc:
         return {"warning": f"Image unavailable: {exc}"}
-    return {"src": _media_url(path, key, tile["result_id"])}
+    return {"src": file_url(path)}
 
 
 def caption_line_ui(text: str, *, changed: bool = False) -> None:

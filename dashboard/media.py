@@ -1,26 +1,47 @@
-"""URLs of images in Streamlit's own media store, for the components that take an image by URL (the tile grid, the
-box editor of streamlit-image-annotation).
+"""Signed URLs of the images LabelDeck draws on disk (thumbnails, the box editor's image), for the components that
+take an image by URL: the tile grid and streamlit-image-annotation's box editor.
 
-The one place LabelDeck imports from Streamlit's internals: Streamlit has no public function that gives a file's
-media URL, which is what st.image does under the hood; streamlit-image-annotation's own `detection()` calls the same
-function. A URL from the media store is served with the session's other media, cached by the browser, and unguessable,
-which a data: URL (resent on every rerun) or static file serving (every file under one public folder) are not.
+Streamlit has no public function that gives a file a URL; st.image keeps its URL to itself. So the app serves these
+files on a route of its own (dashboard/image_route.py, mounted by dashboard/server.py through the public `st.App`).
+A URL names the file under the thumbnail folder and its version (mtime and size: a redrawn tile gets a new URL, so
+the browser may keep every URL for good), signed with a key derived from Streamlit's cookie secret: unguessable like
+a media-store URL, and valid on every replica that shares the secret (docs/operations.md), where a media-store URL
+lived only in the process that made it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from pathlib import Path
+from urllib.parse import quote
 
-from PIL import Image
-from streamlit.elements.lib.image_utils import image_to_url
-from streamlit.elements.lib.layout_utils import LayoutConfig
+import streamlit as st
 
+from core.settings import get_settings
 
-def file_url(path: Path, *, key: str) -> str:
-    """A JPEG file's bytes as they are, relative ("media/..."), so it resolves under the app's base URL path."""
-    return image_to_url(str(path), LayoutConfig(width="stretch"), False, "RGB", "JPEG", key).lstrip("/")
+ROUTE = "labeldeck/images"  # under the app's base URL path
 
 
-def image_url(image: Image.Image, *, key: str) -> str:
-    """A Pillow image encoded as JPEG at its own size."""
-    return image_to_url(image, LayoutConfig(width=image.width, height=image.height), True, "RGB", "JPEG", key)
+def file_url(path: Path) -> str:
+    """The URL of a file under the thumbnail folder, relative ("labeldeck/images/..."), so it resolves under the
+    app's base URL path from any page. ValueError when the file is elsewhere."""
+    relative = path.resolve().relative_to(get_settings().thumbnail_dir.resolve()).as_posix()
+    version = version_of(path)
+    return f"{ROUTE}/{quote(relative)}?v={version}&s={signature(relative, version, secret=cookie_secret())}"
+
+
+def version_of(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+
+def signature(relative: str, version: str, *, secret: str) -> str:
+    key = hashlib.sha256(f"labeldeck-images:{secret}".encode()).digest()
+    digest = hmac.new(key, f"{relative}\n{version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def cookie_secret() -> str:
+    return str(st.get_option("server.cookieSecret"))

@@ -140,7 +140,7 @@ class Cluster:
                         "-m",
                         "streamlit",
                         "run",
-                        "dashboard/app.py",
+                        "dashboard/server.py",
                         "--server.port",
                         str(port),
                         "--server.address",

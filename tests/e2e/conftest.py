@@ -76,7 +76,7 @@ def _serve(
             "-m",
             "streamlit",
             "run",
-            "dashboard/app.py",
+            "dashboard/server.py",
             "--server.port",
             str(port),
             "--server.address",

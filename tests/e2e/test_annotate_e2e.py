@@ -59,7 +59,10 @@ def pre_boxes(db_url: str, job_id: int, file_path: str) -> int:
 
 def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
     url, db_url, job_id = annotate_app
-    page.goto(f"{url}/annotate?job={job_id}")
+    # the editor's image comes by a signed URL from the app's own image route (dashboard/image_route.py)
+    with page.expect_response(lambda r: "/labeldeck/images/editor/" in r.url) as image:
+        page.goto(f"{url}/annotate?job={job_id}")
+    assert image.value.status == 200 and image.value.headers["content-type"] == "image/jpeg"
     expect(page.get_by_role("heading", name=f"Annotate · {JOB}")).to_be_visible()
     expect(page.get_by_text("Demo mode")).to_be_visible()  # LABELDECK_AUTH=none: the demo user labels
 

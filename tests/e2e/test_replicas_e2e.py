@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,6 +134,11 @@ def _rerun(page) -> None:
     idle(page)
 
 
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.status, answer.read()
+
+
 def _logged_moves(cluster: Cluster) -> dict[str, list[dict]]:
     """review.move / review.undo log lines of each replica (JSON lines on its stderr)."""
     moves: dict[str, list[dict]] = {}
@@ -157,6 +163,11 @@ def test_reviewers_on_two_replicas_see_each_others_decisions_and_the_log_replays
         engine = get_engine(url)
         pending = _tab_count(ann, "Pending Review")
         _expect_tab(ben, "Pending Review", pending)
+        # a thumbnail URL one replica signed is served by either (the shared cookie secret, the shared data folder)
+        src = ann.locator(f"{TILES} img").first.get_attribute("src")
+        served = {name: _get(f"{cluster.replica_url(i)}/{src}") for i, name in enumerate(REPLICA_NAMES)}
+        assert {name: status for name, (status, _) in served.items()} == dict.fromkeys(REPLICA_NAMES, 200)
+        assert len({body for _, body in served.values()}) == 1
 
         # ben picks two tiles; before he acts, ann (on the other replica) accepts three, those two among them
         ben_stale = _pick(ben, 2)
