@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -97,16 +98,28 @@ def _drawing_pool() -> ProcessPoolExecutor:
         if _drawer is None:
             # spawn: a fork of the multi-threaded server could inherit a lock held by another thread.
             _drawer = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_drawing_process,
+                initargs=(os.getpid(),),
             )
         return _drawer
 
 
-def _lower_priority() -> None:
+def _start_drawing_process(server_pid: int) -> None:
     try:
         os.nice(10)
     except (AttributeError, OSError):
         pass
+    threading.Thread(target=_exit_with_the_server, args=(server_pid,), daemon=True, name="server-watch").start()
+
+
+def _exit_with_the_server(server_pid: int, every_s: float = 1.0) -> None:
+    """A server killed outright (SIGKILL, an OOM kill) never shuts its pool down, and the drawing process would
+    live on as an orphan: it leaves as soon as its parent is another process than the server."""
+    while os.getppid() == server_pid:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 def _log_failure(future: Future) -> None:
