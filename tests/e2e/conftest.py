@@ -228,6 +228,29 @@ def idle(page) -> None:
     page.wait_for_function(IDLE)
 
 
+# history.pushState, then the popstate event the browser's back and forward buttons fire: Streamlit runs the page
+# the URL names, with its query, in the same session. The observer notes that a run started, so the wait below is
+# for that run's end, not the end of the run before.
+_GO_IN_APP = """url => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__ldRunStarted = false;
+  const watch = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') { window.__ldRunStarted = true; watch.disconnect(); }
+  });
+  watch.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
+  history.pushState(null, '', url);
+  dispatchEvent(new PopStateEvent('popstate'));
+}"""
+
+
+def go_in_app(page, url: str) -> None:
+    """Open `url` (a page of the app and its query) in the loaded app, as the back and forward buttons do, and wait
+    for its run to end: the app's JavaScript is not loaded and started again, which costs Chromium about 0.6 CPU-s a
+    visit on this machine. A test that needs a new session uses page.goto."""
+    page.evaluate(_GO_IN_APP, url)
+    page.wait_for_function(f"() => window.__ldRunStarted && ({IDLE})()")
+
+
 # Two animation frames of the component's iframe, then the canvas's box: what a read taken after a layout pass is.
 _AFTER_TWO_FRAMES = """c => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
   const r = c.getBoundingClientRect();

@@ -17,7 +17,7 @@ from bench.load_reconcile import reconcile
 from core.jobs.rework import rework_notes
 from core.review import decisions as review
 from core.store.db import get_engine
-from tests.e2e.conftest import _serve, idle, screenshot, settled_canvas
+from tests.e2e.conftest import _serve, go_in_app, idle, screenshot, settled_canvas
 from tests.e2e.test_annotate_e2e import expert_boxes
 from tests.e2e.test_visualize_e2e import TILES, images_loaded, open_street_scenes, open_viewer, viewer, viewer_position
 from tests.store.test_review_concurrency import _check_replay
@@ -123,7 +123,7 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     screenshot(page, "rework-sent", full_page=False)
 
     # Labeling Jobs → the rework job's Annotate: each image says which result was sent back and why
-    page.goto(url)
+    go_in_app(page, f"{url}/")  # the later pages in the same session, as the back and forward buttons open them
     card = page.locator("[class*='st-key-job_card_']").filter(has_text=REWORK)
     expect(card).to_contain_text("IN PROGRESS")
     card.get_by_role("button", name="Annotate").click()
@@ -157,7 +157,7 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     new = sorted(set(back.result_ids) - sent_back)
     assert sent_back <= set(back.result_ids) and len(new) == 3
     pending_after = pending_before - 3 + len(new)
-    page.goto(f"{url}/visualize?job={origin}")
+    go_in_app(page, f"{url}/visualize?job={origin}")
     expect(page.get_by_text(re.compile(rf"^Pending Review {pending_after:,}$"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Rejected 0$"))).to_be_visible()
     images_loaded(page)
@@ -177,7 +177,7 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     [(file, other)] = relabelled.items()
     new_result, new_class = came_back[file]
     assert new_class.lower() == other.lower()
-    page.goto(f"{url}/visualize?job={origin}&result={new_result}")
+    go_in_app(page, f"{url}/visualize?job={origin}&result={new_result}")
     dialog = viewer(page)
     expect(dialog.locator(".js-plotly-plot")).to_be_visible()
     expect(dialog).to_contain_text(re.compile(rf"of {pending_after:,} shown · Pending Review"))
@@ -188,7 +188,7 @@ def test_rejected_results_go_round_the_rework_loop(rework_app, page):
     screenshot(page, "rework-history", full_page=False)
 
     # Activity: three rejections, the sending back and the bringing back, both linked to the rework job
-    page.goto(f"{url}/activity?job={origin}")
+    go_in_app(page, f"{url}/activity?job={origin}")
     expect(page.get_by_text(f"5 of 5 events · {3 + 3 + len(back.result_ids):,} decisions")).to_be_visible()
     cells = page.locator("[data-testid='stDataFrame'] td")  # the grid's accessible copy of its canvas
     expect(cells.filter(has_text=re.compile(rf"^job #{rework}$"))).to_have_count(2)  # the rework column

@@ -148,6 +148,8 @@ def _tampered_store_is_caught(engine, job_id) -> None:
     assert check.problems["reviewed_by"] == tampered_reviewers + (decided != tampered)
 
 
+# One store: the timing code is the same on both, and the test above runs the load and its checks on each.
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
 def test_the_bulk_review_is_timed_before_and_after_the_load_outside_it(store_url, tmp_path):
     """--bulk-review's accept and undo are review events of their own: the load's checks must not count them."""
     report = tmp_path / "REPORT.md"
