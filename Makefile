@@ -8,6 +8,11 @@ BROWSER_ARGS ?=
 
 .PHONY: run test lint bench bench-load bench-browser bench-storage demo install install-dev chromium clean
 
+# Python caches each module's bytecode (__pycache__) unless PYTHONDONTWRITEBYTECODE is set, as it is on some CI and
+# container images: then every process compiles everything it imports from source again (~1 s for Streamlit,
+# polars and Plotly alone), and a test run starts hundreds of processes. The caches stay out of git (.gitignore).
+unexport PYTHONDONTWRITEBYTECODE
+
 # uv installs the pinned requirements into the venv: ~10 s on a fresh machine, where pip took ~50 s.
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
