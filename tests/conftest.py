@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
@@ -156,6 +157,17 @@ def recycled_schemas() -> Iterator[RecycledSchemas]:
     schemas = RecycledSchemas(os.environ[PG_URL_ENV])
     yield schemas
     schemas.drop_all()
+
+
+def copy_sqlite_store(template_url: str, url: str) -> None:
+    """The template's store, page by page (SQLite's backup API: whole, even if the target is open already)."""
+    source = sqlite3.connect(make_url(template_url).database)
+    target = sqlite3.connect(make_url(url).database)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from core.settings import get_settings
 from core.store.db import get_engine
 from dashboard.signed_in import SESSION_KEY
 from dashboard.text import WORD_JOINER
-from tests.conftest import PG_URL_ENV, _pg_schema_url
+from tests.conftest import PG_URL_ENV, _pg_schema_url, copy_sqlite_store
 
 # The page tests that also run on PostgreSQL (when configured): every page's smoke test, the review actions and the
 # store's problems. The others run on SQLite only: what a page asks of the store is tested on both stores where it
@@ -112,17 +111,6 @@ def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
         next(schema, None)  # drops the PostgreSQL schema
 
 
-def _copy_sqlite(template_url: str, url: str) -> None:
-    """The template's store, page by page (SQLite's backup API: whole, even if the target is open already)."""
-    source = sqlite3.connect(make_url(template_url).database)
-    target = sqlite3.connect(make_url(url).database)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-
-
 def _schema(url: str) -> str:
     return make_url(url).query["options"].split("search_path=")[1]
 
@@ -171,7 +159,7 @@ def copy_demo(data_dir: Path, demo_templates) -> Callable[..., None]:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache"),
         )
-        (_copy_sqlite if backend == "sqlite" else _copy_postgresql)(template_url, url)
+        (copy_sqlite_store if backend == "sqlite" else _copy_postgresql)(template_url, url)
 
     return copy
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from core.auth import users
 from core.auth.access import operator
 from core.demo.seed import seed_demo
 from core.store.db import get_engine
+from tests.conftest import copy_sqlite_store
 from tests.e2e.served import SERVED_STORES
 
 # A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
@@ -50,6 +52,28 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"LabelDeck did not come up at {url} within {timeout:.0f} s")
 
 
+_DEMO_TEMPLATE: list[Path] = []  # this process's (xdist worker's) seeded demo: its data folder, never written to
+
+
+def _copy_demo(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
+    """data_dir becomes a copy of the e2e demo (24 detection and 16 classification images), seeded the first time
+    this worker serves one: the same rows and ids, and the images under data_dir, where the jobs' relative image
+    roots find them. Seeding draws and imports every image (~1.5 CPU-s); a copy takes milliseconds."""
+    if not _DEMO_TEMPLATE:
+        folder = tmp_path_factory.mktemp("e2e-demo-template") / "data"
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("LABELDECK_DATA_DIR", str(folder))
+            seed_demo(
+                engine=get_engine(f"sqlite:///{folder / 'labeldeck.db'}"), detection_images=24, classification_images=16
+            )
+        _DEMO_TEMPLATE.append(folder)
+    template = _DEMO_TEMPLATE[0]
+    shutil.copytree(
+        template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache")
+    )
+    copy_sqlite_store(f"sqlite:///{template / 'labeldeck.db'}", f"sqlite:///{data_dir / 'labeldeck.db'}")
+
+
 def _serve(
     tmp_path_factory: pytest.TempPathFactory, name: str, prepare=None, settings: dict[str, str] | None = None
 ) -> Iterator[str]:
@@ -62,10 +86,10 @@ def _serve(
         "LABELDECK_DATABASE_URL": f"sqlite:///{data_dir / 'labeldeck.db'}",
         **(settings or {}),
     }
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
-        seed_demo(engine=get_engine(env["LABELDECK_DATABASE_URL"]), detection_images=24, classification_images=16)
-        if prepare is not None:
+    _copy_demo(tmp_path_factory, data_dir)
+    if prepare is not None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("LABELDECK_DATA_DIR", str(data_dir))
             prepare(get_engine(env["LABELDECK_DATABASE_URL"]))
     port = _free_port()
     SERVED_STORES[f"http://127.0.0.1:{port}"] = env["LABELDECK_DATABASE_URL"]
