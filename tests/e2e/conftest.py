@@ -253,18 +253,25 @@ def idle(page) -> None:
 
 
 # history.pushState, then the popstate event the browser's back and forward buttons fire: Streamlit runs the page
-# the URL names, with its query, in the same session. The observer notes that a run started, so the wait below is
-# for that run's end, not the end of the run before.
+# the URL names, with its query, in the same session. The observer tells when that run is over: it saw the script
+# state turn to running (then idle means done), or, for a run so quick that the browser rendered its start and end
+# at once, it saw the page change and then stay quiet for half a second.
 _GO_IN_APP = """url => {
   const app = document.querySelector('[data-testid="stApp"]');
-  window.__ldRunStarted = false;
-  const watch = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') { window.__ldRunStarted = true; watch.disconnect(); }
+  const nav = window.__ldNav = { running: false, changed: false, last: performance.now() };
+  nav.watch = new MutationObserver(() => {
+    nav.changed = true;
+    nav.last = performance.now();
+    if (app.getAttribute('data-test-script-state') === 'running') nav.running = true;
   });
-  watch.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
+  nav.watch.observe(app, { attributes: true, childList: true, subtree: true, characterData: true });
   history.pushState(null, '', url);
   dispatchEvent(new PopStateEvent('popstate'));
 }"""
+_RUN_OVER = f"""() => {{
+  const nav = window.__ldNav;
+  return (nav.running || (nav.changed && performance.now() - nav.last > 500)) && ({IDLE})();
+}}"""
 
 
 def go_in_app(page, url: str) -> None:
@@ -272,7 +279,10 @@ def go_in_app(page, url: str) -> None:
     for its run to end: the app's JavaScript is not loaded and started again, which costs Chromium about 0.6 CPU-s a
     visit on this machine. A test that needs a new session uses page.goto."""
     page.evaluate(_GO_IN_APP, url)
-    page.wait_for_function(f"() => window.__ldRunStarted && ({IDLE})()")
+    try:
+        page.wait_for_function(_RUN_OVER)
+    finally:
+        page.evaluate("() => window.__ldNav.watch.disconnect()")
 
 
 # Two animation frames of the component's iframe, then the canvas's box: what a read taken after a layout pass is.
