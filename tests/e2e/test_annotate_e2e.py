@@ -14,7 +14,7 @@ from core.jobs import expert_labels
 from core.jobs import manual as manual_jobs
 from core.store.db import get_engine
 from tests.builders import as_admin, as_reviewer
-from tests.e2e.conftest import _serve, screenshot, settled_canvas
+from tests.e2e.conftest import _serve, idle, screenshot, settled_canvas
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +74,7 @@ def test_complete_saves_and_a_drawn_box_is_kept(annotate_app, page):
     expect(page.get_by_text(re.compile(r"1 of \d+ images done · 1 labelled"))).to_be_visible()
     assert expert_boxes(db_url, job_id) == {first: pre_boxes(db_url, job_id, first)}
 
+    idle(page)  # the caption read below is the next image's, not the first's left from the run before
     second = page.get_by_text(re.compile(r"^scene_\d+\.jpg")).first.inner_text().split(" ")[0]
     assert second != first
     expect(page.get_by_text(re.compile(rf"^{second} · image"))).to_be_visible()

@@ -52,6 +52,16 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         yield url, seeded["store"]
 
 
+@pytest.fixture
+def page(browser_context):
+    """A tab of its own for each test here: Watch listens to the tab's every request and dialog for the test."""
+    tab = browser_context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    tab.close()
+    browser_context.clear_cookies()
+
+
 def visits(store: hostile.HostileStore) -> list[tuple[str, str, dict[str, str], list[str]]]:
     """(screenshot name, page path, query params, texts the page shows) for every page."""
     job, manual, auto = str(store.job), str(store.manual_job), str(store.auto_job)
