@@ -241,13 +241,20 @@ def test_images_are_streamed_so_memory_does_not_grow_with_them(engine, store_url
         assert archive.getinfo(f"images/{files[-1]}").file_size == (root / files[-1]).stat().st_size
 
 
-def test_a_prepared_export_reports_its_progress_and_lives_in_a_folder_of_its_own(engine, resultset, tmp_path):
+def test_a_prepared_export_reports_its_progress_and_lives_in_a_folder_of_its_own(
+    engine, resultset, tmp_path, monkeypatch
+):
     """The page's Prepare button: write_export into a new folder, the progress told image by image; a failed one
     leaves no folder, and folders older than STALE_AFTER_S are removed when the next is made."""
     import os
     import tempfile
 
     from core.exports import prepare_export, prepared, remove_prepared
+
+    # A temporary folder of this test's own: under xdist another test may prepare an export in the shared one while
+    # this test counts the folders there (one CI run saw a folder appear in between).
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
 
     told: list[tuple[str, float]] = []
     path = prepare_export(
