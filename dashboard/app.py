@@ -1,5 +1,6 @@
-"""LabelDeck's entrypoint (served by dashboard/server.py; AppTest runs it as it is): the navigation over pages/ (hidden until someone is
-signed in), and a clear message instead of a traceback when the store is busy or unreachable."""
+"""LabelDeck's entrypoint (served by dashboard/server.py; AppTest runs it as it is): the navigation over pages/
+(hidden until someone is signed in), and a clear message instead of a traceback when the store is busy or
+unreachable."""
 
 import sys
 from pathlib import Path

@@ -191,8 +191,10 @@ def _drawn_urls(data: JobData, tiles: pl.DataFrame | None, *, per_image: bool, p
             crop=True,
             square=True,
         )
-        if path.exists():
+        try:
             urls.append(file_url(path))
+        except FileNotFoundError:  # not drawn yet: the page turn draws it
+            continue
     return urls
 
 
@@ -273,7 +275,8 @@ def tile_image_ui(
 
 
 def tile_thumbnail(data: JobData, tile: dict, boxes: pl.DataFrame, *, per_image: bool, pixels: int) -> dict:
-    """{"src": the thumbnail's URL (dashboard/media.py)} or {"warning": why there is none}, for the tile grid component."""
+    """{"src": the thumbnail's URL (dashboard/media.py)} or {"warning": why there is none}, for the tile grid
+    component."""
     try:
         path = tile_file(data, tile, boxes, per_image=per_image, pixels=pixels)
     except ImageUnavailable as exc:

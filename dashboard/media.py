@@ -27,7 +27,7 @@ ROUTE = "labeldeck/images"  # under the app's base URL path
 def file_url(path: Path) -> str:
     """The URL of a file under the thumbnail folder, relative ("labeldeck/images/..."), so it resolves under the
     app's base URL path from any page. ValueError when the file is elsewhere."""
-    relative = path.resolve().relative_to(get_settings().thumbnail_dir.resolve()).as_posix()
+    relative = path.relative_to(get_settings().thumbnail_dir).as_posix()  # the settings' folder is resolved
     version = version_of(path)
     return f"{ROUTE}/{quote(relative)}?v={version}&s={signature(relative, version, secret=cookie_secret())}"
 

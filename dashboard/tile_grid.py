@@ -125,8 +125,8 @@ class TileGridEvents:
 def tile_grid(
     *, tiles: list[dict], columns: int, pickable: bool, key: str, prefetch: list[str] = (), on_toggle=None
 ) -> TileGridEvents:
-    """tiles: {id, src (a signed image URL) or warning, caption, changed, picked}. prefetch: image URLs the browser loads
-    ahead (the next page's). on_toggle: called before the run that reports a toggle, with
+    """tiles: {id, src (a signed image URL) or warning, caption, changed, picked}. prefetch: image URLs the browser
+    loads ahead (the next page's). on_toggle: called before the run that reports a toggle, with
     st.session_state[key].toggle set (so what is drawn above the grid sees the pick)."""
     result = _TILE_GRID(
         data={"tiles": tiles, "columns": columns, "pickable": pickable, "prefetch": list(prefetch)},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -157,6 +158,14 @@ def recycled_schemas() -> Iterator[RecycledSchemas]:
     schemas = RecycledSchemas(os.environ[PG_URL_ENV])
     yield schemas
     schemas.drop_all()
+
+
+def copy_demo_folder(template: Path, data_dir: Path) -> None:
+    """A seeded demo's data folder (its images) into `data_dir`, without its store (copied by the caller, as the
+    store's kind asks) and its caches (keyed by the template's store URL)."""
+    shutil.copytree(
+        template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache")
+    )
 
 
 def copy_sqlite_store(template_url: str, url: str) -> None:

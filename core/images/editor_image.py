@@ -24,17 +24,28 @@ class EditorImage:
     scale: float  # from its pixels to the image's own (the boxes' coordinates)
 
 
+# (size, scale) of the copies this process drew or found: the editor runs on every rerun of the Annotate page, and
+# a copy on disk needs no decoding then. Tiny entries; emptied past MAX_MEASURED all the same.
+_measured: dict[Path, tuple[tuple[int, int], float]] = {}
+MAX_MEASURED = 100_000
+
+
 def editor_image(source: Path, *, fit: tuple[int, int]) -> EditorImage:
     """ValueError (naming the file) for what cannot be opened as an image, as open_upright."""
-    image, scale = open_upright(source, fit=fit)
     stat = source.stat()
     key = hashlib.sha256(f"{source.resolve()}\n{stat.st_mtime_ns}\n{stat.st_size}\n{fit}".encode()).hexdigest()
     path = get_settings().thumbnail_dir / "editor" / f"{key[:32]}.jpg"
-    if not cache.touch(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A name of this thread's own: two sessions may open the same image at the same moment.
-        tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
-        image.save(tmp, "JPEG", quality=JPEG_QUALITY)
-        tmp.replace(path)
-        cache.written(path.stat().st_size, path)
-    return EditorImage(path=path, size=image.size, scale=scale)
+    known = _measured.get(path)
+    if known is None or not cache.touch(path):
+        image, scale = open_upright(source, fit=fit)
+        if not cache.touch(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A name of this thread's own: two sessions may open the same image at the same moment.
+            tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+            image.save(tmp, "JPEG", quality=JPEG_QUALITY)
+            tmp.replace(path)
+            cache.written(path.stat().st_size, path)
+        if len(_measured) >= MAX_MEASURED:
+            _measured.clear()
+        known = _measured[path] = (image.size, scale)
+    return EditorImage(path=path, size=known[0], scale=known[1])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from core.settings import get_settings
 from core.store.db import get_engine
 from dashboard.signed_in import SESSION_KEY
 from dashboard.text import WORD_JOINER
-from tests.conftest import PG_URL_ENV, _pg_schema_url, copy_sqlite_store
+from tests.conftest import PG_URL_ENV, _pg_schema_url, copy_demo_folder, copy_sqlite_store
 
 # The page tests that also run on PostgreSQL (when configured): every page's smoke test, the review actions and the
 # store's problems. The others run on SQLite only: what a page asks of the store is tested on both stores where it
@@ -153,12 +152,7 @@ def copy_demo(data_dir: Path, demo_templates) -> Callable[..., None]:
     def copy(url: str, *, detection_images: int, classification_images: int) -> None:
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
         folder, template_url = demo_templates(backend, detection_images, classification_images)
-        shutil.copytree(
-            folder,
-            data_dir,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache"),
-        )
+        copy_demo_folder(folder, data_dir)
         (copy_sqlite_store if backend == "sqlite" else _copy_postgresql)(template_url, url)
 
     return copy

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from core.auth import users
 from core.auth.access import operator
 from core.demo.seed import seed_demo
 from core.store.db import get_engine
-from tests.conftest import copy_sqlite_store
+from tests.conftest import copy_demo_folder, copy_sqlite_store
 from tests.e2e.served import SERVED_STORES
 
 # A busy 2-core CI machine runs the server, Chromium and the tests at once: an assertion waits up to 15 s for the
@@ -68,9 +67,7 @@ def _copy_demo(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None
             )
         _DEMO_TEMPLATE.append(folder)
     template = _DEMO_TEMPLATE[0]
-    shutil.copytree(
-        template, data_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("labeldeck.db", "labeldeck.db-*", "cache")
-    )
+    copy_demo_folder(template, data_dir)
     copy_sqlite_store(f"sqlite:///{template / 'labeldeck.db'}", f"sqlite:///{data_dir / 'labeldeck.db'}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from unittest.mock import patch
 from urllib.parse import quote
 
 import pytest
@@ -81,6 +82,20 @@ def test_a_signed_path_out_of_the_thumbnail_folder_is_not_read(client, data_dir)
     assert "not an image" not in answer.text
 
 
+def test_a_link_in_the_thumbnail_folder_to_a_file_outside_it_is_not_served(client, data_dir):
+    """Signed and on disk, but resolving out of the folder: the route's own check refuses it (a URL with ".." in
+    it never reaches the route: the client and the router take the dots out)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = data_dir / "secret.txt"
+    secret.write_text("not an image")
+    link = get_settings().thumbnail_dir / "link.jpg"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(secret)
+    answer = client.get("/" + file_url(link))
+    assert answer.status_code == 404
+    assert "not an image" not in answer.text
+
+
 def test_a_file_evicted_from_the_cache_is_a_404_that_says_so(client, thumbnail):
     url = file_url(thumbnail)
     thumbnail.unlink()
@@ -114,4 +129,9 @@ def test_the_editor_image_is_drawn_once_upright_and_fitted(tmp_path, client):
     again = editor_image(source, fit=(400, 400))
     assert again.path == first.path and again.path.stat().st_mtime_ns == drawn
     assert editor_image(source, fit=(200, 200)).path != first.path
+    # drawn and measured once: a rerun opens the source for its version, not to decode it
+    with patch("core.images.editor_image.open_upright", side_effect=AssertionError("decoded again")):
+        assert editor_image(source, fit=(400, 400)) == first
+    first.path.unlink()  # evicted from the disk cache: drawn again
+    assert editor_image(source, fit=(400, 400)) == first and first.path.exists()
     assert client.get("/" + file_url(first.path)).status_code == 200
